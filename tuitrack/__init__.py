@@ -1,0 +1,73 @@
+"""tuitrack: experiment tracking that lives in the terminal.
+
+``import tuitrack`` gives the MLflow-shaped logging API.  It never imports
+textual or rich, so logging from a training script stays light; the TUI lives
+in ``tuitrack.tui`` and is started by the ``tuitrack`` command.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    ActiveRunError,
+    AmbiguousRunError,
+    NoActiveRunError,
+    NotATuitrackStoreError,
+    ParamConflictError,
+    ReadOnlyStoreError,
+    RunNotFoundError,
+    StorageFullError,
+    StoreError,
+    StoreNotFoundError,
+    StoreVersionError,
+    TuitrackError,
+    ValidationError,
+)
+from .models import Artifact, DatasetInput, Experiment, MetricPoint, MetricSummary, Run, RunData, RunInfo
+from .query import FilterError
+from .tracking import (
+    ActiveRun,
+    active_run,
+    artifact_path,
+    configure,
+    delete_tag,
+    end_run,
+    flush,
+    get_metric_history,
+    get_run,
+    get_store_path,
+    list_artifacts,
+    list_experiments,
+    load_model,
+    log_artifact,
+    log_artifacts,
+    log_dict,
+    log_figure,
+    log_input,
+    log_metric,
+    log_metrics,
+    log_model,
+    log_param,
+    log_params,
+    log_text,
+    open_store,
+    read_artifact,
+    search_runs,
+    set_experiment,
+    set_store,
+    set_tag,
+    set_tags,
+    start_run,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActiveRun", "ActiveRunError", "AmbiguousRunError", "Artifact", "DatasetInput", "Experiment", "FilterError",
+    "MetricPoint", "MetricSummary", "NoActiveRunError", "NotATuitrackStoreError", "ParamConflictError",
+    "ReadOnlyStoreError", "Run", "RunData", "RunInfo", "RunNotFoundError", "StorageFullError", "StoreError",
+    "StoreNotFoundError", "StoreVersionError", "TuitrackError", "ValidationError", "active_run", "artifact_path",
+    "configure", "delete_tag", "end_run", "flush", "get_metric_history", "get_run", "get_store_path",
+    "list_artifacts", "list_experiments", "load_model", "log_artifact", "log_artifacts", "log_dict", "log_figure",
+    "log_input", "log_metric", "log_metrics", "log_model", "log_param", "log_params", "log_text", "open_store",
+    "read_artifact", "search_runs", "set_experiment", "set_store", "set_tag", "set_tags", "start_run",
+]

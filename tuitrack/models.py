@@ -1,0 +1,139 @@
+"""Plain dataclasses returned by the reading API.
+
+Shaped like MLflow's entities (``run.info.run_id``, ``run.data.params``) so code
+written against MLflow reads a tuitrack run without changes.  No I/O here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+RUNNING = "RUNNING"
+FINISHED = "FINISHED"
+FAILED = "FAILED"
+KILLED = "KILLED"
+CRASHED = "CRASHED"  # never stored: a RUNNING run whose heartbeat stopped
+STATUSES = (RUNNING, FINISHED, FAILED, KILLED)
+
+#: A RUNNING run that has not sent a heartbeat for this long is shown as crashed.
+HEARTBEAT_TIMEOUT_MS = 120_000
+#: How often a live run refreshes its heartbeat.
+HEARTBEAT_INTERVAL_S = 10.0
+
+
+@dataclass(frozen=True)
+class Experiment:
+    experiment_id: int
+    name: str
+    created_at: int
+    run_count: int = 0
+    deleted_at: int | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    run_name: str
+    experiment_id: int
+    experiment: str
+    status: str
+    start_time: int
+    end_time: int | None
+    heartbeat: int | None = None
+    parent_id: str | None = None
+    user: str | None = None
+    host: str | None = None
+    pid: int | None = None
+    source: str | None = None
+    note: str | None = None
+    error: str | None = None
+    deleted_at: int | None = None
+    updated_at: int | None = None
+
+    @property
+    def run_uuid(self) -> str:  # MLflow spelling
+        return self.run_id
+
+    @property
+    def experiment_name(self) -> str:
+        return self.experiment
+
+    @property
+    def duration(self) -> int | None:
+        """Milliseconds from start to end; ``None`` while the run has no end."""
+        if self.end_time is None:
+            return None
+        return self.end_time - self.start_time
+
+    @property
+    def lifecycle_stage(self) -> str:
+        return "deleted" if self.deleted_at is not None else "active"
+
+    def display_status(self, now_ms: int, timeout_ms: int = HEARTBEAT_TIMEOUT_MS) -> str:
+        """The status a reader should show: RUNNING turns CRASHED once the heartbeat is stale."""
+        if self.status == RUNNING:
+            beat = self.heartbeat if self.heartbeat is not None else self.start_time
+            if now_ms - beat > timeout_ms:
+                return CRASHED
+        return self.status
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    key: str
+    value: float  # latest value (largest step, then timestamp); NaN round-trips as NaN
+    step: int
+    timestamp: int
+    min: float
+    max: float
+    count: int
+
+
+@dataclass(frozen=True)
+class RunData:
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    summaries: dict[str, MetricSummary] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Run:
+    info: RunInfo
+    data: RunData
+
+    @property
+    def id(self) -> str:
+        return self.info.run_id
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    key: str
+    value: float
+    step: int
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: str
+    size: int
+    created_at: int
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    name: str
+    source: str | None
+    digest: str | None
+    rows: int | None
+    context: str | None
+    created_at: int
+
+
+def from_db_float(value: Any) -> float:
+    """SQLite stores NaN as NULL; our columns are NULL only for NaN."""
+    return math.nan if value is None else float(value)

@@ -1,0 +1,125 @@
+"""The store's SQL schema and its forward migrations.
+
+Kept apart from ``store.py`` so the filter compiler (``query.py``) and tests can
+read the table layout without opening a store.
+
+Layout notes (why it looks like this):
+- ``runs.rid`` is an integer surrogate key; the public id is ``runs.run_id`` (uuid4
+  hex).  Every per-run table references ``rid`` so a metric point costs a few
+  bytes instead of a 32-character id.
+- ``metrics`` holds the full history in a WITHOUT ROWID table clustered on
+  ``(rid, kid, step, ts)``: reading one series is one range scan, and no extra
+  index doubles the size on disk.  Metric keys are interned in ``metric_keys``.
+- ``value`` is NULL exactly when the logged value was NaN (SQLite stores NaN as
+  NULL); +/-inf are stored as real infinities.  No sentinel values.
+- ``latest_metrics`` is maintained on every write (last value by step, ts; min;
+  max; count), so listing and filtering runs never scans history.
+- ``params.num`` is the value parsed as a float when it is numeric, which is
+  what makes ``params.max_depth > 10`` a numeric comparison.
+"""
+
+from __future__ import annotations
+
+APP_ID = "tuitrack"
+SCHEMA_VERSION = 1
+
+# Each entry migrates from version i to i+1 (index 0: empty database -> 1).
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE experiments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        deleted_at INTEGER
+    );
+    CREATE TABLE runs (
+        rid INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+        name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER,
+        heartbeat INTEGER,
+        parent_id TEXT,
+        user TEXT,
+        host TEXT,
+        pid INTEGER,
+        source TEXT,
+        note TEXT,
+        error TEXT,
+        deleted_at INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX runs_experiment_start ON runs(experiment_id, start_time);
+    CREATE INDEX runs_start ON runs(start_time);
+    CREATE INDEX runs_parent ON runs(parent_id);
+    CREATE INDEX runs_updated ON runs(updated_at);
+    CREATE INDEX runs_name ON runs(name);
+    CREATE TABLE params (
+        rid INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        num REAL,
+        PRIMARY KEY (rid, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX params_key_num ON params(key, num);
+    CREATE INDEX params_key_value ON params(key, value);
+    CREATE TABLE tags (
+        rid INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (rid, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX tags_key_value ON tags(key, value);
+    CREATE TABLE metric_keys (
+        kid INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE metrics (
+        rid INTEGER NOT NULL,
+        kid INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        value REAL,
+        PRIMARY KEY (rid, kid, step, ts)
+    ) WITHOUT ROWID;
+    CREATE TABLE latest_metrics (
+        rid INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value REAL,
+        step INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        min_value REAL,
+        max_value REAL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (rid, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX latest_metrics_key_value ON latest_metrics(key, value);
+    CREATE TABLE artifacts (
+        rid INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (rid, path)
+    ) WITHOUT ROWID;
+    CREATE TABLE inputs (
+        rid INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT,
+        digest TEXT,
+        rows INTEGER,
+        context TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (rid, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_env (
+        rid INTEGER PRIMARY KEY,
+        packages TEXT NOT NULL
+    );
+    """,
+]

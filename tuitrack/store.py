@@ -1,0 +1,478 @@
+"""The SQLite run store: opening, migrations, transactions and writes.
+
+A store is a directory holding ``tuitrack.db`` and ``artifacts/<run_id>/``.
+Many training processes write one store at once, so every write is a short
+``BEGIN IMMEDIATE`` transaction under a generous busy timeout, retried when
+SQLite still reports the database as locked.  Readers never create anything
+and open stores they cannot write in read-only mode.  Reads live in
+``store_reads.py`` (mixed into :class:`Store`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from . import schema, validation
+from .errors import (
+    NotATuitrackStoreError,
+    ParamConflictError,
+    ReadOnlyStoreError,
+    RunNotFoundError,
+    StorageFullError,
+    StoreError,
+    StoreNotFoundError,
+    StoreVersionError,
+)
+from .store_reads import StoreReads
+
+DB_NAME = "tuitrack.db"
+ARTIFACTS = "artifacts"
+BUSY_TIMEOUT_MS = 30_000
+DEFAULT_EXPERIMENT = "Default"
+
+#: One metric point as queued by the logging API: (rid, key, value, step, timestamp_ms).
+Point = tuple[int, str, float, int, int]
+
+
+_clock: Callable[[], int] | None = None
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds; ``set_clock`` pins it for deterministic demos and tests."""
+    if _clock is not None:
+        return _clock()
+    return time.time_ns() // 1_000_000
+
+
+def set_clock(clock: Callable[[], int] | None) -> None:
+    """Replace the clock used for every stored time (None restores the real one)."""
+    global _clock
+    _clock = clock
+
+
+def default_store_path() -> Path:
+    """``TUITRACK_STORE`` if set, else ``~/.tuitrack`` (one store per machine)."""
+    env = os.environ.get("TUITRACK_STORE")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".tuitrack"
+
+
+def _as_float_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _numeric(text: str) -> float | None:
+    """The float a param value spells, or None ("10" -> 10.0, "abc" -> None, "nan" -> None)."""
+    if len(text) > 64:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class Store(StoreReads):
+    """One open store.  Thread-safe: every use of the connection holds ``self.lock``."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False, read_only: bool | None = None):
+        path = Path(path).expanduser()
+        if path.name == DB_NAME and path.is_file():
+            path = path.parent
+        self.path = path
+        self.db_path = path / DB_NAME
+        self.artifacts_root = path / ARTIFACTS
+        self.lock = threading.RLock()
+        if path.exists() and not path.is_dir():
+            raise NotATuitrackStoreError(f"{path} is a file, not a tuitrack store folder (expected a folder holding {DB_NAME})")
+        if not self.db_path.exists():
+            if not create:
+                if path.exists():
+                    raise NotATuitrackStoreError(f"{path} is not a tuitrack store: it has no {DB_NAME}")
+                raise StoreNotFoundError(f"no tuitrack store at {path} (run a training script with tuitrack, or pass --store)")
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store folder {path}: {exc.strerror or exc}") from None
+        writable = os.access(path, os.W_OK) and (not self.db_path.exists() or os.access(self.db_path, os.W_OK))
+        if read_only is None:
+            read_only = not writable
+        elif not read_only and not writable:
+            raise ReadOnlyStoreError(f"the store at {path} is read-only (no write permission)")
+        self.read_only = read_only
+        self.conn = self._connect()
+        self.db = sqlite_utils.Database(self.conn)
+        self._check_and_migrate(create)
+        self._kid_cache: dict[str, int] = {}
+
+    # -- opening -----------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        uri = self.db_path.resolve().as_uri() if self.db_path.exists() else None
+        try:
+            if self.read_only:
+                conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=False, isolation_level=None)
+                try:
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                except sqlite3.OperationalError:
+                    # A WAL store in a folder we cannot write: no -shm can be made, so read it as immutable.
+                    conn.close()
+                    conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False,
+                                           isolation_level=None)
+            else:
+                conn = sqlite3.connect(str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=False, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise NotATuitrackStoreError(f"{self.db_path} is not a readable SQLite database ({exc})") from None
+        if not self.read_only:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.DatabaseError as exc:
+                raise NotATuitrackStoreError(f"{self.db_path} is not a usable SQLite database ({exc})") from None
+        return conn
+
+    def _read_meta(self) -> dict[str, str] | None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            if tables:
+                raise NotATuitrackStoreError(
+                    f"{self.db_path} is a SQLite database of another application (tables: "
+                    f"{', '.join(sorted(tables)[:5])}), not a tuitrack store; nothing was changed"
+                )
+            return None
+        meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("app") != schema.APP_ID:
+            raise NotATuitrackStoreError(f"{self.db_path} has a meta table but was not written by tuitrack")
+        return meta
+
+    def _check_and_migrate(self, create: bool) -> None:
+        meta = self._read_meta()
+        version = int(meta["schema_version"]) if meta else 0
+        if version > schema.SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"the store at {self.path} has schema version {version}, newer than this tuitrack "
+                f"understands ({schema.SCHEMA_VERSION}); upgrade tuitrack to read it"
+            )
+        if version == schema.SCHEMA_VERSION:
+            return
+        if self.read_only or (version == 0 and not create):
+            if version == 0:
+                raise NotATuitrackStoreError(f"{self.db_path} is an empty database, not a tuitrack store")
+            raise ReadOnlyStoreError(
+                f"the store at {self.path} needs upgrading from schema {version} to {schema.SCHEMA_VERSION}, "
+                "but it is read-only"
+            )
+        # Several processes may race to create a fresh store: the migration runs in one
+        # IMMEDIATE transaction and re-reads the version inside it.
+        with self.transaction():
+            meta = self._read_meta()
+            version = int(meta["schema_version"]) if meta else 0
+            for step in range(version, schema.SCHEMA_VERSION):
+                for statement in _split_sql(schema.MIGRATIONS[step]):
+                    self.conn.execute(statement)
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('app', ?)", (schema.APP_ID,))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(schema.SCHEMA_VERSION),)
+            )
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction, retried while another process holds the write lock."""
+        if self.read_only:
+            raise ReadOnlyStoreError(f"the store at {self.path} is open read-only; nothing was written")
+        with self.lock:
+            deadline = time.monotonic() + 120
+            delay = 0.005
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() > deadline:
+                        raise _translate(exc, self.path) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.2)
+            try:
+                yield self.conn
+            except BaseException as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _translate(exc, self.path) from None
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise _translate(exc, self.path) from None
+
+    # -- experiments and runs -------------------------------------------------------
+    def experiment_id(self, name: str, *, create: bool = True) -> int:
+        name = validation.experiment_name(name)
+        row = self.conn_fetchone("SELECT id FROM experiments WHERE name = ?", (name,))
+        if row:
+            return int(row[0])
+        if not create:
+            raise LookupError(f"no experiment named {name!r}")
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO experiments(name, created_at) VALUES (?, ?)", (name, now_ms()))
+            return int(conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0])
+
+    def create_run(
+        self,
+        *,
+        run_id: str,
+        experiment_id: int,
+        name: str,
+        start_time: int,
+        parent_id: str | None = None,
+        user: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+        source: str | None = None,
+        note: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        packages: Mapping[str, str] | None = None,
+    ) -> int:
+        """Insert a RUNNING run with its first tags/params in one transaction; returns its rid."""
+        import json
+
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs(run_id, experiment_id, name, status, start_time, heartbeat, parent_id, user, host,"
+                " pid, source, note, updated_at) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, experiment_id, name, start_time, start_time, parent_id, user, host, pid, source, note,
+                 now_ms()),
+            )
+            rid = int(cur.lastrowid)
+            if tags:
+                conn.executemany("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
+                                 [(rid, k, v) for k, v in tags.items()])
+            if params:
+                conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+                                 [(rid, k, v, _numeric(v)) for k, v in params.items()])
+            if packages is not None:
+                conn.execute("INSERT OR REPLACE INTO run_env(rid, packages) VALUES (?, ?)",
+                             (rid, json.dumps(dict(packages), sort_keys=True)))
+        return rid
+
+    def rid(self, run_id: str) -> int:
+        row = self.conn_fetchone("SELECT rid FROM runs WHERE run_id = ?", (run_id,))
+        if row is None:
+            raise RunNotFoundError(f"no run with id {run_id!r} in the store at {self.path}")
+        return int(row[0])
+
+    def resume_run(self, rid: int, *, pid: int | None, host: str | None) -> None:
+        t = now_ms()
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET status='RUNNING', end_time=NULL, error=NULL, heartbeat=?, pid=?, host=?,"
+                " updated_at=? WHERE rid=?",
+                (t, pid, host, t, rid),
+            )
+
+    def end_run(self, rid: int, status: str, *, end_time: int | None = None, error: str | None = None) -> None:
+        t = now_ms()
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET status=?, end_time=?, error=COALESCE(?, error), heartbeat=?, updated_at=?"
+                " WHERE rid=?",
+                (status, end_time if end_time is not None else t, error, t, t, rid),
+            )
+
+    def heartbeat(self, rids: Iterable[int]) -> None:
+        rids = list(rids)
+        if not rids:
+            return
+        t = now_ms()
+        with self.transaction() as conn:
+            conn.executemany("UPDATE runs SET heartbeat=? WHERE rid=? AND status='RUNNING'", [(t, r) for r in rids])
+
+    # -- params and tags -----------------------------------------------------------
+    def log_params(self, rid: int, params: Mapping[str, str]) -> None:
+        """Insert params; a key already logged with another value raises and writes nothing."""
+        if not params:
+            return
+        with self.transaction() as conn:
+            keys = list(params)
+            existing: dict[str, str] = {}
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                existing.update(conn.execute(
+                    f"SELECT key, value FROM params WHERE rid = ? AND key IN ({marks})", (rid, *chunk)
+                ).fetchall())
+            for key, value in params.items():
+                old = existing.get(key)
+                if old is not None and old != value:
+                    raise ParamConflictError(
+                        f"param {key!r} was already logged as {old!r}; params cannot change "
+                        f"(new value {value!r}). Log a new key or start a new run."
+                    )
+            fresh = [(rid, k, v, _numeric(v)) for k, v in params.items() if k not in existing]
+            conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)", fresh)
+            conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
+
+    def set_tags(self, rid: int, tags: Mapping[str, str]) -> None:
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
+                             [(rid, k, v) for k, v in tags.items()])
+            conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
+
+    def delete_tags(self, rid: int, keys: Iterable[str]) -> int:
+        with self.transaction() as conn:
+            n = sum(conn.execute("DELETE FROM tags WHERE rid=? AND key=?", (rid, k)).rowcount for k in keys)
+            conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
+        return n
+
+    def update_run_fields(self, rid: int, **fields: Any) -> None:
+        """Set curation columns (name, note, deleted_at); column names come from this whitelist only."""
+        allowed = {"name", "note", "deleted_at"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"cannot update run fields {sorted(bad)}")
+        if not fields:
+            return
+        cols = sorted(fields)
+        assignments = ", ".join(f"{c} = ?" for c in cols)
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE runs SET {assignments}, updated_at = ? WHERE rid = ?",
+                         (*[fields[c] for c in cols], now_ms(), rid))
+
+    # -- metrics -------------------------------------------------------------------
+    def _kids(self, conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, int]:
+        missing = [k for k in set(keys) if k not in self._kid_cache]
+        if missing:
+            conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in missing])
+            for k in missing:
+                self._kid_cache[k] = int(conn.execute("SELECT kid FROM metric_keys WHERE key=?", (k,)).fetchone()[0])
+        return self._kid_cache
+
+    def write_metrics(self, points: list[Point], *, heartbeat: bool = True) -> None:
+        """Write a batch of points and fold it into ``latest_metrics``, in one transaction."""
+        if not points:
+            return
+        summary: dict[tuple[int, str], list[Any]] = {}
+        for rid, key, value, step, ts in points:
+            s = summary.get((rid, key))
+            finite = None if value != value else value
+            if s is None:
+                summary[(rid, key)] = [value, step, ts, finite, finite, 1]
+                continue
+            if (step, ts) >= (s[1], s[2]):
+                s[0], s[1], s[2] = value, step, ts
+            if finite is not None:
+                s[3] = finite if s[3] is None or finite < s[3] else s[3]
+                s[4] = finite if s[4] is None or finite > s[4] else s[4]
+            s[5] += 1
+        t = now_ms()
+        with self.transaction() as conn:
+            kids = self._kids(conn, {k for _, k in summary})
+            conn.executemany(
+                "INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
+                [(rid, kids[key], step, ts, value) for rid, key, value, step, ts in points],
+            )
+            conn.executemany(_UPSERT_LATEST, [
+                (rid, key, _as_float_or_none(s[0]), s[1], s[2], s[3], s[4], s[5])
+                for (rid, key), s in summary.items()
+            ])
+            rids = {rid for rid, _ in summary}
+            if heartbeat:
+                conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
+                                 " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
+            else:
+                conn.executemany("UPDATE runs SET updated_at=? WHERE rid=?", [(t, r) for r in rids])
+
+    # -- artifacts, inputs ---------------------------------------------------------
+    def run_artifact_dir(self, run_id: str) -> Path:
+        return self.artifacts_root / run_id
+
+    def record_artifacts(self, rid: int, entries: Iterable[tuple[str, int]]) -> None:
+        t = now_ms()
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
+                             [(rid, p, size, t) for p, size in entries])
+            conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
+
+    def record_input(self, rid: int, name: str, source: str | None, digest: str | None, rows: int | None,
+                     context: str | None) -> None:
+        t = now_ms()
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, name, source, digest, rows, context, t))
+            conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
+
+    def conn_fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchone()
+
+    def conn_fetchall(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+
+_UPSERT_LATEST = """
+INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(rid, key) DO UPDATE SET
+  value = CASE WHEN (excluded.step, excluded.ts) >= (step, ts) THEN excluded.value ELSE value END,
+  step = CASE WHEN (excluded.step, excluded.ts) >= (step, ts) THEN excluded.step ELSE step END,
+  ts = CASE WHEN (excluded.step, excluded.ts) >= (step, ts) THEN excluded.ts ELSE ts END,
+  min_value = CASE WHEN min_value IS NULL THEN excluded.min_value WHEN excluded.min_value IS NULL THEN min_value
+                   ELSE min(min_value, excluded.min_value) END,
+  max_value = CASE WHEN max_value IS NULL THEN excluded.max_value WHEN excluded.max_value IS NULL THEN max_value
+                   ELSE max(max_value, excluded.max_value) END,
+  count = count + excluded.count
+"""
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> Exception:
+    text = str(exc).lower()
+    if "full" in text:
+        return StorageFullError(f"the store at {path} is out of space ({exc}); the last batch was not written")
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyStoreError(f"the store at {path} is read-only ({exc}); nothing was written")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StoreError(f"the store at {path} refused the write ({exc})")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"the store at {path} stayed locked by another process for too long ({exc})")
+    if "malformed" in text or "not a database" in text:
+        return StoreError(f"the store at {path} is corrupt ({exc})")
+    return StoreError(f"store error at {path}: {exc}")

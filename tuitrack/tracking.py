@@ -1,0 +1,536 @@
+"""The fluent logging API: ``start_run``, ``log_metric`` ... and the ActiveRun handle.
+
+Shaped like MLflow's so switching means changing the import.  Differences worth
+knowing: ``log_metric`` without ``step`` numbers points 0, 1, 2 ... per key
+(MLflow writes them all at step 0), and metrics are buffered and written in
+batches by :mod:`tuitrack.writer`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+import traceback
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import capture, validation
+from .artifacts import ArtifactMixin
+from .errors import ActiveRunError, NoActiveRunError, TuitrackError, ValidationError
+from .models import FAILED, FINISHED, KILLED, RUNNING, STATUSES, Run, RunInfo
+from .store import DEFAULT_EXPERIMENT, Store, default_store_path, now_ms
+from .writer import DEFAULT_INTERVAL_S, MetricWriter
+
+_lock = threading.RLock()
+_store_path: Path | None = None
+_experiment: str | None = None
+_stores: dict[Path, Store] = {}
+_writers: dict[Path, MetricWriter] = {}
+_stack: list[ActiveRun] = []
+_valid_keys: set[str] = set()
+_settings: dict[str, Any] = {"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
+                             "capture_env": True, "identity": None}
+_new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
+_failed_exc: list[BaseException] = []
+
+
+# -- configuration -------------------------------------------------------------------
+def set_store(path: str | os.PathLike[str] | None) -> None:
+    """Use the store at ``path`` (a folder) from now on; ``None`` goes back to the default."""
+    global _store_path
+    with _lock:
+        _store_path = Path(path).expanduser() if path is not None else None
+
+
+def get_store_path() -> Path:
+    return _store_path if _store_path is not None else default_store_path()
+
+
+def configure(*, strict: bool | None = None, flush_interval: float | None = None,
+              capture_packages: bool | None = None, capture_env: bool | None = None,
+              identity: Mapping[str, str] | None = None) -> None:
+    """Process-wide settings.
+
+    ``strict=True`` makes storage faults raise in the training script instead of warning;
+    ``capture_env``/``capture_packages=False`` skip environment capture; ``identity``
+    (keys user, host, source) overrides the recorded user/host/command line, which
+    deterministic demos and tests need.
+    """
+    if capture_env is not None:
+        _settings["capture_env"] = bool(capture_env)
+    if identity is not None:
+        _settings["identity"] = dict(identity) or None
+    if strict is not None:
+        _settings["strict"] = bool(strict)
+    if flush_interval is not None:
+        if flush_interval <= 0:
+            raise ValidationError("flush_interval must be a positive number of seconds")
+        _settings["flush_interval"] = float(flush_interval)
+    if capture_packages is not None:
+        _settings["capture_packages"] = bool(capture_packages)
+
+
+def set_id_factory(factory: Callable[[], str] | None) -> None:
+    """Replace how new run ids are made (deterministic demos/tests); None restores uuid4 hex."""
+    global _new_run_id
+    _new_run_id = factory if factory is not None else (lambda: uuid.uuid4().hex)
+
+
+def set_experiment(name: str) -> int:
+    """Make ``name`` the experiment of later runs (created if missing); returns its id."""
+    global _experiment
+    validation.experiment_name(name)
+    exp_id = _writable_store().experiment_id(name)
+    _experiment = name
+    return exp_id
+
+
+def _writable_store() -> Store:
+    path = get_store_path()
+    with _lock:
+        store = _stores.get(path)
+        if store is None:
+            store = Store(path, create=True, read_only=False)
+            _stores[path] = store
+        return store
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """A store for reading; never creates one.  Raises StoreNotFoundError when missing."""
+    target = Path(path).expanduser() if path is not None else get_store_path()
+    with _lock:
+        if target in _stores:
+            return _stores[target]
+    return Store(target, create=False)
+
+
+def _writer_for(store: Store) -> MetricWriter:
+    with _lock:
+        writer = _writers.get(store.path)
+        if writer is None:
+            writer = MetricWriter(store, interval=_settings["flush_interval"], strict=_settings["strict"])
+            _writers[store.path] = writer
+        writer.start()
+        return writer
+
+
+# -- the run handle ----------------------------------------------------------------
+class ActiveRun(ArtifactMixin):
+    """A live run.  Also a context manager: FINISHED on exit, FAILED on an exception, KILLED on Ctrl-C."""
+
+    def __init__(self, store: Store, writer: MetricWriter, rid: int, run_id: str, name: str, experiment_id: int,
+                 experiment: str, parent_id: str | None, start_time: int, steps: dict[str, int] | None = None):
+        self.store = store
+        self._writer = writer
+        self._rid = rid
+        self._run_id = run_id
+        self._name = name
+        self._experiment_id = experiment_id
+        self._experiment = experiment
+        self._parent_id = parent_id
+        self._start_time = start_time
+        self._end_time: int | None = None
+        self._status = RUNNING
+        self._steps: dict[str, int] = steps or {}
+        self._sampler: capture.SystemSampler | None = None
+
+    # identity
+    @property
+    def id(self) -> str:
+        return self._run_id
+
+    @property
+    def info(self) -> RunInfo:
+        return RunInfo(run_id=self._run_id, run_name=self._name, experiment_id=self._experiment_id,
+                       experiment=self._experiment, status=self._status, start_time=self._start_time,
+                       end_time=self._end_time, parent_id=self._parent_id)
+
+    def __repr__(self) -> str:
+        return f"<ActiveRun {self._run_id[:8]} {self._name!r} {self._status}>"
+
+    def _check_open(self) -> None:
+        if self._status != RUNNING:
+            raise TuitrackError(f"run {self._run_id[:8]} ({self._name!r}) has ended ({self._status}); "
+                                "resume it with start_run(run_id=...) to log more")
+
+    # metrics: the hot path
+    def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: int | None = None) -> None:
+        if key not in _valid_keys:
+            validation.validate_key(key, "metric key")
+            _valid_keys.add(key)
+        if type(value) is not float:
+            value = validation.metric_value(key, value)
+        steps = self._steps
+        if step is None:
+            step = steps.get(key, 0)
+            steps[key] = step + 1
+        else:
+            if type(step) is not int:
+                step = validation.metric_step(key, step)
+            if step >= steps.get(key, 0):
+                steps[key] = step + 1
+        if timestamp is None:
+            timestamp = now_ms()
+        elif type(timestamp) is not int:
+            timestamp = validation.metric_timestamp(key, timestamp)
+        if self._status != RUNNING:
+            self._check_open()
+        if self._writer.last_error is not None and self._writer.strict:
+            err, self._writer.last_error = self._writer.last_error, None
+            raise err
+        self._writer.append((self._rid, key, value, step, timestamp))
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None, timestamp: int | None = None) -> None:
+        if not isinstance(metrics, Mapping):
+            raise ValidationError(f"log_metrics takes a dict of key -> number, got {type(metrics).__name__}")
+        ts = now_ms() if timestamp is None else timestamp
+        for key, value in metrics.items():
+            self.log_metric(key, value, step=step, timestamp=ts)
+
+    def flush(self) -> int:
+        return self._writer.flush()
+
+    # params and tags
+    def log_param(self, key: str, value: Any) -> Any:
+        self.log_params({key: value})
+        return value
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        if not isinstance(params, Mapping):
+            raise ValidationError(f"log_params takes a dict of key -> value, got {type(params).__name__}")
+        clean = {validation.validate_key(k, "param key"): validation.param_value(k, v) for k, v in params.items()}
+        self.store.log_params(self._rid, clean)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        if not isinstance(tags, Mapping):
+            raise ValidationError(f"set_tags takes a dict of key -> value, got {type(tags).__name__}")
+        clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in tags.items()}
+        self.store.set_tags(self._rid, clean)
+
+    def delete_tag(self, key: str) -> None:
+        validation.validate_key(key, "tag key")
+        if not self.store.delete_tags(self._rid, [key]):
+            raise ValidationError(f"run {self._run_id[:8]} has no tag {key!r}")
+
+    def set_note(self, text: str) -> None:
+        self.store.update_run_fields(self._rid, note=validation.note_text(text))
+
+    # lifecycle
+    def end(self, status: str = FINISHED, error: str | None = None) -> None:
+        if status not in STATUSES:
+            raise ValidationError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+        if self._status != RUNNING:
+            return
+        if self._sampler is not None:
+            self._sampler.stop()
+        self._writer.live_rids.discard(self._rid)
+        try:
+            self._writer.flush()
+        finally:
+            self._end_time = now_ms()
+            self._status = status
+            self.store.end_run(self._rid, status, end_time=self._end_time, error=error)
+            with _lock:
+                if self in _stack:
+                    _stack.remove(self)
+
+    def __enter__(self) -> ActiveRun:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None or (exc_type is SystemExit and getattr(exc, "code", 1) in (0, None)):
+            self.end(FINISHED)
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.end(KILLED, error="KeyboardInterrupt")
+        else:
+            self.end(FAILED, error="".join(traceback.format_exception(exc_type, exc, tb)))
+
+
+# -- module-level API ---------------------------------------------------------------
+def start_run(
+    experiment: str | None = None,
+    name: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    nested: bool = False,
+    run_id: str | None = None,
+    system_metrics: bool = False,
+    *,
+    run_name: str | None = None,
+    description: str | None = None,
+    parent_run_id: str | None = None,
+    experiment_name: str | None = None,
+) -> ActiveRun:
+    """Start (or with ``run_id`` resume) a run and make it active.  Use it in a ``with`` block."""
+    name = name if name is not None else run_name
+    experiment = experiment if experiment is not None else experiment_name
+    store = _writable_store()
+    writer = _writer_for(store)
+    with _lock:
+        parent = _stack[-1] if _stack else None
+        if parent is not None and not nested and run_id is None and parent_run_id is None:
+            raise ActiveRunError(f"run {parent.id[:8]} ({parent.info.run_name!r}) is already active; end it first "
+                                 "or pass nested=True")
+    if run_id is not None:
+        handle = _resume(store, writer, run_id)
+    else:
+        exp_name = experiment or _experiment or os.environ.get("TUITRACK_EXPERIMENT") or DEFAULT_EXPERIMENT
+        exp_id = store.experiment_id(exp_name)
+        new_id = _new_run_id()
+        run_name_ = validation.run_name(name) if name is not None else _generated_name(new_id)
+        env_tags = capture.environment_tags() if _settings["capture_env"] else {}
+        ident = _settings["identity"] or {}
+        clean_tags = {**env_tags,
+                      **{validation.validate_key(k, "tag key"): validation.tag_value(k, v)
+                         for k, v in (tags or {}).items()}}
+        clean_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
+                        for k, v in (params or {}).items()}
+        pid_ = parent_run_id or (parent.id if parent is not None and nested else None)
+        start = now_ms()
+        rid = store.create_run(
+            run_id=new_id, experiment_id=exp_id, name=run_name_, start_time=start, parent_id=pid_,
+            user=ident.get("user", capture.user()), host=ident.get("host", capture.host()), pid=os.getpid(),
+            source=ident.get("source", capture.command_line()),
+            note=validation.note_text(description) if description is not None else None,
+            tags=clean_tags, params=clean_params,
+            packages=capture.installed_packages() if _settings["capture_packages"] and _settings["capture_env"]
+            else None,
+        )
+        handle = ActiveRun(store, writer, rid, new_id, run_name_, exp_id, exp_name, pid_, start)
+    writer.live_rids.add(handle._rid)
+    with _lock:
+        _stack.append(handle)
+    _install_handlers()
+    if system_metrics:
+        handle._sampler = capture.SystemSampler(lambda values: handle.log_metrics(values))
+        handle._sampler.start()
+    return handle
+
+
+def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
+    run = store.get_run(ref)
+    rid, _ = store.resolve_run(run.id)
+    store.resume_run(rid, pid=os.getpid(), host=capture.host())
+    steps = {k: s.step + 1 for k, s in run.data.summaries.items()}
+    return ActiveRun(store, writer, rid, run.id, run.info.run_name, run.info.experiment_id, run.info.experiment,
+                     run.info.parent_id, run.info.start_time, steps)
+
+
+_ADJ = ["amber", "brisk", "calm", "clever", "dapper", "eager", "fancy", "gentle", "humble", "jolly", "keen",
+        "lucky", "mellow", "nimble", "polite", "quiet", "rapid", "shiny", "sturdy", "tidy", "vivid", "witty"]
+_NOUN = ["otter", "falcon", "maple", "comet", "badger", "heron", "lynx", "quartz", "willow", "panda", "raven",
+         "cedar", "koala", "orca", "ember", "finch", "gecko", "meadow", "puffin", "tiger", "zephyr", "yak"]
+
+
+def _generated_name(run_id: str) -> str:
+    n = int(run_id[:8], 16)
+    return f"{_ADJ[n % len(_ADJ)]}-{_NOUN[(n // 97) % len(_NOUN)]}-{n % 1000:03d}"
+
+
+def active_run() -> ActiveRun | None:
+    with _lock:
+        return _stack[-1] if _stack else None
+
+
+def _active() -> ActiveRun:
+    """The active run; like MLflow, logging with none active starts one."""
+    run = active_run()
+    return run if run is not None else start_run()
+
+
+def end_run(status: str = FINISHED) -> None:
+    run = active_run()
+    if run is None:
+        return
+    run.end(status)
+
+
+def log_param(key: str, value: Any) -> Any:
+    return _active().log_param(key, value)
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    _active().log_params(params)
+
+
+def log_metric(key: str, value: Any, step: int | None = None, timestamp: int | None = None) -> None:
+    run = _stack[-1] if _stack else _active()
+    run.log_metric(key, value, step, timestamp)
+
+
+def log_metrics(metrics: Mapping[str, Any], step: int | None = None, timestamp: int | None = None) -> None:
+    _active().log_metrics(metrics, step, timestamp)
+
+
+def set_tag(key: str, value: Any) -> None:
+    _active().set_tag(key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    _active().set_tags(tags)
+
+
+def delete_tag(key: str) -> None:
+    run = active_run()
+    if run is None:
+        raise NoActiveRunError("delete_tag needs an active run")
+    run.delete_tag(key)
+
+
+def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str | None:
+    return _active().log_artifact(local_path, artifact_path)
+
+
+def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
+    return _active().log_artifacts(local_dir, artifact_path)
+
+
+def log_text(text: str, artifact_file: str) -> str | None:
+    return _active().log_text(text, artifact_file)
+
+
+def log_dict(dictionary: Any, artifact_file: str) -> str | None:
+    return _active().log_dict(dictionary, artifact_file)
+
+
+def log_figure(figure: Any, artifact_file: str) -> str | None:
+    return _active().log_figure(figure, artifact_file)
+
+
+def log_model(model: Any, name: str) -> str:
+    return _active().log_model(model, name)
+
+
+def log_input(data: Any, name: str, context: str | None = None) -> None:
+    _active().log_input(data, name, context)
+
+
+def flush() -> int:
+    """Write every buffered metric point now; returns how many were written."""
+    total = 0
+    with _lock:
+        writers = list(_writers.values())
+    for writer in writers:
+        total += writer.flush()
+    return total
+
+
+# -- reading -----------------------------------------------------------------------
+def get_run(run_id: str) -> Run:
+    flush()
+    return open_store().get_run(run_id)
+
+
+def search_runs(filter_string: str = "", order_by: list[str] | str | None = None,
+                experiment_names: list[str] | None = None, max_results: int | None = None,
+                include_deleted: bool = False) -> list[Run]:
+    flush()
+    store = open_store()
+    ids = store.experiment_ids(experiment_names) if experiment_names else None
+    return store.search_runs(filter_string, order_by, experiment_ids=ids, max_results=max_results,
+                             include_deleted=include_deleted)
+
+
+def get_metric_history(run_id: str, key: str, max_points: int | None = None) -> list:
+    flush()
+    return open_store().get_metric_history(run_id, key, max_points)
+
+
+def list_experiments() -> list:
+    return open_store().list_experiments()
+
+
+def list_artifacts(run_id: str) -> list:
+    return open_store().list_artifacts(run_id)
+
+
+def artifact_path(run_id: str, path: str) -> Path:
+    """The local file of a run's artifact (for reading it with your own tools)."""
+    return open_store().artifact_file(run_id, path)
+
+
+def read_artifact(run_id: str, path: str) -> bytes:
+    return artifact_path(run_id, path).read_bytes()
+
+
+def load_model(model_uri: str) -> Any:
+    """Load a model saved with ``log_model`` from ``runs:/<run_id>/<name>``."""
+    from .artifacts import load_model as _load
+
+    return _load(open_store(), model_uri)
+
+
+# -- process lifecycle -----------------------------------------------------------------
+_handlers_installed = False
+
+
+def _install_handlers() -> None:
+    global _handlers_installed
+    if _handlers_installed:
+        return
+    _handlers_installed = True
+    atexit.register(_at_exit)
+    previous_hook = sys.excepthook
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        _failed_exc.append(exc)
+        status = KILLED if issubclass(exc_type, KeyboardInterrupt) else FAILED
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        _end_all(status, text)
+        previous_hook(exc_type, exc, tb)
+
+    sys.excepthook = hook
+    if threading.current_thread() is threading.main_thread():
+        try:
+            if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+                signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):
+            pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _end_all(KILLED, "SIGTERM")
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _end_all(status: str, error: str | None = None) -> None:
+    with _lock:
+        runs = list(reversed(_stack))
+    for run in runs:
+        try:
+            run.end(status, error=error)
+        except Exception as exc:  # never mask the original failure
+            warnings.warn(f"tuitrack: could not end run {run.id[:8]}: {exc}", RuntimeWarning, stacklevel=1)
+
+
+def _at_exit() -> None:
+    _end_all(FAILED if _failed_exc else FINISHED)
+    try:
+        flush()
+    except Exception as exc:
+        warnings.warn(f"tuitrack: final flush failed: {exc}", RuntimeWarning, stacklevel=1)
+    for writer in list(_writers.values()):
+        writer.stop()
+
+
+def _after_fork_in_child() -> None:
+    """SQLite connections and threads do not survive fork: the child starts clean."""
+    global _stores, _writers, _stack, _lock
+    _lock = threading.RLock()
+    _stores = {}
+    _writers = {}
+    _stack = []
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,94 @@
+"""The buffered metric writer: the hot path of every training loop.
+
+``log_metric`` only appends a tuple to a deque (thread-safe, no lock, ~1 us).
+A daemon thread drains it into the store in one ``executemany`` transaction
+when the buffer passes ``max_buffer`` points or every ``interval`` seconds, and
+``flush()``/``end_run``/interpreter exit drain it synchronously.  A ``kill -9``
+therefore loses at most the last interval of points and never corrupts the
+store (SQLite commits are atomic).  The same thread sends run heartbeats.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .errors import TuitrackError
+from .models import HEARTBEAT_INTERVAL_S
+
+if TYPE_CHECKING:
+    from .store import Point, Store
+
+DEFAULT_INTERVAL_S = 1.0
+DEFAULT_MAX_BUFFER = 50_000
+
+
+class MetricWriter:
+    def __init__(self, store: Store, *, interval: float = DEFAULT_INTERVAL_S, max_buffer: int = DEFAULT_MAX_BUFFER,
+                 strict: bool = False):
+        self.store = store
+        self.interval = interval
+        self.max_buffer = max_buffer
+        self.strict = strict
+        self.queue: deque[Point] = deque()
+        self.live_rids: set[int] = set()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_beat = 0.0
+        self.last_error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="tuitrack-writer", daemon=True)
+            self._thread.start()
+
+    def append(self, point: Point) -> None:
+        q = self.queue
+        q.append(point)
+        if len(q) >= self.max_buffer:
+            self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+                if time.monotonic() - self._last_beat >= HEARTBEAT_INTERVAL_S and self.live_rids:
+                    self.store.heartbeat(list(self.live_rids))
+                    self._last_beat = time.monotonic()
+            except Exception as exc:  # the background thread must never die silently
+                self.last_error = exc
+                if not self.strict:
+                    warnings.warn(f"tuitrack: background flush failed, will retry: {exc}", RuntimeWarning,
+                                  stacklevel=1)
+                time.sleep(min(self.interval, 1.0))
+
+    def flush(self) -> int:
+        """Write everything queued so far; returns the number of points written."""
+        with self._flush_lock:
+            q = self.queue
+            n = len(q)
+            if not n:
+                return 0
+            batch = [q.popleft() for _ in range(n)]
+            try:
+                self.store.write_metrics(batch)
+            except TuitrackError:
+                # Put the points back in front so a transient failure (disk full, lock) loses nothing.
+                q.extendleft(reversed(batch))
+                raise
+            return n
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
