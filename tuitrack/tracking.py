@@ -33,7 +33,6 @@ _experiment: str | None = None
 _stores: dict[Path, Store] = {}
 _writers: dict[Path, MetricWriter] = {}
 _stack: list[ActiveRun] = []
-_valid_keys: set[str] = set()
 _settings: dict[str, Any] = {"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
                              "capture_env": True, "identity": None}
 _new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
@@ -138,6 +137,8 @@ class ActiveRun(ArtifactMixin):
         self._end_time: int | None = None
         self._status = RUNNING
         self._steps: dict[str, int] = steps or {}
+        self._bufs: dict[str, Any] = {}
+        self._kids: dict[str, int] = {}
         self._sampler: capture.SystemSampler | None = None
 
     # identity
@@ -160,10 +161,18 @@ class ActiveRun(ArtifactMixin):
                                 "resume it with start_run(run_id=...) to log more")
 
     # metrics: the hot path
+    def _open_key(self, key: str) -> Any:
+        """First use of a key in this run: validate it, intern it, get its buffer."""
+        validation.validate_key(key, "metric key")
+        self._check_open()
+        self._kids[key] = self.store.metric_kid(key)
+        buf = self._bufs[key] = self._writer.buffer(self._rid, key)
+        return buf
+
     def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: int | None = None) -> None:
-        if key not in _valid_keys:
-            validation.validate_key(key, "metric key")
-            _valid_keys.add(key)
+        buf = self._bufs.get(key)
+        if buf is None:
+            buf = self._open_key(key)
         if type(value) is not float:
             value = validation.metric_value(key, value)
         steps = self._steps
@@ -181,10 +190,13 @@ class ActiveRun(ArtifactMixin):
             timestamp = validation.metric_timestamp(key, timestamp)
         if self._status != RUNNING:
             self._check_open()
-        if self._writer.last_error is not None and self._writer.strict:
-            err, self._writer.last_error = self._writer.last_error, None
+        writer = self._writer
+        if writer.last_error is not None and writer.strict:
+            err, writer.last_error = writer.last_error, None
             raise err
-        self._writer.append((self._rid, key, value, step, timestamp))
+        buf.append((self._rid, self._kids[key], step, timestamp, value))
+        if len(buf) >= writer.max_buffer:
+            writer.wake()
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None, timestamp: int | None = None) -> None:
         if not isinstance(metrics, Mapping):

@@ -1,11 +1,12 @@
 """The buffered metric writer: the hot path of every training loop.
 
-``log_metric`` only appends a tuple to a deque (thread-safe, no lock, ~1 us).
-A daemon thread drains it into the store in one ``executemany`` transaction
-when the buffer passes ``max_buffer`` points or every ``interval`` seconds, and
-``flush()``/``end_run``/interpreter exit drain it synchronously.  A ``kill -9``
-therefore loses at most the last interval of points and never corrupts the
-store (SQLite commits are atomic).  The same thread sends run heartbeats.
+``log_metric`` only appends a ready row to a per-(run, key) deque (thread-safe,
+no lock, about a microsecond).  A daemon thread drains the deques into the store
+in one transaction when a buffer passes ``max_buffer`` points or every
+``interval`` seconds, and ``flush()``/``end_run``/interpreter exit drain them
+synchronously.  A ``kill -9`` therefore loses at most the last interval of points
+and never corrupts the store (SQLite commits are atomic).  The same thread sends
+run heartbeats.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from .errors import TuitrackError
 from .models import HEARTBEAT_INTERVAL_S
 
 if TYPE_CHECKING:
-    from .store import Point, Store
+    from .store import Row, Store
 
 DEFAULT_INTERVAL_S = 1.0
-DEFAULT_MAX_BUFFER = 50_000
+DEFAULT_MAX_BUFFER = 100_000
 
 
 class MetricWriter:
@@ -33,7 +34,7 @@ class MetricWriter:
         self.interval = interval
         self.max_buffer = max_buffer
         self.strict = strict
-        self.queue: deque[Point] = deque()
+        self.buffers: dict[tuple[int, str], deque[Row]] = {}
         self.live_rids: set[int] = set()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -42,17 +43,22 @@ class MetricWriter:
         self._last_beat = 0.0
         self.last_error: BaseException | None = None
 
+    def buffer(self, rid: int, key: str) -> deque[Row]:
+        """The deque a run appends ``key``'s rows to (created once per run and key)."""
+        with self._flush_lock:
+            q = self.buffers.get((rid, key))
+            if q is None:
+                q = self.buffers[(rid, key)] = deque()
+            return q
+
+    def wake(self) -> None:
+        self._wake.set()
+
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name="tuitrack-writer", daemon=True)
             self._thread.start()
-
-    def append(self, point: Point) -> None:
-        q = self.queue
-        q.append(point)
-        if len(q) >= self.max_buffer:
-            self._wake.set()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -70,21 +76,28 @@ class MetricWriter:
                                   stacklevel=1)
                 time.sleep(min(self.interval, 1.0))
 
+    def pending(self) -> int:
+        return sum(len(q) for q in list(self.buffers.values()))
+
     def flush(self) -> int:
         """Write everything queued so far; returns the number of points written."""
         with self._flush_lock:
-            q = self.queue
-            n = len(q)
-            if not n:
+            batches = []
+            for (rid, key), q in self.buffers.items():
+                n = len(q)
+                if n:
+                    pop = q.popleft
+                    batches.append((rid, key, [pop() for _ in range(n)], q))
+            if not batches:
                 return 0
-            batch = [q.popleft() for _ in range(n)]
             try:
-                self.store.write_metrics(batch)
+                self.store.write_batches([(rid, key, rows) for rid, key, rows, _ in batches])
             except TuitrackError:
-                # Put the points back in front so a transient failure (disk full, lock) loses nothing.
-                q.extendleft(reversed(batch))
+                # Put the rows back in front so a transient failure (disk full, lock) loses nothing.
+                for _, _, rows, q in batches:
+                    q.extendleft(reversed(rows))
                 raise
-            return n
+            return sum(len(b[2]) for b in batches)
 
     def stop(self) -> None:
         self._stop.set()
