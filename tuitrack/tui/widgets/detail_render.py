@@ -1,0 +1,249 @@
+"""Pure renderers for the run detail sections: ``DetailData`` in, Rich renderables out.
+
+Every user string goes through ``tui.text.safe`` so names, params, tags and
+notes show literally; long values fold inside their column instead of pushing
+the layout sideways.  No Textual imports: cheap to test and reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..glyphs import format_metric, format_time, status_text
+from ..text import safe
+from .detail_data import MAX_SPARK_KEYS, DetailData
+from .sparkline import sparkline
+
+#: Longest user value shown in a table cell (params allow 6000 chars, tags 8000); longer ones are cut
+#: with their full length noted, so one huge value cannot push everything else off screen.
+VALUE_LIMIT = 500
+KEY_WIDTH = 28
+
+
+def human_duration(ms: int | None) -> str:
+    """``850ms``, ``12.3s``, ``2m 05s``, ``1h 02m 03s``, ``3d 04h 05m``."""
+    if ms is None:
+        return "—"
+    ms = max(0, int(ms))
+    if ms < 1000:
+        return f"{ms}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f}s"
+    s = ms // 1000
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    d, h = divmod(h, 24)
+    if d:
+        return f"{d}d {h:02d}h {m:02d}m"
+    if h:
+        return f"{h}h {m:02d}m {s:02d}s"
+    return f"{m}m {s:02d}s"
+
+
+def human_size(n: int | None) -> str:
+    """``512 B``, ``1.5 KiB``, ``2.0 MiB``."""
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # unreachable; keeps type checkers calm
+
+
+def _dim(text: str) -> Text:
+    return Text(text, style="dim")
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold underline")
+
+
+def _kv_grid() -> Table:
+    grid = Table.grid(padding=(0, 2), expand=True)
+    grid.add_column(style="bold", no_wrap=False, overflow="fold", max_width=KEY_WIDTH)
+    grid.add_column(overflow="fold", ratio=1)
+    return grid
+
+
+def kv_table(items: Iterable[tuple[str, str]], empty: str) -> RenderableType:
+    """Key/value rows with literal, folded values; ``empty`` when there are none."""
+    rows = list(items)
+    if not rows:
+        return _dim(empty)
+    grid = _kv_grid()
+    for key, value in rows:
+        cell = _folding(safe(value, limit=VALUE_LIMIT))
+        if len(value) > VALUE_LIMIT:
+            cell.append(f"  ({len(value):,} chars)", "dim italic")
+        grid.add_row(safe(key), cell)
+    return grid
+
+
+def _folding(text: Text) -> Text:
+    text.no_wrap = False
+    text.overflow = "fold"
+    return text
+
+
+def _git_line(tags: Mapping[str, str]) -> Text | None:
+    commit = tags.get("tuitrack.git.commit")
+    if not commit:
+        return None
+    line = safe(commit)
+    branch = tags.get("tuitrack.git.branch")
+    if branch:
+        line.append(" on ")
+        line.append_text(safe(branch, "bold"))
+    if tags.get("tuitrack.git.dirty") == "true":
+        line.append("  (dirty: uncommitted changes)", "yellow")
+    elif tags.get("tuitrack.git.dirty") == "false":
+        line.append("  (clean)", "dim")
+    return _folding(line)
+
+
+def overview(data: DetailData) -> RenderableType:
+    """Identity, timing, provenance, note and (for failed runs) the traceback."""
+    info = data.run.info
+    tags = data.run.data.tags
+    grid = _kv_grid()
+
+    def row(label: str, value: Text | str | None) -> None:
+        if value is None or value == "":
+            value = _dim("—")
+        grid.add_row(label, _folding(value) if isinstance(value, Text) else _folding(safe(value)))
+
+    row("Run ID", info.run_id)
+    row("Name", safe(info.run_name, "bold"))
+    status = status_text(data.status)
+    if data.status != info.status:
+        status.append(f"  (stored {info.status}; no heartbeat for "
+                      f"{human_duration(data.now_ms - (info.heartbeat or info.start_time))})", "dim")
+    row("Status", status)
+    row("Experiment", safe(info.experiment))
+    row("Started", format_time(info.start_time, seconds=True))
+    row("Ended", format_time(info.end_time, seconds=True) if info.end_time is not None else _dim("— (no end yet)"))
+    if info.end_time is not None:
+        row("Duration", human_duration(info.duration))
+    else:
+        row("Duration", Text(f"{human_duration(data.now_ms - info.start_time)} so far", style="yellow"))
+    if info.parent_id:
+        parent = safe(info.parent_id)
+        parent.append("  ")
+        parent.append_text(safe(data.parent_name, "bold") if data.parent_name is not None
+                           else _dim("(parent run not in this store)"))
+        row("Parent", parent)
+    if data.child_count:
+        row("Children", f"{data.child_count} nested run{'s' if data.child_count != 1 else ''}")
+    row("User", info.user)
+    row("Host", info.host)
+    row("PID", str(info.pid) if info.pid is not None else None)
+    row("Git", _git_line(tags))
+    row("Command", info.source)
+    row("Python", tags.get("tuitrack.python"))
+    row("Platform", tags.get("tuitrack.platform"))
+    if info.deleted_at is not None:
+        row("Deleted", Text(f"deleted {format_time(info.deleted_at, seconds=True)}", style="red"))
+    parts: list[RenderableType] = [grid]
+    if info.note:
+        parts += [Text(""), _heading("Note"), _folding(safe(info.note, single_line=False))]
+    if info.error:
+        style = "red" if data.status in ("FAILED", "CRASHED") else ""
+        label = "Error (traceback)" if "Traceback" in info.error else "Error"
+        parts += [Text(""), _heading(label), _folding(safe(info.error, style, single_line=False))]
+    return Group(*parts)
+
+
+def params(data: DetailData) -> RenderableType:
+    """Params sorted by key, then the datasets the run read (what data version was that?)."""
+    items = sorted(data.run.data.params.items())
+    parts: list[RenderableType] = [_heading(f"Params ({len(items)})"), kv_table(items, "no params logged")]
+    parts += [Text(""), _heading(f"Data inputs ({len(data.inputs)})")]
+    if not data.inputs:
+        parts.append(_dim("no datasets logged (log_input)"))
+    else:
+        table = Table(box=None, expand=True, padding=(0, 1), show_edge=False, header_style="bold")
+        table.add_column("name", overflow="fold", max_width=KEY_WIDTH)
+        table.add_column("source", overflow="fold", ratio=1)
+        table.add_column("digest", no_wrap=True)
+        table.add_column("rows", justify="right", no_wrap=True)
+        table.add_column("context", overflow="fold")
+        for item in data.inputs:
+            table.add_row(
+                safe(item.name),
+                _folding(safe(item.source)) if item.source else _dim("(in memory)"),
+                safe(item.digest[:12]) if item.digest else _dim("—"),
+                f"{item.rows:,}" if item.rows is not None else _dim("?"),
+                safe(item.context) if item.context else _dim("—"),
+            )
+        parts.append(table)
+    return Group(*parts)
+
+
+def metrics(data: DetailData, spark_width: int = 24) -> RenderableType:
+    """Per metric: last, min, max, step count, last step and a sparkline of its (downsampled) history."""
+    summaries = data.run.data.summaries
+    if not summaries:
+        return _dim("no metrics logged")
+    table = Table(box=None, expand=True, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column("metric", overflow="fold", max_width=KEY_WIDTH)
+    for name in ("last", "min", "max", "steps", "last step"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("history", no_wrap=True, overflow="crop")
+    for key in sorted(summaries, key=lambda k: (k.startswith("system/"), k)):
+        s = summaries[key]
+        history = data.histories.get(key)
+        table.add_row(
+            safe(key),
+            Text(format_metric(s.value), style="bold"),
+            format_metric(s.min),
+            format_metric(s.max),
+            f"{s.count:,}",
+            str(s.step),
+            sparkline(history, spark_width) if history else _dim("—"),
+        )
+    parts: list[RenderableType] = [table]
+    if len(summaries) > MAX_SPARK_KEYS:
+        parts.append(_dim(f"history sparklines for the first {MAX_SPARK_KEYS} of {len(summaries)} metrics"))
+    return Group(*parts)
+
+
+def tags(data: DetailData) -> RenderableType:
+    """User tags first; ``tuitrack.*`` system tags (environment, git) apart."""
+    user = data.user_tags
+    system = data.system_tags
+    return Group(
+        _heading(f"Tags ({len(user)})"),
+        kv_table(user.items(), "no tags set"),
+        Text(""),
+        _heading(f"System tags ({len(system)})"),
+        kv_table(system.items(), "no system tags (environment capture was off)"),
+    )
+
+
+def environment(data: DetailData) -> RenderableType:
+    """Where the run ran; the package list below it is a separate, filterable widget."""
+    tags = data.run.data.tags
+    grid = _kv_grid()
+    for label, value in (("Python", tags.get("tuitrack.python")), ("Platform", tags.get("tuitrack.platform")),
+                         ("Working dir", tags.get("tuitrack.cwd")), ("Host", data.run.info.host),
+                         ("User", data.run.info.user), ("Command", data.run.info.source)):
+        grid.add_row(label, _folding(safe(value)) if value else _dim("—"))
+    return grid
+
+
+def header(data: DetailData) -> Text:
+    """One line naming the run the pane shows, so it is never ambiguous."""
+    line = status_text(data.status)
+    line.append("  ")
+    line.append_text(safe(data.run.info.run_name, "bold", limit=60))
+    line.append("  ")
+    line.append(data.run_id[:8], "dim")
+    line.append("  ")
+    line.append_text(safe(data.run.info.experiment, "dim", limit=40))
+    return line

@@ -1,0 +1,269 @@
+"""The run detail pane: overview, params, metrics, tags, artifacts, environment.
+
+``show_run`` is called on every cursor move and refresh, so loading happens in
+one exclusive worker thread; the old content stays until the new arrives (no
+flicker), a refresh that changed nothing re-renders nothing, and a run that
+vanished or a store error shows as a message in the pane instead of a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from ...errors import RunNotFoundError
+from ..text import safe
+from . import detail_render as render
+from .artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
+from .detail_data import DetailData, load_detail
+
+#: (pane id, title, id of the widget that takes focus when the tab is entered by key)
+TABS = (
+    ("overview", "Overview", "overview-scroll"),
+    ("params", "Params", "params-scroll"),
+    ("metrics", "Metrics", "metrics-scroll"),
+    ("tags", "Tags", "tags-scroll"),
+    ("artifacts", "Artifacts", "artifact-list"),
+    ("environment", "Environment", "package-list"),
+)
+SECTIONS = ("overview", "params", "metrics", "tags")
+
+
+class RunDetail(Widget):
+    """Tabs describing one run; the app calls :meth:`show_run` when its cursor moves."""
+
+    DEFAULT_CSS = """
+    RunDetail { height: 1fr; }
+    RunDetail > #detail-header { height: 1; padding: 0 1; background: $boost; }
+    RunDetail > TabbedContent { height: 1fr; }
+    RunDetail > TabbedContent > ContentSwitcher { height: 1fr; }
+    RunDetail TabPane { height: 1fr; padding: 0 1; }
+    RunDetail .section-scroll { height: 1fr; }
+    RunDetail .section { height: auto; }
+    RunDetail #artifact-list { height: auto; max-height: 40%; }
+    RunDetail #env-summary { height: auto; max-height: 50%; }
+    RunDetail #package-filter { height: 3; }
+    RunDetail #package-count { height: 1; }
+    RunDetail #package-list { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab"),
+        Binding("left_square_bracket", "previous_tab", "Prev tab", key_display="[", id="run_detail.previous_tab"),
+        Binding("f", "filter_packages", "Filter packages", id="run_detail.filter_packages"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        """The pane now shows ``run_id`` (None: nothing, or an error message)."""
+
+        run_id: str | None
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.data: DetailData | None = None
+        self.message: str | None = "no run selected"
+        self._wanted: str | None = None
+        self._fingerprint: str | None = None
+        self._rows: list[ArtifactRow] = []
+
+    @property
+    def run_id(self) -> str | None:
+        """The run the pane currently shows."""
+        return self.data.run_id if self.data is not None else None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("no run selected", style="dim"), id="detail-header")
+        with TabbedContent(initial="overview"):
+            for pane_id, title, _ in TABS[:4]:
+                with TabPane(title, id=pane_id):
+                    with VerticalScroll(id=f"{pane_id}-scroll", classes="section-scroll"):
+                        yield Static(Text(""), id=f"{pane_id}-body", classes="section")
+            with TabPane("Artifacts", id="artifacts"):
+                table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
+                yield table
+                yield ArtifactPreview(id="artifact-preview")
+            with TabPane("Environment", id="environment"):
+                yield Static(Text(""), id="env-summary")
+                yield Input(placeholder="filter packages (f)", id="package-filter")
+                yield Static(Text(""), id="package-count")
+                yield DataTable(id="package-list", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#artifact-list", DataTable).add_columns("artifact", "size")
+        self.query_one("#package-list", DataTable).add_columns("package", "version")
+        self._show_message("no run selected")
+
+    # -- loading ------------------------------------------------------------------
+    def show_run(self, run_id: str | None) -> None:
+        """Show ``run_id`` (None clears the pane).  Cheap to call often: the read runs in a worker."""
+        self._wanted = run_id
+        if run_id is None:
+            self.workers.cancel_group(self, "detail")
+            self._show_message("no run selected")
+            return
+        self._load(run_id)
+
+    def refresh_run(self) -> None:
+        """Re-read the shown run (after a write); keeps tab, scroll, cursor and filter."""
+        if self._wanted is not None:
+            self._load(self._wanted)
+
+    @work(thread=True, exclusive=True, group="detail")
+    def _load(self, run_id: str) -> None:
+        worker = get_current_worker()
+        data: DetailData | None = None
+        error: str | None = None
+        try:
+            data = load_detail(self.app.store, run_id, self.app.clock())
+        except RunNotFoundError:
+            error = f"run {run_id} is no longer in the store (deleted or the store was replaced)"
+        except Exception as exc:  # store errors must show in the pane, not kill the app
+            error = f"could not read run {run_id}: {type(exc).__name__}: {exc}"
+        if worker.is_cancelled:
+            return
+        try:
+            self.app.call_from_thread(self._apply, run_id, data, error)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _apply(self, run_id: str, data: DetailData | None, error: str | None) -> None:
+        if run_id != self._wanted:
+            return  # a newer request is on its way; keep what is shown until it lands
+        if data is None:
+            self._show_message(error or "unknown error")
+            return
+        fingerprint = data.fingerprint()
+        if fingerprint == self._fingerprint:
+            return
+        same_run = self.data is not None and self.data.run_id == data.run_id
+        self.data, self.message, self._fingerprint = data, None, fingerprint
+        self.query_one("#detail-header", Static).update(render.header(data))
+        self._set_section("overview", render.overview(data))
+        self._set_section("params", render.params(data))
+        self._set_section("metrics", render.metrics(data))
+        self._set_section("tags", render.tags(data))
+        self.query_one("#env-summary", Static).update(render.environment(data))
+        self._fill_artifacts(data, same_run)
+        self._fill_packages(same_run)
+        self.post_message(self.Loaded(data.run_id))
+
+    def _set_section(self, name: str, renderable: RenderableType) -> None:
+        self.query_one(f"#{name}-body", Static).update(renderable)
+
+    def _show_message(self, message: str) -> None:
+        """Replace every section with one message (nothing selected, run gone, store error)."""
+        self.data, self.message, self._fingerprint, self._rows = None, message, None, []
+        style = "dim" if message == "no run selected" else "red"
+        self.query_one("#detail-header", Static).update(safe(message, style))
+        for name in SECTIONS:
+            self._set_section(name, safe(message, style, single_line=False))
+        self.query_one("#env-summary", Static).update(safe(message, style))
+        self.query_one("#artifact-list", DataTable).clear()
+        self.query_one("#package-list", DataTable).clear()
+        self.query_one(ArtifactPreview).clear(message)
+        self.post_message(self.Loaded(None))
+
+    # -- artifacts ------------------------------------------------------------------
+    def _fill_artifacts(self, data: DetailData, same_run: bool) -> None:
+        table = self.query_one("#artifact-list", DataTable)
+        preview = self.query_one(ArtifactPreview)
+        old_key = self._rows[table.cursor_row].key if same_run and 0 <= table.cursor_row < len(self._rows) else None
+        self._rows = artifact_rows(data.artifacts)
+        table.clear()
+        for row in self._rows:
+            label = safe(row.label, "bold cyan" if row.is_model else "")
+            size = Text(render.human_size(row.size), style="dim", justify="right")
+            table.add_row(label, size, key=row.key)
+        keys = [r.key for r in self._rows]
+        if old_key in keys:
+            table.move_cursor(row=keys.index(old_key), animate=False)
+        if not self._rows:
+            preview.clear("no artifacts logged")
+        elif not same_run or (preview.shown is not None and preview.shown.key not in keys):
+            preview.clear()
+
+    @on(DataTable.RowSelected, "#artifact-list")
+    def _preview_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.data is not None and 0 <= event.cursor_row < len(self._rows):
+            self.query_one(ArtifactPreview).show(self.data.run_id, self._rows[event.cursor_row])
+
+    # -- packages ---------------------------------------------------------------------
+    def _fill_packages(self, same_run: bool = True) -> None:
+        table = self.query_one("#package-list", DataTable)
+        packages = self.data.packages if self.data is not None else {}
+        needle = self.query_one("#package-filter", Input).value.strip().lower()
+        table.clear()
+        count = self.query_one("#package-count", Static)
+        if not packages:
+            table.add_row(Text("no packages recorded", style="dim"), Text(""))
+            count.update(Text(""))
+            return
+        shown = [(n, v) for n, v in packages.items() if needle in n.lower()] if needle else list(packages.items())
+        for name, version in sorted(shown, key=lambda kv: kv[0].lower()):
+            table.add_row(safe(name), safe(version), key=name)
+        if not shown:
+            table.add_row(safe(f"no package matches {needle!r}", "dim"), Text(""))
+        count.update(Text(f"{len(shown)} of {len(packages)} packages", style="dim"))
+
+    @on(Input.Changed, "#package-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill_packages()
+
+    @on(Input.Submitted, "#package-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#package-list", DataTable).focus()
+
+    # -- actions ----------------------------------------------------------------------
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def select_tab(self, pane_id: str) -> None:
+        """Activate a tab and move focus into it (so the keys keep working there)."""
+        if pane_id not in [t[0] for t in TABS]:
+            raise ValueError(f"unknown detail tab {pane_id!r} (known: {', '.join(t[0] for t in TABS)})")
+        self.query_one(TabbedContent).active = pane_id
+        if self.has_focus_within or self.has_focus:
+            focus_id = {t[0]: t[2] for t in TABS}[pane_id]
+            self.call_after_refresh(self.query_one(f"#{focus_id}").focus)
+
+    def _step_tab(self, delta: int) -> None:
+        ids = [t[0] for t in TABS]
+        self.select_tab(ids[(ids.index(self.active_tab) + delta) % len(ids)])
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def action_filter_packages(self) -> None:
+        self.query_one(TabbedContent).active = "environment"
+        self.call_after_refresh(self.query_one("#package-filter", Input).focus)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter_packages":
+            return self.active_tab == "environment"
+        return True
+
+    def focus_content(self) -> None:
+        """Focus the active tab's main widget (the app calls this when enter opens the detail)."""
+        focus_id = {t[0]: t[2] for t in TABS}[self.active_tab]
+        self.query_one(f"#{focus_id}").focus()
+
+
+__all__ = ["RunDetail", "TABS"]
