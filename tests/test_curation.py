@@ -75,7 +75,7 @@ def test_tag_validation_refuses_like_logging_api(store: Store, runs: list[str], 
         curation.tag_runs(store, runs, {})
     with pytest.raises(ValidationError, match="none of the 4 runs has tag 'nope'"):
         curation.tag_runs(store, runs, remove=["nope"])
-    with pytest.raises(ValidationError, match="run run-0 has tag 'nope'"):
+    with pytest.raises(ValidationError, match="run run-0 has no tag 'nope'"):
         curation.tag_runs(store, runs[:1], remove=["nope"])
     with pytest.raises(tuitrack.RunNotFoundError):
         curation.tag_runs(store, ["no-such-run"], {"k": "v"})

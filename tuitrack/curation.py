@@ -206,7 +206,7 @@ def tag_runs(store: Store, runs: Sequence[str] | Sequence[RunRef], set_tags: Map
         have = _tag_presence(store, [r.rid for r in refs], gone)
         missing = [k for k in gone if not have.get(k)]
         if missing:
-            where = f"run {refs[0].label} has" if len(refs) == 1 else f"none of the {len(refs)} runs has"
+            where = f"run {refs[0].label} has no" if len(refs) == 1 else f"none of the {len(refs)} runs has"
             raise ValidationError(f"{where} tag {', '.join(repr(k) for k in missing)}; nothing was changed")
     target: dict[Field, Any] = {("tag", k): v for k, v in clean.items()}
     target.update({("tag", k): None for k in gone})
