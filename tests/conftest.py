@@ -35,7 +35,8 @@ def reset_tuitrack() -> None:
             try:
                 writer.flush()
             except Exception:
-                writer.queue.clear()
+                for q in list(getattr(writer, "buffers", {}).values()):
+                    q.clear()
             writer.stop()
         _tracking._writers.clear()
         for st in list(_tracking._stores.values()):
