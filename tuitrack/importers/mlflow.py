@@ -1,0 +1,198 @@
+"""``tuitrack import mlflow PATH``: copy an MLflow store (file store or SQLite) into a tuitrack store.
+
+MLflow run ids are kept as tuitrack run ids, so a second import of the same
+source skips every run already present and imports nothing twice.  Each run
+(row, params, tags, full metric history, artifact index) is written in one
+transaction: an interrupted import never leaves a half-written run behind that
+a re-run would then skip.  Artifact files are copied before that transaction
+and removed again if it fails.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..models import FAILED, FINISHED, KILLED, RUNNING
+from ..store import Store, _numeric, now_ms
+from .mlflow_files import FileStoreReader, ImportFormatError
+from .mlflow_sqlite import SqliteReader
+from .source import SourceRun
+
+_STATUS_MAP = {"FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED, "RUNNING": RUNNING, "SCHEDULED": RUNNING}
+
+
+@dataclass
+class ImportStats:
+    source: str = ""
+    experiments: int = 0
+    runs: int = 0
+    skipped: int = 0
+    points: int = 0
+    artifacts: int = 0
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+@contextmanager
+def open_source(path: str | Path) -> Iterator[FileStoreReader | SqliteReader]:
+    """A reader for ``path``: an ``mlruns`` folder (or a folder holding one), a ``.db`` file or ``sqlite:///...``."""
+    text = str(path)
+    if text.startswith("sqlite:///"):
+        path = Path(text[len("sqlite:///"):])
+        if text.startswith("sqlite:////"):
+            path = Path("/" + text[len("sqlite:////"):])
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise ImportFormatError(f"no MLflow store at {path} (expected an mlruns/ folder or an mlflow.db file)")
+    if path.is_dir():
+        if (path / "mlflow.db").is_file():  # a SQLite store keeps its artifacts in ./mlruns beside it
+            path = path / "mlflow.db"
+        elif (path / "mlruns").is_dir() and not (path / "meta.yaml").is_file():
+            path = path / "mlruns"
+    if path.is_file():
+        if not _is_sqlite(path):
+            raise ImportFormatError(f"{path} is a file but not a SQLite database; pass an MLflow mlruns/ folder "
+                                    "or an mlflow.db file")
+        reader = SqliteReader(path)
+        try:
+            yield reader
+        finally:
+            reader.close()
+        return
+    yield FileStoreReader(path)
+
+
+def import_mlflow(store: Store, source: str | Path,
+                  progress: Callable[[Iterable[Any], int], Any] | None = None) -> ImportStats:
+    """Import every experiment and run of ``source`` into ``store``; runs already present are skipped.
+
+    ``progress(iterable, length)`` may wrap the run loop in a progress bar (the CLI passes click's).
+    """
+    stats = ImportStats(source=str(source))
+    with open_source(source) as reader:
+        known = {e.name for e in store.list_experiments()}
+        for exp in reader.experiments():
+            if exp.name not in known:
+                exp_id = store.experiment_id(exp.name)
+                stats.experiments += 1
+                if exp.deleted:
+                    with store.transaction() as conn:
+                        conn.execute("UPDATE experiments SET deleted_at = ? WHERE id = ?", (now_ms(), exp_id))
+        runs = reader.runs()
+        existing = _existing_ids(store, [rid for rid, _ in runs])
+        todo = [(rid, load) for rid, load in runs if rid not in existing]
+        stats.skipped = len(runs) - len(todo)
+        loop: Iterable[tuple[str, Callable[[], SourceRun]]] = todo
+        if progress is not None:
+            loop = progress(todo, len(todo))
+        for _, load in loop:
+            run = load()
+            points, arts = write_run(store, run)
+            stats.runs += 1
+            stats.points += points
+            stats.artifacts += arts
+    return stats
+
+
+def _existing_ids(store: Store, run_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(run_ids), 900):
+        chunk = run_ids[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in store.conn_fetchall(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", chunk))
+    return found
+
+
+def _copy_artifacts(src: Path | None, dest: Path) -> list[tuple[str, int]]:
+    if src is None:
+        return []
+    entries = []
+    for f in sorted(p for p in src.rglob("*") if p.is_file()):
+        rel = f.relative_to(src).as_posix()
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+        entries.append((rel, f.stat().st_size))
+    return entries
+
+
+def _summaries(points: list[tuple[str, float, int, int]]) -> dict[str, list[Any]]:
+    """key -> [last value, last step, last ts, min, max, count], as ``Store.write_metrics`` folds them."""
+    out: dict[str, list[Any]] = {}
+    for key, value, step, ts in points:
+        s = out.get(key)
+        finite = None if math.isnan(value) else value
+        if s is None:
+            out[key] = [value, step, ts, finite, finite, 1]
+            continue
+        if (step, ts) >= (s[1], s[2]):
+            s[0], s[1], s[2] = value, step, ts
+        if finite is not None:
+            s[3] = finite if s[3] is None or finite < s[3] else s[3]
+            s[4] = finite if s[4] is None or finite > s[4] else s[4]
+        s[5] += 1
+    return out
+
+
+def write_run(store: Store, run: SourceRun) -> tuple[int, int]:
+    """Write one run in one transaction; returns (metric points, artifact files)."""
+    exp_id = store.experiment_id(run.experiment)
+    status = _STATUS_MAP.get(run.status.upper(), FINISHED)
+    last_ts = max((p[3] for p in run.metrics), default=run.start_time)
+    heartbeat = max(run.start_time, last_ts) if status == RUNNING else (run.end_time or run.start_time)
+    end_time = None if status == RUNNING else (run.end_time if run.end_time is not None else max(run.start_time,
+                                                                                                   last_ts))
+    deleted_at = (run.deleted_time or end_time or run.start_time) if run.deleted else None
+    dest = store.run_artifact_dir(run.run_id)
+    fresh_dir = not dest.exists()
+    artifacts = _copy_artifacts(run.artifact_dir, dest)
+    t = now_ms()
+    try:
+        with store.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
+                " user, host, pid, source, note, error, deleted_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, ?, ?)",
+                (run.run_id, exp_id, run.name, status, run.start_time, end_time, heartbeat,
+                 run.tags.get("mlflow.parentRunId"), run.user, run.tags.get("mlflow.source.name"),
+                 run.tags.get("mlflow.note.content"), deleted_at, t))
+            rid = int(cur.lastrowid)
+            conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+                             [(rid, k, v, _numeric(v)) for k, v in run.params.items()])
+            conn.executemany("INSERT INTO tags(rid, key, value) VALUES (?, ?, ?)",
+                             [(rid, k, v) for k, v in run.tags.items()])
+            _insert_metrics(conn, rid, run.metrics)
+            conn.executemany("INSERT INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
+                             [(rid, p, size, run.end_time or run.start_time) for p, size in artifacts])
+    except BaseException:
+        if fresh_dir:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return len(run.metrics), len(artifacts)
+
+
+def _insert_metrics(conn: sqlite3.Connection, rid: int, points: list[tuple[str, float, int, int]]) -> None:
+    if not points:
+        return
+    summary = _summaries(points)
+    conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in summary])
+    kids = {k: int(conn.execute("SELECT kid FROM metric_keys WHERE key = ?", (k,)).fetchone()[0]) for k in summary}
+    conn.executemany("INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
+                     [(rid, kids[k], step, ts, None if math.isnan(v) else v) for k, v, step, ts in points])
+    conn.executemany(
+        "INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(rid, k, None if math.isnan(s[0]) else s[0], s[1], s[2], s[3], s[4], s[5]) for k, s in summary.items()])

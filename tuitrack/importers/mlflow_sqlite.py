@@ -1,0 +1,96 @@
+"""Reader of an MLflow SQLite tracking database (``mlflow.db``), opened read-only.
+
+Columns are picked by name from ``PRAGMA table_info`` so databases of older
+MLflow versions (without ``deleted_time`` or ``creation_time``) read as well.
+NaN is stored as ``is_nan = 1``; +/-inf as +/-float max, which we turn back into
+infinities.  Artifacts live wherever ``artifact_uri`` points; when that folder
+is gone (the store was moved), the reader looks beside the database for
+``mlruns/`` or ``mlartifacts/<experiment_id>/<run_id>/artifacts``.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from .mlflow_files import ImportFormatError, finite_or_inf, local_dir
+from .source import SourceExperiment, SourceRun
+
+
+class SqliteReader:
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        try:
+            self.conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise ImportFormatError(f"{db_path} is not a readable SQLite database ({exc})") from None
+        missing = {"experiments", "runs", "metrics", "params", "tags"} - tables
+        if missing:
+            raise ImportFormatError(f"{db_path} is not an MLflow tracking database (no table "
+                                    f"{', '.join(sorted(missing))})")
+        self._run_cols = self._columns("runs")
+        self._exp_cols = self._columns("experiments")
+        self._metric_cols = self._columns("metrics")
+
+    def _columns(self, table: str) -> set[str]:
+        return {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}  # table names are ours
+
+    def _col(self, cols: set[str], name: str, alias: str = "") -> str:
+        return f"{alias}{name}" if name in cols else "NULL"
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def experiments(self) -> list[SourceExperiment]:
+        rows = self.conn.execute(
+            f"SELECT name, {self._col(self._exp_cols, 'creation_time')}, lifecycle_stage FROM experiments"
+            " ORDER BY experiment_id").fetchall()
+        return [SourceExperiment(name=n, created_at=c, deleted=stage == "deleted") for n, c, stage in rows]
+
+    def runs(self) -> list[tuple[str, Callable[[], SourceRun]]]:
+        rows = self.conn.execute(
+            "SELECT r.run_uuid, r.experiment_id FROM runs r ORDER BY r.start_time, r.run_uuid").fetchall()
+        return [(rid, lambda rid=rid: self._load(rid)) for rid, _ in rows]
+
+    def _load(self, run_uuid: str) -> SourceRun:
+        c = self._run_cols
+        row = self.conn.execute(
+            f"SELECT r.run_uuid, e.name, {self._col(c, 'name', 'r.')}, r.status, r.start_time, r.end_time, r.user_id,"
+            f" r.lifecycle_stage, {self._col(c, 'deleted_time', 'r.')}, r.artifact_uri, r.experiment_id"
+            " FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id WHERE r.run_uuid = ?",
+            (run_uuid,)).fetchone()
+        (run_id, exp_name, name, status, start, end, user, stage, deleted_time, artifact_uri, exp_id) = row
+        params = dict(self.conn.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)).fetchall())
+        tags = dict(self.conn.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_uuid,)).fetchall())
+        is_nan = self._col(self._metric_cols, "is_nan")
+        step = self._col(self._metric_cols, "step")
+        metrics = [
+            (k, math.nan if nan else finite_or_inf(float(v)), int(s or 0), int(ts))
+            for k, v, ts, s, nan in self.conn.execute(
+                f"SELECT key, value, timestamp, {step}, {is_nan} FROM metrics WHERE run_uuid = ?", (run_uuid,))
+        ]
+        return SourceRun(
+            run_id=run_id, experiment=exp_name, name=name or tags.get("mlflow.runName") or "",
+            status=status or "FINISHED", start_time=int(start or 0), end_time=int(end) if end is not None else None,
+            user=user or tags.get("mlflow.user"), deleted=stage == "deleted", deleted_time=deleted_time,
+            params=params, tags=tags, metrics=metrics, artifact_dir=self._artifacts(artifact_uri, exp_id, run_id),
+        )
+
+    def _artifacts(self, uri: str | None, exp_id: object, run_id: str) -> Path | None:
+        here = local_dir(uri)
+        if here is not None and here.is_dir():
+            return here
+        base = self.db_path.resolve().parent
+        for root in ("mlruns", "mlartifacts"):
+            candidate = base / root / str(exp_id) / run_id / "artifacts"
+            if candidate.is_dir():
+                return candidate
+        if uri and uri.startswith("mlflow-artifacts:"):
+            rest = uri.split(":", 1)[1].lstrip("/")
+            candidate = base / "mlartifacts" / rest
+            if candidate.is_dir():
+                return candidate
+        return None
