@@ -18,7 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import TuitrackError
 from .models import Run
+from .store_reads import StoreReads
 from .tui.glyphs import format_duration, format_metric, format_time
 
 LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mse", "mae", "perplexity")
@@ -153,6 +155,18 @@ def build_comparison(runs: Sequence[Run], *, now_ms: int, with_minmax: bool = Fa
     for key in keys("tags"):
         rows.append(Row(TAG, key, [r.data.tags.get(key) for r in runs]))
     return Comparison([r.info.run_id for r in runs], [r.info.run_name for r in runs], rows)
+
+
+def load_runs(store: StoreReads, run_ids: Sequence[str]) -> tuple[list[Run], list[str]]:
+    """The runs for ``run_ids`` in that order (one batched read), plus the ids no longer in the store."""
+    rids: list[int] = []
+    missing: list[str] = []
+    for ref in run_ids:
+        try:
+            rids.append(store.resolve_run(ref)[0])
+        except TuitrackError:
+            missing.append(ref)
+    return store.runs_by_rids(rids), missing
 
 
 def best_run_ids(comparison: Comparison, key: str) -> list[str]:

@@ -1,0 +1,247 @@
+"""Metric charts of a few runs: "how did these runs train, and which one is still improving?"
+
+One line per run in the run's stable colour, a grid of charts when several metrics are picked,
+debiased EMA smoothing (``+``/``-``) with the raw series kept faint (``w`` toggles it), x axis
+step / wall time / relative time (``x``), log y (``l``).  Histories are downsampled in SQL to
+about twice the chart width; RUNNING runs are re-read when the store's data_version moves.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from ... import compare as cmp
+from ... import compare_series as ser
+from ...models import RUNNING, MetricPoint, Run
+from ..colors import hex_color, lighter, run_colors
+from ..text import safe
+from ..widgets.metric_chart import ChartSpec, MetricChart, Series
+
+SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+MIN_POINTS = 200
+
+
+class ChartsScreen(Screen[None]):
+    """Charts of the given runs' metrics."""
+
+    DEFAULT_CSS = """
+    ChartsScreen #charts-side { width: 28; border-right: solid $panel; }
+    ChartsScreen #charts-side Static { height: auto; padding: 0 1; }
+    ChartsScreen #metric-picker { height: 1fr; border: none; }
+    ChartsScreen #charts-status { height: 1; padding: 0 1; background: $panel; }
+    ChartsScreen #charts-legend { height: auto; max-height: 4; padding: 0 1; }
+    ChartsScreen #chart-grid { grid-size: 1; grid-gutter: 0 1; height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="charts.back"),
+        Binding("plus,equals_sign", "smooth(1)", "Smooth +", key_display="+", id="charts.smooth_more"),
+        Binding("minus", "smooth(-1)", "Smooth -", key_display="-", id="charts.smooth_less"),
+        Binding("w", "toggle_raw", "Raw", id="charts.raw"),
+        Binding("x", "cycle_x", "X axis", id="charts.x_axis"),
+        Binding("l", "toggle_log", "Log y", id="charts.log_y"),
+    ]
+
+    def __init__(self, run_ids: list[str], metrics: list[str] | None = None) -> None:
+        super().__init__()
+        self.run_ids = list(run_ids)
+        self.requested_metrics = list(metrics or [])
+        self.runs: list[Run] = []
+        self.keys: list[str] = []
+        self.selected: list[str] = []
+        self.histories: dict[tuple[str, str], list[MetricPoint]] = {}
+        self.smooth_index = 0
+        self.show_raw = True
+        self.x_mode = ser.X_STEP
+        self.log_y = False
+        self.loaded = False
+        self._data_version: int | None = None
+
+    @property
+    def smoothing(self) -> float:
+        return SMOOTHING_STEPS[self.smooth_index]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="charts-side"):
+                yield Static(Text("Metrics (space: pick)", style="bold"))
+                yield SelectionList[str](id="metric-picker")
+            with Vertical():
+                yield Static(Text("loading…"), id="charts-status")
+                yield Static(Text(""), id="charts-legend")
+                yield Grid(id="chart-grid")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load(first=True)
+        interval = float(getattr(self.app, "live_interval", 2.0) or 2.0)
+        self.set_interval(interval, self._poll_live)
+
+    # -- data ----------------------------------------------------------------------------------
+    def _max_points(self) -> int:
+        cols = _grid_columns(max(1, len(self.selected)))
+        width = max(20, (self.app.size.width - 30) // cols)
+        return max(MIN_POINTS, width * 2)
+
+    @work(thread=True, exclusive=True, group="charts-load")
+    def _load(self, first: bool = False, only_running: bool = False) -> None:
+        store = self.app.store
+        version = store.data_version()
+        runs, missing = cmp.load_runs(store, self.run_ids)
+        keys = sorted({k for r in runs for k in r.data.summaries})
+        selected = self.selected
+        if first:
+            selected = [k for k in self.requested_metrics if k in keys] or _default_metrics(runs, keys)
+        histories = dict(self.histories) if only_running else {}
+        targets = [r for r in runs if r.info.status == RUNNING] if only_running else runs
+        max_points = self._max_points()
+        for run in targets:
+            for key in selected:
+                if key in run.data.summaries:
+                    histories[(run.info.run_id, key)] = store.get_metric_history(run.info.run_id, key, max_points)
+        self.app.call_from_thread(self._loaded, runs, keys, selected, histories, version, missing, first)
+
+    def _loaded(self, runs: list[Run], keys: list[str], selected: list[str],
+                histories: dict[tuple[str, str], list[MetricPoint]], version: int, missing: list[str],
+                first: bool) -> None:
+        self.runs, self.keys, self.histories = runs, keys, histories
+        self._data_version = version
+        if first:
+            self.selected = selected
+            picker = self.query_one("#metric-picker", SelectionList)
+            picker.clear_options()
+            picker.add_options([Selection(safe(k, limit=24), k, k in selected) for k in keys])
+            picker.focus()
+            if missing:
+                self.notify(f"{len(missing)} run(s) no longer in the store were left out", severity="warning")
+            if not keys:
+                self.notify("these runs have no metrics to chart", severity="warning")
+        self.loaded = True
+        self.redraw()
+
+    def _poll_live(self) -> None:
+        """Re-read RUNNING runs when another connection has written (cheap PRAGMA probe first)."""
+        if not self.loaded or not any(r.info.status == RUNNING for r in self.runs):
+            return
+        self._probe()
+
+    @work(thread=True, exclusive=True, group="charts-probe")
+    def _probe(self) -> None:
+        version = self.app.store.data_version()
+        if version != self._data_version:
+            self.app.call_from_thread(self._load, False, True)
+
+    @on(SelectionList.SelectedChanged, "#metric-picker")
+    def _picked(self, event: SelectionList.SelectedChanged) -> None:
+        picker = self.query_one("#metric-picker", SelectionList)
+        chosen = list(picker.selected)
+        self.selected = [k for k in self.keys if k in chosen]
+        if any((r.info.run_id, k) not in self.histories for r in self.runs for k in self.selected
+               if k in r.data.summaries):
+            self._load()
+        else:
+            self.redraw()
+
+    # -- drawing -----------------------------------------------------------------------------------
+    def build_specs(self) -> list[ChartSpec]:
+        """One ChartSpec per selected metric, from the loaded histories and the current settings."""
+        colors = run_colors([r.info.run_id for r in self.runs])
+        specs = []
+        for key in self.selected:
+            series: list[Series] = []
+            lo_x, hi_x = float("inf"), float("-inf")
+            for run in self.runs:
+                points = self.histories.get((run.info.run_id, key))
+                if not points:
+                    continue
+                xs = ser.x_values(points, self.x_mode, run.info.start_time)
+                ys = [p.value for p in points]
+                lo_x, hi_x = min(lo_x, xs[0], min(xs)), max(hi_x, max(xs))
+                color = colors[run.info.run_id]
+                if self.smoothing > 0:
+                    if self.show_raw:
+                        series.append(Series("", xs, ys, lighter(color, 0.55)))
+                    series.append(Series(run.info.run_name, xs, ser.ema(ys, self.smoothing), color))
+                else:
+                    series.append(Series(run.info.run_name, xs, ys, color))
+            direction = "↓ lower is better" if cmp.metric_direction(key) == cmp.LOWER else "↑ higher is better"
+            spec = ChartSpec(title=f"{key}  ({direction})", series=series, xlabel=self.x_mode, log_y=self.log_y,
+                             legend=False)
+            if self.x_mode != ser.X_STEP and series:
+                spec.xticks = ser.time_ticks(lo_x, hi_x, 4, self.x_mode)
+            specs.append(spec)
+        return specs
+
+    def redraw(self) -> None:
+        grid = self.query_one("#chart-grid", Grid)
+        specs = self.build_specs()
+        charts = list(grid.query(MetricChart))
+        grid.styles.grid_size_columns = _grid_columns(len(specs))
+        if len(charts) != len(specs):
+            grid.remove_children()
+            grid.mount_all([MetricChart(spec, classes="metric-chart") for spec in specs])
+        else:
+            for chart, spec in zip(charts, specs):
+                chart.set_spec(spec)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        live = any(r.info.status == RUNNING for r in self.runs)
+        text = Text(f"{len(self.runs)} runs", style="bold")
+        text.append(f"  ·  smoothing {self.smoothing:g}")
+        if self.smoothing > 0:
+            text.append("  ·  raw " + ("shown" if self.show_raw else "hidden"))
+        text.append(f"  ·  x: {self.x_mode}  ·  y: {'log' if self.log_y else 'linear'}")
+        if live:
+            text.append("  ·  ● live", style="yellow")
+        if not self.selected:
+            text.append("  ·  pick a metric on the left (space)", style="dim")
+        self.query_one("#charts-status", Static).update(text)
+        colors = run_colors([r.info.run_id for r in self.runs])
+        legend = Text()
+        for run in self.runs:
+            legend.append("━━ ", style=hex_color(colors[run.info.run_id]))
+            legend.append_text(safe(run.info.run_name, limit=24))
+            legend.append(f" ({run.info.run_id[:8]})   ", style="dim")
+        self.query_one("#charts-legend", Static).update(legend)
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_smooth(self, delta: int) -> None:
+        self.smooth_index = min(len(SMOOTHING_STEPS) - 1, max(0, self.smooth_index + delta))
+        self.redraw()
+
+    def action_toggle_raw(self) -> None:
+        self.show_raw = not self.show_raw
+        if self.smoothing == 0:
+            self.notify("raw series are drawn faintly behind smoothed ones; press + to smooth")
+        self.redraw()
+
+    def action_cycle_x(self) -> None:
+        self.x_mode = ser.next_x_mode(self.x_mode)
+        self.redraw()
+
+    def action_toggle_log(self) -> None:
+        self.log_y = not self.log_y
+        self.redraw()
+        dropped = sum(c.dropped for c in self.query(MetricChart))
+        if self.log_y and dropped:
+            self.notify(f"log y: {dropped} point(s) <= 0 or not finite are not drawn", severity="warning")
+
+
+def _grid_columns(n: int) -> int:
+    return 1 if n <= 1 else 2 if n <= 4 else 3
+
+
+def _default_metrics(runs: list[Run], keys: list[str]) -> list[str]:
+    """The first metric every run has (else the first metric at all): a useful chart with no choosing."""
+    shared = [k for k in keys if all(k in r.data.summaries for r in runs)]
+    return (shared or keys)[:1]

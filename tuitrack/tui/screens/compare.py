@@ -1,0 +1,226 @@
+"""Side-by-side comparison of runs: "what is the difference between run A and run B, and who wins?"
+
+One column per run, one row per run field / param / metric / tag.  Rows whose values differ are
+flagged, the best value of each metric row gets a ★, ``d`` hides identical rows, ``f`` flips a
+metric's direction (remembered per store, outside the store), ``e``/``E`` export, ``y`` copies an id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ... import compare as cmp
+from ...models import Run
+from ..colors import hex_color, run_colors
+from ..glyphs import status_text
+from ..text import safe
+from .path_prompt import PathPrompt
+
+DIFF_STYLE = "bold yellow"
+BEST_STYLE = "bold green"
+CELL_LIMIT = 48
+
+
+class CompareScreen(Screen[None]):
+    """Compare the given runs (ids in column order)."""
+
+    DEFAULT_CSS = """
+    CompareScreen #compare-title { height: 1; padding: 0 1; background: $panel; }
+    CompareScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="compare.back"),
+        Binding("d", "toggle_diff", "Diff only", id="compare.diff"),
+        Binding("m", "toggle_minmax", "Min/max", id="compare.minmax"),
+        Binding("f", "flip_direction", "Flip best", id="compare.flip"),
+        Binding("e", "export('md')", "Export md", id="compare.export_md"),
+        Binding("E", "export('csv')", "Export csv", id="compare.export_csv"),
+        Binding("y", "copy_id", "Copy id", id="compare.copy_id"),
+    ]
+
+    def __init__(self, run_ids: list[str]) -> None:
+        super().__init__()
+        self.run_ids = list(run_ids)
+        self.runs: list[Run] = []
+        self.diff_only = False
+        self.with_minmax = False
+        self.prefs: cmp.DirectionPrefs | None = None
+        self.comparison: cmp.Comparison | None = None
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("loading runs…"), id="compare-title")
+        table: DataTable[Text] = DataTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
+        table.fixed_columns = 1
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    # -- loading -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="compare-load")
+    def _load(self) -> None:
+        store = self.app.store
+        runs, missing = cmp.load_runs(store, self.run_ids)
+        prefs = cmp.DirectionPrefs(store.path, directory=_state_dir(self.app))
+        self.app.call_from_thread(self._loaded, runs, missing, prefs)
+
+    def _loaded(self, runs: list[Run], missing: list[str], prefs: cmp.DirectionPrefs) -> None:
+        self.runs = runs
+        self.prefs = prefs
+        self.loaded = True
+        if missing:
+            self.notify(f"{len(missing)} run(s) no longer in the store were left out", severity="warning")
+        self.rebuild()
+
+    def now_ms(self) -> int:
+        return int(self.app.clock())
+
+    # -- rendering ---------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Recompute the matrix and redraw the table, keeping the cursor on the same row and column."""
+        if self.prefs is None:
+            return
+        self.comparison = cmp.build_comparison(self.runs, now_ms=self.now_ms(), with_minmax=self.with_minmax,
+                                               directions=self.prefs.overrides)
+        table = self.query_one(DataTable)
+        old_row, old_col = self._cursor_keys()
+        table.clear(columns=True)
+        colors = run_colors([r.info.run_id for r in self.runs])
+        table.add_column(Text("field", style="bold"), key="__field__")
+        for run in self.runs:
+            color = hex_color(colors[run.info.run_id])
+            label = Text("■ ", style=color) + safe(run.info.run_name, "bold", limit=30)
+            table.add_column(label, key=run.info.run_id)
+        rows = self.comparison.visible_rows(self.diff_only)
+        for row in rows:
+            table.add_row(*self._cells(row), key=f"{row.section}\x00{row.key}")
+        self._update_title(len(rows))
+        if old_row is not None:
+            keys = [f"{r.section}\x00{r.key}" for r in rows]
+            r = keys.index(old_row) if old_row in keys else 0
+            cols = ["__field__", *[run.info.run_id for run in self.runs]]
+            c = cols.index(old_col) if old_col in cols else 0
+            table.move_cursor(row=r, column=c, animate=False)
+        elif self.runs:
+            table.move_cursor(row=0, column=1, animate=False)
+
+    def _cells(self, row: cmp.Row) -> list[Text]:
+        label = safe(row.label, DIFF_STYLE if row.differs else "", limit=40)
+        if row.differs:
+            label = Text("≠ ", style=DIFF_STYLE) + label
+        else:
+            label = Text("  ") + label
+        if row.direction is not None:
+            label.append(" ↓" if row.direction == cmp.LOWER else " ↑", style="dim")
+        cells = [label]
+        for i, value in enumerate(row.cells):
+            if value is None:
+                cells.append(Text("—", style="dim"))
+            elif row.section == cmp.RUN and row.key == "run id":
+                cells.append(safe(value[:12], "dim"))
+            elif row.section == cmp.RUN and row.key == "status":
+                cells.append(status_text(value))
+            elif i in row.best:
+                cells.append(Text("★ ", style=BEST_STYLE) + safe(value, BEST_STYLE, limit=CELL_LIMIT))
+            else:
+                cells.append(safe(value, limit=CELL_LIMIT))
+        return cells
+
+    def _update_title(self, shown: int) -> None:
+        total = len(self.comparison.rows) if self.comparison else 0
+        text = Text(f"Compare {len(self.runs)} runs", style="bold")
+        text.append(f"  ·  {shown}/{total} rows")
+        text.append("  ·  differences only" if self.diff_only else "  ·  all rows")
+        if self.with_minmax:
+            text.append("  ·  with min/max")
+        text.append("  ·  ≠ differs  ★ best  ↑/↓ direction", style="dim")
+        self.query_one("#compare-title", Static).update(text)
+
+    def _cursor_keys(self) -> tuple[str | None, str | None]:
+        table = self.query_one(DataTable)
+        if table.row_count == 0 or not table.columns:
+            return None, None
+        try:
+            cell = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except Exception:
+            return None, None
+        return cell.row_key.value, cell.column_key.value
+
+    def cursor_row(self) -> cmp.Row | None:
+        row_key, _ = self._cursor_keys()
+        if row_key is None or self.comparison is None:
+            return None
+        section, key = row_key.split("\x00", 1)
+        return self.comparison.row(section, key)
+
+    def cursor_run_id(self) -> str | None:
+        _, col = self._cursor_keys()
+        return None if col in (None, "__field__") else col
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_diff(self) -> None:
+        self.diff_only = not self.diff_only
+        self.rebuild()
+
+    def action_toggle_minmax(self) -> None:
+        self.with_minmax = not self.with_minmax
+        self.rebuild()
+
+    def action_flip_direction(self) -> None:
+        row = self.cursor_row()
+        if row is None or row.section not in cmp.METRIC_SECTIONS or self.prefs is None:
+            label = row.label if row else "nothing"
+            self.notify(f"f flips which way a metric is better; the cursor is on {label}", severity="warning")
+            return
+        try:
+            new = self.prefs.flip(row.key)
+        except OSError as exc:
+            self.notify(f"could not remember the direction: {exc}", severity="error")
+            return
+        word = "lower" if new == cmp.LOWER else "higher"
+        self.notify(f"{row.key}: {word} is better now (remembered for this store)")
+        self.rebuild()
+
+    def action_copy_id(self) -> None:
+        run_id = self.cursor_run_id()
+        if run_id is None:
+            self.notify("move the cursor onto a run's column to copy its id", severity="warning")
+            return
+        self.app.copy_to_clipboard(run_id)
+        self.notify(f"copied run id {run_id}")
+
+    def action_export(self, kind: str) -> None:
+        if self.comparison is None:
+            self.notify("the comparison is still loading", severity="warning")
+            return
+        default = cmp.default_export_path(kind, self.now_ms())
+        title = "Export comparison as Markdown to:" if kind == "md" else "Export comparison as CSV to:"
+        self.app.push_screen(PathPrompt(title, str(default)), lambda path: self._export_to(path))
+
+    def _export_to(self, path: str | None) -> None:
+        if path is None or self.comparison is None:
+            return
+        try:
+            written = cmp.write_export(self.comparison, path, diff_only=self.diff_only)
+        except (ValueError, OSError) as exc:
+            self.notify(f"export failed: {exc}", severity="error")
+            return
+        self.notify(f"exported {'differences' if self.diff_only else 'comparison'} to {written.resolve()}")
+
+
+def _state_dir(app: object) -> Path | None:
+    """The app's state folder when it has one (tests pass it to create_app), else the XDG default."""
+    value = getattr(app, "state_dir", None)
+    return Path(value) if value else None

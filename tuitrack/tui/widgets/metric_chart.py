@@ -1,0 +1,116 @@
+"""A plotext chart of one or more series, redrawn only through :meth:`MetricChart.replot`.
+
+Views hand it finished data (already downsampled, smoothed, coloured); the widget only draws,
+so chart rendering never touches the store and stays cheap on the event loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from textual_plotext import PlotextPlot
+
+from ..colors import RGB
+from ..text import clean
+
+LINE, SCATTER = "line", "scatter"
+
+
+@dataclass
+class Series:
+    """One drawn series.  ``kind`` is ``line`` or ``scatter``; labels are shown in the legend."""
+
+    label: str
+    xs: Sequence[float]
+    ys: Sequence[float]
+    color: RGB
+    kind: str = LINE
+    marker: str = "braille"
+
+
+@dataclass
+class ChartSpec:
+    """Everything a chart shows: series plus axes.  ``xticks`` = (positions, labels) or None."""
+
+    title: str = ""
+    series: list[Series] = field(default_factory=list)
+    xlabel: str = ""
+    ylabel: str = ""
+    log_y: bool = False
+    xticks: tuple[list[float], list[str]] | None = None
+    yticks: tuple[list[float], list[str]] | None = None
+    empty_message: str = "no data"
+    legend: bool = True  # plotext's in-plot legend; views with their own coloured legend turn it off
+
+
+def finite_points(xs: Sequence[float], ys: Sequence[float], *, positive_y: bool = False) -> tuple[list[float], list[float]]:
+    """Drop points plotext cannot place (NaN/inf, and y <= 0 on a log axis)."""
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for x, y in zip(xs, ys):
+        if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        if positive_y and y <= 0:
+            continue
+        out_x.append(x)
+        out_y.append(y)
+    return out_x, out_y
+
+
+class MetricChart(PlotextPlot):
+    """PlotextPlot holding a :class:`ChartSpec`; ``replot()`` = clear data, plot the spec, refresh."""
+
+    DEFAULT_CSS = """
+    MetricChart { width: 1fr; height: 1fr; min-height: 8; }
+    """
+
+    def __init__(self, spec: ChartSpec | None = None, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.spec = spec or ChartSpec()
+        self.dropped = 0  # points not drawable (NaN/inf, or <= 0 on log y) in the last replot
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.replot()
+
+    def set_spec(self, spec: ChartSpec) -> None:
+        self.spec = spec
+        self.replot()
+
+    def replot(self) -> None:
+        """Redraw from ``self.spec``."""
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        spec = self.spec
+        self.dropped = 0
+        drawn = 0
+        for s in spec.series:
+            xs, ys = finite_points(s.xs, s.ys, positive_y=spec.log_y)
+            self.dropped += len(s.xs) - len(xs)
+            if not xs:
+                continue
+            label = (clean(s.label, limit=28) or None) if spec.legend else None
+            if s.kind == SCATTER:
+                plt.scatter(xs, ys, color=s.color, label=label, marker=s.marker)
+            else:
+                plt.plot(xs, ys, color=s.color, label=label, marker=s.marker)
+            drawn += 1
+        title = clean(spec.title)
+        if not drawn:
+            title = f"{title} — {spec.empty_message}" if title else spec.empty_message
+        plt.title(title)
+        plt.xlabel(clean(spec.xlabel))
+        plt.ylabel(clean(spec.ylabel))
+        if spec.log_y and drawn:
+            plt.yscale("log")
+        if spec.xticks is not None and drawn:
+            ticks, labels = spec.xticks
+            plt.xticks(ticks, [clean(t, limit=14) for t in labels])
+        if spec.yticks is not None and drawn:
+            ticks, labels = spec.yticks
+            plt.yticks(ticks, [clean(t, limit=14) for t in labels])
+        self.refresh()
