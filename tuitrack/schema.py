@@ -14,6 +14,9 @@ Layout notes (why it looks like this):
   NULL); +/-inf are stored as real infinities.  No sentinel values.
 - ``latest_metrics`` is maintained on every write (last value by step, ts; min;
   max; count), so listing and filtering runs never scans history.
+- ``metric_blocks`` keeps, per 1024-step block of a series, its count, min and
+  max with their positions: charting a million-point history reads ~1000 block
+  rows instead of scanning a million points, and spikes survive.
 - ``params.num`` is the value parsed as a float when it is numeric, which is
   what makes ``params.max_depth > 10`` a numeric comparison.
 """
@@ -87,6 +90,21 @@ MIGRATIONS: list[str] = [
         ts INTEGER NOT NULL,
         value REAL,
         PRIMARY KEY (rid, kid, step, ts)
+    ) WITHOUT ROWID;
+    CREATE TABLE metric_blocks (
+        rid INTEGER NOT NULL,
+        kid INTEGER NOT NULL,
+        block INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        lo REAL,
+        lo_step INTEGER,
+        lo_ts INTEGER,
+        hi REAL,
+        hi_step INTEGER,
+        hi_ts INTEGER,
+        first_step INTEGER NOT NULL,
+        first_ts INTEGER NOT NULL,
+        PRIMARY KEY (rid, kid, block)
     ) WITHOUT ROWID;
     CREATE TABLE latest_metrics (
         rid INTEGER NOT NULL,

@@ -380,40 +380,16 @@ class Store(StoreReads):
                 self._kid_cache[k] = int(conn.execute("SELECT kid FROM metric_keys WHERE key=?", (k,)).fetchone()[0])
         return self._kid_cache
 
-    def write_metrics(self, points: list[Point], *, heartbeat: bool = True) -> None:
-        """Write a batch of points and fold it into ``latest_metrics``, in one transaction."""
+    def write_metrics(self, points: list[Point]) -> None:
+        """Write ``(rid, key, value, step, ts)`` points (importers, tools) through the batch path."""
         if not points:
             return
-        summary: dict[tuple[int, str], list[Any]] = {}
-        for rid, key, value, step, ts in points:
-            s = summary.get((rid, key))
-            finite = None if value != value else value
-            if s is None:
-                summary[(rid, key)] = [value, step, ts, finite, finite, 1]
-                continue
-            if (step, ts) >= (s[1], s[2]):
-                s[0], s[1], s[2] = value, step, ts
-            if finite is not None:
-                s[3] = finite if s[3] is None or finite < s[3] else s[3]
-                s[4] = finite if s[4] is None or finite > s[4] else s[4]
-            s[5] += 1
-        t = now_ms()
-        with self.transaction() as conn:
-            kids = self._kids(conn, {k for _, k in summary})
-            conn.executemany(
-                "INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
-                [(rid, kids[key], step, ts, value) for rid, key, value, step, ts in points],
-            )
-            conn.executemany(_UPSERT_LATEST, [
-                (rid, key, _as_float_or_none(s[0]), s[1], s[2], s[3], s[4], s[5])
-                for (rid, key), s in summary.items()
-            ])
-            rids = {rid for rid, _ in summary}
-            if heartbeat:
-                conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
-                                 " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
-            else:
-                conn.executemany("UPDATE runs SET updated_at=? WHERE rid=?", [(t, r) for r in rids])
+        with self.lock:
+            grouped: dict[tuple[int, str], list[Row]] = {}
+            for rid, key, value, step, ts in points:
+                kid = self.metric_kid(key)
+                grouped.setdefault((rid, key), []).append((rid, kid, step, ts, value))
+            self.write_batches([(rid, key, rows) for (rid, key), rows in grouped.items()])
 
     def metric_kid(self, key: str) -> int:
         """The interned id of a metric key, creating it on first use."""
@@ -455,6 +431,8 @@ class Store(StoreReads):
                 conn.executemany("INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
                                  rows)
             conn.executemany(_UPSERT_LATEST, latest)
+            for _, _, rows in batches:
+                _refresh_blocks(conn, rows)
             conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
                              " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
 
@@ -499,6 +477,40 @@ ON CONFLICT(rid, key) DO UPDATE SET
                    ELSE max(max_value, excluded.max_value) END,
   count = count + excluded.count
 """
+
+
+BLOCK_BITS = 10  # 1024 steps per metric block
+
+
+def _refresh_blocks(conn: sqlite3.Connection, rows: list[Row]) -> None:
+    """Recompute the summary blocks a batch touched, from the stored rows.
+
+    Done in SQL (SQLite releases the GIL while it scans) so it overlaps with the
+    training loop; bare columns beside min()/max() give each extreme's position.
+    """
+    rid, kid = rows[0][0], rows[0][1]
+    steps = [r[2] for r in rows]
+    first, last = min(steps) >> BLOCK_BITS, max(steps) >> BLOCK_BITS
+    blocks = range(first, last + 1) if last - first < len(rows) else sorted({s >> BLOCK_BITS for s in steps})
+    for block in blocks:
+        a, b = block << BLOCK_BITS, (block + 1) << BLOCK_BITS
+        lo_step, lo_ts, lo, n = conn.execute(
+            "SELECT step, ts, min(value), count(*) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
+            (rid, kid, a, b)).fetchone()
+        if not n:
+            continue
+        hi_step, hi_ts, hi = conn.execute(
+            "SELECT step, ts, max(value) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
+            (rid, kid, a, b)).fetchone()
+        first_step, first_ts = conn.execute(
+            "SELECT step, ts FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<? ORDER BY step, ts LIMIT 1",
+            (rid, kid, a, b)).fetchone()
+        if lo is None:  # every value in the block is NaN
+            lo_step = lo_ts = hi_step = hi_ts = None
+        conn.execute(
+            "INSERT OR REPLACE INTO metric_blocks(rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts,"
+            " first_step, first_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts))
 
 
 def _split_sql(script: str) -> list[str]:
