@@ -34,6 +34,8 @@ NOW = T0 + 10 * 3_600_000
 MARKUP = "[bold red]x[/]"
 ESCAPE = "\x1b[2Jcleared"
 LONG = "v" * 3000
+TRACEBACK = ('Traceback (most recent call last):\n  File "train.py", line 42, in <module>\n'
+             '    model.fit(X[cols], y)\nValueError: shape mismatch: [3] vs [4] \x1b[31mred\x1b[0m\n')
 
 
 class Clock:
@@ -106,10 +108,10 @@ def seed_store(path: Path, tmp: Path) -> Seeded:
             child.log_param("seed", 1)
 
     clock.ms = T0 + 5_000_000
-    with pytest.raises(ValueError):
-        with tuitrack.start_run(experiment="churn-prediction", name="broken") as bad:
-            seeded.ids["failed"] = bad.id
-            raise ValueError("shape mismatch: [3] vs [4]")
+    with tuitrack.start_run(experiment="churn-prediction", name="broken") as bad:
+        seeded.ids["failed"] = bad.id
+        clock.ms += 42_500
+        bad.end("FAILED", error=TRACEBACK)  # a fixed traceback (a real one names this file's line numbers)
 
     clock.ms = T0 + 6_000_000
     st = Store(path)
@@ -194,3 +196,363 @@ async def test_overview_shows_identity_times_and_provenance(seeded) -> None:
         assert "python train.py --lr 0.1" in text
         assert "0123456789abcdef0123456789abcdef01234567 on main" in text and "dirty" in text
         assert "first try" in text and "line two: [i]not italic[/i]" in text
+
+
+async def test_failed_run_shows_its_traceback_literally(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(app, pilot, ids["failed"])
+        text = plain(app, "#overview-body")
+        assert "✘ FAILED" in text and "42.5s" in text
+        assert "Error (traceback)" in text
+        assert 'File "train.py", line 42, in <module>' in text
+        assert "    model.fit(X[cols], y)" in text  # indentation and brackets kept
+        assert "shape mismatch: [3] vs [4] ^[[31mred^[[0m" in text  # escape codes made visible, not executed
+        assert "\x1b" not in text
+
+
+async def test_nested_run_names_its_parent_and_parent_counts_children(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(app, pilot, ids["child"])
+        text = plain(app, "#overview-body")
+        assert f"Parent      {ids['parent']}  sweep" in text
+        await show(app, pilot, ids["parent"])
+        text = plain(app, "#overview-body")
+        assert "1 nested run" in text and "Parent" not in text
+
+
+async def test_stale_heartbeat_shows_crashed_with_the_app_clock(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st, clock=lambda: T0 + 6_000_000 + 1000)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(app, pilot, ids["crashed"])
+        assert "▶ RUNNING" in plain(app, "#overview-body")  # heartbeat one second old
+    app = DetailApp(st)  # NOW: hours later
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(app, pilot, ids["crashed"])
+        text = plain(app, "#overview-body")
+        assert "☠ CRASHED" in text and "stored RUNNING; no heartbeat for 8h 20m 00s" in text
+        assert "8h 20m 00s so far" in text and "no end yet" in text
+        assert "☠ CRASHED" in plain(app, "#detail-header")
+
+
+async def test_params_sorted_literal_truncated_and_data_inputs(seeded, tmp_path: Path) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(app, pilot, ids["main"])
+        text = plain(app, "#params-body", width=120)
+        keys = [k for k in ("data_path", "long_value", "markup", "max_depth", "n_estimators") if k in text]
+        assert keys == ["data_path", "long_value", "markup", "max_depth", "n_estimators"]
+        assert [text.index(k) for k in keys] == sorted(text.index(k) for k in keys)
+        assert MARKUP in text
+        assert "(3,000 chars)" in text and text.count("v") < 700  # cut, not 3000 v's pushing the layout
+        assert "Data inputs (1)" in text
+        digest = st.list_inputs(ids["main"])[0].digest
+        assert "train" in text and digest[:12] in text and digest[:13] not in text
+        assert "training" in text and " 3 " in text  # 3 data rows (header excluded)
+        assert "churn.csv" in text
+
+
+async def test_metrics_summary_and_sparklines(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(app, pilot, ids["main"])
+        lines = plain(app, "#metrics-body", width=120).splitlines()
+        header = next(line for line in lines if "metric" in line)
+        assert header.split() == ["metric", "last", "min", "max", "steps", "last", "step", "history"]
+        acc = next(line for line in lines if line.strip().startswith("accuracy")).split()
+        assert acc[:6] == ["accuracy", "0.8967", "0.5", "0.8967", "120", "119"]
+        assert acc[6][0] == "▁" and acc[6][-1] == "█"  # rising
+        loss = next(line for line in lines if line.strip().startswith("loss")).split()
+        assert loss[1:6] == ["0.0083", "0.0083", "1", "120", "119"] and loss[6][0] == "█"
+        weird = next(line for line in lines if line.strip().startswith("weird")).split()
+        assert weird[1:6] == ["3", "-inf", "inf", "6", "5"]
+        assert weird[6] == "▁·▲▅▼█"  # NaN, +inf and -inf visible without squashing the finite scale
+
+
+async def test_tags_split_user_and_system_and_stay_literal(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(app, pilot, ids["main"])
+        text = plain(app, "#tags-body")
+        user, system = text.split("System tags")
+        assert "Tags (3)" in user and "author      [b]eve[/b]" in user
+        assert "^[[2Jcleared" in user and "\x1b" not in text
+        assert "tuitrack.git" not in user
+        assert "(3)" in system and "tuitrack.git.commit" in system and "tuitrack.git.dirty   true" in system
+
+
+async def test_empty_run_says_so_everywhere(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["parent"])
+        assert "no params logged" in plain(app, "#params-body")
+        assert "no datasets logged" in plain(app, "#params-body")
+        assert "no metrics logged" in plain(app, "#metrics-body")
+        assert "no tags set" in plain(app, "#tags-body")
+        assert "no system tags" in plain(app, "#tags-body")
+        assert detail.query_one("#artifact-list", DataTable).row_count == 0
+        assert "no artifacts logged" in plain(app, "#preview-body")
+        packages = detail.query_one("#package-list", DataTable)
+        assert packages.row_count == 1 and "no packages recorded" in str(packages.get_row_at(0)[0])
+
+
+async def test_no_run_and_vanished_run_and_store_error_show_messages(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, None)
+        assert detail.run_id is None and "no run selected" in plain(app, "#overview-body")
+        detail = await show(app, pilot, ids["main"])
+        assert detail.run_id == ids["main"]
+        await show(app, pilot, "f" * 32)
+        assert detail.run_id is None
+        assert f"run {'f' * 32} is no longer in the store" in plain(app, "#overview-body")
+        assert "no longer in the store" in plain(app, "#detail-header")
+        assert detail.query_one("#artifact-list", DataTable).row_count == 0
+        st.close()  # every read now fails inside the worker
+        await show(app, pilot, ids["main"])
+        assert detail.run_id is None
+        assert "could not read run" in plain(app, "#overview-body")
+        assert app.is_running
+
+
+async def test_tab_keys_cycle_and_move_focus_into_the_tab(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        detail.query_one("#overview-scroll").focus()
+        seen = []
+        for _ in range(6):
+            await pilot.press("right_square_bracket")
+            await pilot.pause()
+            seen.append(detail.active_tab)
+        assert seen == ["params", "metrics", "tags", "artifacts", "environment", "overview"]
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert detail.active_tab == "environment"
+        assert app.focused is detail.query_one("#package-list")
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert detail.active_tab == "artifacts" and app.focused is detail.query_one("#artifact-list")
+        ids_ = {b.id for _, b in detail._bindings if b.id}
+        assert {"run_detail.next_tab", "run_detail.previous_tab", "run_detail.filter_packages"} <= ids_
+        with pytest.raises(ValueError, match="unknown detail tab 'nope'"):
+            detail.select_tab("nope")
+
+
+async def test_artifact_list_navigation_and_previews(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        detail.select_tab("artifacts")
+        table = detail.query_one("#artifact-list", DataTable)
+        table.focus()
+        await pilot.pause()
+        labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert labels == ["config.json", "metrics.csv", "model/", "model/MLmodel.json", "model/model.pkl",
+                          "notes.txt", "weights.bin"]
+        assert str(table.get_row_at(6)[1]) == "1.0 KiB"
+
+        async def open_row(index: int) -> str:
+            table.move_cursor(row=0)
+            for _ in range(index):
+                await pilot.press("down")
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return plain(app, "#preview-title", 120) + plain(app, "#preview-body", 120)
+
+        text = await open_row(0)
+        assert '"layers": [' in text and '"name": "[bold red]x[/]"' in text  # pretty-printed, literal
+        text = await open_row(1)
+        assert text.split("\n")[1].split() == ["epoch", "loss"] and "0.25" in text and "3 rows" in text
+        text = await open_row(2)
+        assert "model folder" in text and '"flavor": "pickle"' in text and f"runs:/{ids['main']}/model" in text
+        text = await open_row(4)
+        assert "binary file" in text
+        text = await open_row(5)
+        assert f"hello {MARKUP}" in text and "second line ^[[2Jcleared" in text
+        text = await open_row(6)
+        assert "binary file, 1,024 bytes" in text
+        preview = detail.query_one(ArtifactPreview)
+        assert preview.shown is not None and preview.shown.key == "weights.bin"
+
+
+async def test_preview_of_a_vanished_artifact_is_a_message(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        (st.artifacts_root / ids["main"] / "notes.txt").unlink()
+        detail.select_tab("artifacts")
+        table = detail.query_one("#artifact-list", DataTable)
+        table.focus()
+        table.move_cursor(row=5)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "cannot preview" in plain(app, "#preview-body") and "notes.txt" in plain(app, "#preview-body")
+
+
+async def test_package_filter(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["crashed"])
+        packages = detail.query_one("#package-list", DataTable)
+        names = [str(packages.get_row_at(i)[0]) for i in range(packages.row_count)]
+        assert names == [MARKUP, "numpy", "pandas", "rich", "scikit-learn"]
+        detail.select_tab("environment")
+        packages.focus()
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.focused is detail.query_one("#package-filter", Input)
+        await pilot.press("P", "a", "[")  # case-insensitive; "[" types into the input, it does not switch tabs
+        await pilot.pause()
+        assert detail.active_tab == "environment"
+        assert detail.query_one("#package-filter", Input).value == "Pa["
+        assert "no package matches 'pa['" in str(packages.get_row_at(0)[0])
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert [str(packages.get_row_at(i)[0]) for i in range(packages.row_count)] == ["pandas"]
+        assert "1 of 5 packages" in plain(app, "#package-count")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is packages
+        env = plain(app, "#env-summary")
+        assert "3.11.9" in env and "Linux-6.1-x86_64" in env and "/home/bob/proj" in env and "node-7" in env
+
+
+class SlowStore:
+    """Wraps a store so ``get_run`` for one run waits for a go signal (to observe the pane mid-load)."""
+
+    def __init__(self, store: Store, slow_id: str) -> None:
+        import threading
+
+        self._store = store
+        self._slow_id = slow_id
+        self.go = threading.Event()
+
+    def get_run(self, ref: str):
+        if ref == self._slow_id:
+            self.go.wait(10)
+        return self._store.get_run(ref)
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
+async def test_old_content_stays_until_the_new_run_arrives(seeded) -> None:
+    st, ids = seeded
+    slow = SlowStore(st, ids["failed"])
+    app = DetailApp(slow)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        detail.show_run(ids["failed"])
+        await pilot.pause(0.1)
+        assert detail.run_id == ids["main"] and "baseline_rf" in plain(app, "#detail-header")
+        slow.go.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert detail.run_id == ids["failed"] and "broken" in plain(app, "#detail-header")
+
+
+async def test_a_superseded_load_never_lands(seeded) -> None:
+    st, ids = seeded
+    slow = SlowStore(st, ids["failed"])
+    app = DetailApp(slow)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = app.query_one(RunDetail)
+        detail.show_run(ids["failed"])  # slow
+        await pilot.pause(0.05)
+        detail.show_run(ids["main"])  # fast, asked later
+        await pilot.pause(0.2)
+        slow.go.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert detail.run_id == ids["main"]
+
+
+async def test_refresh_without_changes_keeps_everything_and_new_data_keeps_the_cursor(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        detail.select_tab("artifacts")
+        table = detail.query_one("#artifact-list", DataTable)
+        table.move_cursor(row=5)
+        before = app.query_one("#overview-body", Static).content
+        detail.refresh_run()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.query_one("#overview-body", Static).content is before  # nothing re-rendered
+        rid = st.rid(ids["main"])
+        st.set_tags(rid, {"reviewed": "yes"})
+        detail.show_run(ids["main"])
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "reviewed" in plain(app, "#tags-body")
+        assert table.cursor_row == 5 and detail.active_tab == "artifacts"
+
+
+def test_load_detail_caps_sparkline_histories(store_path: Path) -> None:
+    with tuitrack.start_run(name="many") as run:
+        for i in range(MAX_SPARK_KEYS + 5):
+            run.log_metric(f"m{i:02d}", float(i), step=0)
+        run.log_metric("system/cpu", 1.0)
+    tuitrack.flush()
+    st = Store(store_path)
+    try:
+        data = load_detail(st, run.id, NOW)
+        assert len(data.histories) == MAX_SPARK_KEYS
+        assert "system/cpu" not in data.histories and "m00" in data.histories
+        assert spark_keys(["system/a", "b", "a"]) == ["a", "b", "system/a"]
+        from tuitrack.tui.widgets import detail_render
+
+        console = Console(width=120, color_system=None, file=open("/dev/null", "w"), record=True)
+        console.print(detail_render.metrics(data))
+        assert f"first {MAX_SPARK_KEYS} of {MAX_SPARK_KEYS + 6} metrics" in console.export_text()
+    finally:
+        st.close()
+
+
+def test_sparkline() -> None:
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]).plain == "▁▂▃▄▅▆▇█"
+    assert sparkline([5, 5, 5]).plain == "▄▄▄"
+    assert sparkline([math.nan, math.inf, -math.inf]).plain == "·▲▼"
+    assert sparkline(list(range(100)), width=10).plain == "▁▂▃▃▄▅▆▆▇█"  # bucket means 4.5, 14.5 ... 94.5
+    assert len(sparkline(list(range(1000)), width=7)) == 7
+    assert sparkline([]).plain == ""
+    with pytest.raises(ValueError, match="width"):
+        sparkline([1.0], width=0)
+
+
+def test_human_formats() -> None:
+    assert human_duration(3_723_000) == "1h 02m 03s"
+    assert human_duration(125_000) == "2m 05s"
+    assert human_duration(12_340) == "12.3s"
+    assert human_duration(850) == "850ms"
+    assert human_duration(90_061_000) == "1d 01h 01m"
+    assert human_duration(None) == "—"
+    assert human_size(512) == "512 B" and human_size(1536) == "1.5 KiB" and human_size(3 * 2**20) == "3.0 MiB"
+
+
+def test_artifact_rows_group_model_folders() -> None:
+    from tuitrack.models import Artifact
+
+    rows = artifact_rows([Artifact("a.txt", 1, 0), Artifact("m/MLmodel.json", 10, 0), Artifact("m/model.pkl", 20, 0),
+                          Artifact("plain/x.pkl", 5, 0)])
+    assert [(r.key, r.label, r.size, r.is_model) for r in rows] == [
+        ("a.txt", "a.txt", 1, False), ("model:m", "m/", 30, True), ("m/MLmodel.json", "m/MLmodel.json", 10, False),
+        ("m/model.pkl", "m/model.pkl", 20, False), ("plain/x.pkl", "plain/x.pkl", 5, False)]
