@@ -1,0 +1,140 @@
+"""The tuitrack terminal app: a thin shell around the browser screen.
+
+``create_app`` is the one way to build it (the CLI, tests and screenshots use
+it); feature mixins (compare, curation) are added as base classes by the
+integration and find everything they need through the contract methods here
+(``current_run_id``, ``selected_run_ids``, ``visible_run_ids``,
+``request_refresh``, ``current_filter``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from ..store import Store
+from .screens.help import HelpScreen, binding_rows
+from .screens.main import BrowserScreen
+
+
+def _wall_clock() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class ActionsProvider(Provider):
+    """Command palette entries for every binding active on the screen it was opened from."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        seen: set[tuple[int, str]] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            ident = (id(active.node), binding.action)
+            if binding.system or not binding.description or ident in seen or not active.enabled:
+                continue
+            seen.add(ident)
+            keys = binding.key_display or self.app.get_key_display(binding)
+            out.append((binding.description, f"key: {keys}", partial(self.app.run_action, binding.action,
+                                                                       active.node)))
+        return out
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class TuitrackApp(App[None]):
+    """Experiment browser.  See ``create_app``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tuitrack"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+    ]
+
+    def __init__(self, store: Store, *, clock: Callable[[], int] | None = None, state_dir: Path | None = None,
+                 live_interval: float = 2.0) -> None:
+        super().__init__()
+        self.store = store
+        self.clock: Callable[[], int] = clock or _wall_clock
+        self.browser = BrowserScreen(state_dir=state_dir, live_interval=live_interval)
+
+    def get_default_screen(self) -> Screen[Any]:
+        return self.browser
+
+    # -- contract -------------------------------------------------------------------------
+    def current_run_id(self) -> str | None:
+        """The run under the cursor of the runs table (None: empty table or not loaded yet)."""
+        run = self.browser.cursor_run()
+        return run.id if run is not None else None
+
+    def selected_run_ids(self) -> list[str]:
+        """Marked runs in mark order; else the cursor run; else []."""
+        marks = list(self.browser.table.marks)
+        if marks:
+            return marks
+        current = self.current_run_id()
+        return [current] if current else []
+
+    def visible_run_ids(self, limit: int = 50) -> list[str]:
+        """The first ``limit`` runs of the current tree selection + filter + order."""
+        return self.browser.visible_run_ids(limit)
+
+    def request_refresh(self) -> None:
+        """Re-read the store now (after a write by this process), keeping cursor, marks and scroll."""
+        self.browser.action_refresh()
+
+    @property
+    def current_filter(self) -> str:
+        """The filter in effect: the last one that compiled ("" = none)."""
+        return self.browser.view.filter
+
+    @property
+    def include_deleted(self) -> bool:
+        """Whether soft-deleted runs are listed (curation toggles it, then calls ``request_refresh``)."""
+        return self.browser.include_deleted
+
+    @include_deleted.setter
+    def include_deleted(self, value: bool) -> None:
+        self.browser.include_deleted = bool(value)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(binding_rows(self.screen.active_bindings)))
+
+
+def create_app(store: Store, *, clock: Callable[[], int] | None = None, state_dir: Path | None = None,
+               live_interval: float = 2.0, app_class: type[TuitrackApp] | None = None) -> TuitrackApp:
+    """Build the app on an open store.
+
+    ``clock`` (epoch ms) pins "now" for durations and crash detection (tests,
+    screenshots); ``state_dir`` overrides where per-store view state is kept
+    (default ``$XDG_STATE_HOME/tuitrack``); ``live_interval`` is seconds between
+    "did the store change?" probes (0 turns live refresh off); ``app_class``
+    lets feature mixins be tested on the real app (a ``TuitrackApp`` subclass).
+    """
+    if live_interval < 0:
+        raise ValueError(f"live_interval must be >= 0 seconds, got {live_interval}")
+    cls = app_class or TuitrackApp
+    if not issubclass(cls, TuitrackApp):
+        raise TypeError(f"app_class must be a TuitrackApp subclass, got {cls!r}")
+    return cls(store, clock=clock, state_dir=state_dir, live_interval=live_interval)

@@ -1,0 +1,292 @@
+"""The browser screen: experiment tree, runs table, run detail, filter bar and status line.
+
+It owns the view state (scope, filter, sort, columns) and the refresh loop.
+All reads happen in one worker (:func:`tuitrack.tui.loader.read_view`); the
+results are applied on the event loop with the cursor, marks and scroll kept,
+because they are keyed by run id rather than by row position.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+from textual.worker import Worker, get_current_worker
+
+from ...models import Run
+from ...query import FilterError, compile_filter
+from ..glyphs import format_time
+from ..loader import ViewData, ViewRequest, read_view
+from ..state import ViewState, load_state, save_state
+from ..widgets.experiment_tree import ALL, ExperimentTree, Scope
+from ..widgets.filter_bar import FilterBar
+from ..widgets.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr
+from ..widgets.run_detail import RunDetail
+from ..widgets.runs_table import RunsTable, load_runs
+from ..widgets.status_line import StatusLine
+from .columns import ColumnChoice, ColumnsScreen
+
+DETAIL_DEBOUNCE_S = 0.1
+
+
+class BrowserScreen(Screen[None]):
+    """The main view.  The app's contract methods delegate here."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
+        Binding("r", "refresh", "Refresh", id="browser.refresh"),
+        Binding("o", "columns", "Columns", id="browser.columns"),
+        Binding("escape", "back", "Back", show=False, id="browser.back"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="browser.next_pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="browser.previous_pane"),
+    ]
+
+    def __init__(self, *, state_dir: Path | None = None, live_interval: float = 2.0) -> None:
+        super().__init__(id="browser")
+        self.state_dir = state_dir
+        self.live_interval = live_interval
+        self.view = ViewState()
+        self.scope: Scope = ALL
+        self.params: list[str] = []
+        self.metrics: list[str] = []
+        self.total = 0
+        self.last_refresh_ms: int | None = None
+        self.include_deleted = False
+        self._token = 0
+        self._version: int | None = None
+        self._high_water: int | None = None
+        self._detail_timer: Timer | None = None
+        self._search_worker: Worker[None] | None = None
+        self._first_load = True
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ExperimentTree(id="tree")
+            with Vertical(id="main"):
+                yield RunsTable(id="runs")
+                yield RunDetail(id="detail")
+        yield FilterBar(id="filter-bar")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one("#runs", RunsTable)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def on_mount(self) -> None:
+        store = self.app.store
+        self.view = load_state(store.path, self.state_dir)
+        message = ""
+        if self.view.filter:
+            try:
+                compile_filter(self.view.filter)
+            except FilterError as exc:
+                message = f"saved filter dropped: {exc}"
+                self.view.filter = ""
+        self.table.sort_key, self.table.sort_desc = self.view.sort_key, self.view.sort_desc
+        self.table.set_columns(self.view.columns or list(BASE_KEYS))
+        self.status.update_info(store=str(store.path), read_only=store.read_only, filter=self.view.filter,
+                                message=message, loading=True)
+        self.table.focus()
+        self.reload()
+        if self.live_interval > 0:
+            self.set_interval(self.live_interval, self._live_tick, name="live-refresh")
+
+    # -- reading -------------------------------------------------------------------
+    def _request(self, live: bool = False) -> ViewRequest:
+        self._token += 1
+        return ViewRequest(
+            scope=self.scope, filter=self.view.filter,
+            order_by=order_expr(self.view.sort_key, self.view.sort_desc), include_deleted=self.include_deleted,
+            now_ms=self.app.clock(), live=live, since_ms=self._high_water, last_version=self._version,
+            anchor_rid=self.table.cursor_rid, window=max(60, self.size.height * 2), token=self._token,
+        )
+
+    def reload(self) -> None:
+        """Re-read the view (filter, sort, scope changed, or ``r``); the cursor stays on its run."""
+        self.status.update_info(loading=True)
+        self._search_worker = self._read(self._request())
+
+    def _live_tick(self) -> None:
+        worker = self._search_worker
+        if worker is not None and not worker.is_finished:
+            return
+        self.table.now_ms = self.app.clock()
+        self.table.refresh()  # durations of running runs and heartbeat-stale runs move with the clock
+        self._search_worker = self._read(self._request(live=True))
+
+    @work(thread=True, exclusive=True, group="browser-read")
+    def _read(self, req: ViewRequest) -> None:
+        try:
+            data = read_view(self.app.store, req)
+        except Exception as exc:  # a vanished or corrupt store must show, not kill the app
+            data = ViewData(request=req, error=f"{type(exc).__name__}: {exc}")
+        if not get_current_worker().is_cancelled:
+            try:
+                self.app.call_from_thread(self._apply, data)
+            except RuntimeError:  # app shutting down
+                pass
+
+    def _apply(self, data: ViewData) -> None:
+        req = data.request
+        if req.token != self._token:
+            return
+        if data.error:
+            self.status.update_info(loading=False, message=f"read failed: {data.error}")
+            return
+        self.last_refresh_ms = self.app.clock()
+        self.status.update_info(loading=False, refreshed=format_time(self.last_refresh_ms, seconds=True)[11:])
+        if not data.changed:
+            return
+        self._version, self._high_water = data.version, data.high_water
+        table = self.table
+        table.now_ms = req.now_ms
+        if not req.live:
+            table.forget(rid for rid in list(table._runs) if rid not in {r for r, _ in data.runs})
+        self.tree.update_data(data.experiments, data.parents, data.all_total)
+        if (data.params, data.metrics) != (self.params, self.metrics):
+            self.params, self.metrics = data.params, data.metrics
+            self._apply_columns()
+        self.total = data.total
+        anchor = (table.cursor_rid, table.cursor_line()) if table.cursor_rid is not None else None
+        if self._first_load:
+            anchor, self._first_load = None, False
+        table.set_rids(data.rids, data.runs, anchor=anchor)
+        self._update_status()
+        if req.live:
+            self.query_one("#detail", RunDetail).refresh_run()
+
+    @property
+    def tree(self) -> ExperimentTree:
+        return self.query_one("#tree", ExperimentTree)
+
+    def _apply_columns(self) -> None:
+        keys = self.view.columns if self.view.columns is not None else default_keys(self.params, self.metrics)
+        if [c.key for c in self.table.columns] != keys:
+            self.table.set_columns(keys)
+            self.table.refresh()
+
+    def _update_status(self) -> None:
+        first, last = self.table.visible_range()
+        self.status.update_info(shown=len(self.table.rids), total=self.total, first=first, last=max(first, last - 1),
+                                marked=len(self.table.marks), filter=self.view.filter, scope=self.scope.label)
+
+    @work(thread=True, group="browser-state")
+    def _save_state(self) -> None:
+        try:
+            save_state(self.app.store.path, self.view, self.state_dir)
+        except OSError as exc:
+            self.app.call_from_thread(self.status.update_info, message=f"view state not saved: {exc}")
+
+    # -- contract helpers (the app delegates here) -----------------------------------------
+    def visible_run_ids(self, limit: int = 50) -> list[str]:
+        rids = self.table.rids[:max(0, limit)]
+        missing = [r for r in rids if self.table.loaded_run(r) is None]
+        if missing:  # rare: the top rows are normally loaded; a small indexed read by rid
+            self.table.update_runs(load_runs(self.app.store, missing))
+        runs = [self.table.loaded_run(r) for r in rids]
+        return [run.id for run in runs if run is not None]
+
+    def cursor_run(self) -> Run | None:
+        return self.table.cursor_run
+
+    # -- events --------------------------------------------------------------------------
+    @on(ExperimentTree.ScopeChanged)
+    def _scope_changed(self, event: ExperimentTree.ScopeChanged) -> None:
+        if event.scope == self.scope:
+            return
+        self.scope = event.scope
+        self.table.cursor_row = 0
+        self.table.scroll_y = 0
+        self._first_load = True
+        self.reload()
+
+    @on(RunsTable.CursorMoved)
+    def _cursor_moved(self, event: RunsTable.CursorMoved) -> None:
+        self._update_status()
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        run_id = event.run_id
+        self._detail_timer = self.set_timer(
+            DETAIL_DEBOUNCE_S, lambda: self.query_one("#detail", RunDetail).show_run(run_id))
+
+    @on(RunsTable.OpenRequested)
+    def _open(self, event: RunsTable.OpenRequested) -> None:
+        detail = self.query_one("#detail", RunDetail)
+        if detail.run_id != event.run_id:
+            detail.show_run(event.run_id)
+        self.add_class("-detail-max")
+        detail.focus_content()
+
+    @on(RunsTable.SortRequested)
+    def _sort(self, event: RunsTable.SortRequested) -> None:
+        if event.key == self.view.sort_key:
+            self.view.sort_desc = not self.view.sort_desc
+        else:
+            self.view.sort_key, self.view.sort_desc = event.key, first_sort_descending(event.key)
+        self.table.sort_key, self.table.sort_desc = self.view.sort_key, self.view.sort_desc
+        self.table.refresh()
+        self._save_state()
+        self.reload()
+
+    @on(RunsTable.MarksChanged)
+    def _marks_changed(self, event: RunsTable.MarksChanged) -> None:
+        self._update_status()
+
+    @on(FilterBar.Applied)
+    def _filter_applied(self, event: FilterBar.Applied) -> None:
+        self.apply_filter(event.filter)
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self, event: FilterBar.Closed) -> None:
+        self.table.focus()
+
+    def apply_filter(self, text: str) -> None:
+        """Apply a filter (validated: an invalid one raises FilterError and changes nothing)."""
+        text = text.strip()
+        compile_filter(text)
+        if text != self.view.filter:
+            self.view.filter = text
+            self._save_state()
+            self._update_status()
+            self.reload()
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.query_one("#filter-bar", FilterBar).open(self.view.filter)
+
+    def action_refresh(self) -> None:
+        self.table.forget(list(self.table._runs))
+        self.reload()
+
+    def action_back(self) -> None:
+        if self.has_class("-detail-max"):
+            self.remove_class("-detail-max")
+            self.table.focus()
+        elif self.view.filter:
+            self.apply_filter("")
+        elif self.focused is not self.table:
+            self.table.focus()
+
+    def action_columns(self) -> None:
+        current = [c.key for c in self.table.columns]
+        known = [*BASE_KEYS, *(f"params.{k}" for k in self.params), *(f"metrics.{k}" for k in self.metrics)]
+        self.app.push_screen(ColumnsScreen(current, known, default_keys(self.params, self.metrics)),
+                             self._columns_chosen)
+
+    def _columns_chosen(self, choice: ColumnChoice | None) -> None:
+        if choice is None:
+            return
+        self.view.columns = choice.columns
+        self._apply_columns()
+        self._save_state()

@@ -1,0 +1,396 @@
+"""The runs table: a virtual table over an ordered list of rids.
+
+Why virtual: a store can hold 100k runs.  The screen fetches the ordered rids
+once (ints are cheap); this widget renders only the lines on screen (Line
+API) and loads the runs of the visible window in a worker, keeping an LRU of
+loaded runs.  Live refresh swaps in new rows without moving the cursor, the
+marks or the scroll position, because every piece of state is keyed by run id.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from ...models import Run
+from ...store import Store
+from .run_columns import FIXED_KEYS, Column, cell, fit, make_column
+
+CACHE_SIZE = 5000
+MARGIN = 60  # rows loaded above/below the visible window so scrolling rarely shows placeholders
+
+
+def load_runs(store: Store, rids: Sequence[int]) -> list[tuple[int, Run]]:
+    """(rid, run) pairs for rids, in order (runs deleted meanwhile are skipped).  Call from a worker."""
+    runs = store.runs_by_rids(list(rids))
+    if len(runs) == len(rids):
+        return list(zip(rids, runs))
+    by_id = {run.id: run for run in runs}
+    out = []
+    for i in range(0, len(rids), 900):
+        chunk = list(rids[i:i + 900])
+        pairs = store.conn_fetchall(f"SELECT rid, run_id FROM runs WHERE rid IN ({','.join('?' * len(chunk))})", chunk)
+        out += [(rid, by_id[run_id]) for rid, run_id in pairs if run_id in by_id]
+    return out
+
+
+class RunsTable(ScrollView, can_focus=True):
+    """Runs of the current tree selection + filter + sort, one line each, with a row and a column cursor."""
+
+    COMPONENT_CLASSES = {"runs-table--header", "runs-table--cursor", "runs-table--marked",
+                         "runs-table--cursor-cell", "runs-table--header-cursor", "runs-table--pending"}
+    DEFAULT_CSS = """
+    RunsTable { scrollbar-size-horizontal: 0; background: $surface; }
+    RunsTable > .runs-table--header { text-style: bold; background: $panel; }
+    RunsTable > .runs-table--header-cursor { text-style: bold reverse; }
+    RunsTable > .runs-table--cursor { background: $panel-lighten-1; }
+    RunsTable:focus > .runs-table--cursor { background: $accent 40%; }
+    RunsTable > .runs-table--cursor-cell { text-style: bold underline; }
+    RunsTable > .runs-table--marked { text-style: bold; background: $warning 15%; }
+    RunsTable > .runs-table--pending { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False, id="runs.up"),
+        Binding("k", "cursor_up", "Up", show=False, id="runs.up_vim"),
+        Binding("down", "cursor_down", "Down", show=False, id="runs.down"),
+        Binding("j", "cursor_down", "Down", show=False, id="runs.down_vim"),
+        Binding("left", "cursor_left", "Column left", show=False, id="runs.left"),
+        Binding("h", "cursor_left", "Column left", show=False, id="runs.left_vim"),
+        Binding("right", "cursor_right", "Column right", show=False, id="runs.right"),
+        Binding("l", "cursor_right", "Column right", show=False, id="runs.right_vim"),
+        Binding("pageup", "page_up", "Page up", show=False, id="runs.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="runs.page_down"),
+        Binding("home", "first", "First run", show=False, id="runs.first"),
+        Binding("end", "last", "Last run", show=False, id="runs.last"),
+        Binding("enter", "open", "Detail", id="runs.open"),
+        Binding("space", "toggle_mark", "Mark", id="runs.mark"),
+        Binding("s", "sort", "Sort", id="runs.sort"),
+    ]
+
+    @dataclass
+    class CursorMoved(Message):
+        """The run under the cursor changed (None: empty table or row not loaded yet)."""
+        run_id: str | None
+
+    @dataclass
+    class OpenRequested(Message):
+        run_id: str
+
+    @dataclass
+    class SortRequested(Message):
+        key: str
+
+    @dataclass
+    class MarksChanged(Message):
+        count: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rids: list[int] = []
+        self.columns: list[Column] = []
+        self.marks: dict[str, None] = {}
+        self.cursor_row = 0
+        self.cursor_col = 1
+        self.sort_key = ""
+        self.sort_desc = False
+        self.now_ms = 0
+        self._runs: OrderedDict[int, Run] = OrderedDict()
+        self._pending: set[int] = set()
+        self._last_cursor_run: str | None = None
+        self._total_width = 0
+        self._fixed_width = 0
+
+    # -- data in -------------------------------------------------------------------
+    def set_columns(self, keys: Sequence[str]) -> None:
+        cols = [make_column(k) for k in keys]
+        fixed = [c for c in cols if c.key in FIXED_KEYS]
+        self.columns = fixed + [c for c in cols if c.key not in FIXED_KEYS]
+        self._fixed_width = sum(c.width + 1 for c in fixed)
+        self._total_width = sum(c.width + 1 for c in self.columns)
+        self.cursor_col = min(self.cursor_col, max(0, len(self.columns) - 1))
+        self._resize()
+
+    def set_rids(self, rids: list[int], runs: Iterable[tuple[int, Run]] = (),
+                 anchor: tuple[int, int] | None = None) -> None:
+        """Show a new ordered rid list; ``anchor`` (rid, screen line) keeps that run on that line."""
+        for rid, run in runs:
+            self._store_run(rid, run)
+        self.rids = rids
+        self._resize()
+        if anchor is not None and anchor[0] in self._positions():
+            index = self._positions()[anchor[0]]
+            self.cursor_row = index
+            top = int(self.scroll_y)
+            if not top <= index < top + self._body_height():
+                self.scroll_y = max(0, index - anchor[1])
+        else:
+            self.cursor_row = min(self.cursor_row, max(0, len(rids) - 1))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._request_window()
+        self._announce_cursor()
+
+    def update_runs(self, runs: Iterable[tuple[int, Run]]) -> None:
+        """Replace loaded runs in place (live refresh); rows not on screen just refresh their cache entry."""
+        for rid, run in runs:
+            self._store_run(rid, run)
+        self.refresh()
+        self._announce_cursor(force=True)
+
+    def forget(self, rids: Iterable[int]) -> None:
+        for rid in rids:
+            self._runs.pop(rid, None)
+
+    def run_at(self, index: int) -> Run | None:
+        if 0 <= index < len(self.rids):
+            return self._runs.get(self.rids[index])
+        return None
+
+    @property
+    def cursor_run(self) -> Run | None:
+        return self.run_at(self.cursor_row)
+
+    @property
+    def cursor_rid(self) -> int | None:
+        return self.rids[self.cursor_row] if 0 <= self.cursor_row < len(self.rids) else None
+
+    @property
+    def cursor_column(self) -> Column | None:
+        return self.columns[self.cursor_col] if 0 <= self.cursor_col < len(self.columns) else None
+
+    def cursor_line(self) -> int:
+        """The cursor's line within the visible rows (kept when the list changes under it)."""
+        return self.cursor_row - int(self.scroll_y)
+
+    def visible_range(self) -> tuple[int, int]:
+        top = int(self.scroll_y)
+        return top, min(len(self.rids), top + self._body_height())
+
+    def loaded_run(self, rid: int) -> Run | None:
+        return self._runs.get(rid)
+
+    def _positions(self) -> dict[int, int]:
+        # Built on demand: a dict over 100k ints takes a few ms, only when the list is replaced.
+        cache = getattr(self, "_pos_cache", None)
+        if cache is None or cache[0] is not self.rids:
+            cache = (self.rids, {rid: i for i, rid in enumerate(self.rids)})
+            self._pos_cache = cache
+        return cache[1]
+
+    def _store_run(self, rid: int, run: Run) -> None:
+        self._runs[rid] = run
+        self._runs.move_to_end(rid)
+        while len(self._runs) > CACHE_SIZE:
+            self._runs.popitem(last=False)
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self._total_width, len(self.rids) + 1)
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    # -- loading the visible window -----------------------------------------------
+    def _request_window(self) -> None:
+        if not self.is_mounted or not self.rids:
+            return
+        top, bottom = self.visible_range()
+        lo, hi = max(0, top - MARGIN), min(len(self.rids), bottom + MARGIN)
+        missing = [r for r in self.rids[lo:hi] if r not in self._runs and r not in self._pending]
+        if missing:
+            self._pending.update(missing)
+            self._load_rows(missing)
+
+    @work(thread=True, group="runs-window")
+    def _load_rows(self, rids: list[int]) -> None:
+        loaded = load_runs(self.app.store, rids)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._rows_loaded, rids, loaded)
+
+    def _rows_loaded(self, asked: list[int], loaded: list[tuple[int, Run]]) -> None:
+        self._pending.difference_update(asked)
+        for rid, run in loaded:
+            self._store_run(rid, run)
+        self.refresh()
+        self._announce_cursor()
+
+    # -- rendering --------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            return self._header_strip(width)
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self.rids):
+            return Strip.blank(width, self.rich_style)
+        return self._row_strip(index, width)
+
+    def _join(self, cells: list[tuple[str, Style | None]], base: Style, width: int) -> Strip:
+        fixed_n = sum(1 for c in self.columns if c.key in FIXED_KEYS)
+        fixed = [Segment(text + " ", base + style if style else base) for text, style in cells[:fixed_n]]
+        rest = [Segment(text + " ", base + style if style else base) for text, style in cells[fixed_n:]]
+        left = Strip(fixed, self._fixed_width)
+        right = Strip(rest, self._total_width - self._fixed_width)
+        sx = int(self.scroll_x)
+        right = right.crop(sx, sx + max(0, width - self._fixed_width))
+        return Strip.join([left, right]).extend_cell_length(width, base).crop(0, width)
+
+    def _header_strip(self, width: int) -> Strip:
+        base = self.rich_style + self.get_component_rich_style("runs-table--header")
+        cursor = self.get_component_rich_style("runs-table--header-cursor")
+        cells = []
+        for i, col in enumerate(self.columns):
+            label = col.label
+            if col.key == self.sort_key:
+                label = f"{label}{'▼' if self.sort_desc else '▲'}"
+            style = col.header_style
+            if i == self.cursor_col and self.has_focus:
+                style = (style or Style()) + cursor
+            cells.append((fit(label, col.width, col.align), style))
+        return self._join(cells, base, width)
+
+    def _row_strip(self, index: int, width: int) -> Strip:
+        rid = self.rids[index]
+        run = self._runs.get(rid)
+        base = self.rich_style
+        if run is None:
+            pending = self.get_component_rich_style("runs-table--pending")
+            return Strip([Segment(fit("  …", width), base + pending)], width)
+        marked = run.id in self.marks
+        if marked:
+            base = base + self.get_component_rich_style("runs-table--marked")
+        is_cursor = index == self.cursor_row
+        if is_cursor:
+            base = base + self.get_component_rich_style("runs-table--cursor")
+        cells = []
+        for i, col in enumerate(self.columns):
+            text, style = cell(run, col, self.now_ms, marked)
+            if is_cursor and i == self.cursor_col and self.has_focus:
+                style = (style or Style()) + self.get_component_rich_style("runs-table--cursor-cell")
+            cells.append((fit(text, col.width, col.align), style))
+        return self._join(cells, base, width)
+
+    # -- cursor ----------------------------------------------------------------------------
+    def move_cursor(self, row: int | None = None, col: int | None = None) -> None:
+        if row is not None and self.rids:
+            self.cursor_row = max(0, min(row, len(self.rids) - 1))
+        if col is not None and self.columns:
+            self.cursor_col = max(0, min(col, len(self.columns) - 1))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._request_window()
+        self._announce_cursor()
+
+    def _scroll_cursor_into_view(self) -> None:
+        if not self.is_mounted:
+            return
+        top, height = int(self.scroll_y), self._body_height()
+        if self.cursor_row < top:
+            self.scroll_y = self.cursor_row
+        elif self.cursor_row >= top + height:
+            self.scroll_y = self.cursor_row - height + 1
+        col = self.cursor_column
+        if col is not None and col.key not in FIXED_KEYS:
+            start = sum(c.width + 1 for c in self.columns[:self.cursor_col]) - self._fixed_width
+            view = max(1, self.scrollable_content_region.width - self._fixed_width)
+            if start < self.scroll_x:
+                self.scroll_x = start
+            elif start + col.width + 1 > self.scroll_x + view:
+                self.scroll_x = start + col.width + 1 - view
+        elif col is not None:
+            self.scroll_x = 0
+
+    def _announce_cursor(self, force: bool = False) -> None:
+        run = self.cursor_run
+        run_id = run.id if run is not None else None
+        if force or run_id != self._last_cursor_run:
+            self._last_cursor_run = run_id
+            self.post_message(self.CursorMoved(run_id))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._request_window()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._resize()
+        self._scroll_cursor_into_view()
+        self._request_window()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_cursor(row=int(self.scroll_y) + event.y - 1)
+        x, acc = event.x, 0
+        for i, col in enumerate(self.columns):
+            left = acc if col.key in FIXED_KEYS else acc - int(self.scroll_x)
+            if left <= x < left + col.width + 1:
+                self.move_cursor(col=i)
+                break
+            acc += col.width + 1
+        if event.chain == 2 and self.cursor_run is not None:
+            self.post_message(self.OpenRequested(self.cursor_run.id))
+
+    # -- actions --------------------------------------------------------------------------
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_cursor_left(self) -> None:
+        self.move_cursor(col=self.cursor_col - 1)
+
+    def action_cursor_right(self) -> None:
+        self.move_cursor(col=self.cursor_col + 1)
+
+    def action_page_up(self) -> None:
+        height = self._body_height()
+        self.scroll_y = max(0, int(self.scroll_y) - height)
+        self.move_cursor(row=self.cursor_row - height)
+
+    def action_page_down(self) -> None:
+        height = self._body_height()
+        self.scroll_y = int(self.scroll_y) + height
+        self.move_cursor(row=self.cursor_row + height)
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self.rids) - 1)
+
+    def action_open(self) -> None:
+        run = self.cursor_run
+        if run is not None:
+            self.post_message(self.OpenRequested(run.id))
+
+    def action_sort(self) -> None:
+        col = self.cursor_column
+        if col is not None:
+            self.post_message(self.SortRequested(col.key))
+
+    def action_toggle_mark(self) -> None:
+        run = self.cursor_run
+        if run is None:
+            return
+        if run.id in self.marks:
+            del self.marks[run.id]
+        else:
+            self.marks[run.id] = None
+        self.post_message(self.MarksChanged(len(self.marks)))
+        self.move_cursor(row=self.cursor_row + 1)
+        self.refresh()
