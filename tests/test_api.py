@@ -161,7 +161,6 @@ def test_resume_by_unique_prefix(store_path: Path) -> None:
     assert [p.value for p in tuitrack.get_metric_history(run.id, "m")] == [1.0, 2.0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: start_run(run_id=..., tags=..., params=...) silently drops tags/params")
 def test_resume_applies_tags_and_params(store_path: Path) -> None:
     with tuitrack.start_run() as run:
         pass
@@ -345,7 +344,6 @@ def test_metric_history_max_points_keeps_negative_spike_and_nan(store_path: Path
     assert any(p.value == -50.0 and p.step == 1234 for p in small)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: get_metric_history(max_points=1) returns 2 points (buckets=max(1, 1//2))")
 def test_metric_history_max_points_is_an_upper_bound(store_path: Path) -> None:
     with tuitrack.start_run() as run:
         for i in range(50):
@@ -476,8 +474,6 @@ def test_log_input_csv_and_list(store_path: Path, tmp_path: Path) -> None:
     assert t2.rows == 4 and t2.digest != t.digest
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: capture.describe_dataset counts '\\n', so a CSV whose last row has "
-                   "no trailing newline is one row short")
 def test_log_input_csv_without_trailing_newline(store_path: Path, tmp_path: Path) -> None:
     csv = tmp_path / "d.csv"
     csv.write_bytes(b"x,y\n1,2\n3,4")

@@ -102,8 +102,7 @@ CASES = [
          "step must be an integer, got str"),
     Case("metric-step-bool", lambda c: tuitrack.log_metric("known", 1.0, step=True), ValidationError, "got bool"),
     Case("metric-step-huge", lambda c: tuitrack.log_metric("known", 1.0, step=2**63), ValidationError,
-         "out of the 64-bit range", bug="BUG: ActiveRun.log_metric skips metric_step() when type(step) is int, so "
-         "2**63 is queued and the flush fails with OverflowError"),
+         "out of the 64-bit range"),
     Case("metric-ts-str", lambda c: tuitrack.log_metric("known", 1.0, timestamp="now"), ValidationError,
          "timestamp must be milliseconds"),
     Case("metric-ts-nan", lambda c: tuitrack.log_metric("known", 1.0, timestamp=math.nan), ValidationError,
@@ -227,8 +226,6 @@ def test_bad_input(case: Case, live: Ctx, store_path: Path, rows_of) -> None:
     assert tuitrack.active_run() is live.run  # the refusal did not end or replace the run
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: log_metrics validates key by key, so a refused dict still stores "
-                   "the entries before the bad one")
 def test_log_metrics_is_atomic(live: Ctx, store_path: Path, rows_of) -> None:
     before = rows_of(store_path)
     with pytest.raises(ValidationError, match="'bad!'"):
@@ -237,8 +234,6 @@ def test_log_metrics_is_atomic(live: Ctx, store_path: Path, rows_of) -> None:
     assert rows_of(store_path) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a refused log_metric (bad timestamp / ended run) still advances the "
-                   "automatic step counter, leaving a hole in the step sequence")
 def test_refused_metric_does_not_advance_step(live: Ctx) -> None:
     with pytest.raises(ValidationError):
         tuitrack.log_metric("known", 0.6, timestamp="later")
@@ -246,8 +241,6 @@ def test_refused_metric_does_not_advance_step(live: Ctx) -> None:
     assert [p.step for p in tuitrack.get_metric_history(RUN_LIVE, "known")] == [0, 1]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: start_run(experiment='new', name=5) creates experiment 'new' before "
-                   "validating the name/tags/params, so the refused call changes the store")
 def test_refused_start_run_creates_no_experiment(live: Ctx, store_path: Path, rows_of) -> None:
     before = rows_of(store_path)
     with pytest.raises(ValidationError):
@@ -255,8 +248,6 @@ def test_refused_start_run_creates_no_experiment(live: Ctx, store_path: Path, ro
     assert rows_of(store_path) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a timestamp beyond 64 bits is queued; the flush then raises "
-                   "OverflowError and drops every other queued point of the batch")
 def test_bad_timestamp_does_not_lose_other_points(live: Ctx) -> None:
     for i in range(10):
         tuitrack.log_metric("good", float(i))

@@ -43,8 +43,6 @@ def test_validate_key_raises_only_validation_error(key: object) -> None:
         assert out == key
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: validation._KEY_RE uses '$', which also matches before a trailing "
-                   "newline, so 'loss\\n' is accepted as a key")
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=key_alphabet, max_size=12))
 @example("loss\n")
@@ -116,8 +114,6 @@ def test_metric_value_is_float_or_validation_error_small(value: object) -> None:
             assert out == float(value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: validation.metric_value lets OverflowError escape for integers/"
-                   "Fractions beyond float range (float(10**400)) instead of raising ValidationError")
 @given(st.integers(min_value=10**309, max_value=10**400))
 @example(10**400)
 def test_metric_value_huge_integers_raise_validation_error(value: int) -> None:
@@ -146,8 +142,6 @@ def test_metric_timestamp_raises_only_validation_error(ts: object) -> None:
         assert type(out) is int
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: validation.metric_timestamp has no range check; a timestamp beyond "
-                   "64 bits is accepted and later makes the whole batch fail inside the writer (OverflowError)")
 @given(st.one_of(st.integers(min_value=2**63), st.integers(max_value=-(2**63) - 1), st.floats(min_value=1e19)))
 @example(10**30)
 def test_metric_timestamp_range_is_checked(ts: object) -> None:

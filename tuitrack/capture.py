@@ -96,8 +96,13 @@ def describe_dataset(data: Any) -> tuple[str | None, str | None, int | None]:
             _hash_file(path, h)
             header = _TEXT_ROWS.get(path.suffix.lower())
             if header is not None:
+                lines, last = 0, b""
                 with open(path, "rb") as fh:
-                    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        lines += chunk.count(b"\n")
+                        last = chunk[-1:]
+                if last and last != b"\n":  # a last line without a trailing newline still counts
+                    lines += 1
                 rows = max(0, lines - header)
         return str(path.resolve()), h.hexdigest(), rows
     if hasattr(data, "shape") and hasattr(data, "to_csv"):  # pandas DataFrame, duck-typed

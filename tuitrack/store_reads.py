@@ -275,6 +275,9 @@ class StoreReads:
         if n <= max_points:
             rows = self._all(base + " ORDER BY step, ts", (rid, kid))
             return [MetricPoint(key, from_db_float(v), s, t) for s, t, v in rows]
+        if max_points == 1:  # one point cannot hold a min and a max: give the latest
+            row = self._all(base + " ORDER BY step DESC, ts DESC LIMIT 1", (rid, kid))
+            return [MetricPoint(key, from_db_float(v), s, t) for s, t, v in row]
         buckets = max(1, max_points // 2)
         if (hi - lo + 1) >> 10 >= 2 * buckets and n > 16 * max_points:
             return self._downsample_blocks(key, rid, kid, lo, hi, buckets)

@@ -28,6 +28,7 @@ from .store import DEFAULT_EXPERIMENT, Store, default_store_path, now_ms
 from .writer import DEFAULT_INTERVAL_S, MetricWriter
 
 _lock = threading.RLock()
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _store_path: Path | None = None
 _experiment: str | None = None
 _stores: dict[Path, Store] = {}
@@ -175,34 +176,37 @@ class ActiveRun(ArtifactMixin):
             buf = self._open_key(key)
         if type(value) is not float:
             value = validation.metric_value(key, value)
+        if timestamp is None:
+            timestamp = now_ms()
+        elif type(timestamp) is not int or not _I64_MIN <= timestamp <= _I64_MAX:
+            timestamp = validation.metric_timestamp(key, timestamp)
         steps = self._steps
         if step is None:
             step = steps.get(key, 0)
-            steps[key] = step + 1
-        else:
-            if type(step) is not int:
-                step = validation.metric_step(key, step)
-            if step >= steps.get(key, 0):
-                steps[key] = step + 1
-        if timestamp is None:
-            timestamp = now_ms()
-        elif type(timestamp) is not int:
-            timestamp = validation.metric_timestamp(key, timestamp)
+        elif type(step) is not int or not _I64_MIN <= step <= _I64_MAX:
+            step = validation.metric_step(key, step)
         if self._status != RUNNING:
             self._check_open()
         writer = self._writer
         if writer.last_error is not None and writer.strict:
             err, writer.last_error = writer.last_error, None
             raise err
+        # Only now, with every check passed, does the point count.
+        if step >= steps.get(key, 0):
+            steps[key] = step + 1
         buf.append((self._rid, self._kids[key], step, timestamp, value))
         if len(buf) >= writer.max_buffer:
             writer.wake()
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None, timestamp: int | None = None) -> None:
+        """Log several metrics at one step and timestamp; a refused entry stores none of them."""
         if not isinstance(metrics, Mapping):
             raise ValidationError(f"log_metrics takes a dict of key -> number, got {type(metrics).__name__}")
-        ts = now_ms() if timestamp is None else timestamp
-        for key, value in metrics.items():
+        ts = now_ms() if timestamp is None else validation.metric_timestamp("log_metrics", timestamp)
+        if step is not None:
+            step = validation.metric_step("log_metrics", step)
+        clean = {validation.validate_key(k, "metric key"): validation.metric_value(k, v) for k, v in metrics.items()}
+        for key, value in clean.items():
             self.log_metric(key, value, step=step, timestamp=ts)
 
     def flush(self) -> int:
@@ -293,26 +297,38 @@ def start_run(
             raise ActiveRunError(f"run {parent.id[:8]} ({parent.info.run_name!r}) is already active; end it first "
                                  "or pass nested=True")
     if run_id is not None:
+        # Validate first so a bad key leaves the resumed run untouched.
+        extra_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
+        extra_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
+                        for k, v in (params or {}).items()}
         handle = _resume(store, writer, run_id)
+        if extra_tags:
+            handle.set_tags(extra_tags)
+        if extra_params:
+            handle.log_params(extra_params)
     else:
         exp_name = experiment or _experiment or os.environ.get("TUITRACK_EXPERIMENT") or DEFAULT_EXPERIMENT
-        exp_id = store.experiment_id(exp_name)
-        new_id = _new_run_id()
-        run_name_ = validation.run_name(name) if name is not None else _generated_name(new_id)
-        env_tags = capture.environment_tags() if _settings["capture_env"] else {}
-        ident = _settings["identity"] or {}
-        clean_tags = {**env_tags,
-                      **{validation.validate_key(k, "tag key"): validation.tag_value(k, v)
-                         for k, v in (tags or {}).items()}}
+        # Validate everything before the first write, so a refused call changes nothing.
+        validation.experiment_name(exp_name)
+        if name is not None:
+            validation.run_name(name)
+        user_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
         clean_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
                         for k, v in (params or {}).items()}
+        note = validation.note_text(description) if description is not None else None
+        exp_id = store.experiment_id(exp_name)
+        new_id = _new_run_id()
+        run_name_ = name if name is not None else _generated_name(new_id)
+        env_tags = capture.environment_tags() if _settings["capture_env"] else {}
+        ident = _settings["identity"] or {}
+        clean_tags = {**env_tags, **user_tags}
         pid_ = parent_run_id or (parent.id if parent is not None and nested else None)
         start = now_ms()
         rid = store.create_run(
             run_id=new_id, experiment_id=exp_id, name=run_name_, start_time=start, parent_id=pid_,
             user=ident.get("user", capture.user()), host=ident.get("host", capture.host()), pid=os.getpid(),
             source=ident.get("source", capture.command_line()),
-            note=validation.note_text(description) if description is not None else None,
+            note=note,
             tags=clean_tags, params=clean_params,
             packages=capture.installed_packages() if _settings["capture_packages"] and _settings["capture_env"]
             else None,

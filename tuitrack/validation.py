@@ -31,7 +31,7 @@ def validate_key(key: Any, what: str = "key") -> str:
         raise ValidationError(f"{what} must not be empty")
     if len(key) > MAX_KEY:
         raise ValidationError(f"{what} {key[:40]!r}... is {len(key)} characters long; the limit is {MAX_KEY}")
-    if not _KEY_RE.match(key):
+    if not _KEY_RE.fullmatch(key):
         raise ValidationError(
             f"{what} {key!r} contains characters other than letters, digits, '_', '-', '.', '/' and space"
         )
@@ -64,7 +64,10 @@ def metric_value(key: str, value: Any) -> float:
     if isinstance(value, bool) or isinstance(value, (str, bytes)):
         raise ValidationError(f"metric {key!r}: value must be a real number, got {type(value).__name__} {value!r}")
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError(f"metric {key!r}: value {value!r} is not representable as a float ({exc})") from None
     # numpy / torch scalars and 0-d arrays expose __float__; anything bigger fails there.
     if hasattr(value, "__float__") and not isinstance(value, complex):
         try:
@@ -86,7 +89,10 @@ def metric_step(key: str, step: Any) -> int:
 def metric_timestamp(key: str, ts: Any) -> int:
     if isinstance(ts, bool) or not isinstance(ts, numbers.Real) or (isinstance(ts, float) and not math.isfinite(ts)):
         raise ValidationError(f"metric {key!r}: timestamp must be milliseconds since the epoch, got {ts!r}")
-    return int(ts)
+    ts = int(ts)
+    if not -(2**63) <= ts < 2**63:
+        raise ValidationError(f"metric {key!r}: timestamp {ts} is out of the 64-bit range")
+    return ts
 
 
 def run_name(name: Any) -> str:

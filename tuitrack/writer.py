@@ -17,7 +17,6 @@ import warnings
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .errors import TuitrackError
 from .models import HEARTBEAT_INTERVAL_S
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ class MetricWriter:
                 return 0
             try:
                 self.store.write_batches([(rid, key, rows) for rid, key, rows, _ in batches])
-            except TuitrackError:
+            except Exception:
                 # Put the rows back in front so a transient failure (disk full, lock) loses nothing.
                 for _, _, rows, q in batches:
                     q.extendleft(reversed(rows))

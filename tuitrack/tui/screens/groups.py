@@ -1,0 +1,202 @@
+"""Runs grouped by params (by default all but the seed): "is lr=0.1 better than lr=0.03, beyond seed noise?"
+
+A table of groups (n runs, mean ± std and min–max of each metric's latest value, best group mean
+starred) and a chart of one metric's group mean with a min–max band drawn as lighter lines.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from ... import compare as cmp
+from ... import compare_series as ser
+from ...models import MetricPoint, Run
+from ..colors import PALETTE, hex_color, lighter
+from ..text import safe
+from ..widgets.metric_chart import ChartSpec, MetricChart, Series
+from .key_picker import KeyPicker
+
+HISTORY_POINTS = 120
+
+
+class GroupsScreen(Screen[None]):
+    """Grouped view of the given runs."""
+
+    DEFAULT_CSS = """
+    GroupsScreen #groups-side { width: 28; border-right: solid $panel; }
+    GroupsScreen #groups-side Static { height: auto; padding: 0 1; }
+    GroupsScreen #group-by { height: 1fr; border: none; }
+    GroupsScreen #groups-status { height: 1; padding: 0 1; background: $panel; }
+    GroupsScreen #groups-table { height: 2fr; }
+    GroupsScreen MetricChart { height: 3fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="groups.back"),
+        Binding("m", "pick_metric", "Chart metric", id="groups.metric"),
+    ]
+
+    def __init__(self, run_ids: list[str], by: list[str] | None = None, metric: str | None = None) -> None:
+        super().__init__()
+        self.run_ids = list(run_ids)
+        self.runs: list[Run] = []
+        self.by: list[str] | None = list(by) if by is not None else None
+        self.metric = metric
+        self.metrics: list[str] = []
+        self.groups: list[ser.Group] = []
+        self.histories: dict[str, list[MetricPoint]] = {}
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="groups-side"):
+                yield Static(Text("Group by (space)", style="bold"))
+                yield SelectionList[str](id="group-by")
+            with Vertical():
+                yield Static(Text("loading runs…"), id="groups-status")
+                yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
+                yield MetricChart(ChartSpec(empty_message="loading"), id="groups-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="groups-load")
+    def _load(self) -> None:
+        runs, _ = cmp.load_runs(self.app.store, self.run_ids)
+        self.app.call_from_thread(self._loaded, runs)
+
+    def _loaded(self, runs: list[Run]) -> None:
+        self.runs = runs
+        params = sorted({k for r in runs for k in r.data.params})
+        self.metrics = sorted({k for r in runs for k in r.data.metrics})
+        if self.by is None:
+            self.by = ser.default_group_keys(params)
+        self.by = [k for k in self.by if k in params]
+        if self.metric not in self.metrics:
+            shared = [k for k in self.metrics if all(k in r.data.metrics for r in runs)]
+            self.metric = (shared or self.metrics or [None])[0]
+        picker = self.query_one("#group-by", SelectionList)
+        with picker.prevent(SelectionList.SelectedChanged):
+            picker.clear_options()
+            picker.add_options([Selection(safe(k, limit=24), k, k in self.by) for k in params])
+        picker.focus()
+        self.loaded = True
+        self.regroup()
+        self._load_histories()
+
+    @on(SelectionList.SelectedChanged, "#group-by")
+    def _by_changed(self, event: SelectionList.SelectedChanged) -> None:
+        if not self.loaded:
+            return
+        chosen = set(self.query_one("#group-by", SelectionList).selected)
+        self.by = sorted(chosen)
+        self.regroup()
+        self.redraw_chart()
+
+    @work(thread=True, exclusive=True, group="groups-history")
+    def _load_histories(self) -> None:
+        store, key = self.app.store, self.metric
+        out: dict[str, list[MetricPoint]] = {}
+        if key is not None:
+            for run in self.runs:
+                if key in run.data.summaries:
+                    out[run.info.run_id] = store.get_metric_history(run.info.run_id, key, HISTORY_POINTS)
+        self.app.call_from_thread(self._histories_loaded, key, out)
+
+    def _histories_loaded(self, key: str | None, histories: dict[str, list[MetricPoint]]) -> None:
+        if key != self.metric:
+            return
+        self.histories = histories
+        self.redraw_chart()
+
+    # -- rendering --------------------------------------------------------------------------------
+    def regroup(self) -> None:
+        self.groups = ser.group_runs(self.runs, self.by or [])
+        table = self.query_one("#groups-table", DataTable)
+        table.clear(columns=True)
+        table.add_column(Text("group", style="bold"), key="group")
+        table.add_column(Text("n", style="bold"), key="n")
+        for key in self.metrics:
+            arrow = "↓" if cmp.metric_direction(key) == cmp.LOWER else "↑"
+            table.add_column(safe(f"{key} {arrow}", "bold", limit=30), key=f"m:{key}")
+        stats = {key: [ser.group_metric_stats(g, key) for g in self.groups] for key in self.metrics}
+        best = {key: _best_index(stats[key], cmp.metric_direction(key)) for key in self.metrics}
+        for gi, group in enumerate(self.groups):
+            label = Text("■ ", style=hex_color(PALETTE[gi % len(PALETTE)])) + safe(group.label, limit=60)
+            cells: list[Text] = [label, Text(str(len(group.runs)))]
+            for key in self.metrics:
+                cells.append(_stats_cell(stats[key][gi], gi == best[key]))
+            table.add_row(*cells, key=str(gi))
+        by = ", ".join(self.by or []) or "nothing (one group)"
+        status = Text(f"{len(self.groups)} groups of {len(self.runs)} runs", style="bold")
+        status.append("  ·  by ")
+        status.append_text(safe(by, limit=60))
+        status.append("  ·  mean ± std [min–max]  ★ best mean", style="dim")
+        self.query_one("#groups-status", Static).update(status)
+
+    def build_chart_spec(self) -> ChartSpec:
+        if self.metric is None:
+            return ChartSpec(title="group means", empty_message="these runs have no metrics")
+        series: list[Series] = []
+        for gi, group in enumerate(self.groups):
+            runs = [r for r in group.runs if self.histories.get(r.info.run_id)]
+            if not runs:
+                continue
+            band = ser.aggregate_series([([float(p.step) for p in self.histories[r.info.run_id]],
+                                          [p.value for p in self.histories[r.info.run_id]]) for r in runs])
+            color = PALETTE[gi % len(PALETTE)]
+            if len(runs) > 1:
+                series.append(Series("", band.xs, band.lo, lighter(color, 0.6)))
+                series.append(Series("", band.xs, band.hi, lighter(color, 0.6)))
+            series.append(Series(f"{group.label} (n={len(runs)})", band.xs, band.mean, color))
+        return ChartSpec(title=f"{self.metric}: group mean with min–max band", series=series, xlabel="step",
+                         empty_message="no history for this metric")
+
+    def redraw_chart(self) -> None:
+        self.query_one(MetricChart).set_spec(self.build_chart_spec())
+
+    # -- actions ------------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_pick_metric(self) -> None:
+        if not self.metrics:
+            self.notify("these runs have no metrics to chart", severity="warning")
+            return
+        self.app.push_screen(KeyPicker("chart which metric?", self.metrics, self.metric), self._metric_chosen)
+
+    def _metric_chosen(self, key: str | None) -> None:
+        if key is None or key == self.metric:
+            return
+        self.metric = key
+        self.histories = {}
+        self.redraw_chart()
+        self._load_histories()
+
+
+def _best_index(stats: list[ser.Stats | None], direction: str) -> int | None:
+    means = [(i, s.mean) for i, s in enumerate(stats) if s is not None and math.isfinite(s.mean)]
+    if len(means) < 2 or len({m for _, m in means}) < 2:
+        return None
+    pick = min if direction == cmp.LOWER else max
+    return pick(means, key=lambda im: im[1])[0]
+
+
+def _stats_cell(stats: ser.Stats | None, best: bool) -> Text:
+    if stats is None:
+        return Text("—", style="dim")
+    f = cmp.fmt_number
+    text = Text("★ " if best else "", style="bold green")
+    text.append(f"{f(stats.mean)}", style="bold green" if best else "")
+    if stats.n > 1:
+        text.append(f" ± {f(stats.std)} [{f(stats.min)}–{f(stats.max)}]", style="dim" if not best else "green")
+    return text
