@@ -264,7 +264,7 @@ async def test_metrics_summary_and_sparklines(seeded) -> None:
         await show(app, pilot, ids["main"])
         lines = plain(app, "#metrics-body", width=120).splitlines()
         header = next(line for line in lines if "metric" in line)
-        assert header.split() == ["metric", "last", "min", "max", "steps", "last", "step", "history"]
+        assert header.split() == ["metric", "last", "min", "max", "steps", "step", "history"]
         acc = next(line for line in lines if line.strip().startswith("accuracy")).split()
         assert acc[:6] == ["accuracy", "0.8967", "0.5", "0.8967", "120", "119"]
         assert acc[6][0] == "▁" and acc[6][-1] == "█"  # rising
@@ -273,6 +273,22 @@ async def test_metrics_summary_and_sparklines(seeded) -> None:
         weird = next(line for line in lines if line.strip().startswith("weird")).split()
         assert weird[1:6] == ["3", "-inf", "inf", "6", "5"]
         assert weird[6] == "▁·▲▅▼█"  # NaN, +inf and -inf visible without squashing the finite scale
+
+
+async def test_metrics_in_a_narrow_pane_keep_name_and_last_value(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await show(app, pilot, ids["main"])
+        lines = plain(app, "#metrics-body", width=36).splitlines()
+        assert lines[0].split() == ["metric", "last", "min", "max", "steps"]
+        assert lines[1].split() == ["accuracy", "0.8967", "0.5", "0.8967", "120"]
+        assert "widen the pane to see step, history" in lines[4]
+        assert all(len(line.rstrip()) <= 36 for line in lines)
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        lines = plain(app, "#metrics-body", width=96).splitlines()
+        assert lines[0].split()[-1] == "history" and "widen" not in "".join(lines)
 
 
 async def test_tags_split_user_and_system_and_stay_literal(seeded) -> None:
@@ -556,3 +572,36 @@ def test_artifact_rows_group_model_folders() -> None:
     assert [(r.key, r.label, r.size, r.is_model) for r in rows] == [
         ("a.txt", "a.txt", 1, False), ("model:m", "m/", 30, True), ("m/MLmodel.json", "m/MLmodel.json", 10, False),
         ("m/model.pkl", "m/model.pkl", 20, False), ("plain/x.pkl", "plain/x.pkl", 5, False)]
+
+
+def _before(run_id: str, tab: str, *keys: str):
+    async def run_before(pilot) -> None:
+        detail = pilot.app.query_one(RunDetail)
+        detail.show_run(run_id)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        detail.select_tab(tab)
+        if tab == "artifacts":
+            detail.query_one("#artifact-list").focus()
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+    return run_before
+
+
+def test_snapshot_overview_failed_100x30(seeded, snap_compare) -> None:
+    st, ids = seeded
+    assert snap_compare(DetailApp(st), terminal_size=(100, 30), run_before=_before(ids["failed"], "overview"))
+
+
+def test_snapshot_metrics_120x36(seeded, snap_compare) -> None:
+    st, ids = seeded
+    assert snap_compare(DetailApp(st), terminal_size=(120, 36), run_before=_before(ids["main"], "metrics"))
+
+
+def test_snapshot_artifact_csv_preview_100x30(seeded, snap_compare) -> None:
+    st, ids = seeded
+    assert snap_compare(DetailApp(st), terminal_size=(100, 30),
+                        run_before=_before(ids["main"], "artifacts", "down", "enter"))

@@ -185,30 +185,70 @@ def params(data: DetailData) -> RenderableType:
     return Group(*parts)
 
 
-def metrics(data: DetailData, spark_width: int = 24) -> RenderableType:
-    """Per metric: last, min, max, step count, last step and a sparkline of its (downsampled) history."""
+#: Metric columns in the order they are dropped when the pane is too narrow for all of them.
+_DROP_ORDER = ("history", "step", "min", "max", "steps")
+SPARK_MAX = 24
+SPARK_MIN = 6
+
+
+def metrics(data: DetailData, width: int = 100) -> RenderableType:
+    """Per metric: last, min, max, step count, last step and a sparkline of its (downsampled) history.
+
+    ``width`` is the room the pane has: the sparkline shrinks to fit, and in a narrow
+    pane the least important columns go (history, step, min, max, steps) so the
+    metric name and its last value always stay readable.
+    """
     summaries = data.run.data.summaries
     if not summaries:
         return _dim("no metrics logged")
-    table = Table(box=None, expand=True, padding=(0, 1), show_edge=False, header_style="bold")
-    table.add_column("metric", overflow="fold", max_width=KEY_WIDTH)
-    for name in ("last", "min", "max", "steps", "last step"):
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("history", no_wrap=True, overflow="crop")
-    for key in sorted(summaries, key=lambda k: (k.startswith("system/"), k)):
+    keys = sorted(summaries, key=lambda k: (k.startswith("system/"), k))
+    cells: dict[str, list[Text]] = {name: [] for name in ("last", "min", "max", "steps", "step")}
+    for key in keys:
         s = summaries[key]
+        cells["last"].append(Text(format_metric(s.value), style="bold"))
+        cells["min"].append(Text(format_metric(s.min)))
+        cells["max"].append(Text(format_metric(s.max)))
+        cells["steps"].append(Text(f"{s.count:,}"))
+        cells["step"].append(Text(str(s.step)))
+    widths = {name: max(len(name), *(len(c) for c in col)) for name, col in cells.items()}
+    key_width = min(KEY_WIDTH, max(6, *(len(k) for k in keys)))
+    shown = ["last", "min", "max", "steps", "step", "history"]
+    spark = SPARK_MAX
+
+    def needed() -> int:
+        cols = [key_width] + [widths[c] for c in shown if c != "history"] + ([spark] if "history" in shown else [])
+        return sum(cols) + len(cols) - 1
+
+    for name in _DROP_ORDER:
+        if needed() <= width:
+            break
+        if name == "history":
+            spark = max(0, SPARK_MAX - (needed() - width))
+            if spark >= SPARK_MIN:
+                break
+        shown.remove(name)
+    table = Table(box=None, expand=False, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+    table.add_column("metric", overflow="fold", min_width=min(key_width, 12), max_width=KEY_WIDTH)
+    for name in shown:
+        if name == "history":
+            table.add_column("history", no_wrap=True, overflow="crop", width=spark)
+        else:
+            table.add_column("last step" if name == "step" and widths[name] >= 9 else name, justify="right",
+                             no_wrap=True, min_width=widths[name])
+    for i, key in enumerate(keys):
         history = data.histories.get(key)
-        table.add_row(
-            safe(key),
-            Text(format_metric(s.value), style="bold"),
-            format_metric(s.min),
-            format_metric(s.max),
-            f"{s.count:,}",
-            str(s.step),
-            sparkline(history, spark_width) if history else _dim("—"),
-        )
+        row: list[Text] = [safe(key)]
+        for name in shown:
+            if name == "history":
+                row.append(sparkline(history, spark) if history else _dim("—"))
+            else:
+                row.append(cells[name][i])
+        table.add_row(*row)
     parts: list[RenderableType] = [table]
-    if len(summaries) > MAX_SPARK_KEYS:
+    hidden = [n for n in ("min", "max", "steps", "step", "history") if n not in shown]
+    if hidden:
+        parts.append(_dim(f"widen the pane to see {', '.join(hidden)}"))
+    if len(summaries) > MAX_SPARK_KEYS and "history" in shown:
         parts.append(_dim(f"history sparklines for the first {MAX_SPARK_KEYS} of {len(summaries)} metrics"))
     return Group(*parts)
 

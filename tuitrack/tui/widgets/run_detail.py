@@ -34,7 +34,7 @@ TABS = (
     ("metrics", "Metrics", "metrics-scroll"),
     ("tags", "Tags", "tags-scroll"),
     ("artifacts", "Artifacts", "artifact-list"),
-    ("environment", "Environment", "package-list"),
+    ("environment", "Env", "package-list"),
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
 
@@ -93,7 +93,7 @@ class RunDetail(Widget):
                 table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield ArtifactPreview(id="artifact-preview")
-            with TabPane("Environment", id="environment"):
+            with TabPane("Env", id="environment"):
                 yield Static(Text(""), id="env-summary")
                 yield Input(placeholder="filter packages (f)", id="package-filter")
                 yield Static(Text(""), id="package-count")
@@ -151,12 +151,20 @@ class RunDetail(Widget):
         self.query_one("#detail-header", Static).update(render.header(data))
         self._set_section("overview", render.overview(data))
         self._set_section("params", render.params(data))
-        self._set_section("metrics", render.metrics(data))
+        self._set_section("metrics", render.metrics(data, self._content_width()))
         self._set_section("tags", render.tags(data))
         self.query_one("#env-summary", Static).update(render.environment(data))
         self._fill_artifacts(data, same_run)
         self._fill_packages(same_run)
         self.post_message(self.Loaded(data.run_id))
+
+    def _content_width(self) -> int:
+        """Columns a section has: the pane minus its padding and a scrollbar (100 before the first layout)."""
+        return self.size.width - 4 if self.size.width > 10 else 100
+
+    def on_resize(self) -> None:
+        if self.data is not None:  # the metrics table picks its columns by width
+            self._set_section("metrics", render.metrics(self.data, self._content_width()))
 
     def _set_section(self, name: str, renderable: RenderableType) -> None:
         self.query_one(f"#{name}-body", Static).update(renderable)
