@@ -605,3 +605,36 @@ def test_snapshot_artifact_csv_preview_100x30(seeded, snap_compare) -> None:
     st, ids = seeded
     assert snap_compare(DetailApp(st), terminal_size=(100, 30),
                         run_before=_before(ids["main"], "artifacts", "down", "enter"))
+
+
+def test_preview_kinds_big_invalid_empty_yaml(store_path: Path) -> None:
+    from tuitrack.tui.widgets.artifact_preview import PREVIEW_LIMIT, ArtifactRow, render_preview
+
+    with tuitrack.start_run(name="files") as run:
+        run.log_text("line\n" * 60_000, "train.log")  # 300 KB
+        run.log_text('{"a": 1,', "bad.json")
+        run.log_text("", "empty.txt")
+        run.log_text("lr: 0.1\nname: '[b]x[/b]'\n", "conf.yaml")
+        run.log_text("a;b\n1;2\n", "semi.csv")
+    st = Store(store_path)
+    console = Console(width=80, color_system=None, file=open("/dev/null", "w"), record=True)
+
+    def preview(path: str) -> str:
+        title, body = render_preview(st, run.id, ArtifactRow(path, path, None))
+        console.print(title)
+        console.print(body)
+        return console.export_text()
+
+    try:
+        text = preview("train.log")
+        assert f"showing the first {human_size(PREVIEW_LIMIT)} of 293.0 KiB" in text
+        assert text.count("line") == PREVIEW_LIMIT // 5
+        text = preview("bad.json")
+        assert "not valid JSON" in text and '{"a": 1,' in text
+        assert "empty file" in preview("empty.txt")
+        assert "name: '[b]x[/b]'" in preview("conf.yaml")
+        assert preview("semi.csv").splitlines()[1].split() == ["a", "b"]
+        with pytest.raises(FileNotFoundError):
+            render_preview(st, run.id, ArtifactRow("nope.txt", "nope.txt", None))
+    finally:
+        st.close()
