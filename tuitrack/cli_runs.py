@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +265,7 @@ def cat(run: str, path: str, store_path: Path | None) -> None:
     file = store.artifact_file(run, path)
     if file.is_dir():
         fail(f"artifact {path!r} is a folder; `tuitrack artifacts {run}` lists its files")
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer
     with open(file, "rb") as fh:
         while block := fh.read(1 << 16):
             out.write(block)
