@@ -131,7 +131,7 @@ class GroupsScreen(Screen[None]):
         stats = {key: [ser.group_metric_stats(g, key) for g in self.groups] for key in self.metrics}
         best = {key: _best_index(stats[key], cmp.metric_direction(key)) for key in self.metrics}
         for gi, group in enumerate(self.groups):
-            label = Text("■ ", style=hex_color(PALETTE[gi % len(PALETTE)])) + safe(group.label, limit=60)
+            label = Text("■ ", style=hex_color(PALETTE[gi % len(PALETTE)])) + safe(self.group_label(group), limit=60)
             cells: list[Text] = [label, Text(str(len(group.runs)))]
             for key in self.metrics:
                 cells.append(_stats_cell(stats[key][gi], gi == best[key]))
@@ -142,6 +142,12 @@ class GroupsScreen(Screen[None]):
         status.append_text(safe(by, limit=60))
         status.append("  ·  mean ± std [min–max]  ★ best mean", style="dim")
         self.query_one("#groups-status", Static).update(status)
+
+    def group_label(self, group: ser.Group) -> str:
+        """Only the grouping params that vary between groups (constant ones say nothing)."""
+        varying = {k for k in self.by or [] if len({g.values[(self.by or []).index(k)][1] for g in self.groups}) > 1}
+        parts = [f"{k}={'∅' if v is None else v}" for k, v in group.values if k in varying]
+        return ", ".join(parts) or "all runs"
 
     def build_chart_spec(self) -> ChartSpec:
         if self.metric is None:
@@ -157,7 +163,7 @@ class GroupsScreen(Screen[None]):
             if len(runs) > 1:
                 series.append(Series("", band.xs, band.lo, lighter(color, 0.6)))
                 series.append(Series("", band.xs, band.hi, lighter(color, 0.6)))
-            series.append(Series(f"{group.label} (n={len(runs)})", band.xs, band.mean, color))
+            series.append(Series(f"{self.group_label(group)} (n={len(runs)})", band.xs, band.mean, color))
         return ChartSpec(title=f"{self.metric}: group mean with min–max band", series=series, xlabel="step",
                          empty_message="no history for this metric")
 

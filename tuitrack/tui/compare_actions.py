@@ -1,0 +1,119 @@
+"""Compare, charts, scatter and grouped views, added to the app as a mixin (keys c, g, p, G).
+
+The mixin only decides *which runs* a view gets (marks, the cursor run, or the current filter) and
+pushes the screen; the screens load everything themselves in workers.  Escape pops back to the
+browser, whose marks live in the app and so survive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+
+from .screens.charts import ChartsScreen
+from .screens.compare import CompareScreen
+from .screens.groups import GroupsScreen
+from .screens.scatter import ScatterScreen
+
+COMPARE_CAP = 20
+CHART_CAP = 12
+FILTER_CAP = 500
+
+COMPARE_BINDINGS: list[Binding] = [
+    Binding("c", "compare", "Compare", id="compare.open"),
+    Binding("g", "charts", "Charts", id="compare.charts"),
+    Binding("p", "scatter", "Scatter", id="compare.scatter"),
+    Binding("G", "grouped", "Groups", id="compare.grouped"),
+]
+
+
+class CompareActions:
+    """Actions for the app; expects the TUI contract (store, clock, selected/visible_run_ids)."""
+
+    def _marked_ids(self) -> list[str]:
+        app: Any = self
+        marks = getattr(getattr(app, "browser", None), "table", None)
+        marked = list(getattr(marks, "marks", []) or [])
+        return marked
+
+    def _browser_only(self) -> bool:
+        """Views open from the browser only (not stacked on another compare/chart view)."""
+        app: Any = self
+        if isinstance(app.screen, (CompareScreen, ChartsScreen, ScatterScreen, GroupsScreen)):
+            return False
+        return True
+
+    def action_compare(self) -> None:
+        """Marked runs, else the first runs of the current filter (capped)."""
+        app: Any = self
+        if not self._browser_only():
+            return
+        ids = self._marked_ids()
+        if ids:
+            if len(ids) > COMPARE_CAP:
+                app.notify(f"comparing the first {COMPARE_CAP} of {len(ids)} marked runs")
+                ids = ids[:COMPARE_CAP]
+        else:
+            ids = app.visible_run_ids(limit=COMPARE_CAP + 1)
+            if not ids:
+                app.notify("no runs to compare: the filter matches nothing", severity="warning")
+                return
+            if len(ids) > COMPARE_CAP:
+                ids = ids[:COMPARE_CAP]
+                app.notify(f"no runs marked: comparing the first {COMPARE_CAP} runs of the filter (space marks runs)")
+            else:
+                app.notify(f"no runs marked: comparing the {len(ids)} runs of the filter")
+        app.push_screen(CompareScreen(ids))
+
+    def action_charts(self) -> None:
+        """Marked runs (or the run under the cursor)."""
+        app: Any = self
+        if not self._browser_only():
+            return
+        ids = app.selected_run_ids()
+        if not ids:
+            app.notify("no run to chart: select or mark a run first", severity="warning")
+            return
+        if len(ids) > CHART_CAP:
+            app.notify(f"charting the first {CHART_CAP} of {len(ids)} marked runs")
+            ids = ids[:CHART_CAP]
+        app.push_screen(ChartsScreen(ids))
+
+    def _filter_ids(self, what: str) -> list[str] | None:
+        app: Any = self
+        ids = app.visible_run_ids(limit=FILTER_CAP + 1)
+        if not ids:
+            app.notify(f"no runs for the {what}: the filter matches nothing", severity="warning")
+            return None
+        if len(ids) > FILTER_CAP:
+            app.notify(f"{what}: using the first {FILTER_CAP} runs of the filter")
+            ids = ids[:FILTER_CAP]
+        return ids
+
+    def action_scatter(self) -> None:
+        """Every run of the current filter (capped): param or metric vs metric."""
+        app: Any = self
+        if not self._browser_only():
+            return
+        ids = self._filter_ids("scatter")
+        if ids:
+            app.push_screen(ScatterScreen(ids))
+
+    def action_grouped(self) -> None:
+        """Every run of the current filter (capped), grouped by params except seeds."""
+        app: Any = self
+        if not self._browser_only():
+            return
+        ids = self._filter_ids("grouped view")
+        if ids:
+            app.push_screen(GroupsScreen(ids))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide c/g/p/G (footer, palette) while one of these views is open: they start from the browser."""
+        if action in _ACTIONS and not self._browser_only():
+            return False
+        return super().check_action(action, parameters)  # type: ignore[misc]
+
+
+_ACTIONS = {"compare", "charts", "scatter", "grouped"}
