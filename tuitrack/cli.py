@@ -9,6 +9,7 @@ imported only when the app opens, so scripting commands start fast.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -231,10 +232,10 @@ def import_group() -> None:
 
 
 @import_group.command("mlflow")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path")
 @store_option
-def import_mlflow_cmd(path: Path, store_path: Path | None) -> None:
-    """Import an MLflow store: an mlruns/ folder or an mlflow.db SQLite file.
+def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
+    """Import an MLflow store: an mlruns/ folder, an mlflow.db SQLite file or a sqlite:/// URI.
 
     Experiments, runs (names, status, times, parents), params, full metric histories, tags and
     artifacts.  Run ids are kept, so importing again skips runs already imported.
@@ -261,7 +262,7 @@ class _ProgressIter:
         self.items, self.length = items, length
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        with click.progressbar(self.items, length=self.length, label="importing runs", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(self.items, length=self.length, label="importing runs", file=sys.stderr) as bar:
             yield from bar
 
 
