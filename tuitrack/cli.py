@@ -27,6 +27,7 @@ from .cli_common import (
     resolve_store_path,
     store_option,
 )
+from .cli_curation import register as register_curation
 from .cli_runs import artifacts, best, cat, compare, history, show
 from .models import Run
 from .store import Store
@@ -54,6 +55,7 @@ def main(ctx: click.Context, store: Path | None) -> None:
 
 for _cmd in (show, compare, best, history, artifacts, cat):
     main.add_command(_cmd)
+register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli_curation.py)
 
 
 @main.command("demo")
