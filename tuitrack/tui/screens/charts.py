@@ -80,8 +80,8 @@ class ChartsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._load(first=True)
-        interval = float(getattr(self.app, "live_interval", 2.0) or 2.0)
-        self.set_interval(interval, self._poll_live)
+        if (interval := _live_interval(self.app)) > 0:
+            self.set_interval(interval, self._poll_live)
 
     # -- data ----------------------------------------------------------------------------------
     def _max_points(self) -> int:
@@ -235,6 +235,15 @@ class ChartsScreen(Screen[None]):
         dropped = sum(c.dropped for c in self.query(MetricChart))
         if self.log_y and dropped:
             self.notify(f"log y: {dropped} point(s) <= 0 or not finite are not drawn", severity="warning")
+
+
+def _live_interval(app: object) -> float:
+    """The app's live-refresh period (create_app's live_interval; 0 = off), kept on the app or its browser."""
+    for holder in (app, getattr(app, "browser", None)):
+        value = getattr(holder, "live_interval", None)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return 2.0
 
 
 def _grid_columns(n: int) -> int:
