@@ -61,7 +61,7 @@ class ActionsProvider(Provider):
 class TuitrackApp(App[None]):
     """Experiment browser.  See ``create_app``."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live in other modules
     TITLE = "tuitrack"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS = [

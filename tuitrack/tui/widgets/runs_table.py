@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -28,6 +29,7 @@ from ...store import Store
 from .run_columns import FIXED_KEYS, Column, cell, fit, make_column
 
 CACHE_SIZE = 5000
+MAX_VALUE_WIDTH = 24
 MARGIN = 60  # rows loaded above/below the visible window so scrolling rarely shows placeholders
 
 
@@ -116,16 +118,32 @@ class RunsTable(ScrollView, can_focus=True):
         cols = [make_column(k) for k in keys]
         fixed = [c for c in cols if c.key in FIXED_KEYS]
         self.columns = fixed + [c for c in cols if c.key not in FIXED_KEYS]
-        self._fixed_width = sum(c.width + 1 for c in fixed)
-        self._total_width = sum(c.width + 1 for c in self.columns)
         self.cursor_col = min(self.cursor_col, max(0, len(self.columns) - 1))
-        self._resize()
+        self._widen(self._runs.values())
 
-    def set_rids(self, rids: list[int], runs: Iterable[tuple[int, Run]] = (),
+    def _widen(self, runs: Iterable[Run]) -> None:
+        """Grow param/tag/metric columns to fit the values seen (up to a cap); never shrink while browsing."""
+        runs = list(runs)
+        widths = {c.key: c.width for c in self.columns}
+        for i, col in enumerate(self.columns):
+            if col.kind == "attributes" or not runs:
+                continue
+            cap = MAX_VALUE_WIDTH if col.kind != "metrics" else 12
+            need = max(cell_len(cell(run, col, self.now_ms, False)[0]) for run in runs)
+            if col.width < need and col.width < cap:
+                self.columns[i] = replace(col, width=min(cap, need))
+        if widths != {c.key: c.width for c in self.columns} or not self._total_width:
+            self._fixed_width = sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
+            self._total_width = sum(c.width + 1 for c in self.columns)
+            self._resize()
+            self.refresh()
+
+    def set_rids(self, rids: list[int], runs: Sequence[tuple[int, Run]] = (),
                  anchor: tuple[int, int] | None = None) -> None:
         """Show a new ordered rid list; ``anchor`` (rid, screen line) keeps that run on that line."""
         for rid, run in runs:
             self._store_run(rid, run)
+        self._widen(run for _, run in runs)
         self.rids = rids
         self._resize()
         if anchor is not None and anchor[0] in self._positions():
@@ -143,8 +161,10 @@ class RunsTable(ScrollView, can_focus=True):
 
     def update_runs(self, runs: Iterable[tuple[int, Run]]) -> None:
         """Replace loaded runs in place (live refresh); rows not on screen just refresh their cache entry."""
+        runs = list(runs)
         for rid, run in runs:
             self._store_run(rid, run)
+        self._widen(run for _, run in runs)
         self.refresh()
         self._announce_cursor(force=True)
 
@@ -221,6 +241,7 @@ class RunsTable(ScrollView, can_focus=True):
         self._pending.difference_update(asked)
         for rid, run in loaded:
             self._store_run(rid, run)
+        self._widen(run for _, run in loaded)
         self.refresh()
         self._announce_cursor()
 
