@@ -638,3 +638,40 @@ def test_preview_kinds_big_invalid_empty_yaml(store_path: Path) -> None:
             render_preview(st, run.id, ArtifactRow("nope.txt", "nope.txt", None))
     finally:
         st.close()
+
+
+class CountingStore:
+    """Counts metric-history reads (the expensive part of loading a run)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.history_reads: list[str] = []
+
+    def get_metric_history(self, ref: str, key: str, max_points: int | None = None):
+        self.history_reads.append(key)
+        return self._store.get_metric_history(ref, key, max_points)
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
+async def test_refresh_rereads_only_histories_that_changed(seeded) -> None:
+    st, ids = seeded
+    counting = CountingStore(st)
+    app = DetailApp(counting)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        assert sorted(counting.history_reads) == ["accuracy", "loss", "weird"]
+        assert detail.data is not None and len(detail.data.histories["loss"]) == 40  # 120 points, downsampled
+        counting.history_reads.clear()
+        detail.refresh_run()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert counting.history_reads == []
+        st.write_metrics([(st.rid(ids["main"]), "loss", 0.001, 500, T0)])
+        detail.refresh_run()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert counting.history_reads == ["loss"]
+        loss_line = next(line for line in plain(app, "#metrics-body").splitlines() if line.startswith("loss"))
+        assert loss_line.split()[1:6] == ["0.001", "0.001", "1", "121", "500"]

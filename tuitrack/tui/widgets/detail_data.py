@@ -7,6 +7,7 @@ loading without a UI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...models import Artifact, DatasetInput, Run
@@ -57,8 +58,23 @@ def spark_keys(keys: list[str]) -> list[str]:
     return ordered[:MAX_SPARK_KEYS]
 
 
-def load_detail(store: Store, run_id: str, now_ms: int) -> DetailData:
-    """Read one run and everything its detail pane shows.  Raises RunNotFoundError if it is gone."""
+#: What identifies a metric's history without reading it: (count, last step, last timestamp).
+Signature = tuple[int, int, int]
+#: Histories already read for a run: key -> (signature when read, values).
+HistoryCache = dict[str, tuple[Signature, list[float]]]
+
+
+def signatures(run: Run) -> dict[str, Signature]:
+    return {k: (s.count, s.step, s.timestamp) for k, s in run.data.summaries.items()}
+
+
+def load_detail(store: Store, run_id: str, now_ms: int, *, histories: bool = True,
+                cache: HistoryCache | None = None) -> DetailData:
+    """Read one run and everything its detail pane shows.  Raises RunNotFoundError if it is gone.
+
+    With ``histories=False`` the sparkline histories are not read; those in ``cache`` are
+    reused (possibly stale) so a refresh never blanks them while :func:`load_histories` runs.
+    """
     run = store.get_run(run_id)
     rid = run.info.run_id
     parent_name = None
@@ -66,18 +82,43 @@ def load_detail(store: Store, run_id: str, now_ms: int) -> DetailData:
         row = store.conn_fetchone("SELECT name FROM runs WHERE run_id = ?", (run.info.parent_id,))
         parent_name = row[0] if row else None
     row = store.conn_fetchone("SELECT count(*) FROM runs WHERE parent_id = ? AND deleted_at IS NULL", (rid,))
-    histories = {
-        key: [p.value for p in store.get_metric_history(rid, key, max_points=SPARK_POINTS)]
-        for key in spark_keys(list(run.data.summaries))
-    }
-    return DetailData(
+    data = DetailData(
         run=run,
         now_ms=now_ms,
         status=run.info.display_status(now_ms),
         parent_name=parent_name,
         child_count=int(row[0]) if row else 0,
         inputs=store.list_inputs(rid),
-        histories=histories,
         artifacts=store.list_artifacts(rid),
         packages=store.get_packages(rid),
     )
+    keys = spark_keys(list(run.data.summaries))
+    cache = cache or {}
+    data.histories = {k: cache[k][1] for k in keys if k in cache}
+    if histories:
+        fresh = load_histories(store, data, cache)
+        if fresh is not None:
+            data.histories = {k: v for k, (_, v) in fresh.items()}
+    return data
+
+
+def stale_keys(data: DetailData, cache: HistoryCache) -> list[str]:
+    """Sparkline keys whose history is missing from ``cache`` or changed since it was read."""
+    sigs = signatures(data.run)
+    return [k for k in spark_keys(list(sigs)) if k not in cache or cache[k][0] != sigs[k]]
+
+
+def load_histories(store: Store, data: DetailData, cache: HistoryCache,
+                   cancelled: Callable[[], bool] = lambda: False) -> HistoryCache | None:
+    """The run's sparkline histories, reading only keys that changed; None if ``cancelled`` turned true."""
+    sigs = signatures(data.run)
+    out: HistoryCache = {}
+    for key in spark_keys(list(sigs)):
+        if key in cache and cache[key][0] == sigs[key]:
+            out[key] = cache[key]
+            continue
+        if cancelled():
+            return None
+        points = store.get_metric_history(data.run_id, key, max_points=SPARK_POINTS)
+        out[key] = (sigs[key], [p.value for p in points])
+    return out

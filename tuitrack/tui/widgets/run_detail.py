@@ -8,7 +8,7 @@ vanished or a store error shows as a message in the pane instead of a crash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -19,13 +19,13 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from ...errors import RunNotFoundError
 from ..text import safe
 from . import detail_render as render
 from .artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
-from .detail_data import DetailData, load_detail
+from .detail_data import DetailData, HistoryCache, load_detail, load_histories, stale_keys
 
 #: (pane id, title, id of the widget that takes focus when the tab is entered by key)
 TABS = (
@@ -76,6 +76,8 @@ class RunDetail(Widget):
         self._wanted: str | None = None
         self._fingerprint: str | None = None
         self._rows: list[ArtifactRow] = []
+        self._history_run: str | None = None
+        self._history_cache: HistoryCache = {}
 
     @property
     def run_id(self) -> str | None:
@@ -112,37 +114,55 @@ class RunDetail(Widget):
             self.workers.cancel_group(self, "detail")
             self._show_message("no run selected")
             return
-        self._load(run_id)
+        cache = dict(self._history_cache) if self._history_run == run_id else {}
+        self._load(run_id, cache)
 
     def refresh_run(self) -> None:
         """Re-read the shown run (after a write); keeps tab, scroll, cursor and filter."""
         if self._wanted is not None:
-            self._load(self._wanted)
+            self.show_run(self._wanted)
 
     @work(thread=True, exclusive=True, group="detail")
-    def _load(self, run_id: str) -> None:
+    def _load(self, run_id: str, cache: HistoryCache) -> None:
+        """Two phases: everything but changed histories first, then those (skipped if superseded)."""
         worker = get_current_worker()
-        data: DetailData | None = None
-        error: str | None = None
+        store = self.app.store
         try:
-            data = load_detail(self.app.store, run_id, self.app.clock())
+            data = load_detail(store, run_id, self.app.clock(), histories=False, cache=cache)
+            stale = stale_keys(data, cache)
+            if stale:
+                self._deliver(worker, run_id, data, None, None)
+                fresh = load_histories(store, data, cache, cancelled=lambda: worker.is_cancelled)
+                if fresh is None:
+                    return
+                data = replace(data, histories={k: v for k, (_, v) in fresh.items()})
+                cache = fresh
         except RunNotFoundError:
-            error = f"run {run_id} is no longer in the store (deleted or the store was replaced)"
+            self._deliver(worker, run_id, None, None,
+                          f"run {run_id} is no longer in the store (deleted or the store was replaced)")
+            return
         except Exception as exc:  # store errors must show in the pane, not kill the app
-            error = f"could not read run {run_id}: {type(exc).__name__}: {exc}"
+            self._deliver(worker, run_id, None, None, f"could not read run {run_id}: {type(exc).__name__}: {exc}")
+            return
+        self._deliver(worker, run_id, data, cache, None)
+
+    def _deliver(self, worker: Worker[None], run_id: str, data: DetailData | None, cache: HistoryCache | None,
+                 error: str | None) -> None:
         if worker.is_cancelled:
             return
         try:
-            self.app.call_from_thread(self._apply, run_id, data, error)
+            self.app.call_from_thread(self._apply, run_id, data, cache, error)
         except RuntimeError:  # the app is shutting down
             pass
 
-    def _apply(self, run_id: str, data: DetailData | None, error: str | None) -> None:
+    def _apply(self, run_id: str, data: DetailData | None, cache: HistoryCache | None, error: str | None) -> None:
         if run_id != self._wanted:
             return  # a newer request is on its way; keep what is shown until it lands
         if data is None:
             self._show_message(error or "unknown error")
             return
+        if cache is not None:
+            self._history_run, self._history_cache = run_id, cache
         fingerprint = data.fingerprint()
         if fingerprint == self._fingerprint:
             return
@@ -247,7 +267,7 @@ class RunDetail(Widget):
         self.query_one(TabbedContent).active = pane_id
         if self.has_focus_within or self.has_focus:
             focus_id = {t[0]: t[2] for t in TABS}[pane_id]
-            self.call_after_refresh(self.query_one(f"#{focus_id}").focus)
+            self.query_one(f"#{focus_id}").focus()
 
     def _step_tab(self, delta: int) -> None:
         ids = [t[0] for t in TABS]
@@ -261,7 +281,7 @@ class RunDetail(Widget):
 
     def action_filter_packages(self) -> None:
         self.query_one(TabbedContent).active = "environment"
-        self.call_after_refresh(self.query_one("#package-filter", Input).focus)
+        self.query_one("#package-filter", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_packages":
