@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static
 
 import tuitrack
 from tuitrack import store as store_mod

@@ -164,13 +164,17 @@ class ArtifactPreview(VerticalScroll):
         self._wanted: tuple[str, ArtifactRow] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="preview-title")
+        title = Static(Text(""), id="preview-title")
+        title.display = False
+        yield title
         yield Static(Text("select an artifact and press enter to preview it", style="dim"), id="preview-body")
 
     def clear(self, message: str = "select an artifact and press enter to preview it") -> None:
         self._wanted = None
         self.shown = None
-        self.query_one("#preview-title", Static).update(Text(""))
+        title = self.query_one("#preview-title", Static)
+        title.update(Text(""))
+        title.display = False
         self.query_one("#preview-body", Static).update(Text(message, style="dim"))
 
     def show(self, run_id: str, row: ArtifactRow) -> None:
@@ -192,6 +196,8 @@ class ArtifactPreview(VerticalScroll):
         if self._wanted != (run_id, row):
             return
         self.shown = row
-        self.query_one("#preview-title", Static).update(title)
+        heading = self.query_one("#preview-title", Static)
+        heading.update(title)
+        heading.display = True
         self.query_one("#preview-body", Static).update(body)
         self.scroll_home(animate=False)
