@@ -675,3 +675,24 @@ async def test_refresh_rereads_only_histories_that_changed(seeded) -> None:
         assert counting.history_reads == ["loss"]
         loss_line = next(line for line in plain(app, "#metrics-body").splitlines() if line.startswith("loss"))
         assert loss_line.split()[1:6] == ["0.001", "0.001", "1", "121", "500"]
+
+
+async def test_hostile_run_and_experiment_names_render_literally(store_path: Path) -> None:
+    name = f"{MARKUP} {ESCAPE} " + "n" * 200
+    with tuitrack.start_run(experiment="[red]exp[/]", name=name, description=f"{ESCAPE}\nok") as run:
+        run.log_text("x", "[b]weird[/b].txt")
+    tuitrack.flush()
+    st = Store(store_path)
+    app = DetailApp(st)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            detail = await show(app, pilot, run.id)
+            header = plain(app, "#detail-header", width=200)
+            assert "[bold red]x[/] ^[[2Jcleared nnn" in header and "[red]exp[/]" in header and "…" in header
+            overview = plain(app, "#overview-body", width=76)
+            assert "[bold red]x[/]" in overview and "^[[2Jcleared" in overview and "\x1b" not in overview
+            assert all(len(line) <= 76 for line in overview.splitlines())  # the long name folds
+            table = detail.query_one("#artifact-list", DataTable)
+            assert str(table.get_row_at(0)[0]) == "[b]weird[/b].txt"
+    finally:
+        st.close()
