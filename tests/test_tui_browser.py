@@ -128,8 +128,8 @@ async def test_opens_newest_first_with_counts(seeded, tmp_path):
         assert app.selected_run_ids() == [ids[ESCAPE_NAME]]
         tree = app.browser.query_one(ExperimentTree)
         labels = [str(n.label) for n in tree.root.children]
-        assert labels == ["alpha 6", "beta 4"]
-        assert str(tree.root.label) == "All runs 10"
+        assert labels == ["6 alpha", "4 beta"]
+        assert str(tree.root.label) == "10 All runs"
         assert app.browser.status.info.shown == 10
 
 

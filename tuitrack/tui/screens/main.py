@@ -35,9 +35,17 @@ from .columns import ColumnChoice, ColumnsScreen
 DETAIL_DEBOUNCE_S = 0.1
 
 
+def _display_path(path: Path) -> str:
+    """The store path as a user would type it (home shown as ``~``)."""
+    home = str(Path.home())
+    text = str(path)
+    return "~" + text[len(home):] if home != "/" and (text == home or text.startswith(home + "/")) else text
+
+
 class BrowserScreen(Screen[None]):
     """The main view.  The app's contract methods delegate here."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
         Binding("r", "refresh", "Refresh", id="browser.refresh"),
@@ -95,7 +103,7 @@ class BrowserScreen(Screen[None]):
                 self.view.filter = ""
         self.table.sort_key, self.table.sort_desc = self.view.sort_key, self.view.sort_desc
         self.table.set_columns(self.view.columns or list(BASE_KEYS))
-        self.status.update_info(store=str(store.path), read_only=store.read_only, filter=self.view.filter,
+        self.status.update_info(store=_display_path(store.path), read_only=store.read_only, filter=self.view.filter,
                                 message=message, loading=True)
         self.table.focus()
         self.reload()

@@ -42,8 +42,9 @@ ALL = Scope()
 
 
 def _label(name: str, count: int) -> Text:
-    text = Text(clean(name, limit=40))
-    text.append(f" {count}", style="dim")
+    """Count first so a narrow tree cuts the name, never the number."""
+    text = Text(f"{count} ", style="dim")
+    text.append(clean(name, limit=60))
     return text
 
 

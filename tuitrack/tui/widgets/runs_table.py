@@ -18,7 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -302,12 +302,19 @@ class RunsTable(ScrollView, can_focus=True):
 
     # -- cursor ----------------------------------------------------------------------------
     def move_cursor(self, row: int | None = None, col: int | None = None) -> None:
+        before = (self.cursor_row, self.cursor_col, self.scroll_x, self.scroll_y)
         if row is not None and self.rids:
             self.cursor_row = max(0, min(row, len(self.rids) - 1))
         if col is not None and self.columns:
             self.cursor_col = max(0, min(col, len(self.columns) - 1))
         self._scroll_cursor_into_view()
-        self.refresh()
+        if before[1:] == (self.cursor_col, self.scroll_x, self.scroll_y):
+            # Only the old and the new cursor lines change: repaint just those (keys stay instant).
+            width = self.scrollable_content_region.width
+            for index in (before[0], self.cursor_row):
+                self.refresh(Region(0, index - int(self.scroll_y) + 1, width, 1))
+        else:
+            self.refresh()
         self._request_window()
         self._announce_cursor()
 

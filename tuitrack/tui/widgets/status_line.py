@@ -43,8 +43,10 @@ class StatusLine(Static):
         self.info = StatusInfo()
 
     def update_info(self, **changes: object) -> None:
-        self.info = replace(self.info, **changes)
-        self.update(self.render_info(self.info))
+        info = replace(self.info, **changes)
+        if info != self.info or not self.is_mounted:
+            self.info = info
+            self.update(self.render_info(info))
 
     @staticmethod
     def render_info(info: StatusInfo) -> Text:

@@ -1,0 +1,113 @@
+"""Snapshot tests of the browser's main views at 80x24 and 120x36.
+
+The store is the deterministic demo store (fixed clock, seeded ids, fixed
+identity), the app gets a fixed clock and times are shown in UTC, so the SVGs
+are byte-stable.  Update with ``pytest tests/test_tui_snapshots.py
+--snapshot-update`` only after looking at the report.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tuitrack.demo import build_demo_store
+from tuitrack.store import Store
+from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.widgets.filter_bar import FilterBar
+from tuitrack.tui.widgets.run_detail import RunDetail
+
+from conftest import reset_tuitrack
+
+NOW = 1_717_000_000_000
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    old_tz = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    reset_tuitrack()
+    path = build_demo_store(tmp_path_factory.mktemp("snap") / "demo", now_ms=NOW)
+    reset_tuitrack()
+    yield path
+    if old_tz is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old_tz
+    time.tzset()
+
+
+@pytest.fixture
+def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TuitrackApp]:
+    monkeypatch.chdir(demo_path.parent)  # a relative store path keeps the status line the same on every run
+    store = Store(Path(demo_path.name), read_only=True)
+    yield create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
+    store.close()
+
+
+async def settled(pilot, app: TuitrackApp) -> None:
+    """Wait for the runs and the detail pane to be loaded, so the picture is complete."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        worker = app.browser._search_worker
+        detail = app.browser.query_one(RunDetail)
+        if (worker is not None and worker.is_finished and app.current_run_id() is not None
+                and detail.run_id == app.current_run_id()):
+            break
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_main_view(snap_compare, app, size):
+    async def run_before(pilot) -> None:
+        await settled(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_marked_and_sorted_by_metric(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settled(pilot, app)
+        table = app.browser.table
+        await pilot.press("space", "j", "space")
+        table.move_cursor(col=[c.key for c in table.columns].index("metrics.auc"))
+        await pilot.press("s")
+        await settled(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_filter_error_inline(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settled(pilot, app)
+        await pilot.press("slash")
+        bar = app.browser.query_one(FilterBar)
+        bar.input.cursor_blink = False
+        await pilot.press(*"metrics.auc >> 0.8")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_detail_maximized(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settled(pilot, app)
+        await pilot.press("j", "j", "j", "enter")
+        await settled(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_help_screen(snap_compare, app):
+    async def run_before(pilot) -> None:
+        await settled(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
