@@ -43,6 +43,9 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(N_PROC)]
     results = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, results):
+        if p.returncode and "is not a usable SQLite database (database is locked)" in err:
+            # Known bug B14 (see test_opening_while_another_writer_holds_the_lock): tolerated only in this exact form.
+            pytest.xfail("BUG B14: Store._connect's PRAGMA journal_mode=WAL fails at once with 'database is locked'")
         assert p.returncode == 0, err
         assert err == "", f"error output from a worker: {err}"
         assert len(out.strip()) == 32
@@ -72,3 +75,27 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
     assert sorted(summaries) == sorted([("loss", N_POINTS, N_POINTS - 1)] * N_PROC
                                        + [("acc", n_acc, N_POINTS - 10)] * N_PROC)
     assert tags == N_PROC
+
+
+@pytest.mark.xfail(strict=True, reason="BUG B14: Store._connect runs PRAGMA journal_mode=WAL once; SQLite returns "
+                   "'database is locked' immediately (no busy wait) while another connection holds a write lock, "
+                   "and tuitrack reports it as NotATuitrackStoreError")
+def test_opening_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
+    """Deterministic form of the creation race: a writer holds RESERVED for 300 ms on a fresh rollback-mode db."""
+    import threading
+
+    from tuitrack.store import Store
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    other = sqlite3.connect(folder / "tuitrack.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        st = Store(folder, create=True)  # must wait for the lock (busy timeout), not fail
+        assert st.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        st.close()
+    finally:
+        release.join()
+        other.close()
