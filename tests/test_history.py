@@ -78,3 +78,20 @@ def test_write_metrics_importer_path_updates_summary(tmp_path) -> None:
     s = store.get_run("b" * 32).data.summaries
     assert (s["loss"].value, s["loss"].step, s["loss"].min, s["loss"].max, s["loss"].count) == (1.0, 5, 1.0, math.inf, 3)
     assert s["acc"].value == 0.5
+
+
+def test_nested_run_inherits_parent_experiment(tmp_path) -> None:
+    import tuitrack
+
+    tuitrack.set_store(tmp_path)
+    try:
+        with tuitrack.start_run(experiment="sweep-x") as parent:
+            with tuitrack.start_run(nested=True) as child:
+                pass
+            with tuitrack.start_run(nested=True, experiment="elsewhere") as other:
+                pass
+        assert tuitrack.get_run(child.id).info.experiment == "sweep-x"
+        assert tuitrack.get_run(child.id).info.parent_id == parent.id
+        assert tuitrack.get_run(other.id).info.experiment == "elsewhere"
+    finally:
+        tuitrack.set_store(None)

@@ -307,7 +307,10 @@ def start_run(
         if extra_params:
             handle.log_params(extra_params)
     else:
-        exp_name = experiment or _experiment or os.environ.get("TUITRACK_EXPERIMENT") or DEFAULT_EXPERIMENT
+        # A nested run belongs with its parent unless told otherwise.
+        inherited = parent.info.experiment if (parent is not None and nested) else None
+        exp_name = (experiment or inherited or _experiment or os.environ.get("TUITRACK_EXPERIMENT")
+                    or DEFAULT_EXPERIMENT)
         # Validate everything before the first write, so a refused call changes nothing.
         validation.experiment_name(exp_name)
         if name is not None:
