@@ -160,7 +160,8 @@ class BrowserScreen(Screen[None]):
         table = self.table
         table.now_ms = req.now_ms
         if not req.live:
-            table.forget(rid for rid in list(table._runs) if rid not in {r for r, _ in data.runs})
+            fresh = {rid for rid, _ in data.runs}
+            table.forget([rid for rid in list(table._runs) if rid not in fresh])  # re-read lazily when shown
         self.tree.update_data(data.experiments, data.parents, data.all_total)
         if (data.params, data.metrics) != (self.params, self.metrics):
             self.params, self.metrics = data.params, data.metrics
