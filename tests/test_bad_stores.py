@@ -119,8 +119,6 @@ def test_path_is_a_file(tmp_path: Path, opener: str) -> None:
     assert tree(f) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Store._connect sets PRAGMA journal_mode=WAL before checking the "
-                   "database is a tuitrack store, so a reader opening an empty tuitrack.db writes to it")
 @pytest.mark.parametrize("reader", READERS)
 def test_empty_db_file(tmp_path: Path, reader: str) -> None:
     folder = tmp_path / "s"
@@ -153,8 +151,6 @@ def _foreign(folder: Path) -> None:
     conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Store._connect switches a foreign SQLite database to WAL (rewrites "
-                   "its header and creates -wal/-shm) before _read_meta refuses it")
 @pytest.mark.parametrize("opener", {**READERS, **WRITERS})
 def test_foreign_sqlite_db_untouched(tmp_path: Path, opener: str) -> None:
     folder = tmp_path / "s"

@@ -43,9 +43,6 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(N_PROC)]
     results = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, results):
-        if p.returncode and "is not a usable SQLite database (database is locked)" in err:
-            # Known bug B14 (see test_opening_while_another_writer_holds_the_lock): tolerated only in this exact form.
-            pytest.xfail("BUG B14: Store._connect's PRAGMA journal_mode=WAL fails at once with 'database is locked'")
         assert p.returncode == 0, err
         assert err == "", f"error output from a worker: {err}"
         assert len(out.strip()) == 32
@@ -77,9 +74,6 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
     assert tags == N_PROC
 
 
-@pytest.mark.xfail(strict=True, reason="BUG B14: Store._connect runs PRAGMA journal_mode=WAL once; SQLite returns "
-                   "'database is locked' immediately (no busy wait) while another connection holds a write lock, "
-                   "and tuitrack reports it as NotATuitrackStoreError")
 def test_opening_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
     """Deterministic form of the creation race: a writer holds RESERVED for 300 ms on a fresh rollback-mode db."""
     import threading

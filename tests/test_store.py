@@ -67,9 +67,6 @@ def test_summaries_match_history_after_many_batches(store_path: Path) -> None:
     assert (s.count, s.step, s.value, s.min, s.max) == (5_000, 4_999, values[-1], min(values), max(values))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: metrics PK is (rid, kid, step, ts) with INSERT OR REPLACE, so two values "
-                   "logged at the same explicit step in the same millisecond overwrite each other (data loss) while "
-                   "latest_metrics.count still counts both")
 def test_same_step_same_millisecond_values_are_all_kept(store_path: Path) -> None:
     store_mod.set_clock(lambda: 1_700_000_000_000)
     with tuitrack.start_run() as run:
@@ -163,9 +160,6 @@ def test_disk_full_default_warns_keeps_training_and_loses_nothing(tiny_fs: Path)
     assert _integrity(store / "tuitrack.db") == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: in the default (non-strict) mode ActiveRun.end() lets StorageFullError "
-                   "escape (writer.flush() and store.end_run), so a `with start_run()` block ending on a full disk "
-                   "crashes the script, and the run stays on the active-run stack")
 def test_disk_full_default_run_can_end_while_full(tiny_fs: Path) -> None:
     store, filler = _setup_full(tiny_fs)
     with warnings.catch_warnings():
@@ -197,9 +191,6 @@ def test_disk_full_strict_raises_storage_full(tiny_fs: Path) -> None:
     assert _integrity(store / "tuitrack.db") == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Store._kids caches a metric key's kid inside the transaction; when the "
-                   "COMMIT fails (disk full) the insert is rolled back but the cache keeps the kid, so later points "
-                   "are written under a kid that another key will get")
 def test_failed_commit_does_not_poison_metric_key_cache(tiny_fs: Path) -> None:
     st = Store(tiny_fs / "store", create=True)
     exp = st.experiment_id("e")
@@ -220,8 +211,6 @@ def test_failed_commit_does_not_poison_metric_key_cache(tiny_fs: Path) -> None:
     other.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: in the default mode the first log_metric of a NEW key on a full disk "
-                   "raises StorageFullError (ActiveRun._open_key -> Store.metric_kid commits at once) instead of warning")
 def test_disk_full_new_metric_key_warns_in_default_mode(tiny_fs: Path) -> None:
     store, filler = _setup_full(tiny_fs)
     filler.unlink()  # start the run with space available, then fill the disk again

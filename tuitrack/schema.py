@@ -8,8 +8,10 @@ Layout notes (why it looks like this):
   hex).  Every per-run table references ``rid`` so a metric point costs a few
   bytes instead of a 32-character id.
 - ``metrics`` holds the full history in a WITHOUT ROWID table clustered on
-  ``(rid, kid, step, ts)``: reading one series is one range scan, and no extra
-  index doubles the size on disk.  Metric keys are interned in ``metric_keys``.
+  ``(rid, kid, step, ts, seq)``: reading one series is one range scan, and no
+  extra index doubles the size on disk.  ``seq`` is 0 unless several values
+  share a step and millisecond (all are kept, as MLflow keeps them); a 0 costs
+  no payload bytes in SQLite's record format.  Metric keys are interned in ``metric_keys``.
 - ``value`` is NULL exactly when the logged value was NaN (SQLite stores NaN as
   NULL); +/-inf are stored as real infinities.  No sentinel values.
 - ``latest_metrics`` is maintained on every write (last value by step, ts; min;
@@ -88,8 +90,9 @@ MIGRATIONS: list[str] = [
         kid INTEGER NOT NULL,
         step INTEGER NOT NULL,
         ts INTEGER NOT NULL,
+        seq INTEGER NOT NULL DEFAULT 0,
         value REAL,
-        PRIMARY KEY (rid, kid, step, ts)
+        PRIMARY KEY (rid, kid, step, ts, seq)
     ) WITHOUT ROWID;
     CREATE TABLE metric_blocks (
         rid INTEGER NOT NULL,

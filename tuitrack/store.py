@@ -141,13 +141,28 @@ class Store(StoreReads):
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise NotATuitrackStoreError(f"{self.db_path} is not a readable SQLite database ({exc})") from None
-        if not self.read_only:
+        return conn
+
+    def _enable_wal(self) -> None:
+        """WAL + synchronous=NORMAL, set only once the file is known to be ours (never on a foreign db).
+
+        Switching the journal mode needs a moment of exclusive access, which SQLite does
+        not wait for, so a writer racing others retries while the database is busy.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.005
+        while True:
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise _translate(exc, self.path) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
             except sqlite3.DatabaseError as exc:
                 raise NotATuitrackStoreError(f"{self.db_path} is not a usable SQLite database ({exc})") from None
-        return conn
 
     def _read_meta(self) -> dict[str, str] | None:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -172,6 +187,8 @@ class Store(StoreReads):
                 f"understands ({schema.SCHEMA_VERSION}); upgrade tuitrack to read it"
             )
         if version == schema.SCHEMA_VERSION:
+            if not self.read_only:
+                self._enable_wal()
             return
         if self.read_only or (version == 0 and not create):
             if version == 0:
@@ -182,6 +199,7 @@ class Store(StoreReads):
             )
         # Several processes may race to create a fresh store: the migration runs in one
         # IMMEDIATE transaction and re-reads the version inside it.
+        self._enable_wal()
         with self.transaction():
             meta = self._read_meta()
             version = int(meta["schema_version"]) if meta else 0
@@ -372,14 +390,6 @@ class Store(StoreReads):
                          (*[fields[c] for c in cols], now_ms(), rid))
 
     # -- metrics -------------------------------------------------------------------
-    def _kids(self, conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, int]:
-        missing = [k for k in set(keys) if k not in self._kid_cache]
-        if missing:
-            conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in missing])
-            for k in missing:
-                self._kid_cache[k] = int(conn.execute("SELECT kid FROM metric_keys WHERE key=?", (k,)).fetchone()[0])
-        return self._kid_cache
-
     def write_metrics(self, points: list[Point]) -> None:
         """Write ``(rid, key, value, step, ts)`` points (importers, tools) through the batch path."""
         if not points:
@@ -402,39 +412,18 @@ class Store(StoreReads):
                 self._kid_cache[key] = int(row[0])
             return int(row[0])
         with self.transaction() as conn:
-            return self._kids(conn, [key])[key]
+            conn.execute("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", (key,))
+            kid = int(conn.execute("SELECT kid FROM metric_keys WHERE key=?", (key,)).fetchone()[0])
+        with self.lock:  # cached only once committed: a failed commit must not leave a phantom id
+            self._kid_cache[key] = kid
+        return kid
 
     def write_batches(self, batches: list[tuple[int, str, list[Row]]]) -> None:
-        """The writer's fast path: per-(run, key) lists of ready rows ``(rid, kid, step, ts, value)``.
-
-        Rows go to executemany unchanged, and each list's summary is computed with
-        C-level builtins (sum/min/max) instead of a Python loop over every point.
-        """
+        """The writer's fast path: per-(run, key) lists of ready rows ``(rid, kid, step, ts, value)``."""
         if not batches:
             return
-        latest = []
-        for rid, key, rows in batches:
-            vals = [r[4] for r in rows]
-            total = sum(vals)
-            if total == total:
-                lo: float | None = min(vals)
-                hi: float | None = max(vals)
-            else:  # NaN present (or inf - inf): summaries ignore NaN
-                finite = [v for v in vals if v == v]
-                lo, hi = (min(finite), max(finite)) if finite else (None, None)
-            last = max(reversed(rows), key=_STEP_TS)
-            latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, len(rows)))
-        t = now_ms()
-        rids = {b[0] for b in batches}
         with self.transaction() as conn:
-            for _, _, rows in batches:
-                conn.executemany("INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
-                                 rows)
-            conn.executemany(_UPSERT_LATEST, latest)
-            for _, _, rows in batches:
-                _refresh_blocks(conn, rows)
-            conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
-                             " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
+            write_batches_in(conn, batches)
 
     # -- artifacts, inputs ---------------------------------------------------------
     def run_artifact_dir(self, run_id: str) -> Path:
@@ -480,6 +469,60 @@ ON CONFLICT(rid, key) DO UPDATE SET
 
 
 BLOCK_BITS = 10  # 1024 steps per metric block
+_INSERT_ROWS = "INSERT OR IGNORE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)"
+# Slow path for a batch with collisions: an exact duplicate (same step, ms and value) is
+# dropped, as MLflow's primary key drops it; a different value gets the next free seq.
+_INSERT_WITH_SEQ = (
+    "INSERT INTO metrics(rid, kid, step, ts, seq, value) SELECT ?, ?, ?, ?,"
+    " (SELECT coalesce(max(seq) + 1, 0) FROM metrics WHERE rid = ? AND kid = ? AND step = ? AND ts = ?), ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM metrics WHERE rid = ? AND kid = ? AND step = ? AND ts = ? AND value IS ?)"
+)
+
+
+def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, list[Row]]], *,
+                     heartbeat: bool = True) -> None:
+    """Store per-(run, key) row lists inside the caller's transaction (writer and importers share it).
+
+    Rows go to executemany unchanged and each list is summarised with C-level builtins
+    (sum/min/max), not a Python loop per point.  Values sharing a step and millisecond
+    are all kept: the plain insert ignores collisions, and a batch that had any is
+    redone row by row with the next free ``seq``.
+    """
+    stored: list[int] = []
+    for _, _, rows in batches:
+        conn.execute("SAVEPOINT rows")
+        before = conn.total_changes
+        conn.executemany(_INSERT_ROWS, rows)
+        if conn.total_changes - before != len(rows):
+            conn.execute("ROLLBACK TO rows")
+            before = conn.total_changes
+            conn.executemany(_INSERT_WITH_SEQ, [(*r[:4], *r[:4], r[4], *r[:4], r[4]) for r in rows])
+        stored.append(conn.total_changes - before)
+        conn.execute("RELEASE rows")
+    latest = []
+    for (rid, key, rows), count in zip(batches, stored):
+        if not count:
+            continue
+        vals = [r[4] for r in rows]
+        total = sum(vals)
+        if total == total:
+            lo: float | None = min(vals)
+            hi: float | None = max(vals)
+        else:  # NaN present (or inf - inf): summaries ignore NaN
+            finite = [v for v in vals if v == v]
+            lo, hi = (min(finite), max(finite)) if finite else (None, None)
+        last = max(reversed(rows), key=_STEP_TS)
+        latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, count))
+    t = now_ms()
+    conn.executemany(_UPSERT_LATEST, latest)
+    for _, _, rows in batches:
+        _refresh_blocks(conn, rows)
+    rids = {b[0] for b in batches}
+    if heartbeat:  # a live writer's points prove its process is alive; imported history does not
+        conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
+                         " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
+    else:
+        conn.executemany("UPDATE runs SET updated_at=? WHERE rid=?", [(t, r) for r in rids])
 
 
 def _refresh_blocks(conn: sqlite3.Connection, rows: list[Row]) -> None:

@@ -261,7 +261,7 @@ class StoreReads:
         kid = row[0][0]
         base = "SELECT step, ts, value FROM metrics WHERE rid = ? AND kid = ?"
         if max_points is None:
-            rows = self._all(base + " ORDER BY step, ts", (rid, kid))
+            rows = self._all(base + " ORDER BY step, ts, seq", (rid, kid))
             return [MetricPoint(key, from_db_float(v), s, t) for s, t, v in rows]
         if max_points < 1:
             raise ValueError("max_points must be at least 1")
@@ -273,10 +273,10 @@ class StoreReads:
         if lo is None:
             return []
         if n <= max_points:
-            rows = self._all(base + " ORDER BY step, ts", (rid, kid))
+            rows = self._all(base + " ORDER BY step, ts, seq", (rid, kid))
             return [MetricPoint(key, from_db_float(v), s, t) for s, t, v in rows]
         if max_points == 1:  # one point cannot hold a min and a max: give the latest
-            row = self._all(base + " ORDER BY step DESC, ts DESC LIMIT 1", (rid, kid))
+            row = self._all(base + " ORDER BY step DESC, ts DESC, seq DESC LIMIT 1", (rid, kid))
             return [MetricPoint(key, from_db_float(v), s, t) for s, t, v in row]
         buckets = max(1, max_points // 2)
         if (hi - lo + 1) >> 10 >= 2 * buckets and n > 16 * max_points:

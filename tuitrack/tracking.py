@@ -166,7 +166,15 @@ class ActiveRun(ArtifactMixin):
         """First use of a key in this run: validate it, intern it, get its buffer."""
         validation.validate_key(key, "metric key")
         self._check_open()
-        self._kids[key] = self.store.metric_kid(key)
+        try:
+            self._kids[key] = self.store.metric_kid(key)
+        except TuitrackError as exc:
+            if _settings["strict"]:
+                raise
+            # Keep training: the key is interned by the writer once the store accepts writes.
+            warnings.warn(f"tuitrack: could not register metric {key!r} ({exc}); points are kept in memory",
+                          RuntimeWarning, stacklevel=3)
+            self._kids[key] = -1
         buf = self._bufs[key] = self._writer.buffer(self._rid, key)
         return buf
 
@@ -249,12 +257,21 @@ class ActiveRun(ArtifactMixin):
         if self._sampler is not None:
             self._sampler.stop()
         self._writer.live_rids.discard(self._rid)
+        self._end_time = now_ms()
+        self._status = status
         try:
-            self._writer.flush()
+            try:
+                self._writer.flush()
+            finally:
+                self._writer.end_run(self._rid, status, self._end_time, error)
+        except TuitrackError as exc:
+            # Disk full or similar: the points and the end stay queued and are written
+            # once the store accepts writes again.  Strict mode raises instead.
+            if _settings["strict"]:
+                raise
+            warnings.warn(f"tuitrack: run {self._run_id[:8]} ended, but the store refused the write ({exc}); "
+                          "it will be retried", RuntimeWarning, stacklevel=2)
         finally:
-            self._end_time = now_ms()
-            self._status = status
-            self.store.end_run(self._rid, status, end_time=self._end_time, error=error)
             with _lock:
                 if self in _stack:
                     _stack.remove(self)

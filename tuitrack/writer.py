@@ -35,6 +35,7 @@ class MetricWriter:
         self.strict = strict
         self.buffers: dict[tuple[int, str], deque[Row]] = {}
         self.live_rids: set[int] = set()
+        self.pending_ends: dict[int, tuple[str, int, str | None]] = {}
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -78,25 +79,44 @@ class MetricWriter:
     def pending(self) -> int:
         return sum(len(q) for q in list(self.buffers.values()))
 
+    def end_run(self, rid: int, status: str, end_time: int, error: str | None) -> None:
+        """Record a run's end; if the store refuses, keep it queued for the next flush."""
+        self.pending_ends[rid] = (status, end_time, error)
+        self._write_ends()
+
+    def _write_ends(self) -> None:
+        for rid, (status, end_time, error) in list(self.pending_ends.items()):
+            self.store.end_run(rid, status, end_time=end_time, error=error)
+            self.pending_ends.pop(rid, None)
+
     def flush(self) -> int:
         """Write everything queued so far; returns the number of points written."""
         with self._flush_lock:
-            batches = []
+            n = self._flush_points()
+        if self.pending_ends:
+            self._write_ends()
+        return n
+
+    def _flush_points(self) -> int:
+        batches = []
+        try:
             for (rid, key), q in self.buffers.items():
                 n = len(q)
                 if n:
                     pop = q.popleft
-                    batches.append((rid, key, [pop() for _ in range(n)], q))
-            if not batches:
-                return 0
-            try:
+                    rows = [pop() for _ in range(n)]
+                    batches.append((rid, key, rows, q))
+                    if rows[0][1] < 0 or rows[-1][1] < 0:  # key not interned yet (the store refused earlier)
+                        kid = self.store.metric_kid(key)
+                        batches[-1] = (rid, key, [(r[0], kid, r[2], r[3], r[4]) for r in rows], q)
+            if batches:
                 self.store.write_batches([(rid, key, rows) for rid, key, rows, _ in batches])
-            except Exception:
-                # Put the rows back in front so a transient failure (disk full, lock) loses nothing.
-                for _, _, rows, q in batches:
-                    q.extendleft(reversed(rows))
-                raise
-            return sum(len(b[2]) for b in batches)
+        except Exception:
+            # Put the rows back in front so a transient failure (disk full, lock) loses nothing.
+            for _, _, rows, q in batches:
+                q.extendleft(reversed(rows))
+            raise
+        return sum(len(b[2]) for b in batches)
 
     def stop(self) -> None:
         self._stop.set()

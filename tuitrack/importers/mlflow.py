@@ -10,7 +10,6 @@ and removed again if it fails.
 
 from __future__ import annotations
 
-import math
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import FAILED, FINISHED, KILLED, RUNNING
-from ..store import Store, _numeric, now_ms
+from ..store import Store, _numeric, now_ms, write_batches_in
 from .mlflow_files import FileStoreReader, ImportFormatError
 from .mlflow_sqlite import SqliteReader
 from .source import SourceRun
@@ -129,24 +128,6 @@ def _copy_artifacts(src: Path | None, dest: Path) -> list[tuple[str, int]]:
     return entries
 
 
-def _summaries(points: list[tuple[str, float, int, int]]) -> dict[str, list[Any]]:
-    """key -> [last value, last step, last ts, min, max, count], as ``Store.write_metrics`` folds them."""
-    out: dict[str, list[Any]] = {}
-    for key, value, step, ts in points:
-        s = out.get(key)
-        finite = None if math.isnan(value) else value
-        if s is None:
-            out[key] = [value, step, ts, finite, finite, 1]
-            continue
-        if (step, ts) >= (s[1], s[2]):
-            s[0], s[1], s[2] = value, step, ts
-        if finite is not None:
-            s[3] = finite if s[3] is None or finite < s[3] else s[3]
-            s[4] = finite if s[4] is None or finite > s[4] else s[4]
-        s[5] += 1
-    return out
-
-
 def write_run(store: Store, run: SourceRun) -> tuple[int, int]:
     """Write one run in one transaction; returns (metric points, artifact files)."""
     exp_id = store.experiment_id(run.experiment)
@@ -185,14 +166,13 @@ def write_run(store: Store, run: SourceRun) -> tuple[int, int]:
 
 
 def _insert_metrics(conn: sqlite3.Connection, rid: int, points: list[tuple[str, float, int, int]]) -> None:
+    """Full histories through the store's own batch path (summaries, chart blocks, same-step values kept)."""
     if not points:
         return
-    summary = _summaries(points)
-    conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in summary])
-    kids = {k: int(conn.execute("SELECT kid FROM metric_keys WHERE key = ?", (k,)).fetchone()[0]) for k in summary}
-    conn.executemany("INSERT OR REPLACE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)",
-                     [(rid, kids[k], step, ts, None if math.isnan(v) else v) for k, v, step, ts in points])
-    conn.executemany(
-        "INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(rid, k, None if math.isnan(s[0]) else s[0], s[1], s[2], s[3], s[4], s[5]) for k, s in summary.items()])
+    keys = sorted({k for k, _, _, _ in points})
+    conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in keys])
+    kids = {k: int(conn.execute("SELECT kid FROM metric_keys WHERE key = ?", (k,)).fetchone()[0]) for k in keys}
+    grouped: dict[str, list[tuple[int, int, int, int, float]]] = {}
+    for k, v, step, ts in points:
+        grouped.setdefault(k, []).append((rid, kids[k], step, ts, v))
+    write_batches_in(conn, [(rid, k, rows) for k, rows in grouped.items()], heartbeat=False)
