@@ -10,6 +10,7 @@ and open stores they cannot write in read-only mode.  Reads live in
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 import os
@@ -489,6 +490,7 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
     redone row by row with the next free ``seq``.
     """
     stored: list[int] = []
+    exact: list[bool] = []
     for _, _, rows in batches:
         conn.execute("SAVEPOINT rows")
         before = conn.total_changes
@@ -498,6 +500,7 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
             before = conn.total_changes
             conn.executemany(_INSERT_WITH_SEQ, [(*r[:4], *r[:4], r[4], *r[:4], r[4]) for r in rows])
         stored.append(conn.total_changes - before)
+        exact.append(stored[-1] == len(rows))
         conn.execute("RELEASE rows")
     latest = []
     for (rid, key, rows), count in zip(batches, stored):
@@ -515,8 +518,8 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
         latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, count))
     t = now_ms()
     conn.executemany(_UPSERT_LATEST, latest)
-    for _, _, rows in batches:
-        _refresh_blocks(conn, rows)
+    for (_, _, rows), all_inserted in zip(batches, exact):
+        _refresh_blocks(conn, rows, all_inserted)
     rids = {b[0] for b in batches}
     if heartbeat:  # a live writer's points prove its process is alive; imported history does not
         conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
@@ -525,35 +528,77 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
         conn.executemany("UPDATE runs SET updated_at=? WHERE rid=?", [(t, r) for r in rids])
 
 
-def _refresh_blocks(conn: sqlite3.Connection, rows: list[Row]) -> None:
-    """Recompute the summary blocks a batch touched, from the stored rows.
+_INSERT_BLOCK = (
+    "INSERT OR REPLACE INTO metric_blocks(rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts,"
+    " first_step, first_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
-    Done in SQL (SQLite releases the GIL while it scans) so it overlaps with the
-    training loop; bare columns beside min()/max() give each extreme's position.
+
+def _refresh_blocks(conn: sqlite3.Connection, rows: list[Row], all_inserted: bool = True) -> None:
+    """Bring the summary blocks a batch touched up to date.
+
+    The common case, a batch appending steps in order to blocks that did not exist
+    yet, is summarised from the batch itself with C builtins.  Blocks that already
+    held rows, out-of-order batches and batches that had same-step collisions are
+    recomputed from the stored rows in SQL.
     """
     rid, kid = rows[0][0], rows[0][1]
     steps = [r[2] for r in rows]
-    first, last = min(steps) >> BLOCK_BITS, max(steps) >> BLOCK_BITS
-    blocks = range(first, last + 1) if last - first < len(rows) else sorted({s >> BLOCK_BITS for s in steps})
-    for block in blocks:
-        a, b = block << BLOCK_BITS, (block + 1) << BLOCK_BITS
-        lo_step, lo_ts, lo, n = conn.execute(
-            "SELECT step, ts, min(value), count(*) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
-            (rid, kid, a, b)).fetchone()
-        if not n:
-            continue
-        hi_step, hi_ts, hi = conn.execute(
-            "SELECT step, ts, max(value) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
-            (rid, kid, a, b)).fetchone()
-        first_step, first_ts = conn.execute(
-            "SELECT step, ts FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<? ORDER BY step, ts LIMIT 1",
-            (rid, kid, a, b)).fetchone()
-        if lo is None:  # every value in the block is NaN
-            lo_step = lo_ts = hi_step = hi_ts = None
-        conn.execute(
-            "INSERT OR REPLACE INTO metric_blocks(rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts,"
-            " first_step, first_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts))
+    first, last = steps[0] >> BLOCK_BITS, steps[-1] >> BLOCK_BITS
+    in_order = all_inserted and first <= last and steps == sorted(steps)
+    if not in_order:
+        lo_b, hi_b = min(steps) >> BLOCK_BITS, max(steps) >> BLOCK_BITS
+        blocks = range(lo_b, hi_b + 1) if hi_b - lo_b < len(rows) else sorted({s >> BLOCK_BITS for s in steps})
+        for block in blocks:
+            _recompute_block(conn, rid, kid, block)
+        return
+    existing = {b for (b,) in conn.execute(
+        "SELECT block FROM metric_blocks WHERE rid=? AND kid=? AND block>=? AND block<=?", (rid, kid, first, last))}
+    fresh = []
+    i, n = 0, len(rows)
+    while i < n:
+        block = steps[i] >> BLOCK_BITS
+        j = bisect.bisect_left(steps, (block + 1) << BLOCK_BITS, i)
+        if block in existing:
+            _recompute_block(conn, rid, kid, block)
+        else:
+            seg = rows[i:j]
+            vals = [r[4] for r in seg]
+            total = sum(vals)
+            if total != total:  # NaN (or inf - inf): extremes among the non-NaN values
+                finite = [k for k, v in enumerate(vals) if v == v]
+                lo_i = min(finite, key=vals.__getitem__) if finite else None
+                hi_i = max(finite, key=vals.__getitem__) if finite else None
+            else:
+                lo_i, hi_i = vals.index(min(vals)), vals.index(max(vals))
+            lo_row = seg[lo_i] if lo_i is not None else None
+            hi_row = seg[hi_i] if hi_i is not None else None
+            fresh.append((rid, kid, block, len(seg),
+                          lo_row[4] if lo_row else None, lo_row[2] if lo_row else None, lo_row[3] if lo_row else None,
+                          hi_row[4] if hi_row else None, hi_row[2] if hi_row else None, hi_row[3] if hi_row else None,
+                          seg[0][2], seg[0][3]))
+        i = j
+    if fresh:
+        conn.executemany(_INSERT_BLOCK, fresh)
+
+
+def _recompute_block(conn: sqlite3.Connection, rid: int, kid: int, block: int) -> None:
+    """One block from the stored rows; bare columns beside min()/max() give each extreme's position."""
+    a, b = block << BLOCK_BITS, (block + 1) << BLOCK_BITS
+    lo_step, lo_ts, lo, n = conn.execute(
+        "SELECT step, ts, min(value), count(*) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
+        (rid, kid, a, b)).fetchone()
+    if not n:
+        return
+    hi_step, hi_ts, hi = conn.execute(
+        "SELECT step, ts, max(value) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
+        (rid, kid, a, b)).fetchone()
+    first_step, first_ts = conn.execute(
+        "SELECT step, ts FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<? ORDER BY step, ts LIMIT 1",
+        (rid, kid, a, b)).fetchone()
+    if lo is None:  # every value in the block is NaN
+        lo_step = lo_ts = hi_step = hi_ts = None
+    conn.execute(_INSERT_BLOCK, (rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts))
 
 
 def _split_sql(script: str) -> list[str]:
