@@ -23,6 +23,7 @@ from .screens.confirm import ConfirmScreen
 from .screens.note_editor import NoteEditor
 from .screens.rename import RenameScreen
 from .screens.tag_editor import TagEdit, TagEditor
+from .widgets.run_detail import RunDetail
 
 
 def curation_bindings(quick: QuickTags) -> list[Binding]:
@@ -160,7 +161,13 @@ class CurationActions:
         if change.kind == "tag":
             state.last_tag = TagEdit(dict(change.tag_set), tuple(change.tag_removed))
         self.notify(change.message, markup=False)
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """Table and detail pane show the edit at once (request_refresh re-reads the table)."""
         self.request_refresh()  # type: ignore[attr-defined]
+        for pane in self.screen.query(RunDetail):  # type: ignore[attr-defined]
+            pane.refresh_run()
 
     def _targets(self, *, marked: bool) -> list[str] | None:
         run_ids = self.selected_run_ids() if marked else [r for r in [self.current_run_id()] if r]  # type: ignore[attr-defined]
