@@ -109,7 +109,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
                             suggester=ValueSuggester(self.vocabulary, lambda: self.query_one("#tag-key", Input).value))
             yield Label("", id="tag-error", markup=False)
             yield Label("", id="tag-hint", markup=False)
-            yield Label(Text("enter: set · →: take suggestion · enter on a row: edit · x: remove"
+            yield Label(Text("enter: set · →: suggestion · on a row: enter edits, x removes"
                              " · ctrl+s: apply · esc: cancel"), id="tag-help")
             with Horizontal(id="tag-buttons"):
                 yield Button("Apply (ctrl+s)", variant="primary", id="tag-apply")
