@@ -100,7 +100,7 @@ def test_rename_note_rm_restore(cli: click.Group, runs: list[str], store_path: P
     assert tuitrack.get_run(runs[0]).info.run_name == "baseline"
     assert invoke(cli, "note", "baseline", "short note", *s).output.strip() == "saved note on baseline (1 line)"
     res = invoke(cli, "note", "baseline", "-", *s, input="from\nstdin\n")
-    assert res.output.strip() == "saved note on baseline (3 lines)"
+    assert res.output.strip() == "saved note on baseline (2 lines)"
     assert tuitrack.get_run(runs[0]).info.note == "from\nstdin\n"
     assert invoke(cli, "note", "baseline", "", *s).output.strip() == "cleared the note on baseline"
     assert tuitrack.get_run(runs[0]).info.note is None

@@ -267,7 +267,7 @@ def set_note(store: Store, run: str | RunRef, text: str | None) -> Change:
     edits = _apply(store, [(ref, {("run", "note"): value})])
     if value is None:
         return Change("note", f"clear note on {ref.label}", f"cleared the note on {ref.label}", tuple(edits))
-    lines = value.count("\n") + 1
+    lines = len(value.splitlines())
     return Change("note", f"note on {ref.label}",
                   f"saved note on {ref.label} ({lines} line{'s' if lines != 1 else ''})", tuple(edits))
 
