@@ -58,6 +58,7 @@ def seeded(store_path: Path) -> Iterator[dict[str, str]]:
     tracking.set_id_factory(lambda: f"{next(counter):02d}" + "ab" * 15)
     t = [T0]
     store_mod.set_clock(lambda: t[0])
+    tuitrack.configure(identity={"user": "alice", "host": "gpu-01", "source": "python train.py"})
     ids = {}
     for i, name in enumerate(["alpha", "bravo", "charlie", "delta"]):
         t[0] = T0 + i * 60_000
@@ -67,6 +68,9 @@ def seeded(store_path: Path) -> Iterator[dict[str, str]]:
             ids[name] = r.id
     tuitrack.flush()
     store_mod.set_clock(None)
+    # The detail pane shows the writer's pid, which no API pins: fix it for stable snapshots.
+    with Store(store_path) as st, st.transaction() as conn:
+        conn.execute("UPDATE runs SET pid = 4242")
     yield ids
 
 
@@ -495,3 +499,18 @@ def test_snapshot_tag_editor_staged_and_error(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(_editor_host(), terminal_size=SIZE, run_before=stage)
+
+
+def test_snapshot_tag_editor_over_the_browser(seeded: dict[str, str], store_path: Path, snap_compare) -> None:
+    """t with every run marked: the editor over the real app (seeded store, fixed clock and ids)."""
+
+    async def open_editor(pilot) -> None:
+        await ready(pilot)
+        pilot.app.browser.table.focus()
+        await pilot.press("space", "space", "space", "space", "t")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, TagEditor)
+        await type_text(pilot, "te")
+        await pilot.pause()
+
+    assert snap_compare(make_app(store_path), terminal_size=SIZE, run_before=open_editor)
