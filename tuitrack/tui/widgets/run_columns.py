@@ -106,7 +106,10 @@ def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style |
         return format_short_time(info.start_time), None
     if col.key == DURATION:
         if info.end_time is None:
-            return format_duration(max(0, now_ms - info.start_time)), _ITALIC
+            # A crashed run stopped at its last heartbeat; a live one is still counting.
+            crashed = info.display_status(now_ms) == "CRASHED"
+            until = (info.heartbeat or info.start_time) if crashed else now_ms
+            return format_duration(max(0, until - info.start_time)), _ITALIC
         return format_duration(info.duration), None
     name = col.key.split(".", 1)[1]
     if col.kind == "metrics":
