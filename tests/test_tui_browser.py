@@ -291,7 +291,7 @@ async def test_tab_moves_between_panes(seeded, tmp_path):
 
 
 class _MixinApp(TuitrackApp):
-    BINDINGS = [*TuitrackApp.BINDINGS, Binding("c", "compare_stub", "Compare runs", id="compare.open")]
+    BINDINGS = [*TuitrackApp.BINDINGS, Binding("z", "compare_stub", "Stub mixin action", id="test.stub")]
 
     def action_compare_stub(self) -> None:
         self.compared = self.selected_run_ids()
@@ -303,13 +303,13 @@ async def test_help_lists_bindings_including_mixin_keys(seeded, tmp_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {(key, what) for _, keys, what in app.screen.rows for key in keys.split(" / ")}
-        for expected in [("c", "Compare runs"), ("s", "Sort"), ("space", "Mark"), ("/", "Filter"), ("r", "Refresh"),
+        for expected in [("z", "Stub mixin action"), ("c", "Compare"), ("t", "Tags"), ("s", "Sort"), ("space", "Mark"), ("/", "Filter"), ("r", "Refresh"),
                          ("o", "Columns"), ("q", "Quit"), ("↓", "Down"), ("j", "Down"), ("tab", "Next pane"),
                          ("?", "Help")]:
             assert expected in rows, expected
         await pilot.press("escape")
         assert app.screen is app.browser
-        await pilot.press("c")
+        await pilot.press("z")
         assert app.compared == [app.current_run_id()]
 
 
@@ -317,7 +317,7 @@ async def test_command_palette_lists_and_runs_actions(seeded, tmp_path):
     path, ids = seeded
     async with browse(path, tmp_path, app_class=_MixinApp) as (app, pilot):
         titles = [t for t, _, _ in ActionsProvider(app.screen)._commands()]
-        for title in ("Sort", "Mark", "Filter", "Refresh", "Columns", "Help", "Quit", "Compare runs", "Detail"):
+        for title in ("Sort", "Mark", "Filter", "Refresh", "Columns", "Help", "Quit", "Stub mixin action", "Compare", "Detail"):
             assert title in titles
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)

@@ -23,7 +23,7 @@ from tuitrack import store as store_mod
 from tuitrack import tracking
 from tuitrack.store import Store
 from tuitrack.tui.app import TuitrackApp, create_app
-from tuitrack.tui.curation_actions import CURATION_BINDINGS, CurationActions, curation_bindings
+from tuitrack.tui.curation_actions import CURATION_BINDINGS, curation_bindings
 from tuitrack.tui.screens.confirm import ConfirmScreen
 from tuitrack.tui.screens.note_editor import NoteEditor
 from tuitrack.tui.screens.rename import RenameScreen
@@ -39,9 +39,8 @@ SIZE = (110, 36)
 APP_CSS = str(Path(tuitrack.tui.app.__file__).parent / "app.tcss")
 
 
-class _App(CurationActions, TuitrackApp):
-    CSS_PATH = APP_CSS
-    BINDINGS = [*TuitrackApp.BINDINGS, *CURATION_BINDINGS]
+class _App(TuitrackApp):
+    """The real app (curation keys are part of it); kept as a name the tests pass to create_app."""
 
 
 @pytest.fixture(autouse=True)
@@ -228,9 +227,8 @@ async def test_configured_quick_tags(seeded: dict[str, str], store_path: Path, t
     assert [b.description for b in bindings if b.key == "4"] == ["Quick tag best=yes"]
     assert not [b for b in bindings if b.key == "1"]
 
-    class _Configured(CurationActions, TuitrackApp):
-        CSS_PATH = APP_CSS
-        BINDINGS = [*TuitrackApp.BINDINGS, *bindings]
+    class _Configured(TuitrackApp):
+        BINDINGS = [*(b for b in TuitrackApp.BINDINGS if b not in CURATION_BINDINGS), *bindings]
 
     app = create_app(Store(store_path), clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0,
                      app_class=_Configured)

@@ -1,8 +1,8 @@
 """The tuitrack terminal app: a thin shell around the browser screen.
 
 ``create_app`` is the one way to build it (the CLI, tests and screenshots use
-it); feature mixins (compare, curation) are added as base classes by the
-integration and find everything they need through the contract methods here
+it); the feature mixins (compare, curation) are base classes of the app and
+find everything they need through the contract methods here
 (``current_run_id``, ``selected_run_ids``, ``visible_run_ids``,
 ``request_refresh``, ``current_filter``).
 """
@@ -21,8 +21,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from ..store import Store
+from .compare_actions import COMPARE_BINDINGS, CompareActions
+from .curation_actions import CURATION_BINDINGS, CurationActions
 from .screens.help import HelpScreen, binding_rows
 from .screens.main import BrowserScreen
+from .widgets.run_detail import RunDetail
 
 
 def _wall_clock() -> int:
@@ -58,8 +61,12 @@ class ActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
-class TuitrackApp(App[None]):
-    """Experiment browser.  See ``create_app``."""
+class TuitrackApp(CompareActions, CurationActions, App[None]):
+    """Experiment browser.  See ``create_app``.
+
+    Comparing (c/g/p/G) and curating (t, 1-9, ., n, R, d, D, u) live in their own
+    mixins, each declaring its bindings next to its actions.
+    """
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live in other modules
     TITLE = "tuitrack"
@@ -67,6 +74,8 @@ class TuitrackApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        *COMPARE_BINDINGS,
+        *CURATION_BINDINGS,
     ]
 
     def __init__(self, store: Store, *, clock: Callable[[], int] | None = None, state_dir: Path | None = None,
@@ -98,8 +107,14 @@ class TuitrackApp(App[None]):
         return self.browser.visible_run_ids(limit)
 
     def request_refresh(self) -> None:
-        """Re-read the store now (after a write by this process), keeping cursor, marks and scroll."""
+        """Re-read the store now (after a write by this process), keeping cursor, marks and scroll.
+
+        The detail pane re-reads too, so a tag or note edit shows at once in both.
+        """
         self.browser.action_refresh()
+        detail = self.browser.query(RunDetail)
+        if detail:
+            detail.first().refresh_run()
 
     @property
     def current_filter(self) -> str:

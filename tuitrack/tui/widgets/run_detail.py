@@ -156,8 +156,8 @@ class RunDetail(Widget):
             pass
 
     def _apply(self, run_id: str, data: DetailData | None, cache: HistoryCache | None, error: str | None) -> None:
-        if run_id != self._wanted:
-            return  # a newer request is on its way; keep what is shown until it lands
+        if run_id != self._wanted or not self.is_mounted:
+            return  # a newer request is on its way (keep what is shown), or the app is shutting down
         if data is None:
             self._show_message(error or "unknown error")
             return
