@@ -129,3 +129,22 @@ def test_summary_blocks_match_a_recount_from_rows(tmp_path, pattern: str) -> Non
         "SELECT block, n, lo, hi, first_step FROM metric_blocks WHERE rid=? AND kid=?", (rid, kid))}
     assert got == want
     assert sum(v[0] for v in got.values()) == store.conn.execute("SELECT count(*) FROM metrics").fetchone()[0]
+
+
+def test_reset_and_close_store_release_everything(tmp_path) -> None:
+    import tuitrack
+    from tuitrack import tracking
+
+    tuitrack.set_store(tmp_path / "a")
+    tuitrack.configure(flush_interval=30)
+    run = tuitrack.start_run(name="left-open")
+    tuitrack.log_metric("x", 1.0)
+    with pytest.raises(tuitrack.ActiveRunError):
+        tuitrack.close_store()
+    tuitrack.reset()
+    assert tuitrack.active_run() is None and not tracking._writers and not tracking._stores
+    assert tracking._settings["flush_interval"] == 1.0 and tuitrack.get_store_path() != tmp_path / "a"
+    got = tuitrack.open_store(tmp_path / "a").get_run(run.id)
+    assert got.info.status == "KILLED" and got.data.metrics == {"x": 1.0}
+    with pytest.raises(tuitrack.ValidationError, match="flush_interval"):
+        tuitrack.configure(flush_interval=0)

@@ -66,12 +66,16 @@ def configure(*, strict: bool | None = None, flush_interval: float | None = None
         _settings["capture_env"] = bool(capture_env)
     if identity is not None:
         _settings["identity"] = dict(identity) or None
+    if flush_interval is not None:
+        if isinstance(flush_interval, bool) or not isinstance(flush_interval, (int, float)) or flush_interval <= 0:
+            raise ValidationError(f"flush_interval must be a positive number of seconds, got {flush_interval!r}")
+        _settings["flush_interval"] = float(flush_interval)
     if strict is not None:
         _settings["strict"] = bool(strict)
-    if flush_interval is not None:
-        if flush_interval <= 0:
-            raise ValidationError("flush_interval must be a positive number of seconds")
-        _settings["flush_interval"] = float(flush_interval)
+    with _lock:  # running writers follow the new settings too
+        for writer in _writers.values():
+            writer.strict = _settings["strict"]
+            writer.interval = _settings["flush_interval"]
     if capture_packages is not None:
         _settings["capture_packages"] = bool(capture_packages)
 
@@ -108,6 +112,50 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
         if target in _stores:
             return _stores[target]
     return Store(target, create=False)
+
+
+def close_store(path: str | os.PathLike[str] | None = None) -> None:
+    """Write what is buffered for the store at ``path`` (default: the current one), stop its
+    writer thread and close its connection.  Refused while a run on it is active."""
+    target = Path(path).expanduser() if path is not None else get_store_path()
+    with _lock:
+        if any(run.store.path == target for run in _stack):
+            raise ActiveRunError(f"a run on the store at {target} is still active; end it first")
+        writer = _writers.pop(target, None)
+        store = _stores.pop(target, None)
+    if writer is not None:
+        try:
+            writer.flush()
+        finally:
+            writer.stop()
+    if store is not None:
+        store.close()
+
+
+def reset() -> None:
+    """Forget this process's tracking state: active runs end as KILLED, buffers are written,
+    writers stop, stores close, and every setting (store, experiment, clock, ids) is back to default.
+    For tests and tools that use several stores in one process."""
+    global _experiment, _new_run_id, _store_path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _end_all(KILLED, "tuitrack.reset()")
+    with _lock:
+        _stack.clear()
+        paths = list(_writers) + [p for p in _stores if p not in _writers]
+    for path in paths:
+        try:
+            close_store(path)
+        except TuitrackError:
+            pass
+    from . import store as _store_module
+
+    _store_module.set_clock(None)
+    _new_run_id = lambda: uuid.uuid4().hex  # noqa: E731
+    _store_path = None
+    _experiment = None
+    _settings.update({"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
+                      "capture_env": True, "identity": None})
 
 
 def _writer_for(store: Store) -> MetricWriter:
