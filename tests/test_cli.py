@@ -388,3 +388,45 @@ def test_nan_and_inf_in_json_and_csv(run, tmp_path: Path) -> None:
     assert (rows[0]["metrics.a"], rows[0]["metrics.b"], rows[0]["metrics.c"]) == ("nan", "inf", "0.5")
     assert json.loads(run("best", "c", "--json", "--store", str(s)).stdout)["value"] == 0.5
     assert run("best", "a", "--store", str(s)).exit_code == 1  # NaN is no value to rank
+
+
+def test_gc_purges_every_per_run_table_so_a_reused_rid_starts_clean(run, tmp_path: Path) -> None:
+    """metric_blocks (chart summaries) was left behind; SQLite reuses the freed rid for the next run."""
+    s = tmp_path / "s"
+    ids = _small_store(s)
+    assert run("gc", "--store", str(s), "--yes").exit_code == 0
+    conn = sqlite3.connect(s / "tuitrack.db")
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        live = {r[0] for r in conn.execute("SELECT rid FROM runs")}
+        for table in tables:
+            cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            if "rid" in cols:
+                orphans = {r[0] for r in conn.execute(f"SELECT rid FROM {table}")} - live
+                assert not orphans, f"{table} keeps rows of purged runs {orphans}"
+    finally:
+        conn.close()
+    assert set(ids) - {"keep"}
+
+
+def test_gc_leaves_a_run_restored_after_the_listing(tmp_path: Path) -> None:
+    """The user may sit at the confirmation prompt while someone restores a run in the app."""
+    from tuitrack import curation
+    from tuitrack.gc import find_purgeable, purge
+
+    s = tmp_path / "s"
+    ids = _small_store(s)
+    store = tuitrack.store.Store(s)
+    try:
+        victims = find_purgeable(store, now_ms=tuitrack.store.now_ms())
+        assert {v.run_id for v in victims} == {ids["old"], ids["recent"]}
+        curation.restore_runs(store, [ids["recent"]])
+        done = purge(store, victims)
+        assert [v.run_id for v in done] == [ids["old"]]
+        recent = store.get_run(ids["recent"])
+        assert recent.data.params == {"p": "recent"} and recent.data.metrics == {"loss": 1.0}
+        assert recent.data.tags["t"] == "recent"
+        assert (s / "artifacts" / ids["recent"] / "a" / "b.txt").read_text() == "hi"
+        assert not (s / "artifacts" / ids["old"]).exists()
+    finally:
+        store.close()

@@ -224,8 +224,12 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | No
         return
     if not yes and not click.confirm(f"Permanently purge {summary}?", default=False, err=True):
         fail("nothing purged")
-    purge(store, victims)
-    note(f"purged {summary}")
+    done = purge(store, victims)
+    if len(done) == len(victims):
+        note(f"purged {summary}")
+    else:
+        note(f"purged {len(done)} deleted runs ({sum(v.artifact_bytes for v in done)} bytes of artifacts); "
+             f"{len(victims) - len(done)} were restored or purged meanwhile and left alone")
 
 
 @main.group("import")
