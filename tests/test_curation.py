@@ -212,3 +212,22 @@ def test_quick_tags_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         q = curation.load_quick_tags()
         assert q.tags == curation.DEFAULT_QUICK_TAGS
         assert q.error is not None and msg in q.error and str(path) in q.error
+
+
+def test_undo_after_gc_purged_the_run_changes_nothing(store: Store, runs: list[str], rows_of, store_path: Path) -> None:
+    """An undo of a tag edit on a run purged meanwhile must not leave orphan tags for a reused rid."""
+    from tuitrack.gc import find_purgeable, purge
+
+    victim = runs[3]  # the newest run: SQLite gives its rid to the next run created
+    curation.delete_runs(store, [victim])
+    change = curation.tag_runs(store, [victim], {"status": "discard"})
+    purge(store, find_purgeable(store, now_ms=tuitrack.store.now_ms()))
+    with tuitrack.start_run(experiment="exp", name="newcomer") as r:
+        newcomer = r.id
+    tuitrack.flush()
+    assert store.rid(newcomer) == change.edits[0].run.rid  # the rid really was reused
+    before = rows_of(store_path)
+    with pytest.raises(ValidationError, match="no longer exists"):
+        curation.undo(store, change)
+    assert rows_of(store_path) == before
+    assert "status" not in tags(newcomer)

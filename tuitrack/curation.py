@@ -138,13 +138,17 @@ def _apply(store: Store, targets: Sequence[tuple[RunRef, Mapping[Field, Any]]]) 
                 before: dict[Field, Any] = {}
                 cols = [c for kind, c in target if kind == "run"]
                 for col in cols:
-                    if col not in _RUN_COLUMNS:
+                    if col not in _RUN_COLUMNS:  # the only names ever put into the SQL below
                         raise ValueError(f"cannot curate run column {col!r}")
+                # Checked by rid *and* run id: gc may have purged the run since it was resolved (an
+                # undo much later), and SQLite hands a purged rid to the next new run.
+                row = conn.execute(f"SELECT {', '.join(['run_id', *cols])} FROM runs WHERE rid = ? AND run_id = ?",
+                                   (run.rid, run.run_id)).fetchone()
+                if row is None:
+                    raise ValidationError(f"run {run.run_id[:8]} no longer exists in the store (purged by "
+                                          "`tuitrack gc`?); nothing was changed")
                 if cols:
-                    row = conn.execute(f"SELECT {', '.join(cols)} FROM runs WHERE rid = ?", (run.rid,)).fetchone()
-                    if row is None:
-                        raise validation.ValidationError(f"run {run.run_id[:8]} no longer exists in the store")
-                    before.update({("run", c): v for c, v in zip(cols, row)})
+                    before.update({("run", c): v for c, v in zip(cols, row[1:])})
                     conn.execute(f"UPDATE runs SET {', '.join(f'{c} = ?' for c in cols)} WHERE rid = ?",
                                  (*[target[("run", c)] for c in cols], run.rid))
                 for (kind, key), value in target.items():
