@@ -21,6 +21,8 @@ from textual_plotext.plot import Plot
 
 from tuitrack.store import Store
 
+from common import Figure, table
+
 
 def _time(fn, repeat: int) -> tuple[float, object]:
     times, out = [], None
@@ -31,38 +33,29 @@ def _time(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--max-points", type=int, default=200)
-    args = ap.parse_args()
-    if args.points < 1 or args.repeat < 1:
-        ap.error("--points and --repeat must be positive")
+def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list[Figure]:
+    """Downsampled history and a full chart replot of a ``points``-point metric, against reading every row."""
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench", create=True, read_only=False)
         exp = store.experiment_id("bench")
         run_id = "b" * 32
         rid = store.create_run(run_id=run_id, experiment_id=exp, name="long", start_time=0)
-        t0 = time.perf_counter()
         batch = 100_000
-        for start in range(0, args.points, batch):
+        for start in range(0, points, batch):
             store.write_metrics([(rid, "loss", 1.0 / (1 + s) + (s % 1000) * 1e-6, s, s * 10)
-                                 for s in range(start, min(args.points, start + batch))])
-        write_s = time.perf_counter() - t0
+                                 for s in range(start, min(points, start + batch))])
 
-        hist_s, pts = _time(lambda: store.get_metric_history(run_id, "loss", max_points=args.max_points),
-                            args.repeat)
+        hist_s, pts = _time(lambda: store.get_metric_history(run_id, "loss", max_points=max_points), repeat)
 
         def replot() -> str:
-            points = store.get_metric_history(run_id, "loss", max_points=args.max_points)
+            points_ = store.get_metric_history(run_id, "loss", max_points=max_points)
             plt = Plot()
             plt.plotsize(120, 30)
-            plt.plot([p.step for p in points], [p.value for p in points], marker="braille")
+            plt.plot([p.step for p in points_], [p.value for p in points_], marker="braille")
             plt.title("loss")
             return plt.build()
 
-        chart_s, _ = _time(replot, args.repeat)
+        chart_s, _ = _time(replot, repeat)
 
         def raw() -> int:
             conn = sqlite3.connect(store.db_path)
@@ -74,14 +67,26 @@ def main() -> None:
                 conn.close()
             return len(rows)
 
-        raw_s, n_raw = _time(raw, args.repeat)
+        raw_s, _ = _time(raw, repeat)
         store.close()
-    print(f"{args.points:,} points of one metric (written in {write_s:.1f} s); median of {args.repeat} runs")
-    print(f"{'operation':<52} {'seconds':>9} {'points':>10}")
-    print(f"{'get_metric_history(max_points=%d)' % args.max_points:<52} {hist_s:>9.4f} {len(pts):>10,}")
-    print(f"{'history + plotext replot (120x30, braille)':<52} {chart_s:>9.4f} {len(pts):>10,}")
-    print(f"{'raw sqlite3: read every row':<52} {raw_s:>9.4f} {n_raw:>10,}")
-    print(f"speed-up of the downsampled read over reading every row: {raw_s / hist_s:.0f}x")
+    n = len(pts)  # type: ignore[arg-type]
+    return [
+        Figure(f"chart: history {points:,} pts -> {n} + plotext replot 120x30", chart_s * 1000, "ms",
+               "raw read of every row", raw_s * 1000),
+        Figure(f"chart: history alone, {points:,} pts -> {n}", hist_s * 1000, "ms",
+               "raw read of every row", raw_s * 1000, target="<= 100 ms", met=hist_s <= 0.100),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--max-points", type=int, default=200)
+    args = ap.parse_args()
+    if args.points < 1 or args.repeat < 1 or args.max_points < 1:
+        ap.error("--points, --repeat and --max-points must be positive")
+    print(table(run(args.points, args.repeat, args.max_points)))
 
 
 if __name__ == "__main__":

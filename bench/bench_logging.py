@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -20,6 +21,8 @@ from pathlib import Path
 import tuitrack
 from tuitrack import tracking
 from tuitrack.store import Store
+
+from common import Figure, table
 
 KEYS = [f"metric_{i}" for i in range(10)]
 
@@ -33,7 +36,6 @@ def log_points(store: Path, steps: int, name: str, out: mp.Queue | None = None) 
         log = run.log_metric
         t0 = time.perf_counter()
         in_calls = 0.0
-        batch = 1000
         for step in range(0, steps):
             a = time.perf_counter_ns()
             for key in KEYS:
@@ -65,57 +67,105 @@ def raw_executemany(db: Path, rows: list[tuple[int, int, int, int, float]]) -> f
     return dt
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=100_000, help="steps per metric (10 metrics)")
-    ap.add_argument("--procs", type=int, default=4)
-    ap.add_argument("--proc-points", type=int, default=200_000)
-    args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="tuitrack-bench-"))
-    n = args.steps * len(KEYS)
+def append_baseline(steps: int) -> list[float]:
+    """Per-call ns of the cheapest possible "log": appending the same tuple to a list, timed the same way."""
+    buf: list[tuple[str, float, int]] = []
+    add = buf.append
+    samples: list[float] = []
+    for step in range(0, steps):
+        a = time.perf_counter_ns()
+        for key in KEYS:
+            add((key, step * 0.001, step))
+        b = time.perf_counter_ns()
+        if step % 100 == 0:
+            samples.append((b - a) / len(KEYS))
+        if len(buf) > 100_000:
+            buf.clear()
+    return samples
 
-    in_calls, committed, samples = log_points(tmp / "single", args.steps, "single")
+
+def _file_bytes(db: Path) -> int:
+    return sum(p.stat().st_size for p in (db, Path(str(db) + "-wal")) if p.exists())
+
+
+def run(steps: int = 100_000, procs: int = 4, proc_points: int = 200_000) -> list[Figure]:
+    """All logging figures (issue 7 rows 1-3 and the store size), each with its same-run baseline."""
+    tmp = Path(tempfile.mkdtemp(prefix="tuitrack-bench-"))
+    try:
+        return _run(tmp, steps, procs, proc_points)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(tmp: Path, steps: int, procs: int, proc_points: int) -> list[Figure]:
+    n = steps * len(KEYS)
+    in_calls, committed, samples = log_points(tmp / "single", steps, "single")
     median_ns = statistics.median(samples)
+    base_ns = statistics.median(append_baseline(steps))
     db = tmp / "single" / "tuitrack.db"
-    size = db.stat().st_size + (Path(str(db) + "-wal").stat().st_size if Path(str(db) + "-wal").exists() else 0)
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    pages = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'metrics'").fetchone()[0] if _has_dbstat(conn) else None
+    metrics_bytes = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'metrics'").fetchone()[0] \
+        if _has_dbstat(conn) else None
     conn.close()
-    rows = [(1, k, s, 1_790_000_000_000 + s, s * 0.001) for s in range(args.steps) for k in range(len(KEYS))]
+    size = _file_bytes(db)
+    rows = [(1, k, s, 1_790_000_000_000 + s, s * 0.001) for s in range(steps) for k in range(len(KEYS))]
     raw = raw_executemany(tmp / "raw.db", rows)
+    raw_size = _file_bytes(tmp / "raw.db")
 
     # Parallel: N processes x P points each, all into one store, against one process's rate.
     par_store = tmp / "parallel"
     Store(par_store, create=True).close()
-    steps_each = args.proc_points // len(KEYS)
+    steps_each = max(1, proc_points // len(KEYS))
+    points_each = steps_each * len(KEYS)
     q: mp.Queue = mp.Queue()
     one = mp.Process(target=log_points, args=(tmp / "one", steps_each, "one", q))
-    t = time.perf_counter(); one.start(); one.join(); one_rate = args.proc_points / (time.perf_counter() - t)
-    q.get()
-    procs = [mp.Process(target=log_points, args=(par_store, steps_each, f"p{i}", q)) for i in range(args.procs)]
     t = time.perf_counter()
-    for p in procs:
+    one.start()
+    one.join()
+    one_rate = points_each / (time.perf_counter() - t)
+    if one.exitcode == 0:
+        q.get()
+    workers = [mp.Process(target=log_points, args=(par_store, steps_each, f"p{i}", q)) for i in range(procs)]
+    t = time.perf_counter()
+    for p in workers:
         p.start()
-    for p in procs:
+    for p in workers:
         p.join()
     par_elapsed = time.perf_counter() - t
-    errors = sum(p.exitcode != 0 for p in procs)
+    errors = sum(p.exitcode != 0 for p in workers)
     stored = sqlite3.connect(par_store / "tuitrack.db").execute("SELECT count(*) FROM metrics").fetchone()[0]
-    par_rate = args.procs * args.proc_points / par_elapsed
+    par_rate = procs * points_each / par_elapsed
+    lost = procs * points_each - stored
 
+    rate = n / committed
+    return [
+        Figure(f"log_metric caller cost, median ({n:,} calls)", median_ns / 1000, "us",
+               "list.append of the same tuple", base_ns / 1000, target="<= 2 us", met=median_ns <= 2000),
+        Figure(f"committed throughput, 1 run x 10 metrics x {steps:,} steps", rate, "pts/s",
+               "raw sqlite3 executemany", n / raw, ratio=committed / raw, ratio_label="x raw's time",
+               target=">= 300k pts/s, <= 2x raw", met=rate >= 300_000 and committed / raw <= 2.0),
+        Figure(f"parallel logging, {procs} procs x {points_each:,} pts", par_rate, "pts/s",
+               "one process alone", one_rate, ratio=par_rate / one_rate, ratio_label="x of one",
+               target=">= 0.6x of one, 0 errors", met=par_rate >= 0.6 * one_rate and errors == 0 and lost == 0,
+               note=f"{errors} errors, {stored:,}/{procs * points_each:,} stored"),
+        Figure(f"store size, {n:,} points (whole db file)", size / n, "B/pt", "raw sqlite3 table",
+               raw_size / n, target="<= 40 B/pt", met=size / n <= 40,
+               note=f"metrics table {metrics_bytes / n:.1f} B/pt" if metrics_bytes else ""),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=100_000, help="steps per metric (10 metrics)")
+    ap.add_argument("--procs", type=int, default=4)
+    ap.add_argument("--proc-points", type=int, default=200_000)
+    args = ap.parse_args()
+    if min(args.steps, args.procs, args.proc_points) < 1:
+        ap.error("--steps, --procs and --proc-points must be positive")
     print(f"machine: {os.uname().sysname} {os.uname().machine}, {os.cpu_count()} cpus, python {sys.version.split()[0]},"
           f" sqlite {sqlite3.sqlite_version}")
-    print(f"| what | tuitrack | baseline | ratio |")
-    print(f"|---|---|---|---|")
-    print(f"| log_metric median caller cost | {median_ns / 1000:.2f} us | - | target <= 2 us |")
-    print(f"| committed throughput ({n:,} points) | {n / committed:,.0f} pts/s | raw executemany {n / raw:,.0f} rows/s"
-          f" | {raw / committed:.2f}x of raw |")
-    print(f"| parallel {args.procs} procs x {args.proc_points:,} | {par_rate:,.0f} pts/s total, {errors} errors,"
-          f" {stored:,}/{args.procs * args.proc_points:,} stored | one process {one_rate:,.0f} pts/s"
-          f" | {par_rate / one_rate:.2f}x of one |")
-    per_point = (pages / n) if pages else size / n
-    print(f"| store size | {per_point:.1f} bytes/point (metrics table{'' if pages else ', whole file'}) | - | target <= 40 |")
+    print(table(run(args.steps, args.procs, args.proc_points)))
 
 
 def _has_dbstat(conn: sqlite3.Connection) -> bool:

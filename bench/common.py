@@ -1,0 +1,92 @@
+"""Shared pieces of the bench suite: one figure type and the markdown table every script prints.
+
+Why a figure carries its baseline: absolute times drift on shared machines, so each number
+comes with a reference measured in the same run (raw sqlite3, a no-op key, an empty store...)
+and the ratio between the two; the target from issue 7 is checked on the figure itself.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass
+class Figure:
+    """One measured number, its same-run baseline and its target.
+
+    ``ratio`` is ``value / baseline`` unless the script sets it (e.g. throughput ratios
+    are baseline/value so that "x of raw" reads naturally); ``met`` is None when the
+    figure has no target.
+    """
+
+    what: str
+    value: float
+    unit: str
+    baseline_what: str = ""
+    baseline: float | None = None
+    ratio: float | None = None
+    ratio_label: str = "x baseline"
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.ratio is None and self.baseline:
+            self.ratio = self.value / self.baseline
+
+
+def fmt(value: float | None, unit: str) -> str:
+    """A number with its unit, rounded for reading (3 significant digits, thousands separators)."""
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 100:
+        text = f"{value:.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    return f"{text} {unit}".strip()
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def table(figures: Iterable[Figure]) -> str:
+    """The markdown table: figure, baseline, ratio, target, met/missed."""
+    lines = ["| what | tuitrack | baseline (same run) | ratio | target | |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for f in figures:
+        base = f"{f.baseline_what} {fmt(f.baseline, f.unit)}".strip() if f.baseline is not None else (
+            f.baseline_what or "-")
+        ratio = f"{f.ratio:.2f}{f.ratio_label}" if f.ratio is not None else "-"
+        mark = "" if f.met is None else ("met" if f.met else "**MISSED**")
+        what = f.what + (f" ({f.note})" if f.note else "")
+        lines.append(f"| {_cell(what)} | {_cell(fmt(f.value, f.unit))} | {_cell(base)} | {_cell(ratio)}"
+                     f" | {_cell(f.target or '-')} | {mark} |")
+    return "\n".join(lines)
+
+
+def median_time(fn: Callable[[], object], n: int = 7) -> float:
+    """Median wall time of ``n`` calls (seconds): the middle is stable where the mean is not."""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank (no interpolation: a p95 is a sample that happened)."""
+    if not samples:
+        raise ValueError("percentile of no samples")
+    ordered = sorted(samples)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
