@@ -218,6 +218,9 @@ def test_export_formats_and_output_file(run, demo: Path, tmp_path: Path, store) 
     crashed = json.loads(run("export", "--format", "json", "-f", "attributes.name = 'xgboost_overnight'",
                              *D(demo)).stdout)
     assert crashed[0]["status"] == "CRASHED" and crashed[0]["end_time"] is None
+    # Its duration stops at its last heartbeat (40 logged minutes), as in the app's runs table.
+    dead = store.get_run("xgboost_overnight").info
+    assert crashed[0]["duration"] == dead.heartbeat - dead.start_time < 3_600_000
     md = run("export", "--format", "md", "-e", "churn-prediction-v1", "--tags", *D(demo)).stdout
     assert len(md.splitlines()) == 2 + 7 and "tags.author" in md.splitlines()[0]
     out = tmp_path / "runs.csv"

@@ -139,6 +139,15 @@ def test_running_duration_uses_now() -> None:
     assert comp.row("run", "duration").cells == ["1m30s"]
 
 
+def test_crashed_duration_stops_at_the_last_heartbeat() -> None:
+    """A dead run must not keep "running" in the comparison (the runs table stops it too)."""
+    run = make_run("a" * 32, "a", status="RUNNING")
+    later = NOW + 3 * 3_600_000  # the heartbeat (NOW) is long stale: CRASHED
+    comp = cmp.build_comparison([run], now_ms=later)
+    assert comp.row("run", "status").cells == ["CRASHED"]
+    assert comp.row("run", "duration").cells == ["1m30s"]
+
+
 def test_demo_grid_runs(demo_store: Store) -> None:
     rids = demo_store.search_rids("attributes.run_name LIKE 'grid_%'", "attributes.run_name ASC")
     runs = demo_store.runs_by_rids(rids)

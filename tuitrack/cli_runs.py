@@ -61,7 +61,7 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
     overview = [("experiment", ex.visible(info.experiment)), ("status", info.display_status(now)),
                 ("start", format_time(info.start_time, seconds=True)),
                 ("end", format_time(info.end_time, seconds=True) or "-"),
-                ("duration", format_duration((info.end_time or now) - info.start_time))]
+                ("duration", format_duration(ex.elapsed_ms(info, now)))]
     if info.parent_id:
         overview.append(("parent", info.parent_id))
     if children:

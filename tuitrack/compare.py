@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TuitrackError
+from .export import elapsed_ms
 from .models import Run
 from .store_reads import StoreReads
 from .tui.glyphs import format_duration, format_metric, format_time
@@ -128,8 +129,7 @@ def build_comparison(runs: Sequence[Run], *, now_ms: int, with_minmax: bool = Fa
         ("experiment", [r.info.experiment for r in runs]),
         ("status", [r.info.display_status(now_ms) for r in runs]),
         ("start", [fmt_time(r.info.start_time) for r in runs]),
-        ("duration", [fmt_duration(r.info.duration if r.info.end_time is not None
-                                   else now_ms - r.info.start_time) for r in runs]),
+        ("duration", [fmt_duration(elapsed_ms(r.info, now_ms)) for r in runs]),
     ]
     rows.extend(Row(RUN, key, list(cells)) for key, cells in info)
 

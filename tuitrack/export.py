@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .models import Run
+from .models import CRASHED, Run, RunInfo
 
 #: Substrings that make a metric "lower is better" (matched on word-ish boundaries of the key).
 _LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mse", "mae", "perplexity")
@@ -116,12 +116,26 @@ def _section(run: Run, kind: str) -> dict[str, Any]:
     return {"metrics": run.data.metrics, "params": run.data.params, "tags": run.data.tags}[kind]
 
 
+def elapsed_ms(info: RunInfo, now_ms: int) -> int:
+    """How long a run ran: to its end, to now while it is alive, to its last heartbeat once it crashed.
+
+    The TUI's runs table counts the same way; without the crashed case a dead run's duration
+    would keep growing in ``ls``/``show``/``compare`` for as long as nobody looks.
+    """
+    if info.end_time is not None:
+        return info.end_time - info.start_time
+    if info.display_status(now_ms) == CRASHED:
+        return max(0, (info.heartbeat or info.start_time) - info.start_time)
+    return max(0, now_ms - info.start_time)
+
+
 def attribute(run: Run, key: str, now_ms: int) -> Any:
+    """The value of attribute column ``key`` (one of :data:`ATTRIBUTES`) for ``run``."""
     info = run.info
     return {
         "run_id": info.run_id, "name": info.run_name, "experiment": info.experiment,
         "status": info.display_status(now_ms), "start_time": info.start_time, "end_time": info.end_time,
-        "duration": (info.end_time if info.end_time is not None else now_ms) - info.start_time,
+        "duration": elapsed_ms(info, now_ms),
         "parent_id": info.parent_id, "user": info.user, "host": info.host, "source": info.source, "note": info.note,
     }[key]
 
