@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import tuitrack
-from tuitrack import cli_curation
+from tuitrack import cli_common, cli_curation
 
 
 @pytest.fixture
@@ -119,7 +119,8 @@ def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_pat
     before = rows_of(store_path)
     from tuitrack.store import Store
 
-    monkeypatch.setattr(cli_curation, "Store", lambda path, create=False: Store(path, create=create, read_only=True))
+    monkeypatch.setattr(cli_common, "Store",
+                        lambda path, create=False, read_only=None: Store(path, create=create, read_only=True))
     res = invoke(cli, "tag", "run-0", "a=b", "--store", str(store_path))
     assert res.exit_code == 1 and "read-only" in res.output
     assert rows_of(store_path) == before

@@ -8,66 +8,23 @@ work is done by :mod:`tuitrack.curation`, the same code the TUI uses.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 
 from . import curation
-from .errors import TuitrackError
-from .query import FilterError
+from .cli_common import friendly_errors, open_store, store_option
+from .errors import ReadOnlyStoreError
 from .store import Store
 
-_STORE_HELP = "Store folder (default: $TUITRACK_STORE, else ~/.tuitrack)."
 
-
-def resolve_store_path(option: str | None) -> Path:
-    """``--store`` on the subcommand > ``--store`` on the group > TUITRACK_STORE > tracking default."""
-    if option:
-        return Path(option).expanduser()
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        root = ctx.find_root()
-        group_store = root.params.get("store") if root is not ctx else None
-        if group_store:
-            return Path(str(group_store)).expanduser()
-    env = os.environ.get("TUITRACK_STORE")
-    if env:
-        return Path(env).expanduser()
-    from .tracking import get_store_path
-
-    return get_store_path()
-
-
-def _open(option: str | None) -> Store:
-    path = resolve_store_path(option)
-    store = Store(path, create=False)
+def _open(store_path: Path | None) -> Store:
+    """The store for an edit: must exist and be writable (closed when the command ends)."""
+    store = open_store(store_path, write=True)
     if store.read_only:
-        store.close()
-        raise click.ClickException(f"the store at {path} is read-only (no write permission); nothing was changed")
+        raise ReadOnlyStoreError(f"the store at {store.path} is read-only (no write permission); nothing was changed")
     return store
-
-
-def _store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--store", "store_path", type=click.Path(file_okay=False), default=None,
-                        help=_STORE_HELP)(fn)
-
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn tuitrack errors into one-line ``Error: ...`` exits (status 1) instead of tracebacks."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (TuitrackError, FilterError, LookupError) as exc:
-            raise click.ClickException(str(exc).strip("'\"") if isinstance(exc, KeyError) else str(exc)) from None
-
-    return wrapper
 
 
 def _targets(store: Store, refs: tuple[str, ...], filter_string: str | None, include_deleted: bool) -> list[curation.RunRef]:
@@ -79,7 +36,8 @@ def _targets(store: Store, refs: tuple[str, ...], filter_string: str | None, inc
         known = {r.rid for r in runs}
         runs += [r for r in matched if r.rid not in known]
     if not runs:
-        raise click.UsageError("give at least one RUN (id, unique id prefix or unique name) or --filter")
+        raise click.UsageError("give at least one RUN (id, unique id prefix or unique name) or --filter"
+                               " (arguments with '=' are tags: give a run whose name has '=' by its id)")
     return runs
 
 
@@ -89,10 +47,10 @@ def _targets(store: Store, refs: tuple[str, ...], filter_string: str | None, inc
 @click.option("--filter", "filter_string", default=None, metavar="FILTER",
               help="Also tag every run matching this filter, e.g. \"metrics.auc > 0.8\".")
 @click.option("--include-deleted", is_flag=True, help="Let --filter match soft-deleted runs too.")
-@_store_option
-@_friendly
+@store_option
+@friendly_errors
 def tag_cmd(items: tuple[str, ...], remove: tuple[str, ...], filter_string: str | None, include_deleted: bool,
-            store_path: str | None) -> None:
+            store_path: Path | None) -> None:
     """Set and remove tags on runs.
 
     Arguments containing '=' are tags to set, the others are runs (id, unique id
@@ -101,17 +59,17 @@ def tag_cmd(items: tuple[str, ...], remove: tuple[str, ...], filter_string: str 
     refs = tuple(i for i in items if "=" not in i)
     sets = dict(curation.parse_assignment(i) for i in items if "=" in i)
     curation.validate_tag_edit(sets, remove)  # refuse bad tags before touching the store
-    with _open(store_path) as store:
-        change = curation.tag_runs(store, _targets(store, refs, filter_string, include_deleted), sets, remove)
+    store = _open(store_path)
+    change = curation.tag_runs(store, _targets(store, refs, filter_string, include_deleted), sets, remove)
     click.echo(change.message)
 
 
 @click.command("rename")
 @click.argument("run")
 @click.argument("name")
-@_store_option
-@_friendly
-def rename_cmd(run: str, name: str, store_path: str | None) -> None:
+@store_option
+@friendly_errors
+def rename_cmd(run: str, name: str, store_path: Path | None) -> None:
     """Rename RUN to NAME."""
     with _open(store_path) as store:
         click.echo(curation.rename_run(store, run, name).message)
@@ -120,9 +78,9 @@ def rename_cmd(run: str, name: str, store_path: str | None) -> None:
 @click.command("note")
 @click.argument("run")
 @click.argument("text")
-@_store_option
-@_friendly
-def note_cmd(run: str, text: str, store_path: str | None) -> None:
+@store_option
+@friendly_errors
+def note_cmd(run: str, text: str, store_path: Path | None) -> None:
     """Set RUN's note (description) to TEXT; '-' reads it from stdin, '' clears it."""
     if text == "-":
         text = sys.stdin.read()
@@ -133,9 +91,9 @@ def note_cmd(run: str, text: str, store_path: str | None) -> None:
 @click.command("rm")
 @click.argument("runs", nargs=-1, metavar="RUN...")
 @click.option("--filter", "filter_string", default=None, metavar="FILTER", help="Also delete runs matching this filter.")
-@_store_option
-@_friendly
-def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: str | None) -> None:
+@store_option
+@friendly_errors
+def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | None) -> None:
     """Soft-delete runs: hidden from listings, kept in the store, restorable with `restore`."""
     with _open(store_path) as store:
         click.echo(curation.delete_runs(store, _targets(store, runs, filter_string, False)).message)
@@ -144,9 +102,9 @@ def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: str | N
 @click.command("restore")
 @click.argument("runs", nargs=-1, metavar="RUN...")
 @click.option("--filter", "filter_string", default=None, metavar="FILTER", help="Also restore deleted runs matching this filter.")
-@_store_option
-@_friendly
-def restore_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: str | None) -> None:
+@store_option
+@friendly_errors
+def restore_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | None) -> None:
     """Bring soft-deleted runs back."""
     with _open(store_path) as store:
         click.echo(curation.restore_runs(store, _targets(store, runs, filter_string, True)).message)
