@@ -433,3 +433,33 @@ def test_gc_leaves_a_run_restored_after_the_listing(tmp_path: Path) -> None:
         assert not (s / "artifacts" / ids["old"]).exists()
     finally:
         store.close()
+
+
+def test_hostile_names_print_literally_everywhere(run, tmp_path: Path) -> None:
+    """Escape codes, bidi overrides and line breaks in user strings never act on the terminal or break a table."""
+    s = tmp_path / "hostile"
+    tuitrack.set_store(s)
+    tuitrack.configure(capture_env=False)
+    names = ["red\x1b[31mrun", "evil\u202etxt.exe", "two\nlines|pipe"]
+    try:
+        for name in names:
+            with tuitrack.start_run(experiment="e", name=name, tags={"t": name}, params={"p": name}) as r:
+                r.log_metric("auc", 0.5)
+        tuitrack.flush()
+    finally:
+        tuitrack.set_store(None)
+        tuitrack.configure(capture_env=True)
+    raw = ("\x1b", "\u202e", "\u2028")
+    outputs = [run("ls", "--store", str(s), "-c", "name,params.p,tags.t").stdout]
+    ids = [r["run_id"] for r in json.loads(run("ls", "--json", "--store", str(s)).stdout)]
+    outputs += [run("show", i, "--store", str(s)).stdout for i in ids]
+    md = run("compare", *ids, "--md", "--store", str(s)).stdout
+    export_md = run("export", "--format", "md", "--tags", "--store", str(s)).stdout
+    outputs += [md, export_md, run("compare", *ids, "--store", str(s)).stdout]
+    for out in outputs:
+        assert not any(ch in out for ch in raw), out
+    assert "red\\x1b[31mrun" in outputs[0] and "evil\\u202etxt.exe" in outputs[0]
+    # One markdown row per run (export) / per field (compare): a newline in a value does not split a row.
+    assert len(export_md.splitlines()) == 2 + 3
+    assert all(line.startswith("| ") and line.endswith(" |") for line in md.splitlines()[2:])
+    assert "two lines\\|pipe" in export_md

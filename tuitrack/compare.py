@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TuitrackError
-from .export import elapsed_ms
+from .export import elapsed_ms, md_cell
+from .export import metric_direction as default_direction
 from .models import Run
 from .store_reads import StoreReads
 from .tui.glyphs import format_duration, format_metric, format_time
 
-LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mse", "mae", "perplexity")
 HIGHER, LOWER = "max", "min"
 
 # Sections of the comparison, in display order.
@@ -32,26 +32,11 @@ RUN, PARAM, METRIC, METRIC_MIN, METRIC_MAX, TAG = "run", "param", "metric", "met
 METRIC_SECTIONS = (METRIC, METRIC_MIN, METRIC_MAX)
 
 
-def _default_direction(key: str) -> str:
-    """``min`` for keys containing a loss/error word (the documented rule), else ``max``."""
-    low = key.lower()
-    return LOWER if any(name in low for name in LOWER_IS_BETTER) else HIGHER
-
-
-try:  # the CLI helper owns the canonical rule; fall back to ours until it lands
-    from .export import metric_direction as _shared_direction  # type: ignore[attr-defined]
-except Exception:  # pragma: no cover - depends on another module landing
-    _shared_direction = None
-
-
 def metric_direction(key: str, overrides: Mapping[str, str] | None = None) -> str:
     """``"min"`` when lower is better, else ``"max"``; a user override wins."""
     if overrides and key in overrides:
         return overrides[key]
-    if _shared_direction is not None:
-        value = str(_shared_direction(key)).lower()
-        return LOWER if value in ("min", "lower", "asc", "minimize") else HIGHER
-    return _default_direction(key)
+    return default_direction(key)
 
 
 # -- formatting --------------------------------------------------------------------------
@@ -180,21 +165,16 @@ def _headers(comparison: Comparison) -> list[str]:
     return ["field", *[f"{name} ({rid[:8]})" for rid, name in zip(comparison.run_ids, comparison.run_names)]]
 
 
-def _md_cell(text: str) -> str:
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
-
 def to_markdown(comparison: Comparison, *, diff_only: bool = False) -> str:
     """A GitHub-flavoured Markdown table; the best value of each metric row is bold with a ★."""
     head = _headers(comparison)
-    lines = ["| " + " | ".join(_md_cell(h) for h in head) + " |", "|" + "---|" * len(head)]
+    lines = ["| " + " | ".join(md_cell(h) for h in head) + " |", "|" + "---|" * len(head)]
     for row in comparison.visible_rows(diff_only):
         cells = []
         for i, cell in enumerate(row.cells):
-            text = _md_cell(cell) if cell is not None else ""
+            text = md_cell(cell) if cell is not None else ""
             cells.append(f"**{text}** ★" if i in row.best else text)
-        lines.append("| " + " | ".join([_md_cell(row.label), *cells]) + " |")
+        lines.append("| " + " | ".join([md_cell(row.label), *cells]) + " |")
     return "\n".join(lines) + "\n"
 
 

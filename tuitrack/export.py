@@ -27,7 +27,9 @@ ATTRIBUTES = ("run_id", "name", "experiment", "status", "start_time", "end_time"
               "user", "host", "source", "note")
 _ATTR_ALIASES = {"id": "run_id", "run_name": "name", "experiment_name": "experiment", "duration_ms": "duration",
                  "parent": "parent_id", "description": "note"}
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: C0/C1 controls, plus the invisible characters that rearrange a terminal line: bidi overrides and
+#: isolates (a run name with U+202E prints backwards), line/paragraph separators, zero-width marks.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def metric_direction(key: str) -> str:
@@ -64,8 +66,13 @@ def plain_number(value: float | int | None) -> str:
 
 
 def visible(text: Any) -> str:
-    """A user string made safe for a terminal: control characters shown as ``\\xNN`` instead of acting."""
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """A user string made safe for a terminal: control characters shown as ``\\xNN`` (``\\uNNNN``) instead of acting."""
+    return _CONTROL_RE.sub(_escape_char, str(text))
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 # -- runs -> rows ---------------------------------------------------------------------------
@@ -189,16 +196,18 @@ def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-def _md_escape(text: str) -> str:
-    return visible(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def md_cell(text: str) -> str:
+    """A markdown table cell: line breaks become spaces, other control characters ``\\xNN``, pipes escaped."""
+    text = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return visible(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def rows_to_md(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A GitHub-flavoured markdown table (pipes and backslashes in values escaped)."""
-    lines = ["| " + " | ".join(_md_escape(h) for h in header) + " |",
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(_md_escape(plain_number(v) if isinstance(v, float) else
+        lines.append("| " + " | ".join(md_cell(plain_number(v) if isinstance(v, float) else
                                                   ("" if v is None else str(v))) for v in row) + " |")
     return "\n".join(lines) + "\n"
 
