@@ -150,7 +150,10 @@ def test_compare_text_md_json_and_diff_only(run, demo: Path, store) -> None:
     assert ("params", "data_path") not in keys and ("params", "max_depth") in keys
     assert ("params", "data_path") in {(r["kind"], r["key"]) for r in full["rows"]}
     loss = next(r for r in full["rows"] if r["key"] == "loss" and r["kind"] == "metrics")
-    assert loss["best"] == (0 if a.data.metrics["loss"] < b.data.metrics["loss"] else 1)
+    assert loss["best"] == [0 if a.data.metrics["loss"] < b.data.metrics["loss"] else 1]
+    assert loss["values"] == [a.data.metrics["loss"], b.data.metrics["loss"]] and loss["differs"]
+    start = next(r for r in full["rows"] if r["key"] == "start_time")
+    assert start["values"] == [a.info.start_time, b.info.start_time]
     md = run("compare", "grid_n100_d10", "grid_n200_d20", "--md", "--diff-only", *D(demo)).stdout
     assert md.splitlines()[1] == "|---|---|---|" and "**" in md
     res = run("compare", "baseline_rf", "baseline_rf", *D(demo))

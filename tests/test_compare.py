@@ -139,6 +139,17 @@ def test_running_duration_uses_now() -> None:
     assert comp.row("run", "duration").cells == ["1m30s"]
 
 
+def test_metric_rows_differ_by_value_not_by_rounded_cell() -> None:
+    """Diff-only must keep a metric whose values differ past the 4 decimals a cell shows."""
+    runs = [make_run("a" * 32, "a", metrics={"auc": 0.87341, "nan": math.nan, "same": 0.5}),
+            make_run("b" * 32, "b", metrics={"auc": 0.87344, "nan": math.nan, "same": 0.5})]
+    comp = cmp.build_comparison(runs, now_ms=NOW)
+    auc = comp.row("metric", "auc")
+    assert auc.cells[0] == auc.cells[1] and auc.differs and auc.best == {1}
+    assert not comp.row("metric", "nan").differs and not comp.row("metric", "same").differs
+    assert [r.key for r in comp.visible_rows(diff_only=True) if r.section == "metric"] == ["auc"]
+
+
 def test_crashed_duration_stops_at_the_last_heartbeat() -> None:
     """A dead run must not keep "running" in the comparison (the runs table stops it too)."""
     run = make_run("a" * 32, "a", status="RUNNING")

@@ -9,17 +9,12 @@ from typing import Any
 
 import click
 
+from . import compare as cmp
 from . import export as ex
 from .cli_common import current_ms, echo_data, fail, note, open_store, store_option
 from .models import Run
 from .store import Store
 from .tui.glyphs import format_duration, format_metric, format_time
-
-
-def _fmt_value(value: Any) -> str:
-    if isinstance(value, float):
-        return format_metric(value)
-    return "" if value is None else ex.visible(value)
 
 
 def _kv_block(title: str, items: list[tuple[str, str]]) -> list[str]:
@@ -92,29 +87,19 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
     echo_data("\n".join(lines))
 
 
-def _compare_rows(runs: list[Run], now: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for key in ("name", "experiment", "status", "start_time", "duration"):
-        rows.append({"kind": "attributes", "key": key, "values": [ex.attribute(r, key, now) for r in runs]})
-    for kind in ("params", "metrics", "tags"):
-        keys = sorted({k for r in runs for k in getattr(r.data, kind)})
-        for key in keys:
-            rows.append({"kind": kind, "key": key, "values": [getattr(r.data, kind).get(key) for r in runs]})
-    for row in rows:
-        vals = row["values"]
-        row["differs"] = any(_same_key(v) != _same_key(vals[0]) for v in vals[1:])
-        row["best"] = None
-        if row["kind"] == "metrics":
-            finite = [(v, i) for i, v in enumerate(vals) if v is not None and not math.isnan(v)]
-            if len(finite) > 1 and row["differs"]:
-                direction = ex.metric_direction(row["key"])
-                pick = min(finite) if direction == "min" else max(finite, key=lambda t: (t[0], -t[1]))
-                row["best"] = pick[1]
-    return rows
+_KINDS = {cmp.RUN: "attributes", cmp.PARAM: "params", cmp.METRIC: "metrics", cmp.TAG: "tags"}
+#: Comparison "run" rows -> the attribute whose raw value --json prints.
+_RAW_ATTRS = {"run id": "run_id", "name": "name", "experiment": "experiment", "status": "status",
+              "start": "start_time", "duration": "duration"}
 
 
-def _same_key(value: Any) -> Any:
-    return "nan" if isinstance(value, float) and math.isnan(value) else value
+def _json_value(row: cmp.Row, run: Run, i: int, now: int) -> Any:
+    """Raw values for scripts: epoch ms, duration ms, full-precision numbers (NaN/inf as strings)."""
+    if row.section == cmp.RUN:
+        return ex.attribute(run, _RAW_ATTRS[row.key], now)
+    if row.numbers:
+        return ex.json_number(row.numbers[i])
+    return row.cells[i]
 
 
 @click.command("compare")
@@ -124,7 +109,10 @@ def _same_key(value: Any) -> Any:
 @click.option("--md", "fmt", flag_value="md", help="Print a markdown table.")
 @store_option
 def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path: Path | None) -> None:
-    """Side-by-side params, metrics and tags of two or more RUNS (best metric marked with *)."""
+    """Side-by-side params, metrics and tags of two or more RUNS (best metric values marked with *).
+
+    Same matrix as the app's compare view.  Example: tuitrack compare 3fa2 9b1c --diff-only --md
+    """
     if len(runs) < 2:
         raise click.UsageError("compare needs at least two runs")
     store = open_store(store_path)
@@ -134,29 +122,27 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
     if dup:
         fail(f"run {sorted(dup)[0][:8]} is given more than once")
     now = current_ms()
-    rows = [r for r in _compare_rows(loaded, now) if r["differs"] or not diff_only]
+    rows = [r for r in cmp.build_comparison(loaded, now_ms=now).visible_rows(diff_only)
+            if not (r.section == cmp.RUN and r.key == "run id")]  # the id heads each column
     if fmt == "json":
         echo_data(ex.to_json({"runs": [{"run_id": r.id, "name": r.info.run_name} for r in loaded], "rows": [
-            {**row, "values": [ex.json_number(v) if isinstance(v, float) else v for v in row["values"]]}
-            for row in rows]}))
+            {"kind": _KINDS[row.section], "key": _RAW_ATTRS.get(row.key, row.key) if row.section == cmp.RUN
+             else row.key, "values": [_json_value(row, r, i, now) for i, r in enumerate(loaded)],
+             "differs": row.differs, "best": sorted(row.best)} for row in rows]}))
         return
     header = ["key"] + [f"{r.id[:8]} {ex.visible(r.info.run_name)}" for r in loaded]
     body = []
     for row in rows:
-        label = row["key"] if row["kind"] == "attributes" else f"{row['kind']}.{row['key']}"
         cells = []
-        for i, v in enumerate(row["values"]):
-            if row["key"] in ("start_time",) and row["kind"] == "attributes":
-                text = format_time(v)
-            elif row["key"] == "duration" and row["kind"] == "attributes":
-                text = format_duration(v)
+        for i, cell in enumerate(row.cells):
+            if fmt == "md" and row.numbers:
+                text = ex.plain_number(row.numbers[i])
             else:
-                text = _fmt_value(v) if fmt != "md" else (ex.plain_number(v) if isinstance(v, float) else
-                                                          ("" if v is None else str(v)))
-            if row["best"] == i:
+                text = "" if cell is None else cell if fmt == "md" else ex.visible(cell)
+            if i in row.best:
                 text = f"**{text}**" if fmt == "md" else f"{text} *"
             cells.append(text)
-        body.append([ex.visible(label), *cells])
+        body.append([row.label if fmt == "md" else ex.visible(row.label), *cells])
     if fmt == "md":
         echo_data(ex.rows_to_md(header, body))
     else:
