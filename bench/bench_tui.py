@@ -1,0 +1,376 @@
+"""TUI benchmarks, headless at 120x36: first paint, key latency and memory on 0 / 10k / 100k-run stores.
+
+How "visible" is measured: the bench wraps the browser screen's ``_compositor_refresh`` (the
+one place every Textual frame is rendered, headless included: only the terminal write is
+skipped) and records the end of the first frame rendered while the awaited state holds
+(rows loaded, cursor moved, filter result shown...).  Keys go straight to the driver as
+``events.Key`` (``Pilot.press`` sleeps in 20 ms steps, too coarse to time).  Each latency is
+"painted": press -> the frame that shows the change; "state" (press -> widget state changed,
+polled every ~1 ms) is reported beside it.  A no-op key (a bench-only binding that repaints
+the one-line status bar) gives the floor every key pays in the same run: event dispatch plus
+waiting for Textual's next 60 fps frame slot.
+
+Each store runs in its own child process (clean RSS, no shared caches); the parent prints
+the table.  Run: ``python bench/bench_tui.py [--sizes 0,10000,100000] [--presses 100]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common import Figure, percentile, table
+from make_store import cached
+
+SIZE = (120, 36)
+FILTERS = ("metrics.auc > 0.5 AND params.param_0 >= 50", "metrics.auc > 0.8 AND params.param_1 = 'adam'")
+TIMEOUT_S = 60.0
+MARK = "BENCH_JSON:"
+WRITER = """
+import sys, time, tuitrack
+tuitrack.set_store(sys.argv[1]); tuitrack.configure(capture_packages=False)
+with tuitrack.start_run(name="live-writer") as run:
+    step = 0
+    while True:
+        run.log_metric("auc", (step % 100) / 100, step); step += 1
+        time.sleep(0.01)
+"""
+
+
+# -- child side: everything below up to `parent` runs inside one app process ----------------------
+class Probe:
+    """Times "press -> the frame that shows it" by hooking the screen's frame renderer."""
+
+    def __init__(self, screen: Any) -> None:
+        self.cond: Callable[[], bool] | None = None
+        self.state_at: float | None = None
+        self.paint_at: float | None = None
+        original = screen._compositor_refresh
+
+        def hooked() -> None:
+            cond = self.cond
+            ready = cond is not None and self.paint_at is None and cond()
+            if ready and self.state_at is None:
+                self.state_at = time.perf_counter()
+            original()
+            if ready:
+                self.paint_at = time.perf_counter()
+
+        screen._compositor_refresh = hooked
+
+    def arm(self, cond: Callable[[], bool]) -> None:
+        self.cond, self.state_at, self.paint_at = cond, None, None
+
+    async def wait(self, what: str) -> None:
+        deadline = time.perf_counter() + TIMEOUT_S
+        cond = self.cond
+        assert cond is not None
+        while self.paint_at is None:
+            if self.state_at is None and cond():
+                self.state_at = time.perf_counter()
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{what}: no frame showed the awaited state within {TIMEOUT_S:.0f} s")
+            await asyncio.sleep(0.0005)
+
+
+def _bench_app_class() -> type:
+    from textual.binding import Binding
+
+    from tuitrack.tui.app import TuitrackApp
+
+    class BenchApp(TuitrackApp):
+        """The real app plus one no-op key (f12) that repaints the status bar: the floor for every key."""
+
+        BINDINGS = [Binding("f12", "bench_noop", "bench no-op", show=False)]
+        noops = 0
+
+        def action_bench_noop(self) -> None:
+            self.noops += 1
+            self.browser.status.refresh()
+
+    return BenchApp
+
+
+def _rows_shown(browser: Any) -> bool:
+    """The browser has applied a read and every row on screen is loaded (no "…" placeholders)."""
+    table_ = browser.table
+    if browser.last_refresh_ms is None:
+        return False
+    top, bottom = table_.visible_range()
+    return all(table_.loaded_run(rid) is not None for rid in table_.rids[top:bottom])
+
+
+def _send(app: Any, key: str, char: str | None = None) -> None:
+    from textual import events
+
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def _settle(app: Any, at_least: float) -> None:
+    """Let debounce timers fire and background reads finish, so presses do not overlap."""
+    await asyncio.sleep(at_least)
+    deadline = time.perf_counter() + TIMEOUT_S
+    while any(w.is_running for w in app.workers) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
+
+
+async def _until(cond: Callable[[], bool], what: str) -> None:
+    deadline = time.perf_counter() + TIMEOUT_S
+    while not cond():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.001)
+
+
+class Session:
+    """One app on one store, with its probe; ``start`` returns the first-paint time."""
+
+    def __init__(self, store_path: Path, live: float) -> None:
+        self.store_path, self.live = store_path, live
+        self.state_dir = Path(tempfile.mkdtemp(prefix="tuitrack-bench-state-"))
+
+    async def run(self, body: Callable[[Any, Any, Probe, float], Any]) -> Any:
+        from tuitrack.store import Store
+        from tuitrack.tui.app import create_app
+
+        t0 = time.perf_counter()
+        app = create_app(Store(self.store_path), live_interval=self.live, state_dir=self.state_dir,
+                         app_class=_bench_app_class())
+        probe = Probe(app.browser)
+        probe.arm(lambda: _rows_shown(app.browser))
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await probe.wait("first paint")
+                assert probe.paint_at is not None
+                return await body(app, pilot, probe, probe.paint_at - t0)
+        finally:
+            app.store.close()
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+async def _measure(app: Any, probe: Probe, key: str, char: str | None, cond: Callable[[], bool],
+                   out: dict[str, list[float]], name: str) -> None:
+    probe.arm(cond)
+    t0 = time.perf_counter()
+    _send(app, key, char)
+    await probe.wait(name)
+    assert probe.state_at is not None and probe.paint_at is not None
+    out.setdefault(name, []).append((probe.paint_at - t0) * 1000)
+    out.setdefault(name + ".state", []).append((probe.state_at - t0) * 1000)
+
+
+async def key_latencies(app: Any, probe: Probe, presses: int, full: bool) -> dict[str, list[float]]:
+    """ms samples per key: noop, down, up, pgdn; with ``full`` also sort, filter, open detail."""
+    browser, table_ = app.browser, app.browser.table
+    out: dict[str, list[float]] = {}
+    gap = 0.15  # > the detail pane's 0.1 s debounce: each press starts from a quiet app
+    for _ in range(presses):
+        want = app.noops + 1
+        await _measure(app, probe, "f12", None, lambda: app.noops == want, out, "no-op key")
+        await _settle(app, gap)
+    for key, step in (("down", 1), ("up", -1)):
+        for _ in range(presses):
+            want = max(0, min(len(table_.rids) - 1, table_.cursor_row + step))
+            await _measure(app, probe, key, None, lambda: table_.cursor_row == want and _rows_shown(browser), out,
+                           f"cursor {key}")
+            await _settle(app, gap)
+    if not full:
+        return out
+    for _ in range(presses):
+        want = min(len(table_.rids) - 1, table_.cursor_row + table_._body_height())
+        await _measure(app, probe, "pagedown", None, lambda: table_.cursor_row == want and _rows_shown(browser), out,
+                       "page down")
+        await _settle(app, gap)
+    # sort: on the auc metric column, where sorting 100k runs costs the most
+    auc = next(i for i, c in enumerate(table_.columns) if c.key == "metrics.auc")
+    table_.move_cursor(col=auc)
+    for _ in range(presses):
+        old, sort = table_.rids, (table_.sort_key, table_.sort_desc)
+        await _measure(app, probe, "s", "s",
+                       lambda: table_.rids is not old and (table_.sort_key, table_.sort_desc) != sort
+                       and _rows_shown(browser), out,
+                       "sort (s)")
+        await _settle(app, gap)
+    bar = browser.query_one("#filter-bar")
+    for i in range(presses):
+        text = FILTERS[i % 2]
+        _send(app, "slash", "/")
+        await _until(lambda: bar.input.has_focus, "filter bar did not open")
+        bar.input.value = text
+        old = table_.rids
+        await _measure(app, probe, "enter", "\r",
+                       lambda: browser.view.filter == text and table_.rids is not old and _rows_shown(browser)
+                       and not bar.input.has_focus, out, "filter apply")
+        await _settle(app, gap)
+    detail = browser.query_one("#detail")
+    for _ in range(presses):
+        row = table_.cursor_row
+        _send(app, "down")
+        await _until(lambda: table_.cursor_row == row + 1 and table_.cursor_run is not None, "cursor did not move")
+        run_id = table_.cursor_run.id
+        await _measure(app, probe, "enter", "\r",
+                       lambda: detail.run_id == run_id and browser.has_class("-detail-max"), out, "open detail")
+        _send(app, "escape")
+        await _until(lambda: not browser.has_class("-detail-max"), "escape did not close the detail")
+        await _settle(app, gap)
+    return out
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+async def child_main(args: argparse.Namespace) -> dict[str, Any]:
+    result: dict[str, Any] = {"runs": args.runs}
+    writer = None
+    if args.writer:
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(args.store)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.0)  # the writer's run exists before the app opens
+    try:
+        if args.mode == "paint":
+            paints = []
+            for _ in range(args.repeat):
+                paints.append(await Session(args.store, args.live).run(
+                    lambda app, pilot, probe, first: asyncio.sleep(0, first)))
+            result["first_paint_s"] = paints
+            if args.presses:
+                result["keys"] = await Session(args.store, args.live).run(
+                    lambda app, pilot, probe, first: key_latencies(app, probe, args.presses, not args.writer))
+        else:  # memory: open, then page down to the last run
+            async def scroll(app: Any, pilot: Any, probe: Probe, first: float) -> dict[str, Any]:
+                table_ = app.browser.table
+                await _settle(app, 0.2)
+                opened = _rss_mb()
+                t = time.perf_counter()
+                presses = 0
+                while table_.cursor_row < len(table_.rids) - 1:
+                    row = table_.cursor_row
+                    _send(app, "pagedown")
+                    presses += 1
+                    await _until(lambda: table_.cursor_row != row and _rows_shown(app.browser), "page down stuck")
+                scrolled = time.perf_counter() - t
+                await _settle(app, 0.2)
+                return {"rss_open_mb": opened, "rss_end_mb": _rss_mb(), "scroll_s": scrolled, "presses": presses,
+                        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            result.update(await Session(args.store, args.live).run(scroll))
+    finally:
+        if writer is not None:
+            writer.terminate()
+            _, err = writer.communicate(timeout=10)
+            result["writer_stderr"] = err.decode(errors="replace")[-500:]
+    return result
+
+
+# -- parent side ----------------------------------------------------------------------------------
+def _child(store: Path, runs: int, mode: str, presses: int = 0, repeat: int = 3, live: float = 0.0,
+           writer: bool = False) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", "--store", str(store), "--runs", str(runs), "--mode", mode,
+           "--presses", str(presses), "--repeat", str(repeat), "--live", str(live)] + (["--writer"] if writer else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    for line in proc.stdout.splitlines():
+        if line.startswith(MARK):
+            return json.loads(line[len(MARK):])
+    raise RuntimeError(f"bench child failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
+
+
+def run(sizes: tuple[int, ...] = (0, 10_000, 100_000), presses: int = 100, repeat: int = 3,
+        live_presses: int | None = None) -> list[Figure]:
+    """All TUI figures; targets are checked on the largest store (issue 7 asks for 100k)."""
+    sizes = tuple(sorted(set(sizes) | {0}))
+    largest = sizes[-1]
+    stores = {n: cached(n) for n in sizes}
+    figures: list[Figure] = []
+    results = {n: _child(stores[n], n, "paint", presses if n else 0, repeat) for n in sizes}
+    empty = statistics.median(results[0]["first_paint_s"])
+    for n in sizes:
+        paint = statistics.median(results[n]["first_paint_s"])
+        is_target = n == largest and n > 0
+        figures.append(Figure(
+            f"TUI first paint, {n:,} runs (median of {repeat})", paint, "s", "empty store", empty,
+            target="<= 1.5 s, <= 2x empty" if is_target else "",
+            met=(paint <= 1.5 and paint <= 2 * empty) if is_target else None))
+    for n in sizes:
+        keys = results[n].get("keys")
+        if not keys:
+            continue
+        figures += _key_figures(keys, f"{n:,} runs", n == largest)
+    mem = {n: _child(stores[n], n, "memory") for n in (0, largest)}
+    end = mem[largest]
+    figures.append(Figure(
+        f"TUI RSS, {largest:,} runs after paging end to end", end["rss_end_mb"], "MB",
+        "empty store just opened", mem[0]["rss_open_mb"], target="<= 200 MB", met=end["rss_end_mb"] <= 200,
+        note=f"{end['rss_open_mb']:.0f} MB just opened; {end['presses']:,} pgdn in {end['scroll_s']:.1f} s"))
+    if largest and (live_presses is None or live_presses > 0):
+        copy = Path(tempfile.mkdtemp(prefix="tuitrack-bench-live-")) / "store"
+        try:
+            shutil.copytree(stores[largest], copy)
+            live = _child(copy, largest, "paint", live_presses if live_presses is not None else presses // 2,
+                          1, live=1.0, writer=True)
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+        figures.append(Figure(f"TUI first paint, {largest:,} runs, live refresh 1 s + a writer", live["first_paint_s"][0],
+                              "s", "empty store", empty))
+        figures += _key_figures(live["keys"], f"{largest:,} runs, live 1 s + writer", True)
+    return figures
+
+
+def _key_figures(keys: dict[str, list[float]], label: str, is_target: bool) -> list[Figure]:
+    base = percentile(keys["no-op key"], 95)
+    out = []
+    for name, samples in keys.items():
+        if name.endswith(".state"):
+            continue
+        p95 = percentile(samples, 95)
+        state = percentile(keys[name + ".state"], 95)
+        out.append(Figure(
+            f"TUI key {name}, {label}: p95 press->painted", p95, "ms", "no-op key p95", base,
+            target="p95 <= 50 ms" if is_target and name != "no-op key" else "",
+            met=p95 <= 50 if is_target and name != "no-op key" else None,
+            note=f"p50 {statistics.median(samples):.1f} ms, state p95 {state:.1f} ms, n={len(samples)}"))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="0,10000,100000", help="comma-separated run counts")
+    ap.add_argument("--presses", type=int, default=100, help="presses per key")
+    ap.add_argument("--repeat", type=int, default=3, help="first paints per store (median)")
+    ap.add_argument("--live-presses", type=int, default=None, help="presses per key in the live variant (0: skip)")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--runs", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--mode", choices=("paint", "memory"), default="paint", help=argparse.SUPPRESS)
+    ap.add_argument("--live", type=float, default=0.0, help=argparse.SUPPRESS)
+    ap.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(MARK + json.dumps(asyncio.run(child_main(args))))
+        return
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    except ValueError:
+        ap.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    if any(n < 0 for n in sizes) or args.presses < 0 or args.repeat < 1:
+        ap.error("sizes and --presses must be >= 0, --repeat >= 1")
+    print(table(run(sizes, args.presses, args.repeat, args.live_presses)))
+
+
+if __name__ == "__main__":
+    main()
