@@ -466,3 +466,58 @@ def test_hostile_names_print_literally_everywhere(run, tmp_path: Path) -> None:
     assert len(export_md.splitlines()) == 2 + 3
     assert all(line.startswith("| ") and line.endswith(" |") for line in md.splitlines()[2:])
     assert "two lines\\|pipe" in export_md
+
+
+# -- the examples in --help run as written ----------------------------------------------------------------
+def _examples(command: list[str]) -> list[str]:
+    text = CliRunner().invoke(main, [*command, "--help"]).stdout
+    assert "Examples:" in text, f"{' '.join(command)} --help has no examples"
+    block = text.split("Examples:", 1)[1].split("\n\n", 1)[0]
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+_SETUP = {"restore": [["rm", "grid_n100_d10"], ["rm", "--filter", "attributes.status = 'FAILED'"]]}
+_COMMANDS = ["ls", "show", "compare", "best", "history", "artifacts", "cat", "export", "gc", "tag", "rename",
+             "note", "rm", "restore", "import mlflow"]
+
+
+@pytest.mark.parametrize("command", _COMMANDS)
+def test_help_examples_run_as_written(command: str, demo: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each example (run names are the demo store's) exits 0 on a copy of the demo store."""
+    import shlex
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(demo, store)
+    shutil.copytree(Path(__file__).parent / "data" / "mlflow" / "mlruns", tmp_path / "mlruns")
+    shutil.copy(Path(__file__).parent / "data" / "mlflow" / "sqlite" / "mlflow.db", tmp_path / "mlflow.db")
+    (tmp_path / "notes.md").write_text("from a file\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TUITRACK_STORE", str(store))
+    for args in _SETUP.get(command, []):
+        assert CliRunner().invoke(main, args).exit_code == 0
+    examples = _examples(command.split())
+    assert examples
+    for line in examples:
+        words = shlex.split(line)
+        assert words[0] == "tuitrack" and words[1:1 + len(command.split())] == command.split(), line
+        stdin = stdout = None
+        if "<" in words:
+            stdin = Path(words[words.index("<") + 1]).read_text()
+            words = words[:words.index("<")]
+        if ">" in words:
+            stdout = Path(words[words.index(">") + 1])
+            words = words[:words.index(">")]
+        res = CliRunner().invoke(main, words[1:], input=stdin)
+        assert res.exit_code == 0, f"{line}\n{res.output}"
+        if stdout is not None:
+            stdout.write_bytes(res.stdout_bytes)
+            assert stdout.stat().st_size > 0, line
+
+
+def test_main_help_examples_name_real_commands() -> None:
+    for line in _examples([]):
+        assert line.split()[0] == "tuitrack"
+        words = [w for w in line.split()[1:] if not w.startswith("-")]
+        assert words[0] in main.commands or words[0].startswith("~"), line

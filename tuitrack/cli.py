@@ -47,7 +47,19 @@ def _run_app(path: Path) -> None:
 @click.version_option(__version__, prog_name="tuitrack")
 @click.pass_context
 def main(ctx: click.Context, store: Path | None) -> None:
-    """Experiment tracking in the terminal.  Without a command, opens the browser on the store."""
+    """Experiment tracking in the terminal.  Without a command, opens the browser on the store.
+
+    Every command takes --store PATH (before or after the command name) and honours
+    TUITRACK_STORE.  Exit codes: 0 ok, 1 a failure (unknown run, bad filter, missing
+    store...), 2 a usage error.  `tuitrack COMMAND --help` shows examples.
+
+    \b
+    Examples:
+      tuitrack demo                                   # a realistic store to try it on
+      tuitrack ls -f "metrics.auc > 0.85" -s "metrics.auc DESC"
+      tuitrack best recall
+      tuitrack --store ~/runs compare RUN1 RUN2 --diff-only
+    """
     ctx.obj = {"store": store}
     if ctx.invoked_subcommand is None:
         _run_app(resolve_store_path(None))
@@ -59,11 +71,21 @@ register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli_curation
 
 
 @main.command("demo")
-@store_option
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+              help="Folder to write the demo store to (must be new or empty; default: a fresh temporary folder).")
 @click.option("--no-ui", is_flag=True, help="Only write the demo store and print where.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the demo's random numbers.")
 def demo(store_path: Path | None, no_ui: bool, seed: int) -> None:
-    """Write a realistic demo store (a fresh temporary folder unless --store) and open it."""
+    """Write a realistic demo store (a fresh temporary folder unless --store) and open it.
+
+    21 runs in two experiments: per-epoch histories, a seed sweep, nested runs, artifacts,
+    a model, a failed run and a crashed one.
+
+    \b
+    Examples:
+      tuitrack demo
+      tuitrack demo --no-ui --store ./demo-store
+    """
     from .demo import build_demo_store
 
     target = store_path.expanduser() if store_path is not None else Path(tempfile.mkdtemp(prefix="tuitrack-demo-"))
@@ -132,7 +154,17 @@ _SHORT_LABELS = {"status": "", "run_id": "id", "start_time": "start", "end_time"
 @store_option
 def ls(experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...], columns: tuple[str, ...],
        limit: int | None, deleted: bool, fmt: str | None, store_path: Path | None) -> None:
-    """List runs (newest first), readable on an 80-column terminal."""
+    """List runs (newest first), readable on an 80-column terminal.
+
+    Filters use MLflow's search syntax plus OR, NOT, parentheses and IS NULL.
+
+    \b
+    Examples:
+      tuitrack ls -e churn-prediction-v2 -f "params.max_depth >= 8 AND metrics.auc > 0.8"
+      tuitrack ls -s "metrics.val_loss ASC" -c name,params.max_depth,metrics.val_loss -n 5
+      tuitrack ls -f "attributes.status = 'CRASHED' OR attributes.status = 'FAILED'"
+      tuitrack ls --csv --limit 0 > runs.csv
+    """
     store = open_store(store_path)
     now = current_ms()
     if limit is None and fmt is None:
@@ -190,7 +222,13 @@ def _emit_rows(runs: list[Run], cols: list[tuple[str, str]], fmt: str, now: int,
 @store_option
 def export_cmd(fmt: str, output: Path | None, experiments: tuple[str, ...], filter_: str | None,
                sort: tuple[str, ...], tags: bool, deleted: bool, store_path: Path | None) -> None:
-    """Export runs with their params and latest metrics as csv, json or markdown."""
+    """Export runs with their params and latest metrics as csv, json or markdown.
+
+    \b
+    Examples:
+      tuitrack export --format csv -o runs.csv
+      tuitrack export --format md -f "params.model = 'xgboost'" --tags
+    """
     store = open_store(store_path)
     now = current_ms()
     runs, _ = _select(store, experiments, filter_, sort, None, deleted, now)
@@ -204,7 +242,15 @@ def export_cmd(fmt: str, output: Path | None, experiments: tuple[str, ...], filt
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
 @store_option
 def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | None) -> None:
-    """Permanently purge soft-deleted runs (all their rows and artifact files)."""
+    """Permanently purge soft-deleted runs (all their rows and artifact files).
+
+    Runs deleted with `tuitrack rm` or in the app stay restorable until gc purges them.
+
+    \b
+    Examples:
+      tuitrack gc --dry-run
+      tuitrack gc --older-than 30 --yes
+    """
     from .gc import find_purgeable, purge
     from .tui.glyphs import format_time
 
@@ -239,12 +285,19 @@ def import_group() -> None:
 
 @import_group.command("mlflow")
 @click.argument("path")
-@store_option
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+              help="Store to import into, created when missing (default: TUITRACK_STORE or ~/.tuitrack).")
 def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
     """Import an MLflow store: an mlruns/ folder, an mlflow.db SQLite file or a sqlite:/// URI.
 
     Experiments, runs (names, status, times, parents), params, full metric histories, tags and
-    artifacts.  Run ids are kept, so importing again skips runs already imported.
+    artifacts.  Run ids are kept, so importing again skips runs already imported.  The target
+    store is created when missing.
+
+    \b
+    Examples:
+      tuitrack import mlflow ./mlruns
+      tuitrack import mlflow sqlite:///mlflow.db --store ./imported
     """
     from .importers import import_mlflow
 

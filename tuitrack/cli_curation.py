@@ -54,7 +54,13 @@ def tag_cmd(items: tuple[str, ...], remove: tuple[str, ...], filter_string: str 
     """Set and remove tags on runs.
 
     Arguments containing '=' are tags to set, the others are runs (id, unique id
-    prefix or unique name).  Example: tuitrack tag 3fa2 9b1c status=keep --rm draft
+    prefix or unique name; a run whose name contains '=' goes by its id).
+
+    \b
+    Examples:
+      tuitrack tag grid_n100_d10 grid_n200_d20 status=keep
+      tuitrack tag --filter "metrics.auc < 0.85" status=discard
+      tuitrack tag grid_n100_d10 --rm status
     """
     refs = tuple(i for i in items if "=" not in i)
     sets = dict(curation.parse_assignment(i) for i in items if "=" in i)
@@ -70,7 +76,12 @@ def tag_cmd(items: tuple[str, ...], remove: tuple[str, ...], filter_string: str 
 @store_option
 @friendly_errors
 def rename_cmd(run: str, name: str, store_path: Path | None) -> None:
-    """Rename RUN to NAME."""
+    """Rename RUN to NAME.
+
+    \b
+    Examples:
+      tuitrack rename grid_n100_d10 grid_small
+    """
     with _open(store_path) as store:
         click.echo(curation.rename_run(store, run, name).message)
 
@@ -81,7 +92,14 @@ def rename_cmd(run: str, name: str, store_path: Path | None) -> None:
 @store_option
 @friendly_errors
 def note_cmd(run: str, text: str, store_path: Path | None) -> None:
-    """Set RUN's note (description) to TEXT; '-' reads it from stdin, '' clears it."""
+    """Set RUN's note (description) to TEXT; '-' reads it from stdin, '' clears it.
+
+    \b
+    Examples:
+      tuitrack note grid_n100_d10 "baseline for the v2 data"
+      tuitrack note grid_n100_d10 - < notes.md
+      tuitrack note grid_n100_d10 ''
+    """
     if text == "-":
         text = sys.stdin.read()
     with _open(store_path) as store:
@@ -94,7 +112,15 @@ def note_cmd(run: str, text: str, store_path: Path | None) -> None:
 @store_option
 @friendly_errors
 def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | None) -> None:
-    """Soft-delete runs: hidden from listings, kept in the store, restorable with `restore`."""
+    """Soft-delete runs: hidden from listings, kept in the store, restorable with `restore`.
+
+    `tuitrack gc` purges them for good.
+
+    \b
+    Examples:
+      tuitrack rm grid_n100_d10
+      tuitrack rm --filter "attributes.status = 'FAILED'"
+    """
     with _open(store_path) as store:
         click.echo(curation.delete_runs(store, _targets(store, runs, filter_string, False)).message)
 
@@ -105,7 +131,13 @@ def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | 
 @store_option
 @friendly_errors
 def restore_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | None) -> None:
-    """Bring soft-deleted runs back."""
+    """Bring soft-deleted runs back (see `tuitrack ls --deleted`).
+
+    \b
+    Examples:
+      tuitrack restore grid_n100_d10
+      tuitrack restore --filter "attributes.status = 'FAILED'"
+    """
     with _open(store_path) as store:
         click.echo(curation.restore_runs(store, _targets(store, runs, filter_string, True)).message)
 

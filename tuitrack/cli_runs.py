@@ -29,7 +29,13 @@ def _kv_block(title: str, items: list[tuple[str, str]]) -> list[str]:
 @click.option("--json", "fmt", flag_value="json", help="Print the run as JSON.")
 @store_option
 def show(run: str, fmt: str | None, store_path: Path | None) -> None:
-    """Everything about one RUN (a run id, a unique id prefix, or a unique run name)."""
+    """Everything about one RUN (a run id, a unique id prefix, or a unique run name).
+
+    \b
+    Examples:
+      tuitrack show xgboost_tuned
+      tuitrack show xgboost_tuned --json
+    """
     store = open_store(store_path)
     r = store.get_run(run)
     now = current_ms()
@@ -111,7 +117,12 @@ def _json_value(row: cmp.Row, run: Run, i: int, now: int) -> Any:
 def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path: Path | None) -> None:
     """Side-by-side params, metrics and tags of two or more RUNS (best metric values marked with *).
 
-    Same matrix as the app's compare view.  Example: tuitrack compare 3fa2 9b1c --diff-only --md
+    Same matrix as the app's compare view.
+
+    \b
+    Examples:
+      tuitrack compare grid_n100_d10 grid_n200_d20 --diff-only
+      tuitrack compare grid_n100_d10 grid_n200_d20 --md > compare.md
     """
     if len(runs) < 2:
         raise click.UsageError("compare needs at least two runs")
@@ -169,6 +180,12 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
 
     Direction: lower is better for keys with loss/error/err/rmse/mse/mae/perplexity, else higher
     (override with --min/--max).
+
+    \b
+    Examples:
+      tuitrack best recall
+      tuitrack best val_loss -e churn-prediction-v1
+      tuitrack best auc -f "params.max_depth <= 10" --json
     """
     store = open_store(store_path)
     direction = direction or ex.metric_direction(metric)
@@ -207,7 +224,13 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @store_option
 def history(run: str, key: str, fmt: str | None, store_path: Path | None) -> None:
-    """Every logged point of metric KEY of RUN, by step."""
+    """Every logged point of metric KEY of RUN, by step.
+
+    \b
+    Examples:
+      tuitrack history xgboost_tuned val_loss
+      tuitrack history xgboost_tuned val_loss --csv > val_loss.csv
+    """
     store = open_store(store_path)
     r = store.get_run(run)
     points = store.get_metric_history(r.id, key)
@@ -229,7 +252,12 @@ def history(run: str, key: str, fmt: str | None, store_path: Path | None) -> Non
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @store_option
 def artifacts(run: str, fmt: str | None, store_path: Path | None) -> None:
-    """List the artifact files of RUN (path and size)."""
+    """List the artifact files of RUN (path and size).
+
+    \b
+    Examples:
+      tuitrack artifacts xgboost_tuned
+    """
     store = open_store(store_path)
     items = store.list_artifacts(run)
     if fmt == "json":
@@ -246,7 +274,13 @@ def artifacts(run: str, fmt: str | None, store_path: Path | None) -> None:
 @click.argument("path")
 @store_option
 def cat(run: str, path: str, store_path: Path | None) -> None:
-    """Write the artifact PATH of RUN to stdout, byte for byte."""
+    """Write the artifact PATH of RUN to stdout, byte for byte.
+
+    \b
+    Examples:
+      tuitrack cat xgboost_tuned config.json
+      tuitrack cat xgboost_tuned model/model.pkl > model.pkl
+    """
     store: Store = open_store(store_path)
     file = store.artifact_file(run, path)
     if file.is_dir():
