@@ -521,3 +521,24 @@ def test_main_help_examples_name_real_commands() -> None:
         assert line.split()[0] == "tuitrack"
         words = [w for w in line.split()[1:] if not w.startswith("-")]
         assert words[0] in main.commands or words[0].startswith("~"), line
+
+
+def test_best_counts_runs_that_have_the_metric_and_ties(run, tmp_path: Path) -> None:
+    s = tmp_path / "b"
+    tuitrack.set_store(s)
+    tuitrack.configure(capture_env=False)
+    try:
+        for name, acc in (("a", 0.9), ("b", 0.9), ("c", 0.5), ("d", None), ("e", None)):
+            with tuitrack.start_run(experiment="e", name=name) as r:
+                r.log_metric("other", 1.0)
+                if acc is not None:
+                    r.log_metric("acc", acc)
+        tuitrack.flush()
+    finally:
+        tuitrack.set_store(None)
+        tuitrack.configure(capture_env=True)
+    data = json.loads(run("best", "acc", "--json", "--store", str(s)).stdout)
+    assert data["runs_considered"] == 3 and data["ties"] == 1 and data["run"]["name"] == "b"
+    text = run("best", "acc", "--store", str(s), "-f", "attributes.run_name != 'a'").stdout
+    assert "2 runs have it)" in text.splitlines()[0]
+    assert "3 runs have it; 1 other run ties (newest shown)" in run("best", "acc", "--store", str(s)).stdout

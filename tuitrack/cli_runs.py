@@ -203,14 +203,21 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
         fail(f"none of the {total} matching runs has a value for metric {metric!r} (metrics in these "
              f"experiments: {known})")
     run = found[0]
-    considered = store.count_runs(filter_, experiment_ids=exp_ids, now_ms=now)
+
+    def count(clause: str) -> int:  # the user's filter (already known to compile) AND a clause of ours
+        return store.count_runs(f"({filter_}) AND {clause}" if filter_ else clause, experiment_ids=exp_ids,
+                                now_ms=now)
+
+    considered = count(f"{quoted} IS NOT NULL")  # runs that logged it, not every run the filter matches
+    ties = count(f"{quoted} = {value!r}") - 1 if math.isfinite(value) else 0
     if fmt == "json":
         echo_data(ex.to_json({"metric": metric, "direction": direction, "value": ex.json_number(value),
-                              "runs_considered": considered,
+                              "runs_considered": considered, "ties": ties,
                               "run": ex.run_record(run, ex.default_columns([run], tags=True), now)}))
         return
     word = "lower" if direction == "min" else "higher"
-    lines = [f"Best {ex.visible(metric)} = {format_metric(value)} ({word} is better; {considered} runs considered)",
+    tied = f"; {ties} other run{'s tie' if ties != 1 else ' ties'} (newest shown)" if ties > 0 else ""
+    lines = [f"Best {ex.visible(metric)} = {format_metric(value)} ({word} is better; {considered} runs have it{tied})",
              f"Run {run.id}  {ex.visible(run.info.run_name)}  [{ex.visible(run.info.experiment)}]"]
     lines += _kv_block("Params", [(k, ex.visible(v)) for k, v in sorted(run.data.params.items())])
     lines += _kv_block("Metrics", [(k, format_metric(v)) for k, v in sorted(run.data.metrics.items())])
