@@ -72,10 +72,11 @@ class TuitrackApp(CompareActions, CurationActions, App[None]):
     TITLE = "tuitrack"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        # Footer order follows binding order: feature keys first, then help and quit at the end.
         *COMPARE_BINDINGS,
         *CURATION_BINDINGS,
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     def __init__(self, store: Store, *, clock: Callable[[], int] | None = None, state_dir: Path | None = None,

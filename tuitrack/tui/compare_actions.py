@@ -23,8 +23,8 @@ FILTER_CAP = 500
 COMPARE_BINDINGS: list[Binding] = [
     Binding("c", "compare", "Compare", id="compare.open"),
     Binding("g", "charts", "Charts", id="compare.charts"),
-    Binding("p", "scatter", "Scatter", id="compare.scatter"),
-    Binding("G", "grouped", "Groups", id="compare.grouped"),
+    Binding("p", "scatter", "Scatter", show=False, id="compare.scatter"),
+    Binding("G", "grouped", "Groups", show=False, id="compare.grouped"),
 ]
 
 

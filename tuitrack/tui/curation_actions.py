@@ -38,11 +38,11 @@ def curation_bindings(quick: QuickTags) -> list[Binding]:
         Binding("full_stop", "repeat_tag", "Repeat last tag change", show=False, key_display=".",
                 id="curation.repeat"),
         *quick_keys,
-        Binding("n", "edit_note", "Note", id="curation.note"),
+        Binding("n", "edit_note", "Note", show=False, id="curation.note"),
         Binding("R", "rename_run", "Rename", show=False, id="curation.rename"),
-        Binding("d", "delete_runs", "Delete/restore", id="curation.delete"),
+        Binding("d", "delete_runs", "Delete/restore", show=False, id="curation.delete"),
         Binding("D", "toggle_deleted", "Show/hide deleted runs", show=False, id="curation.show_deleted"),
-        Binding("u", "undo_curation", "Undo", id="curation.undo"),
+        Binding("u", "undo_curation", "Undo", show=False, id="curation.undo"),
     ]
 
 
@@ -99,7 +99,10 @@ class CurationActions:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Curation keys act on the runs table: not while a dialog or another screen is on top.
-        if action in _ACTIONS and self.screen.is_modal:  # type: ignore[attr-defined]
+        # Other full screens (compare, charts) have their own keys; t there would tag an unseen run.
+        browser = getattr(self, "browser", None)
+        screen = self.screen  # type: ignore[attr-defined]
+        if action in _ACTIONS and (screen.is_modal or (browser is not None and screen is not browser)):
             return False
         return super().check_action(action, parameters)  # type: ignore[misc]
 

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, SelectionList, Static
+from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ... import compare as cmp
@@ -23,6 +23,7 @@ from ...models import RUNNING, MetricPoint, Run
 from ..colors import hex_color, lighter, run_colors
 from ..text import safe
 from ..widgets.metric_chart import ChartSpec, MetricChart, Series
+from ..widgets.key_footer import KeyFooter
 
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
@@ -76,7 +77,7 @@ class ChartsScreen(Screen[None]):
                 yield Static(Text("loading…"), id="charts-status")
                 yield Static(Text(""), id="charts-legend")
                 yield Grid(id="chart-grid")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load(first=True)

@@ -14,13 +14,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ... import compare as cmp
 from ...models import Run
 from ..colors import hex_color, run_colors
 from ..glyphs import status_text
 from ..text import safe
+from ..widgets.key_footer import KeyFooter
 from .path_prompt import PathPrompt
 
 DIFF_STYLE = "bold yellow"
@@ -41,7 +42,7 @@ class CompareScreen(Screen[None]):
         Binding("m", "toggle_minmax", "Min/max", id="compare.minmax"),
         Binding("f", "flip_direction", "Flip best", id="compare.flip"),
         Binding("e", "export('md')", "Export md", id="compare.export_md"),
-        Binding("E", "export('csv')", "Export csv", id="compare.export_csv"),
+        Binding("E", "export('csv')", "Export csv", show=False, id="compare.export_csv"),
         Binding("y", "copy_id", "Copy id", id="compare.copy_id"),
     ]
 
@@ -60,7 +61,7 @@ class CompareScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
         table.fixed_columns = 1
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load()

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, SelectionList, Static
+from textual.widgets import DataTable, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ... import compare as cmp
@@ -24,6 +24,7 @@ from ..colors import PALETTE, hex_color, lighter
 from ..text import safe
 from ..widgets.metric_chart import ChartSpec, MetricChart, Series
 from .key_picker import KeyPicker
+from ..widgets.key_footer import KeyFooter
 
 HISTORY_POINTS = 120
 
@@ -64,7 +65,7 @@ class GroupsScreen(Screen[None]):
                 yield Static(Text("loading runs…"), id="groups-status")
                 yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
                 yield MetricChart(ChartSpec(empty_message="loading"), id="groups-chart")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load()

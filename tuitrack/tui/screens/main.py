@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+
 from textual.worker import Worker, get_current_worker
 
 from ...models import Run
@@ -31,6 +31,7 @@ from ..widgets.run_detail import RunDetail
 from ..widgets.runs_table import RunsTable, load_runs
 from ..widgets.status_line import StatusLine
 from .columns import ColumnChoice, ColumnsScreen
+from ..widgets.key_footer import KeyFooter
 
 DETAIL_DEBOUNCE_S = 0.1
 
@@ -48,8 +49,8 @@ class BrowserScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
-        Binding("r", "refresh", "Refresh", id="browser.refresh"),
-        Binding("o", "columns", "Columns", id="browser.columns"),
+        Binding("r", "refresh", "Refresh", show=False, id="browser.refresh"),
+        Binding("o", "columns", "Columns", show=False, id="browser.columns"),
         Binding("escape", "back", "Back", show=False, id="browser.back"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="browser.next_pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="browser.previous_pane"),
@@ -81,7 +82,7 @@ class BrowserScreen(Screen[None]):
                 yield RunDetail(id="detail")
         yield FilterBar(id="filter-bar")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> RunsTable:

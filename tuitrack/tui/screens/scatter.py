@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ... import compare as cmp
 from ... import compare_series as ser
@@ -21,6 +21,7 @@ from ..colors import PALETTE, hex_color
 from ..text import safe
 from ..widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
 from .key_picker import KeyPicker
+from ..widgets.key_footer import KeyFooter
 
 NO_COLOR = "(none)"
 NEUTRAL = (78, 121, 167)
@@ -68,7 +69,7 @@ class ScatterScreen(Screen[None]):
         with Vertical():
             yield Static(Text("loading runs…"), id="scatter-status")
             yield MetricChart(ChartSpec(empty_message="loading"), id="scatter-chart")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load()

@@ -37,6 +37,8 @@ TABS = (
     ("environment", "Env", "package-list"),
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
+#: [ and ] share one footer entry ("[ ] Tabs").
+_TABS_GROUP = Binding.Group("Tabs", compact=True)
 
 
 class RunDetail(Widget):
@@ -58,8 +60,11 @@ class RunDetail(Widget):
     """
 
     BINDINGS = [
-        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab"),
-        Binding("left_square_bracket", "previous_tab", "Prev tab", key_display="[", id="run_detail.previous_tab"),
+        Binding("escape", "back", "Back", id="run_detail.back"),
+        Binding("left_square_bracket", "previous_tab", "Previous tab", key_display="[", id="run_detail.previous_tab",
+                group=_TABS_GROUP),
+        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab",
+                group=_TABS_GROUP),
         Binding("f", "filter_packages", "Filter packages", id="run_detail.filter_packages"),
     ]
 
@@ -286,7 +291,14 @@ class RunDetail(Widget):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_packages":
             return self.active_tab == "environment"
+        if action == "back":  # the browser's escape (un-maximize, back to the table); shown while in the pane
+            return hasattr(self.screen, "action_back")
         return True
+
+    def action_back(self) -> None:
+        back = getattr(self.screen, "action_back", None)
+        if back is not None:
+            back()
 
     def focus_content(self) -> None:
         """Focus the active tab's main widget (the app calls this when enter opens the detail)."""
