@@ -336,6 +336,8 @@ async def test_column_chooser_and_state_remembered(seeded, tmp_path):
         assert keys[:5] == ["attributes.status", "attributes.run_name", "attributes.run_id",
                             "attributes.start_time", "attributes.duration"]
         assert {"params.max_depth", "params.note", "metrics.auc", "metrics.loss"} <= set(keys)
+        kinds = [k.split(".")[0] for k in keys[5:]]
+        assert kinds == sorted(kinds, key=lambda kind: kind != "metrics")  # metrics before params by default
         await pilot.press("o")
         screen = app.screen
         assert isinstance(screen, ColumnsScreen)
@@ -505,3 +507,14 @@ def test_create_app_rejects_bad_arguments(seeded):
         assert not math.isnan(create_app(store).clock())
     finally:
         store.close()
+
+
+async def test_saved_column_order_beats_metrics_first_default(seeded, tmp_path):
+    """A remembered choice with params before metrics is shown exactly as the user left it."""
+    from tuitrack.tui.state import ViewState, save_state
+
+    path, ids = seeded
+    chosen = ["attributes.status", "attributes.run_name", "params.max_depth", "metrics.auc"]
+    save_state(path, ViewState(columns=chosen), tmp_path / "state")
+    async with browse(path, tmp_path) as (app, pilot):
+        assert [c.key for c in app.browser.table.columns] == chosen

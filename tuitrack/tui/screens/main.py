@@ -290,7 +290,7 @@ class BrowserScreen(Screen[None]):
 
     def action_columns(self) -> None:
         current = [c.key for c in self.table.columns]
-        known = [*BASE_KEYS, *(f"params.{k}" for k in self.params), *(f"metrics.{k}" for k in self.metrics)]
+        known = [*BASE_KEYS, *(f"metrics.{k}" for k in self.metrics), *(f"params.{k}" for k in self.params)]
         self.app.push_screen(ColumnsScreen(current, known, default_keys(self.params, self.metrics)),
                              self._columns_chosen)
 

@@ -79,8 +79,12 @@ def first_sort_descending(key: str) -> bool:
 
 
 def default_keys(params: list[str], metrics: list[str]) -> list[str]:
-    """Columns shown until the user picks some: the run basics, then every param, then every metric."""
-    return [*BASE_KEYS, *(f"params.{k}" for k in params), *(f"metrics.{k}" for k in metrics)]
+    """Columns shown until the user picks some: the run basics, then every metric, then every param.
+
+    Metrics first because the first question is "which run had the best recall?"; a saved
+    column choice (``o``) always wins over this default.
+    """
+    return [*BASE_KEYS, *(f"metrics.{k}" for k in metrics), *(f"params.{k}" for k in params)]
 
 
 def fit(text: str, width: int, align: str = "left") -> str:
