@@ -195,3 +195,41 @@ def test_progress_bar_on_long_imports(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["import", "mlflow", str(src), "--store", str(tmp_path / "s")])
     assert res.exit_code == 0, res.output
     assert "importing runs" in res.stderr and "imported 13 runs" in res.stderr and res.stdout == ""
+
+
+def test_sqlite_tag_with_null_value_imports(tmp_path: Path) -> None:
+    """MLflow's SQL schema allows NULL tag values (tags.value is nullable); a NULL must not abort the import."""
+    import shutil
+
+    db = tmp_path / "mlflow.db"
+    shutil.copy(LAYOUTS["sqlite"], db)
+    conn = sqlite3.connect(db)
+    run_uuid, name = conn.execute("SELECT run_uuid, name FROM runs ORDER BY start_time LIMIT 1").fetchone()
+    conn.execute("INSERT OR REPLACE INTO tags(key, value, run_uuid) VALUES ('empty', NULL, ?)", (run_uuid,))
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "store", create=True)
+    try:
+        stats = import_mlflow(store, db)
+        assert stats.runs == 8
+        assert store.get_run(run_uuid).data.tags["empty"] == ""
+    finally:
+        store.close()
+
+
+def test_run_imported_meanwhile_is_skipped_not_an_error(tmp_path: Path) -> None:
+    """Two imports of one source at once: the run ids list is read first, so the other may write a run first."""
+    from tuitrack.importers import mlflow as imp
+
+    store = Store(tmp_path / "store", create=True)
+    try:
+        with imp.open_source(LAYOUTS["files"]) as reader:
+            (_, load), *_ = reader.runs()
+            run = load()
+        assert imp.write_run(store, run) is not None
+        assert imp.write_run(store, run) is None
+        stats = import_mlflow(store, LAYOUTS["files"])
+        assert (stats.runs, stats.skipped) == (7, 1)
+        assert store.count_runs(include_deleted=True) == 8
+    finally:
+        store.close()

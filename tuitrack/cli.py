@@ -302,6 +302,7 @@ def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
     from .importers import import_mlflow
 
     store = Store(resolve_store_path(store_path), create=True, read_only=False)
+    click.get_current_context().call_on_close(store.close)
 
     def progress(items, length):  # type: ignore[no-untyped-def]
         if length < 10:

@@ -98,11 +98,13 @@ def import_mlflow(store: Store, source: str | Path,
         if progress is not None:
             loop = progress(todo, len(todo))
         for _, load in loop:
-            run = load()
-            points, arts = write_run(store, run)
+            written = write_run(store, load())
+            if written is None:  # another import got there first
+                stats.skipped += 1
+                continue
             stats.runs += 1
-            stats.points += points
-            stats.artifacts += arts
+            stats.points += written[0]
+            stats.artifacts += written[1]
     return stats
 
 
@@ -128,8 +130,12 @@ def _copy_artifacts(src: Path | None, dest: Path) -> list[tuple[str, int]]:
     return entries
 
 
-def write_run(store: Store, run: SourceRun) -> tuple[int, int]:
-    """Write one run in one transaction; returns (metric points, artifact files)."""
+def write_run(store: Store, run: SourceRun) -> tuple[int, int] | None:
+    """Write one run in one transaction; returns (metric points, artifact files).
+
+    None when the run id is already in the store: checked again inside the transaction, so two
+    imports of the same source at once skip each other's runs instead of failing on the unique id.
+    """
     exp_id = store.experiment_id(run.experiment)
     status = _STATUS_MAP.get(run.status.upper(), FINISHED)
     last_ts = max((p[3] for p in run.metrics), default=run.start_time)
@@ -138,11 +144,15 @@ def write_run(store: Store, run: SourceRun) -> tuple[int, int]:
                                                                                                    last_ts))
     deleted_at = (run.deleted_time or end_time or run.start_time) if run.deleted else None
     dest = store.run_artifact_dir(run.run_id)
+    if store.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)):
+        return None
     fresh_dir = not dest.exists()
     artifacts = _copy_artifacts(run.artifact_dir, dest)
     t = now_ms()
     try:
         with store.transaction() as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)).fetchone():
+                return None
             cur = conn.execute(
                 "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
                 " user, host, pid, source, note, error, deleted_at, updated_at)"

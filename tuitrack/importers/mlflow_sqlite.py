@@ -64,7 +64,9 @@ class SqliteReader:
             (run_uuid,)).fetchone()
         (run_id, exp_name, name, status, start, end, user, stage, deleted_time, artifact_uri, exp_id) = row
         params = dict(self.conn.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)).fetchall())
-        tags = dict(self.conn.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_uuid,)).fetchall())
+        # MLflow's schema lets a tag value be NULL; tuitrack stores text, so it becomes "".
+        tags = {k: "" if v is None else str(v) for k, v in
+                self.conn.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_uuid,))}
         is_nan = self._col(self._metric_cols, "is_nan")
         step = self._col(self._metric_cols, "step")
         metrics = [
