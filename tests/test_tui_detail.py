@@ -235,8 +235,17 @@ async def test_stale_heartbeat_shows_crashed_with_the_app_clock(seeded) -> None:
         await show(app, pilot, ids["crashed"])
         text = plain(app, "#overview-body")
         assert "☠ CRASHED" in text and "stored RUNNING; no heartbeat for 8h 20m 00s" in text
-        assert "8h 20m 00s so far" in text and "no end yet" in text
+        assert "so far" not in text and "0ms until last heartbeat (crashed)" in text
         assert "☠ CRASHED" in plain(app, "#detail-header")
+    with st.transaction() as conn:  # it beat for 40 minutes, then its process died
+        conn.execute("UPDATE runs SET heartbeat = start_time + 2400000 WHERE run_id = ?", (ids["crashed"],))
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(app, pilot, ids["crashed"])
+        text = plain(app, "#overview-body")
+        # the same duration as the runs table's column (40m00s), not start-to-now
+        assert "40m 00s until last heartbeat (crashed)" in text and "no heartbeat for 7h 40m 00s" in text
+        assert "last heartbeat 1970-01-01" not in text and "(last heartbeat " in text
 
 
 async def test_params_sorted_literal_truncated_and_data_inputs(seeded, tmp_path: Path) -> None:

@@ -127,10 +127,18 @@ def overview(data: DetailData) -> RenderableType:
     row("Status", status)
     row("Experiment", safe(info.experiment))
     row("Started", format_time(info.start_time, seconds=True))
-    row("Ended", format_time(info.end_time, seconds=True) if info.end_time is not None else _dim("— (no end yet)"))
+    crashed = info.end_time is None and data.status == "CRASHED"
+    last_beat = info.heartbeat or info.start_time
     if info.end_time is not None:
+        row("Ended", format_time(info.end_time, seconds=True))
         row("Duration", human_duration(info.duration))
+    elif crashed:
+        # Same number as the table's duration column: the run stopped at its last heartbeat.
+        row("Ended", _dim(f"— (last heartbeat {format_time(last_beat, seconds=True)})"))
+        row("Duration", Text(f"{human_duration(last_beat - info.start_time)} until last heartbeat (crashed)",
+                             style="red"))
     else:
+        row("Ended", _dim("— (no end yet)"))
         row("Duration", Text(f"{human_duration(data.now_ms - info.start_time)} so far", style="yellow"))
     if info.parent_id:
         parent = safe(info.parent_id)
