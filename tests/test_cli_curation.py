@@ -124,3 +124,22 @@ def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_pat
     res = invoke(cli, "tag", "run-0", "a=b", "--store", str(store_path))
     assert res.exit_code == 1 and "read-only" in res.output
     assert rows_of(store_path) == before
+
+
+@pytest.mark.xfail(strict=True, reason="BUGS.md REVIEW R1: store_reads.resolve_run prefers a hex id prefix over "
+                   "an exact run name, so a run named 'a' resolves to another run whose id starts with 'a'")
+def test_tag_by_hex_looking_name_tags_that_run(cli: click.Group, store_path: Path) -> None:
+    from tuitrack import tracking
+
+    fixed = iter(["b" * 32, "a" * 32])  # run "a" gets id bbb..., run "b" gets id aaa...
+    tracking.set_id_factory(lambda: next(fixed))
+    try:
+        for name in "ab":
+            with tuitrack.start_run(name=name):
+                pass
+    finally:
+        tracking.set_id_factory(None)
+    tuitrack.flush()
+    res = invoke(cli, "tag", "a", "hit=yes", "--store", str(store_path))
+    hit = [r.info.run_name for r in tuitrack.search_runs() if "hit" in r.data.tags]
+    assert res.exit_code != 0 or hit == ["a"], f"`tuitrack tag a` tagged run(s) {hit}"
