@@ -518,3 +518,31 @@ async def test_saved_column_order_beats_metrics_first_default(seeded, tmp_path):
     save_state(path, ViewState(columns=chosen), tmp_path / "state")
     async with browse(path, tmp_path) as (app, pilot):
         assert [c.key for c in app.browser.table.columns] == chosen
+
+
+async def test_sort_by_status_uses_the_displayed_status(store_path, tmp_path):
+    """s on the status column sorts CRASHED (stale RUNNING) apart from RUNNING, with the app's clock."""
+    st = Store(store_path, create=True)
+    try:
+        exp = st.experiment_id("live")
+        for name, start, beat in (("stale", NOW - 4_000_000, NOW - 3_600_000), ("fresh", NOW - 5_000_000, NOW - 1000)):
+            st.create_run(run_id=name.ljust(32, "0"), experiment_id=exp, name=name, start_time=start)
+            with st.transaction() as conn:
+                conn.execute("UPDATE runs SET heartbeat = ? WHERE run_id = ?", (beat, name.ljust(32, "0")))
+        rid = st.create_run(run_id="done".ljust(32, "0"), experiment_id=exp, name="done", start_time=NOW - 6_000_000)
+        st.end_run(rid, "FINISHED", end_time=NOW - 5_900_000)
+    finally:
+        st.close()
+    async with browse(store_path, tmp_path) as (app, pilot):
+        table = app.browser.table
+        for _ in range(3):
+            await pilot.press("left")
+        assert table.cursor_column.key == "attributes.status"
+        await pilot.press("s")
+        await settle(pilot, app, lambda: app.browser.view.sort_key == "attributes.status")
+        await settle(pilot, app, lambda: names(app)[0] == "stale")
+        shown = [table.loaded_run(r).info.display_status(NOW) for r in table.rids]
+        assert names(app) == ["stale", "done", "fresh"] and shown == ["CRASHED", "FINISHED", "RUNNING"]
+        await pilot.press("s")  # reversed
+        await settle(pilot, app, lambda: names(app)[0] == "fresh")
+        assert names(app) == ["fresh", "done", "stale"]
