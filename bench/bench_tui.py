@@ -191,6 +191,9 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool) -> dic
     if not full:
         return out
     for _ in range(presses):
+        if table_.cursor_row + table_._body_height() >= len(table_.rids):  # at the end: start over, unmeasured
+            table_.move_cursor(row=0)
+            await _settle(app, gap)
         want = min(len(table_.rids) - 1, table_.cursor_row + table_._body_height())
         await _measure(app, probe, "pagedown", None, lambda: table_.cursor_row == want and _rows_shown(browser), out,
                        "page down")
@@ -217,7 +220,15 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool) -> dic
                        and not bar.input.has_focus, out, "filter apply")
         await _settle(app, gap)
     detail = browser.query_one("#detail")
+    browser.apply_filter("")  # back to every run, from the top
+    await _until(lambda: browser.view.filter == "" and len(table_.rids) == browser.total and _rows_shown(browser),
+                 "filter did not clear")
+    table_.move_cursor(row=0)
+    await _settle(app, gap)
     for _ in range(presses):
+        if table_.cursor_row >= len(table_.rids) - 1:
+            table_.move_cursor(row=0)
+            await _settle(app, gap)
         row = table_.cursor_row
         _send(app, "down")
         await _until(lambda: table_.cursor_row == row + 1 and table_.cursor_run is not None, "cursor did not move")

@@ -90,3 +90,35 @@ def percentile(samples: Sequence[float], q: float) -> float:
     ordered = sorted(samples)
     rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+def machine() -> str:
+    """One line naming the machine: figures only mean something next to it."""
+    import os
+    import platform
+    import sqlite3
+
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        ram_text = f"{ram:.1f} GiB RAM"
+    except (ValueError, OSError, AttributeError):
+        ram_text = "RAM ?"
+    try:
+        load = "load %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "load ?"
+    try:
+        from importlib.metadata import version
+        textual = f", textual {version('textual')}"
+    except Exception:  # not installed: the TUI bench will say so
+        textual = ""
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpus ({cpu}), {ram_text},"
+            f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{textual}; {load}")

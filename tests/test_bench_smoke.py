@@ -1,0 +1,44 @@
+"""The bench scripts must keep running as the code moves: run the suite at tiny sizes.
+
+Only that it runs and prints its table is checked (timings on a shared machine say nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "run_all.py"
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TUITRACK_BENCH_CACHE": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    return subprocess.run([sys.executable, str(BENCH), "--smoke", *args], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=tmp_path)
+
+
+def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "--only", "logging,search,chart,tui")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert out.startswith("machine: ")
+    assert "| what | tuitrack | baseline (same run) | ratio | target | |" in out
+    for row in ("log_metric caller cost", "committed throughput", "parallel logging", "store size",
+                "search_runs", "get_metric_history", "chart: history", "TUI first paint, 300 runs",
+                "TUI key cursor down", "TUI key filter apply", "TUI key sort (s)", "TUI key open detail",
+                "TUI RSS"):
+        assert row in out, f"missing row {row!r} in:\n{out}"
+    assert "targets: " in out
+
+
+def test_peer_part_is_skipped_with_the_reason_when_mlflow_is_absent(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "--only", "peer", "--python", str(tmp_path / "no-such-python"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "peer (MLflow) skipped:" in proc.stdout and "no-such-python does not exist" in proc.stdout
+
+
+def test_unknown_part_is_refused(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "--only", "logging,nope")
+    assert proc.returncode == 2 and "--only takes parts from" in proc.stderr
