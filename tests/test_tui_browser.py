@@ -126,6 +126,7 @@ async def test_opens_newest_first_with_counts(seeded, tmp_path):
         assert app.current_run_id() == ids[ESCAPE_NAME]
         assert app.visible_run_ids(3) == [ids[ESCAPE_NAME], ids[MARKUP_NAME], ids["broken"]]
         assert app.selected_run_ids() == [ids[ESCAPE_NAME]]
+        assert app.marked_run_ids() == []  # marks only: no fallback to the cursor run
         tree = app.browser.query_one(ExperimentTree)
         labels = [str(n.label) for n in tree.root.children]
         assert labels == ["6 alpha", "4 beta"]
@@ -156,7 +157,7 @@ async def test_space_marks_survive_filter_and_refresh(seeded, tmp_path):
         await pilot.press("space")  # marks row 0 and moves down
         await pilot.press("j", "space")
         marked = [ids[order[0]], ids[order[2]]]
-        assert app.selected_run_ids() == marked
+        assert app.selected_run_ids() == marked == app.marked_run_ids()
         table = app.browser.table
         assert "●" in row_text(table, 0) and "●" not in row_text(table, 1)
         assert app.browser.status.info.marked == 2
@@ -169,7 +170,9 @@ async def test_space_marks_survive_filter_and_refresh(seeded, tmp_path):
         await settle(pilot, app, lambda: len(app.browser.table.rids) == 10)
         assert app.selected_run_ids() == marked
         await pilot.press("home", "space")  # unmark
-        assert app.selected_run_ids() == [ids[order[2]]]
+        assert app.selected_run_ids() == [ids[order[2]]] == app.marked_run_ids()
+        await pilot.press("k", "space")  # marks again: now last in mark order
+        assert app.marked_run_ids() == [ids[order[2]], ids[order[0]]]
 
 
 # -- sorting -----------------------------------------------------------------------------

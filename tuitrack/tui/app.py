@@ -95,9 +95,13 @@ class TuitrackApp(CompareActions, CurationActions, App[None]):
         run = self.browser.cursor_run()
         return run.id if run is not None else None
 
+    def marked_run_ids(self) -> list[str]:
+        """Only the marked runs, in mark order (no fallback to the cursor run)."""
+        return list(self.browser.table.marks)
+
     def selected_run_ids(self) -> list[str]:
         """Marked runs in mark order; else the cursor run; else []."""
-        marks = list(self.browser.table.marks)
+        marks = self.marked_run_ids()
         if marks:
             return marks
         current = self.current_run_id()

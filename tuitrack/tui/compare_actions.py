@@ -29,13 +29,7 @@ COMPARE_BINDINGS: list[Binding] = [
 
 
 class CompareActions:
-    """Actions for the app; expects the TUI contract (store, clock, selected/visible_run_ids)."""
-
-    def _marked_ids(self) -> list[str]:
-        app: Any = self
-        marks = getattr(getattr(app, "browser", None), "table", None)
-        marked = list(getattr(marks, "marks", []) or [])
-        return marked
+    """Actions for the app; expects the TUI contract (store, clock, marked/selected/visible_run_ids)."""
 
     def _browser_only(self) -> bool:
         """Views open from the browser only (not stacked on another compare/chart view)."""
@@ -49,7 +43,7 @@ class CompareActions:
         app: Any = self
         if not self._browser_only():
             return
-        ids = self._marked_ids()
+        ids = app.marked_run_ids()
         if ids:
             if len(ids) > COMPARE_CAP:
                 app.notify(f"comparing the first {COMPARE_CAP} of {len(ids)} marked runs")
