@@ -231,3 +231,11 @@ def test_undo_after_gc_purged_the_run_changes_nothing(store: Store, runs: list[s
         curation.undo(store, change)
     assert rows_of(store_path) == before
     assert "status" not in tags(newcomer)
+
+
+def test_show_keeps_messages_on_one_safe_line() -> None:
+    assert curation.show("a\nb") == "a⏎b"
+    assert curation.show("red\x1b[31m") == "red^[[31m"
+    # Bidi overrides and C1 controls would reorder or act on the status line: made visible.
+    assert curation.show("evil\u202etxt\x9b") == "evil\\u202etxt\\x9b"
+    assert curation.show("x" * 50, 10) == "x" * 9 + "…"
