@@ -542,3 +542,12 @@ def test_best_counts_runs_that_have_the_metric_and_ties(run, tmp_path: Path) -> 
     text = run("best", "acc", "--store", str(s), "-f", "attributes.run_name != 'a'").stdout
     assert "2 runs have it)" in text.splitlines()[0]
     assert "3 runs have it; 1 other run ties (newest shown)" in run("best", "acc", "--store", str(s)).stdout
+
+
+def test_ls_names_an_empty_requested_column(run, demo: Path) -> None:
+    """`-c params.lr` (the demo's param is learning_rate) would silently print an empty column."""
+    res = run("ls", *D(demo), "-c", "name,params.lr,metrics.auc", "--csv")
+    assert res.exit_code == 0
+    assert "no listed run has params.lr" in res.stderr and "learning_rate" in res.stderr
+    assert "metrics.auc" not in res.stderr
+    assert res.stdout.splitlines()[0] == "name,params.lr,metrics.auc"

@@ -299,3 +299,12 @@ def test_comparison_from_logged_runs(tmp_path) -> None:
     finally:
         tuitrack.set_store(None)
         tracking.set_id_factory(None)
+
+
+def test_direction_prefs_save_leaves_no_temporary_files(tmp_path) -> None:
+    prefs = cmp.DirectionPrefs(tmp_path / "storeA", directory=tmp_path / "state")
+    prefs.flip("auc")
+    prefs.flip("loss")
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["metric_directions.json"]
+    assert cmp.DirectionPrefs(tmp_path / "storeA", directory=tmp_path / "state").overrides == {
+        "auc": "min", "loss": "max"}

@@ -171,6 +171,8 @@ def ls(experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...],
         limit = 50
     runs, total = _select(store, experiments, filter_, sort, limit, deleted, now)
     specs = _split_columns(columns)
+    if specs:
+        _note_empty_columns(ex.resolve_columns(specs, runs), runs)
     if fmt in ("json", "csv"):
         cols = ex.resolve_columns(specs, runs) if specs else ex.default_columns(runs)
         _emit_rows(runs, cols, fmt, now)
@@ -194,6 +196,16 @@ def ls(experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...],
         note(f"showing {len(runs)} of {total} runs (--limit 0 for all)")
     elif not runs:
         note("no runs match" if filter_ or experiments else f"no runs in the store at {store.path}")
+
+
+def _note_empty_columns(cols: list[tuple[str, str]], runs: list[Run]) -> None:
+    """A typo in ``-c params.lr`` would give a silently empty column: say so, and what keys exist."""
+    if not runs:
+        return
+    for kind, key in cols:
+        if kind in ("metrics", "params", "tags") and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
+            known = sorted({k for r in runs for k in getattr(r.data, kind)})
+            note(f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {ex.visible(', '.join(known[:15])) or 'none'})")
 
 
 def _emit_rows(runs: list[Run], cols: list[tuple[str, str]], fmt: str, now: int, out: Path | None = None) -> None:

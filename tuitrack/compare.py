@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -273,6 +274,12 @@ class DirectionPrefs:
         else:
             data.pop(self.store_key, None)
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.file)
+        # A temporary file of our own (two open apps may save at once), renamed over the old one atomically.
+        fd, tmp = tempfile.mkstemp(prefix=self.FILE, suffix=".tmp", dir=self.file.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(data, indent=1, sort_keys=True))
+            os.replace(tmp, self.file)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

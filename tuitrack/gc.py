@@ -35,9 +35,18 @@ class Purgeable:
 
 
 def _folder_size(path: Path) -> int:
-    if not path.is_dir():
-        return 0
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """Bytes under ``path``; files that vanish or cannot be read while walking count as 0."""
+    total = 0
+    try:
+        for p in path.rglob("*"):
+            try:
+                if p.is_file():
+                    total += p.stat().st_size
+            except OSError:
+                continue
+    except OSError:
+        return total
+    return total
 
 
 def run_tables(store: Store) -> list[str]:
