@@ -233,3 +233,15 @@ def test_run_imported_meanwhile_is_skipped_not_an_error(tmp_path: Path) -> None:
         assert store.count_runs(include_deleted=True) == 8
     finally:
         store.close()
+
+
+def test_refused_source_creates_no_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TUITRACK_STORE", raising=False)
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.txt").write_text("x")
+    (tmp_path / "notes.db").write_text("not sqlite")
+    for source in ("photos", "notes.db", "missing"):
+        target = tmp_path / f"store-{source}"
+        res = CliRunner().invoke(main, ["import", "mlflow", str(tmp_path / source), "--store", str(target)])
+        assert res.exit_code == 1 and res.stderr.startswith("Error: "), res.output
+        assert not target.exists(), source

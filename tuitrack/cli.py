@@ -312,7 +312,10 @@ def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
       tuitrack import mlflow sqlite:///mlflow.db --store ./imported
     """
     from .importers import import_mlflow
+    from .importers.mlflow import open_source
 
+    with open_source(path):  # refuse a source that is no MLflow store before creating any store
+        pass
     store = Store(resolve_store_path(store_path), create=True, read_only=False)
     click.get_current_context().call_on_close(store.close)
 
