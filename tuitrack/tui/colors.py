@@ -49,3 +49,12 @@ def lighter(color: RGB, amount: float = 0.5) -> RGB:
 def hex_color(color: RGB) -> str:
     """``#rrggbb`` for Rich styles."""
     return "#{:02x}{:02x}{:02x}".format(*color)
+
+
+def faded(color: RGB, amount: float = 0.6, *, dark: bool = True) -> RGB:
+    """The colour mixed toward the background, so a raw series sits quietly behind its smoothed line.
+
+    ``lighter`` fades on a light background only; on a dark one it makes lines whiter and louder.
+    """
+    target = (24, 24, 24) if dark else (255, 255, 255)
+    return tuple(round(c + (t - c) * amount) for c, t in zip(color, target))  # type: ignore[return-value]

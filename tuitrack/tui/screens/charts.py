@@ -20,10 +20,12 @@ from textual.widgets.selection_list import Selection
 from ... import compare as cmp
 from ... import compare_series as ser
 from ...models import RUNNING, MetricPoint, Run
-from ..colors import hex_color, lighter, run_colors
+from ..colors import faded, hex_color, run_colors
 from ..text import safe
-from ..widgets.metric_chart import ChartSpec, MetricChart, Series
+from ..widgets.checklist import CheckList
 from ..widgets.key_footer import KeyFooter
+from ..widgets.legend import pack_legend
+from ..widgets.metric_chart import ChartSpec, MetricChart, Series
 
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
@@ -32,8 +34,11 @@ MIN_POINTS = 200
 class ChartsScreen(Screen[None]):
     """Charts of the given runs' metrics."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
     DEFAULT_CSS = """
-    ChartsScreen #charts-side { width: 28; border-right: solid $panel; }
+    ChartsScreen #charts-side { width: 24; border-right: solid $panel; }
+    ChartsScreen.-narrow #charts-side { width: 20; }
     ChartsScreen #charts-side Static { height: auto; padding: 0 1; }
     ChartsScreen #metric-picker { height: 1fr; border: none; }
     ChartsScreen #charts-status { height: 1; padding: 0 1; background: $panel; }
@@ -71,8 +76,8 @@ class ChartsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="charts-side"):
-                yield Static(Text("Metrics (space: pick)", style="bold"))
-                yield SelectionList[str](id="metric-picker")
+                yield Static(Text("Metrics (space)", style="bold"))
+                yield CheckList[str](id="metric-picker")
             with Vertical():
                 yield Static(Text("loading…"), id="charts-status")
                 yield Static(Text(""), id="charts-legend")
@@ -155,6 +160,7 @@ class ChartsScreen(Screen[None]):
         colors = run_colors([r.info.run_id for r in self.runs])
         specs = []
         for key in self.selected:
+            raw: list[Series] = []
             series: list[Series] = []
             lo_x, hi_x = float("inf"), float("-inf")
             for run in self.runs:
@@ -166,12 +172,13 @@ class ChartsScreen(Screen[None]):
                 lo_x, hi_x = min(lo_x, xs[0], min(xs)), max(hi_x, max(xs))
                 color = colors[run.info.run_id]
                 if self.smoothing > 0:
-                    if self.show_raw:
-                        series.append(Series("", xs, ys, lighter(color, 0.55)))
+                    if self.show_raw:  # faint, and under every smoothed line (drawn first)
+                        raw.append(Series("", xs, ys, faded(color, 0.6, dark=self.app.current_theme.dark)))
                     series.append(Series(run.info.run_name, xs, ser.ema(ys, self.smoothing), color))
                 else:
                     series.append(Series(run.info.run_name, xs, ys, color))
             direction = "↓ lower is better" if cmp.metric_direction(key) == cmp.LOWER else "↑ higher is better"
+            series = raw + series
             spec = ChartSpec(title=f"{key}  ({direction})", series=series, xlabel=self.x_mode, log_y=self.log_y,
                              legend=False)
             if self.x_mode != ser.X_STEP and series:
@@ -195,22 +202,29 @@ class ChartsScreen(Screen[None]):
     def _update_status(self) -> None:
         live = any(r.info.status == RUNNING for r in self.runs)
         text = Text(f"{len(self.runs)} runs", style="bold")
-        text.append(f"  ·  smoothing {self.smoothing:g}")
+        text.append(f" · smoothing {self.smoothing:g}")
         if self.smoothing > 0:
-            text.append("  ·  raw " + ("shown" if self.show_raw else "hidden"))
-        text.append(f"  ·  x: {self.x_mode}  ·  y: {'log' if self.log_y else 'linear'}")
+            text.append(" · raw " + ("shown" if self.show_raw else "hidden"))
+        text.append(f" · x: {self.x_mode} · y: {'log' if self.log_y else 'linear'}")
         if live:
-            text.append("  ·  ● live", style="yellow")
+            text.append(" · ● live", style="yellow")
         if not self.selected:
-            text.append("  ·  pick a metric on the left (space)", style="dim")
+            text.append(" · pick a metric on the left (space)", style="dim")
         self.query_one("#charts-status", Static).update(text)
         colors = run_colors([r.info.run_id for r in self.runs])
-        legend = Text()
+        entries = []
         for run in self.runs:
-            legend.append("━━ ", style=hex_color(colors[run.info.run_id]))
-            legend.append_text(safe(run.info.run_name, limit=24))
-            legend.append(f" ({run.info.run_id[:8]})   ", style="dim")
-        self.query_one("#charts-legend", Static).update(legend)
+            entry = Text("━━ ", style=hex_color(colors[run.info.run_id]))
+            entry.append_text(safe(run.info.run_name, limit=24))
+            entry.append(f" {run.info.run_id[:8]}", style="dim")
+            entries.append(entry)
+        legend = self.query_one("#charts-legend", Static)
+        width = legend.content_region.width or max(20, self.app.size.width - 28)
+        legend.update(pack_legend(entries, width))
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.call_after_refresh(self._update_status)
 
     # -- actions ---------------------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Button, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from ..text import clean
+from ..widgets.checklist import CheckList
 from ..widgets.run_columns import NAME, STATUS, split_key
 
 _KIND_STYLE = {"attributes": "bold", "params": "cyan", "metrics": "magenta", "tags": "green"}
@@ -63,7 +64,7 @@ class ColumnsScreen(ModalScreen[ColumnChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Columns: space toggles · enter applies · a all · n basics · ctrl+r defaults")
-            yield SelectionList[str](
+            yield CheckList[str](
                 *(Selection(_prompt(k), k, k in self.current, disabled=k in (STATUS, NAME)) for k in self.known),
                 id="columns-list",
             )

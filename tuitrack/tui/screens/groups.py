@@ -20,11 +20,13 @@ from textual.widgets.selection_list import Selection
 from ... import compare as cmp
 from ... import compare_series as ser
 from ...models import MetricPoint, Run
-from ..colors import PALETTE, hex_color, lighter
+from ..colors import PALETTE, faded, hex_color
 from ..text import safe
 from ..widgets.metric_chart import ChartSpec, MetricChart, Series
-from .key_picker import KeyPicker
+from ..widgets.checklist import CheckList
 from ..widgets.key_footer import KeyFooter
+from ..widgets.legend import pack_legend
+from .key_picker import KeyPicker
 
 HISTORY_POINTS = 120
 
@@ -32,8 +34,12 @@ HISTORY_POINTS = 120
 class GroupsScreen(Screen[None]):
     """Grouped view of the given runs."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
     DEFAULT_CSS = """
-    GroupsScreen #groups-side { width: 28; border-right: solid $panel; }
+    GroupsScreen #groups-side { width: 24; border-right: solid $panel; }
+    GroupsScreen.-narrow #groups-side { width: 20; }
+    GroupsScreen #groups-legend { height: auto; max-height: 3; padding: 0 1; }
     GroupsScreen #groups-side Static { height: auto; padding: 0 1; }
     GroupsScreen #group-by { height: 1fr; border: none; }
     GroupsScreen #groups-status { height: 1; padding: 0 1; background: $panel; }
@@ -60,10 +66,11 @@ class GroupsScreen(Screen[None]):
         with Horizontal():
             with Vertical(id="groups-side"):
                 yield Static(Text("Group by (space)", style="bold"))
-                yield SelectionList[str](id="group-by")
+                yield CheckList[str](id="group-by")
             with Vertical():
                 yield Static(Text("loading runs…"), id="groups-status")
                 yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
+                yield Static(Text(""), id="groups-legend")
                 yield MetricChart(ChartSpec(empty_message="loading"), id="groups-chart")
         yield KeyFooter()
 
@@ -153,6 +160,7 @@ class GroupsScreen(Screen[None]):
     def build_chart_spec(self) -> ChartSpec:
         if self.metric is None:
             return ChartSpec(title="group means", empty_message="these runs have no metrics")
+        bands: list[Series] = []
         series: list[Series] = []
         for gi, group in enumerate(self.groups):
             runs = [r for r in group.runs if self.histories.get(r.info.run_id)]
@@ -161,15 +169,30 @@ class GroupsScreen(Screen[None]):
             band = ser.aggregate_series([([float(p.step) for p in self.histories[r.info.run_id]],
                                           [p.value for p in self.histories[r.info.run_id]]) for r in runs])
             color = PALETTE[gi % len(PALETTE)]
-            if len(runs) > 1:
-                series.append(Series("", band.xs, band.lo, lighter(color, 0.6)))
-                series.append(Series("", band.xs, band.hi, lighter(color, 0.6)))
+            if len(runs) > 1:  # the band: faint min and max lines under every mean line
+                dark = self.app.current_theme.dark
+                bands.append(Series("", band.xs, band.lo, faded(color, 0.55, dark=dark)))
+                bands.append(Series("", band.xs, band.hi, faded(color, 0.55, dark=dark)))
             series.append(Series(f"{self.group_label(group)} (n={len(runs)})", band.xs, band.mean, color))
-        return ChartSpec(title=f"{self.metric}: group mean with min–max band", series=series, xlabel="step",
-                         empty_message="no history for this metric")
+        # The legend sits above the chart (an in-plot legend covers the curves).
+        return ChartSpec(title=f"{self.metric}: group mean with min–max band", series=bands + series, xlabel="step",
+                         empty_message="no history for this metric", legend=False)
 
     def redraw_chart(self) -> None:
-        self.query_one(MetricChart).set_spec(self.build_chart_spec())
+        spec = self.build_chart_spec()
+        self.query_one(MetricChart).set_spec(spec)
+        entries = []
+        for s in spec.series:
+            if s.label:
+                entry = Text("━━ ", style=hex_color(s.color))
+                entry.append_text(safe(s.label, limit=40))
+                entries.append(entry)
+        legend = self.query_one("#groups-legend", Static)
+        legend.update(pack_legend(entries, legend.content_region.width or max(20, self.app.size.width - 28)))
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.call_after_refresh(self.redraw_chart)
 
     # -- actions ------------------------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -20,8 +20,9 @@ from ...models import Run
 from ..colors import PALETTE, hex_color
 from ..text import safe
 from ..widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
-from .key_picker import KeyPicker
 from ..widgets.key_footer import KeyFooter
+from ..widgets.legend import pack_legend
+from .key_picker import KeyPicker
 
 NO_COLOR = "(none)"
 NEUTRAL = (78, 121, 167)
@@ -134,8 +135,10 @@ class ScatterScreen(Screen[None]):
             name = "" if label == "" else f"{self.color.partition('.')[2]}={label}"
             series.append(Series(name, [p[0] for p in pts], [p[1] for p in pts], color, kind=SCATTER, marker="●"))
             legend.append((name, color, len(pts)))
-        spec = ChartSpec(title=f"{self.y} vs {self.x}", series=series, xlabel=self.x, ylabel=self.y,
-                         empty_message="no run has both values")
+        # The title names y; plotext would print a y label under the axis, far from it.  The colour
+        # legend is the status line's (an in-plot legend covers points).
+        spec = ChartSpec(title=f"{self.y} vs {self.x}", series=series, xlabel=self.x,
+                         empty_message="no run has both values", legend=False)
         if not x_axis.numeric:
             spec.xticks = (x_axis.ticks, x_axis.labels)
         return spec, legend
@@ -144,21 +147,29 @@ class ScatterScreen(Screen[None]):
         spec, legend = self.build_spec()
         self.query_one(MetricChart).set_spec(spec)
         text = Text(f"{self.plotted} of {len(self.runs)} runs plotted", style="bold")
-        text.append("  ·  x: ")
+        text.append(" · x: ")
         text.append_text(safe(self.x or "—"))
-        text.append("  ·  y: ")
+        text.append(" · y: ")
         text.append_text(safe(self.y or "—"))
-        text.append("  ·  colour: ")
+        text.append(" · colour: ")
         text.append_text(safe(self.color or NO_COLOR))
         if self.plotted < len(self.runs):
-            text.append(f"  ·  {len(self.runs) - self.plotted} lack a value", style="dim")
+            text.append(f" · {len(self.runs) - self.plotted} lack a value", style="dim")
         if legend and any(name for name, _, _ in legend):
-            text.append("\n")
+            entries = []
             for name, color, count in legend:
-                text.append("● ", style=hex_color(color))
-                text.append_text(safe(name, limit=30))
-                text.append(f" ({count})   ", style="dim")
+                entry = Text("● ", style=hex_color(color))
+                entry.append_text(safe(name, limit=30))
+                entry.append(f" ({count})", style="dim")
+                entries.append(entry)
+            status = self.query_one("#scatter-status", Static)
+            text.append("\n")
+            text.append_text(pack_legend(entries, max(20, (status.content_region.width or self.app.size.width - 2))))
         self.query_one("#scatter-status", Static).update(text)
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.call_after_refresh(self.redraw)
 
     # -- actions ------------------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -59,6 +59,34 @@ def finite_points(xs: Sequence[float], ys: Sequence[float], *, positive_y: bool 
     return out_x, out_y
 
 
+def nice_ticks(lo: float, hi: float, target: int = 5) -> tuple[list[float], list[str]]:
+    """Round tick positions (steps of 1, 2, 2.5 or 5 x 10^k) inside [lo, hi], with short labels.
+
+    plotext's own ticks split the range evenly (``29.8``, ``59.5`` for steps 0-119), which reads as
+    noise; round numbers are what people look for on an axis.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or target < 2:
+        return [], []
+    raw = (hi - lo) / (target - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+
+    def count(step: float) -> int:
+        return math.floor(hi / step + 1e-9) - math.ceil(lo / step - 1e-9) + 1
+
+    # The round step whose tick count is closest to the target (at least 2 ticks when possible).
+    candidates = [m * mag for m in (0.5, 1, 2, 2.5, 5, 10)]
+    step = min(candidates, key=lambda s: (count(s) < 2, abs(count(s) - target), -s))
+    quarter = abs(step / 10 ** math.floor(math.log10(step)) - 2.5) < 1e-9
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if quarter else 0))
+    ticks: list[float] = []
+    index = math.ceil(lo / step - 1e-9)
+    while index * step <= hi + step * 1e-9:
+        ticks.append(round(index * step, 12))
+        index += 1
+    big = max(abs(lo), abs(hi)) >= 1e5
+    return ticks, [f"{t:.3g}" if big else f"{t:.{decimals}f}" for t in ticks]
+
+
 class MetricChart(PlotextPlot):
     """PlotextPlot holding a :class:`ChartSpec`; ``replot()`` = clear data, plot the spec, refresh."""
 
@@ -88,11 +116,15 @@ class MetricChart(PlotextPlot):
         spec = self.spec
         self.dropped = 0
         drawn = 0
+        lo_x = lo_y = math.inf
+        hi_x = hi_y = -math.inf
         for s in spec.series:
             xs, ys = finite_points(s.xs, s.ys, positive_y=spec.log_y)
             self.dropped += len(s.xs) - len(xs)
             if not xs:
                 continue
+            lo_x, hi_x = min(lo_x, min(xs)), max(hi_x, max(xs))
+            lo_y, hi_y = min(lo_y, min(ys)), max(hi_y, max(ys))
             label = (clean(s.label, limit=28) or None) if spec.legend else None
             if s.kind == SCATTER:
                 plt.scatter(xs, ys, color=s.color, label=label, marker=s.marker)
@@ -107,10 +139,15 @@ class MetricChart(PlotextPlot):
         plt.ylabel(clean(spec.ylabel))
         if spec.log_y and drawn:
             plt.yscale("log")
-        if spec.xticks is not None and drawn:
-            ticks, labels = spec.xticks
+        width, height = self.size.width or 80, self.size.height or 20
+        xticks = spec.xticks if spec.xticks is not None else nice_ticks(lo_x, hi_x, max(3, min(8, width // 14)))
+        yticks = spec.yticks
+        if yticks is None and not spec.log_y:
+            yticks = nice_ticks(lo_y, hi_y, max(3, min(7, height // 4)))
+        if xticks is not None and xticks[0] and drawn:
+            ticks, labels = xticks
             plt.xticks(ticks, [clean(t, limit=14) for t in labels])
-        if spec.yticks is not None and drawn:
-            ticks, labels = spec.yticks
+        if yticks is not None and yticks[0] and drawn:
+            ticks, labels = yticks
             plt.yticks(ticks, [clean(t, limit=14) for t in labels])
         self.refresh()
