@@ -126,8 +126,6 @@ def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_pat
     assert rows_of(store_path) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUGS.md REVIEW R1: store_reads.resolve_run prefers a hex id prefix over "
-                   "an exact run name, so a run named 'a' resolves to another run whose id starts with 'a'")
 def test_tag_by_hex_looking_name_tags_that_run(cli: click.Group, store_path: Path) -> None:
     from tuitrack import tracking
 

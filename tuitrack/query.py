@@ -420,8 +420,10 @@ class _Parser:
         if kind == "status":
             col = ("CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < ? "
                    "THEN 'CRASHED' ELSE upper(r.status) END", [self.stale_before])
-        elif name == "duration":
-            col = ("(COALESCE(r.end_time, ?) - r.start_time)", [self.now])
+        elif name == "duration":  # a crashed run's duration stops at its last heartbeat, as displayed
+            col = ("(COALESCE(r.end_time, CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < ?"
+                   " THEN COALESCE(r.heartbeat, r.start_time) ELSE ? END) - r.start_time)",
+                   [self.stale_before, self.now])
         if op == "NULL":
             if kind == "experiment":
                 sql = "NOT EXISTS (SELECT 1 FROM experiments e WHERE e.id = r.experiment_id)"
@@ -513,8 +515,10 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
                 elif kind == "status":  # ints we computed, not user text: safe to inline
                     expr = (f"CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < "
                             f"{p.stale_before:d} THEN 'CRASHED' ELSE upper(r.status) END")
-                elif key == "duration":
-                    expr = f"(COALESCE(r.end_time, {p.now:d}) - r.start_time)"
+                elif key == "duration":  # ints we computed; crashed runs stop at their last heartbeat
+                    expr = (f"(COALESCE(r.end_time, CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, "
+                            f"r.start_time) < {p.stale_before:d} THEN COALESCE(r.heartbeat, r.start_time) "
+                            f"ELSE {p.now:d} END) - r.start_time)")
                 terms += ([f"{expr} IS NULL"] if nullable else []) + [f"{expr} {direction}"]
                 continue
             table = {"metrics": "latest_metrics", "params": "params", "tags": "tags"}[entity]

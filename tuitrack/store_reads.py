@@ -90,21 +90,27 @@ class StoreReads:
             raise RunNotFoundError("a run id (or unique prefix, or run name) is required")
         ref = ref.strip()
         low = ref.lower()
+        by_name = self._all("SELECT rid, run_id FROM runs WHERE name = ? LIMIT 3", (ref,))
+        by_id: list[tuple[Any, ...]] = []
         if all(c in "0123456789abcdef" for c in low):
-            rows = self._all("SELECT rid, run_id FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 3",
-                             (low, low + "g"))
-            if len(rows) == 1:
-                return int(rows[0][0]), rows[0][1]
-            if len(rows) > 1:
-                exact = [r for r in rows if r[1] == low]
-                if exact:
-                    return int(exact[0][0]), exact[0][1]
-                ids = ", ".join(r[1][:12] for r in rows)
-                raise AmbiguousRunError(f"run id prefix {ref!r} matches several runs ({ids}...); type more of it")
-        rows = self._all("SELECT rid, run_id FROM runs WHERE name = ? LIMIT 3", (ref,))
-        if len(rows) == 1:
-            return int(rows[0][0]), rows[0][1]
-        if len(rows) > 1:
+            by_id = self._all("SELECT rid, run_id FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 3",
+                              (low, low + "g"))
+            exact = [r for r in by_id if r[1] == low]
+            if exact:  # a full id always wins
+                return int(exact[0][0]), exact[0][1]
+        if by_id and by_name and {r[1] for r in by_id} != {r[1] for r in by_name}:
+            # "cafe" may be the start of one run's id and another run's name: never guess.
+            raise AmbiguousRunError(
+                f"{ref!r} is both the start of run id {by_id[0][1][:12]}... and the name of run "
+                f"{by_name[0][1][:12]}...; give more of the id")
+        if len(by_id) == 1:
+            return int(by_id[0][0]), by_id[0][1]
+        if len(by_id) > 1:
+            ids = ", ".join(r[1][:12] for r in by_id)
+            raise AmbiguousRunError(f"run id prefix {ref!r} matches several runs ({ids}...); type more of it")
+        if len(by_name) == 1:
+            return int(by_name[0][0]), by_name[0][1]
+        if len(by_name) > 1:
             raise AmbiguousRunError(f"several runs are named {ref!r}; use the run id instead")
         raise RunNotFoundError(f"no run with id, id prefix or name {ref!r} in the store at {self.path}")
 
