@@ -63,9 +63,10 @@ def test_experiment_from_environment(store_path: Path, monkeypatch: pytest.Monke
 
 
 def test_set_experiment_applies_to_later_runs(store_path: Path) -> None:
-    exp_id = tuitrack.set_experiment("sweep")
-    assert isinstance(exp_id, int)
-    assert tuitrack.set_experiment("sweep") == exp_id  # idempotent
+    exp = tuitrack.set_experiment("sweep")  # an Experiment, as MLflow returns
+    assert exp.name == "sweep" and isinstance(exp.experiment_id, int)
+    exp_id = exp.experiment_id
+    assert tuitrack.set_experiment("sweep").experiment_id == exp_id  # idempotent
     with tuitrack.start_run() as run:
         pass
     assert tuitrack.get_run(run.id).info.experiment_id == exp_id

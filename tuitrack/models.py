@@ -51,10 +51,15 @@ class RunInfo:
     error: str | None = None
     deleted_at: int | None = None
     updated_at: int | None = None
+    artifact_uri: str | None = None  # file:// URI of the run's artifact folder
 
     @property
     def run_uuid(self) -> str:  # MLflow spelling
         return self.run_id
+
+    @property
+    def user_id(self) -> str | None:  # MLflow spelling
+        return self.user
 
     @property
     def experiment_name(self) -> str:

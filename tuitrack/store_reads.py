@@ -41,8 +41,9 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[i:i + size]
 
 
-def _info(row: Sequence[Any]) -> RunInfo:
-    return RunInfo(
+def _info(row: Sequence[Any], artifacts_root: Path | None = None) -> RunInfo:
+    uri = (artifacts_root / row[1]).resolve().as_uri() if artifacts_root is not None else None
+    return RunInfo(artifact_uri=uri,
         run_id=row[1], run_name=row[2], experiment_id=row[3], experiment=row[4], status=row[5],
         start_time=row[6], end_time=row[7], heartbeat=row[8], parent_id=row[9], user=row[10], host=row[11],
         pid=row[12], source=row[13], note=row[14], error=row[15], deleted_at=row[16], updated_at=row[17],
@@ -124,7 +125,7 @@ class StoreReads:
                 f"SELECT {_INFO_COLS} FROM runs r JOIN experiments e ON e.id = r.experiment_id"
                 f" WHERE r.rid IN ({marks})", chunk
             ):
-                infos[int(row[0])] = _info(row)
+                infos[int(row[0])] = _info(row, self.artifacts_root)
         data = self._data_for(list(infos)) if with_data else {}
         return [Run(info=infos[r], data=data.get(r, RunData())) for r in rids if r in infos]
 

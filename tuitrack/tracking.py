@@ -22,8 +22,8 @@ from typing import Any
 
 from . import capture, validation
 from .artifacts import ArtifactMixin
-from .errors import ActiveRunError, NoActiveRunError, TuitrackError, ValidationError
-from .models import FAILED, FINISHED, KILLED, RUNNING, STATUSES, Run, RunInfo
+from .errors import ActiveRunError, TuitrackError, ValidationError
+from .models import FAILED, FINISHED, KILLED, RUNNING, STATUSES, Experiment, RunInfo
 from .store import DEFAULT_EXPERIMENT, Store, default_store_path, now_ms
 from .writer import DEFAULT_INTERVAL_S, MetricWriter
 
@@ -86,13 +86,36 @@ def set_id_factory(factory: Callable[[], str] | None) -> None:
     _new_run_id = factory if factory is not None else (lambda: uuid.uuid4().hex)
 
 
-def set_experiment(name: str) -> int:
-    """Make ``name`` the experiment of later runs (created if missing); returns its id."""
+def set_experiment(experiment_name: str | None = None, experiment_id: int | str | None = None) -> Experiment:
+    """Make an experiment current for later runs (created if missing, by name); returns it, as MLflow does."""
     global _experiment
-    validation.experiment_name(name)
-    exp_id = _writable_store().experiment_id(name)
-    _experiment = name
-    return exp_id
+    store = _writable_store()
+    if experiment_name is None and experiment_id is None:
+        raise ValidationError("set_experiment needs an experiment name (or experiment_id)")
+    if experiment_name is not None:
+        validation.experiment_name(experiment_name)
+        exp_id = store.experiment_id(experiment_name)
+    else:
+        exp_id = _experiment_id_value(experiment_id)
+    found = [e for e in store.list_experiments() if e.experiment_id == exp_id]
+    if not found:
+        raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
+    _experiment = found[0].name
+    return found[0]
+
+
+def _experiment_id_value(value: int | str | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ValidationError(f"experiment_id must be an integer (or a string of digits), got {value!r}")
+    return int(value)
+
+
+def _experiment_name_for_id(store: Store, experiment_id: int | str) -> str:
+    exp_id = _experiment_id_value(experiment_id)
+    for exp in store.list_experiments():
+        if exp.experiment_id == exp_id:
+            return exp.name
+    raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
 
 
 def _writable_store() -> Store:
@@ -350,11 +373,25 @@ def start_run(
     description: str | None = None,
     parent_run_id: str | None = None,
     experiment_name: str | None = None,
+    experiment_id: int | str | None = None,
+    log_system_metrics: bool | None = None,
 ) -> ActiveRun:
-    """Start (or with ``run_id`` resume) a run and make it active.  Use it in a ``with`` block."""
+    """Start (or with ``run_id`` resume) a run and make it active.  Use it in a ``with`` block.
+
+    MLflow's spellings work too: ``run_name=``, ``experiment_id=``, ``description=``,
+    ``parent_run_id=``, ``log_system_metrics=``, and ``start_run("<32-hex run id>")``
+    (MLflow's first positional argument is the run id) resumes that run.
+    """
     name = name if name is not None else run_name
     experiment = experiment if experiment is not None else experiment_name
+    if log_system_metrics is not None:
+        system_metrics = bool(log_system_metrics)
     store = _writable_store()
+    if (run_id is None and isinstance(experiment, str) and len(experiment) == 32
+            and all(c in "0123456789abcdef" for c in experiment) and _run_exists(store, experiment)):
+        run_id, experiment = experiment, None
+    if experiment is None and experiment_id is not None:
+        experiment = _experiment_name_for_id(store, experiment_id)
     writer = _writer_for(store)
     with _lock:
         parent = _stack[-1] if _stack else None
@@ -412,6 +449,10 @@ def start_run(
     return handle
 
 
+def _run_exists(store: Store, run_id: str) -> bool:
+    return store.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
+
+
 def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
     run = store.get_run(ref)
     rid, _ = store.resolve_run(run.id)
@@ -441,128 +482,6 @@ def _active() -> ActiveRun:
     """The active run; like MLflow, logging with none active starts one."""
     run = active_run()
     return run if run is not None else start_run()
-
-
-def end_run(status: str = FINISHED) -> None:
-    run = active_run()
-    if run is None:
-        return
-    run.end(status)
-
-
-def log_param(key: str, value: Any) -> Any:
-    return _active().log_param(key, value)
-
-
-def log_params(params: Mapping[str, Any]) -> None:
-    _active().log_params(params)
-
-
-def log_metric(key: str, value: Any, step: int | None = None, timestamp: int | None = None) -> None:
-    run = _stack[-1] if _stack else _active()
-    run.log_metric(key, value, step, timestamp)
-
-
-def log_metrics(metrics: Mapping[str, Any], step: int | None = None, timestamp: int | None = None) -> None:
-    _active().log_metrics(metrics, step, timestamp)
-
-
-def set_tag(key: str, value: Any) -> None:
-    _active().set_tag(key, value)
-
-
-def set_tags(tags: Mapping[str, Any]) -> None:
-    _active().set_tags(tags)
-
-
-def delete_tag(key: str) -> None:
-    run = active_run()
-    if run is None:
-        raise NoActiveRunError("delete_tag needs an active run")
-    run.delete_tag(key)
-
-
-def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str | None:
-    return _active().log_artifact(local_path, artifact_path)
-
-
-def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
-    return _active().log_artifacts(local_dir, artifact_path)
-
-
-def log_text(text: str, artifact_file: str) -> str | None:
-    return _active().log_text(text, artifact_file)
-
-
-def log_dict(dictionary: Any, artifact_file: str) -> str | None:
-    return _active().log_dict(dictionary, artifact_file)
-
-
-def log_figure(figure: Any, artifact_file: str) -> str | None:
-    return _active().log_figure(figure, artifact_file)
-
-
-def log_model(model: Any, name: str) -> str:
-    return _active().log_model(model, name)
-
-
-def log_input(data: Any, name: str, context: str | None = None) -> None:
-    _active().log_input(data, name, context)
-
-
-def flush() -> int:
-    """Write every buffered metric point now; returns how many were written."""
-    total = 0
-    with _lock:
-        writers = list(_writers.values())
-    for writer in writers:
-        total += writer.flush()
-    return total
-
-
-# -- reading -----------------------------------------------------------------------
-def get_run(run_id: str) -> Run:
-    flush()
-    return open_store().get_run(run_id)
-
-
-def search_runs(filter_string: str = "", order_by: list[str] | str | None = None,
-                experiment_names: list[str] | None = None, max_results: int | None = None,
-                include_deleted: bool = False) -> list[Run]:
-    flush()
-    store = open_store()
-    ids = store.experiment_ids(experiment_names) if experiment_names else None
-    return store.search_runs(filter_string, order_by, experiment_ids=ids, max_results=max_results,
-                             include_deleted=include_deleted)
-
-
-def get_metric_history(run_id: str, key: str, max_points: int | None = None) -> list:
-    flush()
-    return open_store().get_metric_history(run_id, key, max_points)
-
-
-def list_experiments() -> list:
-    return open_store().list_experiments()
-
-
-def list_artifacts(run_id: str) -> list:
-    return open_store().list_artifacts(run_id)
-
-
-def artifact_path(run_id: str, path: str) -> Path:
-    """The local file of a run's artifact (for reading it with your own tools)."""
-    return open_store().artifact_file(run_id, path)
-
-
-def read_artifact(run_id: str, path: str) -> bytes:
-    return artifact_path(run_id, path).read_bytes()
-
-
-def load_model(model_uri: str) -> Any:
-    """Load a model saved with ``log_model`` from ``runs:/<run_id>/<name>``."""
-    from .artifacts import load_model as _load
-
-    return _load(open_store(), model_uri)
 
 
 # -- process lifecycle -----------------------------------------------------------------
@@ -609,10 +528,20 @@ def _end_all(status: str, error: str | None = None) -> None:
             warnings.warn(f"tuitrack: could not end run {run.id[:8]}: {exc}", RuntimeWarning, stacklevel=1)
 
 
+def flush_all() -> int:
+    """Write every buffered metric point of every store now; returns how many were written."""
+    total = 0
+    with _lock:
+        writers = list(_writers.values())
+    for writer in writers:
+        total += writer.flush()
+    return total
+
+
 def _at_exit() -> None:
     _end_all(FAILED if _failed_exc else FINISHED)
     try:
-        flush()
+        flush_all()
     except Exception as exc:
         warnings.warn(f"tuitrack: final flush failed: {exc}", RuntimeWarning, stacklevel=1)
     for writer in list(_writers.values()):
