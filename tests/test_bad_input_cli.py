@@ -206,10 +206,8 @@ def test_catalogue_size() -> None:
     assert len({c[0] for c in CASES}) == len(CASES)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "RELIABILITY R3: `tuitrack import mlflow SRC --store NEW` creates the store NEW (folder, tuitrack.db, -wal, "
-    "-shm) before finding that SRC is not an MLflow store, so a refused import leaves an empty store behind"))
 def test_refused_import_creates_no_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused import leaves no empty store behind (RELIABILITY RL3, fixed in a8d6e8f)."""
     monkeypatch.delenv("TUITRACK_STORE", raising=False)
     source = tmp_path / "holiday-photos"
     source.mkdir()

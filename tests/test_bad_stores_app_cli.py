@@ -175,7 +175,7 @@ def _env(store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
 # -- stores that must be refused ----------------------------------------------------------------
 READER_LEAVES_WAL = pytest.mark.xfail(strict=True, reason=(
-    "RELIABILITY R1: a read-only open of a WAL-mode store that is then refused (newer schema) leaves an empty "
+    "RELIABILITY RL1: a read-only open of a WAL-mode store that is then refused (newer schema) leaves an empty "
     "tuitrack.db-wal and a tuitrack.db-shm in the store folder (mode=ro connections never remove them)"))
 
 
@@ -209,7 +209,7 @@ def test_cli_in_process_refuses_bad_store(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "RELIABILITY R2: Store.__init__ does not close its connection when the store is refused (newer schema, "
+    "RELIABILITY RL2: Store.__init__ does not close its connection when the store is refused (newer schema, "
     "foreign, empty), so until garbage collection the refused store keeps tuitrack.db-wal/-shm open in its folder"))
 def test_refused_store_releases_its_files_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _newer(tmp_path / "b")
