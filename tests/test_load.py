@@ -168,7 +168,11 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
                     latencies.append(await eventually(lambda: table.cursor_row != before, f"cursor {key}"))
                     status_messages.add(app.browser.status.info.message)
                     await asyncio.sleep(0.05)
-                # The tag editor on the run under the cursor (a live run unless it is the baseline).
+                # The tag editor on a live run: move off the baseline run if the cursor is on it.
+                while app.current_run_id() not in live:
+                    before = table.cursor_row
+                    send_key(app, "down" if before < len(table.rids) - 1 else "up")
+                    await eventually(lambda: table.cursor_row != before, "cursor to a live run")
                 rid = app.current_run_id()
                 assert rid is not None
                 value = "round" + chr(ord("a") + round_no % 26)
@@ -177,6 +181,7 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
                 await eventually(lambda: isinstance(app.screen, TagEditor)
                                  and getattr(app.focused, "id", None) == "tag-key", "the tag editor to open")
                 type_text(app, f"reviewed={value}")
+                await asyncio.sleep(0.6)  # a person typing: live refresh ticks while the editor is open
                 send_key(app, "enter", "\r")
                 editor = app.screen
                 await eventually(lambda: editor.staged == {"reviewed": value}, "the typed tag to be staged",
