@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -470,7 +471,6 @@ ON CONFLICT(rid, key) DO UPDATE SET
 
 
 BLOCK_BITS = 10  # 1024 steps per metric block
-_INSERT_ROWS = "INSERT OR IGNORE INTO metrics(rid, kid, step, ts, value) VALUES (?, ?, ?, ?, ?)"
 # Slow path for a batch with collisions: an exact duplicate (same step, ms and value) is
 # dropped, as MLflow's primary key drops it; a different value gets the next free seq.
 _INSERT_WITH_SEQ = (
@@ -478,6 +478,29 @@ _INSERT_WITH_SEQ = (
     " (SELECT coalesce(max(seq) + 1, 0) FROM metrics WHERE rid = ? AND kid = ? AND step = ? AND ts = ?), ?"
     " WHERE NOT EXISTS (SELECT 1 FROM metrics WHERE rid = ? AND kid = ? AND step = ? AND ts = ? AND value IS ?)"
 )
+
+
+_CHUNK_ROWS = 400
+_multi_sql: dict[int, str] = {}
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[Row]) -> None:
+    """Multi-row INSERTs of up to 400 rows per statement.
+
+    Python's sqlite3 releases the GIL around every statement step, so
+    ``executemany`` re-acquires it once per row; with a training loop busy on the
+    other thread each re-acquisition waits, and a flush ran ~6x slower than alone.
+    One step per 400 rows removes almost all of that (and is ~2x faster even alone).
+    """
+    flat = chain.from_iterable
+    for i in range(0, len(rows), _CHUNK_ROWS):
+        chunk = rows[i:i + _CHUNK_ROWS]
+        sql = _multi_sql.get(len(chunk))
+        if sql is None:
+            sql = _multi_sql[len(chunk)] = (
+                "INSERT OR IGNORE INTO metrics(rid, kid, step, ts, value) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?)"] * len(chunk)))
+        conn.execute(sql, list(flat(chunk)))
 
 
 def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, list[Row]]], *,
@@ -494,7 +517,7 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
     for _, _, rows in batches:
         conn.execute("SAVEPOINT rows")
         before = conn.total_changes
-        conn.executemany(_INSERT_ROWS, rows)
+        _insert_rows(conn, rows)
         if conn.total_changes - before != len(rows):
             conn.execute("ROLLBACK TO rows")
             before = conn.total_changes
