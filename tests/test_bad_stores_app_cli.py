@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +35,6 @@ import tuitrack.tui.app as app_module
 from tuitrack import schema
 from tuitrack.cli import main
 from tuitrack.tui.app import TuitrackApp
-from tuitrack.tui.screens.tag_editor import TagEditor
 
 SIZE = (110, 32)
 
@@ -143,8 +143,6 @@ def assert_clean_error(code: int, stdout: str, stderr: str, pattern: str) -> Non
     lines = stderr.rstrip("\n").split("\n")
     assert len(lines) <= 2, stderr
     assert lines[0].startswith("Error: "), stderr
-    import re
-
     assert re.search(pattern, lines[0][len("Error: "):]), (pattern, lines[0])
 
 
@@ -353,7 +351,8 @@ async def test_store_being_written_app_opens_and_works(locked_store: Path, monke
     assert not app.store.read_only
     notified: list[str] = []
     real_notify = app.notify
-    app.notify = lambda message, *a, **k: (notified.append(str(message)), real_notify(message, *a, **k))[1]  # type: ignore
+    app.notify = lambda message, *a, **k: (  # type: ignore[method-assign]
+        notified.append(str(message)), real_notify(message, *a, **k))[1]
     try:
         async with app.run_test(size=SIZE) as pilot:
             for _ in range(50):
