@@ -17,6 +17,8 @@ from textual.widgets import Static
 
 from textual.binding import ActiveBinding
 
+from ..text import safe
+
 _GROUPS = {"RunsTable": "Runs table", "ExperimentTree": "Experiment tree", "BrowserScreen": "Browser",
            "FilterBar": "Filter bar", "RunDetail": "Run detail"}
 
@@ -65,7 +67,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("keys", style="bold cyan", no_wrap=True)
         table.add_column("what")
         for where, keys, what in sorted(self.rows, key=lambda r: (r[0] != "App", r[0])):
-            table.add_row(Text(where), Text(keys), Text(what))
+            # Descriptions can hold user text (quick tags from the user's config): shown literally.
+            table.add_row(safe(where), safe(keys), safe(what, single_line=False))
         with VerticalScroll():
             yield Static(table, id="help-table")
             yield Static(Text("Filter language: metrics.auc > 0.8 AND params.max_depth >= 10, "

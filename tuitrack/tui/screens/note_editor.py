@@ -12,7 +12,7 @@ from textual.widgets import Button, Label, TextArea
 
 from ...errors import ValidationError
 from ...validation import note_text
-from ..text import safe
+from ..text import editable, restore, safe
 
 
 class NoteEditor(ModalScreen[str | None]):
@@ -42,7 +42,9 @@ class NoteEditor(ModalScreen[str | None]):
             title = Text("Note on ", style="bold")
             title.append_text(safe(self.run_label, "bold"))
             yield Label(title)
-            yield TextArea(self.current, id="note-text", soft_wrap=True, show_line_numbers=False)
+            # Control characters shown as stand-ins (a TextArea would send them to the terminal).
+            yield TextArea(editable(self.current, multiline=True), id="note-text", soft_wrap=True,
+                           show_line_numbers=False)
             yield Label("", id="note-error", markup=False)
             with Horizontal():
                 yield Label(Text("ctrl+s: save · escape: cancel · empty text clears the note", style="dim"))
@@ -58,7 +60,7 @@ class NoteEditor(ModalScreen[str | None]):
         self.action_save()
 
     def action_save(self) -> None:
-        text = self.query_one(TextArea).text
+        text = restore(self.query_one(TextArea).text, self.current, multiline=True)
         try:
             note_text(text)
         except ValidationError as exc:

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 
 from ...errors import ValidationError
 from ...validation import run_name
-from ..text import safe
+from ..text import editable, restore, safe
 
 
 def check_run_name(name: str) -> str:
@@ -46,7 +46,8 @@ class RenameScreen(ModalScreen[str | None]):
             title = Text("Rename run ", style="bold")
             title.append_text(safe(self.run_label, "bold"))
             yield Label(title)
-            yield Input(value=self.current, id="rename-input", select_on_focus=True)
+            # Control characters shown as stand-ins (an Input would send them to the terminal).
+            yield Input(value=editable(self.current), id="rename-input", select_on_focus=True)
             yield Label(Text("enter: save · escape: cancel", style="dim"))
             yield Label("", id="rename-error", markup=False)
 
@@ -56,7 +57,7 @@ class RenameScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         try:
-            name = check_run_name(event.value)
+            name = check_run_name(restore(event.value, self.current))
         except ValidationError as exc:
             self.query_one("#rename-error", Label).update(Text(str(exc)))
             return

@@ -22,7 +22,7 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from ...errors import ValidationError
 from ...validation import tag_value, validate_key
-from ..text import safe
+from ..text import editable, restore, safe
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
             key, value = key.split("=", 1)
         if not key.strip() and not value:
             return None
+        value = restore(value, self._raw_value(key.strip()))
         if not key.strip():
             self._error("type a tag key first")
             key_input.focus()
@@ -227,11 +228,15 @@ class TagEditor(ModalScreen[TagEdit | None]):
             hint.append_text(safe(" · ".join(list(known)[:8]), limit=90))
         self.query_one("#tag-hint", Label).update(hint)
 
-    def _editable_value(self, key: str) -> str:
+    def _raw_value(self, key: str) -> str:
         if key in self.staged:
             return self.staged[key]
         values = self.current.get(key, {})
         return next(iter(values)) if len(values) == 1 else ""
+
+    def _editable_value(self, key: str) -> str:
+        """The value for the input: control characters as visible stand-ins (``restore`` maps them back)."""
+        return editable(self._raw_value(key))
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
