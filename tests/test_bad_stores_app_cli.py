@@ -172,13 +172,7 @@ def _env(store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 # -- stores that must be refused ----------------------------------------------------------------
-READER_LEAVES_WAL = pytest.mark.xfail(strict=True, reason=(
-    "RELIABILITY RL1: a read-only open of a WAL-mode store that is then refused (newer schema) leaves an empty "
-    "tuitrack.db-wal and a tuitrack.db-shm in the store folder (mode=ro connections never remove them)"))
-
-
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=READER_LEAVES_WAL) if k == "newer-schema" else k
-                                  for k in BAD])
+@pytest.mark.parametrize("kind", list(BAD))
 def test_cli_ls_process_refuses_bad_store(tmp_path: Path, kind: str) -> None:
     builder, pattern = BAD[kind]
     path = builder(tmp_path / "b")
@@ -189,8 +183,7 @@ def test_cli_ls_process_refuses_bad_store(tmp_path: Path, kind: str) -> None:
 
 
 @pytest.mark.parametrize(("command", "kind"), [
-    pytest.param(c, k, marks=READER_LEAVES_WAL) if (c, k) == ("show", "newer-schema") else (c, k)
-    for c in ("show", "tag", "app") for k in BAD])
+    (c, k) for c in ("show", "tag", "app") for k in BAD])
 def test_cli_in_process_refuses_bad_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
                                           command: str) -> None:
     builder, pattern = BAD[kind]
@@ -206,9 +199,6 @@ def test_cli_in_process_refuses_bad_store(tmp_path: Path, monkeypatch: pytest.Mo
     assert tree(tmp_path / "b") == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "RELIABILITY RL2: Store.__init__ does not close its connection when the store is refused (newer schema, "
-    "foreign, empty), so until garbage collection the refused store keeps tuitrack.db-wal/-shm open in its folder"))
 def test_refused_store_releases_its_files_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _newer(tmp_path / "b")
     before = tree(path)

@@ -119,14 +119,26 @@ class Store(StoreReads):
         self.read_only = read_only
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
-        self._check_and_migrate(create)
+        try:
+            self._check_and_migrate(create)
+        except BaseException:
+            self.conn.close()  # a refused store must not keep its files open until garbage collection
+            raise
         self._kid_cache: dict[str, int] = {}
 
     # -- opening -----------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         uri = self.db_path.resolve().as_uri() if self.db_path.exists() else None
+        writable_folder = (os.access(self.path, os.W_OK) and self.db_path.exists()
+                           and os.access(self.db_path, os.W_OK) and not _on_read_only_mount(self.path))
         try:
-            if self.read_only:
+            if self.read_only and writable_folder:
+                # Read-only by choice in a folder we could write: a normal connection that refuses
+                # writes, because a mode=ro connection never removes the -wal/-shm files it creates.
+                conn = sqlite3.connect(str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=False, isolation_level=None)
+                conn.execute("PRAGMA query_only = ON")
+            elif self.read_only:
                 conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                                        check_same_thread=False, isolation_level=None)
                 try:
@@ -622,6 +634,14 @@ def _recompute_block(conn: sqlite3.Connection, rid: int, kid: int, block: int) -
     if lo is None:  # every value in the block is NaN
         lo_step = lo_ts = hi_step = hi_ts = None
     conn.execute(_INSERT_BLOCK, (rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts))
+
+
+def _on_read_only_mount(path: Path) -> bool:
+    """os.access ignores read-only mounts for root; statvfs tells."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _split_sql(script: str) -> list[str]:
