@@ -89,3 +89,11 @@ def test_run_info_mlflow_spellings(store_path: Path) -> None:
     info = mlflow.get_run(run.info.run_id).info
     assert info.run_uuid == info.run_id and info.user_id == info.user
     assert Path(info.artifact_uri.removeprefix("file://"), "notes.txt").read_text() == "hi"
+
+
+@pytest.mark.parametrize("kwargs", [{"max_results": -1}, {"max_results": 2.5}, {"max_results": True}])
+def test_search_runs_refuses_bad_max_results(store_path: Path, kwargs: dict) -> None:
+    with mlflow.start_run():
+        pass
+    with pytest.raises(ValidationError, match="max_results must be a whole number"):
+        mlflow.search_runs(**kwargs)

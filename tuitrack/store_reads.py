@@ -192,6 +192,9 @@ class StoreReads:
         now_ms: int | None = None,
     ) -> list[int]:
         """Ordered rids matching a filter (cheap: ints only), for paging large result sets."""
+        for name, value in (("max_results", max_results), ("offset", offset)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise validation.ValidationError(f"{name} must be a whole number >= 0, got {value!r}")
         sql, args = self._search_sql("r.rid", filter_string, order_by, experiment_ids, include_deleted, now_ms)
         if max_results is not None:
             phases = _top_n_phases(sql)
