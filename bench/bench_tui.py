@@ -173,11 +173,15 @@ async def _measure(app: Any, probe: Probe, key: str, char: str | None, cond: Cal
     out.setdefault(name + ".state", []).append((probe.state_at - t0) * 1000)
 
 
-async def key_latencies(app: Any, probe: Probe, presses: int, full: bool) -> dict[str, list[float]]:
-    """ms samples per key: noop, down, up, pgdn; with ``full`` also sort, filter, open detail."""
+async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: float = 0.15
+                        ) -> dict[str, list[float]]:
+    """ms samples per key: noop, down, up, pgdn; with ``full`` also sort, filter, open detail.
+
+    ``gap``: pause after each press once background reads are done (0.15 s > the detail pane's 0.1 s
+    debounce, like a user stepping through runs: the detail pane's own repaint may land on the next press).
+    """
     browser, table_ = app.browser, app.browser.table
     out: dict[str, list[float]] = {}
-    gap = 0.15  # > the detail pane's 0.1 s debounce: each press starts from a quiet app
     for _ in range(presses):
         want = app.noops + 1
         await _measure(app, probe, "f12", None, lambda: app.noops == want, out, "no-op key")
@@ -263,7 +267,8 @@ async def child_main(args: argparse.Namespace) -> dict[str, Any]:
             result["first_paint_s"] = paints
             if args.presses:
                 result["keys"] = await Session(args.store, args.live).run(
-                    lambda app, pilot, probe, first: key_latencies(app, probe, args.presses, not args.writer))
+                    lambda app, pilot, probe, first: key_latencies(app, probe, args.presses, not args.writer and not args.moves_only,
+                                                                args.gap))
         else:  # memory: open, then page down to the last run
             async def scroll(app: Any, pilot: Any, probe: Probe, first: float) -> dict[str, Any]:
                 table_ = app.browser.table
@@ -370,6 +375,8 @@ def main() -> None:
     ap.add_argument("--mode", choices=("paint", "memory"), default="paint", help=argparse.SUPPRESS)
     ap.add_argument("--live", type=float, default=0.0, help=argparse.SUPPRESS)
     ap.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--gap", type=float, default=0.15, help=argparse.SUPPRESS)
+    ap.add_argument("--moves-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(MARK + json.dumps(asyncio.run(child_main(args))))
