@@ -232,6 +232,19 @@ async def test_filter_applies_and_errors_keep_last_good(seeded, tmp_path):
         assert load_state(path, tmp_path / "state").filter == ""
 
 
+async def test_empty_result_says_why_instead_of_looking_like_loading(seeded, tmp_path):
+    path, ids = seeded
+    async with browse(path, tmp_path) as (app, pilot):
+        table = app.browser.table
+        assert "No runs" not in table.render_line(2).text
+        app.browser.apply_filter("metrics.auc > 99")
+        await settle(pilot, app, lambda: app.current_filter == "metrics.auc > 99" and not table.rids)
+        assert "No runs match this filter" in table.render_line(2).text
+        app.browser.apply_filter("")
+        await settle(pilot, app, lambda: len(table.rids) == 10)
+        assert "No runs" not in table.render_line(2).text
+
+
 async def test_status_filter_and_scope_in_status_line(seeded, tmp_path):
     path, ids = seeded
     async with browse(path, tmp_path) as (app, pilot):

@@ -171,10 +171,19 @@ class BrowserScreen(Screen[None]):
         anchor = (table.cursor_rid, table.cursor_line()) if table.cursor_rid is not None else None
         if self._first_load:
             anchor, self._first_load = None, False
+        table.empty_message = self._empty_message(data.total)
         table.set_rids(data.rids, data.runs, anchor=anchor)
         self._update_status()
         if req.live:
             self.query_one("#detail", RunDetail).refresh_run()
+
+    def _empty_message(self, total: int) -> str:
+        """What an empty table says, so "nothing matched" never looks like "still loading"."""
+        if self.view.filter:
+            return "No runs match this filter: / edits it, escape clears it."
+        if total == 0 and self.scope is ALL:
+            return "No runs in this store yet: log one with `import tuitrack` (or try `tuitrack demo`)."
+        return "No runs here."
 
     @property
     def tree(self) -> ExperimentTree:

@@ -100,6 +100,7 @@ class RunsTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rids: list[int] = []
+        self.empty_message = ""  # shown once a load found no runs (set by the browser)
         self.columns: list[Column] = []
         self.marks: dict[str, None] = {}
         self.cursor_row = 0
@@ -252,6 +253,9 @@ class RunsTable(ScrollView, can_focus=True):
             return self._header_strip(width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self.rids):
+            if not self.rids and y == 2 and self.empty_message:
+                dim = self.get_component_rich_style("runs-table--pending")
+                return Strip([Segment(fit("  " + self.empty_message, width), self.rich_style + dim)], width)
             return Strip.blank(width, self.rich_style)
         return self._row_strip(index, width)
 
