@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tuitrack import schema
+
 N_PROC = 4
 N_POINTS = 50_000
 
@@ -53,7 +55,7 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM experiments").fetchone()[0] == 1
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(schema.SCHEMA_VERSION)
         assert conn.execute("SELECT count(*) FROM runs WHERE status='FINISHED'").fetchone()[0] == N_PROC
         per_run = conn.execute(
             "SELECT r.run_id, k.key, count(*), min(m.step), max(m.step) FROM metrics m JOIN runs r USING (rid)"

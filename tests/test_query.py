@@ -327,7 +327,7 @@ ORDERS = [
     (["params.max_depth DESC"], ["zetaX1", "alpha", "zeta_1", "beta", "gamma", "Epsilon", "delta"]),
     (["tags.team"], ["zeta_1", "alpha", "delta", "beta", "gamma", "Epsilon", "zetaX1"]),
     (["run_name"], ["Epsilon", "alpha", "beta", "delta", "gamma", "zetaX1", "zeta_1"]),
-    (["attributes.start_time ASC"], ["zetaX1", "alpha", "beta", "delta", "zeta_1", "Epsilon", "gamma"]),
+    (["attributes.start_time ASC"], ["zetaX1", "alpha", "beta", "delta", "Epsilon", "zeta_1", "gamma"]),  # ties: rid ASC
     (["end_time DESC"], ["Epsilon", "zeta_1", "beta", "alpha", "zetaX1", "gamma", "delta"]),
     (["end_time"], ["zetaX1", "alpha", "beta", "zeta_1", "Epsilon", "gamma", "delta"]),
     (["status"], ["delta", "beta", "zeta_1", "alpha", "zetaX1", "Epsilon", "gamma"]),

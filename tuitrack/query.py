@@ -528,5 +528,10 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
             if entity == "params":  # numeric values first, numerically; then the rest as text
                 terms += [f"{o}.num IS NULL", f"{o}.num {direction}"]
             terms.append(f"{o}.value {direction}")
-    terms += ["r.start_time DESC", "r.rid DESC"]
+    # Ties break by newest start.  When the last term already is start_time, only rid follows, in
+    # the same direction, so SQLite walks the start_time index (which holds rid) without sorting.
+    if terms and terms[-1] in ("r.start_time ASC", "r.start_time DESC"):
+        terms.append("r.rid " + terms[-1].rsplit(" ", 1)[1])
+    else:
+        terms += ["r.start_time DESC", "r.rid DESC"]
     return OrderBy(" ".join(joins), "ORDER BY " + ", ".join(terms), tuple(params))

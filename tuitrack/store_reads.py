@@ -206,6 +206,12 @@ class StoreReads:
         elif offset:
             sql += " LIMIT -1 OFFSET ?"
             args.append(int(offset))
+        else:
+            # The whole ordered list as ONE row: pysqlite re-takes the GIL after every row it
+            # steps, and with the TUI's event loop busy each re-take waits; 100k rows took
+            # 336 ms that way against 76 ms as one JSON array (aggregated in the subquery's order).
+            text = self._all(f"SELECT json_group_array(rid) FROM ({sql})", args)[0][0]
+            return json.loads(text) if text else []
         return [r[0] for r in self._all(sql, args)]
 
     def _search_in_phases(self, phases: list[str], args: list[Any], limit: int, offset: int) -> list[int]:

@@ -1,0 +1,57 @@
+"""Forward migrations: an older store is upgraded in place by a writer, and explained to a read-only reader."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import tuitrack
+from tuitrack import schema
+from tuitrack.errors import ReadOnlyStoreError
+from tuitrack.store import Store
+
+
+def _make_v1(path: Path) -> str:
+    """A store as schema version 1 left it (before the partial index of migration 2)."""
+    tuitrack.set_store(path)
+    try:
+        with tuitrack.start_run(name="old") as run:
+            tuitrack.log_metric("loss", 0.5)
+    finally:
+        tuitrack.reset()
+    conn = sqlite3.connect(path / "tuitrack.db")
+    conn.execute("DROP INDEX runs_experiment_live")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    return run.id
+
+
+def _version(path: Path) -> int:
+    conn = sqlite3.connect(path / "tuitrack.db")
+    try:
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None:
+    run_id = _make_v1(tmp_path)
+    assert _version(tmp_path) == 1
+    store = Store(tmp_path)
+    assert _version(tmp_path) == schema.SCHEMA_VERSION == 2
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "runs_experiment_live" in names
+    run = store.get_run(run_id)
+    assert run.info.run_name == "old" and run.data.metrics == {"loss": 0.5}
+    assert [e.run_count for e in store.list_experiments()] == [1]
+
+
+def test_read_only_reader_of_an_older_store_is_told_why(tmp_path: Path) -> None:
+    _make_v1(tmp_path)
+    before = (tmp_path / "tuitrack.db").read_bytes()
+    with pytest.raises(ReadOnlyStoreError, match="needs upgrading from schema 1 to 2"):
+        Store(tmp_path, read_only=True)
+    assert (tmp_path / "tuitrack.db").read_bytes() == before
