@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import tuitrack
-from tuitrack import tracking
 from tuitrack.store import Store
 
 from common import Figure, table
