@@ -1,9 +1,11 @@
 """The browser screen: experiment tree, runs table, run detail, filter bar and status line.
 
 It owns the view state (scope, filter, sort, columns) and the refresh loop.
-All reads happen in one worker (:func:`tuitrack.tui.loader.read_view`); the
-results are applied on the event loop with the cursor, marks and scroll kept,
-because they are keyed by run id rather than by row position.
+All reads happen in one worker (:mod:`tuitrack.tui.loader`); the results are
+applied on the event loop with the cursor, marks and scroll kept, because they
+are keyed by run id rather than by row position.  A reload applies twice: the
+top rows of the new order first (painted at once, even on 100k runs), then the
+whole rid list and the counts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from textual.worker import Worker, get_current_worker
 from ...models import Run
 from ...query import FilterError, compile_filter
 from ..glyphs import format_time
-from ..loader import ViewData, ViewRequest, read_view
+from ..loader import ViewData, ViewMeta, ViewRequest, read_rest, read_view, read_window
 from ..state import ViewState, load_state, save_state
 from ..widgets.experiment_tree import ALL, ExperimentTree, Scope
 from ..widgets.filter_bar import FilterBar
@@ -73,6 +75,12 @@ class BrowserScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self._search_worker: Worker[None] | None = None
         self._first_load = True
+        self._meta: ViewMeta | None = None
+        #: After a partial (window-only) apply: the anchor to restore once the whole list is in, and the
+        #: cursor's rid as that apply left it (if the user moved since, their position wins).
+        self._pending_anchor: tuple[tuple[int, int], int] | None = None
+        self._window_cursor: int | None = None
+        self.partial = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -119,6 +127,7 @@ class BrowserScreen(Screen[None]):
             order_by=order_expr(self.view.sort_key, self.view.sort_desc), include_deleted=self.include_deleted,
             now_ms=self.app.clock(), live=live, since_ms=self._high_water, last_version=self._version,
             anchor_rid=self.table.cursor_rid, window=max(60, self.size.height * 2), token=self._token,
+            meta=self._meta,
         )
 
     def reload(self) -> None:
@@ -136,15 +145,28 @@ class BrowserScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="browser-read")
     def _read(self, req: ViewRequest) -> None:
+        worker = get_current_worker()
         try:
-            data = read_view(self.app.store, req)
+            if req.live:
+                data = read_view(self.app.store, req)
+            else:  # top rows first, painted before the whole list is read
+                data = read_window(self.app.store, req)
+                if not data.final:
+                    if not self._deliver(data) or worker.is_cancelled:
+                        return
+                    data = read_rest(self.app.store, data)
         except Exception as exc:  # a vanished or corrupt store must show, not kill the app
             data = ViewData(request=req, error=f"{type(exc).__name__}: {exc}")
-        if not get_current_worker().is_cancelled:
-            try:
-                self.app.call_from_thread(self._apply, data)
-            except RuntimeError:  # app shutting down
-                pass
+        if not worker.is_cancelled:
+            self._deliver(data)
+
+    def _deliver(self, data: ViewData) -> bool:
+        """Hand a read to the event loop; False once the app is shutting down."""
+        try:
+            self.app.call_from_thread(self._apply, data)
+        except RuntimeError:
+            return False
+        return True
 
     def _apply(self, data: ViewData) -> None:
         req = data.request
@@ -154,28 +176,60 @@ class BrowserScreen(Screen[None]):
             self.status.update_info(loading=False, message=f"read failed: {data.error}")
             return
         self.last_refresh_ms = self.app.clock()
-        self.status.update_info(loading=False, refreshed=format_time(self.last_refresh_ms, seconds=True)[11:])
+        self.status.update_info(loading=not data.final,
+                                refreshed=format_time(self.last_refresh_ms, seconds=True)[11:])
         if not data.changed:
             return
         self._version, self._high_water = data.version, data.high_water
+        if data.meta is not None:
+            self._meta = data.meta
         table = self.table
         table.now_ms = req.now_ms
-        if not req.live:
+        if data.phase == "window":
             fresh = {rid for rid, _ in data.runs}
             table.forget([rid for rid in list(table._runs) if rid not in fresh])  # re-read lazily when shown
-        self.tree.update_data(data.experiments, data.parents, data.all_total)
+        if data.final:
+            self.tree.update_data(data.experiments, data.parents, data.all_total)
+            self.total = data.total
         if (data.params, data.metrics) != (self.params, self.metrics):
             self.params, self.metrics = data.params, data.metrics
             self._apply_columns()
-        self.total = data.total
-        anchor = (table.cursor_rid, table.cursor_line()) if table.cursor_rid is not None else None
-        if self._first_load:
-            anchor, self._first_load = None, False
-        table.empty_message = self._empty_message(data.total)
+        anchor = self._anchor_for(data)
+        self.partial = not data.complete
+        table.empty_message = self._empty_message(data.total if data.final else len(data.rids))
         table.set_rids(data.rids, data.runs, anchor=anchor)
+        self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
         if req.live:
             self.query_one("#detail", RunDetail).refresh_run()
+
+    def _anchor_for(self, data: ViewData) -> tuple[int, int] | None:
+        """Where the cursor goes: on its run at its screen line, kept across both phases of a reload.
+
+        A window that does not hold the cursor's run (a sort sent it further down) shows the top
+        for the moment; the whole list then puts the cursor back on its run, unless the user has
+        moved it in between.
+        """
+        table = self.table
+        anchor = (table.cursor_rid, table.cursor_line()) if table.cursor_rid is not None else None
+        if self._first_load:
+            anchor, self._first_load = None, False
+        if data.phase == "window":
+            self._pending_anchor = None
+            if anchor is not None and not data.complete:
+                index = data.rids.index(anchor[0]) if anchor[0] in data.rids else -1
+                if index < 0 or index + table._body_height() - anchor[1] > len(data.rids):
+                    self._pending_anchor = (anchor, table.cursor_row)
+                    table.cursor_row, table.scroll_y = 0, 0
+                    return None
+            return anchor
+        pending, self._pending_anchor = self._pending_anchor, None
+        if pending is not None and table.cursor_rid == self._window_cursor:
+            anchor, row = pending
+            if anchor[0] not in data.rids:
+                table.cursor_row = row  # the run left the list: stay at its row, as a one-phase read does
+                return None
+        return anchor
 
     def _empty_message(self, total: int) -> str:
         """What an empty table says, so "nothing matched" never looks like "still loading"."""
@@ -198,7 +252,8 @@ class BrowserScreen(Screen[None]):
     def _update_status(self) -> None:
         first, last = self.table.visible_range()
         self.status.update_info(shown=len(self.table.rids), total=self.total, first=first, last=max(first, last - 1),
-                                marked=len(self.table.marks), filter=self.view.filter, scope=self.scope.label)
+                                marked=len(self.table.marks), filter=self.view.filter, scope=self.scope.label,
+                                partial=self.partial)
 
     @work(thread=True, group="browser-state")
     def _save_state(self) -> None:
@@ -285,6 +340,9 @@ class BrowserScreen(Screen[None]):
         self.query_one("#filter-bar", FilterBar).open(self.view.filter)
 
     def action_refresh(self) -> None:
+        """``r``, and ``request_refresh`` after this process wrote: its own commits do not move
+        ``data_version``, so the cached counts and tree data are dropped too."""
+        self._meta = None
         self.table.forget(list(self.table._runs))
         self.reload()
 

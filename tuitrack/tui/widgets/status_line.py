@@ -29,6 +29,8 @@ class StatusInfo:
     refreshed: str = ""
     loading: bool = False
     message: str = ""
+    #: Only the top ``shown`` rows of the list are known yet (the whole list is being read).
+    partial: bool = False
 
 
 class StatusLine(Static):
@@ -54,9 +56,14 @@ class StatusLine(Static):
         if info.read_only:
             text.append(" READ-ONLY ", style="bold reverse red")
             text.append(" ")
-        runs = f"{info.shown} of {info.total} runs" if info.shown != info.total else f"{info.total} runs"
+        if info.partial:
+            runs = f"{info.shown}+ runs"
+        elif info.shown != info.total:
+            runs = f"{info.shown} of {info.total} runs"
+        else:
+            runs = f"{info.total} runs"
         text.append(runs, style="bold")
-        if info.shown > 0 and info.last - info.first + 1 < info.shown:
+        if info.shown > 0 and info.last - info.first + 1 < info.shown and not info.partial:
             text.append(f" · rows {info.first + 1}-{info.last + 1}", style="dim")
         if info.marked:
             text.append(f" · ● {info.marked} marked", style="bold yellow")

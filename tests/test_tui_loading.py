@@ -1,0 +1,214 @@
+"""Two-phase loading of the browser: the top rows paint first, the whole list follows without moving the cursor.
+
+Asserted on state (what each apply carried, where the cursor is), never on timing.  The store
+holds more runs than the first window (72 rows at 120x36), so every reload really has two phases.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import tuitrack
+from tuitrack import store as store_mod
+from tuitrack import tracking
+from tuitrack.store import Store
+from tuitrack.tui import loader
+from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.screens import main as main_mod
+from tuitrack.tui.screens.main import BrowserScreen
+
+T0 = 1_717_000_000_000
+NOW = T0 + 3_600_000
+N_RUNS = 150
+WINDOW = 72  # max(60, 2 * 36 rows)
+
+
+@dataclass
+class Applied:
+    phase: str
+    final: bool
+    rids: int
+    cursor_rid: int | None
+    cursor_line: int
+    partial: bool
+
+
+def seed(path: Path) -> None:
+    """N_RUNS runs, newest first = highest index; auc rises with the index so sorting by it reverses the list."""
+    ticks = iter(range(100_000))
+    store_mod.set_clock(lambda: T0 + next(ticks) * 1000)
+    counter = iter(range(1, 100_000))
+    tracking.set_id_factory(lambda: f"{next(counter):06x}" + "cd" * 13)
+    tuitrack.configure(capture_env=False, capture_packages=False)
+    for i in range(N_RUNS):
+        with tuitrack.start_run(experiment="exp" + str(i % 2), name=f"run{i:03d}") as run:
+            run.log_metric("auc", i / N_RUNS)
+    tuitrack.flush()
+    store_mod.set_clock(lambda: NOW)
+
+
+@pytest.fixture
+def big(store_path: Path) -> Path:
+    seed(store_path)
+    return store_path
+
+
+@pytest.fixture
+def applies(monkeypatch: pytest.MonkeyPatch) -> list[Applied]:
+    """Every browser apply, with the table state right after it."""
+    seen: list[Applied] = []
+    original = BrowserScreen._apply
+
+    def recording(self: BrowserScreen, data: loader.ViewData) -> None:
+        original(self, data)
+        if data.request.token == self._token and not data.error:
+            table = self.table
+            seen.append(Applied(data.phase, data.final, len(data.rids), table.cursor_rid, table.cursor_line(),
+                                self.status.info.partial))
+
+    monkeypatch.setattr(BrowserScreen, "_apply", recording)
+    return seen
+
+
+@asynccontextmanager
+async def browse(path: Path, tmp_path: Path) -> AsyncIterator[tuple[TuitrackApp, object]]:
+    store = Store(path)
+    app = create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot, app)
+            yield app, pilot
+            await app.workers.wait_for_complete()
+    finally:
+        store.close()
+
+
+async def settle(pilot, app: TuitrackApp, cond: Callable[[], bool] | None = None, timeout: float = 6.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        worker = app.browser._search_worker
+        if (worker is None or worker.is_finished) and app.browser.table.cursor_run is not None:
+            if cond is None or cond():
+                return
+    raise AssertionError("the browser did not settle")
+
+
+def name_at(app: TuitrackApp, index: int) -> str:
+    run = app.browser.table.run_at(index)
+    assert run is not None
+    return run.info.run_name
+
+
+async def test_first_apply_carries_only_the_window_then_the_whole_list(big, tmp_path, applies):
+    async with browse(big, tmp_path) as (app, pilot):
+        table = app.browser.table
+        first, full = applies[0], applies[1]
+        assert (first.phase, first.final, first.rids, first.partial) == ("window", False, WINDOW, True)
+        assert (full.phase, full.final, full.rids, full.partial) == ("full", True, N_RUNS, False)
+        assert full.cursor_rid == first.cursor_rid and full.cursor_line == first.cursor_line == 0
+        assert len(applies) == 2
+        assert name_at(app, 0) == f"run{N_RUNS - 1:03d}"  # newest first
+        assert app.browser.total == N_RUNS and app.browser.status.info.shown == N_RUNS
+        assert app.browser.tree.root.label.plain.startswith(f"{N_RUNS} ")
+        assert len(table.rids) == N_RUNS
+
+
+async def test_cursor_in_the_window_stays_on_its_run_and_line_through_both_phases(big, tmp_path, applies):
+    async with browse(big, tmp_path) as (app, pilot):
+        table = app.browser.table
+        await pilot.press(*["down"] * 5)
+        rid, line = table.cursor_rid, table.cursor_line()
+        applies.clear()
+        app.browser.apply_filter("metrics.auc >= 0")  # every run still matches
+        await settle(pilot, app, lambda: len(applies) >= 2)
+        assert [a.phase for a in applies] == ["window", "full"]
+        assert applies[0].rids == WINDOW
+        assert all((a.cursor_rid, a.cursor_line) == (rid, line) for a in applies)
+        assert len(table.rids) == N_RUNS
+
+
+async def test_sort_sending_the_cursor_run_out_of_the_window_ends_on_that_run(big, tmp_path, applies):
+    async with browse(big, tmp_path) as (app, pilot):
+        table = app.browser.table
+        auc = next(i for i, c in enumerate(table.columns) if c.key == "metrics.auc")
+        table.move_cursor(row=3, col=auc)
+        rid = table.cursor_rid  # the 4th newest run: 4th best auc, so 4th from the end once sorted ascending
+        applies.clear()
+        await pilot.press("s")  # auc, best first: the same order as newest first
+        await settle(pilot, app, lambda: app.browser.view.sort_key == "metrics.auc" and len(applies) >= 2)
+        assert table.cursor_rid == rid and applies[-1].cursor_rid == rid
+        applies.clear()
+        await pilot.press("s")  # worst first: the run is now near the end, far outside the first window
+        await settle(pilot, app, lambda: not app.browser.view.sort_desc and len(applies) >= 2)
+        window, full = applies
+        assert window.rids == WINDOW and window.cursor_rid != rid  # the top shows first
+        assert full.rids == N_RUNS and full.cursor_rid == rid
+        assert table.cursor_row == N_RUNS - 4 and table.cursor_rid == rid
+
+
+async def test_a_key_pressed_between_the_phases_wins_over_the_old_anchor(big, tmp_path, applies, monkeypatch):
+    """The user moved while the whole list was read: the cursor stays where they put it."""
+    gate, hold = threading.Event(), threading.Event()
+    real = main_mod.read_rest
+
+    def held(store: Store, first: loader.ViewData) -> loader.ViewData:
+        if hold.is_set():
+            gate.wait(10)
+        return real(store, first)
+
+    monkeypatch.setattr(main_mod, "read_rest", held)
+    async with browse(big, tmp_path) as (app, pilot):
+        table = app.browser.table
+        auc = next(i for i, c in enumerate(table.columns) if c.key == "metrics.auc")
+        table.move_cursor(row=100, col=auc)
+        hold.set()
+        applies.clear()
+        await pilot.press("s")  # best auc first: the same order, so the run stays at row 100, past the window
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if applies:
+                break
+        assert [a.phase for a in applies] == ["window"] and table.cursor_row == 0  # the top, for now
+        await pilot.press("down", "down")
+        moved_to = table.cursor_rid
+        gate.set()
+        await settle(pilot, app, lambda: len(applies) >= 2)
+        assert applies[-1].phase == "full" and len(table.rids) == N_RUNS
+        assert table.cursor_rid == moved_to
+
+
+async def test_sort_and_filter_reuse_the_tree_data_until_the_data_changes(big, tmp_path, monkeypatch):
+    calls: list[str] = []
+    for name in ("list_experiments", "distinct_keys", "count_runs"):
+        real = getattr(Store, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, name, counted)
+    async with browse(big, tmp_path) as (app, pilot):
+        assert calls.count("list_experiments") == 1
+        calls.clear()
+        await pilot.press("s")
+        await settle(pilot, app, lambda: app.browser.view.sort_key != "attributes.start_time"
+                     and len(app.browser.table.rids) == N_RUNS)
+        app.browser.apply_filter("metrics.auc > 0.5")
+        await settle(pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.5")
+        assert calls == []  # nothing data-wide is read again for a sort or a filter
+        await pilot.press("r")  # a refresh (also what the app's own writes trigger) re-reads everything
+        await settle(pilot, app, lambda: "list_experiments" in calls)
+        calls.clear()
+        with tuitrack.start_run(experiment="exp0", name="late"):  # another connection commits
+            pass
+        tuitrack.flush()
+        app.browser.apply_filter("metrics.auc > 0.4")
+        await settle(pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.4" and app.browser.total == N_RUNS + 1)
+        assert calls.count("list_experiments") == 1
+        assert app.browser.tree.root.label.plain.startswith(f"{N_RUNS + 1} ")
