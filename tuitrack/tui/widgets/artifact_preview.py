@@ -30,6 +30,7 @@ from ...models import Artifact
 from ...store import Store
 from ..text import clean, safe
 from .detail_render import human_size
+from .quiet import update_static
 
 PREVIEW_LIMIT = 200_000
 #: Syntax highlighting above this size costs more than it helps; such files show plain.
@@ -173,9 +174,9 @@ class ArtifactPreview(VerticalScroll):
         self._wanted = None
         self.shown = None
         title = self.query_one("#preview-title", Static)
-        title.update(Text(""))
         title.display = False
-        self.query_one("#preview-body", Static).update(Text(message, style="dim"))
+        update_static(title, Text(""))
+        update_static(self.query_one("#preview-body", Static), Text(message, style="dim"))
 
     def show(self, run_id: str, row: ArtifactRow) -> None:
         """Start loading ``row``; the old preview stays until the new one is ready."""

@@ -46,10 +46,14 @@ class DetailData:
     def system_tags(self) -> dict[str, str]:
         return {k: v for k, v in sorted(self.run.data.tags.items()) if k.startswith(SYSTEM_TAG_PREFIX)}
 
-    def fingerprint(self) -> str:
-        """Equal for equal content (NaN-safe, unlike ``==``): lets a refresh skip re-rendering."""
-        return repr((self.run, self.status, self.parent_name, self.child_count, self.inputs, self.histories,
-                     self.artifacts, self.packages))
+    def fingerprint(self, histories: bool = True) -> str:
+        """Equal for equal content (NaN-safe, unlike ``==``): lets a refresh skip re-rendering.
+
+        ``histories=False`` leaves the sparkline histories out: equal then means only the
+        metrics section can differ (the second phase of a load).
+        """
+        return repr((self.run, self.status, self.parent_name, self.child_count, self.inputs,
+                     self.histories if histories else None, self.artifacts, self.packages))
 
 
 def spark_keys(keys: list[str]) -> list[str]:

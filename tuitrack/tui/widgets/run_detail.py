@@ -26,6 +26,7 @@ from ..text import safe
 from . import detail_render as render
 from .artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
 from .detail_data import DetailData, HistoryCache, load_detail, load_histories, stale_keys
+from .quiet import update_static
 
 #: (pane id, title, id of the widget that takes focus when the tab is entered by key)
 TABS = (
@@ -80,7 +81,9 @@ class RunDetail(Widget):
         self.message: str | None = "no run selected"
         self._wanted: str | None = None
         self._fingerprint: str | None = None
+        self._base_fingerprint: str | None = None  # without histories
         self._rows: list[ArtifactRow] = []
+        self._packages_shown: tuple[dict[str, str], str] | None = None  # what the package table holds
         self._history_run: str | None = None
         self._history_cache: HistoryCache = {}
 
@@ -172,15 +175,18 @@ class RunDetail(Widget):
         if fingerprint == self._fingerprint:
             return
         same_run = self.data is not None and self.data.run_id == data.run_id
-        self.data, self.message, self._fingerprint = data, None, fingerprint
-        self.query_one("#detail-header", Static).update(render.header(data))
-        self._set_section("overview", render.overview(data))
-        self._set_section("params", render.params(data))
+        base = data.fingerprint(histories=False)
+        only_histories = same_run and base == self._base_fingerprint
+        self.data, self.message, self._fingerprint, self._base_fingerprint = data, None, fingerprint, base
         self._set_section("metrics", render.metrics(data, self._content_width()))
-        self._set_section("tags", render.tags(data))
-        self.query_one("#env-summary", Static).update(render.environment(data))
-        self._fill_artifacts(data, same_run)
-        self._fill_packages(same_run)
+        if not only_histories:  # the second phase of a load only brings sparklines
+            update_static(self.query_one("#detail-header", Static), render.header(data))
+            self._set_section("overview", render.overview(data))
+            self._set_section("params", render.params(data))
+            self._set_section("tags", render.tags(data))
+            update_static(self.query_one("#env-summary", Static), render.environment(data))
+            self._fill_artifacts(data, same_run)
+            self._fill_packages(same_run)
         self.post_message(self.Loaded(data.run_id))
 
     def _content_width(self) -> int:
@@ -192,11 +198,12 @@ class RunDetail(Widget):
             self._set_section("metrics", render.metrics(self.data, self._content_width()))
 
     def _set_section(self, name: str, renderable: RenderableType) -> None:
-        self.query_one(f"#{name}-body", Static).update(renderable)
+        update_static(self.query_one(f"#{name}-body", Static), renderable)
 
     def _show_message(self, message: str) -> None:
         """Replace every section with one message (nothing selected, run gone, store error)."""
         self.data, self.message, self._fingerprint, self._rows = None, message, None, []
+        self._base_fingerprint, self._packages_shown = None, None
         style = "dim" if message == "no run selected" else "red"
         self.query_one("#detail-header", Static).update(safe(message, style))
         for name in SECTIONS:
@@ -212,14 +219,16 @@ class RunDetail(Widget):
         table = self.query_one("#artifact-list", DataTable)
         preview = self.query_one(ArtifactPreview)
         old_key = self._rows[table.cursor_row].key if same_run and 0 <= table.cursor_row < len(self._rows) else None
-        self._rows = artifact_rows(data.artifacts)
-        table.clear()
-        for row in self._rows:
-            label = safe(row.label, "bold cyan" if row.is_model else "")
-            size = Text(render.human_size(row.size), style="dim", justify="right")
-            table.add_row(label, size, key=row.key)
+        rows = artifact_rows(data.artifacts)
+        if rows != self._rows or table.row_count != len(rows):  # refilling relayouts the screen: only on change
+            self._rows = rows
+            table.clear()
+            for row in self._rows:
+                label = safe(row.label, "bold cyan" if row.is_model else "")
+                size = Text(render.human_size(row.size), style="dim", justify="right")
+                table.add_row(label, size, key=row.key)
         keys = [r.key for r in self._rows]
-        if old_key in keys:
+        if old_key in keys and table.cursor_row != keys.index(old_key):
             table.move_cursor(row=keys.index(old_key), animate=False)
         if not self._rows:
             preview.clear("no artifacts logged")
@@ -237,18 +246,21 @@ class RunDetail(Widget):
         table = self.query_one("#package-list", DataTable)
         packages = self.data.packages if self.data is not None else {}
         needle = self.query_one("#package-filter", Input).value.strip().lower()
+        if self._packages_shown == (packages, needle):
+            return  # refilling relayouts the screen; most runs share one environment
+        self._packages_shown = (packages, needle)
         table.clear()
         count = self.query_one("#package-count", Static)
         if not packages:
             table.add_row(Text("no packages recorded", style="dim"), Text(""))
-            count.update(Text(""))
+            update_static(count, Text(""))
             return
         shown = [(n, v) for n, v in packages.items() if needle in n.lower()] if needle else list(packages.items())
         for name, version in sorted(shown, key=lambda kv: kv[0].lower()):
             table.add_row(safe(name), safe(version), key=name)
         if not shown:
             table.add_row(safe(f"no package matches {needle!r}", "dim"), Text(""))
-        count.update(Text(f"{len(shown)} of {len(packages)} packages", style="dim"))
+        update_static(count, Text(f"{len(shown)} of {len(packages)} packages", style="dim"))
 
     @on(Input.Changed, "#package-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
