@@ -92,6 +92,11 @@ class RunDetail(Widget):
         """The run the pane currently shows."""
         return self.data.run_id if self.data is not None else None
 
+    @property
+    def wanted(self) -> str | None:
+        """The run last asked for (shown, or still loading)."""
+        return self._wanted
+
     def compose(self) -> ComposeResult:
         yield Static(Text("no run selected", style="dim"), id="detail-header")
         with TabbedContent(initial="overview"):

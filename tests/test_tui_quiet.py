@@ -1,0 +1,90 @@
+"""What the browser asks Textual to redo on common keys, asserted on state (counts), never on timing.
+
+A full-screen relayout costs ~10-25 ms at 120x36; cursor moves must not cause any, and opening
+the detail must restyle only the widgets it changes (not every node of the screen).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tests.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
+from tuitrack.tui.widgets.quiet import update_static
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Full-screen layouts (not scroll-only reflows) and who asked for them."""
+    seen: Counter[str] = Counter()
+    original = Screen._on_layout
+
+    async def recording(self: Screen, message) -> None:
+        seen[f"{type(message.widget).__name__}#{message.widget.id}"] += 1
+        await original(self, message)
+
+    monkeypatch.setattr(Screen, "_on_layout", recording)
+    return seen
+
+
+async def test_cursor_moves_update_the_detail_without_relayout(big, tmp_path, layouts):
+    async with browse(big, tmp_path) as (app, pilot):
+        detail = app.browser.query_one("#detail")
+        for _ in range(4):
+            await pilot.press("down")
+            run_id = app.browser.table.cursor_run.info.run_id
+            await settle(pilot, app, lambda: detail.run_id == run_id)
+        layouts.clear()
+        for _ in range(4):
+            await pilot.press("down")
+            run_id = app.browser.table.cursor_run.info.run_id
+            await settle(pilot, app, lambda: detail.run_id == run_id)
+            await pilot.pause(0.15)
+        assert detail.run_id == app.browser.table.cursor_run.info.run_id
+        assert "run" in str(detail.query_one("#detail-header", Static).render())
+        assert not layouts, layouts
+
+
+async def test_open_detail_toggles_only_the_tree_table_and_detail(big, tmp_path, monkeypatch):
+    restyled: list[bool] = []  # per restyle batch: did it include the screen (= every node)?
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        original = app.stylesheet.update_nodes
+
+        def counting(nodes, animate: bool = False) -> None:
+            nodes = list(nodes)
+            restyled.append(browser in nodes)
+            original(nodes, animate=animate)
+
+        monkeypatch.setattr(app.stylesheet, "update_nodes", counting)
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: browser.has_class("-detail-max"))
+        assert not browser.tree.display and not browser.table.display
+        assert browser.query_one("#detail").styles.height.value == 1  # 1fr: the whole body
+        assert restyled and not any(restyled)  # focus and the footer restyle their widgets, never the screen
+        await pilot.press("escape")
+        await settle(pilot, app, lambda: not browser.has_class("-detail-max"))
+        assert not any(restyled)
+        assert browser.tree.display and browser.table.display and browser.table.has_focus
+        assert browser.query_one("#detail").styles.height.unit.name != "FRACTION"  # back to the CSS 45%
+
+
+async def test_update_static_lays_out_only_when_the_height_changes(big, tmp_path, layouts):
+    async with browse(big, tmp_path) as (app, pilot):
+        detail = app.browser.query_one("#detail")
+        await settle(pilot, app, lambda: detail.run_id is not None)
+        await pilot.pause(0.3)
+        body = app.browser.query_one("#overview-body", Static)
+        lines = body.size.height
+        layouts.clear()
+        update_static(body, Text("\n".join(f"line {i}" for i in range(lines))))
+        await pilot.pause(0.1)
+        assert not layouts
+        update_static(body, Text("\n".join(f"line {i}" for i in range(lines + 3))))
+        await pilot.pause(0.1)
+        assert layouts["Static#overview-body"] >= 1
+        assert body.size.height == lines + 3
