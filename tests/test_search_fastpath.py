@@ -47,3 +47,24 @@ def test_top_n_equals_full_order(mixed_store, order: str, flt: str) -> None:
 def test_plain_orders_do_not_take_the_fast_path(mixed_store) -> None:
     sql, _ = mixed_store._search_sql("r.rid", "", "run_name", None, False, None)
     assert store_reads._top_n_phases(sql) is None
+
+
+def test_walk_over_budget_falls_back_to_the_same_order(mixed_store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the index walk is interrupted, the plain query answers, in exactly the same order."""
+    full = mixed_store.search_rids("params.p >= 2", "metrics.auc ASC")
+    monkeypatch.setattr(store_reads, "_WALK_CHECK", 1)
+    monkeypatch.setattr(store_reads, "_WALK_BUDGET", 0)
+    calls = []
+    real = mixed_store._search_in_phases
+
+    def spy(*args, **kwargs):
+        try:
+            return real(*args, **kwargs)
+        except store_reads._OverBudget:
+            calls.append("fell back")
+            raise
+
+    monkeypatch.setattr(mixed_store, "_search_in_phases", spy)
+    assert mixed_store.search_rids("params.p >= 2", "metrics.auc ASC", max_results=7, offset=3) == full[3:10]
+    assert calls == ["fell back"]
+    assert mixed_store.conn.execute("SELECT 1").fetchone() == (1,)  # the handler is gone afterwards
