@@ -17,9 +17,9 @@ import pytest
 
 from tuitrack.demo import build_demo_store
 from tuitrack.store import Store
+from tuitrack.tui.screenshots import settle
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.widgets.filter_bar import FilterBar
-from tuitrack.tui.widgets.run_detail import RunDetail
 
 from conftest import reset_tuitrack
 
@@ -50,17 +50,7 @@ def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     store.close()
 
 
-async def settled(pilot, app: TuitrackApp) -> None:
-    """Wait for the runs and the detail pane to be loaded, so the picture is complete."""
-    for _ in range(200):
-        await pilot.pause(0.05)
-        worker = app.browser._search_worker
-        detail = app.browser.query_one(RunDetail)
-        if (worker is not None and worker.is_finished and app.current_run_id() is not None
-                and detail.run_id == app.current_run_id()):
-            break
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.1)
+settled = settle  # the screenshot script's wait: the tests and the README pictures agree on "complete"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])

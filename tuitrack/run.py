@@ -89,8 +89,9 @@ class ActiveRun(ArtifactMixin):
         elif type(timestamp) is not int or not _I64_MIN <= timestamp <= _I64_MAX:
             timestamp = validation.metric_timestamp(key, timestamp)
         steps = self._steps
+        next_step = steps.get(key, 0)
         if step is None:
-            step = steps.get(key, 0)
+            step = next_step
         elif type(step) is not int or not _I64_MIN <= step <= _I64_MAX:
             step = validation.metric_step(key, step)
         if self._status != RUNNING:
@@ -100,7 +101,7 @@ class ActiveRun(ArtifactMixin):
             err, writer.last_error = writer.last_error, None
             raise err
         # Only now, with every check passed, does the point count.
-        if step >= steps.get(key, 0):
+        if step >= next_step:
             steps[key] = step + 1
         buf.append((self._rid, self._kids[key], step, timestamp, value))
         if len(buf) >= writer.max_buffer:

@@ -40,7 +40,7 @@ class View:
     size: tuple[int, int] = (120, 36)
 
 
-async def _settle(pilot: Pilot, app: TuitrackApp) -> None:
+async def settle(pilot: Pilot, app: TuitrackApp) -> None:
     """Wait until the table and the detail pane show the cursor run, so the picture is complete."""
     for _ in range(200):
         await pilot.pause(0.05)
@@ -62,28 +62,28 @@ async def _idle(pilot: Pilot, app: TuitrackApp) -> None:
 
 
 async def _main_view(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
 
 
 async def _sorted_marked(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("space", "j", "space")
     table = app.browser.table
     table.move_cursor(col=[c.key for c in table.columns].index("metrics.auc"))
     await pilot.press("s")
-    await _settle(pilot, app)
+    await settle(pilot, app)
 
 
 async def _filtered(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("slash")
     app.browser.query_one(FilterBar).input.cursor_blink = False
     await pilot.press(*"metrics.auc > 0.88 AND params.seed IS NOT NULL", "enter")
-    await _settle(pilot, app)
+    await settle(pilot, app)
 
 
 async def _filter_error(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("slash")
     app.browser.query_one(FilterBar).input.cursor_blink = False
     await pilot.press(*"metrics.auc >> 0.8")
@@ -91,31 +91,31 @@ async def _filter_error(pilot: Pilot, app: TuitrackApp) -> None:
 
 
 async def _detail(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("j", "j", "j", "enter")
-    await _settle(pilot, app)
+    await settle(pilot, app)
 
 
 async def _help(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("question_mark")
     await pilot.pause(0.2)
 
 
 async def _columns(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("o")
     await pilot.pause(0.2)
 
 
 async def _grid_marked(pilot: Pilot, app: TuitrackApp, marks: int = 4) -> None:
     """The grid runs filtered, the first ``marks`` of them marked (what compare and charts show)."""
-    await _settle(pilot, app)
+    await settle(pilot, app)
     app.browser.apply_filter(GRID)
-    await _settle(pilot, app)
+    await settle(pilot, app)
     for _ in range(marks):
         await pilot.press("space")
-    await _settle(pilot, app)
+    await settle(pilot, app)
 
 
 async def _compare(pilot: Pilot, app: TuitrackApp) -> None:
@@ -137,16 +137,16 @@ async def _charts(pilot: Pilot, app: TuitrackApp) -> None:
 
 
 async def _scatter(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("p")
     app.clear_notifications()
     await _idle(pilot, app)
 
 
 async def _groups(pilot: Pilot, app: TuitrackApp) -> None:
-    await _settle(pilot, app)
+    await settle(pilot, app)
     app.browser.apply_filter("attributes.run_name LIKE 'lr%'")
-    await _settle(pilot, app)
+    await settle(pilot, app)
     await pilot.press("G")
     app.clear_notifications()
     await _idle(pilot, app)
