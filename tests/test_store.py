@@ -56,6 +56,38 @@ def test_filter_queries_use_indexes(store_path: Path) -> None:
     assert "metrics " not in plan.replace("latest_metrics", "") and "USING" in plan
 
 
+def test_child_lookups_use_the_parent_index_even_after_analyze(store_path: Path) -> None:
+    """ANALYZE counts every top-level run's NULL parent as one value group; lookups must not scan."""
+    with tuitrack.start_run(name="parent") as parent:
+        for i in range(3):
+            with tuitrack.start_run(name=f"child{i}", nested=True):
+                pass
+    for _ in range(40):
+        with tuitrack.start_run():
+            pass
+    st = tuitrack.open_store()
+    from tuitrack.curation import delete_runs
+
+    delete_runs(st, [st.resolve_run("child1")[1]])
+    st.conn.execute("ANALYZE")
+    # What ANALYZE writes for a 100k-run store where nearly every run is top-level (edited in, as the
+    # SQLite docs allow, so the test needs no 100k runs); "ANALYZE sqlite_schema" reloads the stats.
+    st.conn.execute("UPDATE sqlite_stat1 SET stat = '100000 100000' WHERE idx = 'runs_parent'")
+    st.conn.execute("ANALYZE sqlite_schema")
+    seen: list[str] = []
+    st.conn.set_trace_callback(seen.append)
+    assert st.count_children(parent.info.run_id) == 2
+    assert st.count_children(parent.info.run_id, include_deleted=True) == 3
+    assert [n for _, n in st.child_runs(parent.info.run_id, include_deleted=True)] == ["child0", "child1", "child2"]
+    assert st.count_children("no-such-run") == 0
+    st.conn.set_trace_callback(None)
+    lookups = [q for q in seen if "parent_id =" in q]
+    assert len(lookups) == 4
+    for sql in lookups:
+        plan = " ".join(str(r[-1]) for r in st.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "runs_parent" in plan and "SCAN runs" not in plan, (sql, plan)
+
+
 def test_summaries_match_history_after_many_batches(store_path: Path) -> None:
     values = [math.sin(i) * (10 if i % 97 == 0 else 1) for i in range(5_000)]
     with tuitrack.start_run() as run:

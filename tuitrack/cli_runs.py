@@ -41,7 +41,7 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
     now = current_ms()
     arts = store.list_artifacts(r.id)
     inputs = store.list_inputs(r.id)
-    children = store.conn_fetchall("SELECT run_id, name FROM runs WHERE parent_id = ? ORDER BY start_time", (r.id,))
+    children = store.child_runs(r.id, include_deleted=True)
     if fmt == "json":
         data = ex.run_record(r, ex.default_columns([r]), now)
         data["heartbeat"] = r.info.heartbeat

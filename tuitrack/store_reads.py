@@ -267,6 +267,24 @@ class StoreReads:
         sql = sql.split(" ORDER BY ")[0]
         return int(self._all(sql, args)[0][0])
 
+    def child_runs(self, run_id: str, *, include_deleted: bool = False) -> list[tuple[str, str]]:
+        """(run_id, name) of a run's direct children, oldest first.
+
+        ``INDEXED BY`` because after an ``ANALYZE`` (or ``PRAGMA optimize``) SQLite counts the
+        NULL parent ids of top-level runs as one huge value group and scans every run instead:
+        8-10 ms per call on 100k runs against ~0.05 ms through the index.
+        """
+        deleted = "" if include_deleted else " AND deleted_at IS NULL"
+        rows = self._all(f"SELECT run_id, name FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}"
+                         " ORDER BY start_time, rid", (run_id,))
+        return [(r[0], r[1]) for r in rows]
+
+    def count_children(self, run_id: str, *, include_deleted: bool = False) -> int:
+        """How many direct children a run has (index-pinned like :meth:`child_runs`)."""
+        deleted = "" if include_deleted else " AND deleted_at IS NULL"
+        return int(self._all(f"SELECT count(*) FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}",
+                             (run_id,))[0][0])
+
     def changed_since(self, since_ms: int) -> list[int]:
         """Rids written at or after ``since_ms`` (live refresh reads only these)."""
         return [r[0] for r in self._all("SELECT rid FROM runs WHERE updated_at >= ?", (since_ms,))]

@@ -85,13 +85,12 @@ def load_detail(store: Store, run_id: str, now_ms: int, *, histories: bool = Tru
     if run.info.parent_id:
         row = store.conn_fetchone("SELECT name FROM runs WHERE run_id = ?", (run.info.parent_id,))
         parent_name = row[0] if row else None
-    row = store.conn_fetchone("SELECT count(*) FROM runs WHERE parent_id = ? AND deleted_at IS NULL", (rid,))
     data = DetailData(
         run=run,
         now_ms=now_ms,
         status=run.info.display_status(now_ms),
         parent_name=parent_name,
-        child_count=int(row[0]) if row else 0,
+        child_count=store.count_children(rid),
         inputs=store.list_inputs(rid),
         artifacts=store.list_artifacts(rid),
         packages=store.get_packages(rid),
