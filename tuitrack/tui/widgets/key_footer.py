@@ -1,61 +1,175 @@
 """The footer every tuitrack screen uses: one line of the keys a newcomer needs, never cut off.
 
-Textual's footer lists every ``show=True`` binding and simply clips what does
-not fit ("Scatte...").  Screens therefore show only their few essential keys
-(the rest stay in ``?`` help and the ``ctrl+p`` palette), and this footer
-tightens its spacing and drops the palette hint when the terminal is narrow,
-so the essential keys fit in 80 columns.
+Why not Textual's ``Footer``: it is a container of one widget per key, and every change
+of the shown keys (most focus changes: opening the detail, closing it, entering the
+filter) re-mounts them all: restyles plus a full-screen relayout, ~40-50 ms on the
+100k-run browser at 120x36, paid on the key press that caused it.  This footer is one
+widget that renders one line of text, so a change of keys is a repaint of one line.
+
+Screens show only their few essential keys (the rest stay in ``?`` help and the
+``ctrl+p`` palette), and the spacing tightens and the palette hint goes when the
+terminal is narrow, so the essential keys fit in 80 columns.  Clicking a key presses it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
 from textual import events
+from textual.app import RenderResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
 
 #: Below this width the footer is compact and the ``^p palette`` hint is left out (``?`` lists it).
 ROOMY_WIDTH = 100
 
 
-class KeyFooter(Footer):
-    """A ``Footer`` that adapts its spacing to the terminal width ("key Description", one space apart)."""
+@dataclass(frozen=True)
+class FooterItem:
+    """One entry: a key (or a group of keys sharing one label, like ``[ ] Tabs``)."""
 
+    keys: tuple[tuple[str, str], ...]  # (key, how it is shown)
+    description: str
+    enabled: bool = True
+
+
+def footer_items(screen: Screen) -> tuple[tuple[FooterItem, ...], FooterItem | None]:
+    """The shown keys of ``screen`` in binding order (one per action; groups merged), and the palette key."""
+    app = screen.app
+    per_action: dict[str, tuple[object, ...]] = {}
+    for _, binding, enabled, _tooltip in screen.active_bindings.values():
+        if binding.show and binding.action not in per_action:
+            per_action[binding.action] = (binding, enabled)
+    items: list[FooterItem] = []
+    pending: list[tuple[object, ...]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        group = pending[0][0].group  # type: ignore[attr-defined]
+        if group is not None and len(pending) > 1:
+            items.append(FooterItem(tuple((b.key, app.get_key_display(b)) for b, _ in pending),  # type: ignore
+                                    group.description, any(e for _, e in pending)))
+        else:
+            items.extend(FooterItem(((b.key, app.get_key_display(b)),), b.description, bool(e))  # type: ignore
+                         for b, e in pending)
+        pending.clear()
+
+    for entry in per_action.values():
+        if pending and (entry[0].group is None or entry[0].group is not pending[0][0].group):  # type: ignore
+            flush()
+        pending.append(entry)
+    flush()
+    palette = None
+    active = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+    if active is not None and app.ENABLE_COMMAND_PALETTE:
+        binding = active.binding
+        palette = FooterItem(((binding.key, app.get_key_display(binding)),), binding.description, active.enabled)
+    return tuple(items), palette
+
+
+class KeyFooter(Widget, can_focus=False):
+    """One line of key hints for the active screen; repaints (never re-mounts) when they change."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description", "key-footer--separator"}
     DEFAULT_CSS = """
-    KeyFooter.-narrow FooterKey .footer-key--key { padding: 0 0 0 1; }
-    KeyFooter.-narrow FooterKey .footer-key--description { padding: 0 0 0 1; }
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyFooter > .key-footer--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyFooter > .key-footer--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyFooter > .key-footer--separator { color: $foreground 20%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, show_command_palette=False)
-        self._shown: tuple[object, ...] | None = None
+        super().__init__(id=id)
+        self._items: tuple[tuple[FooterItem, ...], FooterItem | None] | None = None
+        self._hits: list[tuple[int, int, str, bool]] = []  # (start, end, key, enabled) per rendered key
 
-    def _signature(self, screen: Screen) -> tuple[object, ...]:
-        """Everything ``Footer.compose`` draws from: equal signatures compose equal footers."""
-        keys = tuple((b.key, self.app.get_key_display(b), b.description, b.action, enabled, tooltip,
-                      b.group.description if b.group else None, b.group.compact if b.group else None)
-                     for _, b, enabled, tooltip in screen.active_bindings.values() if b.show)
-        palette = self.app.COMMAND_PALETTE_BINDING in screen.active_bindings
-        return keys, self.show_command_palette, palette
+    @property
+    def items(self) -> tuple[FooterItem, ...]:
+        """What the footer shows now (tests read this rather than the picture)."""
+        return self._current()[0]
+
+    @property
+    def roomy(self) -> bool:
+        return self.size.width >= ROOMY_WIDTH
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        """Recompose only when the shown keys change.
-
-        Every focus change signals new bindings, and a recompose re-mounts every key widget
-        (restyles plus a full-screen relayout, ~20 ms); moving focus between widgets that show
-        the same keys then cost that for nothing.
-        """
-        if self._bindings_ready and screen.app.app_focus and self.is_attached and screen is self.screen:
-            signature = self._signature(screen)
-            if signature == self._shown:
-                return
-            self._shown = signature
-        super().bindings_changed(screen)
+        """Repaint when the shown keys change (focus moves signal this even when they do not)."""
+        if not screen.app.app_focus or screen is not self.screen:
+            return  # a terminal losing focus must not blank the keys
+        items = footer_items(screen)
+        if items != self._items:
+            self._items = items
+            self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        roomy = event.size.width >= ROOMY_WIDTH
-        if self.has_class("-narrow") == roomy or self.show_command_palette != roomy:
-            self.set_class(not roomy, "-narrow")
-            self.show_command_palette = roomy
-            if self._bindings_ready:
-                self._shown = None
-                self.call_after_refresh(self.recompose)
+        self.refresh()
+
+    def _current(self) -> tuple[tuple[FooterItem, ...], FooterItem | None]:
+        if self._items is None:
+            self._items = footer_items(self.screen)
+        return self._items
+
+    def render(self) -> RenderResult:
+        items, palette = self._current()
+        key_style = self.get_component_rich_style("key-footer--key")
+        desc_style = self.get_component_rich_style("key-footer--description")
+        roomy = self.roomy
+        line = Text(no_wrap=True, overflow="crop", end="")
+        hits: list[tuple[int, int, str, bool]] = []
+
+        def add(item: FooterItem) -> None:
+            # Spacing as Textual's footer pads it: " key desc " roomy, " key desc" narrow.  The spaces
+            # belong to the styled segments (a segment that starts with a space renders fine in SVGs).
+            dim = Style(dim=True) if not item.enabled else Style()
+            for i, (key, shown) in enumerate(item.keys):
+                start = len(line)
+                last = i == len(item.keys) - 1
+                line.append(f" {shown}" + (" " if roomy and (last or not item.description) else ""), key_style + dim)
+                hits.append((start, len(line), key, item.enabled))
+            if item.description:
+                line.append((f"{item.description} " if roomy else f" {item.description}"), desc_style + dim)
+
+        for item in items:
+            add(item)
+        if palette is not None and roomy:
+            width = sum(len(shown) + 2 for _, shown in palette.keys) + len(palette.description) + 2
+            start = self.size.width - width
+            if start > len(line):
+                line.append(" " * (start - len(line)))
+                line.append("▏", self.get_component_rich_style("key-footer--separator"))
+                add(palette)
+        self._hits = hits
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        """Clicking a key presses it (a disabled one rings the bell), like Textual's footer."""
+        for start, end, key, enabled in self._hits:
+            if start <= event.x < end:
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
+                return
