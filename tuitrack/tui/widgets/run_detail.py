@@ -8,6 +8,7 @@ vanished or a store error shows as a message in the pane instead of a crash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rich.console import RenderableType
@@ -86,6 +87,7 @@ class RunDetail(Widget):
         self._packages_shown: tuple[dict[str, str], str] | None = None  # what the package table holds
         self._history_run: str | None = None
         self._history_cache: HistoryCache = {}
+        self._then: Callable[[], None] | None = None  # called once the wanted run is shown (or failed)
 
     @property
     def run_id(self) -> str | None:
@@ -120,8 +122,14 @@ class RunDetail(Widget):
         self._show_message("no run selected")
 
     # -- loading ------------------------------------------------------------------
-    def show_run(self, run_id: str | None) -> None:
-        """Show ``run_id`` (None clears the pane).  Cheap to call often: the read runs in a worker."""
+    def show_run(self, run_id: str | None, then: Callable[[], None] | None = None) -> None:
+        """Show ``run_id`` (None clears the pane).  Cheap to call often: the read runs in a worker.
+
+        ``then`` runs right after the run's content is in place (or its error is shown), in the same
+        event-loop turn, so a caller can change the layout in the same frame (enter maximizes).
+        A newer ``show_run`` drops it.
+        """
+        self._then = then if run_id is not None else None
         self._wanted = run_id
         if run_id is None:
             self.workers.cancel_group(self, "detail")
@@ -168,16 +176,23 @@ class RunDetail(Widget):
         except RuntimeError:  # the app is shutting down
             pass
 
+    def _run_then(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
     def _apply(self, run_id: str, data: DetailData | None, cache: HistoryCache | None, error: str | None) -> None:
         if run_id != self._wanted or not self.is_mounted:
             return  # a newer request is on its way (keep what is shown), or the app is shutting down
         if data is None:
             self._show_message(error or "unknown error")
+            self._run_then()
             return
         if cache is not None:
             self._history_run, self._history_cache = run_id, cache
         fingerprint = data.fingerprint()
         if fingerprint == self._fingerprint:
+            self._run_then()
             return
         same_run = self.data is not None and self.data.run_id == data.run_id
         base = data.fingerprint(histories=False)
@@ -193,6 +208,7 @@ class RunDetail(Widget):
             self._fill_artifacts(data, same_run)
             self._fill_packages(same_run)
         self.post_message(self.Loaded(data.run_id))
+        self._run_then()
 
     def _content_width(self) -> int:
         """Columns a section has: the pane minus its padding and a scrollbar (100 before the first layout)."""
