@@ -25,7 +25,7 @@ from datetime import datetime
 
 from .errors import TuitrackError
 
-__all__ = ["Compiled", "FilterError", "OrderBy", "compile_filter", "compile_order_by", "parse_key"]
+__all__ = ["Bound", "Compiled", "FilterError", "OrderBy", "compile_filter", "compile_order_by", "parse_key"]
 
 _MAX_DEPTH = 64  # nesting of parentheses: keeps the parser's recursion and SQLite's expression depth bounded
 _MAX_PARAMS = 32_000  # SQLite's bound-variable limit is 32766 (since 3.32)
@@ -72,20 +72,40 @@ class FilterError(TuitrackError, ValueError):
 
 
 @dataclass(frozen=True)
+class Bound:
+    """A numeric comparison every match must satisfy: a top-level AND term like ``metrics.auc > 0.5``.
+
+    Lets a search sorted by the same key walk only the matching stretch of the key's index
+    (the filter itself still applies; a bound only narrows where to look).  ``entity`` is
+    "metrics" (compares the value) or "params" (compares the numeric reading of the value).
+    """
+
+    entity: str
+    key: str
+    op: str  # one of = < <= > >=
+    value: int | float
+
+
+@dataclass(frozen=True)
 class Compiled:
     """A boolean SQL expression over alias ``r`` and its bound parameters, in order."""
 
     sql: str
     params: tuple
+    bounds: tuple[Bound, ...] = ()
 
 
 @dataclass(frozen=True)
 class OrderBy:
-    """LEFT JOINs to append after ``FROM runs r`` (params go before the WHERE params) and the ORDER BY text."""
+    """LEFT JOINs to append after ``FROM runs r`` (params go before the WHERE params) and the ORDER BY text.
+
+    ``first``: (entity, key) of the first term when it is a metric or param (joined as ``o0``).
+    """
 
     joins: str
     order_sql: str
     params: tuple
+    first: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +249,8 @@ class _Parser:
         self.i, self.depth, self.prev = 0, 0, None
         self.now = int(now_ms) if now_ms is not None else int(time.time() * 1000)
         self.stale_before = self.now - int(heartbeat_timeout_ms)
+        self.bounds: list[Bound] = []  # top-level numeric AND terms (see Bound)
+        self._leaf_bound: Bound | None = None  # the bound of the comparison just parsed, if it is one
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -281,25 +303,34 @@ class _Parser:
 
     # -- boolean structure ------------------------------------------------
     def parse(self) -> Sql:
-        sql = self.or_expr()
+        sql = self.or_expr(top=True)
         if self.peek().kind == ")":
             raise self.error("unmatched ')'", self.peek().pos, "AND, OR or end of input")
         if self.peek().kind != "eof":
             raise self.expected("AND, OR or end of input", after=False)
         return sql
 
-    def or_expr(self) -> Sql:
-        parts = [self.and_expr()]
+    def or_expr(self, top: bool = False) -> Sql:
+        bounds: list[Bound] = []
+        parts = [self.and_expr(bounds)]
         while self.is_kw("OR"):
             self.next()
-            parts.append(self.and_expr())
+            parts.append(self.and_expr([]))
+        if top and len(parts) == 1:  # only an AND chain of the whole filter bounds every match
+            self.bounds = bounds
         return _join("OR", parts)
 
-    def and_expr(self) -> Sql:
-        parts = [self.not_expr()]
-        while self.is_kw("AND"):
-            self.next()
+    def and_expr(self, bounds: list[Bound]) -> Sql:
+        """``bounds`` collects the numeric comparisons among this chain's direct terms."""
+        parts = []
+        while True:
+            self._leaf_bound = None
             parts.append(self.not_expr())
+            if self._leaf_bound is not None:
+                bounds.append(self._leaf_bound)
+            if not self.is_kw("AND"):
+                break
+            self.next()
         return _join("AND", parts)
 
     def not_expr(self) -> Sql:
@@ -308,6 +339,8 @@ class _Parser:
             self.next()
             negations += 1
         sql, params = self.primary()
+        if negations:
+            self._leaf_bound = None
         return (f"NOT ({sql})", params) if negations % 2 else (sql, params)
 
     def primary(self) -> Sql:
@@ -326,6 +359,7 @@ class _Parser:
                              self.peek().pos, "')'")
         self.next()
         self.depth -= 1
+        self._leaf_bound = None  # a parenthesized term is not one comparison
         return sql
 
     # -- comparisons ------------------------------------------------------
@@ -410,6 +444,9 @@ class _Parser:
             else:
                 col = "num" if vals[0].kind == "num" else "value"
                 cond = _text_cond((f"{a}.{col}", []), op, [vals[0].value], False)
+            if op in ("=", "<", "<=", ">", ">=") and entity in ("metrics", "params") and vals[0].kind == "num" \
+                    and not neg:
+                self._leaf_bound = Bound(entity, key, op, vals[0].value)  # type: ignore[arg-type]
             return f"{exists} AND {cond[0]})", [key] + cond[1]
         return self.attribute(key, op, vals, neg)
 
@@ -470,11 +507,12 @@ def compile_filter(filter_string: str | None, *, now_ms: int | None = None,
     """Compile a filter to a WHERE expression over ``runs r``; ``now_ms`` fixes "now" for CRASHED and duration."""
     if filter_string is None or not filter_string.strip():
         return Compiled("1", ())
-    sql, params = _Parser(filter_string, "filter", now_ms, heartbeat_timeout_ms).parse()
+    parser = _Parser(filter_string, "filter", now_ms, heartbeat_timeout_ms)
+    sql, params = parser.parse()
     if len(params) > _MAX_PARAMS:
         raise FilterError(f"filter too large ({len(params)} values; at most {_MAX_PARAMS})",
                           source=filter_string)
-    return Compiled(sql, tuple(params))
+    return Compiled(sql, tuple(params), tuple(parser.bounds))
 
 
 def parse_key(text: str) -> tuple[str, str]:
@@ -493,6 +531,7 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
     joins: list[str] = []
     terms: list[str] = []
     params: list = []
+    first: tuple[str, str] | None = None
     for item in items:
         p = _Parser(item, "order_by", now_ms, heartbeat_timeout_ms)
         while p.peek().kind != "eof":
@@ -522,6 +561,8 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
                 terms += ([f"{expr} IS NULL"] if nullable else []) + [f"{expr} {direction}"]
                 continue
             table = {"metrics": "latest_metrics", "params": "params", "tags": "tags"}[entity]
+            if not terms and entity in ("metrics", "params"):
+                first = (entity, key)
             joins.append(f"LEFT JOIN {table} {o} ON {o}.rid = r.rid AND {o}.key = ?")
             params.append(key)
             terms.append(f"{o}.value IS NULL")
@@ -534,4 +575,4 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
         terms.append("r.rid " + terms[-1].rsplit(" ", 1)[1])
     else:
         terms += ["r.start_time DESC", "r.rid DESC"]
-    return OrderBy(" ".join(joins), "ORDER BY " + ", ".join(terms), tuple(params))
+    return OrderBy(" ".join(joins), "ORDER BY " + ", ".join(terms), tuple(params), first)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import query, validation
+from . import query, topn, validation
 from .errors import AmbiguousRunError, RunNotFoundError
 from .models import (
     Artifact,
@@ -164,6 +164,21 @@ class StoreReads:
         now_ms: int | None,
         parent_id: str | None = None,
     ) -> tuple[str, list[Any]]:
+        sql, args, _ = self._search_plan(select, filter_string, order_by, experiment_ids, include_deleted, now_ms,
+                                         parent_id)
+        return sql, args
+
+    def _search_plan(
+        self,
+        select: str,
+        filter_string: str | None,
+        order_by: list[str] | str | None,
+        experiment_ids: Sequence[int] | None,
+        include_deleted: bool,
+        now_ms: int | None,
+        parent_id: str | None = None,
+    ) -> tuple[str, list[Any], list[topn.Phase] | None]:
+        """The search SQL and its arguments, plus its top-N phases when it sorts by a metric or param first."""
         where = query.compile_filter(filter_string, now_ms=now_ms, heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS)
         order = query.compile_order_by(order_by, now_ms=now_ms)
         clauses = [where.sql]
@@ -181,7 +196,8 @@ class StoreReads:
             clauses.append("r.parent_id = ?")
             args.append(parent_id)
         sql = f"SELECT {select} FROM runs r {order.joins} WHERE {' AND '.join(clauses)} {order.order_sql}"
-        return sql, args
+        bounds = [b for b in where.bounds if (b.entity, b.key) == order.first]
+        return sql, args, topn.phases(sql, args, len(order.params), bounds) if order.first else None
 
     def search_rids(
         self,
@@ -198,14 +214,13 @@ class StoreReads:
         for name, value in (("max_results", max_results), ("offset", offset)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise validation.ValidationError(f"{name} must be a whole number >= 0, got {value!r}")
-        sql, args = self._search_sql("r.rid", filter_string, order_by, experiment_ids, include_deleted, now_ms)
-        if max_results is not None:
-            phases = _top_n_phases(sql)
-            if phases:
-                try:
-                    return self._search_in_phases(phases, args, int(max_results), int(offset))
-                except _OverBudget:
-                    pass  # the filter rejects most of the index walk: a plain sort of the matches is cheaper
+        sql, args, phases = self._search_plan("r.rid", filter_string, order_by, experiment_ids, include_deleted,
+                                              now_ms)
+        if max_results is not None and phases:
+            try:
+                return topn.run_phases(self.conn, self.lock, phases, int(max_results), int(offset))
+            except topn.OverBudget:
+                pass  # the filter rejects most of the index walk: a plain sort of the matches is cheaper
         if max_results is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [int(max_results), int(offset)]
@@ -219,31 +234,6 @@ class StoreReads:
             text = self._all(f"SELECT json_group_array(rid) FROM ({sql})", args)[0][0]
             return json.loads(text) if text else []
         return [r[0] for r in self._all(sql, args)]
-
-    def _search_in_phases(self, phases: list[str], args: list[Any], limit: int, offset: int) -> list[int]:
-        """Top-N ordered by a metric or param without sorting every run (see ``_top_n_phases``)."""
-        out: list[int] = []
-        need = offset + limit
-        steps = [0]
-
-        def budget() -> int:  # called every 10k SQLite VM steps; non-zero interrupts the walk
-            steps[0] += 1
-            return 1 if steps[0] > _WALK_BUDGET else 0
-
-        with self.lock:
-            self.conn.set_progress_handler(budget, _WALK_CHECK)
-            try:
-                for sql in phases:
-                    out += [r[0] for r in self.conn.execute(sql + " LIMIT ?", [*args, need - len(out)])]
-                    if len(out) >= need:
-                        break
-            except sqlite3.OperationalError as exc:
-                if "interrupt" in str(exc).lower() and steps[0] > _WALK_BUDGET:
-                    raise _OverBudget from None
-                raise
-            finally:
-                self.conn.set_progress_handler(None, 0)
-        return out[offset:offset + limit]
 
     def search_runs(
         self,
@@ -418,53 +408,3 @@ class StoreReads:
         rid, _ = self.resolve_run(ref)
         row = self._all("SELECT packages FROM run_env WHERE rid = ?", (rid,))
         return json.loads(row[0][0]) if row else {}
-
-
-class _OverBudget(Exception):
-    """The index walk of a top-N search ran past its budget."""
-
-
-# About 400k VM steps (~30-50 ms): an index walk in sort order is only worth it while the filter
-# keeps most rows; when it rejects long stretches (filter and sort on the same metric, opposite
-# ends) the plain query, which sorts only the matches, wins.
-_WALK_BUDGET = 40
-_WALK_CHECK = 10_000  # VM steps between budget checks
-
-_METRIC_HEAD = "ORDER BY o0.value IS NULL, o0.value "
-_PARAM_HEAD = "ORDER BY o0.value IS NULL, o0.num IS NULL, o0.num "
-
-
-def _top_n_phases(sql: str) -> list[str] | None:
-    """Split a "first key is a metric/param" search into index-friendly ordered phases.
-
-    ``ORDER BY o0.value IS NULL, o0.value DESC, ...`` forces SQLite to sort every
-    matching run.  Asking separately for runs that have a value (``o0.value IS NOT
-    NULL ORDER BY o0.value DESC, ...``) lets it walk the (key, value) index and stop
-    after N rows: ~2 ms instead of ~120 ms on 100k runs.  The phases, concatenated,
-    give exactly the original order (checked by tests against the plain query).
-    """
-    if " WHERE " not in sql:
-        return None
-    where_at = sql.index(" WHERE ") + len(" WHERE ")
-    head, rest = sql[:where_at], sql[where_at:]
-    # Phases over rows that have the key drive from the key's index (CROSS JOIN fixes the loop
-    # order: otherwise SQLite may prefer scanning runs through a partial index and sort them all).
-    if "FROM runs r LEFT JOIN latest_metrics o0 ON " in head and _METRIC_HEAD in rest:
-        walk = head.replace("FROM runs r LEFT JOIN latest_metrics o0 ON ", "FROM latest_metrics o0 CROSS JOIN runs r ON ", 1)
-        cond, tail = rest.split(_METRIC_HEAD, 1)
-        direction, _, tail_order = tail.partition(",")
-        return [
-            f"{walk}o0.value IS NOT NULL AND {cond}ORDER BY o0.value {direction},{tail_order}",
-            f"{head}o0.value IS NULL AND {cond}ORDER BY{tail_order}",
-        ]
-    if "FROM runs r LEFT JOIN params o0 ON " in head and _PARAM_HEAD in rest:
-        walk = head.replace("FROM runs r LEFT JOIN params o0 ON ", "FROM params o0 CROSS JOIN runs r ON ", 1)
-        cond, tail = rest.split(_PARAM_HEAD, 1)
-        num_dir, _, tail = tail.partition(",")
-        value_term, _, tail_order = tail.partition(",")
-        return [
-            f"{walk}o0.num IS NOT NULL AND {cond}ORDER BY o0.num {num_dir},{value_term},{tail_order}",
-            f"{walk}o0.num IS NULL AND o0.value IS NOT NULL AND {cond}ORDER BY{value_term},{tail_order}",
-            f"{head}o0.value IS NULL AND {cond}ORDER BY{tail_order}",
-        ]
-    return None
