@@ -227,8 +227,9 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: f
     for i in range(presses if "filter" in groups else 0):
         text = FILTERS[i % 2]
         _send(app, "slash", "/")
-        await _until(lambda: bar.input.has_focus, "filter bar did not open")
+        await _until(lambda: bar.input.has_focus and bar.region.height > 0, "filter bar did not open")
         bar.input.value = text
+        await _settle(app, 0.05)  # typing takes a person longer than the bar's checks of each keystroke
         old = table_.rids
         await _measure(app, probe, "enter", "\r",
                        lambda: browser.view.filter == text and table_.rids is not old and _rows_shown(browser)

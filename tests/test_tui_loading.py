@@ -21,12 +21,12 @@ from tuitrack.store import Store
 from tuitrack.tui import loader
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.screens import main as main_mod
-from tuitrack.tui.screens.main import BrowserScreen
+from tuitrack.tui.screens.main import BrowserScreen, window_rows
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
 N_RUNS = 150
-WINDOW = 72  # max(60, 2 * 36 rows)
+WINDOW = window_rows(36)  # the test terminal is 36 rows high
 
 
 @dataclass

@@ -37,6 +37,13 @@ from .columns import ColumnChoice, ColumnsScreen
 from ..widgets.key_footer import KeyFooter
 
 DETAIL_DEBOUNCE_S = 0.1
+
+
+def window_rows(height: int) -> int:
+    """Rows a reload reads first: a screenful and a little (every row it builds delays the first paint)."""
+    return max(40, height + 8)
+
+
 #: enter waits at most this long for the run's detail before maximizing the pane anyway.
 OPEN_WAIT_S = 0.15
 
@@ -77,6 +84,7 @@ class BrowserScreen(Screen[None]):
         self._high_water: int | None = None
         self._detail_timer: Timer | None = None
         self._pending_open: Timer | None = None  # enter pressed, the run's detail still loading
+        self._bar_timer: Timer | None = None  # a filter was applied, its bar closes with the first rows
         self._search_worker: Worker[None] | None = None
         self._first_load = True
         self._meta: ViewMeta | None = None
@@ -131,7 +139,7 @@ class BrowserScreen(Screen[None]):
             scope=self.scope, filter=self.view.filter,
             order_by=order_expr(self.view.sort_key, self.view.sort_desc), include_deleted=self.include_deleted,
             now_ms=self.app.clock(), live=live, since_ms=self._high_water, last_version=self._version,
-            anchor_rid=self.table.cursor_rid, window=max(60, self.size.height * 2), token=self._token,
+            anchor_rid=self.table.cursor_rid, window=window_rows(self.size.height), token=self._token,
             meta=self._meta,
         )
 
@@ -205,6 +213,8 @@ class BrowserScreen(Screen[None]):
         table.set_rids(data.rids, data.runs, anchor=anchor)
         self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
+        if self._bar_timer is not None:
+            self._close_filter_bar()
         if req.live:
             self.query_one("#detail", RunDetail).refresh_run()
 
@@ -389,11 +399,24 @@ class BrowserScreen(Screen[None]):
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:
-        self.apply_filter(event.filter)
+        """Search first; hide the bar together with the first rows of the result, in one layout.
 
-    @on(FilterBar.Closed)
-    def _filter_closed(self, event: FilterBar.Closed) -> None:
+        Hiding it at once cost a full-screen layout that the search then waited behind, and a
+        second one when the rows came in.  Keys go to the table from now on either way.
+        """
+        token = self._token
+        self.apply_filter(event.filter)
         self.table.focus()
+        if self._token == token:  # same filter: nothing to wait for
+            self._close_filter_bar()
+        else:
+            self._bar_timer = self.set_timer(OPEN_WAIT_S, self._close_filter_bar)
+
+    def _close_filter_bar(self) -> None:
+        if self._bar_timer is not None:
+            self._bar_timer.stop()
+            self._bar_timer = None
+        self.query_one("#filter-bar", FilterBar).close()
 
     def apply_filter(self, text: str) -> None:
         """Apply a filter (validated: an invalid one raises FilterError and changes nothing)."""
@@ -407,6 +430,9 @@ class BrowserScreen(Screen[None]):
 
     # -- actions -----------------------------------------------------------------------------
     def action_filter(self) -> None:
+        if self._bar_timer is not None:  # reopened before the last filter's rows came in: stay open
+            self._bar_timer.stop()
+            self._bar_timer = None
         self.query_one("#filter-bar", FilterBar).open(self.view.filter)
 
     def action_refresh(self) -> None:

@@ -4,6 +4,10 @@ Every keystroke is checked with the pure ``compile_filter`` (no I/O), so a
 syntax error shows at once with a caret under its position; only a valid
 filter is applied (on enter), so the last good filter stays in effect while
 you type.  ``escape`` clears the filter and returns to the table.
+
+The bar does not hide itself on enter: its owner applies the filter first and
+closes it after, so the new search is already running while Textual lays out
+the screen without the bar (closing first made the search wait for that frame).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from textual.widgets import Input, Static
 
 from ...query import FilterError, compile_filter
 from ..text import clean
+from .quiet import update_static
 
 PLACEHOLDER = "metrics.auc > 0.8 AND params.max_depth >= 10   (enter: apply · escape: clear)"
 
@@ -44,23 +49,19 @@ def error_text(text: str, exc: FilterError) -> Text:
 
 
 class FilterBar(Vertical):
-    """Input + error line; posts ``Applied`` (a valid filter, possibly "") and ``Closed``."""
+    """Input + error line; posts ``Applied`` (a valid filter, possibly ""); the owner then calls ``close``."""
 
     DEFAULT_CSS = """
     FilterBar { height: auto; display: none; }
     FilterBar.-open { display: block; }
     FilterBar > Input { border: tall $accent; }
-    FilterBar > #filter-error { height: auto; max-height: 3; padding: 0 0; }
+    FilterBar > #filter-error { width: 1fr; height: auto; max-height: 3; padding: 0 0; }
     """
     BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
 
     @dataclass
     class Applied(Message):
         filter: str
-
-    @dataclass
-    class Closed(Message):
-        pass
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -85,12 +86,13 @@ class FilterBar(Vertical):
         self.remove_class("-open")
 
     def _show(self, text: str) -> None:
+        """Check ``text`` and show the verdict; a same-height verdict repaints one line, no screen layout."""
         self.error = check_filter(text)
         line = self.query_one("#filter-error", Static)
         if self.error is None:
-            line.update(Text("  ✓ valid — enter applies it" if text.strip() else "", style="dim green"))
+            update_static(line, Text("  ✓ valid — enter applies it" if text.strip() else "", style="dim green"))
         else:
-            line.update(error_text(text, self.error))
+            update_static(line, error_text(text, self.error))
 
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:
@@ -103,12 +105,8 @@ class FilterBar(Vertical):
         self._show(event.value)
         if self.error is None:
             self.post_message(self.Applied(event.value.strip()))
-            self.close()
-            self.post_message(self.Closed())
 
     def action_clear(self) -> None:
         self.input.value = ""
         self.error = None
         self.post_message(self.Applied(""))
-        self.close()
-        self.post_message(self.Closed())

@@ -48,7 +48,7 @@ class StatusLine(Static):
         info = replace(self.info, **changes)
         if info != self.info or not self.is_mounted:
             self.info = info
-            self.update(self.render_info(info))
+            self.update(self.render_info(info), layout=False)  # one fixed line: a repaint, not a screen layout
 
     @staticmethod
     def render_info(info: StatusInfo) -> Text:

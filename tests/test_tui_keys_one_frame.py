@@ -1,0 +1,153 @@
+"""Keys that change the layout do it once, with their data: asserted on state, never on timing.
+
+enter (open detail) and a filter's enter used to change the layout first and again when the
+data came in (two full-screen frames, the first showing stale content); the footer re-mounted
+a widget per key on every focus change; the app's objects were walked by every full garbage
+collection.  These tests pin the behaviour that replaced that.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+from textual.color import Color
+
+from tests.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
+from tuitrack.tui import loader
+from tuitrack.tui.app import GC_FULL_EVERY
+from tuitrack.tui.screens import main as main_mod
+from tuitrack.tui.widgets import run_detail as run_detail_mod
+from tuitrack.tui.widgets.filter_bar import FilterBar
+from tuitrack.tui.widgets.key_footer import KeyFooter
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Detail loads wait for this event (set it to let them through)."""
+    event = threading.Event()
+    real = run_detail_mod.load_detail
+
+    def slow(*args, **kwargs):
+        assert event.wait(10), "test never opened the gate"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_detail_mod, "load_detail", slow)
+    return event
+
+
+def _labels(footer: KeyFooter) -> list[str]:
+    return [" ".join(shown for _, shown in item.keys) + " " + item.description for item in footer.items]
+
+
+async def test_footer_is_one_widget_and_follows_focus(big, tmp_path):
+    async with browse(big, tmp_path) as (app, pilot):
+        footer = app.browser.query_one(KeyFooter)
+        assert not footer.children  # one line of text, nothing to re-mount
+        labels = _labels(footer)
+        assert labels[:4] == ["⏎ Detail", "space Mark", "s Sort", "/ Filter"] and labels[-2:] == ["? Help", "q Quit"]
+        text = footer.render().plain
+        assert "⏎ Detail" in text and text.rstrip().endswith("^p palette")
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: app.browser.has_class("-detail-max"))
+        await pilot.pause(0.05)
+        assert "[ ] Tabs" in _labels(footer) and "esc Back" in _labels(footer)
+        assert not footer.children
+
+
+async def test_clicking_a_footer_key_presses_it(big, tmp_path):
+    async with browse(big, tmp_path) as (app, pilot):
+        footer = app.browser.query_one(KeyFooter)
+        footer.render()
+        start = next(s for s, _, key, _ in footer._hits if key == "slash")
+        await pilot.click(KeyFooter, offset=(start, 0))
+        await pilot.pause(0.1)
+        bar = app.browser.query_one("#filter-bar", FilterBar)
+        assert bar.has_class("-open") and bar.input.has_focus
+
+
+async def test_enter_maximizes_only_once_the_runs_detail_is_in(big, tmp_path, gate):
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, detail = app.browser, app.browser.query_one("#detail")
+        await pilot.press("down", "down")
+        run_id = browser.table.cursor_run.info.run_id
+        await pilot.press("enter")
+        await pilot.pause(0.03)
+        assert not browser.has_class("-detail-max") and browser._pending_open is not None
+        gate.set()
+        await settle(pilot, app, lambda: browser.has_class("-detail-max"))
+        assert detail.run_id == run_id and detail.has_focus_within and browser._pending_open is None
+
+
+async def test_escape_or_a_cursor_move_cancels_a_pending_open(big, tmp_path, gate):
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        await pilot.press("down", "enter")
+        await pilot.pause(0.03)
+        await pilot.press("escape")
+        assert browser._pending_open is None
+        await pilot.press("enter", "down")
+        assert browser._pending_open is None
+        gate.set()
+        await pilot.pause(main_mod.OPEN_WAIT_S + 0.2)
+        await app.workers.wait_for_complete()
+        assert not browser.has_class("-detail-max") and browser.table.has_focus
+
+
+async def test_a_slow_detail_still_opens_after_the_wait(big, tmp_path, gate):
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        await pilot.press("down", "enter")
+        await pilot.pause(main_mod.OPEN_WAIT_S + 0.15)
+        assert browser.has_class("-detail-max")  # the key never looks ignored
+        gate.set()
+
+
+async def test_detail_border_marks_focus_inline(big, tmp_path):
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, detail = app.browser, app.browser.query_one("#detail")
+        accent = Color.parse(app.theme_variables["accent"])
+        assert detail.styles.border_top[1] != accent
+        await pilot.press("tab")  # table -> detail
+        await pilot.pause(0.05)
+        if not detail.has_focus_within:
+            await pilot.press("tab")
+            await pilot.pause(0.05)
+        assert detail.has_focus_within and detail.styles.border_top == ("hkey", accent)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert browser.table.has_focus and detail.styles.border_top[1] != accent
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: browser.has_class("-detail-max"))
+        assert detail.styles.border_top[0] in ("", "none")
+
+
+async def test_filter_bar_closes_with_the_first_rows(big, tmp_path, monkeypatch):
+    gate = threading.Event()
+    real = loader.read_window
+
+    def slow(*args, **kwargs):
+        assert gate.wait(10)
+        return real(*args, **kwargs)
+
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        bar = browser.query_one("#filter-bar", FilterBar)
+        monkeypatch.setattr(main_mod, "read_window", slow)
+        await pilot.press("slash")
+        bar.input.value = "metrics.auc > 0.5"
+        await pilot.press("enter")
+        await pilot.pause(0.03)
+        assert bar.has_class("-open") and browser.table.has_focus  # keys already go to the table
+        gate.set()
+        await settle(pilot, app, lambda: browser.view.filter == "metrics.auc > 0.5" and not bar.has_class("-open"))
+        assert all(browser.table.loaded_run(r).data.metrics["auc"] > 0.5 for r in browser.table.rids[:10])
+
+
+async def test_gc_is_frozen_while_the_app_runs_and_handed_back_after(big, tmp_path):
+    before_frozen, before_thresholds = gc.get_freeze_count(), gc.get_threshold()
+    async with browse(big, tmp_path) as (app, pilot):
+        assert gc.get_freeze_count() > before_frozen
+        assert gc.get_threshold()[2] == GC_FULL_EVERY
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before_thresholds
