@@ -27,3 +27,47 @@ def test_value_width_is_the_width_of_the_shown_cell(param: str, tag: str, metric
     for key in ("params.p", "tags.t", "metrics.m", "params.missing", "metrics.missing"):
         col = make_column(key)
         assert value_width(run, col) == cell_len(cell(run, col, 0, False)[0]), key
+
+
+async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path, tmp_path):
+    """Rows build only the columns in view; every horizontal scroll position must show the same
+    characters as the whole row cut at that window (wide CJK values included)."""
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    import tuitrack
+    from tuitrack.store import Store
+    from tuitrack.tui.app import create_app
+    from tuitrack.tui.widgets.run_columns import FIXED_KEYS, fit
+
+    tuitrack.configure(capture_env=False, capture_packages=False)
+    for i in range(3):
+        with tuitrack.start_run(name=f"r{i}", params={f"p{j:02d}": ("日本" * (j % 3)) + str(i * j) for j in range(14)}):
+            tuitrack.log_metric("auc", i / 3)
+    store = Store(store_path)
+    app = create_app(store, clock=lambda: 10**13, state_dir=tmp_path / "state", live_interval=0)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            table = app.browser.table
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if table.rids and all(table.loaded_run(r) for r in table.rids):
+                    break
+            width = table.scrollable_content_region.width
+            view = width - table._fixed_width
+            seen_scrolls = set()
+            for col in range(len(table.columns)):
+                table.move_cursor(col=col)
+                await pilot.pause(0.02)
+                sx = int(table.scroll_x)
+                seen_scrolls.add(sx)
+                for index in range(len(table.rids)):
+                    run = table.loaded_run(table.rids[index])
+                    rest = "".join(fit(cell(run, c, table.now_ms, False)[0], c.width, c.align) + " "
+                                   for c in table.columns if c.key not in FIXED_KEYS)
+                    expected = Strip([Segment(rest)]).crop(sx, sx + view)
+                    got = Strip(list(table._row_strip(index, width))).crop(table._fixed_width, width)
+                    assert "".join(s.text for s in got).rstrip() == "".join(s.text for s in expected).rstrip(), (col, sx)
+            assert len(seen_scrolls) > 2  # the window really moved
+    finally:
+        store.close()

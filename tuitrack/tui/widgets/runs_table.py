@@ -260,29 +260,52 @@ class RunsTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         return self._row_strip(index, width)
 
-    def _join(self, cells: list[tuple[str, Style | None]], base: Style, width: int) -> Strip:
-        fixed_n = sum(1 for c in self.columns if c.key in FIXED_KEYS)
-        fixed = [Segment(text + " ", base + style if style else base) for text, style in cells[:fixed_n]]
-        rest = [Segment(text + " ", base + style if style else base) for text, style in cells[fixed_n:]]
+    def _shown_columns(self, width: int) -> tuple[list[int], int]:
+        """Indices of the columns on screen (fixed ones, then the scrolled ones in view) and the x,
+        in the scrolling part, where the first scrolled one starts.
+
+        Building only these cells matters: with 20 params and 10 metrics, two thirds of a row's
+        cells were formatted and styled only to be cropped away, on every repaint of every row.
+        """
+        sx, view = int(self.scroll_x), max(0, width - self._fixed_width)
+        fixed, shown, x, first_x = [], [], 0, None
+        for i, col in enumerate(self.columns):
+            if col.key in FIXED_KEYS:
+                fixed.append(i)
+                continue
+            if x + col.width + 1 > sx and x < sx + view:
+                shown.append(i)
+                first_x = x if first_x is None else first_x
+            x += col.width + 1
+        return fixed + shown, first_x or 0
+
+    def _join(self, cells: list[tuple[int, str, Style | None]], base: Style, width: int, first_x: int) -> Strip:
+        """One line from (column index, text, style) cells of ``_shown_columns``."""
+        fixed = [Segment(text + " ", base + style if style else base) for i, text, style in cells
+                 if self.columns[i].key in FIXED_KEYS]
+        rest = [Segment(text + " ", base + style if style else base) for i, text, style in cells
+                if self.columns[i].key not in FIXED_KEYS]
         left = Strip(fixed, self._fixed_width)
-        right = Strip(rest, self._total_width - self._fixed_width)
-        sx = int(self.scroll_x)
-        right = right.crop(sx, sx + max(0, width - self._fixed_width))
+        right = Strip(rest, sum(self.columns[i].width + 1 for i, _, _ in cells if self.columns[i].key not in FIXED_KEYS))
+        start = int(self.scroll_x) - first_x
+        right = right.crop(start, start + max(0, width - self._fixed_width))
         return Strip.join([left, right]).extend_cell_length(width, base).crop(0, width)
 
     def _header_strip(self, width: int) -> Strip:
         base = self.rich_style + self.get_component_rich_style("runs-table--header")
         cursor = self.get_component_rich_style("runs-table--header-cursor")
         cells = []
-        for i, col in enumerate(self.columns):
+        shown, first_x = self._shown_columns(width)
+        for i in shown:
+            col = self.columns[i]
             label = col.label
             if col.key == self.sort_key:
                 label = f"{label}{'▼' if self.sort_desc else '▲'}"
             style = col.header_style
             if i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + cursor
-            cells.append((fit(label, col.width, col.align), style))
-        return self._join(cells, base, width)
+            cells.append((i, fit(label, col.width, col.align), style))
+        return self._join(cells, base, width, first_x)
 
     def _row_strip(self, index: int, width: int) -> Strip:
         rid = self.rids[index]
@@ -298,12 +321,14 @@ class RunsTable(ScrollView, can_focus=True):
         if is_cursor:
             base = base + self.get_component_rich_style("runs-table--cursor")
         cells = []
-        for i, col in enumerate(self.columns):
+        shown, first_x = self._shown_columns(width)
+        for i in shown:
+            col = self.columns[i]
             text, style = cell(run, col, self.now_ms, marked)
             if is_cursor and i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + self.get_component_rich_style("runs-table--cursor-cell")
-            cells.append((fit(text, col.width, col.align), style))
-        return self._join(cells, base, width)
+            cells.append((i, fit(text, col.width, col.align), style))
+        return self._join(cells, base, width, first_x)
 
     # -- cursor ----------------------------------------------------------------------------
     def move_cursor(self, row: int | None = None, col: int | None = None) -> None:
