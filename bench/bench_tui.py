@@ -119,11 +119,23 @@ def _send(app: Any, key: str, char: str | None = None) -> None:
     app._driver.send_message(event)
 
 
+def _detail_caught_up(app: Any) -> bool:
+    """The detail pane shows (or has asked for) the run under the cursor: its debounce has fired."""
+    run = app.browser.table.cursor_run
+    detail = app.browser.query_one("#detail")
+    return detail.wanted == (run.id if run is not None else detail.wanted)
+
+
 async def _settle(app: Any, at_least: float) -> None:
-    """Let debounce timers fire and background reads finish, so presses do not overlap."""
+    """Let debounce timers fire and background reads finish, so presses do not overlap.
+
+    Includes the detail pane's debounced load of the cursor's run: a cursor moved by the last
+    key's second read phase must not load its detail during the next timed key (a person
+    pausing between keys would see it loaded first).
+    """
     await asyncio.sleep(at_least)
     deadline = time.perf_counter() + TIMEOUT_S
-    while any(w.is_running for w in app.workers) and time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and (any(w.is_running for w in app.workers) or not _detail_caught_up(app)):
         await asyncio.sleep(0.005)
 
 
