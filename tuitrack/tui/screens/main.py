@@ -10,7 +10,6 @@ whole rid list and the counts.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from textual import events, on, work
@@ -26,6 +25,7 @@ from textual.worker import Worker, get_current_worker
 from ...models import Run
 from ...query import FilterError, compile_filter
 from ..glyphs import format_time
+from ..paint import wait_for_paint
 from ..loader import ViewData, ViewMeta, ViewRequest, read_rest, read_view, read_window
 from ..state import ViewState, load_state, save_state
 from ..widgets.experiment_tree import ALL, ExperimentTree, Scope
@@ -168,7 +168,7 @@ class BrowserScreen(Screen[None]):
                 if not data.final:
                     if not self._deliver(data) or worker.is_cancelled:
                         return
-                    self._wait_for_paint()
+                    wait_for_paint(self)
                     if worker.is_cancelled:
                         return
                     data = read_rest(self.app.store, data)
@@ -176,19 +176,6 @@ class BrowserScreen(Screen[None]):
             data = ViewData(request=req, error=f"{type(exc).__name__}: {exc}")
         if not worker.is_cancelled:
             self._deliver(data)
-
-    def _wait_for_paint(self) -> None:
-        """Block this worker until the screen has painted what was just applied (at most 0.2 s).
-
-        The second phase decodes a 100k-item list while holding the GIL; run alongside the
-        frame that shows the first rows, it pushed that frame back by 10-25 ms.
-        """
-        painted = threading.Event()
-        try:
-            self.app.call_from_thread(self.call_after_refresh, painted.set)
-        except RuntimeError:  # shutting down
-            return
-        painted.wait(0.2)
 
     def _deliver(self, data: ViewData) -> bool:
         """Hand a read to the event loop; False once the app is shutting down."""

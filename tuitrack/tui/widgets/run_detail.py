@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from ...errors import RunNotFoundError
+from ..paint import wait_for_paint
 from ..text import safe
 from . import detail_render as render
 from .artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
@@ -153,6 +154,7 @@ class RunDetail(Widget):
             stale = stale_keys(data, cache)
             if stale:
                 self._deliver(worker, run_id, data, None, None)
+                wait_for_paint(self)  # the sparklines wait for the frame that shows the rest
                 fresh = load_histories(store, data, cache, cancelled=lambda: worker.is_cancelled)
                 if fresh is None:
                     return
