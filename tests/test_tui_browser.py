@@ -191,8 +191,12 @@ async def test_s_sorts_by_cursor_column_and_reverses(seeded, tmp_path):
         assert names(app)[:4] == ["child0", "child1", "rf_d4", "rf_d32"]
         assert names(app)[-1] in (ESCAPE_NAME, MARKUP_NAME, "broken", "sweep")  # no auc: last either way
         assert "▲" in "".join(s.text for s in table.render_line(0))
-        saved = load_state(path, tmp_path / "state")
-        assert (saved.sort_key, saved.sort_desc) == ("metrics.auc", False)
+
+        def saved() -> tuple[str | None, bool]:
+            state = load_state(path, tmp_path / "state")
+            return state.sort_key, state.sort_desc
+
+        await settle(pilot, app, lambda: saved() == ("metrics.auc", False))  # written once the view settles
 
 
 async def test_sort_keeps_cursor_on_its_run(seeded, tmp_path):
@@ -229,7 +233,7 @@ async def test_filter_applies_and_errors_keep_last_good(seeded, tmp_path):
         await settle(pilot, app, lambda: app.current_filter == "")
         assert len(app.browser.table.rids) == 10
         assert not bar.has_class("-open")
-        assert load_state(path, tmp_path / "state").filter == ""
+        await settle(pilot, app, lambda: load_state(path, tmp_path / "state").filter == "")
 
 
 async def test_empty_result_says_why_instead_of_looking_like_loading(seeded, tmp_path):
@@ -562,3 +566,12 @@ async def test_sort_by_status_uses_the_displayed_status(store_path, tmp_path):
         await pilot.press("s")  # reversed
         await settle(pilot, app, lambda: names(app)[0] == "fresh")
         assert names(app) == ["fresh", "done", "stale"]
+
+
+async def test_a_view_change_right_before_quitting_is_still_remembered(seeded, tmp_path):
+    """The state file is written shortly after a change, or at exit if the app quits first."""
+    path, ids = seeded
+    async with browse(path, tmp_path) as (app, pilot):
+        app.browser.apply_filter("metrics.auc > 0.5")
+        assert app.browser._state_timer is not None  # not written yet
+    assert load_state(path, tmp_path / "state").filter == "metrics.auc > 0.5"

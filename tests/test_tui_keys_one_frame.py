@@ -17,6 +17,7 @@ from textual.color import Color
 from tests.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
 from tuitrack.tui import loader
 from tuitrack.tui.app import GC_FULL_EVERY
+from tuitrack.tui.screens import detail_pane
 from tuitrack.tui.screens import main as main_mod
 from tuitrack.tui.widgets import run_detail as run_detail_mod
 from tuitrack.tui.widgets.filter_bar import FilterBar
@@ -90,7 +91,7 @@ async def test_escape_or_a_cursor_move_cancels_a_pending_open(big, tmp_path, gat
         await pilot.press("enter", "down")
         assert browser._pending_open is None
         gate.set()
-        await pilot.pause(main_mod.OPEN_WAIT_S + 0.2)
+        await pilot.pause(detail_pane.OPEN_WAIT_S + 0.2)
         await app.workers.wait_for_complete()
         assert not browser.has_class("-detail-max") and browser.table.has_focus
 
@@ -99,7 +100,7 @@ async def test_a_slow_detail_still_opens_after_the_wait(big, tmp_path, gate):
     async with browse(big, tmp_path) as (app, pilot):
         browser = app.browser
         await pilot.press("down", "enter")
-        await pilot.pause(main_mod.OPEN_WAIT_S + 0.15)
+        await pilot.pause(detail_pane.OPEN_WAIT_S + 0.15)
         assert browser.has_class("-detail-max")  # the key never looks ignored
         gate.set()
 

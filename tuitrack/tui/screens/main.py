@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -35,6 +34,7 @@ from ..widgets.run_detail import RunDetail
 from ..widgets.runs_table import RunsTable, load_runs
 from ..widgets.status_line import StatusLine
 from .columns import ColumnChoice, ColumnsScreen
+from .detail_pane import OPEN_WAIT_S, DetailPane
 from ..widgets.key_footer import KeyFooter
 
 DETAIL_DEBOUNCE_S = 0.1
@@ -45,8 +45,8 @@ def window_rows(height: int) -> int:
     return max(40, height + 8)
 
 
-#: enter waits at most this long for the run's detail before maximizing the pane anyway.
-OPEN_WAIT_S = 0.15
+#: A view change (sort, filter, columns) is written to the state file after this pause.
+STATE_SAVE_DELAY_S = 0.3
 
 
 def _display_path(path: Path) -> str:
@@ -56,7 +56,7 @@ def _display_path(path: Path) -> str:
     return "~" + text[len(home):] if home != "/" and (text == home or text.startswith(home + "/")) else text
 
 
-class BrowserScreen(Screen[None]):
+class BrowserScreen(DetailPane, Screen[None]):
     """The main view.  The app's contract methods delegate here."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -86,6 +86,7 @@ class BrowserScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self._pending_open: Timer | None = None  # enter pressed, the run's detail still loading
         self._bar_timer: Timer | None = None  # a filter was applied, its bar closes with the first rows
+        self._state_timer: Timer | None = None  # a view change waiting to be remembered
         self._search_worker: Worker[None] | None = None
         self._first_load = True
         self._meta: ViewMeta | None = None
@@ -274,12 +275,32 @@ class BrowserScreen(Screen[None]):
                                 marked=len(self.table.marks), filter=self.view.filter, scope=self.scope.label,
                                 partial=self.partial)
 
-    @work(thread=True, group="browser-state")
     def _save_state(self) -> None:
+        """Remember the view (sort, filter, columns) shortly after it settles.
+
+        Not at once: a thread writing a file on the very key press that starts a search took
+        the GIL from it.  ``on_unmount`` writes a change still waiting.
+        """
+        if self._state_timer is not None:
+            self._state_timer.stop()
+        self._state_timer = self.set_timer(STATE_SAVE_DELAY_S, self._write_state)
+
+    @work(thread=True, group="browser-state")
+    def _write_state(self) -> None:
+        self._state_timer = None
         try:
             save_state(self.app.store.path, self.view, self.state_dir)
         except OSError as exc:
             self.app.call_from_thread(self.status.update_info, message=f"view state not saved: {exc}")
+
+    def on_unmount(self) -> None:
+        if self._state_timer is not None:  # quitting right after a change: write it now
+            self._state_timer.stop()
+            self._state_timer = None
+            try:
+                save_state(self.app.store.path, self.view, self.state_dir)
+            except OSError:
+                pass  # nowhere left to say so; the store itself is untouched
 
     # -- contract helpers (the app delegates here) -----------------------------------------
     def visible_run_ids(self, limit: int = 50) -> list[str]:
@@ -313,82 +334,6 @@ class BrowserScreen(Screen[None]):
         run_id = event.run_id
         self._detail_timer = self.set_timer(
             DETAIL_DEBOUNCE_S, lambda: self.query_one("#detail", RunDetail).show_run(run_id))
-
-    @on(RunsTable.OpenRequested)
-    def _open(self, event: RunsTable.OpenRequested) -> None:
-        """enter: show the run's detail maximized, in one frame once its data is in.
-
-        Maximizing first and filling in after cost two full-screen frames (the old run's detail,
-        then the new one) and showed the wrong run for a moment; a slow read still opens after
-        ``OPEN_WAIT_S`` so the key never looks ignored.
-        """
-        detail = self.query_one("#detail", RunDetail)
-        if self._detail_timer is not None:
-            self._detail_timer.stop()  # the debounced load would restart the one started here
-        self._cancel_pending_open()
-        if detail.run_id == event.run_id and detail.wanted == event.run_id:
-            self._open_detail()
-            return
-        self._pending_open = self.set_timer(OPEN_WAIT_S, self._open_detail)
-        detail.show_run(event.run_id, then=self._open_if_pending)
-
-    def _cancel_pending_open(self) -> None:
-        if self._pending_open is not None:
-            self._pending_open.stop()
-            self._pending_open = None
-
-    def _open_if_pending(self) -> None:
-        if self._pending_open is not None:  # escape or a cursor move since enter cancels the open
-            self._open_detail()
-
-    def _open_detail(self) -> None:
-        self._cancel_pending_open()
-        self._maximize_detail(True)
-        self.query_one("#detail", RunDetail).focus_content()
-
-    def _maximize_detail(self, on: bool) -> None:
-        """enter: the detail takes the table's place too; escape gives the table back.
-
-        The experiment tree stays, as context (which experiment this run is in) and because
-        keeping the detail's width keeps its rendered content valid: hiding the tree too made
-        every section re-render at the new width, ~10 ms more per enter and escape on 100k runs.
-        It stops taking focus meanwhile, so tab cycles inside the detail.  Only the widgets
-        involved change (inline styles): a screen-wide class made Textual restyle every node
-        of the screen, 25-85 ms per toggle.  ``-detail-max`` stays on the screen as a marker
-        (no CSS uses it, so adding it restyles nothing).
-        """
-        if self.has_class("-detail-max") == on:
-            return
-        self.set_class(on, "-detail-max", update=False)
-        self.tree.can_focus = not on
-        self.table.display = not on
-        detail = self.query_one("#detail", RunDetail)
-        if on:
-            detail.styles.height = "1fr"
-        else:
-            detail.styles.clear_rule("height")
-            detail.refresh(layout=True)
-        self._style_detail_border()
-
-    @on(events.DescendantFocus)
-    @on(events.DescendantBlur)
-    def _focus_moved(self, event: events.DescendantFocus | events.DescendantBlur) -> None:
-        self._style_detail_border()
-
-    def _style_detail_border(self, *_: object) -> None:
-        """The detail's top border: accent while focus is inside it, none while maximized.
-
-        Set inline on the one widget: a ``#detail:focus-within`` rule made Textual restyle all
-        ~37 nodes of the pane on every focus move into or out of it (~15-35 ms per enter/escape).
-        """
-        detail = self.query_one("#detail", RunDetail)
-        if self.has_class("-detail-max"):
-            border: tuple[str, Color | str] = ("none", "transparent")
-        else:
-            variable = "accent" if detail.has_focus_within else "panel-lighten-2"
-            border = ("hkey", Color.parse(self.app.theme_variables.get(variable, "grey")))
-        if detail.styles.border_top != border:
-            detail.styles.border_top = border
 
     @on(RunsTable.SortRequested)
     def _sort(self, event: RunsTable.SortRequested) -> None:
