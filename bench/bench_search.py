@@ -30,7 +30,7 @@ def run(runs: int = 100_000, points: int = 1_000_000, store_path: Path | None = 
     flt = "metrics.auc > 0.8 AND params.param_0 >= 50"
     order = ["metrics.auc DESC"]
     ours = median_time(lambda: store.search_runs(flt, order, max_results=100))
-    sql, sargs = store._search_sql("r.rid", flt, order, None, False, None)
+    sql, sargs, _ = store._search_plan("r.rid", flt, order, None, False, None)
     raw = sqlite3.connect(path / "tuitrack.db")
     naive = median_time(lambda: raw.execute(sql + " LIMIT 100", sargs).fetchall())
     unfiltered = median_time(lambda: store.search_runs("", None, max_results=100))

@@ -50,7 +50,7 @@ def test_filter_queries_use_indexes(store_path: Path) -> None:
     with tuitrack.start_run(params={"depth": 3}):
         tuitrack.log_metric("auc", 0.5)
     st = tuitrack.open_store()
-    sql, args = st._search_sql("r.rid", "metrics.auc > 0.3 AND params.depth >= 2", ["metrics.auc DESC"], None,
+    sql, args, _ = st._search_plan("r.rid", "metrics.auc > 0.3 AND params.depth >= 2", ["metrics.auc DESC"], None,
                                False, None)
     plan = " ".join(str(r[-1]) for r in st.conn.execute("EXPLAIN QUERY PLAN " + sql, args))
     assert "metrics " not in plan.replace("latest_metrics", "") and "USING" in plan

@@ -162,20 +162,6 @@ class StoreReads:
         rid, _ = self.resolve_run(ref)
         return self.runs_by_rids([rid])[0]
 
-    def _search_sql(
-        self,
-        select: str,
-        filter_string: str | None,
-        order_by: list[str] | str | None,
-        experiment_ids: Sequence[int] | None,
-        include_deleted: bool,
-        now_ms: int | None,
-        parent_id: str | None = None,
-    ) -> tuple[str, list[Any]]:
-        sql, args, _ = self._search_plan(select, filter_string, order_by, experiment_ids, include_deleted, now_ms,
-                                         parent_id)
-        return sql, args
-
     def _search_plan(
         self,
         select: str,
@@ -261,7 +247,7 @@ class StoreReads:
 
     def count_runs(self, filter_string: str | None = None, *, experiment_ids: Sequence[int] | None = None,
                    include_deleted: bool = False, now_ms: int | None = None) -> int:
-        sql, args = self._search_sql("count(*)", filter_string, None, experiment_ids, include_deleted, now_ms)
+        sql, args, _ = self._search_plan("count(*)", filter_string, None, experiment_ids, include_deleted, now_ms)
         sql = sql.split(" ORDER BY ")[0]
         return int(self._all(sql, args)[0][0])
 

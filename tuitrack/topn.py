@@ -11,7 +11,7 @@ the sort key itself (``metrics.auc > 0.8`` while sorted by ``metrics.auc``), the
 bound goes into the walk (``o0.value > ?``), so the walk starts where matches do
 instead of stepping over every run below 0.8 (~220 ms -> ~1 ms on 100k runs).  A
 walk that still rejects too much stops at a VM-step budget; the caller then runs
-the plain query.  Pure string building over the SQL ``Store._search_sql`` makes:
+the plain query.  Pure string building over the SQL ``Store._search_plan`` makes:
 no I/O here except :func:`run_phases`.
 """
 
