@@ -575,3 +575,15 @@ async def test_a_view_change_right_before_quitting_is_still_remembered(seeded, t
         app.browser.apply_filter("metrics.auc > 0.5")
         assert app.browser._state_timer is not None  # not written yet
     assert load_state(path, tmp_path / "state").filter == "metrics.auc > 0.5"
+
+
+async def test_status_rows_follow_a_resize(seeded, tmp_path):
+    """ "rows a-b" in the status line is what the table shows, also after the terminal changes size."""
+    path, ids = seeded
+    async with browse(path, tmp_path) as (app, pilot):
+        table, status = app.browser.table, app.browser.status
+        await pilot.resize_terminal(100, 16)
+        await pilot.pause(0.2)
+        first, last = table.visible_range()
+        assert (status.info.first, status.info.last) == (first, max(first, last - 1))
+        assert last - first < 10  # the small terminal really shows fewer rows

@@ -347,8 +347,9 @@ class BrowserScreen(DetailPane, Screen[None]):
         self.reload()
 
     @on(RunsTable.MarksChanged)
-    def _marks_changed(self, event: RunsTable.MarksChanged) -> None:
-        self._update_status()
+    @on(RunsTable.ViewportChanged)
+    def _marks_or_viewport_changed(self, event: RunsTable.MarksChanged | RunsTable.ViewportChanged) -> None:
+        self._update_status()  # "rows a-b" follows scrolling and resizing too
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:

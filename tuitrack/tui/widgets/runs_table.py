@@ -96,6 +96,9 @@ class RunsTable(ScrollView, can_focus=True):
     class MarksChanged(Message):
         count: int
 
+    class ViewportChanged(Message):
+        """The rows on screen changed (scroll or resize) with the cursor's run unchanged."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rids: list[int] = []
@@ -377,11 +380,14 @@ class RunsTable(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._request_window()
+        if int(old_value) != int(new_value):
+            self.post_message(self.ViewportChanged())
 
     def on_resize(self, event: events.Resize) -> None:
         self._resize()
         self._scroll_cursor_into_view()
         self._request_window()
+        self.post_message(self.ViewportChanged())
 
     def on_focus(self) -> None:
         self.refresh()
