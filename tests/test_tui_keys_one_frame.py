@@ -153,3 +153,78 @@ async def test_gc_is_frozen_while_the_app_runs_and_handed_back_after(big, tmp_pa
         assert gc.get_freeze_count() > before_frozen
         assert gc.get_threshold()[2] == GC_FULL_EVERY
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == before_thresholds
+
+
+async def test_slash_after_enter_keeps_the_filter_bar(big, tmp_path, gate):
+    """enter then / before the detail came in: the open is dropped, the bar keeps focus and keys."""
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        bar = browser.query_one("#filter-bar", FilterBar)
+        await pilot.press("down", "enter", "slash")
+        await pilot.pause(detail_pane.OPEN_WAIT_S + 0.1)
+        gate.set()
+        await pilot.press("x", "y")
+        await pilot.pause(0.05)
+        assert not browser.has_class("-detail-max") and bar.has_class("-open") and bar.input.value == "xy"
+
+
+async def test_an_earlier_bar_timer_cannot_close_the_reopened_bar(big, tmp_path, monkeypatch):
+    monkeypatch.setattr(main_mod, "OPEN_WAIT_S", 0.6)  # a wide window, so the race is certain
+    gate = threading.Event()
+    real = main_mod.read_window
+
+    def slow(*args, **kwargs):
+        assert gate.wait(10)
+        return real(*args, **kwargs)
+
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        bar = browser.query_one("#filter-bar", FilterBar)
+        monkeypatch.setattr(main_mod, "read_window", slow)
+        await pilot.press("slash")
+        bar.input.value = "metrics.auc > 0.5"
+        await pilot.press("enter")
+        await pilot.pause(0.02)
+        await pilot.press("escape")  # clears before the first filter's rows came in: a second timer
+        gate.set()
+        await settle(pilot, app, lambda: not bar.has_class("-open"))
+        await pilot.press("slash")
+        await pilot.pause(0.8)  # past both timers
+        assert bar.has_class("-open") and bar.input.has_focus
+
+
+async def test_a_live_refresh_keeps_a_pending_open(big, tmp_path, gate, monkeypatch):
+    monkeypatch.setattr(detail_pane, "OPEN_WAIT_S", 5.0)  # only the data arriving can open it here
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, detail = app.browser, app.browser.query_one("#detail")
+        await pilot.press("down", "enter")
+        await pilot.pause(0.03)
+        detail.refresh_run()  # what a live tick does
+        gate.set()
+        await settle(pilot, app, lambda: browser.has_class("-detail-max"), timeout=2.0)
+        assert detail.run_id == browser.table.cursor_run.info.run_id
+
+
+async def test_filtering_from_the_maximized_detail_keeps_focus_in_it(big, tmp_path):
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, detail = app.browser, app.browser.query_one("#detail")
+        bar = browser.query_one("#filter-bar", FilterBar)
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: browser.has_class("-detail-max"))
+        await pilot.press("slash")
+        bar.input.value = "metrics.auc > 0.5"
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: not bar.has_class("-open") and browser.view.filter == "metrics.auc > 0.5")
+        await pilot.pause(0.05)
+        assert browser.has_class("-detail-max") and detail.has_focus_within and not browser.table.has_focus
+
+
+async def test_a_host_that_froze_objects_itself_is_left_alone(big, tmp_path):
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        async with browse(big, tmp_path) as (app, pilot):  # (frozen objects may die: counts drift a little)
+            assert abs(gc.get_freeze_count() - frozen) < 1000  # the app froze nothing more
+        assert gc.get_freeze_count() > frozen - 1000  # and did not unfreeze the host's objects at exit
+    finally:
+        gc.unfreeze()

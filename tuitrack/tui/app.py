@@ -103,16 +103,20 @@ class TuitrackApp(CompareActions, CurationActions, App[None]):
         trigger one.  Frozen, a pass walks only what was made since: ~3-8 ms.  Freezing also makes
         Python think little is long-lived, so it would run full passes far more often; the third
         threshold is raised to keep them rare (young passes still collect short-lived cycles).
+        A host program that froze objects itself is left alone (unfreezing at exit would undo it).
         """
+        if gc.get_freeze_count():
+            return
         self._gc_thresholds = gc.get_threshold()
         gc.freeze()
         gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], GC_FULL_EVERY)
 
     def on_unmount(self) -> None:
         # Hand everything back, so an app run inside a longer process (tests) leaks nothing.
-        gc.unfreeze()
-        if getattr(self, "_gc_thresholds", None):
-            gc.set_threshold(*self._gc_thresholds)
+        thresholds = getattr(self, "_gc_thresholds", None)
+        if thresholds:
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
 
     # -- contract -------------------------------------------------------------------------
     def current_run_id(self) -> str | None:

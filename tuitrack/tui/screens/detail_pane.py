@@ -32,6 +32,7 @@ class DetailPane:
     table: RunsTable
     query_one: Any
     set_timer: Any
+    is_current: bool
     has_class: Any
     set_class: Any
     app: Any
@@ -50,7 +51,7 @@ class DetailPane:
         if detail.run_id == event.run_id and detail.wanted == event.run_id:
             self._open_detail()
             return
-        self._pending_open = self.set_timer(OPEN_WAIT_S, self._open_detail)
+        self._pending_open = self.set_timer(OPEN_WAIT_S, self._open_if_pending)
         detail.show_run(event.run_id, then=self._open_if_pending)
 
     def _cancel_pending_open(self) -> None:
@@ -59,7 +60,14 @@ class DetailPane:
             self._pending_open = None
 
     def _open_if_pending(self) -> None:
-        if self._pending_open is not None:  # escape or a cursor move since enter cancels the open
+        """The run's data came in (or the wait ran out): open, unless the user went elsewhere since.
+
+        escape, a cursor move or ``/`` cancel the pending open; a modal pushed on top, or focus that
+        left the table, make it moot (opening would pull focus from where the user now is).
+        """
+        pending = self._pending_open is not None
+        self._cancel_pending_open()
+        if pending and self.is_current and self.table.has_focus:
             self._open_detail()
 
     def _open_detail(self) -> None:

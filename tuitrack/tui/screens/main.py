@@ -360,6 +360,9 @@ class BrowserScreen(DetailPane, Screen[None]):
         """
         token = self._token
         self.apply_filter(event.filter)
+        if self._bar_timer is not None:  # an earlier enter or escape still waiting: this one replaces it
+            self._bar_timer.stop()
+            self._bar_timer = None
         if self._token == token:  # same filter: nothing to wait for
             self._close_filter_bar()
         else:
@@ -375,7 +378,10 @@ class BrowserScreen(DetailPane, Screen[None]):
             self._bar_timer.stop()
             self._bar_timer = None
         self.query_one("#filter-bar", FilterBar).close()
-        self.table.focus()
+        if self.has_class("-detail-max"):  # filtered from the maximized detail: stay in it
+            self.query_one("#detail", RunDetail).focus_content()
+        else:
+            self.table.focus()
 
     def apply_filter(self, text: str) -> None:
         """Apply a filter (validated: an invalid one raises FilterError and changes nothing)."""
@@ -389,6 +395,7 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------------
     def action_filter(self) -> None:
+        self._cancel_pending_open()  # enter pressed a moment ago must not pull focus from the bar
         if self._bar_timer is not None:  # reopened before the last filter's rows came in: stay open
             self._bar_timer.stop()
             self._bar_timer = None

@@ -142,7 +142,7 @@ class RunDetail(Widget):
     def refresh_run(self) -> None:
         """Re-read the shown run (after a write); keeps tab, scroll, cursor and filter."""
         if self._wanted is not None:
-            self.show_run(self._wanted)
+            self.show_run(self._wanted, then=self._then)  # a pending enter still opens when it lands
 
     @work(thread=True, exclusive=True, group="detail")
     def _load(self, run_id: str, cache: HistoryCache) -> None:
