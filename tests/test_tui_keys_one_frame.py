@@ -223,8 +223,8 @@ async def test_a_host_that_froze_objects_itself_is_left_alone(big, tmp_path):
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        async with browse(big, tmp_path) as (app, pilot):  # (frozen objects may die: counts drift a little)
-            assert abs(gc.get_freeze_count() - frozen) < 1000  # the app froze nothing more
-        assert gc.get_freeze_count() > frozen - 1000  # and did not unfreeze the host's objects at exit
+        async with browse(big, tmp_path) as (app, pilot):  # (frozen objects that die leave the count)
+            assert gc.get_freeze_count() <= frozen  # the app froze nothing of its own
+        assert gc.get_freeze_count() > 0  # and its exit did not unfreeze the host's objects
     finally:
         gc.unfreeze()
