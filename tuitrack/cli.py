@@ -29,7 +29,7 @@ from .cli_common import (
 )
 from .cli_curation import register as register_curation
 from .cli_runs import artifacts, best, cat, compare, history, show
-from .models import Run
+from .models import Run, data_keys
 from .store import Store
 
 
@@ -204,7 +204,7 @@ def _note_empty_columns(cols: list[tuple[str, str]], runs: list[Run]) -> None:
         return
     for kind, key in cols:
         if kind in ("metrics", "params", "tags") and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
-            known = sorted({k for r in runs for k in getattr(r.data, kind)})
+            known = data_keys(runs, kind)
             note(f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {ex.visible(', '.join(known[:15])) or 'none'})")
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from .errors import TuitrackError
 from .export import elapsed_ms, md_cell
 from .export import metric_direction as default_direction
-from .models import Run
+from .models import Run, data_keys
 from .store_reads import StoreReads
 from .tui.glyphs import format_duration, format_metric, format_time
 
@@ -123,12 +123,9 @@ def build_comparison(runs: Sequence[Run], *, now_ms: int, with_minmax: bool = Fa
     ]
     rows.extend(Row(RUN, key, list(cells)) for key, cells in info)
 
-    def keys(attr: str) -> list[str]:
-        return sorted({k for r in runs for k in getattr(r.data, attr)})
-
-    for key in keys("params"):
+    for key in data_keys(runs, "params"):
         rows.append(Row(PARAM, key, [r.data.params.get(key) for r in runs]))
-    for key in keys("summaries"):
+    for key in data_keys(runs, "summaries"):
         direction = metric_direction(key, directions)
         sections = [METRIC, METRIC_MIN, METRIC_MAX] if with_minmax else [METRIC]
         for section in sections:
@@ -142,7 +139,7 @@ def build_comparison(runs: Sequence[Run], *, now_ms: int, with_minmax: bool = Fa
             row = Row(section, key, [None if v is None else fmt_number(v) for v in numbers], numbers, direction)
             _mark_best(row)
             rows.append(row)
-    for key in keys("tags"):
+    for key in data_keys(runs, "tags"):
         rows.append(Row(TAG, key, [r.data.tags.get(key) for r in runs]))
     return Comparison([r.info.run_id for r in runs], [r.info.run_name for r in runs], rows)
 

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .models import CRASHED, Run, RunInfo
+from .models import CRASHED, Run, RunInfo, data_keys
 
 #: Substrings that make a metric "lower is better" (matched on word-ish boundaries of the key).
 _LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mse", "mae", "perplexity")
@@ -151,7 +151,7 @@ def default_columns(runs: Sequence[Run], *, tags: bool = True) -> list[tuple[str
     """Every attribute, then every param, metric (and tag) key any of the runs has, sorted."""
     cols: list[tuple[str, str]] = [("attributes", a) for a in ATTRIBUTES]
     for kind in ("params", "metrics", *(("tags",) if tags else ())):
-        keys = sorted({k for r in runs for k in _section(r, kind)})
+        keys = data_keys(runs, kind)
         cols += [(kind, k) for k in keys]
     return cols
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 RUNNING = "RUNNING"
@@ -142,3 +143,8 @@ class DatasetInput:
 def from_db_float(value: Any) -> float:
     """SQLite stores NaN as NULL; our columns are NULL only for NaN."""
     return math.nan if value is None else float(value)
+
+
+def data_keys(runs: Iterable[Run], kind: str) -> list[str]:
+    """Sorted keys any of ``runs`` has in ``kind``: "params", "metrics", "tags" or "summaries"."""
+    return sorted({k for r in runs for k in getattr(r.data, kind)})

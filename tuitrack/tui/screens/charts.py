@@ -19,7 +19,7 @@ from textual.widgets.selection_list import Selection
 
 from ... import compare as cmp
 from ... import compare_series as ser
-from ...models import RUNNING, MetricPoint, Run
+from ...models import RUNNING, MetricPoint, Run, data_keys
 from ..colors import faded, hex_color, run_colors
 from ..text import safe
 from ..widgets.checklist import CheckList
@@ -100,7 +100,7 @@ class ChartsScreen(Screen[None]):
         store = self.app.store
         version = store.data_version()
         runs, missing = cmp.load_runs(store, self.run_ids)
-        keys = sorted({k for r in runs for k in r.data.summaries})
+        keys = data_keys(runs, "summaries")
         selected = self.selected
         if first:
             selected = [k for k in self.requested_metrics if k in keys] or _default_metrics(runs, keys)

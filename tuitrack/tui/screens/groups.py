@@ -19,7 +19,7 @@ from textual.widgets.selection_list import Selection
 
 from ... import compare as cmp
 from ... import compare_series as ser
-from ...models import MetricPoint, Run
+from ...models import MetricPoint, Run, data_keys
 from ..colors import PALETTE, faded, hex_color
 from ..text import safe
 from ..widgets.metric_chart import ChartSpec, MetricChart, Series
@@ -84,8 +84,8 @@ class GroupsScreen(Screen[None]):
 
     def _loaded(self, runs: list[Run]) -> None:
         self.runs = runs
-        params = sorted({k for r in runs for k in r.data.params})
-        self.metrics = sorted({k for r in runs for k in r.data.metrics})
+        params = data_keys(runs, "params")
+        self.metrics = data_keys(runs, "metrics")
         if self.by is None:
             self.by = ser.default_group_keys(params)
         self.by = [k for k in self.by if k in params]

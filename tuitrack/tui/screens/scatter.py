@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from ... import compare as cmp
 from ... import compare_series as ser
-from ...models import Run
+from ...models import Run, data_keys
 from ..colors import PALETTE, hex_color
 from ..text import safe
 from ..widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
@@ -82,9 +82,7 @@ class ScatterScreen(Screen[None]):
 
     def _loaded(self, runs: list[Run]) -> None:
         self.runs = runs
-        params = sorted({k for r in runs for k in r.data.params})
-        metrics = sorted({k for r in runs for k in r.data.metrics})
-        tags = sorted({k for r in runs for k in r.data.tags})
+        params, metrics, tags = (data_keys(runs, kind) for kind in ("params", "metrics", "tags"))
         self.x_choices = [f"params.{k}" for k in params] + [f"metrics.{k}" for k in metrics]
         self.y_choices = [f"metrics.{k}" for k in metrics]
         self.color_choices = [NO_COLOR] + [f"params.{k}" for k in params] + [f"tags.{k}" for k in tags]
