@@ -38,6 +38,23 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     return event
 
 
+@pytest.fixture
+def gate_search(monkeypatch: pytest.MonkeyPatch):
+    """Call it once the app is up: from then on the browser's first read phase waits for the returned event."""
+    def install() -> threading.Event:
+        event = threading.Event()
+        real = loader.read_window
+
+        def slow(*args, **kwargs):
+            assert event.wait(10), "test never opened the gate"
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(main_mod, "read_window", slow)
+        return event
+
+    return install
+
+
 def _labels(footer: KeyFooter) -> list[str]:
     return [" ".join(shown for _, shown in item.keys) + " " + item.description for item in footer.items]
 
@@ -124,18 +141,11 @@ async def test_detail_border_marks_focus_inline(big, tmp_path):
         assert detail.styles.border_top[0] in ("", "none")
 
 
-async def test_filter_bar_closes_with_the_first_rows(big, tmp_path, monkeypatch):
-    gate = threading.Event()
-    real = loader.read_window
-
-    def slow(*args, **kwargs):
-        assert gate.wait(10)
-        return real(*args, **kwargs)
-
+async def test_filter_bar_closes_with_the_first_rows(big, tmp_path, gate_search):
     async with browse(big, tmp_path) as (app, pilot):
+        gate = gate_search()
         browser = app.browser
         bar = browser.query_one("#filter-bar", FilterBar)
-        monkeypatch.setattr(main_mod, "read_window", slow)
         await pilot.press("slash")
         bar.input.value = "metrics.auc > 0.5"
         await pilot.press("enter")
@@ -168,19 +178,12 @@ async def test_slash_after_enter_keeps_the_filter_bar(big, tmp_path, gate):
         assert not browser.has_class("-detail-max") and bar.has_class("-open") and bar.input.value == "xy"
 
 
-async def test_an_earlier_bar_timer_cannot_close_the_reopened_bar(big, tmp_path, monkeypatch):
+async def test_an_earlier_bar_timer_cannot_close_the_reopened_bar(big, tmp_path, monkeypatch, gate_search):
     monkeypatch.setattr(main_mod, "OPEN_WAIT_S", 0.6)  # a wide window, so the race is certain
-    gate = threading.Event()
-    real = main_mod.read_window
-
-    def slow(*args, **kwargs):
-        assert gate.wait(10)
-        return real(*args, **kwargs)
-
     async with browse(big, tmp_path) as (app, pilot):
+        gate = gate_search()
         browser = app.browser
         bar = browser.query_one("#filter-bar", FilterBar)
-        monkeypatch.setattr(main_mod, "read_window", slow)
         await pilot.press("slash")
         bar.input.value = "metrics.auc > 0.5"
         await pilot.press("enter")
