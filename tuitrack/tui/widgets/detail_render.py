@@ -106,16 +106,12 @@ class KeyValues:
                 yield line
 
 
-def _kv_grid() -> KeyValues:
-    return KeyValues()
-
-
 def kv_table(items: Iterable[tuple[str, str]], empty: str) -> RenderableType:
     """Key/value rows with literal, folded values; ``empty`` when there are none."""
     rows = list(items)
     if not rows:
         return _dim(empty)
-    grid = _kv_grid()
+    grid = KeyValues()
     for key, value in rows:
         cell = _folding(safe(value, limit=VALUE_LIMIT))
         if len(value) > VALUE_LIMIT:
@@ -150,7 +146,7 @@ def overview(data: DetailData) -> RenderableType:
     """Identity, timing, provenance, note and (for failed runs) the traceback."""
     info = data.run.info
     tags = data.run.data.tags
-    grid = _kv_grid()
+    grid = KeyValues()
 
     def row(label: str, value: Text | str | None) -> None:
         if value is None or value == "":
@@ -316,7 +312,7 @@ def tags(data: DetailData) -> RenderableType:
 def environment(data: DetailData) -> RenderableType:
     """Where the run ran; the package list below it is a separate, filterable widget."""
     tags = data.run.data.tags
-    grid = _kv_grid()
+    grid = KeyValues()
     for label, value in (("Python", tags.get("tuitrack.python")), ("Platform", tags.get("tuitrack.platform")),
                          ("Working dir", tags.get("tuitrack.cwd")), ("Host", data.run.info.host),
                          ("User", data.run.info.user), ("Command", data.run.info.source)):
