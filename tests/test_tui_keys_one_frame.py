@@ -141,6 +141,31 @@ async def test_detail_border_marks_focus_inline(big, tmp_path):
         assert detail.styles.border_top[0] in ("", "none")
 
 
+async def test_a_focus_move_repaints_the_widgets_not_the_whole_screen(big, tmp_path, monkeypatch):
+    """Textual's Screen repaints itself whole on every focus change; the browser's focus moves don't."""
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        screen_refreshes: list[dict[str, object]] = []
+        widget_refreshes: list[str] = []
+        real_screen_refresh = type(browser).refresh
+
+        def screen_refresh(self, *regions, **kwargs):
+            screen_refreshes.append(kwargs)
+            return real_screen_refresh(self, *regions, **kwargs)
+
+        monkeypatch.setattr(type(browser), "refresh", screen_refresh)
+        tree, table_ = browser.tree, browser.table
+        for widget in (tree, table_):
+            real = widget.refresh
+            monkeypatch.setattr(widget, "refresh", lambda *a, _real=real, _id=widget.id, **k: (
+                widget_refreshes.append(_id), _real(*a, **k))[1])
+        tree.focus()
+        await pilot.pause(0.05)
+        assert tree.has_focus
+        assert not [k for k in screen_refreshes if k.get("repaint", True)], screen_refreshes
+        assert {"tree", "runs"} <= set(widget_refreshes)  # both show their focus change themselves
+
+
 async def test_filter_bar_closes_with_the_first_rows(big, tmp_path, gate_search):
     async with browse(big, tmp_path) as (app, pilot):
         gate = gate_search()

@@ -16,8 +16,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 
 from textual.worker import Worker, get_current_worker
 
@@ -60,6 +62,10 @@ class BrowserScreen(DetailPane, Screen[None]):
     """The main view.  The app's contract methods delegate here."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    #: Textual's Screen repaints itself whole (every widget's region recomposed) when focus moves;
+    #: the widgets gaining and losing focus already repaint themselves, so the browser skips that
+    #: (a full-screen composite, ~8-10 ms of every enter, escape and filter apply on 100k runs).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
         Binding("r", "refresh", "Refresh", show=False, id="browser.refresh"),
