@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 import tuitrack
 from tuitrack import store as store_mod
@@ -26,7 +26,8 @@ from tuitrack.store import Store
 from tuitrack.tui.widgets.artifact_preview import ArtifactPreview, artifact_rows
 from tuitrack.tui.widgets.detail_data import MAX_SPARK_KEYS, load_detail, spark_keys
 from tuitrack.tui.widgets.detail_render import human_duration, human_size
-from tuitrack.tui.widgets.run_detail import RunDetail
+from tuitrack.tui.widgets.run_detail import TABS, RunDetail
+from tuitrack.tui.widgets.tab_strip import TabStrip
 from tuitrack.tui.widgets.sparkline import sparkline
 
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
@@ -372,6 +373,50 @@ async def test_tab_keys_cycle_and_move_focus_into_the_tab(seeded) -> None:
         assert {"run_detail.next_tab", "run_detail.previous_tab", "run_detail.filter_packages"} <= ids_
         with pytest.raises(ValueError, match="unknown detail tab 'nope'"):
             detail.select_tab("nope")
+
+
+async def test_tab_titles_switch_tabs_by_mouse_and_underline_the_active_one(seeded) -> None:
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        strip = detail.query_one(TabStrip)
+        spans = {tab_id: (start, end) for tab_id, start, end in strip.spans()}
+        assert list(spans) == [t[0] for t in TABS] and spans["overview"] == (0, len(" Overview "))
+
+        def shown() -> list[str]:
+            return [w.id for w in detail.query_one(ContentSwitcher).children if w.display]
+
+        for tab_id, row in (("metrics", 0), ("environment", 1), ("overview", 0)):
+            start, end = spans[tab_id]
+            assert await pilot.click(TabStrip, offset=(end - 2, row))  # a title, or the underline below it
+            await pilot.pause()
+            assert detail.active_tab == tab_id and shown() == [{"environment": "environment-pane"}.get(
+                tab_id, f"{tab_id}-scroll")]
+        assert await pilot.click(TabStrip, offset=(max(end for _, end in spans.values()) + 3, 0))  # past the titles
+        await pilot.pause()
+        assert detail.active_tab == "overview"
+
+        detail.select_tab("params")
+        start, end = spans["params"]
+        line = strip.render_line(1)
+        assert line.text == "━" * start + "╸" + "━" * len("Params") + "╺" + "━" * (strip.size.width - end)
+        lit = strip.get_component_rich_style("tab-strip--highlight").color
+        cells = [seg.style.color == lit for seg in line for _ in seg.text]
+        assert [i for i, on in enumerate(cells) if on] == list(range(start + 1, end - 1))  # the title, not its padding
+
+        def title_color(tab_id: str):
+            x = spans[tab_id][0] + 1
+            cells = [seg.style.color for seg in strip.render_line(0) for _ in seg.text]
+            return cells[x]
+
+        dim = title_color("tags")
+        assert title_color("params") != dim  # the active title stands out
+        await pilot.hover(TabStrip, offset=(spans["tags"][0] + 1, 0))
+        await pilot.pause()
+        assert title_color("tags") == title_color("params") != dim  # so does the one under the mouse
+        with pytest.raises(ValueError, match="unknown tab 'nope'"):
+            strip.active = "nope"
 
 
 async def test_artifact_list_navigation_and_previews(seeded) -> None:

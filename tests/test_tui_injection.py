@@ -23,7 +23,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable
 
 import tuitrack
 from tuitrack import store as store_mod
@@ -212,11 +212,11 @@ async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], sto
             "environment": [],
         }
         for tab, literals in expected_by_tab.items():
-            detail.query_one(TabbedContent).active = tab
+            detail.select_tab(tab)
             await settle(pilot)
             check_screen(app, *literals)
         # Artifact preview of the hostile text file.
-        detail.query_one(TabbedContent).active = "artifacts"
+        detail.select_tab("artifacts")
         await settle(pilot)
         listing = detail.query_one("#artifact-list", DataTable)
         listing.focus()

@@ -16,10 +16,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from ...errors import RunNotFoundError
@@ -29,6 +29,7 @@ from . import detail_render as render
 from .artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
 from .detail_data import DetailData, HistoryCache, load_detail, load_histories, stale_keys
 from .quiet import update_static
+from .tab_strip import TabStrip
 
 #: (pane id, title, id of the widget that takes focus when the tab is entered by key)
 TABS = (
@@ -40,6 +41,9 @@ TABS = (
     ("environment", "Env", "package-list"),
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
+#: the ContentSwitcher child that holds each tab (sections scroll themselves: no wrapper around them)
+_PANE = {**{name: f"{name}-scroll" for name in SECTIONS}, "artifacts": "artifacts-pane",
+         "environment": "environment-pane"}
 #: [ and ] share one footer entry ("[ ] Tabs").
 _TABS_GROUP = Binding.Group("Tabs", compact=True)
 
@@ -50,10 +54,8 @@ class RunDetail(Widget):
     DEFAULT_CSS = """
     RunDetail { height: 1fr; }
     RunDetail > #detail-header { height: 1; padding: 0 1; background: $boost; }
-    RunDetail > TabbedContent { height: 1fr; }
-    RunDetail > TabbedContent > ContentSwitcher { height: 1fr; }
-    RunDetail TabPane { height: 1fr; padding: 0 1; }
-    RunDetail .section-scroll { height: 1fr; }
+    RunDetail > ContentSwitcher { height: 1fr; }
+    RunDetail > ContentSwitcher > * { height: 1fr; padding: 0 1; }
     RunDetail .section { height: auto; }
     RunDetail #artifact-list { height: auto; max-height: 40%; }
     RunDetail #env-summary { height: auto; max-height: 50%; }
@@ -102,16 +104,16 @@ class RunDetail(Widget):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("no run selected", style="dim"), id="detail-header")
-        with TabbedContent(initial="overview"):
-            for pane_id, title, _ in TABS[:4]:
-                with TabPane(title, id=pane_id):
-                    with VerticalScroll(id=f"{pane_id}-scroll", classes="section-scroll"):
-                        yield Static(Text(""), id=f"{pane_id}-body", classes="section")
-            with TabPane("Artifacts", id="artifacts"):
+        yield TabStrip([(pane_id, title) for pane_id, title, _ in TABS], "overview", id="detail-tabs")
+        with ContentSwitcher(initial=_PANE["overview"]):
+            for pane_id in SECTIONS:
+                with VerticalScroll(id=_PANE[pane_id], classes="section-scroll"):
+                    yield Static(Text(""), id=f"{pane_id}-body", classes="section")
+            with Vertical(id=_PANE["artifacts"]):
                 table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield ArtifactPreview(id="artifact-preview")
-            with TabPane("Env", id="environment"):
+            with Vertical(id=_PANE["environment"]):
                 yield Static(Text(""), id="env-summary")
                 yield Input(placeholder="filter packages (f)", id="package-filter")
                 yield Static(Text(""), id="package-count")
@@ -298,13 +300,17 @@ class RunDetail(Widget):
     # -- actions ----------------------------------------------------------------------
     @property
     def active_tab(self) -> str:
-        return self.query_one(TabbedContent).active
+        return self.query_one(TabStrip).active
+
+    def _activate(self, pane_id: str) -> None:
+        self.query_one(TabStrip).active = pane_id
+        self.query_one(ContentSwitcher).current = _PANE[pane_id]
 
     def select_tab(self, pane_id: str) -> None:
         """Activate a tab and move focus into it (so the keys keep working there)."""
         if pane_id not in [t[0] for t in TABS]:
             raise ValueError(f"unknown detail tab {pane_id!r} (known: {', '.join(t[0] for t in TABS)})")
-        self.query_one(TabbedContent).active = pane_id
+        self._activate(pane_id)
         if self.has_focus_within or self.has_focus:
             focus_id = {t[0]: t[2] for t in TABS}[pane_id]
             self.query_one(f"#{focus_id}").focus()
@@ -319,8 +325,13 @@ class RunDetail(Widget):
     def action_previous_tab(self) -> None:
         self._step_tab(-1)
 
+    @on(TabStrip.Chosen)
+    def _tab_clicked(self, event: TabStrip.Chosen) -> None:
+        event.stop()
+        self.select_tab(event.tab_id)
+
     def action_filter_packages(self) -> None:
-        self.query_one(TabbedContent).active = "environment"
+        self._activate("environment")
         self.query_one("#package-filter", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
