@@ -182,6 +182,59 @@ async def test_filter_bar_closes_with_the_first_rows(big, tmp_path, gate_search)
         assert all(browser.table.loaded_run(r).data.metrics["auc"] > 0.5 for r in browser.table.rids[:10])
 
 
+async def test_sort_arrow_and_status_change_with_the_first_rows(big, tmp_path, gate_search, monkeypatch):
+    monkeypatch.setattr(main_mod, "OPEN_WAIT_S", 5.0)  # a slow test machine must not reach the fallback
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, table_ = app.browser, app.browser.table
+        table_.move_cursor(col=next(i for i, c in enumerate(table_.columns) if c.key == "metrics.auc"))
+        status_before, header_before = str(browser.status.render_info(browser.status.info)), table_.sort_key
+        gate = gate_search()
+        await pilot.press("s")
+        await pilot.pause(0.03)
+        assert browser.view.sort_key == "metrics.auc"  # the key is taken at once ...
+        assert table_.sort_key == header_before and not browser.status.info.loading  # ... and shown with its rows
+        assert str(browser.status.render_info(browser.status.info)) == status_before
+        gate.set()
+        await settle(pilot, app, lambda: table_.sort_key == "metrics.auc")
+        assert table_.sort_desc == browser.view.sort_desc
+        aucs = [table_.loaded_run(r).data.metrics["auc"] for r in table_.rids[:5]]
+        assert aucs == sorted(aucs, reverse=table_.sort_desc)
+
+
+async def test_a_slow_read_shows_the_sort_arrow_and_loading_after_the_wait(big, tmp_path, gate_search):
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, table_ = app.browser, app.browser.table
+        table_.move_cursor(col=next(i for i, c in enumerate(table_.columns) if c.key == "metrics.auc"))
+        gate = gate_search()
+        await pilot.press("s")
+        await pilot.pause(detail_pane.OPEN_WAIT_S + 0.15)
+        assert table_.sort_key == "metrics.auc" and browser.status.info.loading  # the key never looks ignored
+        gate.set()
+        await settle(pilot, app, lambda: not browser.status.info.loading)
+
+
+async def test_filter_text_shows_in_the_status_line_with_the_rows(big, tmp_path, gate_search, monkeypatch):
+    monkeypatch.setattr(main_mod, "OPEN_WAIT_S", 5.0)
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        bar = browser.query_one("#filter-bar", FilterBar)
+        verdict = bar.query_one("#filter-error")
+        await pilot.press("slash")
+        bar.input.value = "metrics.auc > 0.5"
+        await pilot.pause(0.05)
+        updates: list[object] = []
+        real = verdict.update
+        verdict.update = lambda *a, **k: (updates.append(a), real(*a, **k))[1]  # type: ignore[method-assign]
+        gate = gate_search()
+        await pilot.press("enter")
+        await pilot.pause(0.03)
+        assert updates == []  # enter re-checked the text typing had checked: nothing to repaint
+        assert browser.view.filter == "metrics.auc > 0.5" and browser.status.info.filter == ""
+        gate.set()
+        await settle(pilot, app, lambda: browser.status.info.filter == "metrics.auc > 0.5")
+        assert not bar.has_class("-open")
+
+
 async def test_gc_is_frozen_while_the_app_runs_and_handed_back_after(big, tmp_path):
     before_frozen, before_thresholds = gc.get_freeze_count(), gc.get_threshold()
     async with browse(big, tmp_path) as (app, pilot):

@@ -66,6 +66,7 @@ class FilterBar(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.error: FilterError | None = None
+        self._checked: str | None = None  # the text whose verdict is shown
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter-input")
@@ -86,7 +87,14 @@ class FilterBar(Vertical):
         self.remove_class("-open")
 
     def _show(self, text: str) -> None:
-        """Check ``text`` and show the verdict; a same-height verdict repaints one line, no screen layout."""
+        """Check ``text`` and show the verdict; a same-height verdict repaints one line, no screen layout.
+
+        enter checks again what typing already checked: the same verdict is not repainted (a
+        frame drawn then would hold up the search that enter starts).
+        """
+        if text == self._checked and self.is_mounted:
+            return
+        self._checked = text
         self.error = check_filter(text)
         line = self.query_one("#filter-error", Static)
         if self.error is None:
