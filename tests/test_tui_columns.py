@@ -71,3 +71,36 @@ async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path,
             assert len(seen_scrolls) > 2  # the window really moved
     finally:
         store.close()
+
+
+def test_widths_remeasure_a_run_only_when_it_changed(monkeypatch) -> None:
+    """Re-reads of unchanged runs skip measuring; a write (updated_at), a running run or new columns do not."""
+    from dataclasses import replace
+
+    from tuitrack.tui.widgets import runs_table as rt
+
+    def version(value: str, updated_at: int, status: str = "FINISHED") -> Run:
+        run = _run({"p": value}, {}, {})
+        return replace(run, info=replace(run.info, updated_at=updated_at, status=status))
+
+    measured: list[int | None] = []
+    monkeypatch.setattr(rt, "value_width", lambda run, col: (measured.append(run.info.updated_at),
+                                                            value_width(run, col))[1])
+    table = rt.RunsTable()
+    table.set_columns(["attributes.run_name", "params.p"])
+
+    def width() -> int:
+        return next(c.width for c in table.columns if c.key == "params.p")
+
+    table.set_rids([1], [(1, version("x" * 10, updated_at=5))])
+    assert width() == 10 and measured == [5]
+    table.set_rids([1], [(1, version("x" * 10, updated_at=5))])  # the same run, read again
+    assert measured == [5]
+    table.set_rids([1], [(1, version("y" * 15, updated_at=6))])  # written since: measured, widens
+    assert width() == 15 and measured == [5, 6]
+    table.set_rids([1], [(1, version("z" * 18, updated_at=6, status="RUNNING"))])  # same ms, still running
+    assert width() == 18
+    measured.clear()
+    table.set_columns(["attributes.run_name", "params.p", "params.q"])  # new columns: measured again
+    table.set_rids([1], [(1, version("z" * 18, updated_at=6))])
+    assert measured

@@ -238,8 +238,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         table = self.table
         table.now_ms = req.now_ms
         if data.phase == "window":
-            fresh = {rid for rid, _ in data.runs}
-            table.forget([rid for rid in list(table._runs) if rid not in fresh])  # re-read lazily when shown
+            table.forget_all()  # this read's runs are stored below; the rest re-read lazily when shown
         if data.final:
             self.tree.update_data(data.experiments, data.parents, data.all_total)
             self.total = data.total

@@ -53,7 +53,6 @@ class FilterBar(Vertical):
 
     DEFAULT_CSS = """
     FilterBar { height: auto; display: none; }
-    FilterBar.-open { display: block; }
     FilterBar > Input { border: tall $accent; }
     FilterBar > #filter-error { width: 1fr; height: auto; max-height: 3; padding: 0 0; }
     """
@@ -77,14 +76,18 @@ class FilterBar(Vertical):
         return self.query_one("#filter-input", Input)
 
     def open(self, current: str) -> None:
-        self.add_class("-open")
+        """Show the bar.  ``-open`` marks it (no CSS uses it): showing and hiding set ``display``
+        inline, so they restyle nothing (a class toggle re-matched the bar's CSS and its Input's)."""
+        self.set_class(True, "-open", update=False)
+        self.display = True
         self.input.value = current
         self.input.cursor_position = len(current)
         self._show(current)
         self.input.focus()
 
     def close(self) -> None:
-        self.remove_class("-open")
+        self.set_class(False, "-open", update=False)
+        self.display = False
 
     def _show(self, text: str) -> None:
         """Check ``text`` and show the verdict; a same-height verdict repaints one line, no screen layout.
