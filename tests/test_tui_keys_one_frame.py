@@ -235,6 +235,47 @@ async def test_filter_text_shows_in_the_status_line_with_the_rows(big, tmp_path,
         assert not bar.has_class("-open")
 
 
+async def test_a_read_that_sends_the_view_to_the_top_loads_no_rows_of_the_old_list(big, tmp_path, monkeypatch):
+    """The cursor's run is not among a filter's first rows: the view goes to the top with the new list.
+    Moving it there before the list was in had the table load rows of the old list at the top."""
+    from tuitrack.tui.widgets.runs_table import RunsTable
+
+    async with browse(big, tmp_path) as (app, pilot):
+        browser, table_ = app.browser, app.browser.table
+        table_.move_cursor(row=100)
+        await settle(pilot, app, lambda: all(table_.loaded_run(r) for r in table_.rids[slice(*table_.visible_range())]))
+        assert table_.cursor_run.info.run_name == "run049"
+        asked: list[int] = []
+        real = RunsTable._load_rows
+        monkeypatch.setattr(RunsTable, "_load_rows", lambda self, rids, *args, **kwargs: (
+            asked.extend(rids), real(self, rids, *args, **kwargs))[1])
+        browser.apply_filter("metrics.auc > 0.5")
+        await settle(pilot, app, lambda: browser.view.filter == "metrics.auc > 0.5" and not browser.partial)
+        assert set(asked) <= set(table_.rids), "rows of the old list were loaded"
+        assert all(table_.loaded_run(r) for r in table_.rids[slice(*table_.visible_range())])
+
+
+async def test_rows_off_screen_load_after_the_paint_rows_on_screen_at_once(big, tmp_path, monkeypatch):
+    from tuitrack.tui.widgets import runs_table as rt
+
+    async with browse(big, tmp_path) as (app, pilot):
+        table_ = app.browser.table
+        waits: list[str] = []
+        monkeypatch.setattr(rt, "wait_for_paint", lambda widget, *a, **k: waits.append(type(widget).__name__))
+        top, bottom = table_.visible_range()
+        margin_rid = table_.rids[bottom + 2]
+        await settle(pilot, app, lambda: table_.loaded_run(margin_rid) is not None)
+        table_.forget([margin_rid])
+        table_._request_window()  # only a row below the screen is missing: a prefetch
+        await settle(pilot, app, lambda: table_.loaded_run(margin_rid) is not None)
+        assert waits == ["RunsTable"]
+        shown_rid = table_.rids[top + 1]
+        table_.forget([shown_rid])
+        table_._request_window()  # a row on screen is missing: read at once
+        await settle(pilot, app, lambda: table_.loaded_run(shown_rid) is not None)
+        assert waits == ["RunsTable"]
+
+
 async def test_gc_is_frozen_while_the_app_runs_and_handed_back_after(big, tmp_path):
     before_frozen, before_thresholds = gc.get_freeze_count(), gc.get_threshold()
     async with browse(big, tmp_path) as (app, pilot):

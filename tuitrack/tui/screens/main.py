@@ -248,7 +248,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         anchor = self._anchor_for(data)
         self.partial = not data.complete
         table.empty_message = self._empty_message(data.total if data.final else len(data.rids))
-        table.set_rids(data.rids, data.runs, anchor=anchor)
+        table.set_rids(data.rids, data.runs, anchor=None if anchor == "top" else anchor, top=anchor == "top")
         self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
         if self._bar_timer is not None:
@@ -256,7 +256,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         if req.live:
             self.query_one("#detail", RunDetail).refresh_run()
 
-    def _anchor_for(self, data: ViewData) -> tuple[int, int] | None:
+    def _anchor_for(self, data: ViewData) -> tuple[int, int] | str | None:
         """Where the cursor goes: on its run at its screen line, kept across both phases of a reload.
 
         A window that does not hold the cursor's run (a sort sent it further down) shows the top
@@ -273,8 +273,7 @@ class BrowserScreen(DetailPane, Screen[None]):
                 index = data.rids.index(anchor[0]) if anchor[0] in data.rids else -1
                 if index < 0 or index + table._body_height() - anchor[1] > len(data.rids):
                     self._pending_anchor = (anchor, table.cursor_row)
-                    table.cursor_row, table.scroll_y = 0, 0
-                    return None
+                    return "top"
             return anchor
         pending, self._pending_anchor = self._pending_anchor, None
         if pending is not None and table.cursor_rid == self._window_cursor:
