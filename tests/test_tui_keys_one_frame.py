@@ -65,7 +65,7 @@ async def test_footer_is_one_widget_and_follows_focus(big, tmp_path):
         assert not footer.children  # one line of text, nothing to re-mount
         labels = _labels(footer)
         assert labels[:4] == ["⏎ Detail", "space Mark", "s Sort", "/ Filter"] and labels[-2:] == ["? Help", "q Quit"]
-        text = footer.render().plain
+        text = footer.render_line(0).text
         assert "⏎ Detail" in text and text.rstrip().endswith("^p palette")
         await pilot.press("enter")
         await settle(pilot, app, lambda: app.browser.has_class("-detail-max"))
@@ -77,7 +77,7 @@ async def test_footer_is_one_widget_and_follows_focus(big, tmp_path):
 async def test_clicking_a_footer_key_presses_it(big, tmp_path):
     async with browse(big, tmp_path) as (app, pilot):
         footer = app.browser.query_one(KeyFooter)
-        footer.render()
+        footer.render_line(0)
         start = next(s for s, _, key, _ in footer._hits if key == "slash")
         await pilot.click(KeyFooter, offset=(start, 0))
         await pilot.pause(0.1)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
-from textual.app import RenderResult
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 
 #: Below this width the footer is compact and the ``^p palette`` hint is left out (``?`` lists it).
@@ -132,37 +133,47 @@ class KeyFooter(Widget, can_focus=False):
             self._items = footer_items(self.screen)
         return self._items
 
-    def render(self) -> RenderResult:
+    def render_line(self, y: int) -> Strip:
+        """The keys as styled segments (no Rich text layout: this line is redrawn on every focus move)."""
+        width = self.size.width
+        if y != 0:
+            return Strip.blank(width, self.rich_style)
         items, palette = self._current()
         key_style = self.get_component_rich_style("key-footer--key")
         desc_style = self.get_component_rich_style("key-footer--description")
         roomy = self.roomy
-        line = Text(no_wrap=True, overflow="crop", end="")
+        segments: list[Segment] = []
         hits: list[tuple[int, int, str, bool]] = []
+        x = 0
+
+        def put(text: str, style: Style) -> None:
+            nonlocal x
+            segments.append(Segment(text, style))
+            x += cell_len(text)
 
         def add(item: FooterItem) -> None:
             # Spacing as Textual's footer pads it: " key desc " roomy, " key desc" narrow.  The spaces
             # belong to the styled segments (a segment that starts with a space renders fine in SVGs).
             dim = Style(dim=True) if not item.enabled else Style()
             for i, (key, shown) in enumerate(item.keys):
-                start = len(line)
+                start = x
                 last = i == len(item.keys) - 1
-                line.append(f" {shown}" + (" " if roomy and (last or not item.description) else ""), key_style + dim)
-                hits.append((start, len(line), key, item.enabled))
+                put(f" {shown}" + (" " if roomy and (last or not item.description) else ""), key_style + dim)
+                hits.append((start, x, key, item.enabled))
             if item.description:
-                line.append((f"{item.description} " if roomy else f" {item.description}"), desc_style + dim)
+                put(f"{item.description} " if roomy else f" {item.description}", desc_style + dim)
 
         for item in items:
             add(item)
         if palette is not None and roomy:
-            width = sum(len(shown) + 2 for _, shown in palette.keys) + len(palette.description) + 2
-            start = self.size.width - width
-            if start > len(line):
-                line.append(" " * (start - len(line)))
-                line.append("▏", self.get_component_rich_style("key-footer--separator"))
+            needed = sum(len(shown) + 2 for _, shown in palette.keys) + len(palette.description) + 2
+            start = width - needed
+            if start > x:
+                put(" " * (start - x), Style())
+                put("▏", self.get_component_rich_style("key-footer--separator"))
                 add(palette)
         self._hits = hits
-        return line
+        return Strip(segments).crop_extend(0, width, None).apply_style(self.rich_style)
 
     def on_click(self, event: events.Click) -> None:
         """Clicking a key presses it (a disabled one rings the bell), like Textual's footer."""
