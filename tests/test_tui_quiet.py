@@ -6,6 +6,7 @@ the detail must restyle only the widgets it changes (not every node of the scree
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 import pytest
@@ -88,3 +89,34 @@ async def test_update_static_lays_out_only_when_the_height_changes(big, tmp_path
         await pilot.pause(0.1)
         assert layouts["Static#overview-body"] >= 1
         assert body.size.height == lines + 3
+
+
+async def test_enter_lays_the_new_run_out_without_measuring_it_first(big, tmp_path, monkeypatch):
+    """The pane opens (a layout) in the frame the run's content arrives: its sections skip measuring."""
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+        body = browser.query_one("#overview-body", Static)
+        await settle(pilot, app, lambda: browser.query_one("#detail").run_id is not None)
+        await pilot.pause(0.3)
+        measured: list[str] = []
+        real = Static.get_content_height
+
+        def measuring(self: Static, *args, **kwargs) -> int:
+            if sys._getframe(1).f_code.co_filename.endswith("quiet.py"):  # measured by update_static
+                measured.append(str(self.id))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Static, "get_content_height", measuring)
+        await pilot.press("down")  # a cursor move: the visible section is measured (no layout if it fits)
+        run_id = browser.table.cursor_run.info.run_id
+        await settle(pilot, app, lambda: browser.query_one("#detail").run_id == run_id)
+        await pilot.pause(0.2)
+        assert "overview-body" in measured
+        await pilot.press("down")
+        measured.clear()
+        await pilot.press("enter")  # before the debounced load: enter loads the run and opens it
+        await settle(pilot, app, lambda: browser.has_class("-detail-max"))
+        run = browser.table.cursor_run
+        assert browser.query_one("#detail").run_id == run.info.run_id
+        assert run.info.run_name in "".join(s.text for s in body.render_lines(body.region.reset_offset))
+        assert "overview-body" not in measured  # laid out with the pane, not measured before it

@@ -129,7 +129,8 @@ class RunDetail(Widget):
         """Show ``run_id`` (None clears the pane).  Cheap to call often: the read runs in a worker.
 
         ``then`` runs right after the run's content is in place (or its error is shown), in the same
-        event-loop turn, so a caller can change the layout in the same frame (enter maximizes).
+        event-loop turn, so a caller can change the layout in the same frame (enter maximizes); the
+        visible sections then ask for that layout instead of measuring themselves first.
         A newer ``show_run`` drops it.
         """
         self._then = then if run_id is not None else None
@@ -202,10 +203,11 @@ class RunDetail(Widget):
         base = data.fingerprint(histories=False)
         only_histories = same_run and base == self._base_fingerprint
         self.data, self.message, self._fingerprint, self._base_fingerprint = data, None, fingerprint, base
-        self._set_section("metrics", render.metrics(data, self._content_width()))
+        relayout = self._then is not None  # enter: the pane opens in this frame, laid out anew anyway
+        self._set_section("metrics", render.metrics(data, self._content_width()), relayout)
         if not only_histories:  # the second phase of a load only brings sparklines
             update_static(self.query_one("#detail-header", Static), render.header(data))
-            self._set_section("overview", render.overview(data))
+            self._set_section("overview", render.overview(data), relayout)
             self._set_section("params", render.params(data))
             self._set_section("tags", render.tags(data))
             update_static(self.query_one("#env-summary", Static), render.environment(data))
@@ -222,8 +224,8 @@ class RunDetail(Widget):
         if self.data is not None:  # the metrics table picks its columns by width
             self._set_section("metrics", render.metrics(self.data, self._content_width()))
 
-    def _set_section(self, name: str, renderable: RenderableType) -> None:
-        update_static(self.query_one(f"#{name}-body", Static), renderable)
+    def _set_section(self, name: str, renderable: RenderableType, relayout: bool = False) -> None:
+        update_static(self.query_one(f"#{name}-body", Static), renderable, relayout)
 
     def _show_message(self, message: str) -> None:
         """Replace every section with one message (nothing selected, run gone, store error)."""
