@@ -419,6 +419,30 @@ async def test_tab_titles_switch_tabs_by_mouse_and_underline_the_active_one(seed
             strip.active = "nope"
 
 
+async def test_hidden_tabs_fill_after_the_frame_or_when_opened_first(seeded) -> None:
+    """The tab on screen changes with the run at once; the others just after (opening one fills it now)."""
+    st, ids = seeded
+    app = DetailApp(st)
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = await show(app, pilot, ids["main"])
+        main_params = plain(app, "#params-body")
+        data = load_detail(st, ids["failed"], NOW)
+        detail._wanted = ids["failed"]
+        detail._apply(ids["failed"], data, None, None)  # as the worker delivers it, in one event-loop turn
+        assert "traceback" in plain(app, "#overview-body").lower()  # the shown tab: the new run already
+        assert plain(app, "#params-body") == main_params  # hidden: not built yet
+        detail.select_tab("params")  # opened before the frame: filled first
+        assert plain(app, "#params-body") != main_params
+        await show(app, pilot, ids["main"])
+        await pilot.pause(0.1)
+        assert plain(app, "#params-body") == main_params and detail.run_id == ids["main"]
+        detail.select_tab("overview")
+        detail._wanted = ids["failed"]
+        detail._apply(ids["failed"], data, None, None)
+        await pilot.pause(0.1)  # a frame later every tab shows the new run
+        assert plain(app, "#params-body") != main_params
+
+
 async def test_artifact_list_navigation_and_previews(seeded) -> None:
     st, ids = seeded
     app = DetailApp(st)

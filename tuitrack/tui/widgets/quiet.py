@@ -30,11 +30,14 @@ def update_static(static: Static, content: VisualType, relayout: bool = False) -
     ``relayout``: the caller lays the screen out in this frame anyway (enter opening the detail),
     so the new content is not measured first (rendering it once to compare heights, ~1-2 ms).
     """
-    if not static.is_mounted or relayout:
+    if not static.is_mounted:
         static.update(content)
         return
     if not displayed(static):  # the layout that shows it again measures the new content
         static.update(content, layout=False)
+        return
+    if relayout:
+        static.update(content)
         return
     styles = static.styles
     width = static.content_region.width

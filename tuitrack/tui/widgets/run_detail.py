@@ -91,6 +91,7 @@ class RunDetail(Widget):
         self._history_run: str | None = None
         self._history_cache: HistoryCache = {}
         self._then: Callable[[], None] | None = None  # called once the wanted run is shown (or failed)
+        self._fills: dict[str, Callable[[], None]] = {}  # hidden tabs' content for the run shown, not built yet
 
     @property
     def run_id(self) -> str | None:
@@ -204,17 +205,37 @@ class RunDetail(Widget):
         only_histories = same_run and base == self._base_fingerprint
         self.data, self.message, self._fingerprint, self._base_fingerprint = data, None, fingerprint, base
         relayout = self._then is not None  # enter: the pane opens in this frame, laid out anew anyway
-        self._set_section("metrics", render.metrics(data, self._content_width()), relayout)
-        if not only_histories:  # the second phase of a load only brings sparklines
+        fills: dict[str, Callable[[], None]] = {
+            "metrics": lambda: self._set_section("metrics", render.metrics(data, self._content_width()), relayout)}
+        if only_histories:  # the second phase of a load only brings sparklines
+            fills = {**self._fills, **fills}  # the first phase's hidden tabs may still be waiting
+        else:
             update_static(self.query_one("#detail-header", Static), render.header(data))
-            self._set_section("overview", render.overview(data), relayout)
-            self._set_section("params", render.params(data))
-            self._set_section("tags", render.tags(data))
-            update_static(self.query_one("#env-summary", Static), render.environment(data))
-            self._fill_artifacts(data, same_run)
-            self._fill_packages(same_run)
+            fills |= {
+                "overview": lambda: self._set_section("overview", render.overview(data), relayout),
+                "params": lambda: self._set_section("params", render.params(data)),
+                "tags": lambda: self._set_section("tags", render.tags(data)),
+                "environment": lambda: (
+                    update_static(self.query_one("#env-summary", Static), render.environment(data)),
+                    self._fill_packages(same_run)),
+                "artifacts": lambda: self._fill_artifacts(data, same_run),
+            }
+        # The tab on screen now, the hidden ones right after this frame (or when one is opened first):
+        # building them all before the frame held up every cursor move and enter by ~1-2 ms.
+        shown = fills.pop(self.active_tab, None)
+        if shown is not None:
+            shown()
+        self._fills = fills
+        if fills:
+            self.call_after_refresh(self._flush_fills)
         self.post_message(self.Loaded(data.run_id))
         self._run_then()
+
+    def _flush_fills(self) -> None:
+        """Fill the hidden tabs for the run shown (see ``_apply``)."""
+        fills, self._fills = self._fills, {}
+        for fill in fills.values():
+            fill()
 
     def _content_width(self) -> int:
         """Columns a section has: the pane minus its padding and a scrollbar (100 before the first layout)."""
@@ -230,7 +251,7 @@ class RunDetail(Widget):
     def _show_message(self, message: str) -> None:
         """Replace every section with one message (nothing selected, run gone, store error)."""
         self.data, self.message, self._fingerprint, self._rows = None, message, None, []
-        self._base_fingerprint, self._packages_shown = None, None
+        self._base_fingerprint, self._packages_shown, self._fills = None, None, {}
         style = "dim" if message == "no run selected" else "red"
         self.query_one("#detail-header", Static).update(safe(message, style))
         for name in SECTIONS:
@@ -305,6 +326,7 @@ class RunDetail(Widget):
         return self.query_one(TabStrip).active
 
     def _activate(self, pane_id: str) -> None:
+        self._flush_fills()
         self.query_one(TabStrip).active = pane_id
         self.query_one(ContentSwitcher).current = _PANE[pane_id]
 
