@@ -87,6 +87,7 @@ def test_widths_remeasure_a_run_only_when_it_changed(monkeypatch) -> None:
     monkeypatch.setattr(rt, "value_width", lambda run, col: (measured.append(run.info.updated_at),
                                                             value_width(run, col))[1])
     table = rt.RunsTable()
+    table.now_ms = 100  # reads start at t=100 ms: every write below is older
     table.set_columns(["attributes.run_name", "params.p"])
 
     def width() -> int:
@@ -104,3 +105,21 @@ def test_widths_remeasure_a_run_only_when_it_changed(monkeypatch) -> None:
     table.set_columns(["attributes.run_name", "params.p", "params.q"])  # new columns: measured again
     table.set_rids([1], [(1, version("z" * 18, updated_at=6))])
     assert measured
+
+
+def test_a_run_written_in_the_millisecond_of_the_read_is_measured_again(monkeypatch) -> None:
+    """Two writes in one millisecond share updated_at: a read between them must not be remembered."""
+    from dataclasses import replace
+
+    from tuitrack.tui.widgets import runs_table as rt
+
+    def version(value: str, updated_at: int) -> Run:
+        run = _run({}, {"t": value}, {})
+        return replace(run, info=replace(run.info, updated_at=updated_at))
+
+    table = rt.RunsTable()
+    table.set_columns(["attributes.run_name", "tags.t"])
+    table.now_ms = 6  # the read started in the millisecond of the run's last write
+    table.set_rids([1], [(1, version("x" * 8, updated_at=6))])
+    table.set_rids([1], [(1, version("y" * 20, updated_at=6))])  # a second write in that millisecond
+    assert next(c.width for c in table.columns if c.key == "tags.t") == 20

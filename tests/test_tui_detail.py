@@ -389,10 +389,12 @@ async def test_tab_titles_switch_tabs_by_mouse_and_underline_the_active_one(seed
 
         for tab_id, row in (("metrics", 0), ("environment", 1), ("overview", 0)):
             start, end = spans[tab_id]
+            app.set_focus(None)  # focus elsewhere (in the browser: the runs table)
             assert await pilot.click(TabStrip, offset=(end - 2, row))  # a title, or the underline below it
             await pilot.pause()
             assert detail.active_tab == tab_id and shown() == [{"environment": "environment-pane"}.get(
                 tab_id, f"{tab_id}-scroll")]
+            assert app.focused is detail.query_one(f"#{dict((t[0], t[2]) for t in TABS)[tab_id]}")  # keys act there
         assert await pilot.click(TabStrip, offset=(max(end for _, end in spans.values()) + 3, 0))  # past the titles
         await pilot.pause()
         assert detail.active_tab == "overview"

@@ -230,6 +230,9 @@ async def test_filter_text_shows_in_the_status_line_with_the_rows(big, tmp_path,
         await pilot.pause(0.03)
         assert updates == []  # enter re-checked the text typing had checked: nothing to repaint
         assert browser.view.filter == "metrics.auc > 0.5" and browser.status.info.filter == ""
+        browser.table.scroll_to(y=3, animate=False)  # the mouse wheel meanwhile: the status line follows ...
+        await pilot.pause(0.05)
+        assert browser.status.info.first == 3 and browser.status.info.filter == ""  # ... with the rows' filter
         gate.set()
         await settle(pilot, app, lambda: browser.status.info.filter == "metrics.auc > 0.5")
         assert not bar.has_class("-open")

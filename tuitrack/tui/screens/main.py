@@ -168,7 +168,7 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def _show_feedback(self) -> None:
         """The read is slow: show what the key changed now, and that rows are on their way."""
-        self._sync_sort_arrow()
+        self._sync_sort_arrow()  # (stops the timer: the status now shows the new filter and scope)
         self._update_status()
         self.status.update_info(loading=True)
 
@@ -303,9 +303,11 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def _update_status(self) -> None:
         first, last = self.table.visible_range()
+        info = self.status.info
+        shown = self._feedback_timer is not None  # a read in flight: filter and scope stay those of the rows
         self.status.update_info(shown=len(self.table.rids), total=self.total, first=first, last=max(first, last - 1),
-                                marked=len(self.table.marks), filter=self.view.filter, scope=self.scope.label,
-                                partial=self.partial)
+                                marked=len(self.table.marks), filter=info.filter if shown else self.view.filter,
+                                scope=info.scope if shown else self.scope.label, partial=self.partial)
 
     def _save_state(self) -> None:
         """Remember the view (sort, filter, columns) shortly after it settles.

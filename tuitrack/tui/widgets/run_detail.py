@@ -351,8 +351,10 @@ class RunDetail(Widget):
 
     @on(TabStrip.Chosen)
     def _tab_clicked(self, event: TabStrip.Chosen) -> None:
+        """A click on a title opens that tab and moves focus into it (keys then act there)."""
         event.stop()
         self.select_tab(event.tab_id)
+        self.query_one(f"#{dict((t[0], t[2]) for t in TABS)[event.tab_id]}").focus()
 
     def action_filter_packages(self) -> None:
         self._activate("environment")

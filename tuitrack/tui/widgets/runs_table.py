@@ -142,15 +142,18 @@ class RunsTable(ScrollView, can_focus=True):
         Widths only grow, so a run already measured against these columns needs measuring again
         only once it changed (``updated_at`` moves on every write to it): a live refresh, a
         re-sort or a repeated filter re-reads mostly the same runs (~1,500 cells, 1-2 ms a read).
-        Running runs are always measured: two writes in one millisecond share an ``updated_at``.
+        Two writes in one millisecond share an ``updated_at``, so a run is remembered only when its
+        last write is older than the read (``now_ms``, taken before it) and it is not running.
         """
         measured = self._measured
         runs = [run for run in runs if run.info.updated_at is None or run.info.status == "RUNNING"
                 or measured.get(run.id) != run.info.updated_at]
         if len(measured) > 4 * CACHE_SIZE:
             measured.clear()
+        settled = self.now_ms - 1
         measured.update((run.id, run.info.updated_at) for run in runs
-                        if run.info.updated_at is not None and run.info.status != "RUNNING")
+                        if run.info.updated_at is not None and run.info.updated_at < settled
+                        and run.info.status != "RUNNING")
         widths = {c.key: c.width for c in self.columns}
         for i, col in enumerate(self.columns):
             if col.kind == "attributes" or not runs:
