@@ -13,6 +13,7 @@ from textual import events
 from textual.color import Color
 from textual.timer import Timer
 
+from ..timers import stop
 from ..widgets.run_detail import RunDetail
 from ..widgets.runs_table import RunsTable
 
@@ -45,8 +46,7 @@ class DetailPane:
         ``OPEN_WAIT_S`` so the key never looks ignored.
         """
         detail = self.query_one("#detail", RunDetail)
-        if self._detail_timer is not None:
-            self._detail_timer.stop()  # the debounced load would restart the one started here
+        stop(self._detail_timer)  # the debounced load would restart the one started here
         self._cancel_pending_open()
         if detail.run_id == event.run_id and detail.wanted == event.run_id:
             self._open_detail()
@@ -55,9 +55,7 @@ class DetailPane:
         detail.show_run(event.run_id, then=self._open_if_pending)
 
     def _cancel_pending_open(self) -> None:
-        if self._pending_open is not None:
-            self._pending_open.stop()
-            self._pending_open = None
+        self._pending_open = stop(self._pending_open)
 
     def _open_if_pending(self) -> None:
         """The run's data came in (or the wait ran out): open, unless the user went elsewhere since.

@@ -20,24 +20,24 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-
 from textual.worker import Worker, get_current_worker
 
 from ...models import Run
 from ...query import FilterError, compile_filter
 from ..glyphs import format_time
-from ..paint import wait_for_paint
 from ..loader import ViewData, ViewMeta, ViewRequest, read_rest, read_view, read_window
+from ..paint import wait_for_paint
 from ..state import ViewState, load_state, save_state
+from ..timers import stop
 from ..widgets.experiment_tree import ALL, ExperimentTree, Scope
 from ..widgets.filter_bar import FilterBar
+from ..widgets.key_footer import KeyFooter
 from ..widgets.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr
 from ..widgets.run_detail import RunDetail
 from ..widgets.runs_table import RunsTable, load_runs
 from ..widgets.status_line import StatusLine
 from .columns import ColumnChoice, ColumnsScreen
 from .detail_pane import OPEN_WAIT_S, DetailPane
-from ..widgets.key_footer import KeyFooter
 
 DETAIL_DEBOUNCE_S = 0.1
 
@@ -162,8 +162,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         looks ignored.
         """
         self._search_worker = self._read(self._request())
-        if self._feedback_timer is not None:
-            self._feedback_timer.stop()
+        stop(self._feedback_timer)
         self._feedback_timer = self.set_timer(OPEN_WAIT_S, self._show_feedback)
 
     def _show_feedback(self) -> None:
@@ -174,9 +173,7 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def _sync_sort_arrow(self) -> None:
         """The header's sort arrow follows the view (see :meth:`reload` for when)."""
-        if self._feedback_timer is not None:
-            self._feedback_timer.stop()
-            self._feedback_timer = None
+        self._feedback_timer = stop(self._feedback_timer)
         table = self.table
         if (table.sort_key, table.sort_desc) != (self.view.sort_key, self.view.sort_desc):
             table.sort_key, table.sort_desc = self.view.sort_key, self.view.sort_desc
@@ -315,8 +312,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         Not at once: a thread writing a file on the very key press that starts a search took
         the GIL from it.  ``on_unmount`` writes a change still waiting.
         """
-        if self._state_timer is not None:
-            self._state_timer.stop()
+        stop(self._state_timer)
         self._state_timer = self.set_timer(STATE_SAVE_DELAY_S, self._write_state)
 
     @work(thread=True, group="browser-state")
@@ -329,8 +325,7 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def on_unmount(self) -> None:
         if self._state_timer is not None:  # quitting right after a change: write it now
-            self._state_timer.stop()
-            self._state_timer = None
+            self._state_timer = stop(self._state_timer)
             try:
                 save_state(self.app.store.path, self.view, self.state_dir)
             except OSError:
@@ -363,8 +358,7 @@ class BrowserScreen(DetailPane, Screen[None]):
     def _cursor_moved(self, event: RunsTable.CursorMoved) -> None:
         self._update_status()
         self._cancel_pending_open()  # enter was for the run the cursor just left
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
+        stop(self._detail_timer)
         run_id = event.run_id
         self._detail_timer = self.set_timer(
             DETAIL_DEBOUNCE_S, lambda: self.query_one("#detail", RunDetail).show_run(run_id))
@@ -392,9 +386,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         """
         token = self._token
         self.apply_filter(event.filter)
-        if self._bar_timer is not None:  # an earlier enter or escape still waiting: this one replaces it
-            self._bar_timer.stop()
-            self._bar_timer = None
+        self._bar_timer = stop(self._bar_timer)  # an earlier enter or escape still waiting: this one replaces it
         if self._token == token:  # same filter: nothing to wait for
             self._close_filter_bar()
         else:
@@ -406,9 +398,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         Focusing the table at once repainted it (and the footer) in a frame of its own while the
         search ran; a key pressed in the ~20 ms until the rows arrive goes to the closing bar.
         """
-        if self._bar_timer is not None:
-            self._bar_timer.stop()
-            self._bar_timer = None
+        self._bar_timer = stop(self._bar_timer)
         self.query_one("#filter-bar", FilterBar).close()
         if self.has_class("-detail-max"):  # filtered from the maximized detail: stay in it
             self.query_one("#detail", RunDetail).focus_content()
@@ -427,9 +417,7 @@ class BrowserScreen(DetailPane, Screen[None]):
     # -- actions -----------------------------------------------------------------------------
     def action_filter(self) -> None:
         self._cancel_pending_open()  # enter pressed a moment ago must not pull focus from the bar
-        if self._bar_timer is not None:  # reopened before the last filter's rows came in: stay open
-            self._bar_timer.stop()
-            self._bar_timer = None
+        self._bar_timer = stop(self._bar_timer)  # reopened before the last filter's rows came in: stay open
         self.query_one("#filter-bar", FilterBar).open(self.view.filter)
 
     def action_refresh(self) -> None:

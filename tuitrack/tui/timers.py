@@ -1,0 +1,12 @@
+"""One-shot timers that a newer event replaces or cancels (debounces, "wait for the data" fallbacks)."""
+
+from __future__ import annotations
+
+from textual.timer import Timer
+
+
+def stop(timer: Timer | None) -> None:
+    """Stop ``timer`` if there is one; returns None so callers write ``self._t = stop(self._t)``."""
+    if timer is not None:
+        timer.stop()
+    return None
