@@ -24,35 +24,28 @@ from tuitrack.tui.widgets.filter_bar import FilterBar
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
 
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Detail loads wait for this event (set it to let them through)."""
+def _gated(monkeypatch: pytest.MonkeyPatch, module: object, name: str, real) -> threading.Event:
+    """``module.name`` waits for the returned event before doing what ``real`` does (set it to let calls through)."""
     event = threading.Event()
-    real = run_detail_mod.load_detail
 
     def slow(*args, **kwargs):
         assert event.wait(10), "test never opened the gate"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(run_detail_mod, "load_detail", slow)
+    monkeypatch.setattr(module, name, slow)
     return event
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Detail loads wait for this event (set it to let them through)."""
+    return _gated(monkeypatch, run_detail_mod, "load_detail", run_detail_mod.load_detail)
 
 
 @pytest.fixture
 def gate_search(monkeypatch: pytest.MonkeyPatch):
     """Call it once the app is up: from then on the browser's first read phase waits for the returned event."""
-    def install() -> threading.Event:
-        event = threading.Event()
-        real = loader.read_window
-
-        def slow(*args, **kwargs):
-            assert event.wait(10), "test never opened the gate"
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(main_mod, "read_window", slow)
-        return event
-
-    return install
+    return lambda: _gated(monkeypatch, main_mod, "read_window", loader.read_window)
 
 
 def _labels(footer: KeyFooter) -> list[str]:
