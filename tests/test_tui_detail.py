@@ -178,6 +178,10 @@ async def show(app: DetailApp, pilot, run_id: str | None) -> RunDetail:
     detail.show_run(run_id)
     await app.workers.wait_for_complete()
     await pilot.pause()
+    for _ in range(100):  # hidden tabs fill just after the frame that shows the run
+        if detail.filled or run_id is None:
+            break
+        await pilot.pause(0.01)
     return detail
 
 

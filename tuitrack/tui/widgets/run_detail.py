@@ -99,6 +99,11 @@ class RunDetail(Widget):
         return self.data.run_id if self.data is not None else None
 
     @property
+    def filled(self) -> bool:
+        """Every tab shows the run last asked for, or its error (hidden tabs are built just after a frame)."""
+        return not self._fills and (self._wanted == self.run_id or self.message is not None)
+
+    @property
     def wanted(self) -> str | None:
         """The run last asked for (shown, or still loading)."""
         return self._wanted
