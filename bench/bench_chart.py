@@ -19,7 +19,7 @@ from pathlib import Path
 
 from textual_plotext.plot import Plot
 
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 from common import Figure, table
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import tuitrack
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 from common import Figure, table
 

@@ -119,8 +119,8 @@ def mlflow_child(calls: int, batch_steps: int, runs: int, points: int) -> dict[s
 # -- tuitrack side (this venv) ------------------------------------------------------------------
 def tuitrack_side(calls: int, batch_steps: int, runs: int, points: int) -> dict[str, Any]:
     import tuitrack
-    from tuitrack import tracking
-    from tuitrack.store import Store
+    from tuitrack.tracking import session as tracking
+    from tuitrack.store.core import Store
 
     tmp = Path(tempfile.mkdtemp(prefix="peer-tuitrack-"))
     out: dict[str, Any] = {}

@@ -20,7 +20,7 @@ from pathlib import Path
 from common import Figure, median_time, table
 from make_store import cached
 
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 
 def run(runs: int = 100_000, points: int = 1_000_000, store_path: Path | None = None) -> list[Figure]:

@@ -155,7 +155,7 @@ class Session:
         self.state_dir = Path(tempfile.mkdtemp(prefix="tuitrack-bench-state-"))
 
     async def run(self, body: Callable[[Any, Any, Probe, float], Any]) -> Any:
-        from tuitrack.store import Store
+        from tuitrack.store.core import Store
         from tuitrack.tui.app import create_app
 
         t0 = time.perf_counter()

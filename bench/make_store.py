@@ -16,8 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
-from tuitrack import schema
-from tuitrack.store import Store
+from tuitrack.store import schema
+from tuitrack.store.core import Store
 
 #: Built stores are kept here between bench runs (a 100k-run store takes a while to build).
 CACHE_DIR = Path(os.environ.get("TUITRACK_BENCH_CACHE", "/tmp/tuitrack-bench-cache"))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import store as _store_mod
-from tuitrack import tracking as _tracking
-from tuitrack.writer import DEFAULT_INTERVAL_S
+from tuitrack.store import core as _store_mod
+from tuitrack.tracking import session as _tracking
+from tuitrack.tracking.writer import DEFAULT_INTERVAL_S
 
 
 def reset_tuitrack() -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.models import CRASHED, FAILED, FINISHED, KILLED, RUNNING
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.entities import CRASHED, FAILED, FINISHED, KILLED, RUNNING
 
 
 def _ids(prefix: str):

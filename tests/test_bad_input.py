@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
 from tuitrack.errors import (
     ActiveRunError,
     AmbiguousRunError,
@@ -26,7 +26,7 @@ from tuitrack.errors import (
     TuitrackError,
     ValidationError,
 )
-from tuitrack.query import FilterError
+from tuitrack.query.filter import FilterError
 
 FIXED = 1_700_000_000_000
 RUN_A = "abc1" + "0" * 28

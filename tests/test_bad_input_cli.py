@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from conftest import db_rows, reset_tuitrack
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.cli import main
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.cli.main import main
 
 T0 = 1_700_000_000_000
 RUN_IDS = ["ab01" + "0" * 28, "ab02" + "0" * 28, "cd03" + "0" * 28, "ef04" + "0" * 28]

@@ -19,11 +19,11 @@ from conftest import db_rows, reset_tuitrack
 from textual.widgets import Input, Label, TextArea
 
 from tuitrack.demo import build_demo_store
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
-from tuitrack.tui.screens.note_editor import NoteEditor
-from tuitrack.tui.screens.rename import RenameScreen
-from tuitrack.tui.screens.tag_editor import TagEditor
+from tuitrack.tui.dialogs.note_editor import NoteEditor
+from tuitrack.tui.dialogs.rename import RenameScreen
+from tuitrack.tui.dialogs.tag_editor import TagEditor
 
 NOW = 1_700_000_000_000
 SIZE = (120, 36)

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import schema
+from tuitrack.store import schema
 from tuitrack.errors import (
     NotATuitrackStoreError,
     ReadOnlyStoreError,
     StoreNotFoundError,
     StoreVersionError,
 )
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 
 def tree(path: Path) -> dict[str, str]:

@@ -32,8 +32,8 @@ from click.testing import CliRunner
 
 import tuitrack
 import tuitrack.tui.app as app_module
-from tuitrack import schema
-from tuitrack.cli import main
+from tuitrack.store import schema
+from tuitrack.cli.main import main
 from tuitrack.tui.app import TuitrackApp
 
 SIZE = (110, 32)
@@ -130,7 +130,7 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 def cli_process(*args: str) -> tuple[int, str, str]:
     """Run ``tuitrack ARGS`` as a real process (what a user's shell does)."""
-    done = subprocess.run([sys.executable, "-m", "tuitrack.cli", *args], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([sys.executable, "-m", "tuitrack.cli.main", *args], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "TUITRACK_STORE": "/nonexistent-default-store"})
     return done.returncode, done.stdout, done.stderr
 

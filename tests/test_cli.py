@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import tuitrack
-from tuitrack.cli import main
+from tuitrack.cli.main import main
 from tuitrack.demo import build_demo_store
-from tuitrack.export import metric_direction
+from tuitrack.analysis.export import metric_direction
 
 NOW = 1_750_000_000_000
 
@@ -252,7 +252,7 @@ def _small_store(path: Path) -> dict[str, str]:
     s = tuitrack.open_store(path)
     day = 86_400_000
     for name, age in (("old", 10), ("recent", 1)):
-        s.update_run_fields(s.rid(ids[name]), deleted_at=tuitrack.store.now_ms() - age * day)
+        s.update_run_fields(s.rid(ids[name]), deleted_at=tuitrack.store.core.now_ms() - age * day)
     s.close()
     return ids
 
@@ -358,7 +358,7 @@ def test_demo_command(run, tmp_path: Path, fake_app: list) -> None:
 
 
 def test_ls_does_not_import_textual(demo: Path) -> None:
-    code = ("import sys; from click.testing import CliRunner; from tuitrack.cli import main; "
+    code = ("import sys; from click.testing import CliRunner; from tuitrack.cli.main import main; "
             f"r = CliRunner().invoke(main, ['ls', '--store', {str(demo)!r}]); "
             "assert r.exit_code == 0, r.output; print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -417,14 +417,14 @@ def test_gc_purges_every_per_run_table_so_a_reused_rid_starts_clean(run, tmp_pat
 
 def test_gc_leaves_a_run_restored_after_the_listing(tmp_path: Path) -> None:
     """The user may sit at the confirmation prompt while someone restores a run in the app."""
-    from tuitrack import curation
-    from tuitrack.gc import find_purgeable, purge
+    from tuitrack.curation import core as curation
+    from tuitrack.store.gc import find_purgeable, purge
 
     s = tmp_path / "s"
     ids = _small_store(s)
-    store = tuitrack.store.Store(s)
+    store = tuitrack.store.core.Store(s)
     try:
-        victims = find_purgeable(store, now_ms=tuitrack.store.now_ms())
+        victims = find_purgeable(store, now_ms=tuitrack.store.core.now_ms())
         assert {v.run_id for v in victims} == {ids["old"], ids["recent"]}
         curation.restore_runs(store, [ids["recent"]])
         done = purge(store, victims)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import tuitrack
-from tuitrack import cli_common, cli_curation
+from tuitrack.cli import common as cli_common, curation as cli_curation
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_pat
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A store without write permission (simulated: tests may run as root) is refused by name."""
     before = rows_of(store_path)
-    from tuitrack.store import Store
+    from tuitrack.store.core import Store
 
     monkeypatch.setattr(cli_common, "Store",
                         lambda path, create=False, read_only=None: Store(path, create=create, read_only=True))
@@ -127,7 +127,7 @@ def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_pat
 
 
 def test_tag_by_hex_looking_name_tags_that_run(cli: click.Group, store_path: Path) -> None:
-    from tuitrack import tracking
+    from tuitrack.tracking import session as tracking
 
     fixed = iter(["b" * 32, "a" * 32])  # run "a" gets id bbb..., run "b" gets id aaa...
     tracking.set_id_factory(lambda: next(fixed))

@@ -10,12 +10,12 @@ import math
 import pytest
 
 import tuitrack
-from tuitrack import compare as cmp
-from tuitrack import compare_series as ser
-from tuitrack import tracking
+from tuitrack.analysis import compare as cmp
+from tuitrack.analysis import series as ser
+from tuitrack.tracking import session as tracking
 from tuitrack.demo import build_demo_store
-from tuitrack.models import MetricPoint, MetricSummary, Run, RunData, RunInfo
-from tuitrack.store import Store
+from tuitrack.entities import MetricPoint, MetricSummary, Run, RunData, RunInfo
+from tuitrack.store.core import Store
 
 NOW = 1_750_000_000_000
 

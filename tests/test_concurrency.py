@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tuitrack import schema
+from tuitrack.store import schema
 
 N_PROC = 4
 N_POINTS = 50_000
@@ -80,7 +80,7 @@ def test_opening_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
     """Deterministic form of the creation race: a writer holds RESERVED for 300 ms on a fresh rollback-mode db."""
     import threading
 
-    from tuitrack.store import Store
+    from tuitrack.store.core import Store
 
     folder = tmp_path / "s"
     folder.mkdir()

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import tuitrack
-from tuitrack import curation
-from tuitrack.store import Store
+from tuitrack.curation import core as curation
+from tuitrack.store.core import Store
 
 POINTS = 20_000
 WRITERS = 3

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack.models import CRASHED, FINISHED, HEARTBEAT_TIMEOUT_MS
+from tuitrack.entities import CRASHED, FINISHED, HEARTBEAT_TIMEOUT_MS
 
 ROUNDS = 10
 PER_ROUND = 2  # 20 kills in all

@@ -1,4 +1,4 @@
-"""tuitrack.curation: tag/rename/note/delete/restore on a real store, and exact undo."""
+"""tuitrack.curation.core: tag/rename/note/delete/restore on a real store, and exact undo."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import curation
+from tuitrack.curation import core as curation
 from tuitrack.errors import ReadOnlyStoreError, ValidationError
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 
 @pytest.fixture
@@ -216,12 +216,12 @@ def test_quick_tags_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_undo_after_gc_purged_the_run_changes_nothing(store: Store, runs: list[str], rows_of, store_path: Path) -> None:
     """An undo of a tag edit on a run purged meanwhile must not leave orphan tags for a reused rid."""
-    from tuitrack.gc import find_purgeable, purge
+    from tuitrack.store.gc import find_purgeable, purge
 
     victim = runs[3]  # the newest run: SQLite gives its rid to the next run created
     curation.delete_runs(store, [victim])
     change = curation.tag_runs(store, [victim], {"status": "discard"})
-    purge(store, find_purgeable(store, now_ms=tuitrack.store.now_ms()))
+    purge(store, find_purgeable(store, now_ms=tuitrack.store.core.now_ms()))
     with tuitrack.start_run(experiment="exp", name="newcomer") as r:
         newcomer = r.id
     tuitrack.flush()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
 from tuitrack.demo import EPOCHS, DemoChurnModel, build_demo_store
-from tuitrack.models import HEARTBEAT_TIMEOUT_MS
+from tuitrack.entities import HEARTBEAT_TIMEOUT_MS
 
 NOW = 1_750_000_000_000
 

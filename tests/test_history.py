@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 
 def _series(store: Store, n: int, seed: int, nan_every: int = 0, step_gap: int = 1) -> tuple[str, list[tuple]]:
@@ -100,7 +100,7 @@ def test_nested_run_inherits_parent_experiment(tmp_path) -> None:
 @pytest.mark.parametrize("pattern", ["append", "shuffled", "overlapping", "nan-and-collisions"])
 def test_summary_blocks_match_a_recount_from_rows(tmp_path, pattern: str) -> None:
     """Blocks built incrementally (Python fast path or SQL) equal a from-scratch recount."""
-    from tuitrack import store as store_mod
+    from tuitrack.store import core as store_mod
 
     store = Store(tmp_path, create=True)
     exp = store.experiment_id("h")
@@ -133,7 +133,7 @@ def test_summary_blocks_match_a_recount_from_rows(tmp_path, pattern: str) -> Non
 
 def test_reset_and_close_store_release_everything(tmp_path) -> None:
     import tuitrack
-    from tuitrack import tracking
+    from tuitrack.tracking import session as tracking
 
     tuitrack.set_store(tmp_path / "a")
     tuitrack.configure(flush_interval=30)

@@ -11,9 +11,9 @@ import yaml
 from click.testing import CliRunner
 
 import tuitrack
-from tuitrack.cli import main
+from tuitrack.cli.main import main
 from tuitrack.importers import import_mlflow
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 DATA = Path(__file__).parent / "data" / "mlflow"
 T0 = 1_700_000_000_000
@@ -68,7 +68,7 @@ def test_status_parents_notes_and_deletion(imported) -> None:
     assert _run(store, "failed-run").info.status == "FAILED"
     running = _run(store, "still-running")
     assert running.info.status == "RUNNING" and running.info.end_time is None
-    assert running.info.display_status(tuitrack.store.now_ms()) == "CRASHED"
+    assert running.info.display_status(tuitrack.store.core.now_ms()) == "CRASHED"
     deleted = _run(store, "deleted-run")
     assert deleted.info.status == "KILLED" and deleted.info.deleted_at is not None
     assert "deleted-run" not in {r.info.run_name for r in store.search_runs()}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import capture
+from tuitrack.tracking import capture
 
 
 def _script(store: Path, body: str) -> list[str]:

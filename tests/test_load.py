@@ -2,7 +2,7 @@
 
 The issue's promise: with several processes writing one store, the browser open on
 it with live refresh, and a person tagging runs (in the app's tag editor and through
-``tuitrack.curation``), every point is stored, nothing errors and the app keeps
+``tuitrack.curation.core``), every point is stored, nothing errors and the app keeps
 answering keys.  Responsiveness is measured as the time from a cursor key reaching
 the app to the cursor having moved; the bound asserted is deliberately generous (a
 hang detector, not a benchmark) and the measured numbers are printed (``pytest -s``).
@@ -29,10 +29,10 @@ import pytest
 from textual import events
 
 import tuitrack
-from tuitrack import curation
-from tuitrack.store import Store
+from tuitrack.curation import core as curation
+from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
-from tuitrack.tui.screens.tag_editor import TagEditor
+from tuitrack.tui.dialogs.tag_editor import TagEditor
 
 WRITERS = int(os.environ.get("TUITRACK_LOAD_WRITERS", "8"))
 POINTS = int(os.environ.get("TUITRACK_LOAD_POINTS", "50000"))
@@ -95,7 +95,7 @@ def stored_tags(db: Path) -> dict[tuple[str, str], str]:
 
 
 class Curator(threading.Thread):
-    """Tags the live runs through ``tuitrack.curation`` over and over, from its own store connection."""
+    """Tags the live runs through ``tuitrack.curation.core`` over and over, from its own store connection."""
 
     def __init__(self, store_path: Path, run_ids: list[str]) -> None:
         super().__init__(daemon=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import schema
+from tuitrack.store import schema
 from tuitrack.errors import ReadOnlyStoreError
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 
 def _make_v1(path: Path) -> str:

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tuitrack.query import Compiled, FilterError, OrderBy, compile_filter, compile_order_by, parse_key
-from tuitrack.schema import MIGRATIONS
+from tuitrack.query.filter import Compiled, FilterError, OrderBy, compile_filter, compile_order_by, parse_key
+from tuitrack.store.schema import MIGRATIONS
 
 NOW = 1_800_000_000_000  # minute-aligned epoch ms
 H = 3_600_000

@@ -7,7 +7,7 @@ import random
 import pytest
 
 import tuitrack
-from tuitrack import topn
+from tuitrack.store import topn
 
 
 @pytest.fixture(scope="module")

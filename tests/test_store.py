@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import store as store_mod
+from tuitrack.store import core as store_mod
 from tuitrack.errors import StorageFullError
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 
 
 def test_sqlite_settings_and_layout(store_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_sqlite_settings_and_layout(store_path: Path) -> None:
     assert (store_path / "tuitrack.db").is_file()
     assert (store_path / "artifacts").exists() or not list(store_path.glob("artifacts/*"))
     meta = dict(st.conn.execute("SELECT key, value FROM meta"))
-    assert meta["app"] == "tuitrack" and meta["schema_version"] == str(tuitrack.schema.SCHEMA_VERSION)
+    assert meta["app"] == "tuitrack" and meta["schema_version"] == str(tuitrack.store.schema.SCHEMA_VERSION)
 
 
 def test_reopening_a_current_store_does_not_migrate_again(store_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_child_lookups_use_the_parent_index_even_after_analyze(store_path: Path)
         with tuitrack.start_run():
             pass
     st = tuitrack.open_store()
-    from tuitrack.curation import delete_runs
+    from tuitrack.curation.core import delete_runs
 
     delete_runs(st, [st.resolve_run("child1")[1]])
     st.conn.execute("ANALYZE")

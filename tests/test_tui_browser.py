@@ -13,17 +13,17 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.store import Store
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.store.core import Store
 from tuitrack.tui.app import ActionsProvider, TuitrackApp, create_app
-from tuitrack.tui.screens.columns import ColumnsScreen
-from tuitrack.tui.screens.help import HelpScreen
-from tuitrack.tui.state import load_state, state_file
-from tuitrack.tui.widgets.experiment_tree import ExperimentTree
-from tuitrack.tui.widgets.filter_bar import FilterBar
-from tuitrack.tui.widgets.runs_table import RunsTable
-from tuitrack.tui.widgets.status_line import StatusLine
+from tuitrack.tui.browser.columns import ColumnsScreen
+from tuitrack.tui.dialogs.help import HelpScreen
+from tuitrack.tui.browser.state import load_state, state_file
+from tuitrack.tui.browser.experiment_tree import ExperimentTree
+from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.browser.runs_table import RunsTable
+from tuitrack.tui.browser.status_line import StatusLine
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -531,7 +531,7 @@ def test_create_app_rejects_bad_arguments(seeded):
 
 async def test_saved_column_order_beats_metrics_first_default(seeded, tmp_path):
     """A remembered choice with params before metrics is shown exactly as the user left it."""
-    from tuitrack.tui.state import ViewState, save_state
+    from tuitrack.tui.browser.state import ViewState, save_state
 
     path, ids = seeded
     chosen = ["attributes.status", "attributes.run_name", "params.max_depth", "metrics.auc"]

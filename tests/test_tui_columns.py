@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from tuitrack.models import Run, RunData, RunInfo
-from tuitrack.tui.widgets.run_columns import cell, make_column, value_width
+from tuitrack.entities import Run, RunData, RunInfo
+from tuitrack.tui.browser.run_columns import cell, make_column, value_width
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
     ["adam", "a\x1b[2Jb", "[bold red]x[/]", "日本語", "tab\there", "line\nbreak", "\u202eevil", "e\u0301"])
@@ -36,9 +36,9 @@ async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path,
     from textual.strip import Strip
 
     import tuitrack
-    from tuitrack.store import Store
+    from tuitrack.store.core import Store
     from tuitrack.tui.app import create_app
-    from tuitrack.tui.widgets.run_columns import FIXED_KEYS, fit
+    from tuitrack.tui.browser.run_columns import FIXED_KEYS, fit
 
     tuitrack.configure(capture_env=False, capture_packages=False)
     for i in range(3):
@@ -77,7 +77,7 @@ def test_widths_remeasure_a_run_only_when_it_changed(monkeypatch) -> None:
     """Re-reads of unchanged runs skip measuring; a write (updated_at), a running run or new columns do not."""
     from dataclasses import replace
 
-    from tuitrack.tui.widgets import runs_table as rt
+    from tuitrack.tui.browser import runs_table as rt
 
     def version(value: str, updated_at: int, status: str = "FINISHED") -> Run:
         run = _run({"p": value}, {}, {})
@@ -111,7 +111,7 @@ def test_a_run_written_in_the_millisecond_of_the_read_is_measured_again(monkeypa
     """Two writes in one millisecond share updated_at: a read between them must not be remembered."""
     from dataclasses import replace
 
-    from tuitrack.tui.widgets import runs_table as rt
+    from tuitrack.tui.browser import runs_table as rt
 
     def version(value: str, updated_at: int) -> Run:
         run = _run({}, {"t": value}, {})

@@ -18,16 +18,16 @@ from textual.widgets import DataTable, Input
 
 import tuitrack
 import tuitrack.tui.app
-from tuitrack import store as store_mod
-from tuitrack import tracking
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
 from tuitrack.demo import build_demo_store
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.screens.charts import ChartsScreen
 from tuitrack.tui.screens.compare import CompareScreen
 from tuitrack.tui.screens.groups import GroupsScreen
-from tuitrack.tui.screens.key_picker import KeyPicker
-from tuitrack.tui.screens.path_prompt import PathPrompt
+from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.dialogs.path_prompt import PathPrompt
 from tuitrack.tui.screens.scatter import ScatterScreen
 from tuitrack.tui.widgets.metric_chart import MetricChart
 

@@ -18,17 +18,17 @@ from textual.widgets import DataTable, Input, Label, TextArea
 
 import tuitrack
 import tuitrack.tui.app
-from tuitrack import curation
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.store import Store
+from tuitrack.curation import core as curation
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.curation_actions import CURATION_BINDINGS, curation_bindings
-from tuitrack.tui.screens.confirm import ConfirmScreen
-from tuitrack.tui.screens.note_editor import NoteEditor
-from tuitrack.tui.screens.rename import RenameScreen
-from tuitrack.tui.widgets.run_detail import RunDetail
-from tuitrack.tui.screens.tag_editor import TagEdit, TagEditor, describe_values
+from tuitrack.tui.dialogs.confirm import ConfirmScreen
+from tuitrack.tui.dialogs.note_editor import NoteEditor
+from tuitrack.tui.dialogs.rename import RenameScreen
+from tuitrack.tui.browser.run_detail import RunDetail
+from tuitrack.tui.dialogs.tag_editor import TagEdit, TagEditor, describe_values
 
 T0 = 1_700_000_000_000
 NOW = T0 + 3_600_000

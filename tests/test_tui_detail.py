@@ -20,13 +20,13 @@ from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.store import Store
-from tuitrack.tui.widgets.artifact_preview import ArtifactPreview, artifact_rows
-from tuitrack.tui.widgets.detail_data import MAX_SPARK_KEYS, load_detail, spark_keys
-from tuitrack.tui.widgets.detail_render import human_duration, human_size
-from tuitrack.tui.widgets.run_detail import TABS, RunDetail
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.store.core import Store
+from tuitrack.tui.browser.artifact_preview import ArtifactPreview, artifact_rows
+from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, load_detail, spark_keys
+from tuitrack.tui.browser.detail_render import human_duration, human_size
+from tuitrack.tui.browser.run_detail import TABS, RunDetail
 from tuitrack.tui.widgets.tab_strip import TabStrip
 from tuitrack.tui.widgets.sparkline import sparkline
 
@@ -618,7 +618,7 @@ def test_load_detail_caps_sparkline_histories(store_path: Path) -> None:
         assert len(data.histories) == MAX_SPARK_KEYS
         assert "system/cpu" not in data.histories and "m00" in data.histories
         assert spark_keys(["system/a", "b", "a"]) == ["a", "b", "system/a"]
-        from tuitrack.tui.widgets import detail_render
+        from tuitrack.tui.browser import detail_render
 
         console = Console(width=120, color_system=None, file=open("/dev/null", "w"), record=True)
         console.print(detail_render.metrics(data))
@@ -649,7 +649,7 @@ def test_human_formats() -> None:
 
 
 def test_artifact_rows_group_model_folders() -> None:
-    from tuitrack.models import Artifact
+    from tuitrack.entities import Artifact
 
     rows = artifact_rows([Artifact("a.txt", 1, 0), Artifact("m/MLmodel.json", 10, 0), Artifact("m/model.pkl", 20, 0),
                           Artifact("plain/x.pkl", 5, 0)])
@@ -692,7 +692,7 @@ def test_snapshot_artifact_csv_preview_100x30(seeded, snap_compare) -> None:
 
 
 def test_preview_kinds_big_invalid_empty_yaml(store_path: Path) -> None:
-    from tuitrack.tui.widgets.artifact_preview import PREVIEW_LIMIT, ArtifactRow, render_preview
+    from tuitrack.tui.browser.artifact_preview import PREVIEW_LIMIT, ArtifactRow, render_preview
 
     with tuitrack.start_run(name="files") as run:
         run.log_text("line\n" * 60_000, "train.log")  # 300 KB

@@ -26,21 +26,21 @@ from rich.segment import Segment
 from textual.widgets import DataTable
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.store import Store
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.screens.charts import ChartsScreen
 from tuitrack.tui.screens.compare import CompareScreen
-from tuitrack.tui.screens.confirm import ConfirmScreen
+from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.screens.groups import GroupsScreen
-from tuitrack.tui.screens.help import HelpScreen
-from tuitrack.tui.screens.note_editor import NoteEditor
-from tuitrack.tui.screens.rename import RenameScreen
+from tuitrack.tui.dialogs.help import HelpScreen
+from tuitrack.tui.dialogs.note_editor import NoteEditor
+from tuitrack.tui.dialogs.rename import RenameScreen
 from tuitrack.tui.screens.scatter import ScatterScreen
-from tuitrack.tui.screens.tag_editor import TagEditor
+from tuitrack.tui.dialogs.tag_editor import TagEditor
 from tuitrack.tui.text import clean
-from tuitrack.tui.widgets.run_detail import RunDetail
+from tuitrack.tui.browser.run_detail import RunDetail
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000

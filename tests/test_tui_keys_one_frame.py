@@ -15,12 +15,12 @@ import pytest
 from textual.color import Color
 
 from tests.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
-from tuitrack.tui import loader
+from tuitrack.tui.browser import loader
 from tuitrack.tui.app import GC_FULL_EVERY
-from tuitrack.tui.screens import detail_pane
-from tuitrack.tui.screens import main as main_mod
-from tuitrack.tui.widgets import run_detail as run_detail_mod
-from tuitrack.tui.widgets.filter_bar import FilterBar
+from tuitrack.tui.browser import detail_pane
+from tuitrack.tui.browser import screen as main_mod
+from tuitrack.tui.browser import run_detail as run_detail_mod
+from tuitrack.tui.browser.filter_bar import FilterBar
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
 
@@ -234,7 +234,7 @@ async def test_filter_text_shows_in_the_status_line_with_the_rows(big, tmp_path,
 async def test_a_read_that_sends_the_view_to_the_top_loads_no_rows_of_the_old_list(big, tmp_path, monkeypatch):
     """The cursor's run is not among a filter's first rows: the view goes to the top with the new list.
     Moving it there before the list was in had the table load rows of the old list at the top."""
-    from tuitrack.tui.widgets.runs_table import RunsTable
+    from tuitrack.tui.browser.runs_table import RunsTable
 
     async with browse(big, tmp_path) as (app, pilot):
         browser, table_ = app.browser, app.browser.table
@@ -252,7 +252,7 @@ async def test_a_read_that_sends_the_view_to_the_top_loads_no_rows_of_the_old_li
 
 
 async def test_rows_off_screen_load_after_the_paint_rows_on_screen_at_once(big, tmp_path, monkeypatch):
-    from tuitrack.tui.widgets import runs_table as rt
+    from tuitrack.tui.browser import runs_table as rt
 
     async with browse(big, tmp_path) as (app, pilot):
         table_ = app.browser.table

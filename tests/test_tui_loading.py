@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack import store as store_mod
-from tuitrack import tracking
-from tuitrack.store import Store
-from tuitrack.tui import loader
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
+from tuitrack.store.core import Store
+from tuitrack.tui.browser import loader
 from tuitrack.tui.app import TuitrackApp, create_app
-from tuitrack.tui.screens import main as main_mod
-from tuitrack.tui.screens.main import BrowserScreen, window_rows
+from tuitrack.tui.browser import screen as main_mod
+from tuitrack.tui.browser.screen import BrowserScreen, window_rows
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from tuitrack.demo import build_demo_store
-from tuitrack.store import Store
+from tuitrack.store.core import Store
 from tuitrack.tui.screenshots import settle
 from tuitrack.tui.app import TuitrackApp, create_app
-from tuitrack.tui.widgets.filter_bar import FilterBar
+from tuitrack.tui.browser.filter_bar import FilterBar
 
 from conftest import reset_tuitrack
 

@@ -7,7 +7,7 @@ in ``tuitrack.tui`` and is started by the ``tuitrack`` command.
 
 from __future__ import annotations
 
-from .errors import (
+from tuitrack.errors import (
     ActiveRunError,
     AmbiguousRunError,
     NoActiveRunError,
@@ -22,9 +22,9 @@ from .errors import (
     TuitrackError,
     ValidationError,
 )
-from .models import Artifact, DatasetInput, Experiment, MetricPoint, MetricSummary, Run, RunData, RunInfo
-from .query import FilterError
-from .fluent import (
+from tuitrack.entities import Artifact, DatasetInput, Experiment, MetricPoint, MetricSummary, Run, RunData, RunInfo
+from tuitrack.query.filter import FilterError
+from tuitrack.tracking.fluent import (
     artifact_path,
     create_experiment,
     delete_run,
@@ -59,7 +59,7 @@ from .fluent import (
     set_tags,
     set_tracking_uri,
 )
-from .tracking import (
+from tuitrack.tracking.session import (
     ActiveRun,
     active_run,
     close_store,

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import tuitrack
-from tuitrack import store as _store_mod
-from tuitrack import tracking
+from tuitrack.store import core as _store_mod
+from tuitrack.tracking import session as tracking
 
 V1 = "churn-prediction-v1"
 V2 = "churn-prediction-v2"

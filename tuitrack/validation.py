@@ -12,7 +12,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from .errors import ValidationError
+from tuitrack.errors import ValidationError
 
 MAX_KEY = 250
 MAX_PARAM_VALUE = 6000

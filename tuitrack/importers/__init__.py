@@ -1,5 +1,5 @@
 """Importers that bring runs from other trackers into a tuitrack store (``tuitrack import ...``)."""
 
-from .mlflow import ImportStats, import_mlflow
+from tuitrack.importers.mlflow import ImportStats, import_mlflow
 
 __all__ = ["ImportStats", "import_mlflow"]

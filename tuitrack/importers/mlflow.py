@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..models import FAILED, FINISHED, KILLED, RUNNING
-from ..store import Store, _numeric, now_ms, write_batches_in
-from .mlflow_files import FileStoreReader, ImportFormatError
-from .mlflow_sqlite import SqliteReader
-from .source import SourceRun
+from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING
+from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
+from tuitrack.importers.mlflow_files import FileStoreReader, ImportFormatError
+from tuitrack.importers.mlflow_sqlite import SqliteReader
+from tuitrack.importers.source import SourceRun
 
 _STATUS_MAP = {"FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED, "RUNNING": RUNNING, "SCHEDULED": RUNNING}
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..errors import TuitrackError
-from .source import SourceExperiment, SourceRun
+from tuitrack.errors import TuitrackError
+from tuitrack.importers.source import SourceExperiment, SourceRun
 
 _STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 

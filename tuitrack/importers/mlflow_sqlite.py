@@ -15,8 +15,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from .mlflow_files import ImportFormatError, finite_or_inf, local_dir
-from .source import SourceExperiment, SourceRun
+from tuitrack.importers.mlflow_files import ImportFormatError, finite_or_inf, local_dir
+from tuitrack.importers.source import SourceExperiment, SourceRun
 
 
 class SqliteReader:

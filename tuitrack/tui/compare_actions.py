@@ -11,10 +11,10 @@ from typing import Any
 
 from textual.binding import Binding
 
-from .screens.charts import ChartsScreen
-from .screens.compare import CompareScreen
-from .screens.groups import GroupsScreen
-from .screens.scatter import ScatterScreen
+from tuitrack.tui.screens.charts import ChartsScreen
+from tuitrack.tui.screens.compare import CompareScreen
+from tuitrack.tui.screens.groups import GroupsScreen
+from tuitrack.tui.screens.scatter import ScatterScreen
 
 COMPARE_CAP = 20
 CHART_CAP = 12

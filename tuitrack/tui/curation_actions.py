@@ -4,7 +4,7 @@ A mixin for the App (``class TuitrackApp(CurationActions, App)``) plus ``CURATIO
 It relies on the App contract (``store``, ``current_run_id()``, ``selected_run_ids()``,
 ``request_refresh()``).  Reads and writes run in thread workers; writes are applied in
 the order the keys were pressed (a ticket queue), each is one short store transaction
-via :mod:`tuitrack.curation`, and each lands in an undo log that ``u`` walks back.
+via :mod:`tuitrack.curation.core`, and each lands in an undo log that ``u`` walks back.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from typing import Any
 
 from textual.binding import Binding
 
-from .. import curation
-from ..curation import Change, QuickTags, RunRef
-from ..errors import TuitrackError
-from .screens.confirm import ConfirmScreen
-from .screens.note_editor import NoteEditor
-from .screens.rename import RenameScreen
-from .screens.tag_editor import TagEdit, TagEditor
-from .widgets.run_detail import RunDetail
+from tuitrack.curation import core as curation
+from tuitrack.curation.core import Change, QuickTags, RunRef
+from tuitrack.errors import TuitrackError
+from tuitrack.tui.dialogs.confirm import ConfirmScreen
+from tuitrack.tui.dialogs.note_editor import NoteEditor
+from tuitrack.tui.dialogs.rename import RenameScreen
+from tuitrack.tui.dialogs.tag_editor import TagEdit, TagEditor
+from tuitrack.tui.browser.run_detail import RunDetail
 
 
 def curation_bindings(quick: QuickTags) -> list[Binding]:

@@ -1,28 +1,10 @@
-"""Status glyphs and value formats shared by every TUI view.
-
-One place so the runs table, the run detail, compare and charts all show a
-status, a metric value, a time or a duration the same way.  Pure functions,
-no Textual imports, so they are cheap to test and to reuse.
-"""
+"""Rich renderings of run status for the TUI views (the glyph table itself is in :mod:`tuitrack.formatting`)."""
 
 from __future__ import annotations
 
-import math
-import time
-
 from rich.text import Text
 
-#: status -> (glyph, style).  CRASHED is a display status (RUNNING with a stale heartbeat).
-STATUS_GLYPHS: dict[str, tuple[str, str]] = {
-    "RUNNING": ("▶", "bold yellow"),
-    "FINISHED": ("✔", "green"),
-    "FAILED": ("✘", "bold red"),
-    "KILLED": ("■", "magenta"),
-    "CRASHED": ("☠", "bold red"),
-    "SCHEDULED": ("◷", "cyan"),
-}
-UNKNOWN_GLYPH = ("?", "dim")
-MARK_GLYPH = "●"
+from tuitrack.formatting import STATUS_GLYPHS, UNKNOWN_GLYPH
 
 
 def status_glyph(status: str) -> Text:
@@ -35,66 +17,3 @@ def status_text(status: str) -> Text:
     """Glyph plus the status word, e.g. for the detail overview."""
     glyph, style = STATUS_GLYPHS.get(status, UNKNOWN_GLYPH)
     return Text(f"{glyph} {status}", style=style)
-
-
-def format_metric(value: float | int | None) -> str:
-    """Up to 4 significant decimals: ``0.8734``, ``1.2e-05``, ``12.5``, ``nan``, ``inf``; None -> ``""``."""
-    if value is None:
-        return ""
-    v = float(value)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 1e6 or a < 1e-3:
-        return f"{v:.2g}" if a < 1e-3 else f"{v:.4g}"
-    if v.is_integer():
-        return str(int(v))
-    if a >= 1000:
-        return f"{v:.1f}"
-    out = f"{v:.4f}".rstrip("0").rstrip(".")
-    return out if out not in ("", "-0") else f"{v:.2g}"
-
-
-def format_duration(ms: int | None) -> str:
-    """Compact duration: ``850ms``, ``12.3s``, ``4m05s``, ``2h03m``, ``3d04h``; None -> ``""``."""
-    if ms is None:
-        return ""
-    ms = max(0, int(ms))
-    if ms < 1000:
-        return f"{ms}ms"
-    s = ms / 1000
-    if s < 60:
-        return f"{s:.1f}s"
-    s_int = int(s)
-    m, sec = divmod(s_int, 60)
-    if m < 60:
-        return f"{m}m{sec:02d}s"
-    h, m = divmod(m, 60)
-    if h < 24:
-        return f"{h}h{m:02d}m"
-    d, h = divmod(h, 24)
-    return f"{d}d{h:02d}h"
-
-
-def format_time(ms: int | None, *, seconds: bool = False) -> str:
-    """Local wall time ``2024-05-01 12:30`` (``:ss`` with ``seconds``); None -> ``""``."""
-    if ms is None:
-        return ""
-    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
-    return time.strftime(fmt, time.localtime(ms / 1000))
-
-
-def format_short_time(ms: int | None) -> str:
-    """``05-01 12:30``: the table's start column, narrow enough for 80 columns."""
-    if ms is None:
-        return ""
-    return time.strftime("%m-%d %H:%M", time.localtime(ms / 1000))
-
-
-def short_id(run_id: str) -> str:
-    """The 8-character id prefix shown in tables (the CLI resolves unique prefixes)."""
-    return run_id[:8]

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from ..demo import build_demo_store
-from ..store import Store
-from .app import TuitrackApp, create_app
-from .widgets.filter_bar import FilterBar
-from .widgets.run_detail import RunDetail
+from tuitrack.demo import build_demo_store
+from tuitrack.store.core import Store
+from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.browser.run_detail import RunDetail
 
 NOW = 1_717_000_000_000
 GRID = "attributes.run_name LIKE 'grid_%'"

@@ -17,15 +17,15 @@ from textual.screen import Screen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ... import compare as cmp
-from ... import compare_series as ser
-from ...models import RUNNING, MetricPoint, Run, data_keys
-from ..colors import faded, hex_color, run_colors
-from ..text import safe
-from ..widgets.checklist import CheckList
-from ..widgets.key_footer import KeyFooter
-from ..widgets.legend import pack_legend
-from ..widgets.metric_chart import ChartSpec, MetricChart, Series
+from tuitrack.analysis import compare as cmp
+from tuitrack.analysis import series as ser
+from tuitrack.entities import RUNNING, MetricPoint, Run, data_keys
+from tuitrack.tui.colors import faded, hex_color, run_colors
+from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.checklist import CheckList
+from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.widgets.legend import pack_legend
+from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200

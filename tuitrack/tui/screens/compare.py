@@ -16,13 +16,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ... import compare as cmp
-from ...models import Run
-from ..colors import hex_color, run_colors
-from ..glyphs import status_text
-from ..text import safe
-from ..widgets.key_footer import KeyFooter
-from .path_prompt import PathPrompt
+from tuitrack.analysis import compare as cmp
+from tuitrack.entities import Run
+from tuitrack.tui.colors import hex_color, run_colors
+from tuitrack.tui.glyphs import status_text
+from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.dialogs.path_prompt import PathPrompt
 
 DIFF_STYLE = "bold yellow"
 BEST_STYLE = "bold green"

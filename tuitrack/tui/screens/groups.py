@@ -17,16 +17,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ... import compare as cmp
-from ... import compare_series as ser
-from ...models import MetricPoint, Run, data_keys
-from ..colors import PALETTE, faded, hex_color
-from ..text import safe
-from ..widgets.metric_chart import ChartSpec, MetricChart, Series
-from ..widgets.checklist import CheckList
-from ..widgets.key_footer import KeyFooter
-from ..widgets.legend import pack_legend
-from .key_picker import KeyPicker
+from tuitrack.analysis import compare as cmp
+from tuitrack.analysis import series as ser
+from tuitrack.entities import MetricPoint, Run, data_keys
+from tuitrack.tui.colors import PALETTE, faded, hex_color
+from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
+from tuitrack.tui.widgets.checklist import CheckList
+from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.widgets.legend import pack_legend
+from tuitrack.tui.dialogs.key_picker import KeyPicker
 
 HISTORY_POINTS = 120
 

@@ -14,15 +14,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ... import compare as cmp
-from ... import compare_series as ser
-from ...models import Run, data_keys
-from ..colors import PALETTE, hex_color
-from ..text import safe
-from ..widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
-from ..widgets.key_footer import KeyFooter
-from ..widgets.legend import pack_legend
-from .key_picker import KeyPicker
+from tuitrack.analysis import compare as cmp
+from tuitrack.analysis import series as ser
+from tuitrack.entities import Run, data_keys
+from tuitrack.tui.colors import PALETTE, hex_color
+from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
+from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.widgets.legend import pack_legend
+from tuitrack.tui.dialogs.key_picker import KeyPicker
 
 NO_COLOR = "(none)"
 NEUTRAL = (78, 121, 167)

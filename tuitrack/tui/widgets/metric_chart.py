@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from textual_plotext import PlotextPlot
 
-from ..colors import RGB
-from ..text import clean
+from tuitrack.tui.colors import RGB
+from tuitrack.tui.text import clean
 
 LINE, SCATTER = "line", "scatter"
 

@@ -1,0 +1,1 @@
+"""Pure analysis over runs: ``compare`` (comparison matrix), ``series`` (smoothing, grouping), ``export`` (rows)."""

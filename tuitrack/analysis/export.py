@@ -1,0 +1,246 @@
+"""Turning runs into rows and rows into csv / json / markdown / a terminal table.
+
+Shared by ``tuitrack ls``, ``compare``, ``best`` and ``export`` so every output
+spells a run the same way, and by the compare view (``metric_direction``).
+Pure functions: no store access, no click.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tuitrack.entities import CRASHED, Run, RunInfo, data_keys
+from tuitrack.formatting import visible
+
+#: Substrings that make a metric "lower is better" (matched on word-ish boundaries of the key).
+_LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mse", "mae", "perplexity")
+_LOWER_RE = re.compile(r"(?:^|[^a-z])(?:" + "|".join(_LOWER_IS_BETTER) + r")|loss|error|perplexity")
+
+#: Attribute columns a user can ask for (``--columns``), in their canonical spelling.
+ATTRIBUTES = ("run_id", "name", "experiment", "status", "start_time", "end_time", "duration", "parent_id",
+              "user", "host", "source", "note")
+_ATTR_ALIASES = {"id": "run_id", "run_name": "name", "experiment_name": "experiment", "duration_ms": "duration",
+                 "parent": "parent_id", "description": "note"}
+
+
+def metric_direction(key: str) -> str:
+    """``"min"`` when lower is better (loss, error, err, rmse, mse, mae, perplexity in the key), else ``"max"``.
+
+    ``val_loss``, ``train/mse``, ``error_rate`` and ``perplexity`` are minimised; ``accuracy``, ``auc``,
+    ``f1``, ``recall`` are maximised.  ``err`` only counts at the start of a word so ``berry_score`` stays max.
+    """
+    return "min" if _LOWER_RE.search(key.lower()) else "max"
+
+
+def json_number(value: float | int | None) -> float | int | str | None:
+    """A JSON-safe number: NaN and infinities become the strings ``"nan"``, ``"inf"``, ``"-inf"``."""
+    if value is None or isinstance(value, int):
+        return value
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def plain_number(value: float | int | None) -> str:
+    """Full precision for csv/md: ``repr`` of the float, ``nan``/``inf``/``-inf`` spelled out."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    return str(value)
+
+
+# -- runs -> rows ---------------------------------------------------------------------------
+def canonical_column(spec: str) -> tuple[str, str]:
+    """``"metrics.auc"`` -> ``("metrics", "auc")``; ``"status"`` -> ``("attributes", "status")``.
+
+    A bare name that is no attribute comes back as ``("", name)``: the caller resolves it against
+    the runs' metrics, params and tags.
+    """
+    spec = spec.strip()
+    for prefix, kind in (("metrics.", "metrics"), ("metric.", "metrics"), ("params.", "params"),
+                         ("param.", "params"), ("tags.", "tags"), ("tag.", "tags"), ("attributes.", "attributes")):
+        if spec.startswith(prefix):
+            key = spec[len(prefix):].strip()
+            if len(key) >= 2 and key[0] == key[-1] and key[0] in "`\"'":
+                key = key[1:-1]
+            if kind == "attributes":
+                key = _ATTR_ALIASES.get(key, key)
+            return kind, key
+    name = _ATTR_ALIASES.get(spec, spec)
+    if name in ATTRIBUTES:
+        return "attributes", name
+    return "", spec
+
+
+def resolve_columns(specs: Iterable[str], runs: Sequence[Run]) -> list[tuple[str, str]]:
+    """Canonical (kind, key) columns; bare names go to whichever of metrics/params/tags the runs have."""
+    out: list[tuple[str, str]] = []
+    for spec in specs:
+        kind, key = canonical_column(spec)
+        if not key:
+            raise ValueError(f"empty column name in {spec!r}")
+        if kind == "":
+            for candidate in ("metrics", "params", "tags"):
+                if any(key in _section(r, candidate) for r in runs):
+                    kind = candidate
+                    break
+            else:
+                raise ValueError(f"unknown column {spec!r}: not an attribute ({', '.join(ATTRIBUTES)}) and no "
+                                 "listed run has a metric, param or tag of that name")
+        if kind == "attributes" and key not in ATTRIBUTES:
+            raise ValueError(f"unknown attribute column {spec!r}; attributes are {', '.join(ATTRIBUTES)}")
+        out.append((kind, key))
+    return out
+
+
+def _section(run: Run, kind: str) -> dict[str, Any]:
+    return {"metrics": run.data.metrics, "params": run.data.params, "tags": run.data.tags}[kind]
+
+
+def elapsed_ms(info: RunInfo, now_ms: int) -> int:
+    """How long a run ran: to its end, to now while it is alive, to its last heartbeat once it crashed.
+
+    The TUI's runs table counts the same way; without the crashed case a dead run's duration
+    would keep growing in ``ls``/``show``/``compare`` for as long as nobody looks.
+    """
+    if info.end_time is not None:
+        return info.end_time - info.start_time
+    if info.display_status(now_ms) == CRASHED:
+        return max(0, (info.heartbeat or info.start_time) - info.start_time)
+    return max(0, now_ms - info.start_time)
+
+
+def attribute(run: Run, key: str, now_ms: int) -> Any:
+    """The value of attribute column ``key`` (one of :data:`ATTRIBUTES`) for ``run``."""
+    info = run.info
+    return {
+        "run_id": info.run_id, "name": info.run_name, "experiment": info.experiment,
+        "status": info.display_status(now_ms), "start_time": info.start_time, "end_time": info.end_time,
+        "duration": elapsed_ms(info, now_ms),
+        "parent_id": info.parent_id, "user": info.user, "host": info.host, "source": info.source, "note": info.note,
+    }[key]
+
+
+def default_columns(runs: Sequence[Run], *, tags: bool = True) -> list[tuple[str, str]]:
+    """Every attribute, then every param, metric (and tag) key any of the runs has, sorted."""
+    cols: list[tuple[str, str]] = [("attributes", a) for a in ATTRIBUTES]
+    for kind in ("params", "metrics", *(("tags",) if tags else ())):
+        keys = data_keys(runs, kind)
+        cols += [(kind, k) for k in keys]
+    return cols
+
+
+def column_label(col: tuple[str, str]) -> str:
+    kind, key = col
+    return key if kind == "attributes" else f"{kind}.{key}"
+
+
+def cell(run: Run, col: tuple[str, str], now_ms: int) -> Any:
+    """The raw value of one column for a run (None when the run lacks it)."""
+    kind, key = col
+    if kind == "attributes":
+        return attribute(run, key, now_ms)
+    return _section(run, kind).get(key)
+
+
+def run_record(run: Run, cols: Sequence[tuple[str, str]], now_ms: int) -> dict[str, Any]:
+    """A JSON-ready dict of the run: attributes flat, params/metrics/tags nested (only keys the run has)."""
+    out: dict[str, Any] = {}
+    for col in cols:
+        kind, key = col
+        value = cell(run, col, now_ms)
+        if kind == "attributes":
+            out[key] = value
+        elif value is not None:
+            out.setdefault(kind, {})[key] = json_number(value) if kind == "metrics" else value
+    return out
+
+
+# -- rows -> text formats ---------------------------------------------------------------------
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([plain_number(v) if isinstance(v, float) else ("" if v is None else v) for v in row])
+    return buf.getvalue()
+
+
+def md_cell(text: str) -> str:
+    """A markdown table cell: line breaks become spaces, other control characters ``\\xNN``, pipes escaped."""
+    text = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return visible(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def rows_to_md(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A GitHub-flavoured markdown table (pipes and backslashes in values escaped)."""
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(md_cell(plain_number(v) if isinstance(v, float) else
+                                                  ("" if v is None else str(v))) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def text_width(text: str) -> int:
+    """Terminal cells ``text`` takes (wide CJK characters count twice)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def truncate(text: str, width: int) -> str:
+    """Cut to ``width`` cells, marking the cut with ``…``."""
+    if text_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = text_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - text_width(text))
+    return fill + text if right else text + fill
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, max_width: int = 80,
+                 numeric: Sequence[bool] | None = None, min_widths: Sequence[int] | None = None) -> str:
+    """A plain aligned table that fits ``max_width``: the widest columns are truncated first.
+
+    Cells must already be strings (made visible); ``numeric`` columns are right-aligned.
+    """
+    n = len(header)
+    numeric = list(numeric or [False] * n)
+    widths = [max([text_width(header[i])] + [text_width(r[i]) for r in rows]) for i in range(n)]
+    floor = list(min_widths or [min(w, 6) for w in widths])
+    gap = 2
+    while sum(widths) + gap * (n - 1) > max_width:
+        i = max(range(n), key=lambda j: widths[j] - floor[j])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+    lines = ["  ".join(pad(truncate(header[i], widths[i]), widths[i], numeric[i]) for i in range(n)).rstrip()]
+    for r in rows:
+        lines.append("  ".join(pad(truncate(r[i], widths[i]), widths[i], numeric[i]) for i in range(n)).rstrip())
+    return "\n".join(lines) + "\n"

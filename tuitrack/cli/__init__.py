@@ -1,0 +1,1 @@
+"""The ``tuitrack`` command: ``main`` (the click group), ``common`` (shared options), ``runs``, ``curation``."""

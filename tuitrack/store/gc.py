@@ -1,0 +1,109 @@
+"""Permanent purge of soft-deleted runs (``tuitrack gc``).
+
+Deleting a run in the TUI only sets ``deleted_at`` (so it can be undone); gc is
+the one place rows and artifact folders really go away.  The rows of all
+per-run tables go in one transaction; artifact folders are removed after it
+commits, so a failure never leaves rows pointing at deleted files.
+
+Between listing the candidates and purging them the user may sit at the
+confirmation prompt for minutes while someone restores a run in the app, so
+:func:`purge` re-checks inside its transaction which runs are *still* deleted
+(by rid and run id: rids of purged runs can be reused) and touches only those.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from tuitrack.store.core import Store
+
+DAY_MS = 86_400_000
+_CHUNK = 400  # rids per statement (two parameters each, under SQLite's 999-variable floor)
+
+
+@dataclass(frozen=True)
+class Purgeable:
+    """A soft-deleted run gc may purge, with what it would free on disk."""
+
+    rid: int
+    run_id: str
+    name: str
+    deleted_at: int
+    artifact_bytes: int
+
+
+def _folder_size(path: Path) -> int:
+    """Bytes under ``path``; files that vanish or cannot be read while walking count as 0."""
+    total = 0
+    try:
+        for p in path.rglob("*"):
+            try:
+                if p.is_file():
+                    total += p.stat().st_size
+            except OSError:
+                continue
+    except OSError:
+        return total
+    return total
+
+
+def run_tables(store: Store) -> list[str]:
+    """Every table with a ``rid`` column except ``runs``, read from the schema itself.
+
+    Read rather than listed by hand so a table added by a later migration (as
+    ``metric_blocks`` was) can never be forgotten and leave rows behind for a
+    reused rid to pick up.
+    """
+    names = [r[0] for r in store.conn_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    out = []
+    for name in names:
+        cols = {r[1] for r in store.conn_fetchall("SELECT * FROM pragma_table_info(?)", (name,))}
+        if "rid" in cols and name != "runs":
+            out.append(name)
+    return out
+
+
+def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None = None) -> list[Purgeable]:
+    """Soft-deleted runs, optionally only those deleted at least ``older_than_days`` ago."""
+    if older_than_days is not None and older_than_days < 0:
+        raise ValueError(f"--older-than must be a number of days >= 0, got {older_than_days}")
+    cutoff = now_ms - int(older_than_days * DAY_MS) if older_than_days is not None else None
+    rows = store.conn_fetchall(
+        "SELECT rid, run_id, name, deleted_at FROM runs WHERE deleted_at IS NOT NULL"
+        " AND (? IS NULL OR deleted_at <= ?) ORDER BY deleted_at, rid", (cutoff, cutoff))
+    return [Purgeable(rid, run_id, name, deleted_at, _folder_size(store.run_artifact_dir(run_id)))
+            for rid, run_id, name, deleted_at in rows]
+
+
+def purge(store: Store, runs: list[Purgeable]) -> list[Purgeable]:
+    """Delete the runs' rows everywhere, then their artifact folders; returns the runs really purged.
+
+    A run restored (or purged by someone else) since :func:`find_purgeable` listed it is left alone.
+    """
+    if not runs:
+        return []
+    tables = run_tables(store)
+    by_key = {(r.rid, r.run_id): r for r in runs}
+    keys = list(by_key)
+    done: list[Purgeable] = []
+    with store.transaction() as conn:
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i:i + _CHUNK]
+            pairs = " OR ".join("(rid = ? AND run_id = ?)" for _ in chunk)
+            args = [v for pair in chunk for v in pair]
+            still = [(int(rid), run_id) for rid, run_id in conn.execute(
+                f"SELECT rid, run_id FROM runs WHERE deleted_at IS NOT NULL AND ({pairs})", args)]
+            if not still:
+                continue
+            rids = [rid for rid, _ in still]
+            marks = ",".join("?" * len(rids))
+            for table in tables:  # names read from sqlite_master, never user text
+                conn.execute(f'DELETE FROM "{table}" WHERE rid IN ({marks})', rids)
+            conn.execute(f"DELETE FROM runs WHERE rid IN ({marks})", rids)
+            done += [by_key[k] for k in still]
+    for r in done:
+        shutil.rmtree(store.run_artifact_dir(r.run_id), ignore_errors=True)
+    return done

@@ -1,0 +1,205 @@
+"""Artifact logging (files, text, dicts, figures, models, datasets) for a run handle.
+
+Files are copied to ``<store>/artifacts/<run_id>/<path>`` through a temporary
+name and an atomic rename, and indexed in the ``artifacts`` table.  Paths are
+validated so nothing can be written outside the run's folder.  Storage faults
+(disk full, a file that vanished) warn and keep training by default; with
+``tuitrack.configure(strict=True)`` they raise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import platform
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tuitrack.tracking import capture
+from tuitrack import validation
+from tuitrack.errors import StorageFullError, TuitrackError, ValidationError
+
+if TYPE_CHECKING:
+    from tuitrack.store.core import Store
+
+MODEL_FILE = "model.pkl"
+MODEL_META = "MLmodel.json"
+
+
+class ArtifactMixin:
+    store: Store
+    _rid: int
+    _run_id: str
+
+    def _check_open(self) -> None: ...
+
+    def _dest(self, rel: str) -> Path:
+        root = self.store.run_artifact_dir(self._run_id)
+        return root / rel if rel else root
+
+    def _fault(self, what: str, exc: BaseException) -> None:
+        from tuitrack.tracking.session import _settings
+
+        if isinstance(exc, OSError) and exc.errno == 28:
+            err: TuitrackError = StorageFullError(f"{what}: the disk is full ({exc.strerror}); artifact not saved")
+        elif isinstance(exc, TuitrackError):
+            err = exc
+        else:
+            err = TuitrackError(f"{what}: {exc}")
+        if _settings["strict"]:
+            raise err from exc
+        warnings.warn(f"tuitrack: {err} (training continues; configure(strict=True) to raise)", RuntimeWarning,
+                      stacklevel=3)
+
+    def _write_bytes(self, rel: str, data: bytes) -> None:
+        dest = self._dest(rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _copy(self, src: Path, rel: str) -> None:
+        dest = self._dest(rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        os.close(fd)
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def log_artifact(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str | None:
+        """Copy one file into the run; returns its artifact path (None if a storage fault was only warned)."""
+        self._check_open()
+        src = Path(local_path)
+        folder = validation.artifact_path(artifact_path, "artifact_path")
+        name = validation.artifact_path(src.name, "artifact file name")
+        rel = f"{folder}/{name}" if folder else name
+        try:
+            if src.is_dir():
+                raise ValidationError(f"log_artifact: {str(src)!r} is a folder; use log_artifacts for folders")
+            size = src.stat().st_size
+            self._copy(src, rel)
+            self.store.record_artifacts(self._rid, [(rel, size)])
+        except ValidationError:
+            raise
+        except (OSError, TuitrackError) as exc:
+            if isinstance(exc, FileNotFoundError):
+                exc = TuitrackError(f"log_artifact: the file {str(src)!r} does not exist (vanished or never written)")
+            self._fault(f"log_artifact({str(src)!r})", exc)
+            return None
+        return rel
+
+    def log_artifacts(self, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
+        """Copy a folder's files (recursively) into the run."""
+        self._check_open()
+        src = Path(local_dir)
+        folder = validation.artifact_path(artifact_path, "artifact_path")
+        if not src.is_dir():
+            self._fault("log_artifacts", TuitrackError(f"{str(src)!r} is not an existing folder"))
+            return []
+        entries = []
+        try:
+            for f in sorted(p for p in src.rglob("*") if p.is_file()):
+                rel_in = validation.artifact_path(f.relative_to(src).as_posix())
+                rel = f"{folder}/{rel_in}" if folder else rel_in
+                self._copy(f, rel)
+                entries.append((rel, f.stat().st_size))
+        except ValidationError:
+            raise
+        except OSError as exc:
+            self._fault("log_artifacts", exc)
+        if entries:
+            self.store.record_artifacts(self._rid, entries)
+        return [e[0] for e in entries]
+
+    def _log_bytes(self, data: bytes, artifact_file: str, what: str) -> str | None:
+        self._check_open()
+        rel = validation.artifact_path(artifact_file, "artifact_file")
+        if not rel:
+            raise ValidationError(f"{what}: artifact_file must name a file")
+        try:
+            self._write_bytes(rel, data)
+            self.store.record_artifacts(self._rid, [(rel, len(data))])
+        except (OSError, TuitrackError) as exc:
+            self._fault(what, exc)
+            return None
+        return rel
+
+    def log_text(self, text: str, artifact_file: str) -> str | None:
+        if not isinstance(text, str):
+            raise ValidationError(f"log_text takes a str, got {type(text).__name__}")
+        return self._log_bytes(text.encode("utf-8"), artifact_file, "log_text")
+
+    def log_dict(self, dictionary: Any, artifact_file: str) -> str | None:
+        """Write JSON, or YAML when the name ends in .yaml/.yml."""
+        if str(artifact_file).lower().endswith((".yaml", ".yml")):
+            try:
+                import yaml
+            except ImportError:
+                raise TuitrackError("log_dict to a .yaml file needs PyYAML: pip install pyyaml") from None
+            text = yaml.safe_dump(dictionary, sort_keys=False)
+        else:
+            text = json.dumps(dictionary, indent=2, default=str)
+        return self._log_bytes(text.encode("utf-8"), artifact_file, "log_dict")
+
+    def log_figure(self, figure: Any, artifact_file: str) -> str | None:
+        """Save a matplotlib figure (anything with ``savefig``) as an artifact."""
+        if not hasattr(figure, "savefig"):
+            raise ValidationError(f"log_figure takes a matplotlib figure, got {type(figure).__name__}")
+        suffix = Path(str(artifact_file)).suffix or ".png"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"figure{suffix}"
+            figure.savefig(path)
+            return self._log_bytes(path.read_bytes(), artifact_file, "log_figure")
+
+    def log_model(self, model: Any, name: str) -> str:
+        """Pickle ``model`` under ``<name>/``; load it back with ``load_model("runs:/<id>/<name>")``."""
+        rel = validation.artifact_path(name, "model name")
+        if not rel:
+            raise ValidationError("log_model: name must not be empty")
+        try:
+            data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            raise ValidationError(f"log_model: cannot pickle {type(model).__name__}: {exc}") from None
+        meta = {
+            "flavor": "pickle",
+            "class": f"{type(model).__module__}.{type(model).__qualname__}",
+            "python": platform.python_version(),
+            "pickle_protocol": pickle.HIGHEST_PROTOCOL,
+            "run_id": self._run_id,
+            "uri": f"runs:/{self._run_id}/{rel}",
+        }
+        self._log_bytes(data, f"{rel}/{MODEL_FILE}", "log_model")
+        self._log_bytes(json.dumps(meta, indent=2).encode(), f"{rel}/{MODEL_META}", "log_model")
+        return meta["uri"]
+
+    def log_input(self, data: Any, name: str, context: str | None = None) -> None:
+        """Record a dataset: its path, sha256 digest and row count where knowable."""
+        self._check_open()
+        validation.validate_key(name, "dataset name")
+        source, digest, rows = capture.describe_dataset(data)
+        self.store.record_input(self._rid, name, source, digest, rows, context)
+
+
+def load_model(store: Store, model_uri: str) -> Any:
+    if not isinstance(model_uri, str) or not model_uri.startswith("runs:/"):
+        raise ValidationError(f"model URI must look like 'runs:/<run_id>/<name>', got {model_uri!r}")
+    rest = model_uri[len("runs:/"):].strip("/")
+    if "/" not in rest:
+        raise ValidationError(f"model URI {model_uri!r} names no model: expected 'runs:/<run_id>/<name>'")
+    run_ref, name = rest.split("/", 1)
+    path = store.artifact_file(run_ref, f"{validation.artifact_path(name)}/{MODEL_FILE}")
+    with open(path, "rb") as fh:
+        return pickle.load(fh)  # the store is the user's own: trusted like their own pickles

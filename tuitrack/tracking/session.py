@@ -1,0 +1,393 @@
+"""The fluent logging API: ``start_run``, ``log_metric`` ... and the ActiveRun handle.
+
+Shaped like MLflow's so switching means changing the import.  Differences worth
+knowing: ``log_metric`` without ``step`` numbers points 0, 1, 2 ... per key
+(MLflow writes them all at step 0), and metrics are buffered and written in
+batches by :mod:`tuitrack.tracking.writer`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+import traceback
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tuitrack.tracking import capture
+from tuitrack import validation
+from tuitrack.errors import ActiveRunError, TuitrackError, ValidationError
+from tuitrack.entities import FAILED, FINISHED, KILLED, Experiment
+from tuitrack.store.core import DEFAULT_EXPERIMENT, Store, default_store_path, now_ms
+from tuitrack.tracking.run import ActiveRun
+from tuitrack.tracking.writer import DEFAULT_INTERVAL_S, MetricWriter
+
+_lock = threading.RLock()
+_store_path: Path | None = None
+_experiment: str | None = None
+_stores: dict[Path, Store] = {}
+_writers: dict[Path, MetricWriter] = {}
+_stack: list[ActiveRun] = []
+_settings: dict[str, Any] = {"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
+                             "capture_env": True, "identity": None}
+_new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
+_failed_exc: list[BaseException] = []
+
+
+# -- configuration -------------------------------------------------------------------
+def set_store(path: str | os.PathLike[str] | None) -> None:
+    """Use the store at ``path`` (a folder) from now on; ``None`` goes back to the default."""
+    global _store_path
+    with _lock:
+        _store_path = Path(path).expanduser() if path is not None else None
+
+
+def get_store_path() -> Path:
+    return _store_path if _store_path is not None else default_store_path()
+
+
+def configure(*, strict: bool | None = None, flush_interval: float | None = None,
+              capture_packages: bool | None = None, capture_env: bool | None = None,
+              identity: Mapping[str, str] | None = None) -> None:
+    """Process-wide settings.
+
+    ``strict=True`` makes storage faults raise in the training script instead of warning;
+    ``capture_env``/``capture_packages=False`` skip environment capture; ``identity``
+    (keys user, host, source) overrides the recorded user/host/command line, which
+    deterministic demos and tests need.
+    """
+    if capture_env is not None:
+        _settings["capture_env"] = bool(capture_env)
+    if identity is not None:
+        _settings["identity"] = dict(identity) or None
+    if flush_interval is not None:
+        if isinstance(flush_interval, bool) or not isinstance(flush_interval, (int, float)) or flush_interval <= 0:
+            raise ValidationError(f"flush_interval must be a positive number of seconds, got {flush_interval!r}")
+        _settings["flush_interval"] = float(flush_interval)
+    if strict is not None:
+        _settings["strict"] = bool(strict)
+    with _lock:  # running writers follow the new settings too
+        for writer in _writers.values():
+            writer.strict = _settings["strict"]
+            writer.interval = _settings["flush_interval"]
+    if capture_packages is not None:
+        _settings["capture_packages"] = bool(capture_packages)
+
+
+def set_id_factory(factory: Callable[[], str] | None) -> None:
+    """Replace how new run ids are made (deterministic demos/tests); None restores uuid4 hex."""
+    global _new_run_id
+    _new_run_id = factory if factory is not None else (lambda: uuid.uuid4().hex)
+
+
+def set_experiment(experiment_name: str | None = None, experiment_id: int | str | None = None) -> Experiment:
+    """Make an experiment current for later runs (created if missing, by name); returns it, as MLflow does."""
+    global _experiment
+    store = _writable_store()
+    if experiment_name is None and experiment_id is None:
+        raise ValidationError("set_experiment needs an experiment name (or experiment_id)")
+    if experiment_name is not None:
+        validation.experiment_name(experiment_name)
+        exp_id = store.experiment_id(experiment_name)
+    else:
+        exp_id = _experiment_id_value(experiment_id)
+    found = [e for e in store.list_experiments() if e.experiment_id == exp_id]
+    if not found:
+        raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
+    _experiment = found[0].name
+    return found[0]
+
+
+def _experiment_id_value(value: int | str | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ValidationError(f"experiment_id must be an integer (or a string of digits), got {value!r}")
+    return int(value)
+
+
+def _experiment_name_for_id(store: Store, experiment_id: int | str) -> str:
+    exp_id = _experiment_id_value(experiment_id)
+    for exp in store.list_experiments():
+        if exp.experiment_id == exp_id:
+            return exp.name
+    raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
+
+
+def _writable_store() -> Store:
+    path = get_store_path()
+    with _lock:
+        store = _stores.get(path)
+        if store is None:
+            store = Store(path, create=True, read_only=False)
+            _stores[path] = store
+        return store
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """A store for reading; never creates one.  Raises StoreNotFoundError when missing."""
+    target = Path(path).expanduser() if path is not None else get_store_path()
+    with _lock:
+        if target in _stores:
+            return _stores[target]
+    return Store(target, create=False)
+
+
+def close_store(path: str | os.PathLike[str] | None = None) -> None:
+    """Write what is buffered for the store at ``path`` (default: the current one), stop its
+    writer thread and close its connection.  Refused while a run on it is active."""
+    target = Path(path).expanduser() if path is not None else get_store_path()
+    with _lock:
+        if any(run.store.path == target for run in _stack):
+            raise ActiveRunError(f"a run on the store at {target} is still active; end it first")
+        writer = _writers.pop(target, None)
+        store = _stores.pop(target, None)
+    if writer is not None:
+        try:
+            writer.flush()
+        finally:
+            writer.stop()
+    if store is not None:
+        store.close()
+
+
+def reset() -> None:
+    """Forget this process's tracking state: active runs end as KILLED, buffers are written,
+    writers stop, stores close, and every setting (store, experiment, clock, ids) is back to default.
+    For tests and tools that use several stores in one process."""
+    global _experiment, _new_run_id, _store_path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _end_all(KILLED, "tuitrack.reset()")
+    with _lock:
+        _stack.clear()
+        paths = list(_writers) + [p for p in _stores if p not in _writers]
+    for path in paths:
+        try:
+            close_store(path)
+        except TuitrackError:
+            pass
+    from tuitrack.store import core as _store_module
+
+    _store_module.set_clock(None)
+    _new_run_id = lambda: uuid.uuid4().hex  # noqa: E731
+    _store_path = None
+    _experiment = None
+    _settings.update({"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
+                      "capture_env": True, "identity": None})
+
+
+def _writer_for(store: Store) -> MetricWriter:
+    with _lock:
+        writer = _writers.get(store.path)
+        if writer is None:
+            writer = MetricWriter(store, interval=_settings["flush_interval"], strict=_settings["strict"])
+            _writers[store.path] = writer
+        writer.start()
+        return writer
+
+
+# -- module-level API ---------------------------------------------------------------
+def start_run(
+    experiment: str | None = None,
+    name: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    nested: bool = False,
+    run_id: str | None = None,
+    system_metrics: bool = False,
+    *,
+    run_name: str | None = None,
+    description: str | None = None,
+    parent_run_id: str | None = None,
+    experiment_name: str | None = None,
+    experiment_id: int | str | None = None,
+    log_system_metrics: bool | None = None,
+) -> ActiveRun:
+    """Start (or with ``run_id`` resume) a run and make it active.  Use it in a ``with`` block.
+
+    MLflow's spellings work too: ``run_name=``, ``experiment_id=``, ``description=``,
+    ``parent_run_id=``, ``log_system_metrics=``, and ``start_run("<32-hex run id>")``
+    (MLflow's first positional argument is the run id) resumes that run.
+    """
+    name = name if name is not None else run_name
+    experiment = experiment if experiment is not None else experiment_name
+    if log_system_metrics is not None:
+        system_metrics = bool(log_system_metrics)
+    store = _writable_store()
+    if (run_id is None and isinstance(experiment, str) and len(experiment) == 32
+            and all(c in "0123456789abcdef" for c in experiment) and _run_exists(store, experiment)):
+        run_id, experiment = experiment, None
+    if experiment is None and experiment_id is not None:
+        experiment = _experiment_name_for_id(store, experiment_id)
+    writer = _writer_for(store)
+    with _lock:
+        parent = _stack[-1] if _stack else None
+        if parent is not None and not nested and run_id is None and parent_run_id is None:
+            raise ActiveRunError(f"run {parent.id[:8]} ({parent.info.run_name!r}) is already active; end it first "
+                                 "or pass nested=True")
+    if run_id is not None:
+        # Validate first so a bad key leaves the resumed run untouched.
+        extra_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
+        extra_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
+                        for k, v in (params or {}).items()}
+        handle = _resume(store, writer, run_id)
+        if extra_tags:
+            handle.set_tags(extra_tags)
+        if extra_params:
+            handle.log_params(extra_params)
+    else:
+        # A nested run belongs with its parent unless told otherwise.
+        inherited = parent.info.experiment if (parent is not None and nested) else None
+        exp_name = (experiment or inherited or _experiment or os.environ.get("TUITRACK_EXPERIMENT")
+                    or DEFAULT_EXPERIMENT)
+        # Validate everything before the first write, so a refused call changes nothing.
+        validation.experiment_name(exp_name)
+        if name is not None:
+            validation.run_name(name)
+        user_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
+        clean_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
+                        for k, v in (params or {}).items()}
+        note = validation.note_text(description) if description is not None else None
+        exp_id = store.experiment_id(exp_name)
+        new_id = _new_run_id()
+        run_name_ = name if name is not None else _generated_name(new_id)
+        env_tags = capture.environment_tags() if _settings["capture_env"] else {}
+        ident = _settings["identity"] or {}
+        clean_tags = {**env_tags, **user_tags}
+        pid_ = parent_run_id or (parent.id if parent is not None and nested else None)
+        start = now_ms()
+        rid = store.create_run(
+            run_id=new_id, experiment_id=exp_id, name=run_name_, start_time=start, parent_id=pid_,
+            user=ident.get("user", capture.user()), host=ident.get("host", capture.host()), pid=os.getpid(),
+            source=ident.get("source", capture.command_line()),
+            note=note,
+            tags=clean_tags, params=clean_params,
+            packages=capture.installed_packages() if _settings["capture_packages"] and _settings["capture_env"]
+            else None,
+        )
+        handle = ActiveRun(store, writer, rid, new_id, run_name_, exp_id, exp_name, pid_, start)
+    writer.live_rids.add(handle._rid)
+    with _lock:
+        _stack.append(handle)
+    _install_handlers()
+    if system_metrics:
+        handle._sampler = capture.SystemSampler(lambda values: handle.log_metrics(values))
+        handle._sampler.start()
+    return handle
+
+
+def _run_exists(store: Store, run_id: str) -> bool:
+    return store.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
+
+
+def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
+    run = store.get_run(ref)
+    rid, _ = store.resolve_run(run.id)
+    store.resume_run(rid, pid=os.getpid(), host=capture.host())
+    steps = {k: s.step + 1 for k, s in run.data.summaries.items()}
+    return ActiveRun(store, writer, rid, run.id, run.info.run_name, run.info.experiment_id, run.info.experiment,
+                     run.info.parent_id, run.info.start_time, steps)
+
+
+_ADJ = ["amber", "brisk", "calm", "clever", "dapper", "eager", "fancy", "gentle", "humble", "jolly", "keen",
+        "lucky", "mellow", "nimble", "polite", "quiet", "rapid", "shiny", "sturdy", "tidy", "vivid", "witty"]
+_NOUN = ["otter", "falcon", "maple", "comet", "badger", "heron", "lynx", "quartz", "willow", "panda", "raven",
+         "cedar", "koala", "orca", "ember", "finch", "gecko", "meadow", "puffin", "tiger", "zephyr", "yak"]
+
+
+def _generated_name(run_id: str) -> str:
+    n = int(run_id[:8], 16)
+    return f"{_ADJ[n % len(_ADJ)]}-{_NOUN[(n // 97) % len(_NOUN)]}-{n % 1000:03d}"
+
+
+def active_run() -> ActiveRun | None:
+    with _lock:
+        return _stack[-1] if _stack else None
+
+
+def _active() -> ActiveRun:
+    """The active run; like MLflow, logging with none active starts one."""
+    run = active_run()
+    return run if run is not None else start_run()
+
+
+# -- process lifecycle -----------------------------------------------------------------
+_handlers_installed = False
+
+
+def _install_handlers() -> None:
+    global _handlers_installed
+    if _handlers_installed:
+        return
+    _handlers_installed = True
+    atexit.register(_at_exit)
+    previous_hook = sys.excepthook
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        _failed_exc.append(exc)
+        status = KILLED if issubclass(exc_type, KeyboardInterrupt) else FAILED
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        _end_all(status, text)
+        previous_hook(exc_type, exc, tb)
+
+    sys.excepthook = hook
+    if threading.current_thread() is threading.main_thread():
+        try:
+            if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+                signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):
+            pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _end_all(KILLED, "SIGTERM")
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _end_all(status: str, error: str | None = None) -> None:
+    with _lock:
+        runs = list(reversed(_stack))
+    for run in runs:
+        try:
+            run.end(status, error=error)
+        except Exception as exc:  # never mask the original failure
+            warnings.warn(f"tuitrack: could not end run {run.id[:8]}: {exc}", RuntimeWarning, stacklevel=1)
+
+
+def flush_all() -> int:
+    """Write every buffered metric point of every store now; returns how many were written."""
+    total = 0
+    with _lock:
+        writers = list(_writers.values())
+    for writer in writers:
+        total += writer.flush()
+    return total
+
+
+def _at_exit() -> None:
+    _end_all(FAILED if _failed_exc else FINISHED)
+    try:
+        flush_all()
+    except Exception as exc:
+        warnings.warn(f"tuitrack: final flush failed: {exc}", RuntimeWarning, stacklevel=1)
+    for writer in list(_writers.values()):
+        writer.stop()
+
+
+def _after_fork_in_child() -> None:
+    """SQLite connections and threads do not survive fork: the child starts clean."""
+    global _stores, _writers, _stack, _lock
+    _lock = threading.RLock()
+    _stores = {}
+    _writers = {}
+    _stack = []
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

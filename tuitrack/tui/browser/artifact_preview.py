@@ -1,0 +1,204 @@
+"""Artifact list rows and the preview of one artifact.
+
+Text files are shown literally (JSON pretty-printed, CSV as a table, code and
+config files highlighted by Pygments tokens, never parsed as markup); binary
+files say so with their size; a model folder shows its ``MLmodel.json``.  The
+file is read in a worker thread, at most ``PREVIEW_LIMIT`` bytes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from tuitrack.tracking.artifacts import MODEL_META
+from tuitrack.entities import Artifact
+from tuitrack.store.core import Store
+from tuitrack.tui.text import clean, safe
+from tuitrack.tui.browser.detail_render import human_size
+from tuitrack.tui.widgets.quiet import update_static
+
+PREVIEW_LIMIT = 200_000
+#: Syntax highlighting above this size costs more than it helps; such files show plain.
+HIGHLIGHT_LIMIT = 60_000
+CSV_MAX_ROWS = 100
+CSV_MAX_COLS = 16
+MODEL_PREFIX = "model:"
+_LEXERS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".py": "python", ".toml": "toml", ".ini": "ini",
+           ".cfg": "ini", ".md": "markdown", ".sh": "bash"}
+
+
+@dataclass(frozen=True)
+class ArtifactRow:
+    """One line of the artifact list; ``key`` is the artifact path, or ``model:<dir>`` for a model folder."""
+
+    key: str
+    label: str
+    size: int | None
+    is_model: bool = False
+
+
+def artifact_rows(artifacts: list[Artifact]) -> list[ArtifactRow]:
+    """Files in path order, each model folder (holding MLmodel.json) as an extra row before its files."""
+    model_dirs = {str(PurePosixPath(a.path).parent) for a in artifacts
+                  if PurePosixPath(a.path).name == MODEL_META and "/" in a.path}
+    rows: list[ArtifactRow] = []
+    seen: set[str] = set()
+    for a in artifacts:
+        parent = str(PurePosixPath(a.path).parent)
+        for d in sorted(model_dirs):
+            if d not in seen and (parent == d or parent.startswith(d + "/")):
+                total = sum(x.size for x in artifacts if x.path.startswith(d + "/"))
+                rows.append(ArtifactRow(MODEL_PREFIX + d, d + "/", total, is_model=True))
+                seen.add(d)
+        rows.append(ArtifactRow(a.path, a.path, a.size))
+    return rows
+
+
+def _is_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _highlight(text: str, lexer: str | None) -> Text:
+    body = clean(text, single_line=False)
+    if lexer is None or len(body) > HIGHLIGHT_LIMIT:
+        return Text(body)
+    return Syntax(body, lexer, theme="ansi_dark", word_wrap=True).highlight(body)
+
+
+def _csv_table(text: str, truncated: bool) -> RenderableType | None:
+    lines = text.splitlines()
+    if truncated and lines:
+        lines = lines[:-1]  # the last line may be cut mid-row
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines[:CSV_MAX_ROWS + 1])), dialect))
+    except csv.Error:
+        return None
+    if not rows:
+        return None
+    header, body = rows[0], rows[1:]
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
+    for name in header[:CSV_MAX_COLS]:
+        table.add_column(safe(name, limit=30), overflow="ellipsis", max_width=30, no_wrap=True)
+    if len(header) > CSV_MAX_COLS:
+        table.add_column(f"(+{len(header) - CSV_MAX_COLS} columns)", style="dim")
+    width = len(table.columns)
+    for row in body:
+        cells = [safe(c, limit=30) for c in row[:CSV_MAX_COLS]]
+        cells += [Text("")] * (width - len(cells))
+        table.add_row(*cells[:width])
+    total = len(lines) - 1
+    note = f"{len(body)} of {total}{'+' if truncated else ''} rows" if total > len(body) or truncated else f"{total} rows"
+    return Group(table, Text(note, style="dim"))
+
+
+def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, RenderableType]:
+    """(title, body) for one artifact; raises the store's errors for the caller to show."""
+    path = row.key[len(MODEL_PREFIX):] + "/" + MODEL_META if row.is_model else row.key
+    title = safe(row.label, "bold")
+    if row.is_model:
+        title.append("  model folder, " + human_size(row.size), "dim")
+    file = store.artifact_file(run_id, path)
+    size = file.stat().st_size
+    with open(file, "rb") as fh:
+        head = fh.read(8192)
+    if not row.is_model:
+        title.append(f"  {human_size(size)}", "dim")
+    if _is_binary(head):
+        return title, Text(f"binary file, {size:,} bytes", style="italic")
+    text = store.read_artifact_text(run_id, path, limit=PREVIEW_LIMIT)
+    truncated = size > PREVIEW_LIMIT
+    suffix = PurePosixPath(path).suffix.lower()
+    note = Text(f"showing the first {human_size(PREVIEW_LIMIT)} of {human_size(size)}\n", style="yellow") \
+        if truncated else None
+    body: RenderableType
+    if not text:
+        body = Text("empty file", style="dim italic")
+    elif suffix in (".json",) and not truncated:
+        try:
+            body = _highlight(json.dumps(json.loads(text), indent=2, ensure_ascii=False), "json")
+        except ValueError as exc:
+            body = Group(Text(f"not valid JSON ({exc}); shown as text", style="yellow"), _highlight(text, None))
+    elif suffix in (".csv", ".tsv"):
+        body = _csv_table(text, truncated) or _highlight(text, None)
+    else:
+        body = _highlight(text, _LEXERS.get(suffix))
+    return title, Group(note, body) if note is not None else body
+
+
+class ArtifactPreview(VerticalScroll):
+    """Scrollable preview of one artifact, loaded in its own worker so big files never block keys."""
+
+    DEFAULT_CSS = """
+    ArtifactPreview { height: 1fr; border-top: solid $primary-background; }
+    ArtifactPreview > #preview-title { height: auto; }
+    ArtifactPreview > #preview-body { height: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.shown: ArtifactRow | None = None
+        self._wanted: tuple[str, ArtifactRow] | None = None
+
+    def compose(self) -> ComposeResult:
+        title = Static(Text(""), id="preview-title")
+        title.display = False
+        yield title
+        yield Static(Text("select an artifact and press enter to preview it", style="dim"), id="preview-body")
+
+    def clear(self, message: str = "select an artifact and press enter to preview it") -> None:
+        self._wanted = None
+        self.shown = None
+        title = self.query_one("#preview-title", Static)
+        title.display = False
+        update_static(title, Text(""))
+        update_static(self.query_one("#preview-body", Static), Text(message, style="dim"))
+
+    def show(self, run_id: str, row: ArtifactRow) -> None:
+        """Start loading ``row``; the old preview stays until the new one is ready."""
+        self._wanted = (run_id, row)
+        self._load(run_id, row)
+
+    @work(thread=True, exclusive=True, group="artifact-preview")
+    def _load(self, run_id: str, row: ArtifactRow) -> None:
+        worker = get_current_worker()
+        try:
+            title, body = render_preview(self.app.store, run_id, row)
+        except Exception as exc:  # a vanished file or run must not crash the pane
+            title, body = safe(row.label, "bold"), safe(f"cannot preview: {exc}", "red", single_line=False)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._apply, run_id, row, title, body)
+
+    def _apply(self, run_id: str, row: ArtifactRow, title: Text, body: RenderableType) -> None:
+        if self._wanted != (run_id, row):
+            return
+        self.shown = row
+        heading = self.query_one("#preview-title", Static)
+        heading.update(title)
+        heading.display = True
+        self.query_one("#preview-body", Static).update(body)
+        self.scroll_home(animate=False)

@@ -1,0 +1,333 @@
+"""Pure renderers for the run detail sections: ``DetailData`` in, Rich renderables out.
+
+Every user string goes through ``tui.text.safe`` so names, params, tags and
+notes show literally; long values fold inside their column instead of pushing
+the layout sideways.  No Textual imports: cheap to test and reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from tuitrack.formatting import format_metric, format_time
+from tuitrack.tui.glyphs import status_text
+from tuitrack.tui.text import safe
+from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, DetailData
+from tuitrack.tui.widgets.sparkline import sparkline
+
+#: Longest user value shown in a table cell (params allow 6000 chars, tags 8000); longer ones are cut
+#: with their full length noted, so one huge value cannot push everything else off screen.
+VALUE_LIMIT = 500
+KEY_WIDTH = 28
+
+
+def human_duration(ms: int | None) -> str:
+    """``850ms``, ``12.3s``, ``2m 05s``, ``1h 02m 03s``, ``3d 04h 05m``."""
+    if ms is None:
+        return "—"
+    ms = max(0, int(ms))
+    if ms < 1000:
+        return f"{ms}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f}s"
+    s = ms // 1000
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    d, h = divmod(h, 24)
+    if d:
+        return f"{d}d {h:02d}h {m:02d}m"
+    if h:
+        return f"{h}h {m:02d}m {s:02d}s"
+    return f"{m}m {s:02d}s"
+
+
+def human_size(n: int | None) -> str:
+    """``512 B``, ``1.5 KiB``, ``2.0 MiB``."""
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # unreachable; keeps type checkers calm
+
+
+def _dim(text: str) -> Text:
+    return Text(text, style="dim")
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold underline")
+
+
+class KeyValues:
+    """Key/value rows: keys in a bold column (at most ``KEY_WIDTH``), values wrapped beside them.
+
+    What a two-column ``Table.grid`` drew, at about a quarter of the cost: a table measures
+    every cell to size its columns, on every render and every height measurement, and the
+    detail pane renders these on each cursor move and each enter.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Text, Text]] = []
+
+    def add_row(self, key: str | Text, value: str | Text) -> None:
+        self.rows.append((key if isinstance(key, Text) else Text(key),
+                          value if isinstance(value, Text) else Text(value)))
+
+    def _key_width(self) -> int:
+        return min(KEY_WIDTH, max((cell_len(k.plain) for k, _ in self.rows), default=0))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        key = self._key_width()
+        widest = max((cell_len(line) for _, v in self.rows for line in v.plain.split("\n")), default=0)
+        return Measurement(min(options.max_width, key + 3), min(options.max_width, key + 2 + widest))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key_width = self._key_width()
+        value_width = max(1, options.max_width - key_width - 2)
+        for key, value in self.rows:
+            keys = key.wrap(console, key_width, overflow="fold") if cell_len(key.plain) > key_width else [key]
+            values = value.wrap(console, value_width, overflow="fold")
+            for i in range(max(len(keys), len(values))):
+                line = Text(no_wrap=True, overflow="crop")
+                part = keys[i].copy() if i < len(keys) else Text("")
+                part.append(" " * (key_width - cell_len(part.plain) + 2))  # padding in the key's style, as
+                part.stylize_before("bold")  # a table column draws it (and SVG renderers keep it)
+                line.append_text(part)
+                if i < len(values):
+                    line.append_text(values[i])
+                yield line
+
+
+def kv_table(items: Iterable[tuple[str, str]], empty: str) -> RenderableType:
+    """Key/value rows with literal, folded values; ``empty`` when there are none."""
+    rows = list(items)
+    if not rows:
+        return _dim(empty)
+    grid = KeyValues()
+    for key, value in rows:
+        cell = _folding(safe(value, limit=VALUE_LIMIT))
+        if len(value) > VALUE_LIMIT:
+            cell.append(f"  ({len(value):,} chars)", "dim italic")
+        grid.add_row(safe(key), cell)
+    return grid
+
+
+def _folding(text: Text) -> Text:
+    text.no_wrap = False
+    text.overflow = "fold"
+    return text
+
+
+def _git_line(tags: Mapping[str, str]) -> Text | None:
+    commit = tags.get("tuitrack.git.commit")
+    if not commit:
+        return None
+    line = safe(commit)
+    branch = tags.get("tuitrack.git.branch")
+    if branch:
+        line.append(" on ")
+        line.append_text(safe(branch, "bold"))
+    if tags.get("tuitrack.git.dirty") == "true":
+        line.append("  (dirty: uncommitted changes)", "yellow")
+    elif tags.get("tuitrack.git.dirty") == "false":
+        line.append("  (clean)", "dim")
+    return _folding(line)
+
+
+def overview(data: DetailData) -> RenderableType:
+    """Identity, timing, provenance, note and (for failed runs) the traceback."""
+    info = data.run.info
+    tags = data.run.data.tags
+    grid = KeyValues()
+
+    def row(label: str, value: Text | str | None) -> None:
+        if value is None or value == "":
+            value = _dim("—")
+        grid.add_row(label, _folding(value) if isinstance(value, Text) else _folding(safe(value)))
+
+    row("Run ID", info.run_id)
+    row("Name", safe(info.run_name, "bold"))
+    status = status_text(data.status)
+    if data.status != info.status:
+        status.append(f"  (stored {info.status}; no heartbeat for "
+                      f"{human_duration(data.now_ms - (info.heartbeat or info.start_time))})", "dim")
+    row("Status", status)
+    row("Experiment", safe(info.experiment))
+    row("Started", format_time(info.start_time, seconds=True))
+    crashed = info.end_time is None and data.status == "CRASHED"
+    last_beat = info.heartbeat or info.start_time
+    if info.end_time is not None:
+        row("Ended", format_time(info.end_time, seconds=True))
+        row("Duration", human_duration(info.duration))
+    elif crashed:
+        # Same number as the table's duration column: the run stopped at its last heartbeat.
+        row("Ended", _dim(f"— (last heartbeat {format_time(last_beat, seconds=True)})"))
+        row("Duration", Text(f"{human_duration(last_beat - info.start_time)} until last heartbeat (crashed)",
+                             style="red"))
+    else:
+        row("Ended", _dim("— (no end yet)"))
+        row("Duration", Text(f"{human_duration(data.now_ms - info.start_time)} so far", style="yellow"))
+    if info.parent_id:
+        parent = safe(info.parent_id)
+        parent.append("  ")
+        parent.append_text(safe(data.parent_name, "bold") if data.parent_name is not None
+                           else _dim("(parent run not in this store)"))
+        row("Parent", parent)
+    if data.child_count:
+        row("Children", f"{data.child_count} nested run{'s' if data.child_count != 1 else ''}")
+    row("User", info.user)
+    row("Host", info.host)
+    row("PID", str(info.pid) if info.pid is not None else None)
+    row("Git", _git_line(tags))
+    row("Command", info.source)
+    row("Python", tags.get("tuitrack.python"))
+    row("Platform", tags.get("tuitrack.platform"))
+    if info.deleted_at is not None:
+        row("Deleted", Text(f"deleted {format_time(info.deleted_at, seconds=True)}", style="red"))
+    parts: list[RenderableType] = [grid]
+    if info.note:
+        parts += [Text(""), _heading("Note"), _folding(safe(info.note, single_line=False))]
+    if info.error:
+        style = "red" if data.status in ("FAILED", "CRASHED") else ""
+        label = "Error (traceback)" if "Traceback" in info.error else "Error"
+        parts += [Text(""), _heading(label), _folding(safe(info.error, style, single_line=False))]
+    return Group(*parts)
+
+
+def params(data: DetailData) -> RenderableType:
+    """Params sorted by key, then the datasets the run read (what data version was that?)."""
+    items = sorted(data.run.data.params.items())
+    parts: list[RenderableType] = [_heading(f"Params ({len(items)})"), kv_table(items, "no params logged")]
+    parts += [Text(""), _heading(f"Data inputs ({len(data.inputs)})")]
+    if not data.inputs:
+        parts.append(_dim("no datasets logged (log_input)"))
+    else:
+        table = Table(box=None, expand=True, padding=(0, 1), show_edge=False, header_style="bold")
+        table.add_column("name", overflow="fold", max_width=KEY_WIDTH)
+        table.add_column("source", overflow="fold", ratio=1)
+        table.add_column("digest", no_wrap=True)
+        table.add_column("rows", justify="right", no_wrap=True)
+        table.add_column("context", overflow="fold")
+        for item in data.inputs:
+            table.add_row(
+                safe(item.name),
+                _folding(safe(item.source)) if item.source else _dim("(in memory)"),
+                safe(item.digest[:12]) if item.digest else _dim("—"),
+                f"{item.rows:,}" if item.rows is not None else _dim("?"),
+                safe(item.context) if item.context else _dim("—"),
+            )
+        parts.append(table)
+    return Group(*parts)
+
+
+#: Metric columns in the order they are dropped when the pane is too narrow for all of them.
+_DROP_ORDER = ("history", "step", "min", "max", "steps")
+SPARK_MAX = 24
+SPARK_MIN = 6
+
+
+def metrics(data: DetailData, width: int = 100) -> RenderableType:
+    """Per metric: last, min, max, step count, last step and a sparkline of its (downsampled) history.
+
+    ``width`` is the room the pane has: the sparkline shrinks to fit, and in a narrow
+    pane the least important columns go (history, step, min, max, steps) so the
+    metric name and its last value always stay readable.
+    """
+    summaries = data.run.data.summaries
+    if not summaries:
+        return _dim("no metrics logged")
+    keys = sorted(summaries, key=lambda k: (k.startswith("system/"), k))
+    cells: dict[str, list[Text]] = {name: [] for name in ("last", "min", "max", "steps", "step")}
+    for key in keys:
+        s = summaries[key]
+        cells["last"].append(Text(format_metric(s.value), style="bold"))
+        cells["min"].append(Text(format_metric(s.min)))
+        cells["max"].append(Text(format_metric(s.max)))
+        cells["steps"].append(Text(f"{s.count:,}"))
+        cells["step"].append(Text(str(s.step)))
+    widths = {name: max(len(name), *(len(c) for c in col)) for name, col in cells.items()}
+    key_width = min(KEY_WIDTH, max(6, *(len(k) for k in keys)))
+    shown = ["last", "min", "max", "steps", "step", "history"]
+    spark = SPARK_MAX
+
+    def needed() -> int:
+        cols = [key_width] + [widths[c] for c in shown if c != "history"] + ([spark] if "history" in shown else [])
+        return sum(cols) + len(cols) - 1
+
+    for name in _DROP_ORDER:
+        if needed() <= width:
+            break
+        if name == "history":
+            spark = max(0, SPARK_MAX - (needed() - width))
+            if spark >= SPARK_MIN:
+                break
+        shown.remove(name)
+    table = Table(box=None, expand=False, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
+    table.add_column("metric", overflow="fold", min_width=min(key_width, 12), max_width=KEY_WIDTH)
+    for name in shown:
+        if name == "history":
+            table.add_column("history", no_wrap=True, overflow="crop", width=spark)
+        else:
+            table.add_column("last step" if name == "step" and widths[name] >= 9 else name, justify="right",
+                             no_wrap=True, min_width=widths[name])
+    for i, key in enumerate(keys):
+        history = data.histories.get(key)
+        row: list[Text] = [safe(key)]
+        for name in shown:
+            if name == "history":
+                row.append(sparkline(history, spark) if history else _dim("—"))
+            else:
+                row.append(cells[name][i])
+        table.add_row(*row)
+    parts: list[RenderableType] = [table]
+    hidden = [n for n in ("min", "max", "steps", "step", "history") if n not in shown]
+    if hidden:
+        parts.append(_dim(f"widen the pane to see {', '.join(hidden)}"))
+    if len(summaries) > MAX_SPARK_KEYS and "history" in shown:
+        parts.append(_dim(f"history sparklines for the first {MAX_SPARK_KEYS} of {len(summaries)} metrics"))
+    return Group(*parts)
+
+
+def tags(data: DetailData) -> RenderableType:
+    """User tags first; ``tuitrack.*`` system tags (environment, git) apart."""
+    user = data.user_tags
+    system = data.system_tags
+    return Group(
+        _heading(f"Tags ({len(user)})"),
+        kv_table(user.items(), "no tags set"),
+        Text(""),
+        _heading(f"System tags ({len(system)})"),
+        kv_table(system.items(), "no system tags (environment capture was off)"),
+    )
+
+
+def environment(data: DetailData) -> RenderableType:
+    """Where the run ran; the package list below it is a separate, filterable widget."""
+    tags = data.run.data.tags
+    grid = KeyValues()
+    for label, value in (("Python", tags.get("tuitrack.python")), ("Platform", tags.get("tuitrack.platform")),
+                         ("Working dir", tags.get("tuitrack.cwd")), ("Host", data.run.info.host),
+                         ("User", data.run.info.user), ("Command", data.run.info.source)):
+        grid.add_row(label, _folding(safe(value)) if value else _dim("—"))
+    return grid
+
+
+def header(data: DetailData) -> Text:
+    """One line naming the run the pane shows, so it is never ambiguous."""
+    line = status_text(data.status)
+    line.append("  ")
+    line.append_text(safe(data.run.info.run_name, "bold", limit=60))
+    line.append("  ")
+    line.append(data.run_id[:8], "dim")
+    line.append("  ")
+    line.append_text(safe(data.run.info.experiment, "dim", limit=40))
+    return line

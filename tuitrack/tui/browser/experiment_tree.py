@@ -1,0 +1,112 @@
+"""The experiment tree: "All runs", each experiment, and sweep parents with their child runs.
+
+It holds no runs itself (a store may have 100k): only experiments and the runs
+that have children, so it stays small.  Highlighting a node tells the browser
+which scope to show; labels are updated in place on refresh so the tree never
+loses its cursor or its expanded nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tuitrack.entities import Experiment
+from tuitrack.tui.text import clean
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the runs table shows: everything, one experiment, or one parent run and its children."""
+
+    kind: str = "all"  # "all" | "experiment" | "parent"
+    experiment_id: int | None = None
+    run_id: str | None = None
+    label: str = "All runs"
+
+
+@dataclass(frozen=True)
+class ParentGroup:
+    run_id: str
+    name: str
+    experiment_id: int
+    children: int
+
+
+ALL = Scope()
+
+
+def _label(name: str, count: int) -> Text:
+    """Count first so a narrow tree cuts the name, never the number."""
+    text = Text(f"{count} ", style="dim")
+    text.append(clean(name, limit=60))
+    return text
+
+
+class ExperimentTree(Tree[Scope]):
+    """Scopes to browse; posts ``ScopeChanged`` when the highlighted node changes."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down_vim"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up_vim"),
+    ]
+
+    @dataclass
+    class ScopeChanged(Message):
+        scope: Scope
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(_label("All runs", 0), data=ALL, id=id)
+        self.show_root = True
+        self.guide_depth = 2
+        self._experiments: dict[int, TreeNode[Scope]] = {}
+        self._parents: dict[str, TreeNode[Scope]] = {}
+        self.root.expand()
+
+    @property
+    def scope(self) -> Scope:
+        node = self.cursor_node
+        return node.data if node is not None and node.data is not None else ALL
+
+    def update_data(self, experiments: list[Experiment], parents: list[ParentGroup], total: int) -> None:
+        """Bring labels and nodes up to date without rebuilding (cursor and expansion survive)."""
+        self.root.set_label(_label("All runs", total))
+        live_exps = {e.experiment_id for e in experiments}
+        for exp in experiments:
+            node = self._experiments.get(exp.experiment_id)
+            scope = Scope("experiment", exp.experiment_id, None, exp.name)
+            if node is None:
+                node = self.root.add(_label(exp.name, exp.run_count), data=scope, expand=False)
+                self._experiments[exp.experiment_id] = node
+            else:
+                node.set_label(_label(exp.name, exp.run_count))
+                node.data = scope
+        for exp_id in set(self._experiments) - live_exps:
+            self._experiments.pop(exp_id).remove()
+        live_parents = {p.run_id for p in parents}
+        for run_id in set(self._parents) - live_parents:
+            self._parents.pop(run_id).remove()
+        for group in parents:
+            exp_node = self._experiments.get(group.experiment_id)
+            if exp_node is None:
+                continue
+            node = self._parents.get(group.run_id)
+            label = _label(group.name, group.children + 1)
+            scope = Scope("parent", group.experiment_id, group.run_id, group.name)
+            if node is None:
+                self._parents[group.run_id] = exp_node.add_leaf(label, data=scope)
+                exp_node.allow_expand = True
+            else:
+                node.set_label(label)
+                node.data = scope
+        for exp_node in self._experiments.values():
+            exp_node.allow_expand = bool(exp_node.children)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Scope]) -> None:
+        event.stop()
+        self.post_message(self.ScopeChanged(event.node.data or ALL))

@@ -1,0 +1,123 @@
+"""The filter bar (``/``): an input for the filter language with inline errors.
+
+Every keystroke is checked with the pure ``compile_filter`` (no I/O), so a
+syntax error shows at once with a caret under its position; only a valid
+filter is applied (on enter), so the last good filter stays in effect while
+you type.  ``escape`` clears the filter and returns to the table.
+
+The bar does not hide itself on enter: its owner applies the filter first and
+closes it after, so the new search is already running while Textual lays out
+the screen without the bar (closing first made the search wait for that frame).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from tuitrack.query.filter import FilterError, compile_filter
+from tuitrack.tui.text import clean
+from tuitrack.tui.widgets.quiet import update_static
+
+PLACEHOLDER = "metrics.auc > 0.8 AND params.max_depth >= 10   (enter: apply · escape: clear)"
+
+
+def check_filter(text: str) -> FilterError | None:
+    """The error a filter has, or None when it compiles."""
+    try:
+        compile_filter(text)
+    except FilterError as exc:
+        return exc
+    return None
+
+
+def error_text(text: str, exc: FilterError) -> Text:
+    """Caret line under the input plus the message, e.g. ``   ^ filter error at position 4: ...``."""
+    out = Text(no_wrap=False)
+    if exc.position is not None:
+        # The input shows its value 3 cells in (border + padding).
+        out.append(" " * (3 + len(clean(text[: exc.position]))) + "^\n", style="bold red")
+    out.append(clean(str(exc), single_line=True), style="red")
+    return out
+
+
+class FilterBar(Vertical):
+    """Input + error line; posts ``Applied`` (a valid filter, possibly ""); the owner then calls ``close``."""
+
+    DEFAULT_CSS = """
+    FilterBar { height: auto; display: none; }
+    FilterBar > Input { border: tall $accent; }
+    FilterBar > #filter-error { width: 1fr; height: auto; max-height: 3; padding: 0 0; }
+    """
+    BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
+
+    @dataclass
+    class Applied(Message):
+        filter: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.error: FilterError | None = None
+        self._checked: str | None = None  # the text whose verdict is shown
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=PLACEHOLDER, id="filter-input")
+        yield Static("", id="filter-error", markup=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#filter-input", Input)
+
+    def open(self, current: str) -> None:
+        """Show the bar.  ``-open`` marks it (no CSS uses it): showing and hiding set ``display``
+        inline, so they restyle nothing (a class toggle re-matched the bar's CSS and its Input's)."""
+        self.set_class(True, "-open", update=False)
+        self.display = True
+        self.input.value = current
+        self.input.cursor_position = len(current)
+        self._show(current)
+        self.input.focus()
+
+    def close(self) -> None:
+        self.set_class(False, "-open", update=False)
+        self.display = False
+
+    def _show(self, text: str) -> None:
+        """Check ``text`` and show the verdict; a same-height verdict repaints one line, no screen layout.
+
+        enter checks again what typing already checked: the same verdict is not repainted (a
+        frame drawn then would hold up the search that enter starts).
+        """
+        if text == self._checked and self.is_mounted:
+            return
+        self._checked = text
+        self.error = check_filter(text)
+        line = self.query_one("#filter-error", Static)
+        if self.error is None:
+            update_static(line, Text("  ✓ valid — enter applies it" if text.strip() else "", style="dim green"))
+        else:
+            update_static(line, error_text(text, self.error))
+
+    @on(Input.Changed, "#filter-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show(event.value)
+
+    @on(Input.Submitted, "#filter-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._show(event.value)
+        if self.error is None:
+            self.post_message(self.Applied(event.value.strip()))
+
+    def action_clear(self) -> None:
+        self.input.value = ""
+        self.error = None
+        self.post_message(self.Applied(""))

@@ -1,0 +1,149 @@
+"""The runs table's column model: which columns exist, how wide, how a cell looks, how it sorts.
+
+Kept apart from the widget so the column chooser, the saved state and the
+table agree on one vocabulary: a column is named by its filter-language key
+(``attributes.start_time``, ``params.max_depth``, ``metrics.auc``), which is
+also exactly what ``store.search_rids(order_by=...)`` sorts by in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+
+from tuitrack.entities import Run
+from tuitrack.formatting import (
+    MARK_GLYPH,
+    STATUS_GLYPHS,
+    UNKNOWN_GLYPH,
+    format_duration,
+    format_metric,
+    format_short_time,
+    short_id,
+)
+from tuitrack.tui.text import clean
+
+STATUS, NAME, RUN_ID, START, DURATION = (
+    "attributes.status", "attributes.run_name", "attributes.run_id", "attributes.start_time", "attributes.duration")
+BASE_KEYS: tuple[str, ...] = (STATUS, NAME, RUN_ID, START, DURATION)
+#: The columns that stay on screen while the rest scroll sideways.
+FIXED_KEYS: tuple[str, ...] = (STATUS, NAME)
+DEFAULT_SORT = (START, True)
+_BASE = {STATUS: ("", 2, "left"), NAME: ("name", 22, "left"), RUN_ID: ("id", 8, "left"),
+         START: ("start", 11, "left"), DURATION: ("duration", 8, "right")}
+_KIND_STYLE = {"params": Style(color="cyan"), "metrics": Style(color="magenta"), "tags": Style(color="green")}
+_IDENT = re.compile(r"[^\W\d][\w/-]*\Z")
+_DIM = Style(dim=True)
+_ITALIC = Style(italic=True)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    align: str
+    kind: str  # "attributes", "params", "metrics", "tags"
+
+    @property
+    def header_style(self) -> Style | None:
+        return _KIND_STYLE.get(self.kind)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``"params.lr"`` -> ``("params", "lr")``; raises ValueError naming a key that is not a column."""
+    kind, sep, name = key.partition(".")
+    if not sep or not name or kind not in ("attributes", "params", "metrics", "tags"):
+        raise ValueError(f"not a column key: {key!r} (expected attributes.*, params.*, metrics.* or tags.*)")
+    if kind == "attributes" and key not in _BASE:
+        raise ValueError(f"unknown run attribute column {key!r}")
+    return kind, name
+
+
+def make_column(key: str) -> Column:
+    kind, name = split_key(key)
+    if kind == "attributes":
+        label, width, align = _BASE[key]
+        return Column(key, label, width, align, kind)
+    label = clean(name)
+    width = max(6, min(cell_len(label), 14)) if kind == "metrics" else max(6, min(cell_len(label), 16))
+    return Column(key, label, width, "right" if kind == "metrics" else "left", kind)
+
+
+def order_expr(key: str, descending: bool) -> str:
+    """The order_by string for a column: user keys are backtick-quoted so any key name sorts safely."""
+    kind, name = split_key(key)
+    if kind != "attributes":
+        name = "`" + name.replace("`", "``") + "`"
+    return f"{kind}.{name} {'DESC' if descending else 'ASC'}"
+
+
+def first_sort_descending(key: str) -> bool:
+    """First press of ``s``: best-first for metrics, newest/longest first for times, A-Z otherwise."""
+    return key.startswith("metrics.") or key in (START, DURATION)
+
+
+def default_keys(params: list[str], metrics: list[str]) -> list[str]:
+    """Columns shown until the user picks some: the run basics, then every metric, then every param.
+
+    Metrics first because the first question is "which run had the best recall?"; a saved
+    column choice (``o``) always wins over this default.
+    """
+    return [*BASE_KEYS, *(f"metrics.{k}" for k in metrics), *(f"params.{k}" for k in params)]
+
+
+def fit(text: str, width: int, align: str = "left") -> str:
+    """Pad or cut (with an ellipsis) to exactly ``width`` cells."""
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
+    pad = width - cell_len(text)
+    return (" " * pad + text) if align == "right" else (text + " " * pad)
+
+
+def value_width(run: Run, col: Column) -> int:
+    """Cells a param/tag/metric value of ``run`` takes, as ``cell`` would show it (0: no value).
+
+    Widening columns measures every loaded run on every reload; plain ASCII values (nearly all)
+    skip the clean-and-measure path.
+    """
+    name = col.key.split(".", 1)[1]
+    if col.kind == "metrics":
+        value = run.data.metrics.get(name)
+        return 0 if value is None else cell_len(format_metric(value))
+    source = run.data.params if col.kind == "params" else run.data.tags
+    text = source.get(name)
+    if text is None:
+        return 0
+    return len(text) if text.isascii() and text.isprintable() else cell_len(clean(text))
+
+
+def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style | None]:
+    """(text, style) of one cell, already ``clean``-ed: user text can never format or move the terminal."""
+    info = run.info
+    if col.key == STATUS:
+        glyph, style = STATUS_GLYPHS.get(info.display_status(now_ms), UNKNOWN_GLYPH)
+        return (MARK_GLYPH if marked else " ") + glyph, Style.parse(style)
+    if col.key == NAME:
+        prefix = "↳ " if info.parent_id else ""
+        return prefix + clean(info.run_name), None
+    if col.key == RUN_ID:
+        return short_id(info.run_id), _DIM
+    if col.key == START:
+        return format_short_time(info.start_time), None
+    if col.key == DURATION:
+        if info.end_time is None:
+            # A crashed run stopped at its last heartbeat; a live one is still counting.
+            crashed = info.display_status(now_ms) == "CRASHED"
+            until = (info.heartbeat or info.start_time) if crashed else now_ms
+            return format_duration(max(0, until - info.start_time)), _ITALIC
+        return format_duration(info.duration), None
+    name = col.key.split(".", 1)[1]
+    if col.kind == "metrics":
+        value = run.data.metrics.get(name)
+        return ("" if value is None else format_metric(value)), None
+    source = run.data.params if col.kind == "params" else run.data.tags
+    value = source.get(name)
+    return ("" if value is None else clean(value)), None

@@ -1,0 +1,386 @@
+"""The run detail pane: overview, params, metrics, tags, artifacts, environment.
+
+``show_run`` is called on every cursor move and refresh, so loading happens in
+one exclusive worker thread; the old content stays until the new arrives (no
+flicker), a refresh that changed nothing re-renders nothing, and a run that
+vanished or a store error shows as a message in the pane instead of a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
+from textual.worker import Worker, get_current_worker
+
+from tuitrack.errors import RunNotFoundError
+from tuitrack.tui.paint import wait_for_paint
+from tuitrack.tui.text import safe
+from tuitrack.tui.browser import detail_render as render
+from tuitrack.tui.browser.artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
+from tuitrack.tui.browser.detail_data import DetailData, HistoryCache, load_detail, load_histories, stale_keys
+from tuitrack.tui.widgets.quiet import update_static
+from tuitrack.tui.widgets.tab_strip import TabStrip
+
+#: (pane id, title, id of the widget that takes focus when the tab is entered by key)
+TABS = (
+    ("overview", "Overview", "overview-scroll"),
+    ("params", "Params", "params-scroll"),
+    ("metrics", "Metrics", "metrics-scroll"),
+    ("tags", "Tags", "tags-scroll"),
+    ("artifacts", "Artifacts", "artifact-list"),
+    ("environment", "Env", "package-list"),
+)
+SECTIONS = ("overview", "params", "metrics", "tags")
+#: the ContentSwitcher child that holds each tab (sections scroll themselves: no wrapper around them)
+_PANE = {**{name: f"{name}-scroll" for name in SECTIONS}, "artifacts": "artifacts-pane",
+         "environment": "environment-pane"}
+#: [ and ] share one footer entry ("[ ] Tabs").
+_TABS_GROUP = Binding.Group("Tabs", compact=True)
+
+
+class RunDetail(Widget):
+    """Tabs describing one run; the app calls :meth:`show_run` when its cursor moves."""
+
+    DEFAULT_CSS = """
+    RunDetail { height: 1fr; }
+    RunDetail > #detail-header { height: 1; padding: 0 1; background: $boost; }
+    RunDetail > ContentSwitcher { height: 1fr; }
+    RunDetail > ContentSwitcher > * { height: 1fr; padding: 0 1; }
+    RunDetail .section { height: auto; }
+    RunDetail #artifact-list { height: auto; max-height: 40%; }
+    RunDetail #env-summary { height: auto; max-height: 50%; }
+    RunDetail #package-filter { height: 3; }
+    RunDetail #package-count { height: 1; }
+    RunDetail #package-list { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="run_detail.back"),
+        Binding("left_square_bracket", "previous_tab", "Previous tab", key_display="[", id="run_detail.previous_tab",
+                group=_TABS_GROUP),
+        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab",
+                group=_TABS_GROUP),
+        Binding("f", "filter_packages", "Filter packages", id="run_detail.filter_packages"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        """The pane now shows ``run_id`` (None: nothing, or an error message)."""
+
+        run_id: str | None
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.data: DetailData | None = None
+        self.message: str | None = "no run selected"
+        self._wanted: str | None = None
+        self._fingerprint: str | None = None
+        self._base_fingerprint: str | None = None  # without histories
+        self._rows: list[ArtifactRow] = []
+        self._packages_shown: tuple[dict[str, str], str] | None = None  # what the package table holds
+        self._history_run: str | None = None
+        self._history_cache: HistoryCache = {}
+        self._then: Callable[[], None] | None = None  # called once the wanted run is shown (or failed)
+        self._fills: dict[str, Callable[[], None]] = {}  # hidden tabs' content for the run shown, not built yet
+
+    @property
+    def run_id(self) -> str | None:
+        """The run the pane currently shows."""
+        return self.data.run_id if self.data is not None else None
+
+    @property
+    def filled(self) -> bool:
+        """Every tab shows the run last asked for, or its error (hidden tabs are built just after a frame)."""
+        return not self._fills and (self._wanted == self.run_id or self.message is not None)
+
+    @property
+    def wanted(self) -> str | None:
+        """The run last asked for (shown, or still loading)."""
+        return self._wanted
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("no run selected", style="dim"), id="detail-header")
+        yield TabStrip([(pane_id, title) for pane_id, title, _ in TABS], "overview", id="detail-tabs")
+        with ContentSwitcher(initial=_PANE["overview"]):
+            for pane_id in SECTIONS:
+                with VerticalScroll(id=_PANE[pane_id], classes="section-scroll"):
+                    yield Static(Text(""), id=f"{pane_id}-body", classes="section")
+            with Vertical(id=_PANE["artifacts"]):
+                table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
+                yield table
+                yield ArtifactPreview(id="artifact-preview")
+            with Vertical(id=_PANE["environment"]):
+                yield Static(Text(""), id="env-summary")
+                yield Input(placeholder="filter packages (f)", id="package-filter")
+                yield Static(Text(""), id="package-count")
+                yield DataTable(id="package-list", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#artifact-list", DataTable).add_columns("artifact", "size")
+        self.query_one("#package-list", DataTable).add_columns("package", "version")
+        self._show_message("no run selected")
+
+    # -- loading ------------------------------------------------------------------
+    def show_run(self, run_id: str | None, then: Callable[[], None] | None = None) -> None:
+        """Show ``run_id`` (None clears the pane).  Cheap to call often: the read runs in a worker.
+
+        ``then`` runs right after the run's content is in place (or its error is shown), in the same
+        event-loop turn, so a caller can change the layout in the same frame (enter maximizes); the
+        visible sections then ask for that layout instead of measuring themselves first.
+        A newer ``show_run`` drops it.
+        """
+        self._then = then if run_id is not None else None
+        self._wanted = run_id
+        if run_id is None:
+            self.workers.cancel_group(self, "detail")
+            self._show_message("no run selected")
+            return
+        cache = dict(self._history_cache) if self._history_run == run_id else {}
+        self._load(run_id, cache)
+
+    def refresh_run(self) -> None:
+        """Re-read the shown run (after a write); keeps tab, scroll, cursor and filter."""
+        if self._wanted is not None:
+            self.show_run(self._wanted, then=self._then)  # a pending enter still opens when it lands
+
+    @work(thread=True, exclusive=True, group="detail")
+    def _load(self, run_id: str, cache: HistoryCache) -> None:
+        """Two phases: everything but changed histories first, then those (skipped if superseded)."""
+        worker = get_current_worker()
+        store = self.app.store
+        try:
+            data = load_detail(store, run_id, self.app.clock(), histories=False, cache=cache)
+            stale = stale_keys(data, cache)
+            if stale:
+                self._deliver(worker, run_id, data, None, None)
+                wait_for_paint(self)  # the sparklines wait for the frame that shows the rest
+                fresh = load_histories(store, data, cache, cancelled=lambda: worker.is_cancelled)
+                if fresh is None:
+                    return
+                data = replace(data, histories={k: v for k, (_, v) in fresh.items()})
+                cache = fresh
+        except RunNotFoundError:
+            self._deliver(worker, run_id, None, None,
+                          f"run {run_id} is no longer in the store (deleted or the store was replaced)")
+            return
+        except Exception as exc:  # store errors must show in the pane, not kill the app
+            self._deliver(worker, run_id, None, None, f"could not read run {run_id}: {type(exc).__name__}: {exc}")
+            return
+        self._deliver(worker, run_id, data, cache, None)
+
+    def _deliver(self, worker: Worker[None], run_id: str, data: DetailData | None, cache: HistoryCache | None,
+                 error: str | None) -> None:
+        if worker.is_cancelled:
+            return
+        try:
+            self.app.call_from_thread(self._apply, run_id, data, cache, error)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _run_then(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
+    def _apply(self, run_id: str, data: DetailData | None, cache: HistoryCache | None, error: str | None) -> None:
+        if run_id != self._wanted or not self.is_mounted:
+            return  # a newer request is on its way (keep what is shown), or the app is shutting down
+        if data is None:
+            self._show_message(error or "unknown error")
+            self._run_then()
+            return
+        if cache is not None:
+            self._history_run, self._history_cache = run_id, cache
+        fingerprint = data.fingerprint()
+        if fingerprint == self._fingerprint:
+            self._run_then()
+            return
+        same_run = self.data is not None and self.data.run_id == data.run_id
+        base = data.fingerprint(histories=False)
+        only_histories = same_run and base == self._base_fingerprint
+        self.data, self.message, self._fingerprint, self._base_fingerprint = data, None, fingerprint, base
+        relayout = self._then is not None  # enter: the pane opens in this frame, laid out anew anyway
+        fills: dict[str, Callable[[], None]] = {
+            "metrics": lambda: self._set_section("metrics", render.metrics(data, self._content_width()), relayout)}
+        if only_histories:  # the second phase of a load only brings sparklines
+            fills = {**self._fills, **fills}  # the first phase's hidden tabs may still be waiting
+        else:
+            update_static(self.query_one("#detail-header", Static), render.header(data))
+            fills |= {
+                "overview": lambda: self._set_section("overview", render.overview(data), relayout),
+                "params": lambda: self._set_section("params", render.params(data)),
+                "tags": lambda: self._set_section("tags", render.tags(data)),
+                "environment": lambda: (
+                    update_static(self.query_one("#env-summary", Static), render.environment(data)),
+                    self._fill_packages(same_run)),
+                "artifacts": lambda: self._fill_artifacts(data, same_run),
+            }
+        # The tab on screen now, the hidden ones right after this frame (or when one is opened first):
+        # building them all before the frame held up every cursor move and enter by ~1-2 ms.
+        shown = fills.pop(self.active_tab, None)
+        if shown is not None:
+            shown()
+        self._fills = fills
+        if fills:
+            self.call_after_refresh(self._flush_fills)
+        self.post_message(self.Loaded(data.run_id))
+        self._run_then()
+
+    def _flush_fills(self) -> None:
+        """Fill the hidden tabs for the run shown (see ``_apply``)."""
+        fills, self._fills = self._fills, {}
+        for fill in fills.values():
+            fill()
+
+    def _content_width(self) -> int:
+        """Columns a section has: the pane minus its padding and a scrollbar (100 before the first layout)."""
+        return self.size.width - 4 if self.size.width > 10 else 100
+
+    def on_resize(self) -> None:
+        if self.data is not None:  # the metrics table picks its columns by width
+            self._set_section("metrics", render.metrics(self.data, self._content_width()))
+
+    def _set_section(self, name: str, renderable: RenderableType, relayout: bool = False) -> None:
+        update_static(self.query_one(f"#{name}-body", Static), renderable, relayout)
+
+    def _show_message(self, message: str) -> None:
+        """Replace every section with one message (nothing selected, run gone, store error)."""
+        self.data, self.message, self._fingerprint, self._rows = None, message, None, []
+        self._base_fingerprint, self._packages_shown, self._fills = None, None, {}
+        style = "dim" if message == "no run selected" else "red"
+        self.query_one("#detail-header", Static).update(safe(message, style))
+        for name in SECTIONS:
+            self._set_section(name, safe(message, style, single_line=False))
+        self.query_one("#env-summary", Static).update(safe(message, style))
+        self.query_one("#artifact-list", DataTable).clear()
+        self.query_one("#package-list", DataTable).clear()
+        self.query_one(ArtifactPreview).clear(message)
+        self.post_message(self.Loaded(None))
+
+    # -- artifacts ------------------------------------------------------------------
+    def _fill_artifacts(self, data: DetailData, same_run: bool) -> None:
+        table = self.query_one("#artifact-list", DataTable)
+        preview = self.query_one(ArtifactPreview)
+        old_key = self._rows[table.cursor_row].key if same_run and 0 <= table.cursor_row < len(self._rows) else None
+        rows = artifact_rows(data.artifacts)
+        if rows != self._rows or table.row_count != len(rows):  # refilling relayouts the screen: only on change
+            self._rows = rows
+            table.clear()
+            for row in self._rows:
+                label = safe(row.label, "bold cyan" if row.is_model else "")
+                size = Text(render.human_size(row.size), style="dim", justify="right")
+                table.add_row(label, size, key=row.key)
+        keys = [r.key for r in self._rows]
+        if old_key in keys and table.cursor_row != keys.index(old_key):
+            table.move_cursor(row=keys.index(old_key), animate=False)
+        if not self._rows:
+            preview.clear("no artifacts logged")
+        elif not same_run or (preview.shown is not None and preview.shown.key not in keys):
+            preview.clear()
+
+    @on(DataTable.RowSelected, "#artifact-list")
+    def _preview_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.data is not None and 0 <= event.cursor_row < len(self._rows):
+            self.query_one(ArtifactPreview).show(self.data.run_id, self._rows[event.cursor_row])
+
+    # -- packages ---------------------------------------------------------------------
+    def _fill_packages(self, same_run: bool = True) -> None:
+        table = self.query_one("#package-list", DataTable)
+        packages = self.data.packages if self.data is not None else {}
+        needle = self.query_one("#package-filter", Input).value.strip().lower()
+        if self._packages_shown == (packages, needle):
+            return  # refilling relayouts the screen; most runs share one environment
+        self._packages_shown = (packages, needle)
+        table.clear()
+        count = self.query_one("#package-count", Static)
+        if not packages:
+            table.add_row(Text("no packages recorded", style="dim"), Text(""))
+            update_static(count, Text(""))
+            return
+        shown = [(n, v) for n, v in packages.items() if needle in n.lower()] if needle else list(packages.items())
+        for name, version in sorted(shown, key=lambda kv: kv[0].lower()):
+            table.add_row(safe(name), safe(version), key=name)
+        if not shown:
+            table.add_row(safe(f"no package matches {needle!r}", "dim"), Text(""))
+        update_static(count, Text(f"{len(shown)} of {len(packages)} packages", style="dim"))
+
+    @on(Input.Changed, "#package-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill_packages()
+
+    @on(Input.Submitted, "#package-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#package-list", DataTable).focus()
+
+    # -- actions ----------------------------------------------------------------------
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabStrip).active
+
+    def _activate(self, pane_id: str) -> None:
+        self._flush_fills()
+        self.query_one(TabStrip).active = pane_id
+        self.query_one(ContentSwitcher).current = _PANE[pane_id]
+
+    def select_tab(self, pane_id: str) -> None:
+        """Activate a tab and move focus into it (so the keys keep working there)."""
+        if pane_id not in [t[0] for t in TABS]:
+            raise ValueError(f"unknown detail tab {pane_id!r} (known: {', '.join(t[0] for t in TABS)})")
+        self._activate(pane_id)
+        if self.has_focus_within or self.has_focus:
+            focus_id = {t[0]: t[2] for t in TABS}[pane_id]
+            self.query_one(f"#{focus_id}").focus()
+
+    def _step_tab(self, delta: int) -> None:
+        ids = [t[0] for t in TABS]
+        self.select_tab(ids[(ids.index(self.active_tab) + delta) % len(ids)])
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    @on(TabStrip.Chosen)
+    def _tab_clicked(self, event: TabStrip.Chosen) -> None:
+        """A click on a title opens that tab and moves focus into it (keys then act there)."""
+        event.stop()
+        self.select_tab(event.tab_id)
+        self.query_one(f"#{dict((t[0], t[2]) for t in TABS)[event.tab_id]}").focus()
+
+    def action_filter_packages(self) -> None:
+        self._activate("environment")
+        self.query_one("#package-filter", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter_packages":
+            return self.active_tab == "environment"
+        if action == "back":  # the browser's escape (un-maximize, back to the table); shown while in the pane
+            return hasattr(self.screen, "action_back")
+        return True
+
+    def action_back(self) -> None:
+        back = getattr(self.screen, "action_back", None)
+        if back is not None:
+            back()
+
+    def focus_content(self) -> None:
+        """Focus the active tab's main widget (the app calls this when enter opens the detail)."""
+        focus_id = {t[0]: t[2] for t in TABS}[self.active_tab]
+        self.query_one(f"#{focus_id}").focus()
+
+
+__all__ = ["RunDetail", "TABS"]

@@ -1,0 +1,452 @@
+"""The browser screen: experiment tree, runs table, run detail, filter bar and status line.
+
+It owns the view state (scope, filter, sort, columns) and the refresh loop.
+All reads happen in one worker (:mod:`tuitrack.tui.browser.loader`); the results are
+applied on the event loop with the cursor, marks and scroll kept, because they
+are keyed by run id rather than by row position.  A reload applies twice: the
+top rows of the new order first (painted at once, even on 100k runs), then the
+whole rid list and the counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.worker import Worker, get_current_worker
+
+from tuitrack.entities import Run
+from tuitrack.query.filter import FilterError, compile_filter
+from tuitrack.formatting import format_time
+from tuitrack.tui.browser.loader import ViewData, ViewMeta, ViewRequest, read_rest, read_view, read_window
+from tuitrack.tui.paint import wait_for_paint
+from tuitrack.tui.browser.state import ViewState, load_state, save_state
+from tuitrack.tui.timers import stop
+from tuitrack.tui.browser.experiment_tree import ALL, ExperimentTree, Scope
+from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.browser.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr
+from tuitrack.tui.browser.run_detail import RunDetail
+from tuitrack.tui.browser.runs_table import RunsTable, load_runs
+from tuitrack.tui.browser.status_line import StatusLine
+from tuitrack.tui.browser.columns import ColumnChoice, ColumnsScreen
+from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
+
+DETAIL_DEBOUNCE_S = 0.1
+
+
+def window_rows(height: int) -> int:
+    """Rows a reload reads first: a screenful and a little (every row it builds delays the first paint)."""
+    return max(40, height + 8)
+
+
+#: A view change (sort, filter, columns) is written to the state file after this pause.
+STATE_SAVE_DELAY_S = 0.3
+
+
+def _display_path(path: Path) -> str:
+    """The store path as a user would type it (home shown as ``~``)."""
+    home = str(Path.home())
+    text = str(path)
+    return "~" + text[len(home):] if home != "/" and (text == home or text.startswith(home + "/")) else text
+
+
+class BrowserScreen(DetailPane, Screen[None]):
+    """The main view.  The app's contract methods delegate here."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    #: Textual's Screen repaints itself whole (every widget's region recomposed) when focus moves;
+    #: the widgets gaining and losing focus already repaint themselves, so the browser skips that
+    #: (a full-screen composite, ~8-10 ms of every enter, escape and filter apply on 100k runs).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
+        Binding("r", "refresh", "Refresh", show=False, id="browser.refresh"),
+        Binding("o", "columns", "Columns", show=False, id="browser.columns"),
+        Binding("escape", "back", "Back", show=False, id="browser.back"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="browser.next_pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="browser.previous_pane"),
+    ]
+
+    def __init__(self, *, state_dir: Path | None = None, live_interval: float = 2.0) -> None:
+        super().__init__(id="browser")
+        self.state_dir = state_dir
+        self.live_interval = live_interval
+        self.view = ViewState()
+        self.scope: Scope = ALL
+        self.params: list[str] = []
+        self.metrics: list[str] = []
+        self.total = 0
+        self.last_refresh_ms: int | None = None
+        self.include_deleted = False
+        self._token = 0
+        self._version: int | None = None
+        self._high_water: int | None = None
+        self._detail_timer: Timer | None = None
+        self._pending_open: Timer | None = None  # enter pressed, the run's detail still loading
+        self._bar_timer: Timer | None = None  # a filter was applied, its bar closes with the first rows
+        self._feedback_timer: Timer | None = None  # a reload's sort arrow and status wait for its rows
+        self._state_timer: Timer | None = None  # a view change waiting to be remembered
+        self._search_worker: Worker[None] | None = None
+        self._first_load = True
+        self._meta: ViewMeta | None = None
+        #: After a partial (window-only) apply: the anchor to restore once the whole list is in, and the
+        #: cursor's rid as that apply left it (if the user moved since, their position wins).
+        self._pending_anchor: tuple[tuple[int, int], int] | None = None
+        self._window_cursor: int | None = None
+        self.partial = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ExperimentTree(id="tree")
+            with Vertical(id="main"):
+                yield RunsTable(id="runs")
+                yield RunDetail(id="detail")
+        yield FilterBar(id="filter-bar")
+        yield StatusLine(id="status")
+        yield KeyFooter()
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one("#runs", RunsTable)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def on_mount(self) -> None:
+        store = self.app.store
+        self.view = load_state(store.path, self.state_dir)
+        message = ""
+        if self.view.filter:
+            try:
+                compile_filter(self.view.filter)
+            except FilterError as exc:
+                message = f"saved filter dropped: {exc}"
+                self.view.filter = ""
+        self.table.sort_key, self.table.sort_desc = self.view.sort_key, self.view.sort_desc
+        self.table.set_columns(self.view.columns or list(BASE_KEYS))
+        self.status.update_info(store=_display_path(store.path), read_only=store.read_only, filter=self.view.filter,
+                                message=message, loading=True)
+        self.table.focus()
+        self.app.theme_changed_signal.subscribe(self, self._style_detail_border)
+        self.reload()
+        if self.live_interval > 0:
+            self.set_interval(self.live_interval, self._live_tick, name="live-refresh")
+
+    # -- reading -------------------------------------------------------------------
+    def _request(self, live: bool = False) -> ViewRequest:
+        self._token += 1
+        return ViewRequest(
+            scope=self.scope, filter=self.view.filter,
+            order_by=order_expr(self.view.sort_key, self.view.sort_desc), include_deleted=self.include_deleted,
+            now_ms=self.app.clock(), live=live, since_ms=self._high_water, last_version=self._version,
+            anchor_rid=self.table.cursor_rid, window=window_rows(self.size.height), token=self._token,
+            meta=self._meta,
+        )
+
+    def reload(self) -> None:
+        """Re-read the view (filter, sort, scope changed, or ``r``); the cursor stays on its run.
+
+        What the key changed besides the rows (the sort arrow, the filter and "loading" in the
+        status line) shows together with the first rows, in one frame: painting it at once cost
+        a frame that the read then waited behind (both need the GIL), ~8 ms of every sort and
+        filter on 100k runs.  A read slower than ``OPEN_WAIT_S`` shows it then, so a key never
+        looks ignored.
+        """
+        self._search_worker = self._read(self._request())
+        stop(self._feedback_timer)
+        self._feedback_timer = self.set_timer(OPEN_WAIT_S, self._show_feedback)
+
+    def _show_feedback(self) -> None:
+        """The read is slow: show what the key changed now, and that rows are on their way."""
+        self._sync_sort_arrow()  # (stops the timer: the status now shows the new filter and scope)
+        self._update_status()
+        self.status.update_info(loading=True)
+
+    def _sync_sort_arrow(self) -> None:
+        """The header's sort arrow follows the view (see :meth:`reload` for when)."""
+        self._feedback_timer = stop(self._feedback_timer)
+        table = self.table
+        if (table.sort_key, table.sort_desc) != (self.view.sort_key, self.view.sort_desc):
+            table.sort_key, table.sort_desc = self.view.sort_key, self.view.sort_desc
+            table.refresh()
+
+    def _live_tick(self) -> None:
+        worker = self._search_worker
+        if worker is not None and not worker.is_finished:
+            return
+        self.table.now_ms = self.app.clock()
+        self.table.refresh()  # durations of running runs and heartbeat-stale runs move with the clock
+        self._search_worker = self._read(self._request(live=True))
+
+    @work(thread=True, exclusive=True, group="browser-read")
+    def _read(self, req: ViewRequest) -> None:
+        worker = get_current_worker()
+        try:
+            if req.live:
+                data = read_view(self.app.store, req)
+            else:  # top rows first, painted before the whole list is read
+                data = read_window(self.app.store, req)
+                if not data.final:
+                    if not self._deliver(data) or worker.is_cancelled:
+                        return
+                    wait_for_paint(self)
+                    if worker.is_cancelled:
+                        return
+                    data = read_rest(self.app.store, data)
+        except Exception as exc:  # a vanished or corrupt store must show, not kill the app
+            data = ViewData(request=req, error=f"{type(exc).__name__}: {exc}")
+        if not worker.is_cancelled:
+            self._deliver(data)
+
+    def _deliver(self, data: ViewData) -> bool:
+        """Hand a read to the event loop; False once the app is shutting down."""
+        try:
+            self.app.call_from_thread(self._apply, data)
+        except RuntimeError:
+            return False
+        return True
+
+    def _apply(self, data: ViewData) -> None:
+        req = data.request
+        if req.token != self._token:
+            return
+        self._sync_sort_arrow()
+        if data.error:
+            self._update_status()
+            self.status.update_info(loading=False, message=f"read failed: {data.error}")
+            return
+        self.last_refresh_ms = self.app.clock()
+        self.status.update_info(loading=not data.final,
+                                refreshed=format_time(self.last_refresh_ms, seconds=True)[11:])
+        if not data.changed:
+            return
+        self._version, self._high_water = data.version, data.high_water
+        if data.meta is not None:
+            self._meta = data.meta
+        table = self.table
+        table.now_ms = req.now_ms
+        if data.phase == "window":
+            table.forget_all()  # this read's runs are stored below; the rest re-read lazily when shown
+        if data.final:
+            self.tree.update_data(data.experiments, data.parents, data.all_total)
+            self.total = data.total
+        if (data.params, data.metrics) != (self.params, self.metrics):
+            self.params, self.metrics = data.params, data.metrics
+            self._apply_columns()
+        anchor = self._anchor_for(data)
+        self.partial = not data.complete
+        table.empty_message = self._empty_message(data.total if data.final else len(data.rids))
+        table.set_rids(data.rids, data.runs, anchor=None if anchor == "top" else anchor, top=anchor == "top")
+        self._window_cursor = table.cursor_rid if data.phase == "window" else None
+        self._update_status()
+        if self._bar_timer is not None:
+            self._close_filter_bar()
+        if req.live:
+            self.query_one("#detail", RunDetail).refresh_run()
+
+    def _anchor_for(self, data: ViewData) -> tuple[int, int] | str | None:
+        """Where the cursor goes: on its run at its screen line, kept across both phases of a reload.
+
+        A window that does not hold the cursor's run (a sort sent it further down) shows the top
+        for the moment; the whole list then puts the cursor back on its run, unless the user has
+        moved it in between.
+        """
+        table = self.table
+        anchor = (table.cursor_rid, table.cursor_line()) if table.cursor_rid is not None else None
+        if self._first_load:
+            anchor, self._first_load = None, False
+        if data.phase == "window":
+            self._pending_anchor = None
+            if anchor is not None and not data.complete:
+                index = data.rids.index(anchor[0]) if anchor[0] in data.rids else -1
+                if index < 0 or index + table._body_height() - anchor[1] > len(data.rids):
+                    self._pending_anchor = (anchor, table.cursor_row)
+                    return "top"
+            return anchor
+        pending, self._pending_anchor = self._pending_anchor, None
+        if pending is not None and table.cursor_rid == self._window_cursor:
+            anchor, row = pending
+            if anchor[0] not in data.rids:
+                table.cursor_row = row  # the run left the list: stay at its row, as a one-phase read does
+                return None
+        return anchor
+
+    def _empty_message(self, total: int) -> str:
+        """What an empty table says, so "nothing matched" never looks like "still loading"."""
+        if self.view.filter:
+            return "No runs match this filter: / edits it, escape clears it."
+        if total == 0 and self.scope is ALL:
+            return "No runs in this store yet: log one with `import tuitrack` (or try `tuitrack demo`)."
+        return "No runs here."
+
+    @property
+    def tree(self) -> ExperimentTree:
+        return self.query_one("#tree", ExperimentTree)
+
+    def _apply_columns(self) -> None:
+        keys = self.view.columns if self.view.columns is not None else default_keys(self.params, self.metrics)
+        if [c.key for c in self.table.columns] != keys:
+            self.table.set_columns(keys)
+            self.table.refresh()
+
+    def _update_status(self) -> None:
+        first, last = self.table.visible_range()
+        info = self.status.info
+        shown = self._feedback_timer is not None  # a read in flight: filter and scope stay those of the rows
+        self.status.update_info(shown=len(self.table.rids), total=self.total, first=first, last=max(first, last - 1),
+                                marked=len(self.table.marks), filter=info.filter if shown else self.view.filter,
+                                scope=info.scope if shown else self.scope.label, partial=self.partial)
+
+    def _save_state(self) -> None:
+        """Remember the view (sort, filter, columns) shortly after it settles.
+
+        Not at once: a thread writing a file on the very key press that starts a search took
+        the GIL from it.  ``on_unmount`` writes a change still waiting.
+        """
+        stop(self._state_timer)
+        self._state_timer = self.set_timer(STATE_SAVE_DELAY_S, self._write_state)
+
+    @work(thread=True, group="browser-state")
+    def _write_state(self) -> None:
+        self._state_timer = None
+        try:
+            save_state(self.app.store.path, self.view, self.state_dir)
+        except OSError as exc:
+            self.app.call_from_thread(self.status.update_info, message=f"view state not saved: {exc}")
+
+    def on_unmount(self) -> None:
+        if self._state_timer is not None:  # quitting right after a change: write it now
+            self._state_timer = stop(self._state_timer)
+            try:
+                save_state(self.app.store.path, self.view, self.state_dir)
+            except OSError:
+                pass  # nowhere left to say so; the store itself is untouched
+
+    # -- contract helpers (the app delegates here) -----------------------------------------
+    def visible_run_ids(self, limit: int = 50) -> list[str]:
+        rids = self.table.rids[:max(0, limit)]
+        missing = [r for r in rids if self.table.loaded_run(r) is None]
+        if missing:  # rare: the top rows are normally loaded; a small indexed read by rid
+            self.table.update_runs(load_runs(self.app.store, missing))
+        runs = [self.table.loaded_run(r) for r in rids]
+        return [run.id for run in runs if run is not None]
+
+    def cursor_run(self) -> Run | None:
+        return self.table.cursor_run
+
+    # -- events --------------------------------------------------------------------------
+    @on(ExperimentTree.ScopeChanged)
+    def _scope_changed(self, event: ExperimentTree.ScopeChanged) -> None:
+        if event.scope == self.scope:
+            return
+        self.scope = event.scope
+        self.table.cursor_row = 0
+        self.table.scroll_y = 0
+        self._first_load = True
+        self.reload()
+
+    @on(RunsTable.CursorMoved)
+    def _cursor_moved(self, event: RunsTable.CursorMoved) -> None:
+        self._update_status()
+        self._cancel_pending_open()  # enter was for the run the cursor just left
+        stop(self._detail_timer)
+        run_id = event.run_id
+        self._detail_timer = self.set_timer(
+            DETAIL_DEBOUNCE_S, lambda: self.query_one("#detail", RunDetail).show_run(run_id))
+
+    @on(RunsTable.SortRequested)
+    def _sort(self, event: RunsTable.SortRequested) -> None:
+        if event.key == self.view.sort_key:
+            self.view.sort_desc = not self.view.sort_desc
+        else:
+            self.view.sort_key, self.view.sort_desc = event.key, first_sort_descending(event.key)
+        self._save_state()
+        self.reload()  # the header's arrow turns with the new rows
+
+    @on(RunsTable.MarksChanged)
+    @on(RunsTable.ViewportChanged)
+    def _marks_or_viewport_changed(self, event: RunsTable.MarksChanged | RunsTable.ViewportChanged) -> None:
+        self._update_status()  # "rows a-b" follows scrolling and resizing too
+
+    @on(FilterBar.Applied)
+    def _filter_applied(self, event: FilterBar.Applied) -> None:
+        """Search first; hide the bar together with the first rows of the result, in one frame.
+
+        Hiding it at once cost a frame that the search then waited behind, and a second one
+        when the rows came in.
+        """
+        token = self._token
+        self.apply_filter(event.filter)
+        self._bar_timer = stop(self._bar_timer)  # an earlier enter or escape still waiting: this one replaces it
+        if self._token == token:  # same filter: nothing to wait for
+            self._close_filter_bar()
+        else:
+            self._bar_timer = self.set_timer(OPEN_WAIT_S, self._close_filter_bar)
+
+    def _close_filter_bar(self) -> None:
+        """Hide the bar and give the table focus, in the frame that shows the new rows.
+
+        Focusing the table at once repainted it (and the footer) in a frame of its own while the
+        search ran; a key pressed in the ~20 ms until the rows arrive goes to the closing bar.
+        """
+        self._bar_timer = stop(self._bar_timer)
+        self.query_one("#filter-bar", FilterBar).close()
+        if self.has_class("-detail-max"):  # filtered from the maximized detail: stay in it
+            self.query_one("#detail", RunDetail).focus_content()
+        else:
+            self.table.focus()
+
+    def apply_filter(self, text: str) -> None:
+        """Apply a filter (validated: an invalid one raises FilterError and changes nothing)."""
+        text = text.strip()
+        compile_filter(text)
+        if text != self.view.filter:
+            self.view.filter = text
+            self._save_state()
+            self.reload()  # the status line shows the filter with its first rows
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self._cancel_pending_open()  # enter pressed a moment ago must not pull focus from the bar
+        self._bar_timer = stop(self._bar_timer)  # reopened before the last filter's rows came in: stay open
+        self.query_one("#filter-bar", FilterBar).open(self.view.filter)
+
+    def action_refresh(self) -> None:
+        """``r``, and ``request_refresh`` after this process wrote: its own commits do not move
+        ``data_version``, so the cached counts and tree data are dropped too."""
+        self._meta = None
+        self.table.forget(list(self.table._runs))
+        self.reload()
+
+    def action_back(self) -> None:
+        if self._pending_open is not None:
+            self._cancel_pending_open()
+        elif self.has_class("-detail-max"):
+            self._maximize_detail(False)
+            self.table.focus()
+        elif self.view.filter:
+            self.apply_filter("")
+        elif self.focused is not self.table:
+            self.table.focus()
+
+    def action_columns(self) -> None:
+        current = [c.key for c in self.table.columns]
+        known = [*BASE_KEYS, *(f"metrics.{k}" for k in self.metrics), *(f"params.{k}" for k in self.params)]
+        self.app.push_screen(ColumnsScreen(current, known, default_keys(self.params, self.metrics)),
+                             self._columns_chosen)
+
+    def _columns_chosen(self, choice: ColumnChoice | None) -> None:
+        if choice is None:
+            return
+        self.view.columns = choice.columns
+        self._apply_columns()
+        self._save_state()

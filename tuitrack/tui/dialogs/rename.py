@@ -1,0 +1,67 @@
+"""Rename a run: one input prefilled with the current name, checked before it is returned."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from tuitrack.errors import ValidationError
+from tuitrack.validation import run_name
+from tuitrack.tui.text import editable, restore, safe
+
+
+def check_run_name(name: str) -> str:
+    """The same rules as ``curation.rename_run`` (so the error shows here, not after the write)."""
+    run_name(name)
+    if not name.strip():
+        raise ValidationError("run name must not be empty")
+    if "\n" in name or "\r" in name:
+        raise ValidationError("run name must be a single line")
+    return name
+
+
+class RenameScreen(ModalScreen[str | None]):
+    """Returns the new name, or None when cancelled or unchanged."""
+
+    DEFAULT_CSS = """
+    RenameScreen { align: center middle; }
+    RenameScreen > Vertical { width: 80%; max-width: 100; height: auto; border: round $accent;
+                              background: $surface; padding: 0 1; }
+    RenameScreen #rename-error { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rename.cancel")]
+
+    def __init__(self, current: str, run_label: str) -> None:
+        super().__init__()
+        self.current = current
+        self.run_label = run_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            title = Text("Rename run ", style="bold")
+            title.append_text(safe(self.run_label, "bold"))
+            yield Label(title)
+            # Control characters shown as stand-ins (an Input would send them to the terminal).
+            yield Input(value=editable(self.current), id="rename-input", select_on_focus=True)
+            yield Label(Text("enter: save · escape: cancel", style="dim"))
+            yield Label("", id="rename-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        try:
+            name = check_run_name(restore(event.value, self.current))
+        except ValidationError as exc:
+            self.query_one("#rename-error", Label).update(Text(str(exc)))
+            return
+        self.dismiss(None if name == self.current else name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
