@@ -14,7 +14,7 @@ import threading
 import pytest
 from textual.color import Color
 
-from tests.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
+from tests.tui.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
 from tuitrack.tui.browser import loader
 from tuitrack.tui.app import GC_FULL_EVERY
 from tuitrack.tui.browser import detail_pane

@@ -490,8 +490,8 @@ def test_help_examples_run_as_written(command: str, demo: Path, tmp_path: Path,
 
     store = tmp_path / "store"
     shutil.copytree(demo, store)
-    shutil.copytree(Path(__file__).parent / "data" / "mlflow" / "mlruns", tmp_path / "mlruns")
-    shutil.copy(Path(__file__).parent / "data" / "mlflow" / "sqlite" / "mlflow.db", tmp_path / "mlflow.db")
+    shutil.copytree(Path(__file__).parents[1] / "data" / "mlflow" / "mlruns", tmp_path / "mlruns")
+    shutil.copy(Path(__file__).parents[1] / "data" / "mlflow" / "sqlite" / "mlflow.db", tmp_path / "mlflow.db")
     (tmp_path / "notes.md").write_text("from a file\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TUITRACK_STORE", str(store))

@@ -2,7 +2,7 @@
 
 The store is the deterministic demo store (fixed clock, seeded ids, fixed
 identity), the app gets a fixed clock and times are shown in UTC, so the SVGs
-are byte-stable.  Update with ``pytest tests/test_tui_snapshots.py
+are byte-stable.  Update with ``pytest tests/tui/test_tui_snapshots.py
 --snapshot-update`` only after looking at the report.
 """
 

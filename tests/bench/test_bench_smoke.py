@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "run_all.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "run_all.py"
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,6 @@
 """Bad stores through the two front doors people use: the ``tuitrack`` CLI and the app.
 
-tests/test_bad_stores.py proves the Python API; this file proves what a person sees.
+tests/store/test_bad_stores.py proves the Python API; this file proves what a person sees.
 For each bad store (missing path, empty folder, empty tuitrack.db, a file that is not
 SQLite, another application's SQLite database, a store from a newer schema, a
 read-only store, a store another process is writing):

@@ -15,7 +15,7 @@ from tuitrack.cli.main import main
 from tuitrack.importers import import_mlflow
 from tuitrack.store.core import Store
 
-DATA = Path(__file__).parent / "data" / "mlflow"
+DATA = Path(__file__).parents[1] / "data" / "mlflow"
 T0 = 1_700_000_000_000
 LAYOUTS = {"files": DATA / "mlruns", "sqlite": DATA / "sqlite" / "mlflow.db"}
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tests.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
+from tests.tui.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
 from tuitrack.tui.widgets.quiet import update_static
 
 
