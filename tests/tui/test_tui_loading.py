@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from textual._context import active_app
 
 import tuitrack
 from tuitrack.store import core as store_mod
@@ -212,3 +213,21 @@ async def test_sort_and_filter_reuse_the_tree_data_until_the_data_changes(big, t
         await settle(pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.4" and app.browser.total == N_RUNS + 1)
         assert calls.count("list_experiments") == 1
         assert app.browser.tree.root.label.plain.startswith(f"{N_RUNS + 1} ")
+
+
+async def test_a_read_delivered_while_the_app_shuts_down_is_dropped(big, tmp_path, monkeypatch):
+    """The app may exit between a read's two phases; the late phase must not touch removed widgets."""
+    delivered: list[loader.ViewData] = []
+    original = BrowserScreen._apply
+
+    def keep(self: BrowserScreen, data: loader.ViewData) -> None:
+        delivered.append(data)
+        original(self, data)
+
+    monkeypatch.setattr(BrowserScreen, "_apply", keep)
+    async with browse(big, tmp_path) as (app, pilot):
+        browser = app.browser
+    late = delivered[-1]
+    assert late.request.token == browser._token
+    active_app.set(app)  # call_from_thread runs the callback in the app's context; the app is shut down now
+    browser._apply(late)  # as if the worker's second phase landed during shutdown: no NoMatches

@@ -217,8 +217,8 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def _apply(self, data: ViewData) -> None:
         req = data.request
-        if req.token != self._token:
-            return
+        if req.token != self._token or not self.app.is_running:
+            return  # superseded, or the app is exiting and may already have removed the widgets
         self._sync_sort_arrow()
         if data.error:
             self._update_status()
