@@ -28,6 +28,7 @@ from tuitrack.cli.common import (
     store_option,
 )
 from tuitrack.cli.curation import register as register_curation
+from tuitrack.cli.launch import missing_app_message, missing_app_module
 from tuitrack.cli.runs import artifacts, best, cat, compare, history, show
 from tuitrack.entities import Run, data_keys
 from tuitrack.store.core import Store
@@ -35,8 +36,14 @@ from tuitrack.store.core import Store
 
 def _run_app(path: Path) -> None:
     store = Store(path, create=False)  # read-write when we may write, else read-only with an indicator
-    from tuitrack.tui.app import create_app  # textual loads only here
-
+    try:
+        from tuitrack.tui.app import create_app  # textual loads only here
+    except ModuleNotFoundError as exc:
+        module = missing_app_module(exc)
+        if module is None:
+            raise
+        click.echo(missing_app_message(module, "the browser"), err=True)
+        raise SystemExit(1) from None
     create_app(store).run()
 
 

@@ -23,8 +23,6 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from tuitrack.store import schema
 from tuitrack import validation
 from tuitrack.errors import (
@@ -119,7 +117,6 @@ class Store(StoreReads):
             raise ReadOnlyStoreError(f"the store at {path} is read-only (no write permission)")
         self.read_only = read_only
         self.conn = self._connect()
-        self.db = sqlite_utils.Database(self.conn)
         try:
             self._check_and_migrate(create)
         except BaseException:

@@ -8,6 +8,7 @@ cancelled.  The browser remembers the choice per store.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from rich.text import Text
 from textual import on
@@ -37,7 +38,7 @@ def _prompt(key: str) -> Text:
     return text
 
 
-class ColumnsScreen(ModalScreen[ColumnChoice | None]):
+class ColumnsScreen(ModalScreen[Optional[ColumnChoice]]):
     """Checklist of every known column; space toggles, enter applies, escape cancels."""
 
     DEFAULT_CSS = """

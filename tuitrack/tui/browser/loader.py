@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Optional
 
 from tuitrack.entities import Experiment, Run
 from tuitrack.store.core import Store
@@ -33,7 +34,7 @@ _PARENTS_SQL = (
     " WHERE c.parent_id IS NOT NULL AND (? OR (c.deleted_at IS NULL AND p.deleted_at IS NULL))"
     " GROUP BY p.run_id ORDER BY p.start_time DESC LIMIT 500"
 )
-KeysByScope = dict[tuple[int, ...] | None, tuple[list[str], list[str]]]
+KeysByScope = dict[Optional[tuple[int, ...]], tuple[list[str], list[str]]]  # Optional: 3.9 evaluates this line
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,7 +16,7 @@ from textual.widgets.option_list import Option
 from tuitrack.tui.text import safe
 
 
-class KeyPicker(ModalScreen[str | None]):
+class KeyPicker(ModalScreen[Optional[str]]):
     """Returns the chosen key, or None when cancelled.  ``current`` starts highlighted."""
 
     DEFAULT_CSS = """

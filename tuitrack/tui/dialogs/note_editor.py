@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +17,7 @@ from tuitrack.validation import note_text
 from tuitrack.tui.text import editable, restore, safe
 
 
-class NoteEditor(ModalScreen[str | None]):
+class NoteEditor(ModalScreen[Optional[str]]):
     """Returns the edited text ("" clears the note), or None when cancelled or unchanged."""
 
     DEFAULT_CSS = """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,7 +15,7 @@ from textual.widgets import Input, Label
 from tuitrack.tui.text import safe
 
 
-class PathPrompt(ModalScreen[str | None]):
+class PathPrompt(ModalScreen[Optional[str]]):
     """Returns the typed path, or None when cancelled."""
 
     DEFAULT_CSS = """

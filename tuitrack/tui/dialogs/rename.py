@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +27,7 @@ def check_run_name(name: str) -> str:
     return name
 
 
-class RenameScreen(ModalScreen[str | None]):
+class RenameScreen(ModalScreen[Optional[str]]):
     """Returns the new name, or None when cancelled or unchanged."""
 
     DEFAULT_CSS = """

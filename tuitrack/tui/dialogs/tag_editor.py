@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Optional
 
 from rich.text import Text
 from textual import on
@@ -60,7 +61,7 @@ class ValueSuggester(Suggester):
         return None
 
 
-class TagEditor(ModalScreen[TagEdit | None]):
+class TagEditor(ModalScreen[Optional[TagEdit]]):
     """Lists current tags (with disagreements across runs), stages edits, returns them on apply."""
 
     DEFAULT_CSS = """
