@@ -206,7 +206,7 @@ def test_environment_capture(store_path: Path) -> None:
     assert tags["tuitrack.python"].count(".") == 2
     assert "tuitrack.cwd" in tags and "tuitrack.platform" in tags
     packages = tuitrack.open_store().get_packages(run.id)
-    assert "textual" in {k.lower() for k in packages}
+    assert packages.get("pytest") == pytest.__version__  # any installed package (the app's may be absent)
 
 
 # -- params ------------------------------------------------------------------------------

@@ -174,6 +174,7 @@ def reset() -> None:
     from tuitrack.store import core as _store_module
 
     _store_module.set_clock(None)
+    capture.clear_cache()
     _new_run_id = lambda: uuid.uuid4().hex  # noqa: E731
     _store_path = None
     _experiment = None
