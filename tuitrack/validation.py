@@ -21,6 +21,10 @@ MAX_RUN_NAME = 500
 MAX_NOTE = 100_000
 _KEY_RE = re.compile(r"^[/\w.\- ]+$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+#: A run id (MLflow's rule, ASCII only): a letter or digit, then letters, digits, '_' or '-'.
+#: No '.', no separator, never empty: an id is also a folder name under the store's artifacts/.
+MAX_RUN_ID = 256
+_RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}")
 
 
 def validate_key(key: Any, what: str = "key") -> str:
@@ -38,6 +42,26 @@ def validate_key(key: Any, what: str = "key") -> str:
     if key.startswith("/") or "//" in key or ".." in key.split("/"):
         raise ValidationError(f"{what} {key!r} is not a valid path-like key (leading '/', '//' or '..')")
     return key
+
+
+def run_id(value: Any, what: str = "run id") -> str:
+    """Return ``value`` if it is a well-formed run id, else raise naming the problem.
+
+    Every id that comes from outside (importers, ``start_run(run_id=...)``, id factories)
+    passes here before it is stored or joined to a path.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    if not value:
+        raise ValidationError(f"{what} must not be empty")
+    if len(value) > MAX_RUN_ID:
+        raise ValidationError(f"{what} {value[:40]!r}... is {len(value)} characters long; the limit is {MAX_RUN_ID}")
+    if not _RUN_ID_RE.fullmatch(value):
+        raise ValidationError(
+            f"{what} {value!r} is not a valid run id (letters, digits, '_' and '-' only, starting with a letter "
+            "or digit; no '.', '/', '\\' or spaces)"
+        )
+    return value
 
 
 def param_value(key: str, value: Any) -> str:

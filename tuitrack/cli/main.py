@@ -270,7 +270,7 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | No
       tuitrack gc --dry-run
       tuitrack gc --older-than 30 --yes
     """
-    from tuitrack.store.gc import find_purgeable, purge
+    from tuitrack.store.gc import artifact_folder, find_purgeable, purge
     from tuitrack.formatting import format_time
 
     store = open_store(store_path, write=not dry_run)
@@ -280,7 +280,7 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | No
         return
     size = sum(v.artifact_bytes for v in victims)
     for v in victims[:20]:
-        note(f"  {v.run_id[:8]}  {ex.truncate(ex.visible(v.name), 40)}  deleted {format_time(v.deleted_at)}")
+        note(f"  {ex.visible(v.run_id[:8])}  {ex.truncate(ex.visible(v.name), 40)}  deleted {format_time(v.deleted_at)}")
     if len(victims) > 20:
         note(f"  ... and {len(victims) - 20} more")
     summary = f"{len(victims)} deleted runs ({size} bytes of artifacts)"
@@ -290,6 +290,10 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | No
     if not yes and not click.confirm(f"Permanently purge {summary}?", default=False, err=True):
         fail("nothing purged")
     done = purge(store, victims)
+    for r in done:
+        if artifact_folder(store, r.run_id) is None:
+            note(f"run id {ex.visible(r.run_id)!r} cannot name a folder inside the store: its rows were purged, "
+                 "no file was deleted")
     if len(done) == len(victims):
         note(f"purged {summary}")
     else:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tuitrack import validation
 from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING
+from tuitrack.errors import ValidationError
 from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
 from tuitrack.importers.mlflow_files import FileStoreReader, ImportFormatError
 from tuitrack.importers.mlflow_sqlite import SqliteReader
@@ -91,6 +93,8 @@ def import_mlflow(store: Store, source: str | Path,
                     with store.transaction() as conn:
                         conn.execute("UPDATE experiments SET deleted_at = ? WHERE id = ?", (now_ms(), exp_id))
         runs = reader.runs()
+        for run_id, _ in runs:  # before anything is written: a bad id refuses the whole source
+            _check_id(run_id, source)
         existing = _existing_ids(store, [rid for rid, _ in runs])
         todo = [(rid, load) for rid, load in runs if rid not in existing]
         stats.skipped = len(runs) - len(todo)
@@ -106,6 +110,15 @@ def import_mlflow(store: Store, source: str | Path,
             stats.points += written[0]
             stats.artifacts += written[1]
     return stats
+
+
+def _check_id(run_id: str, source: str | Path) -> None:
+    """An id from the source becomes a folder name under the store: only well-formed ids pass."""
+    try:
+        validation.run_id(run_id, "MLflow run id")
+    except ValidationError as exc:
+        raise ImportFormatError(f"{source}: {exc}; the source store is damaged or was edited by hand, "
+                                "nothing of that run was imported") from None
 
 
 def _existing_ids(store: Store, run_ids: list[str]) -> set[str]:
@@ -136,6 +149,7 @@ def write_run(store: Store, run: SourceRun) -> tuple[int, int] | None:
     None when the run id is already in the store: checked again inside the transaction, so two
     imports of the same source at once skip each other's runs instead of failing on the unique id.
     """
+    _check_id(run.run_id, run.artifact_dir or run.experiment)
     exp_id = store.experiment_id(run.experiment)
     status = _STATUS_MAP.get(run.status.upper(), FINISHED)
     last_ts = max((p[3] for p in run.metrics), default=run.start_time)

@@ -299,6 +299,9 @@ class Store(StoreReads):
         """Insert a RUNNING run with its first tags/params in one transaction; returns its rid."""
         import json
 
+        validation.run_id(run_id)
+        if parent_id is not None:
+            validation.run_id(parent_id, "parent run id")
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO runs(run_id, experiment_id, name, status, start_time, heartbeat, parent_id, user, host,"
@@ -439,7 +442,19 @@ class Store(StoreReads):
 
     # -- artifacts, inputs ---------------------------------------------------------
     def run_artifact_dir(self, run_id: str) -> Path:
-        return self.artifacts_root / run_id
+        """``<store>/artifacts/<run_id>``, refused unless it provably lies inside the artifacts folder.
+
+        The id must have the run-id format and the resolved folder (symlinks followed) must be
+        a direct child of the resolved artifacts root, so an id that slipped past validation
+        (an old import, a hand-edited row) can never become a read, write or delete elsewhere.
+        """
+        validation.run_id(run_id)
+        root = self.artifacts_root.resolve()
+        target = (root / run_id).resolve()
+        if target != root / run_id:  # a symlink (even to a sibling run's folder) is not the run's own folder
+            raise StoreError(f"the artifact folder of run {run_id!r} resolves to {target}, outside the store's "
+                             f"artifacts folder {root}; refusing to use it")
+        return target
 
     def record_artifacts(self, rid: int, entries: Iterable[tuple[str, int]]) -> None:
         t = now_ms()

@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from tuitrack.errors import TuitrackError
 from tuitrack.store.core import Store
 
 DAY_MS = 86_400_000
@@ -49,6 +50,14 @@ def _folder_size(path: Path) -> int:
     return total
 
 
+def artifact_folder(store: Store, run_id: str) -> Path | None:
+    """The run's artifact folder, or None when its id could not name a folder inside the store."""
+    try:
+        return store.run_artifact_dir(run_id)
+    except TuitrackError:
+        return None
+
+
 def run_tables(store: Store) -> list[str]:
     """Every table with a ``rid`` column except ``runs``, read from the schema itself.
 
@@ -74,8 +83,11 @@ def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None =
     rows = store.conn_fetchall(
         "SELECT rid, run_id, name, deleted_at FROM runs WHERE deleted_at IS NOT NULL"
         " AND (? IS NULL OR deleted_at <= ?) ORDER BY deleted_at, rid", (cutoff, cutoff))
-    return [Purgeable(rid, run_id, name, deleted_at, _folder_size(store.run_artifact_dir(run_id)))
-            for rid, run_id, name, deleted_at in rows]
+    out = []
+    for rid, run_id, name, deleted_at in rows:
+        folder = artifact_folder(store, run_id)
+        out.append(Purgeable(rid, run_id, name, deleted_at, _folder_size(folder) if folder is not None else 0))
+    return out
 
 
 def purge(store: Store, runs: list[Purgeable]) -> list[Purgeable]:
@@ -105,5 +117,8 @@ def purge(store: Store, runs: list[Purgeable]) -> list[Purgeable]:
             conn.execute(f"DELETE FROM runs WHERE rid IN ({marks})", rids)
             done += [by_key[k] for k in still]
     for r in done:
-        shutil.rmtree(store.run_artifact_dir(r.run_id), ignore_errors=True)
+        folder = artifact_folder(store, r.run_id)
+        if folder is None:  # only rows are removed: no path built from a malformed id is ever deleted
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
     return done

@@ -62,6 +62,8 @@ class StoreReads:
     path: Path
     artifacts_root: Path
 
+    def run_artifact_dir(self, run_id: str) -> Path: ...
+
     @cached_property
     def _artifacts_uri(self) -> str:
         """The artifacts folder as a file URI, resolved once: resolving it per run (lstat calls)
@@ -382,7 +384,7 @@ class StoreReads:
         """The on-disk file of a run's artifact; refuses paths that leave the run's folder."""
         _, run_id = self.resolve_run(ref)
         rel = validation.artifact_path(path)
-        root = (self.artifacts_root / run_id).resolve()
+        root = self.run_artifact_dir(run_id)
         target = (root / rel).resolve()
         if root != target and root not in target.parents:
             raise validation.ValidationError(f"artifact path {path!r} escapes the run's artifact folder")

@@ -16,6 +16,7 @@ import threading
 import traceback
 import uuid
 import warnings
+import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,10 @@ def start_run(
     experiment = experiment if experiment is not None else experiment_name
     if log_system_metrics is not None:
         system_metrics = bool(log_system_metrics)
+    if run_id is not None:
+        validation.run_id(run_id)
+    if parent_run_id is not None:
+        validation.run_id(parent_run_id, "parent_run_id")
     store = _writable_store()
     if (run_id is None and isinstance(experiment, str) and len(experiment) == 32
             and all(c in "0123456789abcdef" for c in experiment) and _run_exists(store, experiment)):
@@ -255,7 +260,7 @@ def start_run(
                         for k, v in (params or {}).items()}
         note = validation.note_text(description) if description is not None else None
         exp_id = store.experiment_id(exp_name)
-        new_id = _new_run_id()
+        new_id = validation.run_id(_new_run_id(), "run id made by the id factory")
         run_name_ = name if name is not None else _generated_name(new_id)
         env_tags = capture.environment_tags() if _settings["capture_env"] else {}
         ident = _settings["identity"] or {}
@@ -302,7 +307,7 @@ _NOUN = ["otter", "falcon", "maple", "comet", "badger", "heron", "lynx", "quartz
 
 
 def _generated_name(run_id: str) -> str:
-    n = int(run_id[:8], 16)
+    n = int(run_id[:8], 16) if all(c in "0123456789abcdefABCDEF" for c in run_id[:8]) else zlib.crc32(run_id.encode())
     return f"{_ADJ[n % len(_ADJ)]}-{_NOUN[(n // 97) % len(_NOUN)]}-{n % 1000:03d}"
 
 
