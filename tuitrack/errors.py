@@ -48,6 +48,10 @@ class RunNotFoundError(TuitrackError, LookupError):
     pass
 
 
+class RunGoneError(RunNotFoundError):
+    """A write for a run that no longer exists (purged by ``tuitrack gc`` while it was being logged to)."""
+
+
 class AmbiguousRunError(TuitrackError, LookupError):
     pass
 

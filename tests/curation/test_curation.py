@@ -215,17 +215,17 @@ def test_quick_tags_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_undo_after_gc_purged_the_run_changes_nothing(store: Store, runs: list[str], rows_of, store_path: Path) -> None:
-    """An undo of a tag edit on a run purged meanwhile must not leave orphan tags for a reused rid."""
+    """An undo of a tag edit on a run purged meanwhile changes nothing (and leaves no orphan tags)."""
     from tuitrack.store.gc import find_purgeable, purge
 
-    victim = runs[3]  # the newest run: SQLite gives its rid to the next run created
+    victim = runs[3]  # the newest run: before schema 3 SQLite gave its rid to the next run created
     curation.delete_runs(store, [victim])
     change = curation.tag_runs(store, [victim], {"status": "discard"})
     purge(store, find_purgeable(store, now_ms=tuitrack.store.core.now_ms()))
     with tuitrack.start_run(experiment="exp", name="newcomer") as r:
         newcomer = r.id
     tuitrack.flush()
-    assert store.rid(newcomer) == change.edits[0].run.rid  # the rid really was reused
+    assert store.rid(newcomer) > change.edits[0].run.rid  # rids are never reused (AUTOINCREMENT)
     before = rows_of(store_path)
     with pytest.raises(ValidationError, match="no longer exists"):
         curation.undo(store, change)

@@ -41,7 +41,7 @@ def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None
     run_id = _make_v1(tmp_path)
     assert _version(tmp_path) == 1
     store = Store(tmp_path)
-    assert _version(tmp_path) == schema.SCHEMA_VERSION == 2
+    assert _version(tmp_path) == schema.SCHEMA_VERSION == 3
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "runs_experiment_live" in names
     run = store.get_run(run_id)
@@ -52,6 +52,6 @@ def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None
 def test_read_only_reader_of_an_older_store_is_told_why(tmp_path: Path) -> None:
     _make_v1(tmp_path)
     before = (tmp_path / "tuitrack.db").read_bytes()
-    with pytest.raises(ReadOnlyStoreError, match="needs upgrading from schema 1 to 2"):
+    with pytest.raises(ReadOnlyStoreError, match="needs upgrading from schema 1 to 3"):
         Store(tmp_path, read_only=True)
     assert (tmp_path / "tuitrack.db").read_bytes() == before

@@ -259,8 +259,10 @@ def export_cmd(fmt: str, output: Path | None, experiments: tuple[str, ...], filt
               help="Only runs deleted at least DAYS days ago.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
+@click.option("--force", is_flag=True,
+              help="Also purge deleted runs that are still RUNNING with a fresh heartbeat (being logged to now).")
 @store_option
-def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | None) -> None:
+def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_path: Path | None) -> None:
     """Permanently purge soft-deleted runs (all their rows and artifact files).
 
     Runs deleted with `tuitrack rm` or in the app stay restorable until gc purges them.
@@ -269,14 +271,26 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | No
     Examples:
       tuitrack gc --dry-run
       tuitrack gc --older-than 30 --yes
+
+    A deleted run that is still RUNNING with a heartbeat under 2 minutes old is being logged
+    to: it is skipped (and named) unless --force.
     """
     from tuitrack.store.gc import artifact_folder, find_purgeable, purge
     from tuitrack.formatting import format_time
 
     store = open_store(store_path, write=not dry_run)
-    victims = find_purgeable(store, now_ms=current_ms(), older_than_days=older_than)
+    now = current_ms()
+    victims = find_purgeable(store, now_ms=now, older_than_days=older_than)
+    live = find_purgeable(store, now_ms=now, older_than_days=older_than, live=True)
+    if live and force:
+        victims = sorted(victims + live, key=lambda v: (v.deleted_at, v.rid))
+    elif live:
+        note(f"skipping {len(live)} deleted run{'s' if len(live) != 1 else ''} still RUNNING with a fresh heartbeat "
+             f"(a process is logging to {'them' if len(live) != 1 else 'it'}; --force purges anyway): "
+             + ", ".join(ex.visible(v.run_id[:8]) for v in live[:5]) + (" ..." if len(live) > 5 else ""))
     if not victims:
-        note("nothing to purge: no soft-deleted runs" + (f" older than {older_than:g} days" if older_than else ""))
+        note(("nothing else to purge" if live else "nothing to purge: no soft-deleted runs")
+             + (f" older than {older_than:g} days" if older_than else ""))
         return
     size = sum(v.artifact_bytes for v in victims)
     for v in victims[:20]:
@@ -289,7 +303,7 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, store_path: Path | No
         return
     if not yes and not click.confirm(f"Permanently purge {summary}?", default=False, err=True):
         fail("nothing purged")
-    done = purge(store, victims)
+    done = purge(store, victims, now_ms=now, force=force)
     for r in done:
         if artifact_folder(store, r.run_id) is None:
             note(f"run id {ex.visible(r.run_id)!r} cannot name a folder inside the store: its rows were purged, "

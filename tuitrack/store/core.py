@@ -29,6 +29,7 @@ from tuitrack.errors import (
     NotATuitrackStoreError,
     ParamConflictError,
     ReadOnlyStoreError,
+    RunGoneError,
     RunNotFoundError,
     StorageFullError,
     StoreError,
@@ -202,6 +203,8 @@ class Store(StoreReads):
             if not self.read_only:
                 self._enable_wal()
             return
+        if self.read_only and version >= schema.MIN_READABLE_VERSION:
+            return  # readable as it is; the first writer migrates it
         if self.read_only or (version == 0 and not create):
             if version == 0:
                 raise NotATuitrackStoreError(f"{self.db_path} is an empty database, not a tuitrack store")
@@ -321,6 +324,18 @@ class Store(StoreReads):
                              (rid, json.dumps(dict(packages), sort_keys=True)))
         return rid
 
+    def _require_run(self, conn: sqlite3.Connection, rid: int) -> None:
+        """Inside a write transaction: refuse a write for a run that is gone (purged meanwhile).
+
+        Without this, rows for a purged run would be inserted as orphans (and, when rids were
+        reused, attached to whichever run received that rid next)."""
+        if conn.execute("SELECT 1 FROM runs WHERE rid = ?", (rid,)).fetchone() is None:
+            raise RunGoneError(f"the run (internal id {rid}) no longer exists in the store at {self.path}: it was "
+                               "purged (tuitrack gc) while still being logged to; nothing was written")
+
+    def run_exists(self, rid: int) -> bool:
+        return self.conn_fetchone("SELECT 1 FROM runs WHERE rid = ?", (rid,)) is not None
+
     def rid(self, run_id: str) -> int:
         row = self.conn_fetchone("SELECT rid FROM runs WHERE run_id = ?", (run_id,))
         if row is None:
@@ -330,6 +345,7 @@ class Store(StoreReads):
     def resume_run(self, rid: int, *, pid: int | None, host: str | None) -> None:
         t = now_ms()
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             conn.execute(
                 "UPDATE runs SET status='RUNNING', end_time=NULL, error=NULL, heartbeat=?, pid=?, host=?,"
                 " updated_at=? WHERE rid=?",
@@ -339,6 +355,7 @@ class Store(StoreReads):
     def end_run(self, rid: int, status: str, *, end_time: int | None = None, error: str | None = None) -> None:
         t = now_ms()
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             conn.execute(
                 "UPDATE runs SET status=?, end_time=?, error=COALESCE(?, error), heartbeat=?, updated_at=?"
                 " WHERE rid=?",
@@ -359,6 +376,7 @@ class Store(StoreReads):
         if not params:
             return
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             keys = list(params)
             existing: dict[str, str] = {}
             for i in range(0, len(keys), 500):
@@ -380,12 +398,14 @@ class Store(StoreReads):
 
     def set_tags(self, rid: int, tags: Mapping[str, str]) -> None:
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             conn.executemany("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
                              [(rid, k, v) for k, v in tags.items()])
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
 
     def delete_tags(self, rid: int, keys: Iterable[str]) -> int:
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             n = sum(conn.execute("DELETE FROM tags WHERE rid=? AND key=?", (rid, k)).rowcount for k in keys)
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
         return n
@@ -414,7 +434,10 @@ class Store(StoreReads):
             for rid, key, value, step, ts in points:
                 kid = self.metric_kid(key)
                 grouped.setdefault((rid, key), []).append((rid, kid, step, ts, value))
-            self.write_batches([(rid, key, rows) for (rid, key), rows in grouped.items()])
+            gone = self.write_batches([(rid, key, rows) for (rid, key), rows in grouped.items()])
+        if gone:
+            raise RunGoneError(f"runs with internal ids {sorted(gone)} no longer exist in the store at {self.path}; "
+                               "their points were not written")
 
     def metric_kid(self, key: str) -> int:
         """The interned id of a metric key, creating it on first use."""
@@ -433,12 +456,26 @@ class Store(StoreReads):
             self._kid_cache[key] = kid
         return kid
 
-    def write_batches(self, batches: list[tuple[int, str, list[Row]]]) -> None:
-        """The writer's fast path: per-(run, key) lists of ready rows ``(rid, kid, step, ts, value)``."""
+    def write_batches(self, batches: list[tuple[int, str, list[Row]]]) -> set[int]:
+        """The writer's fast path: per-(run, key) lists of ready rows ``(rid, kid, step, ts, value)``.
+
+        Returns the rids whose runs no longer exist (purged while logging): their rows are not
+        written, so they can never land as orphans or in another run; the caller reports them.
+        """
         if not batches:
-            return
+            return set()
         with self.transaction() as conn:
-            write_batches_in(conn, batches)
+            rids = sorted({b[0] for b in batches})
+            found: set[int] = set()
+            for i in range(0, len(rids), 500):
+                chunk = rids[i:i + 500]
+                found.update(r for (r,) in conn.execute(
+                    f"SELECT rid FROM runs WHERE rid IN ({','.join('?' * len(chunk))})", chunk))
+            gone = set(rids) - found
+            live = [b for b in batches if b[0] not in gone] if gone else batches
+            if live:
+                write_batches_in(conn, live)
+        return gone
 
     # -- artifacts, inputs ---------------------------------------------------------
     def run_artifact_dir(self, run_id: str) -> Path:
@@ -459,6 +496,7 @@ class Store(StoreReads):
     def record_artifacts(self, rid: int, entries: Iterable[tuple[str, int]]) -> None:
         t = now_ms()
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             conn.executemany("INSERT OR REPLACE INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
                              [(rid, p, size, t) for p, size in entries])
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
@@ -467,6 +505,7 @@ class Store(StoreReads):
                      context: str | None) -> None:
         t = now_ms()
         with self.transaction() as conn:
+            self._require_run(conn, rid)
             conn.execute("INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, name, source, digest, rows, context, t))
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))

@@ -8,7 +8,8 @@ commits, so a failure never leaves rows pointing at deleted files.
 Between listing the candidates and purging them the user may sit at the
 confirmation prompt for minutes while someone restores a run in the app, so
 :func:`purge` re-checks inside its transaction which runs are *still* deleted
-(by rid and run id: rids of purged runs can be reused) and touches only those.
+(by rid and run id) and touches only those.  A run still being logged to (RUNNING with a
+fresh heartbeat) is skipped unless forced.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuitrack.errors import TuitrackError
+from tuitrack.entities import HEARTBEAT_TIMEOUT_MS
 from tuitrack.store.core import Store
+from tuitrack.store.core import now_ms as store_now
 
 DAY_MS = 86_400_000
 _CHUNK = 400  # rids per statement (two parameters each, under SQLite's 999-variable floor)
@@ -75,14 +78,25 @@ def run_tables(store: Store) -> list[str]:
     return out
 
 
-def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None = None) -> list[Purgeable]:
-    """Soft-deleted runs, optionally only those deleted at least ``older_than_days`` ago."""
+#: A soft-deleted run still RUNNING whose heartbeat is newer than this is being logged to right now.
+_LIVE = "(status = 'RUNNING' AND heartbeat >= ?)"
+
+
+def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None = None,
+                   live: bool = False) -> list[Purgeable]:
+    """Soft-deleted runs, optionally only those deleted at least ``older_than_days`` ago.
+
+    Runs still RUNNING with a fresh heartbeat (a process is logging to them) are left out;
+    ``live=True`` lists exactly those instead (what ``gc`` skips unless ``--force``).
+    """
     if older_than_days is not None and older_than_days < 0:
         raise ValueError(f"--older-than must be a number of days >= 0, got {older_than_days}")
     cutoff = now_ms - int(older_than_days * DAY_MS) if older_than_days is not None else None
+    fresh = now_ms - HEARTBEAT_TIMEOUT_MS
     rows = store.conn_fetchall(
         "SELECT rid, run_id, name, deleted_at FROM runs WHERE deleted_at IS NOT NULL"
-        " AND (? IS NULL OR deleted_at <= ?) ORDER BY deleted_at, rid", (cutoff, cutoff))
+        f" AND (? IS NULL OR deleted_at <= ?) AND {'' if live else 'NOT '}coalesce({_LIVE}, 0)"
+        " ORDER BY deleted_at, rid", (cutoff, cutoff, fresh))
     out = []
     for rid, run_id, name, deleted_at in rows:
         folder = artifact_folder(store, run_id)
@@ -90,10 +104,13 @@ def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None =
     return out
 
 
-def purge(store: Store, runs: list[Purgeable]) -> list[Purgeable]:
+def purge(store: Store, runs: list[Purgeable], *, now_ms: int | None = None, force: bool = False) -> list[Purgeable]:
     """Delete the runs' rows everywhere, then their artifact folders; returns the runs really purged.
 
-    A run restored (or purged by someone else) since :func:`find_purgeable` listed it is left alone.
+    A run restored (or purged by someone else) since :func:`find_purgeable` listed it is left
+    alone, and so is one that came alive meanwhile (RUNNING with a heartbeat fresher than
+    ``HEARTBEAT_TIMEOUT_MS`` at ``now_ms``) unless ``force``.  A process still logging to a run
+    purged with ``force`` gets a warning (an error with ``strict=True``); its writes go nowhere.
     """
     if not runs:
         return []
@@ -106,8 +123,10 @@ def purge(store: Store, runs: list[Purgeable]) -> list[Purgeable]:
             chunk = keys[i:i + _CHUNK]
             pairs = " OR ".join("(rid = ? AND run_id = ?)" for _ in chunk)
             args = [v for pair in chunk for v in pair]
+            alive = "" if force else f" AND NOT coalesce({_LIVE}, 0)"
+            extra = [] if force else [(now_ms if now_ms is not None else store_now()) - HEARTBEAT_TIMEOUT_MS]
             still = [(int(rid), run_id) for rid, run_id in conn.execute(
-                f"SELECT rid, run_id FROM runs WHERE deleted_at IS NOT NULL AND ({pairs})", args)]
+                f"SELECT rid, run_id FROM runs WHERE deleted_at IS NOT NULL AND ({pairs}){alive}", args + extra)]
             if not still:
                 continue
             rids = [rid for rid, _ in still]

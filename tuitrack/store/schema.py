@@ -4,7 +4,8 @@ Kept apart from ``store.py`` so the filter compiler (``query.py``) and tests can
 read the table layout without opening a store.
 
 Layout notes (why it looks like this):
-- ``runs.rid`` is an integer surrogate key; the public id is ``runs.run_id`` (uuid4
+- ``runs.rid`` is an integer surrogate key, AUTOINCREMENT so a purged run's rid is never
+  handed to a new run (a writer still logging to a purged run cannot reach another run); the public id is ``runs.run_id`` (uuid4
   hex).  Every per-run table references ``rid`` so a metric point costs a few
   bytes instead of a 32-character id.
 - ``metrics`` holds the full history in a WITHOUT ROWID table clustered on
@@ -26,7 +27,9 @@ Layout notes (why it looks like this):
 from __future__ import annotations
 
 APP_ID = "tuitrack"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: The oldest schema a read-only reader can read as it is (a writer migrates it forward first).
+MIN_READABLE_VERSION = 2
 
 # Each entry migrates from version i to i+1 (index 0: empty database -> 1).
 MIGRATIONS: list[str] = [
@@ -147,5 +150,49 @@ MIGRATIONS: list[str] = [
     # for deleted_at; a partial index makes it index-only (81 -> 5 ms on 100k runs).
     """
     CREATE INDEX IF NOT EXISTS runs_experiment_live ON runs(experiment_id) WHERE deleted_at IS NULL;
+    """,
+    # 2 -> 3: runs.rid becomes AUTOINCREMENT.  A plain INTEGER PRIMARY KEY reuses the largest rid
+    # once that run is purged, and a process still logging to the purged run then wrote its points,
+    # tags and end status into the next new run.  SQLite cannot add AUTOINCREMENT in place: the table
+    # is rebuilt (same columns, same indexes) and the sequence starts above every rid any table holds.
+    """
+    CREATE TABLE runs_v3 (
+        rid INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL UNIQUE,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+        name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER,
+        heartbeat INTEGER,
+        parent_id TEXT,
+        user TEXT,
+        host TEXT,
+        pid INTEGER,
+        source TEXT,
+        note TEXT,
+        error TEXT,
+        deleted_at INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    INSERT INTO runs_v3(rid, run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id, user,
+                        host, pid, source, note, error, deleted_at, updated_at)
+        SELECT rid, run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id, user,
+               host, pid, source, note, error, deleted_at, updated_at FROM runs;
+    DROP TABLE runs;
+    ALTER TABLE runs_v3 RENAME TO runs;
+    CREATE INDEX runs_experiment_start ON runs(experiment_id, start_time);
+    CREATE INDEX runs_start ON runs(start_time);
+    CREATE INDEX runs_parent ON runs(parent_id);
+    CREATE INDEX runs_updated ON runs(updated_at);
+    CREATE INDEX runs_name ON runs(name);
+    CREATE INDEX runs_experiment_live ON runs(experiment_id) WHERE deleted_at IS NULL;
+    DELETE FROM sqlite_sequence WHERE name = 'runs';
+    INSERT INTO sqlite_sequence(name, seq) SELECT 'runs', max(coalesce(m, 0)) FROM (
+        SELECT max(rid) AS m FROM runs UNION ALL SELECT max(rid) FROM params UNION ALL SELECT max(rid) FROM tags
+        UNION ALL SELECT max(rid) FROM metrics UNION ALL SELECT max(rid) FROM metric_blocks
+        UNION ALL SELECT max(rid) FROM latest_metrics UNION ALL SELECT max(rid) FROM artifacts
+        UNION ALL SELECT max(rid) FROM inputs UNION ALL SELECT max(rid) FROM run_env
+    );
     """,
 ]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tuitrack.tracking import capture
 from tuitrack import validation
-from tuitrack.errors import StorageFullError, TuitrackError, ValidationError
+from tuitrack.errors import RunGoneError, StorageFullError, TuitrackError, ValidationError
 
 if TYPE_CHECKING:
     from tuitrack.store.core import Store
@@ -38,6 +38,8 @@ class ArtifactMixin:
     def _check_open(self) -> None: ...
 
     def _dest(self, rel: str) -> Path:
+        if not self.store.run_exists(self._rid):  # purged while running: never re-create its folder
+            raise RunGoneError(f"run {self._run_id[:8]} was purged from the store while running; artifact not saved")
         root = self.store.run_artifact_dir(self._run_id)
         return root / rel if rel else root
 

@@ -6,15 +6,16 @@ appends a ready row to the writer's per-key buffer (see ``writer.py``).
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tuitrack.tracking import capture, session as _t
 from tuitrack import validation
 from tuitrack.tracking.artifacts import ArtifactMixin
-from tuitrack.errors import TuitrackError, ValidationError
+from tuitrack.errors import RunGoneError, TuitrackError, ValidationError
 from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING, STATUSES, RunInfo
 from tuitrack.store.core import Store, now_ms
 from tuitrack.tracking.writer import MetricWriter
@@ -101,6 +102,8 @@ class ActiveRun(ArtifactMixin):
         if writer.last_error is not None and writer.strict:
             err, writer.last_error = writer.last_error, None
             raise err
+        if writer.gone_rids and self._rid in writer.gone_rids:
+            return  # the run was purged meanwhile: the writer has reported it; nothing can be stored
         # Only now, with every check passed, does the point count.
         if step >= next_step:
             steps[key] = step + 1
@@ -131,7 +134,8 @@ class ActiveRun(ArtifactMixin):
         if not isinstance(params, Mapping):
             raise ValidationError(f"log_params takes a dict of key -> value, got {type(params).__name__}")
         clean = {validation.validate_key(k, "param key"): validation.param_value(k, v) for k, v in params.items()}
-        self.store.log_params(self._rid, clean)
+        with self._gone_guard("log_params"):
+            self.store.log_params(self._rid, clean)
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
@@ -140,15 +144,34 @@ class ActiveRun(ArtifactMixin):
         if not isinstance(tags, Mapping):
             raise ValidationError(f"set_tags takes a dict of key -> value, got {type(tags).__name__}")
         clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in tags.items()}
-        self.store.set_tags(self._rid, clean)
+        with self._gone_guard("set_tags"):
+            self.store.set_tags(self._rid, clean)
 
     def delete_tag(self, key: str) -> None:
         validation.validate_key(key, "tag key")
-        if not self.store.delete_tags(self._rid, [key]):
-            raise ValidationError(f"run {self._run_id[:8]} has no tag {key!r}")
+        with self._gone_guard("delete_tag"):
+            if not self.store.delete_tags(self._rid, [key]):
+                raise ValidationError(f"run {self._run_id[:8]} has no tag {key!r}")
 
     def set_note(self, text: str) -> None:
-        self.store.update_run_fields(self._rid, note=validation.note_text(text))
+        text = validation.note_text(text)
+        with self._gone_guard("set_note"):
+            if not self.store.run_exists(self._rid):
+                raise RunGoneError(f"the run no longer exists in the store at {self.store.path}")
+            self.store.update_run_fields(self._rid, note=text)
+
+    @contextlib.contextmanager
+    def _gone_guard(self, what: str) -> Iterator[None]:
+        """A write for this run after it was purged: a warning (training goes on), or raised with strict=True."""
+        try:
+            yield
+        except RunGoneError as exc:
+            self._writer.gone_rids.add(self._rid)
+            if _t._settings["strict"]:
+                raise RunGoneError(f"{what}: run {self._run_id[:8]} was purged from the store while running; "
+                                   f"nothing was written ({exc})") from None
+            warnings.warn(f"tuitrack: {what}: run {self._run_id[:8]} was purged from the store while running; "
+                          "nothing was written", RuntimeWarning, stacklevel=4)
 
     # lifecycle
     def end(self, status: str = FINISHED, error: str | None = None) -> None:
@@ -166,6 +189,11 @@ class ActiveRun(ArtifactMixin):
                 self._writer.flush()
             finally:
                 self._writer.end_run(self._rid, status, self._end_time, error)
+        except RunGoneError as exc:
+            if _t._settings["strict"]:
+                raise
+            warnings.warn(f"tuitrack: run {self._run_id[:8]} was purged from the store while running; its end "
+                          f"was not recorded ({exc})", RuntimeWarning, stacklevel=2)
         except TuitrackError as exc:
             # Disk full or similar: the points and the end stay queued and are written
             # once the store accepts writes again.  Strict mode raises instead.

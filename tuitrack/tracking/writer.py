@@ -18,6 +18,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from tuitrack.entities import HEARTBEAT_INTERVAL_S
+from tuitrack.errors import RunGoneError
 
 if TYPE_CHECKING:
     from tuitrack.store.core import Row, Store
@@ -36,6 +37,7 @@ class MetricWriter:
         self.buffers: dict[tuple[int, str], deque[Row]] = {}
         self.live_rids: set[int] = set()
         self.pending_ends: dict[int, tuple[str, int, str | None]] = {}
+        self.gone_rids: set[int] = set()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -86,7 +88,11 @@ class MetricWriter:
 
     def _write_ends(self) -> None:
         for rid, (status, end_time, error) in list(self.pending_ends.items()):
-            self.store.end_run(rid, status, end_time=end_time, error=error)
+            try:
+                self.store.end_run(rid, status, end_time=end_time, error=error)
+            except RunGoneError:
+                self.pending_ends.pop(rid, None)  # nothing to retry: the run was purged
+                raise
             self.pending_ends.pop(rid, None)
 
     def flush(self) -> int:
@@ -109,14 +115,30 @@ class MetricWriter:
                     if rows[0][1] < 0 or rows[-1][1] < 0:  # key not interned yet (the store refused earlier)
                         kid = self.store.metric_kid(key)
                         batches[-1] = (rid, key, [(r[0], kid, r[2], r[3], r[4]) for r in rows], q)
-            if batches:
-                self.store.write_batches([(rid, key, rows) for rid, key, rows, _ in batches])
+            gone = self.store.write_batches([(rid, key, rows) for rid, key, rows, _ in batches]) if batches else set()
         except Exception:
             # Put the rows back in front so a transient failure (disk full, lock) loses nothing.
             for _, _, rows, q in batches:
                 q.extendleft(reversed(rows))
             raise
-        return sum(len(b[2]) for b in batches)
+        if gone:
+            self._runs_gone(gone)
+        return sum(len(b[2]) for b in batches if b[0] not in gone)
+
+    def _runs_gone(self, gone: set[int]) -> None:
+        """Points for runs that were purged while logging: dropped (never stored elsewhere), reported loudly."""
+        fresh = gone - self.gone_rids
+        self.gone_rids |= gone
+        self.live_rids -= gone
+        for key in [k for k in self.buffers if k[0] in gone]:
+            self.buffers[key].clear()
+        if not fresh:
+            return
+        err = RunGoneError(f"tuitrack: {len(fresh)} run(s) (internal ids {sorted(fresh)}) were purged from the "
+                           f"store at {self.store.path} while still being logged to; their new points are dropped")
+        if self.strict:
+            raise err
+        warnings.warn(str(err), RuntimeWarning, stacklevel=3)
 
     def stop(self) -> None:
         self._stop.set()
