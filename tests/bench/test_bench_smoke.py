@@ -20,7 +20,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
-    proc = _run(tmp_path, "--only", "logging,search,chart,tui")
+    proc = _run(tmp_path, "--only", "logging,search,chart,tui,safety")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert out.startswith("machine: ")
@@ -28,7 +28,7 @@ def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
     for row in ("log_metric caller cost", "committed throughput", "parallel logging", "store size",
                 "search_runs", "get_metric_history", "chart: history", "TUI first paint, 300 runs",
                 "TUI key cursor down", "TUI key filter apply", "TUI key sort (s)", "TUI key open detail",
-                "TUI RSS"):
+                "TUI RSS", "set_experiment: create", "kill -9 loss window"):
         assert row in out, f"missing row {row!r} in:\n{out}"
     assert "targets: " in out
 

@@ -85,6 +85,18 @@ class StoreReads:
         return [Experiment(experiment_id=r[0], name=r[1], created_at=r[2], deleted_at=r[3], run_count=r[4])
                 for r in rows]
 
+    def get_experiment(self, experiment_id: int | None = None, *, name: str | None = None) -> Experiment | None:
+        """One experiment by id or by name (a single indexed lookup), None when there is none."""
+        col, value = ("e.id", experiment_id) if experiment_id is not None else ("e.name", name)
+        rows = self._all(
+            "SELECT e.id, e.name, e.created_at, e.deleted_at,"
+            " (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted_at IS NULL)"
+            f" FROM experiments e WHERE {col} = ?", (value,))
+        if not rows:
+            return None
+        r = rows[0]
+        return Experiment(experiment_id=r[0], name=r[1], created_at=r[2], deleted_at=r[3], run_count=r[4])
+
     def experiment_ids(self, names: Iterable[str]) -> list[int]:
         """Ids for experiment names; an unknown name raises LookupError naming it."""
         out = []

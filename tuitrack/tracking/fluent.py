@@ -249,25 +249,21 @@ def search_experiments() -> list[Experiment]:
 
 
 def get_experiment_by_name(name: str) -> Experiment | None:
-    for exp in open_store().list_experiments():
-        if exp.name == name:
-            return exp
-    return None
+    return open_store().get_experiment(name=name)
 
 
 def get_experiment(experiment_id: int | str) -> Experiment:
-    wanted = tracking._experiment_id_value(experiment_id)
-    for exp in open_store().list_experiments():
-        if exp.experiment_id == wanted:
-            return exp
-    raise ValidationError(f"no experiment with id {experiment_id!r}")
+    exp = open_store().get_experiment(tracking._experiment_id_value(experiment_id))
+    if exp is None:
+        raise ValidationError(f"no experiment with id {experiment_id!r}")
+    return exp
 
 
 def create_experiment(name: str) -> int:
     """Create an experiment (it must not exist yet, as in MLflow); returns its id."""
     validation.experiment_name(name)
     store = tracking._writable_store()
-    if any(e.name == name for e in store.list_experiments()):
+    if store.get_experiment(name=name) is not None:
         raise ValidationError(f"experiment {name!r} already exists")
     return store.experiment_id(name)
 

@@ -98,11 +98,11 @@ def set_experiment(experiment_name: str | None = None, experiment_id: int | str 
         exp_id = store.experiment_id(experiment_name)
     else:
         exp_id = _experiment_id_value(experiment_id)
-    found = [e for e in store.list_experiments() if e.experiment_id == exp_id]
-    if not found:
+    found = store.get_experiment(exp_id)  # one indexed lookup: listing them all made 10k experiments take minutes
+    if found is None:
         raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
-    _experiment = found[0].name
-    return found[0]
+    _experiment = found.name
+    return found
 
 
 def _experiment_id_value(value: int | str | None) -> int:
@@ -112,10 +112,9 @@ def _experiment_id_value(value: int | str | None) -> int:
 
 
 def _experiment_name_for_id(store: Store, experiment_id: int | str) -> str:
-    exp_id = _experiment_id_value(experiment_id)
-    for exp in store.list_experiments():
-        if exp.experiment_id == exp_id:
-            return exp.name
+    exp = store.get_experiment(_experiment_id_value(experiment_id))
+    if exp is not None:
+        return exp.name
     raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
 
 
