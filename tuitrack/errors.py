@@ -40,6 +40,10 @@ class ReadOnlyStoreError(StoreError, PermissionError):
     pass
 
 
+class StorePermissionError(StoreError, PermissionError):
+    """The store folder or its database cannot be read (or searched) by this user."""
+
+
 class StorageFullError(StoreError, OSError):
     pass
 

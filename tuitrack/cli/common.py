@@ -68,7 +68,7 @@ def fail(message: str) -> None:
 
 def store_option(f: F) -> F:
     """``--store PATH`` on a subcommand (wins over the group's ``--store`` and TUITRACK_STORE)."""
-    return click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+    return click.option("--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None,
                         help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).")(f)
 
 

@@ -49,7 +49,7 @@ def _run_app(path: Path) -> None:
 
 @click.group(cls=ErrorHandlingGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "store", type=click.Path(path_type=Path), default=None,
+@click.option("--store", "store", type=click.Path(path_type=Path, readable=False), default=None,
               help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).")
 @click.version_option(__version__, prog_name="tuitrack")
 @click.pass_context
@@ -78,7 +78,7 @@ register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli_curation
 
 
 @main.command("demo")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+@click.option("--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None,
               help="Folder to write the demo store to (must be new or empty; default: a fresh temporary folder).")
 @click.option("--no-ui", is_flag=True, help="Only write the demo store and print where.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the demo's random numbers.")
@@ -322,7 +322,7 @@ def import_group() -> None:
 
 @import_group.command("mlflow")
 @click.argument("path")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+@click.option("--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None,
               help="Store to import into, created when missing (default: TUITRACK_STORE or ~/.tuitrack).")
 def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
     """Import an MLflow store: an mlruns/ folder, an mlflow.db SQLite file or a sqlite:/// URI.

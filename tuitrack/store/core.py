@@ -33,6 +33,7 @@ from tuitrack.errors import (
     RunNotFoundError,
     StorageFullError,
     StoreError,
+    StorePermissionError,
     StoreNotFoundError,
     StoreVersionError,
 )
@@ -93,7 +94,19 @@ class Store(StoreReads):
     """One open store.  Thread-safe: every use of the connection holds ``self.lock``."""
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, read_only: bool | None = None):
-        path = Path(path).expanduser()
+        try:
+            self._open(Path(path).expanduser(), create, read_only)
+        except PermissionError as exc:
+            if isinstance(exc, StoreError):
+                raise
+            # A folder this user may not read or search, or a mode-000 database: one clear error,
+            # never a raw traceback (the CLI prints it as its one ``Error:`` line).
+            where = exc.filename or path
+            raise StorePermissionError(f"permission denied: cannot read the tuitrack store at {where} "
+                                       f"({exc.strerror or exc}); check the folder's and tuitrack.db's "
+                                       "permissions") from None
+
+    def _open(self, path: Path, create: bool, read_only: bool | None) -> None:
         if path.name == DB_NAME and path.is_file():
             path = path.parent
         self.path = path
@@ -111,6 +124,10 @@ class Store(StoreReads):
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the store folder {path}: {exc.strerror or exc}") from None
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied", str(path))
+        if self.db_path.exists() and not os.access(self.db_path, os.R_OK):
+            raise PermissionError(13, "Permission denied", str(self.db_path))
         writable = os.access(path, os.W_OK) and (not self.db_path.exists() or os.access(self.db_path, os.W_OK))
         if read_only is None:
             read_only = not writable
