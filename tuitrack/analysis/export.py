@@ -172,16 +172,43 @@ def run_record(run: Run, cols: Sequence[tuple[str, str]], now_ms: int) -> dict[s
 
 # -- rows -> text formats ---------------------------------------------------------------------
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    """Pretty JSON; characters that act on a terminal are written as ``\\uXXXX`` escapes.
+
+    ``json`` escapes C0 controls itself but leaves DEL, C1 and the bidi/zero-width marks raw;
+    they can only occur inside strings, where the escape is exact: parsing gives the data back.
+    """
+    return _JSON_UNSAFE_RE.sub(_json_escape, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+_JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def terminal_cells(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """Rows for a terminal: every text cell through :func:`visible` (numbers and None unchanged)."""
+    return [[visible(v) if isinstance(v, str) else v for v in row] for row in rows]
 
 
 def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV with ``\\n`` line ends whose every field reads back exactly.
+
+    The writer runs with ``\\r\\n`` as its terminator so that it quotes fields holding a bare CR
+    too (with ``\\n`` alone it left them unquoted, and readers split the row there); each row's
+    terminator is then written as ``\\n``.
+    """
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([plain_number(v) if isinstance(v, float) else ("" if v is None else v) for v in row])
-    return buf.getvalue()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    lines = []
+    for row in [header, *([plain_number(v) if isinstance(v, float) else ("" if v is None else v) for v in row]
+                          for row in rows)]:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(row)
+        lines.append(buf.getvalue()[:-2])
+    return "\n".join(lines) + "\n"
 
 
 def md_cell(text: str) -> str:

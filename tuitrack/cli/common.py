@@ -105,8 +105,13 @@ def current_ms() -> int:
 
 
 def echo_data(text: str) -> None:
-    """Machine-readable data: stdout only, exactly once, newline-terminated."""
-    click.echo(text if text.endswith("\n") else text + "\n", nl=False)
+    """Machine-readable data: stdout only, exactly once, newline-terminated, byte for byte.
+
+    ``color=True`` because click otherwise strips what looks like ANSI codes when stdout is not a
+    terminal, silently changing data (a run name holding ESC[2J lost those bytes in a CSV file).
+    Nothing tuitrack prints carries colour; text for terminals is escaped before it gets here.
+    """
+    click.echo(text if text.endswith("\n") else text + "\n", nl=False, color=True)
 
 
 def note(text: str) -> None:

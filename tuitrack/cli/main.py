@@ -221,6 +221,10 @@ def _emit_rows(runs: list[Run], cols: list[tuple[str, str]], fmt: str, now: int,
     else:
         header = [ex.column_label(c) for c in cols]
         rows = [[ex.cell(r, c, now) for c in cols] for r in runs]
+        if out is None and sys.stdout.isatty():
+            # A run name holding ESC/BEL/CR... would retitle or clear the terminal: show them as \xNN,
+            # as the text views do.  Files and pipes get the data exactly.
+            header, rows = ex.terminal_cells([header])[0], ex.terminal_cells(rows)
         text = ex.rows_to_csv(header, rows) if fmt == "csv" else ex.rows_to_md(header, rows)
     if out is None:
         echo_data(text)
