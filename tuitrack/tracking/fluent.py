@@ -32,7 +32,7 @@ def _target(run_id: str | None) -> ActiveRun | None:
     """The active run, or the active run with that id; None means "a run that is not active here"."""
     if run_id is None:
         return _active()
-    for run in reversed(tracking._stack):
+    for run in [*reversed(tracking._tls.stack), *reversed(tracking._stack)]:  # this thread's first
         if run.id == run_id or run.id.startswith(run_id):
             return run
     return None
@@ -70,8 +70,9 @@ def log_params(params: Mapping[str, Any], synchronous: bool | None = None, run_i
 def log_metric(key: str, value: Any, step: int | None = None, timestamp: int | None = None,
                synchronous: bool | None = None, run_id: str | None = None) -> None:
     """Log one point.  ``synchronous=True`` writes it before returning (default: buffered)."""
-    if run_id is None and synchronous is None and tracking._stack:
-        tracking._stack[-1].log_metric(key, value, step, timestamp)  # the hot path
+    stack = tracking._tls.stack
+    if run_id is None and synchronous is None and stack:
+        stack[-1].log_metric(key, value, step, timestamp)  # the hot path
         return
     run = _target(run_id)
     if run is None:

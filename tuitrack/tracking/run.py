@@ -43,6 +43,8 @@ class ActiveRun(ArtifactMixin):
         self._bufs: dict[str, Any] = {}
         self._kids: dict[str, int] = {}
         self._sampler: capture.SystemSampler | None = None
+        self._thread_stack: list[ActiveRun] = []  # the active-run stack of the thread that started it
+        self._main_thread = False
 
     # identity
     @property
@@ -205,6 +207,8 @@ class ActiveRun(ArtifactMixin):
             with _t._lock:
                 if self in _t._stack:
                     _t._stack.remove(self)
+                if self in self._thread_stack:  # ended from any thread (exit hooks end every thread's runs)
+                    self._thread_stack.remove(self)
 
     def __enter__(self) -> ActiveRun:
         return self

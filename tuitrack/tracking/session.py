@@ -34,7 +34,19 @@ _store_path: Path | None = None
 _experiment: str | None = None
 _stores: dict[Path, Store] = {}
 _writers: dict[Path, MetricWriter] = {}
+#: Every active run of the process, whichever thread started it, oldest first (exit and close_store end them).
 _stack: list[ActiveRun] = []
+
+
+class _ThreadRuns(threading.local):
+    """The active-run stack of one thread, as MLflow keeps it: a run started in a worker thread is
+    that thread's active run and never becomes the main thread's (or another worker's)."""
+
+    def __init__(self) -> None:
+        self.stack: list[ActiveRun] = []
+
+
+_tls = _ThreadRuns()
 _settings: dict[str, Any] = {"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
                              "capture_env": True, "identity": None}
 _new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
@@ -163,8 +175,10 @@ def reset() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _end_all(KILLED, "tuitrack.reset()")
+    global _tls
     with _lock:
         _stack.clear()
+        _tls = _ThreadRuns()
         paths = list(_writers) + [p for p in _stores if p not in _writers]
     for path in paths:
         try:
@@ -231,10 +245,16 @@ def start_run(
         experiment = _experiment_name_for_id(store, experiment_id)
     writer = _writer_for(store)
     with _lock:
-        parent = _stack[-1] if _stack else None
+        own = _tls.stack
+        parent = own[-1] if own else None
         if parent is not None and not nested and run_id is None and parent_run_id is None:
             raise ActiveRunError(f"run {parent.id[:8]} ({parent.info.run_name!r}) is already active; end it first "
                                  "or pass nested=True")
+        if parent is None and nested:
+            # nested=True in a worker thread with no run of its own: a child of the main thread's
+            # innermost run (a thread-pool sweep under one parent run).  Without nested=True a
+            # worker's run is top-level, as in MLflow.
+            parent = next((r for r in reversed(_stack) if r._main_thread), None)
     if run_id is not None:
         # Validate first so a bad key leaves the resumed run untouched.
         extra_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
@@ -279,6 +299,9 @@ def start_run(
     writer.live_rids.add(handle._rid)
     with _lock:
         _stack.append(handle)
+        _tls.stack.append(handle)
+        handle._thread_stack = _tls.stack
+        handle._main_thread = threading.current_thread() is threading.main_thread()
     _install_handlers()
     if system_metrics:
         handle._sampler = capture.SystemSampler(lambda values: handle.log_metrics(values))
@@ -311,8 +334,9 @@ def _generated_name(run_id: str) -> str:
 
 
 def active_run() -> ActiveRun | None:
-    with _lock:
-        return _stack[-1] if _stack else None
+    """This thread's innermost active run (runs of other threads are theirs, as in MLflow)."""
+    stack = _tls.stack
+    return stack[-1] if stack else None
 
 
 def _active() -> ActiveRun:
@@ -387,11 +411,12 @@ def _at_exit() -> None:
 
 def _after_fork_in_child() -> None:
     """SQLite connections and threads do not survive fork: the child starts clean."""
-    global _stores, _writers, _stack, _lock
+    global _stores, _writers, _stack, _lock, _tls
     _lock = threading.RLock()
     _stores = {}
     _writers = {}
     _stack = []
+    _tls = _ThreadRuns()
 
 
 if hasattr(os, "register_at_fork"):
