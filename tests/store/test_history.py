@@ -8,6 +8,7 @@ import random
 import pytest
 
 from tuitrack.store.core import Store
+from tuitrack.tracking.writer import DEFAULT_INTERVAL_S
 
 
 def _series(store: Store, n: int, seed: int, nan_every: int = 0, step_gap: int = 1) -> tuple[str, list[tuple]]:
@@ -143,7 +144,7 @@ def test_reset_and_close_store_release_everything(tmp_path) -> None:
         tuitrack.close_store()
     tuitrack.reset()
     assert tuitrack.active_run() is None and not tracking._writers and not tracking._stores
-    assert tracking._settings["flush_interval"] == 1.0 and tuitrack.get_store_path() != tmp_path / "a"
+    assert tracking._settings["flush_interval"] == DEFAULT_INTERVAL_S and tuitrack.get_store_path() != tmp_path / "a"
     got = tuitrack.open_store(tmp_path / "a").get_run(run.id)
     assert got.info.status == "KILLED" and got.data.metrics == {"x": 1.0}
     with pytest.raises(tuitrack.ValidationError, match="flush_interval"):
