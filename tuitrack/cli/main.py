@@ -269,6 +269,9 @@ def export_cmd(fmt: str, output: Path | None, experiments: tuple[str, ...], filt
 def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_path: Path | None) -> None:
     """Permanently purge soft-deleted runs (all their rows and artifact files).
 
+    Also removes the temporary files interrupted artifact copies left in runs no process is
+    writing to (a killed log_artifact leaves one as big as the artifact).
+
     Runs deleted with `tuitrack rm` or in the app stay restorable until gc purges them.
 
     \b
@@ -279,11 +282,23 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_pa
     A deleted run that is still RUNNING with a heartbeat under 2 minutes old is being logged
     to: it is skipped (and named) unless --force.
     """
-    from tuitrack.store.gc import artifact_folder, find_purgeable, purge
+    from tuitrack.store.gc import artifact_folder, find_purgeable, purge, stale_temp_files
     from tuitrack.formatting import format_time
 
     store = open_store(store_path, write=not dry_run)
     now = current_ms()
+    temps = stale_temp_files(store, now_ms=now)
+    if temps:
+        freed = 0
+        for t in temps:
+            try:
+                freed += t.stat().st_size
+                if not dry_run:
+                    t.unlink()
+            except OSError:
+                continue
+        note(f"{'would remove' if dry_run else 'removed'} {len(temps)} temporary file{'s' if len(temps) != 1 else ''}"
+             f" ({freed} bytes) left by interrupted artifact copies")
     victims = find_purgeable(store, now_ms=now, older_than_days=older_than)
     live = find_purgeable(store, now_ms=now, older_than_days=older_than, live=True)
     if live and force:

@@ -14,6 +14,7 @@ fresh heartbeat) is skipped unless forced.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,70 @@ def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None =
     for rid, run_id, name, deleted_at in rows:
         folder = artifact_folder(store, run_id)
         out.append(Purgeable(rid, run_id, name, deleted_at, _folder_size(folder) if folder is not None else 0))
+    return out
+
+
+#: Artifacts are written to a temporary name with this prefix and renamed into place.
+TEMP_PREFIX = ".tmp-"
+
+
+def temp_files_in(folder: Path, recorded: set[str]) -> list[Path]:
+    """Temporary files an interrupted artifact copy left under a run's folder.
+
+    Every artifact is written to a ``.tmp-*`` name and renamed into place; a process killed in
+    between leaves the temporary file (as big as the artifact).  Files the run recorded as
+    artifacts are never listed, even when their name starts with ``.tmp-``.
+    """
+    out = []
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            if name.startswith(TEMP_PREFIX):
+                path = Path(dirpath) / name
+                if path.relative_to(folder).as_posix() not in recorded:
+                    out.append(path)
+    return out
+
+
+def remove_stale_temp_files(store: Store, rid: int, run_id: str) -> tuple[int, int]:
+    """Delete a run's leftover ``.tmp-*`` files (call only when no process is writing to it); (files, bytes)."""
+    try:
+        folder = store.run_artifact_dir(run_id)
+    except TuitrackError:
+        return 0, 0
+    recorded = {p for (p,) in store.conn_fetchall("SELECT path FROM artifacts WHERE rid = ?", (rid,))}
+    count = size = 0
+    for path in temp_files_in(folder, recorded):
+        try:
+            n = path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+        count, size = count + 1, size + n
+    return count, size
+
+
+def stale_temp_files(store: Store, *, now_ms: int) -> list[Path]:
+    """Leftover ``.tmp-*`` files of interrupted artifact copies, in runs no process is writing to.
+
+    A run RUNNING with a fresh heartbeat may be copying an artifact right now: its folder is
+    skipped.  Files recorded as artifacts are never listed (see :func:`temp_files_in`).
+    """
+    root = store.artifacts_root
+    if not root.is_dir():
+        return []
+    rows = store.conn_fetchall(f"SELECT rid, run_id, coalesce({_LIVE}, 0) FROM runs",
+                               (now_ms - HEARTBEAT_TIMEOUT_MS,))
+    by_id = {run_id: (rid, live) for rid, run_id, live in rows}
+    out: list[Path] = []
+    for entry in sorted(root.iterdir()):
+        known = by_id.get(entry.name)
+        if known is None or known[1] or not entry.is_dir():
+            continue
+        folder = artifact_folder(store, entry.name)
+        if folder is None:
+            continue
+        recorded = {p for (p,) in store.conn_fetchall("SELECT path FROM artifacts WHERE rid = ?", (known[0],))}
+        out += temp_files_in(folder, recorded)
     return out
 
 

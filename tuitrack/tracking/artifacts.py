@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tuitrack.tracking import capture
 from tuitrack import validation
 from tuitrack.errors import RunGoneError, StorageFullError, TuitrackError, ValidationError
+from tuitrack.store.gc import TEMP_PREFIX
 
 if TYPE_CHECKING:
     from tuitrack.store.core import Store
@@ -60,7 +61,7 @@ class ArtifactMixin:
     def _write_bytes(self, rel: str, data: bytes) -> None:
         dest = self._dest(rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -72,7 +73,7 @@ class ArtifactMixin:
     def _copy(self, src: Path, rel: str) -> None:
         dest = self._dest(rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=TEMP_PREFIX)
         os.close(fd)
         try:
             shutil.copyfile(src, tmp)

@@ -317,6 +317,10 @@ def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
     run = store.get_run(ref)
     rid, _ = store.resolve_run(run.id)
     store.resume_run(rid, pid=os.getpid(), host=capture.host())
+    # The process that logged before is gone: its interrupted artifact copies are garbage.
+    from tuitrack.store.gc import remove_stale_temp_files
+
+    remove_stale_temp_files(store, rid, run.id)
     steps = {k: s.step + 1 for k, s in run.data.summaries.items()}
     return ActiveRun(store, writer, rid, run.id, run.info.run_name, run.info.experiment_id, run.info.experiment,
                      run.info.parent_id, run.info.start_time, steps)
