@@ -14,9 +14,13 @@ import bisect
 import math
 import operator
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
+import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import chain
@@ -134,6 +138,9 @@ class Store(StoreReads):
         elif not read_only and not writable:
             raise ReadOnlyStoreError(f"the store at {path} is read-only (no write permission)")
         self.read_only = read_only
+        #: Set when the store is read in a degraded way (a private snapshot, or possibly stale).
+        self.notice: str | None = None
+        self._snapshot_dir: Path | None = None
         self.conn = self._connect()
         try:
             self._check_and_migrate(create)
@@ -160,10 +167,12 @@ class Store(StoreReads):
                 try:
                     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 except sqlite3.OperationalError:
-                    # A WAL store in a folder we cannot write: no -shm can be made, so read it as immutable.
+                    # A WAL store in a folder we cannot write: no -shm can be made.  Committed data may
+                    # still sit in the -wal (a writer killed before its checkpoint), which an immutable
+                    # connection would ignore: read a private copy of db + wal instead.
                     conn.close()
-                    conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False,
-                                           isolation_level=None)
+                    conn = self._connect_snapshot() or sqlite3.connect(
+                        f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None)
             else:
                 conn = sqlite3.connect(str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000,
                                        check_same_thread=False, isolation_level=None)
@@ -171,6 +180,45 @@ class Store(StoreReads):
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise NotATuitrackStoreError(f"{self.db_path} is not a readable SQLite database ({exc})") from None
+        return conn
+
+    def _connect_snapshot(self) -> sqlite3.Connection | None:
+        """A connection to a private copy of the db and its -wal, when the -wal holds anything.
+
+        None when there is no WAL content (immutable reading then sees everything).  When the copy
+        cannot be made (no room in the temp folder) the store is read as immutable and
+        :attr:`notice` says the view may be stale (also emitted as a RuntimeWarning).
+        """
+        wal = self.db_path.with_name(DB_NAME + "-wal")
+        try:
+            wal_size = wal.stat().st_size
+        except OSError:
+            return None
+        if not wal_size:
+            return None
+        tmp = None
+        try:
+            need = self.db_path.stat().st_size + wal_size
+            tmp = Path(tempfile.mkdtemp(prefix="tuitrack-ro-"))
+            if shutil.disk_usage(tmp).free < need + (1 << 20):
+                raise OSError(28, "not enough room for a copy", str(tmp))
+            shutil.copyfile(self.db_path, tmp / DB_NAME)
+            shutil.copyfile(wal, tmp / (DB_NAME + "-wal"))
+            conn = sqlite3.connect(str(tmp / DB_NAME), check_same_thread=False, isolation_level=None)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # replays the WAL into the copy
+            conn.execute("PRAGMA query_only = ON")
+        except (OSError, sqlite3.Error) as exc:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            self.notice = (f"the store at {self.path} has committed data in {wal.name} that a read-only folder "
+                           f"cannot index (no {DB_NAME}-shm) and no private copy could be made ({exc}): "
+                           "the view may be stale; open it where it is writable to see everything")
+            warnings.warn(f"tuitrack: {self.notice}", RuntimeWarning, stacklevel=4)
+            return None
+        self._snapshot_dir = tmp
+        weakref.finalize(self, shutil.rmtree, str(tmp), True)
+        self.notice = (f"read from a private copy of {self.db_path} and its -wal made at opening (a read-only folder "
+                       "without -shm); writes made after that are not shown")
         return conn
 
     def _enable_wal(self) -> None:
@@ -223,6 +271,8 @@ class Store(StoreReads):
         if self.read_only and version >= schema.MIN_READABLE_VERSION:
             return  # readable as it is; the first writer migrates it
         if self.read_only or (version == 0 and not create):
+            if version == 0 and self.notice is not None:  # everything may be in the unreadable -wal
+                raise NotATuitrackStoreError(f"{self.db_path} shows no tuitrack tables: {self.notice}")
             if version == 0:
                 raise NotATuitrackStoreError(f"{self.db_path} is an empty database, not a tuitrack store")
             raise ReadOnlyStoreError(
@@ -246,6 +296,9 @@ class Store(StoreReads):
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+            if self._snapshot_dir is not None:
+                shutil.rmtree(self._snapshot_dir, ignore_errors=True)
+                self._snapshot_dir = None
 
     def __enter__(self) -> Store:
         return self
