@@ -27,6 +27,7 @@ from tuitrack.tui.browser.artifact_preview import ArtifactPreview, artifact_rows
 from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, load_detail, spark_keys
 from tuitrack.tui.browser.detail_render import human_duration, human_size
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
+from tuitrack.tui.widgets.key_rows import KeyRows
 from tuitrack.tui.widgets.tab_strip import TabStrip
 from tuitrack.tui.widgets.sparkline import sparkline
 
@@ -166,7 +167,10 @@ class DetailApp(App[None]):
 
 
 def plain(app: App[None], selector: str, width: int = 100) -> str:
-    """What a Static shows, as plain text (rendered by Rich at ``width``)."""
+    """What a Static (or the lines of a KeyRows) shows, as plain text (rendered by Rich at ``width``)."""
+    rows = app.query_one(selector)
+    if isinstance(rows, KeyRows):
+        return rows.text(width)
     widget = app.query_one(selector, Static)
     console = Console(width=width, color_system=None, legacy_windows=False, record=True, file=open("/dev/null", "w"))
     console.print(widget.content)
@@ -396,8 +400,8 @@ async def test_tab_titles_switch_tabs_by_mouse_and_underline_the_active_one(seed
             app.set_focus(None)  # focus elsewhere (in the browser: the runs table)
             assert await pilot.click(TabStrip, offset=(end - 2, row))  # a title, or the underline below it
             await pilot.pause()
-            assert detail.active_tab == tab_id and shown() == [{"environment": "environment-pane"}.get(
-                tab_id, f"{tab_id}-scroll")]
+            assert detail.active_tab == tab_id and shown() == [{"overview": "overview-scroll"}.get(
+                tab_id, f"{tab_id}-pane")]
             assert app.focused is detail.query_one(f"#{dict((t[0], t[2]) for t in TABS)[tab_id]}")  # keys act there
         assert await pilot.click(TabStrip, offset=(max(end for _, end in spans.values()) + 3, 0))  # past the titles
         await pilot.pause()
@@ -544,10 +548,10 @@ class SlowStore:
         self._slow_id = slow_id
         self.go = threading.Event()
 
-    def get_run(self, ref: str):
+    def resolve_run(self, ref: str):
         if ref == self._slow_id:
             self.go.wait(10)
-        return self._store.get_run(ref)
+        return self._store.resolve_run(ref)
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)

@@ -8,6 +8,7 @@ the layout sideways.  No Textual imports: cheap to test and reuse.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -15,10 +16,13 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from tuitrack.entities import MetricSummary
 from tuitrack.formatting import format_metric, format_time
+from tuitrack.store.reads import KeyWindow
 from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
 from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, DetailData
+from tuitrack.tui.widgets.key_rows import Block, Lines, RowRenderer, Rows
 from tuitrack.tui.widgets.sparkline import sparkline
 
 #: Longest user value shown in a table cell (params allow 6000 chars, tags 8000); longer ones are cut
@@ -203,13 +207,55 @@ def overview(data: DetailData) -> RenderableType:
     return Group(*parts)
 
 
-def params(data: DetailData) -> RenderableType:
+@dataclass(frozen=True)
+class Section:
+    """What a params/metrics/tags tab draws: blocks of lines, and how a ``Rows`` block's row looks."""
+
+    blocks: list[Block]
+    draw: RowRenderer | None = None
+
+
+def complete(window: KeyWindow) -> bool:
+    """The window holds every matching row: the section is drawn whole, values wrapped, as one block."""
+    return window.offset == 0 and len(window.rows) == window.total
+
+
+def _section_heading(title: str, window: KeyWindow, count: int, noun: str) -> Text:
+    """``Tags (100,000)``, and what the filter matched or that ``f`` filters a long section."""
+    heading = _heading(f"{title} ({count:,})")
+    if window.needle:
+        heading.append(f"  {window.total:,} of {window.unfiltered:,} {noun} match ", "dim")
+        heading.append_text(safe(repr(window.needle), "dim"))
+    elif not complete(window):
+        heading.append("  f filters by key", "dim")
+    return heading
+
+
+def _no_match(window: KeyWindow, empty: str) -> str:
+    return f"no key matches {window.needle!r}" if window.needle else empty
+
+
+def kv_line(window: KeyWindow) -> RowRenderer:
+    """One ``(key, value)`` row per line (a long section): keys in a bold column, values cut at the edge."""
+    key_width = min(KEY_WIDTH, max((cell_len(k) for k, _ in window.rows), default=6))
+
+    def draw(row: tuple[str, str], width: int) -> Text:
+        key, value = row
+        line = safe(key, "bold", limit=key_width)
+        line.append(" " * (key_width - cell_len(line.plain) + 2))
+        line.append_text(safe(value, limit=VALUE_LIMIT))
+        return line
+
+    return draw
+
+
+def params(data: DetailData) -> Section:
     """Params sorted by key, then the datasets the run read (what data version was that?)."""
-    items = sorted(data.run.data.params.items())
-    parts: list[RenderableType] = [_heading(f"Params ({len(items)})"), kv_table(items, "no params logged")]
-    parts += [Text(""), _heading(f"Data inputs ({len(data.inputs)})")]
+    window = data.window("params")
+    heading = _section_heading("Params", window, window.total, "params")
+    tail: list[RenderableType] = [Text(""), _heading(f"Data inputs ({len(data.inputs)})")]
     if not data.inputs:
-        parts.append(_dim("no datasets logged (log_input)"))
+        tail.append(_dim("no datasets logged (log_input)"))
     else:
         table = Table(box=None, expand=True, padding=(0, 1), show_edge=False, header_style="bold")
         table.add_column("name", overflow="fold", max_width=KEY_WIDTH)
@@ -225,8 +271,10 @@ def params(data: DetailData) -> RenderableType:
                 f"{item.rows:,}" if item.rows is not None else _dim("?"),
                 safe(item.context) if item.context else _dim("—"),
             )
-        parts.append(table)
-    return Group(*parts)
+        tail.append(table)
+    if complete(window):
+        return Section([Lines((heading, kv_table(window.rows, _no_match(window, "no params logged")), *tail))])
+    return Section([Lines((heading,)), Rows(0, window.total), Lines(tuple(tail))], kv_line(window))
 
 
 #: Metric columns in the order they are dropped when the pane is too narrow for all of them.
@@ -235,27 +283,19 @@ SPARK_MAX = 24
 SPARK_MIN = 6
 
 
-def metrics(data: DetailData, width: int = 100) -> RenderableType:
-    """Per metric: last, min, max, step count, last step and a sparkline of its (downsampled) history.
+_NUMBER_COLUMNS = ("last", "min", "max", "steps", "step")
 
-    ``width`` is the room the pane has: the sparkline shrinks to fit, and in a narrow
-    pane the least important columns go (history, step, min, max, steps) so the
-    metric name and its last value always stay readable.
-    """
-    summaries = data.run.data.summaries
-    if not summaries:
-        return _dim("no metrics logged")
-    keys = sorted(summaries, key=lambda k: (k.startswith("system/"), k))
-    cells: dict[str, list[Text]] = {name: [] for name in ("last", "min", "max", "steps", "step")}
-    for key in keys:
-        s = summaries[key]
-        cells["last"].append(Text(format_metric(s.value), style="bold"))
-        cells["min"].append(Text(format_metric(s.min)))
-        cells["max"].append(Text(format_metric(s.max)))
-        cells["steps"].append(Text(f"{s.count:,}"))
-        cells["step"].append(Text(str(s.step)))
-    widths = {name: max(len(name), *(len(c) for c in col)) for name, col in cells.items()}
-    key_width = min(KEY_WIDTH, max(6, *(len(k) for k in keys)))
+
+def _metric_cells(s: MetricSummary) -> dict[str, Text]:
+    return {"last": Text(format_metric(s.value), style="bold"), "min": Text(format_metric(s.min)),
+            "max": Text(format_metric(s.max)), "steps": Text(f"{s.count:,}"), "step": Text(str(s.step))}
+
+
+def _metric_layout(rows: list[MetricSummary], width: int) -> tuple[int, dict[str, int], list[str], int]:
+    """(key width, column widths, columns shown, sparkline width) for ``rows`` in ``width`` columns."""
+    cells = [_metric_cells(s) for s in rows]
+    widths = {name: max(len(name), *(len(c[name]) for c in cells)) for name in _NUMBER_COLUMNS}
+    key_width = min(KEY_WIDTH, max(6, *(len(s.key) for s in rows)))
     shown = ["last", "min", "max", "steps", "step", "history"]
     spark = SPARK_MAX
 
@@ -271,43 +311,85 @@ def metrics(data: DetailData, width: int = 100) -> RenderableType:
             if spark >= SPARK_MIN:
                 break
         shown.remove(name)
+    return key_width, widths, shown, spark
+
+
+def _title(name: str, widths: dict[str, int]) -> str:
+    return "last step" if name == "step" and widths[name] >= 9 else name
+
+
+def metrics(data: DetailData, width: int = 100) -> Section:
+    """Per metric: last, min, max, step count, last step and a sparkline of its (downsampled) history.
+
+    ``width`` is the room the pane has: the sparkline shrinks to fit, and in a narrow
+    pane the least important columns go (history, step, min, max, steps) so the
+    metric name and its last value always stay readable.  A run with more metrics than
+    one window holds gets one line per metric (keys cut at the column's edge) and
+    sparklines for the rows on screen.
+    """
+    window = data.window("metrics")
+    rows: list[MetricSummary] = window.rows
+    if not rows:
+        return Section([Lines((_dim(_no_match(window, "no metrics logged")),))])
+    key_width, widths, shown, spark = _metric_layout(rows, width)
+    hidden = [n for n in ("min", "max", "steps", "step", "history") if n not in shown]
+    notes: list[RenderableType] = [_dim(f"widen the pane to see {', '.join(hidden)}")] if hidden else []
+    if not complete(window):
+        heading = _section_heading("Metrics", window, window.total, "metrics")
+        header = Text("metric".ljust(key_width), style="bold")
+        for name in shown:
+            header.append(" ")
+            header.append(name.ljust(spark) if name == "history" else _title(name, widths).rjust(widths[name]),
+                          "bold")
+
+        def draw(s: MetricSummary, _width: int) -> Text:
+            line = safe(s.key, limit=key_width)
+            line.append(" " * (key_width - cell_len(line.plain)))
+            cells = _metric_cells(s)
+            history = data.histories.get(s.key)
+            for name in shown:
+                line.append(" ")
+                if name == "history":
+                    line.append_text(sparkline(history, spark) if history else _dim("—"))
+                else:
+                    cell = cells[name]
+                    cell.pad_left(widths[name] - len(cell))
+                    line.append_text(cell)
+            return line
+
+        return Section([Lines((heading, header)), Rows(0, window.total), Lines(tuple(notes))], draw)
     table = Table(box=None, expand=False, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
     table.add_column("metric", overflow="fold", min_width=min(key_width, 12), max_width=KEY_WIDTH)
     for name in shown:
         if name == "history":
             table.add_column("history", no_wrap=True, overflow="crop", width=spark)
         else:
-            table.add_column("last step" if name == "step" and widths[name] >= 9 else name, justify="right",
-                             no_wrap=True, min_width=widths[name])
-    for i, key in enumerate(keys):
-        history = data.histories.get(key)
-        row: list[Text] = [safe(key)]
-        for name in shown:
-            if name == "history":
-                row.append(sparkline(history, spark) if history else _dim("—"))
-            else:
-                row.append(cells[name][i])
-        table.add_row(*row)
-    parts: list[RenderableType] = [table]
-    hidden = [n for n in ("min", "max", "steps", "step", "history") if n not in shown]
-    if hidden:
-        parts.append(_dim(f"widen the pane to see {', '.join(hidden)}"))
-    if len(summaries) > MAX_SPARK_KEYS and "history" in shown:
-        parts.append(_dim(f"history sparklines for the first {MAX_SPARK_KEYS} of {len(summaries)} metrics"))
-    return Group(*parts)
+            table.add_column(_title(name, widths), justify="right", no_wrap=True, min_width=widths[name])
+    for s in rows:
+        history = data.histories.get(s.key)
+        cells = _metric_cells(s)
+        table.add_row(safe(s.key), *[(sparkline(history, spark) if history else _dim("—")) if name == "history"
+                                     else cells[name] for name in shown])
+    parts: list[RenderableType] = [table, *notes]
+    if len(rows) > MAX_SPARK_KEYS and "history" in shown:
+        parts.append(_dim(f"history sparklines for the first {MAX_SPARK_KEYS} of {len(rows)} metrics"))
+    return Section([Lines(tuple(parts))])
 
 
-def tags(data: DetailData) -> RenderableType:
+def tags(data: DetailData) -> Section:
     """User tags first; ``tuitrack.*`` system tags (environment, git) apart."""
-    user = data.user_tags
-    system = data.system_tags
-    return Group(
-        _heading(f"Tags ({len(user)})"),
-        kv_table(user.items(), "no tags set"),
-        Text(""),
-        _heading(f"System tags ({len(system)})"),
-        kv_table(system.items(), "no system tags (environment capture was off)"),
-    )
+    window = data.window("tags")
+    n_user, n_system = window.total - window.tail, window.tail
+    heading = _section_heading("Tags", window, n_user, "tags")
+    system_heading = _heading(f"System tags ({n_system:,})")
+    no_user = _no_match(window, "no tags set")
+    no_system = _no_match(window, "no system tags (environment capture was off)")
+    if complete(window):
+        return Section([Lines((heading, kv_table(window.rows[:n_user], no_user), Text(""), system_heading,
+                               kv_table(window.rows[n_user:], no_system)))])
+    return Section([Lines((heading,)), Rows(0, n_user) if n_user else Lines((_dim(no_user),)),
+                    Lines((Text(""), system_heading)),
+                    Rows(n_user, n_system) if n_system else Lines((_dim(no_system),))], kv_line(window))
 
 
 def environment(data: DetailData) -> RenderableType:

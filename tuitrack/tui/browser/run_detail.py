@@ -4,12 +4,17 @@
 one exclusive worker thread; the old content stays until the new arrives (no
 flicker), a refresh that changed nothing re-renders nothing, and a run that
 vanished or a store error shows as a message in the pane instead of a crash.
+
+Params, metrics and tags are :class:`KeyRows`: they draw only the lines on screen and
+read the rows they lack (a window around the screen) in a worker as they scroll, and
+``f`` filters them by key, so a run with 100,000 tags costs what a screenful costs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -18,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
 from textual.worker import Worker, get_current_worker
@@ -27,23 +33,36 @@ from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.text import safe
 from tuitrack.tui.browser import detail_render as render
 from tuitrack.tui.browser.artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
-from tuitrack.tui.browser.detail_data import DetailData, HistoryCache, load_detail, load_histories, stale_keys
+from tuitrack.tui.browser.detail_data import (
+    SECTIONS as KEY_SECTIONS,
+    WINDOW,
+    DetailData,
+    HistoryCache,
+    SectionView,
+    load_detail,
+    load_histories,
+    stale_keys,
+    window_spark_keys,
+)
+from tuitrack.tui.widgets.key_rows import KeyRows, Lines
 from tuitrack.tui.widgets.quiet import update_static
 from tuitrack.tui.widgets.tab_strip import TabStrip
 
 #: (pane id, title, id of the widget that takes focus when the tab is entered by key)
 TABS = (
     ("overview", "Overview", "overview-scroll"),
-    ("params", "Params", "params-scroll"),
-    ("metrics", "Metrics", "metrics-scroll"),
-    ("tags", "Tags", "tags-scroll"),
+    ("params", "Params", "params-body"),
+    ("metrics", "Metrics", "metrics-body"),
+    ("tags", "Tags", "tags-body"),
     ("artifacts", "Artifacts", "artifact-list"),
     ("environment", "Env", "package-list"),
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
-#: the ContentSwitcher child that holds each tab (sections scroll themselves: no wrapper around them)
-_PANE = {**{name: f"{name}-scroll" for name in SECTIONS}, "artifacts": "artifacts-pane",
-         "environment": "environment-pane"}
+#: the ContentSwitcher child that holds each tab (KeyRows scroll themselves: the overview's Static is in a scroll)
+_PANE = {"overview": "overview-scroll", **{name: f"{name}-pane" for name in KEY_SECTIONS},
+         "artifacts": "artifacts-pane", "environment": "environment-pane"}
+#: Seconds a key filter waits for the next keystroke before reading.
+FILTER_DELAY = 0.15
 #: [ and ] share one footer entry ("[ ] Tabs").
 _TABS_GROUP = Binding.Group("Tabs", compact=True)
 
@@ -62,6 +81,8 @@ class RunDetail(Widget):
     RunDetail #package-filter { height: 3; }
     RunDetail #package-count { height: 1; }
     RunDetail #package-list { height: 1fr; }
+    RunDetail .key-filter { height: 1; border: none; padding: 0 1; display: none; }
+    RunDetail .key-filter.-shown { display: block; }
     """
 
     BINDINGS = [
@@ -70,7 +91,7 @@ class RunDetail(Widget):
                 group=_TABS_GROUP),
         Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab",
                 group=_TABS_GROUP),
-        Binding("f", "filter_packages", "Filter packages", id="run_detail.filter_packages"),
+        Binding("f", "filter_packages", "Filter keys", id="run_detail.filter_packages"),
     ]
 
     @dataclass
@@ -92,6 +113,10 @@ class RunDetail(Widget):
         self._history_cache: HistoryCache = {}
         self._then: Callable[[], None] | None = None  # called once the wanted run is shown (or failed)
         self._fills: dict[str, Callable[[], None]] = {}  # hidden tabs' content for the run shown, not built yet
+        self._needles: dict[str, str] = {}  # key filters of params/metrics/tags (kept from run to run)
+        self._filter_timers: dict[str, Timer] = {}
+        self._window_busy: set[str] = set()  # sections with a window read in flight
+        self._window_wish: dict[str, SectionView] = {}  # the latest window each section asked for
 
     @property
     def run_id(self) -> str | None:
@@ -112,9 +137,13 @@ class RunDetail(Widget):
         yield Static(Text("no run selected", style="dim"), id="detail-header")
         yield TabStrip([(pane_id, title) for pane_id, title, _ in TABS], "overview", id="detail-tabs")
         with ContentSwitcher(initial=_PANE["overview"]):
-            for pane_id in SECTIONS:
-                with VerticalScroll(id=_PANE[pane_id], classes="section-scroll"):
-                    yield Static(Text(""), id=f"{pane_id}-body", classes="section")
+            with VerticalScroll(id=_PANE["overview"], classes="section-scroll"):
+                yield Static(Text(""), id="overview-body", classes="section")
+            for name in KEY_SECTIONS:
+                with Vertical(id=_PANE[name]):
+                    yield Input(placeholder=f"filter {name} by key (f) · enter: to the list", id=f"{name}-filter",
+                                classes="key-filter")
+                    yield KeyRows(id=f"{name}-body")
             with Vertical(id=_PANE["artifacts"]):
                 table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
                 yield table
@@ -146,7 +175,13 @@ class RunDetail(Widget):
             self._show_message("no run selected")
             return
         cache = dict(self._history_cache) if self._history_run == run_id else {}
-        self._load(run_id, cache)
+        self._load(run_id, cache, self.views(run_id))
+
+    def views(self, run_id: str | None = None) -> dict[str, SectionView]:
+        """Where params/metrics/tags are scrolled and filtered (scrolls start at the top for another run)."""
+        same = run_id is None or run_id == self.run_id
+        return {name: SectionView(self.query_one(f"#{name}-body", KeyRows).first_row() if same else 0,
+                                  self._needles.get(name, "")) for name in KEY_SECTIONS}
 
     def refresh_run(self) -> None:
         """Re-read the shown run (after a write); keeps tab, scroll, cursor and filter."""
@@ -154,12 +189,12 @@ class RunDetail(Widget):
             self.show_run(self._wanted, then=self._then)  # a pending enter still opens when it lands
 
     @work(thread=True, exclusive=True, group="detail")
-    def _load(self, run_id: str, cache: HistoryCache) -> None:
+    def _load(self, run_id: str, cache: HistoryCache, views: dict[str, SectionView]) -> None:
         """Two phases: everything but changed histories first, then those (skipped if superseded)."""
         worker = get_current_worker()
         store = self.app.store
         try:
-            data = load_detail(store, run_id, self.app.clock(), histories=False, cache=cache)
+            data = load_detail(store, run_id, self.app.clock(), histories=False, cache=cache, views=views)
             stale = stale_keys(data, cache)
             if stale:
                 self._deliver(worker, run_id, data, None, None)
@@ -210,16 +245,15 @@ class RunDetail(Widget):
         only_histories = same_run and base == self._base_fingerprint
         self.data, self.message, self._fingerprint, self._base_fingerprint = data, None, fingerprint, base
         relayout = self._then is not None  # enter: the pane opens in this frame, laid out anew anyway
-        fills: dict[str, Callable[[], None]] = {
-            "metrics": lambda: self._set_section("metrics", render.metrics(data, self._content_width()), relayout)}
+        fills: dict[str, Callable[[], None]] = {"metrics": lambda: self._set_keys("metrics", not same_run)}
         if only_histories:  # the second phase of a load only brings sparklines
             fills = {**self._fills, **fills}  # the first phase's hidden tabs may still be waiting
         else:
             update_static(self.query_one("#detail-header", Static), render.header(data))
             fills |= {
                 "overview": lambda: self._set_section("overview", render.overview(data), relayout),
-                "params": lambda: self._set_section("params", render.params(data)),
-                "tags": lambda: self._set_section("tags", render.tags(data)),
+                "params": lambda: self._set_keys("params", not same_run),
+                "tags": lambda: self._set_keys("tags", not same_run),
                 "environment": lambda: (
                     update_static(self.query_one("#env-summary", Static), render.environment(data)),
                     self._fill_packages(same_run)),
@@ -248,10 +282,108 @@ class RunDetail(Widget):
 
     def on_resize(self) -> None:
         if self.data is not None:  # the metrics table picks its columns by width
-            self._set_section("metrics", render.metrics(self.data, self._content_width()))
+            self._set_keys("metrics")
 
     def _set_section(self, name: str, renderable: RenderableType, relayout: bool = False) -> None:
         update_static(self.query_one(f"#{name}-body", Static), renderable, relayout)
+
+    def _set_keys(self, name: str, top: bool = False) -> None:
+        """Draw params/metrics/tags from the data's window (``top``: a new run, scrolled to the start)."""
+        data = self.data
+        if data is None:
+            return
+        if name == "metrics":
+            section = render.metrics(data, self._content_width())
+        else:
+            section = render.params(data) if name == "params" else render.tags(data)
+        self.query_one(f"#{name}-body", KeyRows).set_content(section.blocks, data.window(name).get, section.draw,
+                                                             keep_scroll=not top)
+
+    # -- params, metrics and tags: windows read as they scroll, filters by key --------------------------
+    @on(KeyRows.WantRows)
+    def _want_rows(self, event: KeyRows.WantRows) -> None:
+        event.stop()
+        name = (event.widget.id or "").removesuffix("-body")
+        if name in KEY_SECTIONS:
+            self._want_window(name, SectionView(event.index, self._needles.get(name, "")))
+
+    def _want_window(self, name: str, view: SectionView) -> None:
+        """Read ``view``'s window of a section; while one read is in flight only the latest wish waits."""
+        self._window_wish[name] = view
+        if self.data is None or name in self._window_busy:
+            return
+        self._window_busy.add(name)
+        window = self.data.window(name)
+        counts = (window.total, window.tail, window.unfiltered) if window.needle == view.needle else None
+        self._read_window(self.data.run_id, name, view, counts,
+                          dict(self._history_cache) if name == "metrics" else {})
+
+    @work(thread=True, exclusive=False, group="detail-window")
+    def _read_window(self, run_id: str, name: str, view: SectionView, counts: tuple[int, int, int] | None,
+                     cache: HistoryCache) -> None:
+        """One section's rows around ``view.top`` (and, for metrics, the sparklines of the rows on screen)."""
+        store = self.app.store
+        window: Any = None
+        histories: HistoryCache | None = None
+        try:
+            rid, _ = store.resolve_run(run_id)
+            window = store.key_window(rid, name, offset=view.offset, limit=WINDOW, needle=view.needle, counts=counts)
+            if name == "metrics" and self.data is not None:
+                probe = replace(self.data, sections={**self.data.sections, "metrics": window},
+                                spark_keys=window_spark_keys(window, view.top))
+                histories = load_histories(store, probe, cache)
+        except Exception:  # the run vanished or the store failed: the next refresh says so
+            window = None
+        try:
+            self.app.call_from_thread(self._window_read, run_id, name, view, window, histories)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _window_read(self, run_id: str, name: str, view: SectionView, window: Any,
+                     histories: HistoryCache | None) -> None:
+        self._window_busy.discard(name)
+        data = self.data
+        wish = self._window_wish.pop(name, view)
+        if data is None or data.run_id != run_id:
+            return  # another run by now (its own load brings its windows)
+        if window is not None and wish.needle == view.needle:
+            spark = window_spark_keys(window, view.top) if name == "metrics" else data.spark_keys
+            self.data = data = replace(data, sections={**data.sections, name: window}, spark_keys=spark)
+            if histories is not None:
+                self._history_run, self._history_cache = run_id, {**self._history_cache, **histories}
+                data.histories = {k: v for k, (_, v) in histories.items()}
+            self._fingerprint = data.fingerprint()
+            self._base_fingerprint = data.fingerprint(histories=False)
+            self._fills.pop(name, None)
+            self._set_keys(name)
+        end = window.offset + len(window.rows) if window is not None else 0
+        covered = (window is not None and wish.needle == view.needle and window.offset <= wish.top
+                   and (wish.top + WINDOW // 2 <= end or end >= window.total))
+        if wish != view and not covered:
+            self._want_window(name, wish)
+
+    @on(Input.Changed, ".key-filter")
+    def _key_filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        name = (event.input.id or "").removesuffix("-filter")
+        self._needles[name] = event.value.strip()
+        timer = self._filter_timers.pop(name, None)
+        if timer is not None:
+            timer.stop()
+        self._filter_timers[name] = self.set_timer(FILTER_DELAY, lambda: self._apply_filter(name))
+
+    def _apply_filter(self, name: str) -> None:
+        self._filter_timers.pop(name, None)
+        self.query_one(f"#{name}-body", KeyRows).scroll_home(animate=False, immediate=True)
+        self._want_window(name, SectionView(0, self._needles.get(name, "")))
+
+    @on(Input.Submitted, ".key-filter")
+    def _key_filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = (event.input.id or "").removesuffix("-filter")
+        if not event.value.strip():
+            event.input.remove_class("-shown")
+        self.query_one(f"#{name}-body", KeyRows).focus()
 
     def _show_message(self, message: str) -> None:
         """Replace every section with one message (nothing selected, run gone, store error)."""
@@ -259,8 +391,10 @@ class RunDetail(Widget):
         self._base_fingerprint, self._packages_shown, self._fills = None, None, {}
         style = "dim" if message == "no run selected" else "red"
         self.query_one("#detail-header", Static).update(safe(message, style))
-        for name in SECTIONS:
-            self._set_section(name, safe(message, style, single_line=False))
+        self._set_section("overview", safe(message, style, single_line=False))
+        for name in KEY_SECTIONS:
+            self.query_one(f"#{name}-body", KeyRows).set_content([Lines((safe(message, style, single_line=False),))],
+                                                                 keep_scroll=False)
         self.query_one("#env-summary", Static).update(safe(message, style))
         self.query_one("#artifact-list", DataTable).clear()
         self.query_one("#package-list", DataTable).clear()
@@ -362,12 +496,18 @@ class RunDetail(Widget):
         self.query_one(f"#{dict((t[0], t[2]) for t in TABS)[event.tab_id]}").focus()
 
     def action_filter_packages(self) -> None:
+        """``f``: filter the packages (Env) or the keys of params, metrics or tags."""
+        if self.active_tab in KEY_SECTIONS:
+            box = self.query_one(f"#{self.active_tab}-filter", Input)
+            box.add_class("-shown")
+            box.focus()
+            return
         self._activate("environment")
         self.query_one("#package-filter", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_packages":
-            return self.active_tab == "environment"
+            return self.active_tab in ("environment", *KEY_SECTIONS)
         if action == "back":  # the browser's escape (un-maximize, back to the table); shown while in the pane
             return hasattr(self.screen, "action_back")
         return True
