@@ -4,6 +4,8 @@ One line per run in the run's stable colour, a grid of charts when several metri
 debiased EMA smoothing (``+``/``-``) with the raw series kept faint (``w`` toggles it), x axis
 step / wall time / relative time (``x``), log y (``l``).  Histories are downsampled in SQL to
 about twice the chart width; RUNNING runs are re-read when the store's data_version moves.
+The metric picker lists at most :data:`PICKER_LIMIT` keys (a run may log 10,000): ``/`` filters
+them, and the picked ones always stay listed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import SelectionList, Static
+from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from tuitrack.analysis import compare as cmp
@@ -29,6 +31,25 @@ from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
+#: Most keys a picker lists at once (each option is a widget line measured on every change).
+PICKER_LIMIT = 200
+
+
+def listed_keys(keys: list[str], needle: str, picked: list[str], limit: int = PICKER_LIMIT) -> list[str]:
+    """The keys a picker lists: those containing ``needle`` (any case), at most ``limit``, and every picked one."""
+    low = needle.strip().lower()
+    shown = [k for k in keys if low in k.lower()][:limit] if low else keys[:limit]
+    have = set(shown)
+    if not picked:
+        return shown
+    return [k for k in keys if k in have or k in picked]
+
+
+def picker_title(title: str, listed: int, total: int) -> Text:
+    text = Text(title, style="bold")
+    if listed < total:
+        text.append(f"\n{listed:,} of {total:,} · / filters", style="dim")
+    return text
 
 
 class ChartsScreen(Screen[None]):
@@ -41,6 +62,7 @@ class ChartsScreen(Screen[None]):
     ChartsScreen.-narrow #charts-side { width: 20; }
     ChartsScreen #charts-side Static { height: auto; padding: 0 1; }
     ChartsScreen #metric-picker { height: 1fr; border: none; }
+    ChartsScreen #metric-filter { height: 1; border: none; padding: 0 1; }
     ChartsScreen #charts-status { height: 1; padding: 0 1; background: $panel; }
     ChartsScreen #charts-legend { height: auto; max-height: 4; padding: 0 1; }
     ChartsScreen #chart-grid { grid-size: 1; grid-gutter: 0 1; height: 1fr; }
@@ -52,6 +74,7 @@ class ChartsScreen(Screen[None]):
         Binding("w", "toggle_raw", "Raw", id="charts.raw"),
         Binding("x", "cycle_x", "X axis", id="charts.x_axis"),
         Binding("l", "toggle_log", "Log y", id="charts.log_y"),
+        Binding("slash", "filter_metrics", "Filter metrics", key_display="/", id="charts.filter"),
     ]
 
     def __init__(self, run_ids: list[str], metrics: list[str] | None = None) -> None:
@@ -76,7 +99,8 @@ class ChartsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="charts-side"):
-                yield Static(Text("Metrics (space)", style="bold"))
+                yield Static(Text("Metrics (space)", style="bold"), id="metric-title")
+                yield Input(placeholder="/ filter", id="metric-filter")
                 yield CheckList[str](id="metric-picker")
             with Vertical():
                 yield Static(Text("loading…"), id="charts-status")
@@ -120,10 +144,8 @@ class ChartsScreen(Screen[None]):
         self._data_version = version
         if first:
             self.selected = selected
-            picker = self.query_one("#metric-picker", SelectionList)
-            picker.clear_options()
-            picker.add_options([Selection(safe(k, limit=24), k, k in selected) for k in keys])
-            picker.focus()
+            self._fill_picker()
+            self.query_one("#metric-picker", SelectionList).focus()
             if missing:
                 self.notify(f"{len(missing)} run(s) no longer in the store were left out", severity="warning")
             if not keys:
@@ -143,10 +165,33 @@ class ChartsScreen(Screen[None]):
         if version != self._data_version:
             self.app.call_from_thread(self._load, False, True)
 
+    def _fill_picker(self) -> None:
+        """List the keys matching the filter (at most PICKER_LIMIT), the picked ones always among them."""
+        picker = self.query_one("#metric-picker", SelectionList)
+        listed = listed_keys(self.keys, self.query_one("#metric-filter", Input).value, self.selected)
+        with picker.prevent(SelectionList.SelectedChanged):
+            picker.clear_options()
+            picker.add_options([Selection(safe(k, limit=24), k, k in self.selected) for k in listed])
+        self.query_one("#metric-title", Static).update(picker_title("Metrics (space)", len(listed), len(self.keys)))
+
+    @on(Input.Changed, "#metric-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill_picker()
+
+    @on(Input.Submitted, "#metric-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#metric-picker", SelectionList).focus()
+
+    def action_filter_metrics(self) -> None:
+        self.query_one("#metric-filter", Input).focus()
+
     @on(SelectionList.SelectedChanged, "#metric-picker")
     def _picked(self, event: SelectionList.SelectedChanged) -> None:
         picker = self.query_one("#metric-picker", SelectionList)
-        chosen = list(picker.selected)
+        listed = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
+        chosen = {k for k in self.selected if k not in listed} | set(picker.selected)
         self.selected = [k for k in self.keys if k in chosen]
         if any((r.info.run_id, k) not in self.histories for r in self.runs for k in self.selected
                if k in r.data.summaries):
@@ -228,6 +273,11 @@ class ChartsScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------------------
     def action_back(self) -> None:
+        box = self.query_one("#metric-filter", Input)
+        if box.has_focus:  # escape leaves the filter box first
+            box.value = ""
+            self.query_one("#metric-picker", SelectionList).focus()
+            return
         self.app.pop_screen()
 
     def action_smooth(self, delta: int) -> None:
@@ -266,6 +316,9 @@ def _grid_columns(n: int) -> int:
 
 
 def _default_metrics(runs: list[Run], keys: list[str]) -> list[str]:
-    """The first metric every run has (else the first metric at all): a useful chart with no choosing."""
+    """A useful chart with no choosing: the first metric every run has with a history (two or more points
+    in each run), else the first every run has, else the first at all.  (Among 10,000 one-point keys
+    and one long history, the long history.)"""
     shared = [k for k in keys if all(k in r.data.summaries for r in runs)]
-    return (shared or keys)[:1]
+    curves = [k for k in shared if all(r.data.summaries[k].count > 1 for r in runs)]
+    return (curves or shared or keys)[:1]
