@@ -2,6 +2,10 @@
 
 A table of groups (n runs, mean ± std and min–max of each metric's latest value, best group mean
 starred) and a chart of one metric's group mean with a min–max band drawn as lighter lines.
+The chart's histories of all the runs come from one store read (``binned_histories``: each run's
+mean in step buckets shared by all the runs), never one read per run; on wide runs the table
+shows at most :data:`METRIC_COLUMNS` metrics and the group-by picker at most ``PICKER_LIMIT``
+params (``/`` filters them).
 """
 
 from __future__ import annotations
@@ -14,12 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, SelectionList, Static
+from textual.widgets import DataTable, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
-from tuitrack.entities import MetricPoint, Run, data_keys
+from tuitrack.entities import Run, data_keys
 from tuitrack.tui.colors import PALETTE, faded, hex_color
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
@@ -27,8 +31,12 @@ from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.legend import pack_legend
 from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.screens.charts import listed_keys, picker_title
 
-HISTORY_POINTS = 120
+#: Step buckets of the grouped chart (shared by every run, so group means line up).
+HISTORY_POINTS = 100
+#: Most metric columns the groups table shows (the chart's metric always among them).
+METRIC_COLUMNS = 30
 
 
 class GroupsScreen(Screen[None]):
@@ -42,6 +50,7 @@ class GroupsScreen(Screen[None]):
     GroupsScreen #groups-legend { height: auto; max-height: 3; padding: 0 1; }
     GroupsScreen #groups-side Static { height: auto; padding: 0 1; }
     GroupsScreen #group-by { height: 1fr; border: none; }
+    GroupsScreen #group-filter { height: 1; border: none; padding: 0 1; }
     GroupsScreen #groups-status { height: 1; padding: 0 1; background: $panel; }
     GroupsScreen #groups-table { height: 2fr; }
     GroupsScreen MetricChart { height: 3fr; }
@@ -49,6 +58,7 @@ class GroupsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="groups.back"),
         Binding("m", "pick_metric", "Chart metric", id="groups.metric"),
+        Binding("slash", "filter_params", "Filter params", key_display="/", id="groups.filter"),
     ]
 
     def __init__(self, run_ids: list[str], by: list[str] | None = None, metric: str | None = None) -> None:
@@ -59,13 +69,16 @@ class GroupsScreen(Screen[None]):
         self.metric = metric
         self.metrics: list[str] = []
         self.groups: list[ser.Group] = []
-        self.histories: dict[str, list[MetricPoint]] = {}
+        self.params: list[str] = []
+        self._varying: tuple[list[ser.Group], set[str]] | None = None  # (groups, params varying between them)
+        self.histories: dict[str, list[tuple[int, float]]] = {}
         self.loaded = False
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="groups-side"):
-                yield Static(Text("Group by (space)", style="bold"))
+                yield Static(Text("Group by (space)", style="bold"), id="group-title")
+                yield Input(placeholder="/ filter", id="group-filter")
                 yield CheckList[str](id="group-by")
             with Vertical():
                 yield Static(Text("loading runs…"), id="groups-status")
@@ -84,43 +97,65 @@ class GroupsScreen(Screen[None]):
 
     def _loaded(self, runs: list[Run]) -> None:
         self.runs = runs
-        params = data_keys(runs, "params")
+        params = self.params = data_keys(runs, "params")
         self.metrics = data_keys(runs, "metrics")
-        if self.by is None:
-            self.by = ser.default_group_keys(params)
+        if self.by is None:  # params that tell runs apart (constant ones make the same groups), seeds aside
+            self.by = [k for k in ser.default_group_keys(params)
+                       if len({r.data.params.get(k) for r in runs}) > 1]
         self.by = [k for k in self.by if k in params]
         if self.metric not in self.metrics:
             shared = [k for k in self.metrics if all(k in r.data.metrics for r in runs)]
             self.metric = (shared or self.metrics or [None])[0]
-        picker = self.query_one("#group-by", SelectionList)
-        with picker.prevent(SelectionList.SelectedChanged):
-            picker.clear_options()
-            picker.add_options([Selection(safe(k, limit=24), k, k in self.by) for k in params])
-        picker.focus()
+        self._fill_picker()
+        self.query_one("#group-by", SelectionList).focus()
         self.loaded = True
         self.regroup()
         self._load_histories()
+
+    def _fill_picker(self) -> None:
+        """List the params matching the filter (at most PICKER_LIMIT), the grouping ones always among them."""
+        picker = self.query_one("#group-by", SelectionList)
+        listed = listed_keys(self.params, self.query_one("#group-filter", Input).value, self.by or [])
+        with picker.prevent(SelectionList.SelectedChanged):
+            picker.clear_options()
+            picker.add_options([Selection(safe(k, limit=24), k, k in (self.by or [])) for k in listed])
+        self.query_one("#group-title", Static).update(picker_title("Group by (space)", len(listed), len(self.params)))
+
+    @on(Input.Changed, "#group-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill_picker()
+
+    @on(Input.Submitted, "#group-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#group-by", SelectionList).focus()
+
+    def action_filter_params(self) -> None:
+        self.query_one("#group-filter", Input).focus()
 
     @on(SelectionList.SelectedChanged, "#group-by")
     def _by_changed(self, event: SelectionList.SelectedChanged) -> None:
         if not self.loaded:
             return
-        chosen = set(self.query_one("#group-by", SelectionList).selected)
+        picker = self.query_one("#group-by", SelectionList)
+        listed = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
+        chosen = {k for k in self.by or [] if k not in listed} | set(picker.selected)
         self.by = sorted(chosen)
         self.regroup()
         self.redraw_chart()
 
     @work(thread=True, exclusive=True, group="groups-history")
     def _load_histories(self) -> None:
+        """Every run's history of the chart metric, in one store read."""
         store, key = self.app.store, self.metric
-        out: dict[str, list[MetricPoint]] = {}
+        out: dict[str, list[tuple[int, float]]] = {}
         if key is not None:
-            for run in self.runs:
-                if key in run.data.summaries:
-                    out[run.info.run_id] = store.get_metric_history(run.info.run_id, key, HISTORY_POINTS)
+            ids = [r.info.run_id for r in self.runs if key in r.data.summaries]
+            out = store.binned_histories(ids, key, HISTORY_POINTS)
         self.app.call_from_thread(self._histories_loaded, key, out)
 
-    def _histories_loaded(self, key: str | None, histories: dict[str, list[MetricPoint]]) -> None:
+    def _histories_loaded(self, key: str | None, histories: dict[str, list[tuple[int, float]]]) -> None:
         if key != self.metric:
             return
         self.histories = histories
@@ -133,15 +168,16 @@ class GroupsScreen(Screen[None]):
         table.clear(columns=True)
         table.add_column(Text("group", style="bold"), key="group")
         table.add_column(Text("n", style="bold"), key="n")
-        for key in self.metrics:
+        for key in self.table_metrics():
             arrow = "↓" if cmp.metric_direction(key) == cmp.LOWER else "↑"
             table.add_column(safe(f"{key} {arrow}", "bold", limit=30), key=f"m:{key}")
-        stats = {key: [ser.group_metric_stats(g, key) for g in self.groups] for key in self.metrics}
-        best = {key: _best_index(stats[key], cmp.metric_direction(key)) for key in self.metrics}
+        shown = self.table_metrics()
+        stats = {key: [ser.group_metric_stats(g, key) for g in self.groups] for key in shown}
+        best = {key: _best_index(stats[key], cmp.metric_direction(key)) for key in shown}
         for gi, group in enumerate(self.groups):
             label = Text("■ ", style=hex_color(PALETTE[gi % len(PALETTE)])) + safe(self.group_label(group), limit=60)
             cells: list[Text] = [label, Text(str(len(group.runs)))]
-            for key in self.metrics:
+            for key in shown:
                 cells.append(_stats_cell(stats[key][gi], gi == best[key]))
             table.add_row(*cells, key=str(gi))
         by = ", ".join(self.by or []) or "nothing (one group)"
@@ -149,11 +185,25 @@ class GroupsScreen(Screen[None]):
         status.append("  ·  by ")
         status.append_text(safe(by, limit=60))
         status.append("  ·  mean ± std [min–max]  ★ best mean", style="dim")
+        if len(shown) < len(self.metrics):
+            status.append(f"  ·  {len(shown)} of {len(self.metrics):,} metrics", style="dim")
         self.query_one("#groups-status", Static).update(status)
+
+    def table_metrics(self) -> list[str]:
+        """The metric columns of the table: the first METRIC_COLUMNS, the chart's metric always among them."""
+        shown = self.metrics[:METRIC_COLUMNS]
+        if self.metric is not None and self.metric not in shown:
+            shown = [*shown[:-1], self.metric]
+        return shown
 
     def group_label(self, group: ser.Group) -> str:
         """Only the grouping params that vary between groups (constant ones say nothing)."""
-        varying = {k for k in self.by or [] if len({g.values[(self.by or []).index(k)][1] for g in self.groups}) > 1}
+        cached = self._varying
+        if cached is None or cached[0] is not self.groups:
+            by = self.by or []
+            cached = self._varying = (self.groups, {k for i, k in enumerate(by)
+                                                    if len({g.values[i][1] for g in self.groups}) > 1})
+        varying = cached[1]
         parts = [f"{k}={'∅' if v is None else v}" for k, v in group.values if k in varying]
         return ", ".join(parts) or "all runs"
 
@@ -166,8 +216,8 @@ class GroupsScreen(Screen[None]):
             runs = [r for r in group.runs if self.histories.get(r.info.run_id)]
             if not runs:
                 continue
-            band = ser.aggregate_series([([float(p.step) for p in self.histories[r.info.run_id]],
-                                          [p.value for p in self.histories[r.info.run_id]]) for r in runs])
+            band = ser.aggregate_series([([float(s) for s, _ in self.histories[r.info.run_id]],
+                                          [v for _, v in self.histories[r.info.run_id]]) for r in runs])
             color = PALETTE[gi % len(PALETTE)]
             if len(runs) > 1:  # the band: faint min and max lines under every mean line
                 dark = self.app.current_theme.dark
@@ -196,6 +246,11 @@ class GroupsScreen(Screen[None]):
 
     # -- actions ------------------------------------------------------------------------------------------
     def action_back(self) -> None:
+        box = self.query_one("#group-filter", Input)
+        if box.has_focus:  # escape leaves the filter box first
+            box.value = ""
+            self.query_one("#group-by", SelectionList).focus()
+            return
         self.app.pop_screen()
 
     def action_pick_metric(self) -> None:
@@ -209,6 +264,8 @@ class GroupsScreen(Screen[None]):
             return
         self.metric = key
         self.histories = {}
+        if key not in self.table_metrics():
+            self.regroup()  # the chart's metric gets its column
         self.redraw_chart()
         self._load_histories()
 
