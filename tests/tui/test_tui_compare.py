@@ -122,12 +122,14 @@ async def test_compare_marked_grid_runs_diff_only_best_and_back(demo: Path) -> N
         cell = table.get_cell(f"metric\x00auc", best_col)
         assert cell.plain.startswith("★ ")
         await pilot.press("d")
+        await settle(pilot)  # the matrix is rebuilt in a worker
         assert screen.diff_only and table.row_count < full
         labels = {r.label for r in comp.visible_rows(True)}
         assert {"params.n_estimators", "params.max_depth", "metrics.auc"} <= labels
         assert "params.model" not in labels and "tags.purpose" not in labels
         assert table.row_count == len(labels)
         await pilot.press("m")
+        await settle(pilot)
         assert screen.with_minmax and any(r.section == "metric.min" for r in screen.comparison.rows)
         await pilot.press("escape")
         await settle(pilot)

@@ -142,7 +142,7 @@ class RunDetail(Widget):
             for name in KEY_SECTIONS:
                 with Vertical(id=_PANE[name]):
                     yield Input(placeholder=f"filter {name} by key (f) · enter: to the list", id=f"{name}-filter",
-                                classes="key-filter")
+                                classes="key-filter", disabled=True)  # shown and enabled by f
                     yield KeyRows(id=f"{name}-body")
             with Vertical(id=_PANE["artifacts"]):
                 table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
@@ -381,9 +381,10 @@ class RunDetail(Widget):
     def _key_filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = (event.input.id or "").removesuffix("-filter")
-        if not event.value.strip():
-            event.input.remove_class("-shown")
         self.query_one(f"#{name}-body", KeyRows).focus()
+        if not event.value.strip():  # an empty filter goes away again
+            event.input.remove_class("-shown")
+            event.input.disabled = True
 
     def _show_message(self, message: str) -> None:
         """Replace every section with one message (nothing selected, run gone, store error)."""
@@ -499,6 +500,7 @@ class RunDetail(Widget):
         """``f``: filter the packages (Env) or the keys of params, metrics or tags."""
         if self.active_tab in KEY_SECTIONS:
             box = self.query_one(f"#{self.active_tab}-filter", Input)
+            box.disabled = False
             box.add_class("-shown")
             box.focus()
             return

@@ -3,6 +3,9 @@
 One column per run, one row per run field / param / metric / tag.  Rows whose values differ are
 flagged, the best value of each metric row gets a ★, ``d`` hides identical rows, ``f`` flips a
 metric's direction (remembered per store, outside the store), ``e``/``E`` export, ``y`` copies an id.
+
+The matrix is built in a worker (a run with 100,000 tags makes 120,000 rows: ~2 s) and the table
+holds at most :data:`ROW_LIMIT` rows; ``/`` filters rows by label.  Exports write every row.
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from tuitrack.analysis import compare as cmp
 from tuitrack.entities import Run
@@ -27,6 +30,8 @@ from tuitrack.tui.dialogs.path_prompt import PathPrompt
 DIFF_STYLE = "bold yellow"
 BEST_STYLE = "bold green"
 CELL_LIMIT = 48
+#: Most rows the table holds (each added row is measured; the matrix of a wide run has 120,000).
+ROW_LIMIT = 500
 
 
 class CompareScreen(Screen[None]):
@@ -35,6 +40,8 @@ class CompareScreen(Screen[None]):
     DEFAULT_CSS = """
     CompareScreen #compare-title { height: 1; padding: 0 1; background: $panel; }
     CompareScreen DataTable { height: 1fr; }
+    CompareScreen #compare-filter { height: 1; border: none; padding: 0 1; display: none; }
+    CompareScreen #compare-filter.-shown { display: block; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="compare.back"),
@@ -44,6 +51,7 @@ class CompareScreen(Screen[None]):
         Binding("e", "export('md')", "Export md", id="compare.export_md"),
         Binding("E", "export('csv')", "Export csv", show=False, id="compare.export_csv"),
         Binding("y", "copy_id", "Copy id", id="compare.copy_id"),
+        Binding("slash", "filter_rows", "Filter rows", key_display="/", id="compare.filter"),
     ]
 
     def __init__(self, run_ids: list[str]) -> None:
@@ -55,9 +63,14 @@ class CompareScreen(Screen[None]):
         self.prefs: cmp.DirectionPrefs | None = None
         self.comparison: cmp.Comparison | None = None
         self.loaded = False
+        self.needle = ""
+        self.matching = 0  # rows that pass diff-only and the filter (the table holds at most ROW_LIMIT)
+        self._built_for: tuple[object, ...] | None = None  # (with_minmax, directions) of self.comparison
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading runs…"), id="compare-title")
+        yield Input(placeholder="filter rows by label · enter: to the table · escape: clear", id="compare-filter",
+                    disabled=True)  # enabled by / (a hidden input must never take the keys)
         table: DataTable[Text] = DataTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
         table.fixed_columns = 1
         yield table
@@ -87,11 +100,29 @@ class CompareScreen(Screen[None]):
 
     # -- rendering ---------------------------------------------------------------------------
     def rebuild(self) -> None:
-        """Recompute the matrix and redraw the table, keeping the cursor on the same row and column."""
+        """Recompute the matrix (in a worker) and redraw the table, keeping the cursor on the same row and column."""
         if self.prefs is None:
             return
-        self.comparison = cmp.build_comparison(self.runs, now_ms=self.now_ms(), with_minmax=self.with_minmax,
-                                               directions=self.prefs.overrides)
+        self._build(self.with_minmax, dict(self.prefs.overrides), self.diff_only, self.needle)
+
+    @work(thread=True, exclusive=True, group="compare-build")
+    def _build(self, with_minmax: bool, directions: dict[str, str], diff_only: bool, needle: str) -> None:
+        key = (with_minmax, tuple(sorted(directions.items())))
+        comparison = self.comparison
+        if comparison is None or self._built_for != key:
+            comparison = cmp.build_comparison(self.runs, now_ms=self.now_ms(), with_minmax=with_minmax,
+                                              directions=directions)
+        rows = comparison.visible_rows(diff_only)
+        if needle:
+            low = needle.lower()
+            rows = [r for r in rows if low in r.label.lower()]
+        try:
+            self.app.call_from_thread(self._show, key, comparison, rows[:ROW_LIMIT], len(rows))
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _show(self, key: tuple[object, ...], comparison: cmp.Comparison, rows: list[cmp.Row], matching: int) -> None:
+        self.comparison, self._built_for, self.matching = comparison, key, matching
         table = self.query_one(DataTable)
         old_row, old_col = self._cursor_keys()
         table.clear(columns=True)
@@ -101,7 +132,6 @@ class CompareScreen(Screen[None]):
             color = hex_color(colors[run.info.run_id])
             label = Text("■ ", style=color) + safe(run.info.run_name, "bold", limit=30)
             table.add_column(label, key=run.info.run_id)
-        rows = self.comparison.visible_rows(self.diff_only)
         for row in rows:
             table.add_row(*self._cells(row), key=f"{row.section}\x00{row.key}")
         self._update_title(len(rows))
@@ -139,7 +169,11 @@ class CompareScreen(Screen[None]):
     def _update_title(self, shown: int) -> None:
         total = len(self.comparison.rows) if self.comparison else 0
         text = Text(f"Compare {len(self.runs)} runs", style="bold")
-        text.append(f"  ·  {shown}/{total} rows")
+        text.append(f"  ·  {shown}/{total} rows" if shown == self.matching else
+                    f"  ·  first {shown:,} of {self.matching:,} rows ({total:,} in all), / filters")
+        if self.needle:
+            text.append("  ·  label contains ")
+            text.append_text(safe(repr(self.needle)))
         text.append("  ·  differences only" if self.diff_only else "  ·  all rows")
         if self.with_minmax:
             text.append("  ·  with min/max")
@@ -169,7 +203,31 @@ class CompareScreen(Screen[None]):
 
     # -- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:
+        box = self.query_one("#compare-filter", Input)
+        if box.has_focus or self.needle:  # escape clears the row filter first
+            box.value = ""
+            box.remove_class("-shown")
+            box.disabled = True
+            self.query_one(DataTable).focus()
+            return
         self.app.pop_screen()
+
+    def action_filter_rows(self) -> None:
+        box = self.query_one("#compare-filter", Input)
+        box.disabled = False
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#compare-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.needle = event.value.strip()
+        self.rebuild()
+
+    @on(Input.Submitted, "#compare-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
 
     def action_toggle_diff(self) -> None:
         self.diff_only = not self.diff_only
