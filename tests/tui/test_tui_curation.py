@@ -145,7 +145,7 @@ async def test_tag_editor_single_run_add_edit_delete(seeded: dict[str, str], sto
         # The table and the detail pane re-read the store at once.
         assert app.browser.table.cursor_run.data.tags["status"] == "keep"
         await settle(pilot)
-        assert detail(app).data.run.data.tags["status"] == "keep"
+        assert dict(detail(app).data.window("tags").rows)["status"] == "keep"
         assert any(m.startswith("tagged ") and "status=keep" in m for m in notes(app))
 
 

@@ -4,6 +4,9 @@ Nothing is written while the editor is open: it collects a :class:`TagEdit` (tag
 set, keys to remove) and returns it, so the caller applies it as one change that a
 single undo reverts.  Keys and values are checked with the logging API's rules as
 they are staged, and the error is shown right under the inputs.
+
+The table lists at most :data:`ROW_LIMIT` keys: those containing what the key input holds
+(so typing a key narrows a run's 100,000 tags to the ones that matter), staged changes always.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from textual.widgets import Button, DataTable, Input, Label
 from tuitrack.errors import ValidationError
 from tuitrack.validation import tag_value, validate_key
 from tuitrack.tui.text import editable, restore, safe
+
+#: Most keys the table lists (each row is measured when added; a run may carry 100,000 tags).
+ROW_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
         self.vocabulary = vocabulary
         self.staged: dict[str, str] = {}
         self.removed: list[str] = []
+        self._sorted = sorted(self.current)
+        self.listed: list[str] = []  # the keys the table shows
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -121,12 +129,24 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
         self.query_one("#tag-key", Input).focus()
 
     def _keys(self) -> list[str]:
-        return sorted(set(self.current) | set(self.staged))
+        """The keys the table lists: those containing the key input's text (any case), at most ROW_LIMIT,
+        every staged or removed key among them."""
+        typed = self.query_one("#tag-key", Input).value.split("=", 1)[0].strip().lower()
+        changed = set(self.staged) | set(self.removed)
+        extra = sorted(k for k in changed if k not in self.current)
+        keys = self._sorted if not extra else sorted([*self._sorted, *extra])
+        matches = [k for k in keys if typed in k.lower()] if typed else keys
+        if len(matches) <= ROW_LIMIT:
+            return matches
+        head = matches[:ROW_LIMIT]
+        missing = changed - set(head)
+        return sorted([*head, *missing]) if missing else head
 
     def _refresh_table(self, focus_key: str | None = None) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for key in self._keys():
+        self.listed = self._keys()
+        for key in self.listed:
             values = self.current.get(key)
             shown = safe(describe_values(values, self.n_runs), limit=60) if values else Text("(new)", style="dim")
             if key in self.removed:
@@ -137,8 +157,14 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
             else:
                 change = Text("")
             table.add_row(safe(key, limit=40), shown, change, key=key)
-        if focus_key is not None and focus_key in self._keys():
-            table.move_cursor(row=self._keys().index(focus_key))
+        if focus_key is not None and focus_key in self.listed:
+            table.move_cursor(row=self.listed.index(focus_key))
+        if len(self.current) > ROW_LIMIT:
+            title = Text("Tags of ", style="bold")
+            title.append_text(safe(self.run_label, "bold"))
+            title.append(f"  {len(self.listed):,} of {len(self.current):,} keys listed · type a key to narrow",
+                         style="dim")
+            self.query_one("#tag-title", Label).update(title)
 
     def _error(self, message: str) -> None:
         self.query_one("#tag-error", Label).update(Text(message))
@@ -222,6 +248,8 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
 
     @on(Input.Changed, "#tag-key")
     def _key_changed(self, event: Input.Changed) -> None:
+        if len(self.current) > ROW_LIMIT:  # the table follows what is typed
+            self._refresh_table()
         known = self.vocabulary.get(event.value.strip().split("=", 1)[0], ())
         hint = Text("")
         if known:
