@@ -126,10 +126,12 @@ class RunsTable(ScrollView, can_focus=True):
         self._last_cursor_run: str | None = None
         self._total_width = 0
         self._fixed_width = 0
+        self._shown_memo: tuple[tuple[int, ...], tuple[list[int], int]] | None = None
 
     # -- data in -------------------------------------------------------------------
     def set_columns(self, keys: Sequence[str]) -> None:
         self._measured.clear()  # new columns: every run is measured against them
+        self._shown_memo = None
         cols = [make_column(k) for k in keys]
         fixed = [c for c in cols if c.key in FIXED_KEYS]
         self.columns = fixed + [c for c in cols if c.key not in FIXED_KEYS]
@@ -155,20 +157,40 @@ class RunsTable(ScrollView, can_focus=True):
                         if run.info.updated_at is not None and run.info.updated_at < settled
                         and run.info.status != "RUNNING")
         widths = {c.key: c.width for c in self.columns}
-        for i, col in enumerate(self.columns):
-            if col.kind == "attributes" or not runs:
-                continue
-            cap = MAX_VALUE_WIDTH if col.kind != "metrics" else 12
-            if col.width >= cap:
-                continue
-            need = max(value_width(run, col) for run in runs)
-            if col.width < need:
-                self.columns[i] = replace(col, width=min(cap, need))
+        if runs:
+            self._grow(runs)
         if widths != {c.key: c.width for c in self.columns} or not self._total_width:
+            self._shown_memo = None
             self._fixed_width = sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
             self._total_width = sum(c.width + 1 for c in self.columns)
             self._resize()
             self.refresh()
+
+    def _grow(self, runs: list[Run]) -> None:
+        """Widen each data column to its widest value in ``runs``.
+
+        Per run and kind, the smaller side is walked: the run's keys that are columns, or the
+        columns it may have.  A store with one 10,000-metric run has 20,000 columns: measuring
+        every column of every loaded run was 1.5 million cells (7 s on the event loop).
+        """
+        slots: dict[str, dict[str, int]] = {"params": {}, "metrics": {}, "tags": {}}
+        for i, col in enumerate(self.columns):
+            if col.kind in slots and col.width < (MAX_VALUE_WIDTH if col.kind != "metrics" else 12):
+                slots[col.kind][col.key.split(".", 1)[1]] = i
+        need: dict[int, int] = {}
+        for run in runs:
+            for kind, columns in slots.items():
+                source = getattr(run.data, kind)
+                names = source if len(source) < len(columns) else columns
+                for name in names:
+                    i = columns.get(name)
+                    if i is not None and name in source:
+                        need[i] = max(need.get(i, 0), value_width(run, self.columns[i]))
+        for i, width in need.items():
+            col = self.columns[i]
+            cap = MAX_VALUE_WIDTH if col.kind != "metrics" else 12
+            if col.width < width:
+                self.columns[i] = replace(col, width=min(cap, width))
 
     def set_rids(self, rids: list[int], runs: Sequence[tuple[int, Run]] = (),
                  anchor: tuple[int, int] | None = None, top: bool = False) -> None:
@@ -307,16 +329,23 @@ class RunsTable(ScrollView, can_focus=True):
         cells were formatted and styled only to be cropped away, on every repaint of every row.
         """
         sx, view = int(self.scroll_x), max(0, width - self._fixed_width)
+        key = (width, sx, self._total_width, self._fixed_width, len(self.columns))
+        if self._shown_memo is not None and self._shown_memo[0] == key:
+            return self._shown_memo[1]  # every row of a frame asks; a store may have 20,000 columns
         fixed, shown, x, first_x = [], [], 0, None
         for i, col in enumerate(self.columns):
             if col.key in FIXED_KEYS:
                 fixed.append(i)
                 continue
-            if x + col.width + 1 > sx and x < sx + view:
+            if x >= sx + view:
+                break  # fixed columns come first (set_columns): the rest are off screen
+            if x + col.width + 1 > sx:
                 shown.append(i)
                 first_x = x if first_x is None else first_x
             x += col.width + 1
-        return fixed + shown, first_x or 0
+        result = (fixed + shown, first_x or 0)
+        self._shown_memo = (key, result)
+        return result
 
     def _join(self, cells: list[tuple[int, str, Style | None]], base: Style, width: int, first_x: int) -> Strip:
         """One line from (column index, text, style) cells of ``_shown_columns``."""
