@@ -19,6 +19,8 @@ from tuitrack.tui.screens.scatter import ScatterScreen
 COMPARE_CAP = 20
 CHART_CAP = 12
 FILTER_CAP = 500
+#: The grouped view reads every run's history in one query, so it takes more runs than the scatter.
+GROUPS_CAP = 1000
 
 COMPARE_BINDINGS: list[Binding] = [
     Binding("c", "compare", "Compare", id="compare.open"),
@@ -74,15 +76,15 @@ class CompareActions:
             ids = ids[:CHART_CAP]
         app.push_screen(ChartsScreen(ids))
 
-    def _filter_ids(self, what: str) -> list[str] | None:
+    def _filter_ids(self, what: str, cap: int = FILTER_CAP) -> list[str] | None:
         app: Any = self
-        ids = app.visible_run_ids(limit=FILTER_CAP + 1)
+        ids = app.visible_run_ids(limit=cap + 1)
         if not ids:
             app.notify(f"no runs for the {what}: the filter matches nothing", severity="warning")
             return None
-        if len(ids) > FILTER_CAP:
-            app.notify(f"{what}: using the first {FILTER_CAP} runs of the filter")
-            ids = ids[:FILTER_CAP]
+        if len(ids) > cap:
+            app.notify(f"{what}: using the first {cap} runs of the filter")
+            ids = ids[:cap]
         return ids
 
     def action_scatter(self) -> None:
@@ -99,7 +101,7 @@ class CompareActions:
         app: Any = self
         if not self._browser_only():
             return
-        ids = self._filter_ids("grouped view")
+        ids = self._filter_ids("grouped view", GROUPS_CAP)
         if ids:
             app.push_screen(GroupsScreen(ids))
 
