@@ -49,7 +49,7 @@ T0 = 1_790_000_000_000
 # -- the store ----------------------------------------------------------------------------------------
 def build(path: Path, points: int, sweep: int = SWEEP_RUNS) -> Path:
     """The sweep (oldest), then the narrow run, then the wide run (newest: the top row by default)."""
-    from tuitrack.store import Store
+    from tuitrack.store.core import Store
 
     store = Store(path, create=True)
     exp = store.experiment_id("sweep")
@@ -224,7 +224,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
     # chart screen, compare table, tag editor: each run alone (marked), narrow then wide
     from tuitrack.tui.screens.charts import ChartsScreen
     from tuitrack.tui.screens.compare import CompareScreen
-    from tuitrack.tui.screens.tag_editor import TagEditor
+    from tuitrack.tui.dialogs.tag_editor import TagEditor
 
     for rep in range(max(2, presses // 5)):
         for row, label in ((1, "narrow"), (0, "wide")):

@@ -496,7 +496,7 @@ class StoreReads:
         width = (hi - lo + 1) / buckets
         starts = sorted({lo + math.ceil(i * width) for i in range(buckets)})
         bounds = list(zip(starts, [*starts[1:], hi + 1]))
-        from .store import BLOCK_BITS  # (store.py imports this module)
+        from tuitrack.store.core import BLOCK_BITS  # (core.py imports this module)
 
         if (points or 0) > _BLOCKS_ABOVE:  # by block number (step >> BLOCK_BITS): a primary-key range
             bounds = [(a, a >> BLOCK_BITS, b >> BLOCK_BITS) for a, b in bounds]
