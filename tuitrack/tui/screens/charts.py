@@ -182,7 +182,10 @@ class ChartsScreen(Screen[None]):
     @on(Input.Submitted, "#metric-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#metric-picker", SelectionList).focus()
+        picker = self.query_one("#metric-picker", SelectionList)
+        if picker.option_count:
+            picker.highlighted = 0  # space picks the first match
+        picker.focus()
 
     def action_filter_metrics(self) -> None:
         self.query_one("#metric-filter", Input).focus()

@@ -129,7 +129,10 @@ class GroupsScreen(Screen[None]):
     @on(Input.Submitted, "#group-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#group-by", SelectionList).focus()
+        picker = self.query_one("#group-by", SelectionList)
+        if picker.option_count:
+            picker.highlighted = 0  # space picks the first match
+        picker.focus()
 
     def action_filter_params(self) -> None:
         self.query_one("#group-filter", Input).focus()
