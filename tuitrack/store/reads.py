@@ -419,7 +419,7 @@ class StoreReads:
 
     # -- wide runs: a window of one run's keys, and histories of many runs in one read ------------
     def key_window(self, rid: int, kind: str, offset: int = 0, limit: int = 100, needle: str = "",
-                   counts: tuple[int, int, int] | None = None) -> KeyWindow:
+                   counts: tuple[int, int, int] | None = None, unfiltered: int | None = None) -> KeyWindow:
         """Rows ``offset .. offset + limit`` of run ``rid``'s params, tags or metric summaries, by key.
 
         What the app shows of a run with 100,000 tags: one window at a time (a few ms, bounded by
@@ -427,7 +427,8 @@ class StoreReads:
         after the others (three primary-key ranges, merged in key order).  ``needle`` keeps keys
         containing it, ignoring ASCII case.  Metric rows are :class:`MetricSummary`, others ``(key, value)``.
         ``counts`` (total, tail, unfiltered of an earlier window with the same needle) skips counting
-        again while the user scrolls.
+        again while the user scrolls; ``unfiltered`` (known from a window without the needle) skips
+        that count when the needle changes.
         """
         table, cols, prefix = _KEY_KINDS[kind]
         match, margs = ("", []) if not needle else (" AND instr(lower(key), ?) > 0", [needle.lower()])
@@ -450,6 +451,8 @@ class StoreReads:
         total, tail = int(head[0]), int(head[1])
         if counts is not None:
             unfiltered = counts[2]
+        elif unfiltered is not None:
+            pass
         elif needle:
             unfiltered = int(self._all(f"SELECT count(*) FROM {table} WHERE rid = ?", (rid,))[0][0])
         else:

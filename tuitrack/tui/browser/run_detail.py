@@ -315,19 +315,20 @@ class RunDetail(Widget):
         self._window_busy.add(name)
         window = self.data.window(name)
         counts = (window.total, window.tail, window.unfiltered) if window.needle == view.needle else None
-        self._read_window(self.data.run_id, name, view, counts,
+        self._read_window(self.data.run_id, name, view, counts, window.unfiltered if window.total else None,
                           dict(self._history_cache) if name == "metrics" else {})
 
     @work(thread=True, exclusive=False, group="detail-window")
     def _read_window(self, run_id: str, name: str, view: SectionView, counts: tuple[int, int, int] | None,
-                     cache: HistoryCache) -> None:
+                     unfiltered: int | None, cache: HistoryCache) -> None:
         """One section's rows around ``view.top`` (and, for metrics, the sparklines of the rows on screen)."""
         store = self.app.store
         window: Any = None
         histories: HistoryCache | None = None
         try:
             rid, _ = store.resolve_run(run_id)
-            window = store.key_window(rid, name, offset=view.offset, limit=WINDOW, needle=view.needle, counts=counts)
+            window = store.key_window(rid, name, offset=view.offset, limit=WINDOW, needle=view.needle, counts=counts,
+                                      unfiltered=unfiltered)
             if name == "metrics" and self.data is not None:
                 probe = replace(self.data, sections={**self.data.sections, "metrics": window},
                                 spark_keys=window_spark_keys(window, view.top))
