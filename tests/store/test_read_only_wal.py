@@ -109,3 +109,24 @@ def test_without_room_for_a_copy_the_view_is_flagged_stale(ro_store: Path, tmp_p
             assert res.stdout.startswith("NotATuitrackStoreError") and "shows no tuitrack tables" in res.stdout
     finally:
         subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+
+
+def test_the_app_says_how_it_reads_such_a_store(ro_store: Path) -> None:
+    """The browser opens on the snapshot and shows Store.notice once, as a warning toast."""
+    import asyncio
+
+    pytest.importorskip("textual")
+    from tuitrack.tui.app import create_app
+
+    async def run() -> list[str]:
+        store = Store(ro_store)
+        app = create_app(store, live_interval=0)
+        try:
+            async with app.run_test(size=(120, 36)) as pilot:
+                await pilot.pause(0.3)
+                return [str(n.message) for n in app._notifications]
+        finally:
+            store.close()
+
+    messages = asyncio.run(run())
+    assert len([m for m in messages if "private copy" in m]) == 1, messages

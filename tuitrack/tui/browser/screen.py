@@ -136,6 +136,8 @@ class BrowserScreen(DetailPane, Screen[None]):
         self.status.update_info(store=_display_path(store.path), read_only=store.read_only, filter=self.view.filter,
                                 message=message, loading=True)
         self.table.focus()
+        if getattr(store, "notice", None):  # a read-only store read from a snapshot, or possibly stale
+            self.notify(store.notice, title="read-only store", severity="warning", markup=False, timeout=15)
         self.app.theme_changed_signal.subscribe(self, self._style_detail_border)
         self.reload()
         if self.live_interval > 0:
