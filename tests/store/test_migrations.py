@@ -41,9 +41,13 @@ def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None
     run_id = _make_v1(tmp_path)
     assert _version(tmp_path) == 1
     store = Store(tmp_path)
-    assert _version(tmp_path) == schema.SCHEMA_VERSION == 3
+    assert _version(tmp_path) == schema.SCHEMA_VERSION
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "runs_experiment_live" in names
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"sync_remotes", "sync_runs", "sync_marks"} <= tables  # migration 3: team sync state
+    from tuitrack.store import sync as sync_state
+    assert sync_state.unpushed_rids(store) == {store.rid(run_id)}  # never pushed anywhere
     run = store.get_run(run_id)
     assert run.info.run_name == "old" and run.data.metrics == {"loss": 0.5}
     assert [e.run_count for e in store.list_experiments()] == [1]
@@ -52,6 +56,6 @@ def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None
 def test_read_only_reader_of_an_older_store_is_told_why(tmp_path: Path) -> None:
     _make_v1(tmp_path)
     before = (tmp_path / "tuitrack.db").read_bytes()
-    with pytest.raises(ReadOnlyStoreError, match="needs upgrading from schema 1 to 3"):
+    with pytest.raises(ReadOnlyStoreError, match=f"needs upgrading from schema 1 to {schema.SCHEMA_VERSION}"):
         Store(tmp_path, read_only=True)
     assert (tmp_path / "tuitrack.db").read_bytes() == before

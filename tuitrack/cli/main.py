@@ -29,6 +29,7 @@ from tuitrack.cli.common import (
 )
 from tuitrack.cli.curation import register as register_curation
 from tuitrack.cli.launch import missing_app_message, missing_app_module
+from tuitrack.cli.sync import register as register_sync
 from tuitrack.cli.runs import artifacts, best, cat, compare, history, show
 from tuitrack.entities import Run, data_keys
 from tuitrack.store.core import Store
@@ -383,6 +384,9 @@ class _ProgressIter:
     def __iter__(self):  # type: ignore[no-untyped-def]
         with click.progressbar(self.items, length=self.length, label="importing runs", file=sys.stderr) as bar:
             yield from bar
+
+
+register_sync(main)  # push, pull, import tuitrack / merge (tuitrack/cli/sync.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,7 @@ Layout notes (why it looks like this):
 from __future__ import annotations
 
 APP_ID = "tuitrack"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: The oldest schema a read-only reader can read as it is (a writer migrates it forward first).
 MIN_READABLE_VERSION = 2
 
@@ -194,5 +194,40 @@ MIGRATIONS: list[str] = [
         UNION ALL SELECT max(rid) FROM latest_metrics UNION ALL SELECT max(rid) FROM artifacts
         UNION ALL SELECT max(rid) FROM inputs UNION ALL SELECT max(rid) FROM run_env
     );
+    """,
+    # 3 -> 4: team sync with MLflow tracking servers (issue #14).  A remote is one server URI;
+    # sync_runs maps a local run to its run there, with the curated state both sides last agreed on
+    # (``base``, JSON) and how far the local run was pushed (``pushed_upto``: runs.updated_at a complete
+    # push covered; ``inflight``: a push started and did not finish, so the server is compared before
+    # re-sending).  sync_marks is the per-(run, key) watermark: ``n`` points confirmed on the server, the
+    # last one at (step, ts, seq).
+    """
+    CREATE TABLE IF NOT EXISTS sync_remotes (
+        id INTEGER PRIMARY KEY,
+        uri TEXT NOT NULL UNIQUE,
+        last_used INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS sync_runs (
+        rid INTEGER NOT NULL,
+        remote INTEGER NOT NULL,
+        remote_run_id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        pushed_upto INTEGER,
+        inflight INTEGER NOT NULL DEFAULT 0,
+        base TEXT NOT NULL DEFAULT '{}',
+        synced_at INTEGER NOT NULL,
+        PRIMARY KEY (rid, remote)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX IF NOT EXISTS sync_runs_remote_id ON sync_runs(remote, remote_run_id);
+    CREATE TABLE IF NOT EXISTS sync_marks (
+        rid INTEGER NOT NULL,
+        remote INTEGER NOT NULL,
+        kid INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (rid, remote, kid)
+    ) WITHOUT ROWID;
     """,
 ]

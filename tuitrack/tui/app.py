@@ -26,6 +26,7 @@ from textual.screen import Screen
 from tuitrack.store.core import Store
 from tuitrack.tui.compare_actions import COMPARE_BINDINGS, CompareActions
 from tuitrack.tui.curation_actions import CURATION_BINDINGS, CurationActions
+from tuitrack.tui.sync_actions import SYNC_BINDINGS, SyncActions
 from tuitrack.tui.dialogs.help import HelpScreen, binding_rows
 from tuitrack.tui.browser.screen import BrowserScreen
 from tuitrack.tui.browser.run_detail import RunDetail
@@ -82,7 +83,7 @@ class ActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
-class TuitrackApp(CompareActions, CurationActions, App[None]):
+class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
     """Experiment browser.  See ``create_app``.
 
     Comparing (c/g/p/G) and curating (t, 1-9, ., n, R, d, D, u) live in their own
@@ -96,6 +97,7 @@ class TuitrackApp(CompareActions, CurationActions, App[None]):
         # Footer order follows binding order: feature keys first, then help and quit at the end.
         *COMPARE_BINDINGS,
         *CURATION_BINDINGS,
+        *SYNC_BINDINGS,
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from tuitrack.entities import Experiment, Run
+from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
 from tuitrack.tui.browser.experiment_tree import ParentGroup, Scope
 from tuitrack.tui.browser.runs_table import load_runs
@@ -53,6 +54,8 @@ class ViewMeta:
     parents: list[ParentGroup] = field(default_factory=list)
     all_total: int = 0
     totals: dict[Scope, int] = field(default_factory=dict)
+    #: Live runs not yet pushed to the last-used tracking server (None: the store never synced).
+    unpushed: int | None = None
 
     def valid_for(self, version: int, include_deleted: bool) -> bool:
         return self.version == version and self.include_deleted == include_deleted
@@ -155,7 +158,8 @@ def _finish(store: Store, out: ViewData, meta: ViewMeta) -> ViewData:
                    for r in store.conn_fetchall(_PARENTS_SQL, (1 if req.include_deleted else 0,))]
         meta = replace(meta, experiments=store.list_experiments(include_deleted_runs=req.include_deleted),
                        parents=parents,
-                       all_total=store.count_runs(include_deleted=req.include_deleted, now_ms=req.now_ms))
+                       all_total=store.count_runs(include_deleted=req.include_deleted, now_ms=req.now_ms),
+                       unpushed=sync_state.unpushed_count(store))
     total = meta.totals.get(req.scope)
     if total is None:
         if req.scope.kind == "all":

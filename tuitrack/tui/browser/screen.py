@@ -234,6 +234,8 @@ class BrowserScreen(DetailPane, Screen[None]):
         self._version, self._high_water = data.version, data.high_water
         if data.meta is not None:
             self._meta = data.meta
+            if data.final:
+                self.status.update_info(unpushed=data.meta.unpushed)
         table = self.table
         table.now_ms = req.now_ms
         if data.phase == "window":

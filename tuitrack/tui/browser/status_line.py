@@ -31,6 +31,8 @@ class StatusInfo:
     message: str = ""
     #: Only the top ``shown`` rows of the list are known yet (the whole list is being read).
     partial: bool = False
+    #: Runs not yet pushed to the tracking server (None: the store never synced; nothing shown).
+    unpushed: int | None = None
 
 
 class StatusLine(Static):
@@ -67,6 +69,8 @@ class StatusLine(Static):
             text.append(f" · rows {info.first + 1}-{info.last + 1}", style="dim")
         if info.marked:
             text.append(f" · ● {info.marked} marked", style="bold yellow")
+        if info.unpushed:
+            text.append(f" · ↑ {info.unpushed} unpushed", style="magenta")
         text.append(" · ")
         text.append(clean(info.scope, limit=30), style="cyan")
         if info.filter:
