@@ -291,15 +291,15 @@ def test_server_stopped_mid_push_then_resumed_without_duplicates(tmp_path, fresh
     st = Store(tmp_path / "a", create=True)
     exp = st.experiment_id(f"{S}-t9-resume")
     rids = []
-    for i in range(6):
+    for i in range(4):
         rid = st.create_run(run_id=_id(str(i)), experiment_id=exp, name=f"r{i}", start_time=1000)
-        st.write_metrics([(rid, k, float(s), s, 2000 + s) for k in ("a", "b") for s in range(3000)])
+        st.write_metrics([(rid, k, float(s), s, 2000 + s) for k in ("a", "b") for s in range(2000)])
         st.end_run(rid, "FINISHED", end_time=9000)
         rids.append(rid)
     stopped = threading.Event()
 
     def progress(done: int, total: int, points: int, points_total: int) -> None:
-        if points >= 8000 and not stopped.is_set():
+        if points >= 5000 and not stopped.is_set():
             stopped.set()
             fresh_server.stop()
 
@@ -307,17 +307,17 @@ def test_server_stopped_mid_push_then_resumed_without_duplicates(tmp_path, fresh
     with pytest.raises(SyncError):
         push(st, fresh_server.uri, progress=progress, client=client, workers=2)
     sent = sum(m.n for r in rids for m in state.marks(st, r, state.find_remote(st, fresh_server.uri)[0]).values())
-    assert 0 < sent < 6 * 6000
+    assert 0 < sent < 4 * 4000
     fresh_server.start()
     rep = push(st, fresh_server.uri)
-    assert rep.points == 6 * 6000 - sent
+    assert 0 < rep.points <= 4 * 4000 - sent  # a batch the server took as it died is not sent again
     check = MlflowClient(tracking_uri=fresh_server.uri)
     remote = _pushed_runs(check, "t9-")
-    assert len(remote) == 6
+    assert len(remote) == 4
     for r in remote.values():
         for k in ("a", "b"):
             hist = check.get_metric_history(r.info.run_id, k)
-            assert sorted(m.step for m in hist) == list(range(3000))
+            assert sorted(m.step for m in hist) == list(range(2000))
     assert push(st, fresh_server.uri).points == 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,10 +93,13 @@ def remote_id(store: Store, uri: str) -> int:
 
 def find_remote(store: Store, uri: str | None = None) -> tuple[int, str] | None:
     """(id, uri) of ``uri``, or of the most recently used remote when None; None when unknown."""
-    if uri is None:
-        row = store.conn_fetchone("SELECT id, uri FROM sync_remotes ORDER BY last_used DESC, id DESC LIMIT 1")
-    else:
-        row = store.conn_fetchone("SELECT id, uri FROM sync_remotes WHERE uri = ?", (uri,))
+    try:
+        if uri is None:
+            row = store.conn_fetchone("SELECT id, uri FROM sync_remotes ORDER BY last_used DESC, id DESC LIMIT 1")
+        else:
+            row = store.conn_fetchone("SELECT id, uri FROM sync_remotes WHERE uri = ?", (uri,))
+    except sqlite3.OperationalError:  # an older store opened read-only as it is: it never synced
+        return None
     return (int(row[0]), str(row[1])) if row else None
 
 
