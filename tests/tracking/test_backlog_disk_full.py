@@ -40,8 +40,10 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
     finally:
         from conftest import reset_tuitrack
 
-        reset_tuitrack()
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        try:
+            reset_tuitrack()
+        finally:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def _committed(db: Path) -> dict[str, list[int]]:
