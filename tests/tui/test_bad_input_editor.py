@@ -24,6 +24,7 @@ from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.dialogs.note_editor import NoteEditor
 from tuitrack.tui.dialogs.rename import RenameScreen
 from tuitrack.tui.dialogs.tag_editor import TagEditor
+from tuitrack.tui.dialogs.unsaved import UnsavedChanges
 
 NOW = 1_700_000_000_000
 SIZE = (120, 36)
@@ -131,6 +132,8 @@ async def test_tag_editor_bad_input(demo: Path) -> None:
             still_open = app.screen is editor
             got[case] = (error_text(editor, "#tag-error"), dict(editor.staged), still_open, not editor.removed)
             await pilot.press("escape")
+            if isinstance(app.screen, UnsavedChanges):  # the refused input is still typed: escape asks first
+                await pilot.press("d")
             await settle(pilot)
             assert not app.screen.is_modal, case
             assert db_rows(demo) == before, f"{case}: the store changed"
@@ -191,7 +194,7 @@ async def test_note_too_long_is_refused(demo: Path) -> None:
         await settle(pilot)
         assert app.screen is screen
         assert error_text(screen, "#note-error") == "note is 100001 characters long; the limit is 100000"
-        await pilot.press("escape")
+        await pilot.press("escape", "d")  # the edited text is not saved: escape asks, d discards it
         await settle(pilot)
         assert app._exception is None
     assert db_rows(demo) == before

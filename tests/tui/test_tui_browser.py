@@ -199,17 +199,17 @@ async def test_s_sorts_by_cursor_column_and_reverses(seeded, tmp_path):
         await settle(pilot, app, lambda: saved() == ("metrics.auc", False))  # written once the view settles
 
 
-async def test_sort_keeps_cursor_on_its_run(seeded, tmp_path):
+async def test_sort_moves_to_the_top_of_the_new_order(seeded, tmp_path):
+    """A new sort shows its first runs (issue 16: kept on its run, the best runs were scrolled off)."""
     path, ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         await pilot.press("j", "j", "j")
-        before = app.current_run_id()
         await move_to_column(pilot, app.browser.table, "attributes.run_name")
         app.browser.table.move_cursor(row=3)
         await pilot.press("s")
         await settle(pilot, app, lambda: app.browser.view.sort_key == "attributes.run_name")
-        assert app.current_run_id() == before
         assert names(app) == sorted(names(app))
+        assert app.browser.table.cursor_row == 0 and app.current_run_id() == ids[names(app)[0]]
 
 
 # -- filtering -----------------------------------------------------------------------------
@@ -311,7 +311,7 @@ async def test_tab_moves_between_panes(seeded, tmp_path):
 
 
 class _MixinApp(TuitrackApp):
-    BINDINGS = [*TuitrackApp.BINDINGS, Binding("z", "compare_stub", "Stub mixin action", id="test.stub")]
+    BINDINGS = [*TuitrackApp.BINDINGS, Binding("Z", "compare_stub", "Stub mixin action", id="test.stub")]
 
     def action_compare_stub(self) -> None:
         self.compared = self.selected_run_ids()
@@ -323,13 +323,13 @@ async def test_help_lists_bindings_including_mixin_keys(seeded, tmp_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {(key, what) for _, keys, what in app.screen.rows for key in keys.split(" / ")}
-        for expected in [("z", "Stub mixin action"), ("c", "Compare"), ("t", "Tags"), ("s", "Sort"), ("space", "Mark"), ("/", "Filter"), ("r", "Refresh"),
+        for expected in [("Z", "Stub mixin action"), ("c", "Compare"), ("t", "Tags"), ("s", "Sort"), ("space", "Mark"), ("/", "Filter"), ("r", "Refresh"),
                          ("o", "Columns"), ("q", "Quit"), ("↓", "Down"), ("j", "Down"), ("tab", "Next pane"),
                          ("?", "Help")]:
             assert expected in rows, expected
         await pilot.press("escape")
         assert app.screen is app.browser
-        await pilot.press("z")
+        await pilot.press("Z")
         assert app.compared == [app.current_run_id()]
 
 

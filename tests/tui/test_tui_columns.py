@@ -31,7 +31,7 @@ def test_value_width_is_the_width_of_the_shown_cell(param: str, tag: str, metric
 
 async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path, tmp_path):
     """Rows build only the columns in view; every horizontal scroll position must show the same
-    characters as the whole row cut at that window (wide CJK values included)."""
+    characters as the whole row from that window's first column (wide CJK values included)."""
     from rich.segment import Segment
     from textual.strip import Strip
 
@@ -59,7 +59,7 @@ async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path,
             for col in range(len(table.columns)):
                 table.move_cursor(col=col)
                 await pilot.pause(0.02)
-                sx = int(table.scroll_x)
+                sx = table.scroll_origin()  # the window starts at a column (issue 16: no cut values)
                 seen_scrolls.add(sx)
                 for index in range(len(table.rids)):
                     run = table.loaded_run(table.rids[index])
@@ -67,7 +67,8 @@ async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path,
                                    for c in table.columns if c.key not in FIXED_KEYS)
                     expected = Strip([Segment(rest)]).crop(sx, sx + view)
                     got = Strip(list(table._row_strip(index, width))).crop(table._fixed_width, width)
-                    assert "".join(s.text for s in got).rstrip() == "".join(s.text for s in expected).rstrip(), (col, sx)
+                    got_text = "".join(s.text for s in got).rstrip()
+                    assert "".join(s.text for s in expected).startswith(got_text), (col, sx)  # whole columns only
             assert len(seen_scrolls) > 2  # the window really moved
     finally:
         store.close()

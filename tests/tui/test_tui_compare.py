@@ -121,13 +121,14 @@ async def test_compare_marked_grid_runs_diff_only_best_and_back(demo: Path) -> N
         best_col = comp.run_ids[next(iter(auc.best))]
         cell = table.get_cell(f"metric\x00auc", best_col)
         assert cell.plain.startswith("★ ")
-        await pilot.press("d")
-        await settle(pilot)  # the matrix is rebuilt in a worker
-        assert screen.diff_only and table.row_count < full
-        labels = {r.label for r in comp.visible_rows(True)}
+        assert screen.diff_only  # 3+ runs open on their differences
+        labels = {r.label for r in comp.visible_rows(True) if not r.key.startswith("tuitrack.")}
         assert {"params.n_estimators", "params.max_depth", "metrics.auc"} <= labels
         assert "params.model" not in labels and "tags.purpose" not in labels
-        assert table.row_count == len(labels)
+        assert table.row_count == full == len(labels)
+        await pilot.press("d")
+        await settle(pilot)  # the matrix is rebuilt in a worker
+        assert not screen.diff_only and table.row_count > full
         await pilot.press("m")
         await settle(pilot)
         assert screen.with_minmax and any(r.section == "metric.min" for r in screen.comparison.rows)
@@ -229,10 +230,15 @@ async def test_charts_flow(demo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await filtered(pilot, GRID)
         marked = await mark_all_visible(pilot, 2)
-        await pilot.press("g")
+        await pilot.press("v")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ChartsScreen) and screen.run_ids == marked
+        assert screen.selected == ["loss", "val_loss"]  # metrics with a history, losses first (issue 16)
+        picker = screen.query_one("#metric-picker")
+        picker.deselect_all()
+        picker.select("accuracy")
+        await settle(pilot)
         assert screen.selected == ["accuracy"]
         specs = screen.build_specs()
         assert len(specs) == 1 and len(specs[0].series) == 2
@@ -279,7 +285,7 @@ async def test_charts_of_current_run_and_live_update(tmp_path: Path) -> None:
         app = create_app(Store(path), clock=None, live_interval=0.2, app_class=_App)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("g")
+            await pilot.press("v")
             await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ChartsScreen) and screen.run_ids == [run.id]
@@ -318,7 +324,7 @@ async def test_charts_downsample_long_history(tmp_path: Path) -> None:
         app = create_app(Store(path), clock=lambda: NOW, live_interval=0, app_class=_App)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("g")
+            await pilot.press("v")
             await settle(pilot)
             pts = app.screen.histories[(run.id, "x")]
             assert len(pts) <= 2 * SIZE[0] and max(p.value for p in pts) == 96.0
@@ -365,7 +371,7 @@ async def test_groups_flow_across_seeds(demo: Path) -> None:
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await filtered(pilot, SWEEP)
-        await pilot.press("G")
+        await pilot.press("a")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, GroupsScreen)
@@ -410,11 +416,11 @@ def _open(key: str, filter_text: str, marks: int = 0, extra: tuple[str, ...] = (
 
 
 def test_snapshot_compare_diff_only(demo: Path, snap_compare) -> None:
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("c", GRID, 4, ("d",)))
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("c", GRID, 4))  # diff-only: 3+ runs
 
 
 def test_snapshot_charts_smoothed(demo: Path, snap_compare) -> None:
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("g", GRID, 4, ("plus", "plus")))
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("v", GRID, 4, ("plus", "plus")))
 
 
 def test_snapshot_scatter(demo: Path, snap_compare) -> None:
@@ -422,4 +428,4 @@ def test_snapshot_scatter(demo: Path, snap_compare) -> None:
 
 
 def test_snapshot_groups(demo: Path, snap_compare) -> None:
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("G", SWEEP))
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("a", SWEEP))

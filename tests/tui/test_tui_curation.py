@@ -26,6 +26,7 @@ from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.curation_actions import CURATION_BINDINGS, curation_bindings
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.dialogs.note_editor import NoteEditor
+from tuitrack.tui.dialogs.unsaved import UnsavedChanges
 from tuitrack.tui.dialogs.rename import RenameScreen
 from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.dialogs.tag_editor import TagEdit, TagEditor, describe_values
@@ -368,7 +369,7 @@ async def test_validation_error_shown_in_editor(seeded: dict[str, str], store_pa
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "limit is 8000" in str(editor.query_one("#tag-error", Label).render())
-        await pilot.press("escape")
+        await pilot.press("escape", "d")  # what is typed is not applied: escape asks, d discards it
         await settle(pilot)
         assert not app.screen.is_modal
 
@@ -446,6 +447,9 @@ async def test_tag_editor_remove_and_cancel() -> None:
         await pilot.pause()
         await type_text(pilot, "k=v")
         await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChanges)  # a staged change: escape asks first
+        await pilot.press("d")
         await pilot.pause()
     assert app.result is None
 

@@ -251,7 +251,7 @@ async def test_compare_charts_scatter_groups(hostile: dict[str, str], store_path
         await pilot.press("escape")
         await settle(pilot)
 
-        await pilot.press("g")
+        await pilot.press("v")
         await settle(pilot)
         assert isinstance(app.screen, ChartsScreen)
         check_screen(app, visible(MARKUP), visible(LINK))
@@ -273,7 +273,7 @@ async def test_compare_charts_scatter_groups(hostile: dict[str, str], store_path
         await pilot.press("escape")
         await settle(pilot)
 
-        await pilot.press("G")
+        await pilot.press("a")
         await settle(pilot)
         groups = app.screen
         assert isinstance(groups, GroupsScreen)

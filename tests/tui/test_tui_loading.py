@@ -134,23 +134,23 @@ async def test_cursor_in_the_window_stays_on_its_run_and_line_through_both_phase
         assert len(table.rids) == N_RUNS
 
 
-async def test_sort_sending_the_cursor_run_out_of_the_window_ends_on_that_run(big, tmp_path, applies):
+async def test_a_sort_ends_at_the_top_of_its_order_through_both_phases(big, tmp_path, applies):
+    """A new sort shows its best runs (issue 16): both phases put the cursor on the first row."""
     async with browse(big, tmp_path) as (app, pilot):
         table = app.browser.table
         auc = next(i for i, c in enumerate(table.columns) if c.key == "metrics.auc")
         table.move_cursor(row=3, col=auc)
-        rid = table.cursor_rid  # the 4th newest run: 4th best auc, so 4th from the end once sorted ascending
         applies.clear()
-        await pilot.press("s")  # auc, best first: the same order as newest first
+        await pilot.press("s")  # auc, best first
         await settle(pilot, app, lambda: app.browser.view.sort_key == "metrics.auc" and len(applies) >= 2)
-        assert table.cursor_rid == rid and applies[-1].cursor_rid == rid
+        assert [(a.cursor_line, a.rids) for a in applies] == [(0, WINDOW), (0, N_RUNS)]
+        assert table.cursor_row == 0
         applies.clear()
-        await pilot.press("s")  # worst first: the run is now near the end, far outside the first window
+        await pilot.press("s")  # worst first
         await settle(pilot, app, lambda: not app.browser.view.sort_desc and len(applies) >= 2)
         window, full = applies
-        assert window.rids == WINDOW and window.cursor_rid != rid  # the top shows first
-        assert full.rids == N_RUNS and full.cursor_rid == rid
-        assert table.cursor_row == N_RUNS - 4 and table.cursor_rid == rid
+        assert window.rids == WINDOW and full.rids == N_RUNS
+        assert table.cursor_row == 0 and table.cursor_rid == full.cursor_rid == window.cursor_rid
 
 
 async def test_a_key_pressed_between_the_phases_wins_over_the_old_anchor(big, tmp_path, applies, monkeypatch):

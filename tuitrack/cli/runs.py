@@ -67,7 +67,7 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
         overview.append(("parent", info.parent_id))
     if children:
         overview.append(("children", f"{len(children)} nested runs"))
-    for key in ("user", "host", "pid", "source", "note"):
+    for key in ("user", "host", "pid", "source"):
         value = getattr(info, key)
         if value not in (None, ""):
             overview.append((key, ex.visible(value)))
@@ -88,6 +88,8 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
     if inputs:
         lines += _kv_block("Inputs", [(i.name, ex.visible(f"{i.source or '-'} rows={i.rows} "
                                                          f"sha256={(i.digest or '-')[:12]}")) for i in inputs])
+    if info.note:  # its own block: a multi-line note keeps its lines (a newline is not shown as \x0a)
+        lines += ["Note:"] + ["  " + ex.visible(line) for line in info.note.rstrip("\n").split("\n")]
     if info.error:
         lines += ["Error:"] + ["  " + ex.visible(line) for line in info.error.rstrip("\n").split("\n")]
     echo_data("\n".join(lines))

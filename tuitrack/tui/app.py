@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,15 @@ import textual.screen
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tuitrack.store.core import Store
 from tuitrack.tui.compare_actions import COMPARE_BINDINGS, CompareActions
+from tuitrack.tui.contrast import with_contrast
 from tuitrack.tui.curation_actions import CURATION_BINDINGS, CurationActions
 from tuitrack.tui.sync_actions import SYNC_BINDINGS, SyncActions
+from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.dialogs.help import HelpScreen, binding_rows
 from tuitrack.tui.browser.screen import BrowserScreen
 from tuitrack.tui.browser.run_detail import RunDetail
@@ -109,9 +112,20 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
         self.store = store
         self.clock: Callable[[], int] = clock or _wall_clock
         self.browser = BrowserScreen(state_dir=state_dir, live_interval=live_interval)
+        self._contrast: tuple[tuple[int, ...], list[LineFilter]] = ((), [])
 
     def get_default_screen(self) -> Screen[Any]:
         return self.browser
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """With NO_COLOR: Textual's grey conversion, keeping every text readable on its background."""
+        filters = super().get_line_filters()
+        if not self.no_color:
+            return filters
+        key = tuple(map(id, filters))
+        if self._contrast[0] != key:
+            self._contrast = (key, with_contrast(list(filters)))
+        return self._contrast[1]
 
     # -- lifecycle ------------------------------------------------------------------------
     def on_ready(self) -> None:
@@ -146,6 +160,13 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
     def marked_run_ids(self) -> list[str]:
         """Only the marked runs, in mark order (no fallback to the cursor run)."""
         return list(self.browser.table.marks)
+
+    def say_marks_out_of_view(self, doing: str) -> None:
+        """Before an action on the marked runs: say so when some of them are not in the current list."""
+        out = self.browser.table.marks_out_of_view()
+        if out:
+            marks = len(self.browser.table.marks)
+            self.notify(f"{marks} marked, {out} not in view: {doing} all {marks}", markup=False)
 
     def selected_run_ids(self) -> list[str]:
         """Marked runs in mark order; else the cursor run; else []."""
@@ -184,6 +205,30 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
         self.browser.include_deleted = bool(value)
 
     # -- actions ---------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """q: back out of a view (compare, charts, the opened detail); quit from the browser, asking
+        first when marked runs would be lost.  A dialog keeps q for itself (or ignores it)."""
+        screen = self.screen
+        if screen.is_modal:
+            return
+        if screen is not self.browser:
+            self.pop_screen()
+            return
+        if self.browser.has_class("-detail-max"):
+            self.browser.action_back()
+            return
+        marks = len(self.browser.table.marks)
+        if not marks:
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen(f"Quit and lose {marks} mark{'s' if marks != 1 else ''}?",
+                                       "Marks live only in this session.", yes_label="Quit"), answer)
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return

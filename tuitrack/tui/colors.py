@@ -58,3 +58,12 @@ def faded(color: RGB, amount: float = 0.6, *, dark: bool = True) -> RGB:
     """
     target = (24, 24, 24) if dark else (255, 255, 255)
     return tuple(round(c + (t - c) * amount) for c, t in zip(color, target))  # type: ignore[return-value]
+
+
+#: Without colour (NO_COLOR) chart series differ by the glyph their points are drawn with.
+MARKERS: tuple[str, ...] = ("•", "x", "+", "o", "*", "#", "=", "%", "@", "&", "$", "~")
+
+
+def run_markers(run_ids: list[str]) -> dict[str, str]:
+    """One marker per run drawn together, in order (used when colours cannot tell series apart)."""
+    return {rid: MARKERS[i % len(MARKERS)] for i, rid in enumerate(run_ids)}

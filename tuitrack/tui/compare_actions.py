@@ -1,4 +1,4 @@
-"""Compare, charts, scatter and grouped views, added to the app as a mixin (keys c, g, p, G).
+"""Compare, charts, scatter and grouped views, added to the app as a mixin (keys c, v, p, a).
 
 The mixin only decides *which runs* a view gets (marks, the cursor run, or the current filter) and
 pushes the screen; the screens load everything themselves in workers.  Escape pops back to the
@@ -24,9 +24,10 @@ GROUPS_CAP = 1000
 
 COMPARE_BINDINGS: list[Binding] = [
     Binding("c", "compare", "Compare", id="compare.open"),
-    Binding("g", "charts", "Charts", id="compare.charts"),
+    # Not g/G: those are top/bottom in every list, as in vim and less.
+    Binding("v", "charts", "Charts", id="compare.charts"),
     Binding("p", "scatter", "Scatter", show=False, id="compare.scatter"),
-    Binding("G", "grouped", "Groups", show=False, id="compare.grouped"),
+    Binding("a", "grouped", "Groups", show=False, id="compare.grouped"),
 ]
 
 
@@ -47,6 +48,7 @@ class CompareActions:
             return
         ids = app.marked_run_ids()
         if ids:
+            app.say_marks_out_of_view("comparing")
             if len(ids) > COMPARE_CAP:
                 app.notify(f"comparing the first {COMPARE_CAP} of {len(ids)} marked runs")
                 ids = ids[:COMPARE_CAP]
@@ -59,7 +61,7 @@ class CompareActions:
                 ids = ids[:COMPARE_CAP]
                 app.notify(f"no runs marked: comparing the first {COMPARE_CAP} runs of the filter (space marks runs)")
             else:
-                app.notify(f"no runs marked: comparing the {len(ids)} runs of the filter")
+                app.notify(f"no runs marked: comparing the {len(ids)} run{'s' if len(ids) != 1 else ''} of the filter")
         app.push_screen(CompareScreen(ids))
 
     def action_charts(self) -> None:
@@ -71,6 +73,8 @@ class CompareActions:
         if not ids:
             app.notify("no run to chart: select or mark a run first", severity="warning")
             return
+        if app.marked_run_ids():
+            app.say_marks_out_of_view("charting")
         if len(ids) > CHART_CAP:
             app.notify(f"charting the first {CHART_CAP} of {len(ids)} marked runs")
             ids = ids[:CHART_CAP]

@@ -46,6 +46,11 @@ def curation_bindings(quick: QuickTags) -> list[Binding]:
     ]
 
 
+def title(ref: RunRef) -> str:
+    """A run in a dialog's title: its name and short id (names repeat: a sweep's runs often share one)."""
+    return f"{ref.label} ({ref.run_id[:8]})" if ref.name else ref.label
+
+
 CURATION_BINDINGS: list[Binding] = curation_bindings(curation.load_quick_tags())
 _ACTIONS = {"tag_editor", "repeat_tag", "quick_tag", "edit_note", "rename_run", "delete_runs", "toggle_deleted",
             "undo_curation"}
@@ -177,6 +182,8 @@ class CurationActions:
         if not run_ids:
             self.notify("no run selected: move the cursor to a run first", severity="warning", markup=False)
             return None
+        if marked and self.marked_run_ids():  # type: ignore[attr-defined]
+            self.say_marks_out_of_view("acting on")  # type: ignore[attr-defined]
         return list(run_ids)
 
     # -- tags ----------------------------------------------------------------------------
@@ -191,7 +198,7 @@ class CurationActions:
 
         def show(loaded: tuple[list[RunRef], dict[str, dict[str, int]], dict[str, list[str]]]) -> None:
             refs, current, vocabulary = loaded
-            label = refs[0].label if len(refs) == 1 else f"{len(refs)} runs"
+            label = title(refs[0]) if len(refs) == 1 else f"{len(refs)} runs"
 
             def apply(edit: TagEdit | None) -> None:
                 if edit is not None:
@@ -243,7 +250,7 @@ class CurationActions:
                 if text is not None:
                     self._write(lambda st: curation.set_note(st, ref, text))
 
-            self.push_screen(NoteEditor(note, ref.label), apply)  # type: ignore[attr-defined]
+            self.push_screen(NoteEditor(note, title(ref)), apply)  # type: ignore[attr-defined]
 
         self._in_thread(load, show)
 
@@ -259,7 +266,7 @@ class CurationActions:
                 if name is not None:
                     self._write(lambda st: curation.rename_run(st, ref, name))
 
-            self.push_screen(RenameScreen(ref.name, ref.label), apply)  # type: ignore[attr-defined]
+            self.push_screen(RenameScreen(ref.name, title(ref)), apply)  # type: ignore[attr-defined]
 
         self._in_thread(lambda: curation.resolve_runs(self.store, run_ids), show)
 
@@ -278,7 +285,7 @@ class CurationActions:
             alive = [r for r in refs if not flags.get(r.rid)]
             restore = not alive
             todo = refs if restore else alive
-            label = todo[0].label if len(todo) == 1 else f"{len(todo)} runs"
+            label = title(todo[0]) if len(todo) == 1 else f"{len(todo)} runs"
             if restore:
                 question, detail, yes = f"Restore {label}?", "They will show in listings again.", "Restore"
             else:
@@ -293,7 +300,9 @@ class CurationActions:
                     op = curation.restore_runs if restore else curation.delete_runs
                     self._write(lambda st: op(st, todo))
 
-            self.push_screen(ConfirmScreen(question, detail, yes_label=yes), answer)  # type: ignore[attr-defined]
+            items = [title(ref) for ref in todo] if len(todo) > 1 else []
+            self.push_screen(ConfirmScreen(question, detail, yes_label=yes, items=items),  # type: ignore[attr-defined]
+                             answer)
 
         self._in_thread(load, show)
 

@@ -120,8 +120,40 @@ async def _grid_marked(pilot: Pilot, app: TuitrackApp, marks: int = 4) -> None:
 
 async def _compare(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app)
-    await pilot.press("c")
+    await pilot.press("c")  # 3+ runs: their differences first
     await _idle(pilot, app)
+    app.clear_notifications()
+    await _idle(pilot, app)
+
+
+async def _filter_typing(pilot: Pilot, app: TuitrackApp) -> None:
+    """Typed, not entered: the filter applies as you type, with its live count."""
+    await settle(pilot, app)
+    await pilot.press("slash")
+    app.browser.query_one(FilterBar).input.cursor_blink = False
+    await pilot.press(*"metrics.auc > 0.88")
+    await pilot.pause(0.4)
+    await _idle(pilot, app)
+
+
+async def _dense(pilot: Pilot, app: TuitrackApp) -> None:
+    await settle(pilot, app)
+    await pilot.press("z")
+    app.clear_notifications()
+    await settle(pilot, app)
+
+
+async def _unsaved_tags(pilot: Pilot, app: TuitrackApp) -> None:
+    await _grid_marked(pilot, app, marks=1)
+    await pilot.press("t")
+    await _idle(pilot, app)
+    await pilot.press(*"stage=candidate", "enter", "escape")
+    app.clear_notifications()
+    await pilot.pause(0.2)
+
+
+async def _delete(pilot: Pilot, app: TuitrackApp) -> None:
+    await _grid_marked(pilot, app, marks=3)
     await pilot.press("d")
     app.clear_notifications()
     await _idle(pilot, app)
@@ -129,7 +161,7 @@ async def _compare(pilot: Pilot, app: TuitrackApp) -> None:
 
 async def _charts(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app)
-    await pilot.press("g")
+    await pilot.press("v")
     await _idle(pilot, app)
     await pilot.press("plus", "plus")
     app.clear_notifications()
@@ -147,7 +179,7 @@ async def _groups(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
     app.browser.apply_filter("attributes.run_name LIKE 'lr%'")
     await settle(pilot, app)
-    await pilot.press("G")
+    await pilot.press("a")
     app.clear_notifications()
     await _idle(pilot, app)
 
@@ -174,6 +206,12 @@ VIEWS: tuple[View, ...] = (
     View("scatter", _scatter),
     View("groups", _groups),
     View("tag-editor", _tag_editor),
+    View("sorted-marked-80x24", _sorted_marked, (80, 24)),
+    View("compare-80x24", _compare, (80, 24)),
+    View("filter-typing", _filter_typing),
+    View("dense", _dense),
+    View("unsaved-tags", _unsaved_tags, (80, 24)),
+    View("delete-80x24", _delete, (80, 24)),
 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from tuitrack.entities import Artifact, DatasetInput, MetricSummary, Run, RunData
 from tuitrack.store.core import Store
 from tuitrack.store.reads import KeyWindow
+from tuitrack.tui.liveness import display_status
 
 #: Sparklines are drawn for at most this many metric keys (each one is a history query).
 MAX_SPARK_KEYS = 30
@@ -138,7 +139,7 @@ def load_detail(store: Store, run_id: str, now_ms: int, *, histories: bool = Tru
     data = DetailData(
         run=run,
         now_ms=now_ms,
-        status=run.info.display_status(now_ms),
+        status=display_status(run.info, now_ms),
         parent_name=parent_name,
         child_count=store.count_children(rid),
         inputs=store.list_inputs(rid),

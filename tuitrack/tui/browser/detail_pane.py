@@ -92,8 +92,10 @@ class DetailPane:
         detail = self.query_one("#detail", RunDetail)
         if on:
             detail.styles.height = "1fr"
+            detail.display = True
         else:
             detail.styles.clear_rule("height")
+            detail.display = not getattr(self, "dense", False)  # z hid it: hidden again
             detail.refresh(layout=True)
         self._style_detail_border()
 

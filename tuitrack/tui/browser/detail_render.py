@@ -162,8 +162,11 @@ def overview(data: DetailData) -> RenderableType:
     row("Name", safe(info.run_name, "bold"))
     status = status_text(data.status)
     if data.status != info.status:
-        status.append(f"  (stored {info.status}; no heartbeat for "
-                      f"{human_duration(data.now_ms - (info.heartbeat or info.start_time))})", "dim")
+        silent = data.now_ms - (info.heartbeat or info.start_time)
+        if info.display_status(data.now_ms) == info.status:  # the heartbeat is fresh: the process table said so
+            status.append(f"  (stored {info.status}; its process {info.pid} on this machine is gone)", "dim")
+        else:
+            status.append(f"  (stored {info.status}; no heartbeat for {human_duration(silent)})", "dim")
     row("Status", status)
     row("Experiment", safe(info.experiment))
     row("Started", format_time(info.start_time, seconds=True))
@@ -411,5 +414,15 @@ def header(data: DetailData) -> Text:
     line.append("  ")
     line.append(data.run_id[:8], "dim")
     line.append("  ")
+    error = last_error_line(data.run.info.error) if data.status == "FAILED" else ""
+    if error:  # what went wrong, before anything else that fits on the line
+        line.append_text(safe(error, "bold red", limit=200))
+        line.append("  ")
     line.append_text(safe(data.run.info.experiment, "dim", limit=40))
     return line
+
+
+def last_error_line(error: str | None) -> str:
+    """The line of a stored error that names the exception (a traceback's last non-blank line)."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""

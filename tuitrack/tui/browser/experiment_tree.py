@@ -51,9 +51,16 @@ def _label(name: str, count: int) -> Text:
 class ExperimentTree(Tree[Scope]):
     """Scopes to browse; posts ``ScopeChanged`` when the highlighted node changes."""
 
+    #: Not ▶: the runs table shows a RUNNING run with it.
+    ICON_NODE = "▸ "
+    ICON_NODE_EXPANDED = "▾ "
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="tree.down_vim"),
         Binding("k", "cursor_up", "Up", show=False, id="tree.up_vim"),
+        Binding("h,left", "collapse", "Collapse / to parent", show=False, id="tree.collapse"),
+        Binding("l,right", "expand", "Expand / into", show=False, id="tree.expand"),
+        Binding("g", "top", "Top", show=False, id="tree.top"),
+        Binding("G", "bottom", "Bottom", show=False, id="tree.bottom"),
     ]
 
     @dataclass
@@ -106,6 +113,32 @@ class ExperimentTree(Tree[Scope]):
                 node.data = scope
         for exp_node in self._experiments.values():
             exp_node.allow_expand = bool(exp_node.children)
+
+    def action_collapse(self) -> None:
+        """h: fold the node; on a folded node or a leaf, go to its parent."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded and node.children and node is not self.root:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    def action_expand(self) -> None:
+        """l: unfold the node; on an unfolded one, go to its first child."""
+        node = self.cursor_node
+        if node is None or not node.children:
+            return
+        if not node.is_expanded:
+            node.expand()
+        else:
+            self.move_cursor(node.children[0])
+
+    def action_top(self) -> None:
+        self.cursor_line = 0
+
+    def action_bottom(self) -> None:
+        self.cursor_line = self.last_line
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Scope]) -> None:
         event.stop()

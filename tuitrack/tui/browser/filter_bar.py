@@ -20,13 +20,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from tuitrack.query.filter import FilterError, compile_filter
 from tuitrack.tui.text import clean
+from tuitrack.tui.timers import stop
 from tuitrack.tui.widgets.quiet import update_static
 
-PLACEHOLDER = "metrics.auc > 0.8 AND params.max_depth >= 10   (enter: apply · escape: clear)"
+#: Typing that pauses this long applies the filter (enter keeps it, escape clears it).
+PREVIEW_DELAY_S = 0.25
+
+PLACEHOLDER = "metrics.auc > 0.8 AND params.max_depth >= 10   (enter: apply · escape: clear · ↑↓: history)"
 
 
 def check_filter(text: str) -> FilterError | None:
@@ -56,16 +61,33 @@ class FilterBar(Vertical):
     FilterBar > Input { border: tall $accent; }
     FilterBar > #filter-error { width: 1fr; height: auto; max-height: 3; padding: 0 0; }
     """
-    BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
+    BINDINGS = [
+        Binding("escape", "clear", "Clear filter", id="filter.clear"),
+        Binding("up", "history(-1)", "Earlier filter", id="filter.history_back"),
+        Binding("down", "history(1)", "Later filter", id="filter.history_forward"),
+    ]
+
+    @dataclass
+    class Previewed(Message):
+        """A valid filter typed and left alone for ``PREVIEW_DELAY_S``: the owner shows its runs (enter keeps it)."""
+
+        filter: str
 
     @dataclass
     class Applied(Message):
         filter: str
+        #: escape: the text that was in the bar (kept in the history, so ``up`` brings it back)
+        draft: str = ""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.error: FilterError | None = None
         self._checked: str | None = None  # the text whose verdict is shown
+        #: filters used before, oldest first (the owner keeps it per store); up/down walk it
+        self.history: list[str] = []
+        self._history_at = 0
+        self._typed = ""  # what was in the bar before up went into the history
+        self._preview_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=PLACEHOLDER, id="filter-input")
@@ -80,12 +102,14 @@ class FilterBar(Vertical):
         inline, so they restyle nothing (a class toggle re-matched the bar's CSS and its Input's)."""
         self.set_class(True, "-open", update=False)
         self.display = True
+        self._history_at = len(self.history)
         self.input.value = current
         self.input.cursor_position = len(current)
         self._show(current)
         self.input.focus()
 
     def close(self) -> None:
+        self._preview_timer = stop(self._preview_timer)
         self.set_class(False, "-open", update=False)
         self.display = False
 
@@ -109,6 +133,22 @@ class FilterBar(Vertical):
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
         self._show(event.value)
+        self._preview_timer = stop(self._preview_timer)
+        if self.error is None and self.display:  # applies as you type, once typing pauses
+            text = event.value.strip()
+            self._preview_timer = self.set_timer(PREVIEW_DELAY_S, lambda: self._preview(text))
+
+    def _preview(self, text: str) -> None:
+        self._preview_timer = None
+        if self.display and self.input.value.strip() == text:
+            self.post_message(self.Previewed(text))
+
+    def show_count(self, shown: int, total: int) -> None:
+        """The verdict line with how many runs the filter in effect keeps: ``✓ 8 of 20 runs``."""
+        if self.error is None and self.input.value.strip():
+            update_static(self.query_one("#filter-error", Static),
+                          Text(f"  ✓ {shown:,} of {total:,} run{'s' if total != 1 else ''} · enter keeps it",
+                               style="dim green"))
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -118,6 +158,30 @@ class FilterBar(Vertical):
             self.post_message(self.Applied(event.value.strip()))
 
     def action_clear(self) -> None:
+        draft = self.input.value.strip()
         self.input.value = ""
         self.error = None
-        self.post_message(self.Applied(""))
+        self.post_message(self.Applied("", draft=draft))
+
+    def action_history(self, step: int) -> None:
+        """up/down: the previous/next filter of the history; past the newest, what was typed before."""
+        at = max(0, min(len(self.history), self._history_at + step))
+        if at == self._history_at:
+            return
+        if self._history_at == len(self.history):
+            self._typed = self.input.value
+        self._history_at = at
+        text = self.history[at] if at < len(self.history) else self._typed
+        self.input.value = text
+        self.input.cursor_position = len(text)
+
+
+HISTORY_SIZE = 50
+
+
+def remember(history: list[str], text: str) -> list[str]:
+    """``history`` with ``text`` moved (or added) to its newest end, at most ``HISTORY_SIZE`` long."""
+    text = text.strip()
+    if not text:
+        return history
+    return [h for h in history if h != text][-(HISTORY_SIZE - 1):] + [text]

@@ -24,6 +24,7 @@ from tuitrack.formatting import (
     format_short_time,
     short_id,
 )
+from tuitrack.tui.liveness import display_status
 from tuitrack.tui.text import clean
 
 STATUS, NAME, RUN_ID, START, DURATION = (
@@ -124,7 +125,7 @@ def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style |
     """(text, style) of one cell, already ``clean``-ed: user text can never format or move the terminal."""
     info = run.info
     if col.key == STATUS:
-        glyph, style = STATUS_GLYPHS.get(info.display_status(now_ms), UNKNOWN_GLYPH)
+        glyph, style = STATUS_GLYPHS.get(display_status(info, now_ms), UNKNOWN_GLYPH)
         return (MARK_GLYPH if marked else " ") + glyph, Style.parse(style)
     if col.key == NAME:
         prefix = "↳ " if info.parent_id else ""
@@ -136,7 +137,7 @@ def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style |
     if col.key == DURATION:
         if info.end_time is None:
             # A crashed run stopped at its last heartbeat; a live one is still counting.
-            crashed = info.display_status(now_ms) == "CRASHED"
+            crashed = display_status(info, now_ms) == "CRASHED"
             until = (info.heartbeat or info.start_time) if crashed else now_ms
             return format_duration(max(0, until - info.start_time)), _ITALIC
         return format_duration(info.duration), None

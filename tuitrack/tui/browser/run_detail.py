@@ -45,6 +45,7 @@ from tuitrack.tui.browser.detail_data import (
     window_spark_keys,
 )
 from tuitrack.tui.widgets.key_rows import KeyRows, Lines
+from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.widgets.quiet import update_static
 from tuitrack.tui.widgets.tab_strip import TabStrip
 
@@ -63,6 +64,9 @@ _PANE = {"overview": "overview-scroll", **{name: f"{name}-pane" for name in KEY_
          "artifacts": "artifacts-pane", "environment": "environment-pane"}
 #: Seconds a key filter waits for the next keystroke before reading.
 FILTER_DELAY = 0.15
+#: Up to this many changed sparkline histories are read with the run, shown in the same frame; more
+#: are read after the frame that shows the rest (each is one query).
+ONE_PHASE_KEYS = 12
 #: [ and ] share one footer entry ("[ ] Tabs").
 _TABS_GROUP = Binding.Group("Tabs", compact=True)
 
@@ -145,14 +149,14 @@ class RunDetail(Widget):
                                 classes="key-filter", disabled=True)  # shown and enabled by f
                     yield KeyRows(id=f"{name}-body")
             with Vertical(id=_PANE["artifacts"]):
-                table: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
+                table: DataTable[Text] = KeyTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield ArtifactPreview(id="artifact-preview")
             with Vertical(id=_PANE["environment"]):
                 yield Static(Text(""), id="env-summary")
                 yield Input(placeholder="filter packages (f)", id="package-filter")
                 yield Static(Text(""), id="package-count")
-                yield DataTable(id="package-list", cursor_type="row")
+                yield KeyTable(id="package-list", cursor_type="row")
 
     def on_mount(self) -> None:
         self.query_one("#artifact-list", DataTable).add_columns("artifact", "size")
@@ -196,6 +200,12 @@ class RunDetail(Widget):
         try:
             data = load_detail(store, run_id, self.app.clock(), histories=False, cache=cache, views=views)
             stale = stale_keys(data, cache)
+            if stale and len(stale) <= ONE_PHASE_KEYS:  # a few histories (~0.1 ms each): one read, one frame
+                fresh = load_histories(store, data, cache, cancelled=lambda: worker.is_cancelled)
+                if fresh is None:
+                    return
+                data = replace(data, histories={k: v for k, (_, v) in fresh.items()})
+                cache, stale = fresh, []
             if stale:
                 self._deliver(worker, run_id, data, None, None)
                 wait_for_paint(self)  # the sparklines wait for the frame that shows the rest
@@ -470,6 +480,12 @@ class RunDetail(Widget):
         self._flush_fills()
         self.query_one(TabStrip).active = pane_id
         self.query_one(ContentSwitcher).current = _PANE[pane_id]
+        # A hidden tab's text was replaced without a layout; the switch lays the pane out anyway, and this
+        # makes that layout measure it again (else it keeps the old run's height: a traceback or a new
+        # note below it stayed cut off).
+        body = f"#{pane_id}-body" if pane_id in SECTIONS else "#env-summary" if pane_id == "environment" else None
+        if body is not None:
+            self.query_one(body).refresh(layout=True)
 
     def select_tab(self, pane_id: str) -> None:
         """Activate a tab and move focus into it (so the keys keep working there)."""

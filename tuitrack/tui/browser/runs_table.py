@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -26,6 +27,7 @@ from textual.worker import get_current_worker
 from tuitrack.entities import Run
 from tuitrack.store.core import Store
 from tuitrack.tui.paint import wait_for_paint
+from tuitrack.tui.widgets.lists import ENDS
 from tuitrack.tui.browser.run_columns import FIXED_KEYS, Column, cell, fit, make_column, value_width
 
 CACHE_SIZE = 5000
@@ -83,8 +85,12 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="runs.page_down"),
         Binding("home", "first", "First run", show=False, id="runs.first"),
         Binding("end", "last", "Last run", show=False, id="runs.last"),
+        Binding("g", "first", "First run", show=False, group=ENDS, id="runs.top"),
+        Binding("G", "last", "Last run", show=False, group=ENDS, id="runs.bottom"),
         Binding("enter", "open", "Detail", id="runs.open"),
         Binding("space", "toggle_mark", "Mark", id="runs.mark"),
+        Binding("A", "mark_all", "Mark all listed runs", show=False, id="runs.mark_all"),
+        Binding("U", "clear_marks", "Clear all marks", show=False, id="runs.clear_marks"),
         Binding("s", "sort", "Sort", id="runs.sort"),
     ]
 
@@ -105,6 +111,9 @@ class RunsTable(ScrollView, can_focus=True):
     class MarksChanged(Message):
         count: int
 
+    class MarkAllRequested(Message):
+        """``A``: mark every run of the list (the screen reads the ids of rows not loaded yet)."""
+
     class ViewportChanged(Message):
         """The rows on screen changed (scroll or resize) with the cursor's run unchanged."""
 
@@ -113,7 +122,8 @@ class RunsTable(ScrollView, can_focus=True):
         self.rids: list[int] = []
         self.empty_message = ""  # shown once a load found no runs (set by the browser)
         self.columns: list[Column] = []
-        self.marks: dict[str, None] = {}
+        self.marks: dict[str, int] = {}  # run id -> rid, in mark order
+        self._rid_set: set[int] | None = None  # the list's rids as a set, made when marks need it
         self.cursor_row = 0
         self.cursor_col = 1
         self.sort_key = ""
@@ -136,7 +146,10 @@ class RunsTable(ScrollView, can_focus=True):
         fixed = [c for c in cols if c.key in FIXED_KEYS]
         self.columns = fixed + [c for c in cols if c.key not in FIXED_KEYS]
         self.cursor_col = min(self.cursor_col, max(0, len(self.columns) - 1))
+        self._total_width = 0  # new columns: measured anew below, and the view starts from the left again
         self._widen(self._runs.values())
+        self.scroll_x = 0
+        self._scroll_cursor_into_view()
 
     def _widen(self, runs: Iterable[Run]) -> None:
         """Grow param/tag/metric columns to fit the values seen (up to a cap); never shrink while browsing.
@@ -201,6 +214,7 @@ class RunsTable(ScrollView, can_focus=True):
             self._store_run(rid, run)
         self._widen(run for _, run in runs)
         self.rids = rids
+        self._rid_set = None
         self._resize()
         index = _index(rids, anchor[0]) if anchor is not None else None
         if top:
@@ -270,7 +284,8 @@ class RunsTable(ScrollView, can_focus=True):
             self._runs.popitem(last=False)
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self._total_width, len(self.rids) + 1)
+        # A screen's width more than the row: the window may start at any column (scrolling snaps to columns).
+        self.virtual_size = Size(self._total_width + self.size.width, len(self.rids) + 1)
 
     def _body_height(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
@@ -325,8 +340,11 @@ class RunsTable(ScrollView, can_focus=True):
         """Indices of the columns on screen (fixed ones, then the scrolled ones in view) and the x,
         in the scrolling part, where the first scrolled one starts.
 
-        Building only these cells matters: with 20 params and 10 metrics, two thirds of a row's
-        cells were formatted and styled only to be cropped away, on every repaint of every row.
+        Only whole columns are drawn: the window starts at the first column at or after
+        ``scroll_x``, and a column that does not fit at the right edge is left out, so a cut cell
+        never shows the tail or head of a value (``497`` for 0.9497, ``0.`` for 0.83).  Building
+        only these cells matters too: with 20 params and 10 metrics, two thirds of a row's cells
+        were formatted and styled only to be cropped away, on every repaint of every row.
         """
         sx, view = int(self.scroll_x), max(0, width - self._fixed_width)
         key = (width, sx, self._total_width, self._fixed_width, len(self.columns))
@@ -337,15 +355,22 @@ class RunsTable(ScrollView, can_focus=True):
             if col.key in FIXED_KEYS:
                 fixed.append(i)
                 continue
-            if x >= sx + view:
-                break  # fixed columns come first (set_columns): the rest are off screen
-            if x + col.width + 1 > sx:
+            if x >= sx and first_x is None:
+                first_x = x
+            if first_x is not None and (x + col.width <= first_x + view or not shown):
+                if x + col.width > first_x + view and col.kind != "params" and col.kind != "tags":
+                    break  # wider than the whole view: only text may show cut (with its ellipsis)
                 shown.append(i)
-                first_x = x if first_x is None else first_x
+            elif first_x is not None:
+                break
             x += col.width + 1
         result = (fixed + shown, first_x or 0)
         self._shown_memo = (key, result)
         return result
+
+    def scroll_origin(self) -> int:
+        """The x, in the scrolling part, where the first column on screen starts (see ``_shown_columns``)."""
+        return self._shown_columns(self.scrollable_content_region.width)[1]
 
     def _join(self, cells: list[tuple[int, str, Style | None]], base: Style, width: int, first_x: int) -> Strip:
         """One line from (column index, text, style) cells of ``_shown_columns``."""
@@ -355,8 +380,7 @@ class RunsTable(ScrollView, can_focus=True):
                 if self.columns[i].key not in FIXED_KEYS]
         left = Strip(fixed, self._fixed_width)
         right = Strip(rest, sum(self.columns[i].width + 1 for i, _, _ in cells if self.columns[i].key not in FIXED_KEYS))
-        start = int(self.scroll_x) - first_x
-        right = right.crop(start, start + max(0, width - self._fixed_width))
+        right = right.crop(0, max(0, width - self._fixed_width))
         return Strip.join([left, right]).extend_cell_length(width, base).crop(0, width)
 
     def _header_strip(self, width: int) -> Strip:
@@ -366,13 +390,15 @@ class RunsTable(ScrollView, can_focus=True):
         shown, first_x = self._shown_columns(width)
         for i in shown:
             col = self.columns[i]
-            label = col.label
-            if col.key == self.sort_key:
-                label = f"{label}{'▼' if self.sort_desc else '▲'}"
+            text = fit(col.label, col.width, col.align)
+            if col.key == self.sort_key:  # the arrow always shows: a narrow column cuts its name instead
+                arrow = "▼" if self.sort_desc else "▲"
+                text = fit(col.label + arrow, col.width, col.align) if cell_len(col.label) < col.width \
+                    else fit(col.label, col.width - 1) + arrow
             style = col.header_style
             if i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + cursor
-            cells.append((i, fit(label, col.width, col.align), style))
+            cells.append((i, text, style))
         return self._join(cells, base, width, first_x)
 
     def _row_strip(self, index: int, width: int) -> Strip:
@@ -426,12 +452,19 @@ class RunsTable(ScrollView, can_focus=True):
             self.scroll_y = self.cursor_row - height + 1
         col = self.cursor_column
         if col is not None and col.key not in FIXED_KEYS:
+            # Scroll by whole columns: the window starts where a column starts (see _shown_columns).
+            starts, x = [], 0
+            for c in self.columns:
+                if c.key not in FIXED_KEYS:
+                    starts.append(x)
+                    x += c.width + 1
             start = sum(c.width + 1 for c in self.columns[:self.cursor_col]) - self._fixed_width
             view = max(1, self.scrollable_content_region.width - self._fixed_width)
-            if start < self.scroll_x:
+            origin = self.scroll_origin()
+            if start < origin:
                 self.scroll_x = start
-            elif start + col.width + 1 > self.scroll_x + view:
-                self.scroll_x = start + col.width + 1 - view
+            elif start + col.width > origin + view:
+                self.scroll_x = next((s for s in starts if start + col.width <= s + view), start)
         elif col is not None:
             self.scroll_x = 0
 
@@ -463,9 +496,9 @@ class RunsTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             self.move_cursor(row=int(self.scroll_y) + event.y - 1)
-        x, acc = event.x, 0
+        x, acc, origin = event.x, 0, self.scroll_origin()
         for i, col in enumerate(self.columns):
-            left = acc if col.key in FIXED_KEYS else acc - int(self.scroll_x)
+            left = acc if col.key in FIXED_KEYS else acc - origin
             if left <= x < left + col.width + 1:
                 self.move_cursor(col=i)
                 break
@@ -519,7 +552,31 @@ class RunsTable(ScrollView, can_focus=True):
         if run.id in self.marks:
             del self.marks[run.id]
         else:
-            self.marks[run.id] = None
+            self.marks[run.id] = self.rids[self.cursor_row]
         self.post_message(self.MarksChanged(len(self.marks)))
         self.move_cursor(row=self.cursor_row + 1)
         self.refresh()
+
+    def action_clear_marks(self) -> None:
+        if self.marks:
+            self.marks.clear()
+            self.post_message(self.MarksChanged(0))
+            self.refresh()
+
+    def action_mark_all(self) -> None:
+        self.post_message(self.MarkAllRequested())
+
+    def mark(self, pairs: Iterable[tuple[int, str]]) -> None:
+        """Add (rid, run id) pairs to the marks (``A``)."""
+        for rid, run_id in pairs:
+            self.marks.setdefault(run_id, rid)
+        self.post_message(self.MarksChanged(len(self.marks)))
+        self.refresh()
+
+    def marks_out_of_view(self) -> int:
+        """Marked runs that are not in the current list (another scope or filter)."""
+        if not self.marks:
+            return 0
+        if self._rid_set is None:
+            self._rid_set = set(self.rids)
+        return sum(1 for rid in self.marks.values() if rid not in self._rid_set)

@@ -10,6 +10,7 @@ whole rid list and the counts.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -30,7 +31,7 @@ from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.browser.state import ViewState, load_state, save_state
 from tuitrack.tui.timers import stop
 from tuitrack.tui.browser.experiment_tree import ALL, ExperimentTree, Scope
-from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.browser.filter_bar import FilterBar, remember
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.browser.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr
 from tuitrack.tui.browser.run_detail import RunDetail
@@ -40,6 +41,8 @@ from tuitrack.tui.browser.columns import ColumnChoice, ColumnsScreen
 from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
 
 DETAIL_DEBOUNCE_S = 0.1
+#: ``A`` marks at most this many runs of the list.
+MARK_ALL_CAP = 5000
 
 
 def window_rows(height: int) -> int:
@@ -70,7 +73,12 @@ class BrowserScreen(DetailPane, Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
         Binding("r", "refresh", "Refresh", show=False, id="browser.refresh"),
         Binding("o", "columns", "Columns", show=False, id="browser.columns"),
+        Binding("z", "toggle_dense", "Dense: hide/show the detail pane", show=False, id="browser.dense"),
         Binding("escape", "back", "Back", show=False, id="browser.back"),
+        Binding("right_square_bracket", "detail_tab(1)", "Next detail tab", show=False, key_display="]",
+                id="browser.next_tab"),
+        Binding("left_square_bracket", "detail_tab(-1)", "Previous detail tab", show=False, key_display="[",
+                id="browser.previous_tab"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="browser.next_pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="browser.previous_pane"),
     ]
@@ -90,6 +98,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         self._version: int | None = None
         self._high_water: int | None = None
         self._detail_timer: Timer | None = None
+        self._last_move = 0.0  # monotonic time of the last cursor move (a move within the debounce repeats)
         self._pending_open: Timer | None = None  # enter pressed, the run's detail still loading
         self._bar_timer: Timer | None = None  # a filter was applied, its bar closes with the first rows
         self._feedback_timer: Timer | None = None  # a reload's sort arrow and status wait for its rows
@@ -102,6 +111,8 @@ class BrowserScreen(DetailPane, Screen[None]):
         self._pending_anchor: tuple[tuple[int, int], int] | None = None
         self._window_cursor: int | None = None
         self.partial = False
+        #: a sort's read is on its way: None no; False its first rows not in yet; True they are
+        self._to_top: bool | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -124,6 +135,7 @@ class BrowserScreen(DetailPane, Screen[None]):
     def on_mount(self) -> None:
         store = self.app.store
         self.view = load_state(store.path, self.state_dir)
+        self._saved_filter = self.view.filter
         message = ""
         if self.view.filter:
             try:
@@ -138,6 +150,8 @@ class BrowserScreen(DetailPane, Screen[None]):
         self.table.focus()
         if getattr(store, "notice", None):  # a read-only store read from a snapshot, or possibly stale
             self.notify(store.notice, title="read-only store", severity="warning", markup=False, timeout=15)
+        if self.dense:
+            self.query_one("#detail", RunDetail).display = False
         self.app.theme_changed_signal.subscribe(self, self._style_detail_border)
         self.reload()
         if self.live_interval > 0:
@@ -252,6 +266,9 @@ class BrowserScreen(DetailPane, Screen[None]):
         table.set_rids(data.rids, data.runs, anchor=None if anchor == "top" else anchor, top=anchor == "top")
         self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
+        bar = self.query_one("#filter-bar", FilterBar)
+        if data.final and bar.display:  # typing a filter: how many runs it keeps, live
+            bar.show_count(len(data.rids), self.total)
         if self._bar_timer is not None:
             self._close_filter_bar()
         if req.live:
@@ -265,6 +282,15 @@ class BrowserScreen(DetailPane, Screen[None]):
         moved it in between.
         """
         table = self.table
+        if self._to_top is not None:  # a new sort: its first runs, unless the user moved since the first rows
+            if data.phase == "window" and not data.final:
+                self._to_top = True
+                self._pending_anchor = None
+                return "top"
+            moved = self._to_top is True and table.cursor_rid != self._window_cursor
+            self._to_top = None
+            if not moved:
+                return "top"
         anchor = (table.cursor_rid, table.cursor_line()) if table.cursor_rid is not None else None
         if self._first_load:
             anchor, self._first_load = None, False
@@ -307,8 +333,18 @@ class BrowserScreen(DetailPane, Screen[None]):
         info = self.status.info
         shown = self._feedback_timer is not None  # a read in flight: filter and scope stay those of the rows
         self.status.update_info(shown=len(self.table.rids), total=self.total, first=first, last=max(first, last - 1),
-                                marked=len(self.table.marks), filter=info.filter if shown else self.view.filter,
-                                scope=info.scope if shown else self.scope.label, partial=self.partial)
+                                marked=len(self.table.marks), marked_out=self.table.marks_out_of_view(),
+                                filter=info.filter if shown else self.view.filter,
+                                scope=info.scope if shown else self.scope.label, partial=self.partial,
+                                sort=self._sort_label())
+
+    def _sort_label(self) -> str:
+        """``auc ▼``: the sort of the rows on screen (the table's, which changes with the rows)."""
+        table = self.table
+        if not table.sort_key:
+            return ""
+        label = next((c.label for c in table.columns if c.key == table.sort_key), table.sort_key.split(".", 1)[-1])
+        return f"{label} {'▼' if table.sort_desc else '▲'}"
 
     def _save_state(self) -> None:
         """Remember the view (sort, filter, columns) shortly after it settles.
@@ -360,12 +396,21 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     @on(RunsTable.CursorMoved)
     def _cursor_moved(self, event: RunsTable.CursorMoved) -> None:
+        """The detail follows the cursor: at once for a single key (leading edge), debounced while keys
+        repeat (the last run is loaded ``DETAIL_DEBOUNCE_S`` after the last of them), so holding j reads
+        no run it skips over."""
         self._update_status()
         self._cancel_pending_open()  # enter was for the run the cursor just left
         stop(self._detail_timer)
         run_id = event.run_id
-        self._detail_timer = self.set_timer(
-            DETAIL_DEBOUNCE_S, lambda: self.query_one("#detail", RunDetail).show_run(run_id))
+        now = time.monotonic()
+        repeating, self._last_move = now - self._last_move < DETAIL_DEBOUNCE_S, now
+        show = lambda: self.query_one("#detail", RunDetail).show_run(run_id)  # noqa: E731
+        if repeating:
+            self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_S, show)
+        else:  # its read starts right after the frame that moves the cursor (the read would delay that frame)
+            self._detail_timer = None
+            self.call_after_refresh(lambda: self._last_move == now and show())
 
     @on(RunsTable.SortRequested)
     def _sort(self, event: RunsTable.SortRequested) -> None:
@@ -374,12 +419,39 @@ class BrowserScreen(DetailPane, Screen[None]):
         else:
             self.view.sort_key, self.view.sort_desc = event.key, first_sort_descending(event.key)
         self._save_state()
+        self._to_top = False  # the new order shows from its first run (set True once its first rows are in)
         self.reload()  # the header's arrow turns with the new rows
 
     @on(RunsTable.MarksChanged)
     @on(RunsTable.ViewportChanged)
     def _marks_or_viewport_changed(self, event: RunsTable.MarksChanged | RunsTable.ViewportChanged) -> None:
         self._update_status()  # "rows a-b" follows scrolling and resizing too
+
+    @on(RunsTable.MarkAllRequested)
+    def _mark_all(self) -> None:
+        rids = self.table.rids[:MARK_ALL_CAP]
+        if len(self.table.rids) > MARK_ALL_CAP:
+            self.notify(f"marking the first {MARK_ALL_CAP:,} of {len(self.table.rids):,} runs", markup=False)
+        self._read_marks(rids)
+
+    @work(thread=True, group="browser-marks")
+    def _read_marks(self, rids: list[int]) -> None:
+        """The run ids of rows not loaded yet (``A`` on a long list), then the marks, on the event loop."""
+        table = self.table
+        known = [(rid, run.id) for rid in rids if (run := table.loaded_run(rid)) is not None]
+        missing = [rid for rid in rids if table.loaded_run(rid) is None]
+        pairs = known + [(rid, run.id) for rid, run in load_runs(self.app.store, missing)] if missing else known
+        order = {rid: i for i, rid in enumerate(rids)}
+        pairs.sort(key=lambda p: order[p[0]])
+        self.app.call_from_thread(table.mark, pairs)
+
+    @on(FilterBar.Previewed)
+    def _filter_previewed(self, event: FilterBar.Previewed) -> None:
+        """Typing paused on a valid filter: show its runs, the bar stays open (enter keeps the filter)."""
+        try:
+            self.apply_filter(event.filter, remember=False)
+        except FilterError:
+            pass  # the bar checked it; a filter that fails here simply is not previewed
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:
@@ -389,6 +461,12 @@ class BrowserScreen(DetailPane, Screen[None]):
         when the rows came in.
         """
         token = self._token
+        history = self.filter_history
+        for text in (event.draft, event.filter):  # escape keeps what was typed in the history too
+            history = remember(history, text)
+        if history != self.filter_history:
+            self.view.extra["filter_history"] = history
+            self._save_state()
         self.apply_filter(event.filter)
         self._bar_timer = stop(self._bar_timer)  # an earlier enter or escape still waiting: this one replaces it
         if self._token == token:  # same filter: nothing to wait for
@@ -409,20 +487,33 @@ class BrowserScreen(DetailPane, Screen[None]):
         else:
             self.table.focus()
 
-    def apply_filter(self, text: str) -> None:
-        """Apply a filter (validated: an invalid one raises FilterError and changes nothing)."""
+    def apply_filter(self, text: str, remember: bool = True) -> None:
+        """Apply a filter (validated: an invalid one raises FilterError and changes nothing).
+
+        ``remember=False``: a preview while typing, not saved with the view until it is kept.
+        """
         text = text.strip()
         compile_filter(text)
         if text != self.view.filter:
             self.view.filter = text
-            self._save_state()
             self.reload()  # the status line shows the filter with its first rows
+        if remember and text != self._saved_filter:
+            self._saved_filter = text
+            self._save_state()
 
     # -- actions -----------------------------------------------------------------------------
+    @property
+    def filter_history(self) -> list[str]:
+        """Filters used (and drafts escaped from) in this store, oldest first; saved with the view."""
+        saved = self.view.extra.get("filter_history")
+        return [h for h in saved if isinstance(h, str)] if isinstance(saved, list) else []
+
     def action_filter(self) -> None:
         self._cancel_pending_open()  # enter pressed a moment ago must not pull focus from the bar
         self._bar_timer = stop(self._bar_timer)  # reopened before the last filter's rows came in: stay open
-        self.query_one("#filter-bar", FilterBar).open(self.view.filter)
+        bar = self.query_one("#filter-bar", FilterBar)
+        bar.history = self.filter_history
+        bar.open(self.view.filter)
 
     def action_refresh(self) -> None:
         """``r``, and ``request_refresh`` after this process wrote: its own commits do not move
@@ -441,6 +532,28 @@ class BrowserScreen(DetailPane, Screen[None]):
             self.apply_filter("")
         elif self.focused is not self.table:
             self.table.focus()
+
+    @property
+    def dense(self) -> bool:
+        """``z``: the detail pane is hidden and the runs table takes its rows (remembered per store)."""
+        return self.view.extra.get("layout") == "dense"
+
+    def action_toggle_dense(self) -> None:
+        dense = not self.dense
+        self.view.extra["layout"] = "dense" if dense else "split"
+        self._save_state()
+        if not self.has_class("-detail-max"):  # the opened detail shows either way; escape comes back to this
+            detail = self.query_one("#detail", RunDetail)
+            if dense and detail.has_focus_within:
+                self.table.focus()
+            detail.display = not dense
+        self.notify("dense: the detail pane is hidden (z shows it, enter opens a run)" if dense
+                    else "the detail pane is back (z hides it)", markup=False, timeout=3)
+
+    def action_detail_tab(self, step: int) -> None:
+        """]/[ from the table: the detail pane below shows its next/previous tab (focus stays)."""
+        detail = self.query_one("#detail", RunDetail)
+        detail.action_next_tab() if step > 0 else detail.action_previous_tab()
 
     def action_columns(self) -> None:
         current = [c.key for c in self.table.columns]

@@ -23,6 +23,8 @@ class StatusInfo:
     first: int = 0
     last: int = 0
     marked: int = 0
+    #: of the marked runs, how many the current list does not show (another scope or filter)
+    marked_out: int = 0
     filter: str = ""
     scope: str = "All runs"
     read_only: bool = False
@@ -33,6 +35,8 @@ class StatusInfo:
     partial: bool = False
     #: Runs not yet pushed to the tracking server (None: the store never synced; nothing shown).
     unpushed: int | None = None
+    #: what the rows are sorted by, e.g. ``auc ▼`` ("" = not said)
+    sort: str = ""
 
 
 class StatusLine(Static):
@@ -61,18 +65,23 @@ class StatusLine(Static):
         if info.partial:
             runs = f"{info.shown}+ runs"
         elif info.shown != info.total:
-            runs = f"{info.shown} of {info.total} runs"
+            runs = f"{info.shown} of {info.total} run{'s' if info.total != 1 else ''}"
         else:
-            runs = f"{info.total} runs"
+            runs = f"{info.total} run{'s' if info.total != 1 else ''}"
         text.append(runs, style="bold")
         if info.shown > 0 and info.last - info.first + 1 < info.shown and not info.partial:
             text.append(f" · rows {info.first + 1}-{info.last + 1}", style="dim")
         if info.marked:
             text.append(f" · ● {info.marked} marked", style="bold yellow")
+            if info.marked_out:
+                text.append(f", {info.marked_out} not in view", style="bold yellow")
         if info.unpushed:
             text.append(f" · ↑ {info.unpushed} unpushed", style="magenta")
         text.append(" · ")
         text.append(clean(info.scope, limit=30), style="cyan")
+        if info.sort:
+            text.append(" · sort: ", style="dim")
+            text.append(clean(info.sort, limit=30), style="bold")
         if info.filter:
             text.append(" · filter: ", style="dim")
             text.append(clean(info.filter, limit=60), style="green")

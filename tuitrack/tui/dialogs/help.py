@@ -7,6 +7,8 @@ and ``j``) are listed on one line.
 
 from __future__ import annotations
 
+import re
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,7 +22,17 @@ from textual.binding import ActiveBinding
 from tuitrack.tui.text import safe
 
 _GROUPS = {"RunsTable": "Runs table", "ExperimentTree": "Experiment tree", "BrowserScreen": "Browser",
-           "FilterBar": "Filter bar", "RunDetail": "Run detail"}
+           "FilterBar": "Filter bar", "RunDetail": "Run detail", "CheckList": "List", "KeyTable": "List",
+           "KeyOptionList": "List", "SelectionList": "List", "OptionList": "List", "DataTable": "Table"}
+
+
+def where(node: object) -> str:
+    """What a help row's keys belong to, in words: ``Charts`` for ChartsScreen, ``List`` for CheckList."""
+    name = type(node).__name__
+    if name in _GROUPS:
+        return _GROUPS[name]
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).removesuffix(" Screen").split()
+    return " ".join([words[0], *(w.lower() for w in words[1:])]) if words else name
 
 
 def binding_rows(bindings: dict[str, ActiveBinding], app_keys: dict[str, str] | None = None
@@ -32,9 +44,8 @@ def binding_rows(bindings: dict[str, ActiveBinding], app_keys: dict[str, str] | 
         binding = active.binding
         if binding.system:
             continue
-        where = _GROUPS.get(type(active.node).__name__, "App" if active.node is active.node.app else
-                            type(active.node).__name__)
-        ident = (where, binding.action)
+        where_ = "App" if active.node is active.node.app else where(active.node)
+        ident = (where_, binding.action)
         display = binding.key_display or active.node.app.get_key_display(binding)
         merged.setdefault(ident, [])
         if display not in merged[ident]:

@@ -18,6 +18,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.lists import KeyOptionList
 
 #: Most keys listed at once.
 LIMIT = 200
@@ -47,7 +48,7 @@ class KeyPicker(ModalScreen[Optional[str]]):
             yield Label(safe(self.title_text, "bold"))
             if len(self.keys) > LIMIT:
                 yield Input(placeholder=f"type to filter {len(self.keys):,} keys", id="key-filter")
-            yield OptionList()
+            yield KeyOptionList()
             yield Label(Text("enter: choose · escape: cancel", style="dim"), id="key-hint")
 
     def on_mount(self) -> None:

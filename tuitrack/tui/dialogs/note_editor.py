@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, TextArea
 from tuitrack.errors import ValidationError
 from tuitrack.validation import note_text
 from tuitrack.tui.text import editable, restore, safe
+from tuitrack.tui.dialogs.unsaved import APPLY, DISCARD, UnsavedChanges
 
 
 class NoteEditor(ModalScreen[Optional[str]]):
@@ -71,4 +72,15 @@ class NoteEditor(ModalScreen[Optional[str]]):
         self.dismiss(None if text == self.current else text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """escape: close; with an edited text, ask first (save / discard / keep editing)."""
+        if restore(self.query_one(TextArea).text, self.current, multiline=True) == self.current:
+            self.dismiss(None)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == APPLY:
+                self.action_save()
+            elif choice == DISCARD:
+                self.dismiss(None)
+
+        self.app.push_screen(UnsavedChanges("the edited note", apply_label="Save"), answer)

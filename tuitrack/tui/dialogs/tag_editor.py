@@ -27,6 +27,8 @@ from textual.widgets import Button, DataTable, Input, Label
 from tuitrack.errors import ValidationError
 from tuitrack.validation import tag_value, validate_key
 from tuitrack.tui.text import editable, restore, safe
+from tuitrack.tui.widgets.lists import KeyTable
+from tuitrack.tui.dialogs.unsaved import APPLY, DISCARD, UnsavedChanges
 
 #: Most keys the table lists (each row is measured when added; a run may carry 100,000 tags).
 ROW_LIMIT = 200
@@ -108,7 +110,7 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
             title = Text("Tags of ", style="bold")
             title.append_text(safe(self.run_label, "bold"))
             yield Label(title, id="tag-title")
-            table: DataTable[Text] = DataTable(id="tag-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = KeyTable(id="tag-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Value", "Change")
             yield table
             with Horizontal(id="tag-inputs"):
@@ -305,5 +307,23 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
             return
         self.dismiss(TagEdit(dict(self.staged), tuple(self.removed)))
 
+    def pending_changes(self) -> int:
+        """Changes that escape would lose: staged sets and removals, plus a key or value still in the inputs."""
+        typed = bool(self.query_one("#tag-key", Input).value.strip() or self.query_one("#tag-value", Input).value)
+        return len(self.staged) + len(self.removed) + typed
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """escape: close; with changes not applied yet, ask first (apply / discard / keep editing)."""
+        pending = self.pending_changes()
+        if not pending:
+            self.dismiss(None)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == APPLY:
+                self.action_apply()
+            elif choice == DISCARD:
+                self.dismiss(None)
+
+        self.app.push_screen(UnsavedChanges(f"{pending} tag change{'s' if pending != 1 else ''} not applied yet"),
+                             answer)

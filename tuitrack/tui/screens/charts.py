@@ -22,7 +22,7 @@ from textual.widgets.selection_list import Selection
 from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
 from tuitrack.entities import RUNNING, MetricPoint, Run, data_keys
-from tuitrack.tui.colors import faded, hex_color, run_colors
+from tuitrack.tui.colors import faded, hex_color, run_colors, run_markers
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
@@ -127,7 +127,8 @@ class ChartsScreen(Screen[None]):
         keys = data_keys(runs, "summaries")
         selected = self.selected
         if first:
-            selected = [k for k in self.requested_metrics if k in keys] or _default_metrics(runs, keys)
+            selected = ([k for k in self.requested_metrics if k in keys]
+                        or [k for k in self._remembered() if k in keys] or _default_metrics(runs, keys))
         histories = dict(self.histories) if only_running else {}
         targets = [r for r in runs if r.info.status == RUNNING] if only_running else runs
         max_points = self._max_points()
@@ -196,6 +197,7 @@ class ChartsScreen(Screen[None]):
         listed = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
         chosen = {k for k in self.selected if k not in listed} | set(picker.selected)
         self.selected = [k for k in self.keys if k in chosen]
+        self._remember(self.selected)
         if any((r.info.run_id, k) not in self.histories for r in self.runs for k in self.selected
                if k in r.data.summaries):
             self._load()
@@ -206,6 +208,7 @@ class ChartsScreen(Screen[None]):
     def build_specs(self) -> list[ChartSpec]:
         """One ChartSpec per selected metric, from the loaded histories and the current settings."""
         colors = run_colors([r.info.run_id for r in self.runs])
+        markers = self.markers()
         specs = []
         for key in self.selected:
             raw: list[Series] = []
@@ -222,9 +225,11 @@ class ChartsScreen(Screen[None]):
                 if self.smoothing > 0:
                     if self.show_raw:  # faint, and under every smoothed line (drawn first)
                         raw.append(Series("", xs, ys, faded(color, 0.6, dark=self.app.current_theme.dark)))
-                    series.append(Series(run.info.run_name, xs, ser.ema(ys, self.smoothing), color))
+                    series.append(Series(run.info.run_name, xs, ser.ema(ys, self.smoothing), color,
+                                         marker=markers.get(run.info.run_id, "braille")))
                 else:
-                    series.append(Series(run.info.run_name, xs, ys, color))
+                    series.append(Series(run.info.run_name, xs, ys, color,
+                                         marker=markers.get(run.info.run_id, "braille")))
             direction = "↓ lower is better" if cmp.metric_direction(key) == cmp.LOWER else "↑ higher is better"
             series = raw + series
             spec = ChartSpec(title=f"{key}  ({direction})", series=series, xlabel=self.x_mode, log_y=self.log_y,
@@ -249,7 +254,7 @@ class ChartsScreen(Screen[None]):
 
     def _update_status(self) -> None:
         live = any(r.info.status == RUNNING for r in self.runs)
-        text = Text(f"{len(self.runs)} runs", style="bold")
+        text = Text(f"{len(self.runs)} run{'s' if len(self.runs) != 1 else ''}", style="bold")
         text.append(f" · smoothing {self.smoothing:g}")
         if self.smoothing > 0:
             text.append(" · raw " + ("shown" if self.show_raw else "hidden"))
@@ -260,15 +265,33 @@ class ChartsScreen(Screen[None]):
             text.append(" · pick a metric on the left (space)", style="dim")
         self.query_one("#charts-status", Static).update(text)
         colors = run_colors([r.info.run_id for r in self.runs])
+        markers = self.markers()
         entries = []
         for run in self.runs:
-            entry = Text("━━ ", style=hex_color(colors[run.info.run_id]))
+            glyph = markers[run.info.run_id] * 2 if markers else "━━"
+            entry = Text(f"{glyph} ", style=hex_color(colors[run.info.run_id]))
             entry.append_text(safe(run.info.run_name, limit=24))
             entry.append(f" {run.info.run_id[:8]}", style="dim")
             entries.append(entry)
         legend = self.query_one("#charts-legend", Static)
         width = legend.content_region.width or max(20, self.app.size.width - 28)
         legend.update(pack_legend(entries, width))
+
+    def _remembered(self) -> list[str]:
+        """The metrics picked last time in this store (kept with the browser's view state)."""
+        browser = getattr(self.app, "browser", None)
+        saved = browser.view.extra.get("chart_metrics") if browser is not None else None
+        return [k for k in saved if isinstance(k, str)] if isinstance(saved, list) else []
+
+    def _remember(self, keys: list[str]) -> None:
+        browser = getattr(self.app, "browser", None)
+        if browser is not None and keys and keys != self._remembered():
+            browser.view.extra["chart_metrics"] = list(keys)
+            browser._save_state()
+
+    def markers(self) -> dict[str, str]:
+        """run id -> point glyph when colours cannot tell the series apart (NO_COLOR); else {} (lines)."""
+        return run_markers([r.info.run_id for r in self.runs]) if self.app.no_color else {}
 
     def on_resize(self) -> None:
         if self.loaded:
@@ -318,10 +341,23 @@ def _grid_columns(n: int) -> int:
     return 1 if n <= 1 else 2 if n <= 4 else 3
 
 
+#: Metrics opened by default: at most this many, those with a history first.
+DEFAULT_CHARTS = 2
+
+
 def _default_metrics(runs: list[Run], keys: list[str]) -> list[str]:
-    """A useful chart with no choosing: the first metric every run has with a history (two or more points
-    in each run), else the first every run has, else the first at all.  (Among 10,000 one-point keys
-    and one long history, the long history.)"""
+    """Metrics worth a chart with no choosing: ones with a history (more than one point), losses and
+    ``val_*`` first, shared by every run if possible; a single-point metric only when nothing has a history."""
+    def history(k: str) -> bool:
+        return any(r.data.summaries[k].count > 1 for r in runs if k in r.data.summaries)
+
+    def rank(k: str) -> tuple[bool, bool, bool, str]:
+        return (not all(k in r.data.summaries for r in runs), "loss" not in k.lower(),
+                not k.lower().startswith("val"), k)
+
+    with_history = sorted((k for k in keys if history(k) and not k.startswith("system/")), key=rank)
+    if with_history:
+        return with_history[:DEFAULT_CHARTS]
     shared = [k for k in keys if all(k in r.data.summaries for r in runs)]
     curves = [k for k in shared if all(r.data.summaries[k].count > 1 for r in runs)]
     return (curves or shared or keys)[:1]

@@ -25,11 +25,17 @@ from tuitrack.tui.colors import hex_color, run_colors
 from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.dialogs.path_prompt import PathPrompt
 
 DIFF_STYLE = "bold yellow"
 BEST_STYLE = "bold green"
-CELL_LIMIT = 48
+#: Widest cell and run-name header: one long value (a platform tag) must not make every column that wide;
+#: the full value of the cell under the cursor shows in the line under the table.
+CELL_LIMIT = 22
+#: Comparing this many runs or more opens on the rows that differ.
+DIFF_FIRST_FROM = 3
+SYSTEM_PREFIX = "tuitrack."
 #: Most rows the table holds (each added row is measured; the matrix of a wide run has 120,000).
 ROW_LIMIT = 500
 
@@ -42,11 +48,13 @@ class CompareScreen(Screen[None]):
     CompareScreen DataTable { height: 1fr; }
     CompareScreen #compare-filter { height: 1; border: none; padding: 0 1; display: none; }
     CompareScreen #compare-filter.-shown { display: block; }
+    CompareScreen #compare-value { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("d", "toggle_diff", "Diff only", id="compare.diff"),
         Binding("m", "toggle_minmax", "Min/max", id="compare.minmax"),
+        Binding("s", "toggle_system", "System tags", id="compare.system_tags"),
         Binding("f", "flip_direction", "Flip best", id="compare.flip"),
         Binding("e", "export('md')", "Export md", id="compare.export_md"),
         Binding("E", "export('csv')", "Export csv", show=False, id="compare.export_csv"),
@@ -58,7 +66,9 @@ class CompareScreen(Screen[None]):
         super().__init__()
         self.run_ids = list(run_ids)
         self.runs: list[Run] = []
-        self.diff_only = False
+        self.diff_only = len(self.run_ids) >= DIFF_FIRST_FROM
+        self.show_system = False  # tuitrack.* tags (platform, python, git) are noise in most comparisons
+        self.system_hidden = 0  # rows of them left out of the table
         self.with_minmax = False
         self.prefs: cmp.DirectionPrefs | None = None
         self.comparison: cmp.Comparison | None = None
@@ -71,9 +81,10 @@ class CompareScreen(Screen[None]):
         yield Static(Text("loading runs…"), id="compare-title")
         yield Input(placeholder="filter rows by label · enter: to the table · escape: clear", id="compare-filter",
                     disabled=True)  # enabled by / (a hidden input must never take the keys)
-        table: DataTable[Text] = DataTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
+        table: DataTable[Text] = KeyTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
         table.fixed_columns = 1
         yield table
+        yield Static(Text(""), id="compare-value")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -103,26 +114,32 @@ class CompareScreen(Screen[None]):
         """Recompute the matrix (in a worker) and redraw the table, keeping the cursor on the same row and column."""
         if self.prefs is None:
             return
-        self._build(self.with_minmax, dict(self.prefs.overrides), self.diff_only, self.needle)
+        self._build(self.with_minmax, dict(self.prefs.overrides), self.diff_only, self.needle, self.show_system)
 
     @work(thread=True, exclusive=True, group="compare-build")
-    def _build(self, with_minmax: bool, directions: dict[str, str], diff_only: bool, needle: str) -> None:
+    def _build(self, with_minmax: bool, directions: dict[str, str], diff_only: bool, needle: str,
+               system: bool = False) -> None:
         key = (with_minmax, tuple(sorted(directions.items())))
         comparison = self.comparison
         if comparison is None or self._built_for != key:
             comparison = cmp.build_comparison(self.runs, now_ms=self.now_ms(), with_minmax=with_minmax,
                                               directions=directions)
         rows = comparison.visible_rows(diff_only)
+        hidden = 0
+        if not system:  # tuitrack.* tags (platform, python, git) until s shows them
+            kept = [r for r in rows if not _system(r)]
+            rows, hidden = kept, len(rows) - len(kept)
         if needle:
             low = needle.lower()
             rows = [r for r in rows if low in r.label.lower()]
         try:
-            self.app.call_from_thread(self._show, key, comparison, rows[:ROW_LIMIT], len(rows))
+            self.app.call_from_thread(self._show, key, comparison, rows[:ROW_LIMIT], len(rows), hidden)
         except RuntimeError:  # the app is shutting down
             pass
 
-    def _show(self, key: tuple[object, ...], comparison: cmp.Comparison, rows: list[cmp.Row], matching: int) -> None:
-        self.comparison, self._built_for, self.matching = comparison, key, matching
+    def _show(self, key: tuple[object, ...], comparison: cmp.Comparison, rows: list[cmp.Row], matching: int,
+              hidden: int = 0) -> None:
+        self.comparison, self._built_for, self.matching, self.system_hidden = comparison, key, matching, hidden
         table = self.query_one(DataTable)
         old_row, old_col = self._cursor_keys()
         table.clear(columns=True)
@@ -130,11 +147,12 @@ class CompareScreen(Screen[None]):
         table.add_column(Text("field", style="bold"), key="__field__")
         for run in self.runs:
             color = hex_color(colors[run.info.run_id])
-            label = Text("■ ", style=color) + safe(run.info.run_name, "bold", limit=30)
+            label = Text("■ ", style=color) + safe(run.info.run_name, "bold", limit=CELL_LIMIT)
             table.add_column(label, key=run.info.run_id)
         for row in rows:
             table.add_row(*self._cells(row), key=f"{row.section}\x00{row.key}")
         self._update_title(len(rows))
+        self._show_value()
         if old_row is not None:
             keys = [f"{r.section}\x00{r.key}" for r in rows]
             r = keys.index(old_row) if old_row in keys else 0
@@ -168,7 +186,7 @@ class CompareScreen(Screen[None]):
 
     def _update_title(self, shown: int) -> None:
         total = len(self.comparison.rows) if self.comparison else 0
-        text = Text(f"Compare {len(self.runs)} runs", style="bold")
+        text = Text(f"Compare {len(self.runs)} run{'s' if len(self.runs) != 1 else ''}", style="bold")
         text.append(f"  ·  {shown}/{total} rows" if shown == self.matching else
                     f"  ·  first {shown:,} of {self.matching:,} rows ({total:,} in all), / filters")
         if self.needle:
@@ -177,6 +195,8 @@ class CompareScreen(Screen[None]):
         text.append("  ·  differences only" if self.diff_only else "  ·  all rows")
         if self.with_minmax:
             text.append("  ·  with min/max")
+        if not self.show_system and self.system_hidden:
+            text.append(f"  ·  {self.system_hidden} system tags hidden (s)")
         text.append("  ·  ≠ differs  ★ best  ↑/↓ direction", style="dim")
         self.query_one("#compare-title", Static).update(text)
 
@@ -233,6 +253,26 @@ class CompareScreen(Screen[None]):
         self.diff_only = not self.diff_only
         self.rebuild()
 
+    def action_toggle_system(self) -> None:
+        self.show_system = not self.show_system
+        self.rebuild()
+
+    @on(DataTable.CellHighlighted)
+    def _show_value(self) -> None:
+        """The whole value of the cell under the cursor (cells are cut at ``CELL_LIMIT``)."""
+        row, run_id = self.cursor_row(), self.cursor_run_id()
+        line = Text("")
+        if row is not None:
+            line = safe(row.label, "bold", limit=60)
+            if run_id is not None and run_id in self.comparison.run_ids:
+                i = self.comparison.run_ids.index(run_id)
+                line.append("  ·  ", style="dim")
+                line.append_text(safe(self.comparison.run_names[i], "dim", limit=40))
+                line.append(": ", style="dim")
+                value = row.cells[i]
+                line.append_text(safe(value, limit=2000) if value is not None else Text("—", style="dim"))
+        self.query_one("#compare-value", Static).update(line)
+
     def action_toggle_minmax(self) -> None:
         self.with_minmax = not self.with_minmax
         self.rebuild()
@@ -264,7 +304,7 @@ class CompareScreen(Screen[None]):
         if self.comparison is None:
             self.notify("the comparison is still loading", severity="warning")
             return
-        default = cmp.default_export_path(kind, self.now_ms())
+        default = Path(cmp.default_export_path(kind, self.now_ms())).resolve()  # says where it will be written
         title = "Export comparison as Markdown to:" if kind == "md" else "Export comparison as CSV to:"
         self.app.push_screen(PathPrompt(title, str(default)), lambda path: self._export_to(path))
 
@@ -277,6 +317,10 @@ class CompareScreen(Screen[None]):
             self.notify(f"export failed: {exc}", severity="error")
             return
         self.notify(f"exported {'differences' if self.diff_only else 'comparison'} to {written.resolve()}")
+
+
+def _system(row: cmp.Row) -> bool:
+    return row.section == cmp.TAG and row.key.startswith(SYSTEM_PREFIX)
 
 
 def _state_dir(app: object) -> Path | None:

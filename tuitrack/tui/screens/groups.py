@@ -30,6 +30,7 @@ from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.legend import pack_legend
+from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.dialogs.key_picker import KeyPicker
 from tuitrack.tui.screens.charts import listed_keys, picker_title
 
@@ -82,7 +83,7 @@ class GroupsScreen(Screen[None]):
                 yield CheckList[str](id="group-by")
             with Vertical():
                 yield Static(Text("loading runs…"), id="groups-status")
-                yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
+                yield KeyTable(id="groups-table", cursor_type="row", zebra_stripes=True)
                 yield Static(Text(""), id="groups-legend")
                 yield MetricChart(ChartSpec(empty_message="loading"), id="groups-chart")
         yield KeyFooter()

@@ -14,13 +14,17 @@ from textual.strip import Strip
 from textual.widgets import SelectionList
 from textual.widgets._toggle_button import ToggleButton
 
+from tuitrack.tui.widgets.lists import list_keys
+
 T = TypeVar("T")
 
 CHECKED, UNCHECKED = "✓", " "
 
 
 class CheckList(SelectionList[T]):
-    """``SelectionList`` with explicit tick boxes (same API, same messages)."""
+    """``SelectionList`` with explicit tick boxes (same API, same messages), and j/k/g/G."""
+
+    BINDINGS = list_keys("checklist")
 
     DEFAULT_CSS = """
     CheckList > .selection-list--button { color: $text-muted; background: transparent; }

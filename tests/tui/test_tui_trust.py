@@ -1,0 +1,730 @@
+"""Issue 16, "the browser you can trust": one Pilot test (or more) per numbered item.
+
+Each test drives the real app on the deterministic demo store (or a small store seeded here) the
+way the issue's reproduction did, and asserts on what the user would see.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import Static
+
+from tuitrack.demo import build_demo_store
+from tuitrack.store.core import Store
+from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.browser.run_detail import RunDetail
+
+from conftest import reset_tuitrack
+
+NOW = 1_717_000_000_000
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    reset_tuitrack()
+    path = build_demo_store(tmp_path_factory.mktemp("demo16") / "store", now_ms=NOW)
+    reset_tuitrack()
+    yield path
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.chdir(tmp_path)
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "store"
+    shutil.copytree(demo_template, target)
+    return target
+
+
+def make_app(path: Path, **kw: object) -> TuitrackApp:
+    return create_app(Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0,
+                      **kw)  # type: ignore[arg-type]
+
+
+async def settle(pilot, cond=None, timeout: float = 8.0) -> None:
+    """Reads done and the detail pane filled for the cursor run (and ``cond`` true); raises on timeout."""
+    app = pilot.app
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        worker = app.browser._search_worker
+        detail = app.browser.query_one("#detail", RunDetail)
+        if (worker is None or worker.is_finished) and detail.filled and detail.wanted == app.current_run_id() \
+                and (cond is None or cond()):
+            await pilot.pause(0.05)
+            return
+    raise AssertionError("the app did not settle")
+
+
+def screen_text(app: TuitrackApp) -> str:
+    """The screen as plain text, as the terminal would show it."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                      record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)
+
+
+def fully_laid_out(static: Static) -> bool:
+    """The widget's height on screen is the height its content needs (no lines cut off)."""
+    width = static.content_region.width
+    static.clear_cached_dimensions()
+    need = static.get_content_height(static.content_region.size, static.app.size, width)
+    return static.content_region.height >= need
+
+
+# -- 1. a FAILED run's traceback --------------------------------------------------------------------
+async def test_1_traceback_shows_after_switching_tabs_from_artifacts(demo: Path) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        detail = app.browser.query_one("#detail", RunDetail)
+        await pilot.press("enter")  # the first run's detail, then its Artifacts tab, then back to the table
+        await settle(pilot)
+        await pilot.press(*["right_square_bracket"] * 4)
+        assert detail.active_tab == "artifacts"
+        await pilot.press("escape")
+        await settle(pilot)
+        app.browser.apply_filter("status = 'FAILED'")
+        await settle(pilot, lambda: detail.run_id is not None and detail.data.run.info.status == "FAILED")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert detail.active_tab == "overview"
+        body = detail.query_one("#overview-body", Static)
+        assert fully_laid_out(body), "the overview is cut: its traceback is not on screen"
+        assert "RuntimeError: CUDA out of memory" in screen_text(app)
+
+
+async def test_1_failed_header_names_the_exception(demo: Path) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        app.browser.apply_filter("status = 'FAILED'")
+        detail = app.browser.query_one("#detail", RunDetail)
+        await settle(pilot, lambda: detail.data is not None and detail.data.run.info.status == "FAILED")
+        header = screen_text(app).splitlines()[app.browser.query_one("#detail-header").region.y]
+        assert "RuntimeError: CUDA out of memory" in header
+
+
+# -- 3. a saved note shows at once --------------------------------------------------------------------
+async def test_3_saved_note_shows_in_overview_at_once(demo: Path) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 70)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        detail = app.browser.query_one("#detail", RunDetail)
+        await settle(pilot, lambda: detail.run_id == app.current_run_id())
+        detail.select_tab("tags")  # noted from another tab, then back to Overview
+        await pilot.press("n")
+        await settle(pilot, lambda: app.screen is not app.browser)
+        await pilot.press(*"a fresh note")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: detail.data is not None and detail.data.run.info.note == "a fresh note")
+        detail.select_tab("overview")
+        await settle(pilot)
+        body = detail.query_one("#overview-body", Static)
+        assert fully_laid_out(body), "the overview is cut: the new note is not on screen"
+        assert "a fresh note" in screen_text(app)
+
+
+# -- 2. typed input is never lost without asking ------------------------------------------------------
+async def test_2_tag_editor_escape_asks_and_keep_editing_keeps_the_draft(demo: Path) -> None:
+    from tuitrack.tui.dialogs.tag_editor import TagEditor
+    from tuitrack.tui.dialogs.unsaved import UnsavedChanges
+
+    app = make_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        run_id = app.current_run_id()
+        await pilot.press("t")
+        await settle(pilot, lambda: isinstance(app.screen, TagEditor))
+        editor = app.screen
+        await pilot.press(*"stage=candidate", "enter", "escape")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, UnsavedChanges), "escape dropped a staged tag without asking"
+        await pilot.press("escape")  # keep editing
+        await pilot.pause(0.1)
+        assert app.screen is editor and editor.staged == {"stage": "candidate"}
+        await pilot.press(*"owner=ada")  # typed, not yet entered: also kept
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("a")  # apply both
+        await settle(pilot, lambda: app.store.get_run(run_id).data.tags.get("owner") == "ada")
+        assert app.store.get_run(run_id).data.tags["stage"] == "candidate"
+
+
+async def test_2_note_editor_escape_asks_and_d_discards(demo: Path) -> None:
+    from textual.widgets import TextArea
+
+    from tuitrack.tui.dialogs.note_editor import NoteEditor
+    from tuitrack.tui.dialogs.unsaved import UnsavedChanges
+
+    app = make_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        run_id = app.current_run_id()
+        before = app.store.get_run(run_id).info.note
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, NoteEditor))
+        app.screen.query_one(TextArea).insert("draft")
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, UnsavedChanges)
+        await pilot.press("d")
+        await settle(pilot, lambda: app.screen is app.browser)
+        assert app.store.get_run(run_id).info.note == before
+
+
+async def test_2_filter_history_brings_back_an_escaped_draft_and_is_kept_per_store(demo: Path) -> None:
+    from tuitrack.tui.browser.filter_bar import FilterBar
+
+    app = make_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        bar = app.browser.query_one(FilterBar)
+        await pilot.press("slash", *"metrics.auc > 0.85", "enter")
+        await settle(pilot)
+        await pilot.press("slash", "ctrl+u", *"params.max_depth = 20", "escape")  # escape: typed text not lost
+        await settle(pilot)
+        assert app.browser.view.filter == ""
+        await pilot.press("slash", "up")
+        assert bar.input.value == "params.max_depth = 20"
+        await pilot.press("up")
+        assert bar.input.value == "metrics.auc > 0.85"
+        await pilot.press("down", "down")
+        assert bar.input.value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+    app = make_app(demo)  # a new session on the same store remembers them
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "up", "up")
+        assert app.browser.query_one(FilterBar).input.value == "metrics.auc > 0.85"
+
+
+# -- 4. a kill -9'd run on this machine shows CRASHED at once -------------------------------------------
+async def test_4_run_whose_local_process_is_gone_shows_crashed_at_once(store_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tuitrack.tracking.capture import host
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid no process has any more
+    st = Store(store_path, create=True)
+    exp = st.experiment_id("e")
+    now = int(time.time() * 1000)  # as the killed training process left them: RUNNING, heartbeat fresh
+    for i, (name, pid, where) in enumerate([("killed", dead.pid, host()), ("other_host", dead.pid, "gpu-box-9"),
+                                            ("alive", os.getpid(), host())]):
+        st.create_run(run_id=f"{i:032x}", experiment_id=exp, name=name, start_time=now - i, host=where, pid=pid)
+    st.close()
+    app = create_app(Store(store_path), state_dir=tmp_path / "state", live_interval=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        status = {table.loaded_run(r).info.run_name: row_status(table, i) for i, r in enumerate(table.rids)}
+        assert status == {"killed": "☠", "other_host": "▶", "alive": "▶"}
+        app.browser.apply_filter("run_name = 'killed'")
+        detail = app.browser.query_one("#detail", RunDetail)
+        await settle(pilot, lambda: detail.data is not None and detail.data.run.info.run_name == "killed")
+        assert detail.data.status == "CRASHED"
+        assert f"its process {dead.pid} on this machine is gone" in screen_text(app)
+
+
+def row_status(table, index: int) -> str:
+    """The status glyph the table draws on row ``index``."""
+    from tuitrack.tui.browser.run_columns import cell
+
+    return cell(table.run_at(index), table.columns[0], table.now_ms, False)[0].strip()
+
+
+# -- 5. no partial numbers at the edges -----------------------------------------------------------------
+def _whole_tokens(run, table) -> set[str]:
+    """Every word a cell of ``run`` may show whole (a cut text cell ends in '…')."""
+    from tuitrack.tui.browser.run_columns import cell
+
+    words: set[str] = set()
+    for col in table.columns:
+        words.update(cell(run, col, table.now_ms, False)[0].split())
+    return words
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 36)])
+async def test_5_scrolling_sideways_never_shows_part_of_a_value(demo: Path, size) -> None:
+    from tuitrack.tui.browser.run_columns import FIXED_KEYS
+
+    app = make_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        width = table.scrollable_content_region.width
+        labels = {w for c in table.columns for w in c.label.split()}
+        for step in [*["right"] * len(table.columns), *["left"] * len(table.columns)]:
+            await pilot.press(step)
+            first, last = table.visible_range()
+            header = "".join(s.text for s in table._header_strip(width))[table._fixed_width:]
+            for word in header.replace("▼", " ").replace("▲", " ").split():
+                assert word in labels or word.endswith("…"), f"header shows {word!r}, part of a column name"
+            for index in range(first, last):
+                run = table.run_at(index)
+                if run is None:
+                    continue
+                text = "".join(s.text for s in table._row_strip(index, width))[table._fixed_width:]
+                allowed = _whole_tokens(run, table)
+                for word in text.split():
+                    assert word in allowed or (word.endswith("…") and any(a.startswith(word[:-1]) for a in allowed)), \
+                        f"{run.info.run_name}: {word!r} is part of a value (cursor column {table.cursor_col})"
+            assert table.cursor_column.key in FIXED_KEYS or table.cursor_col in table._shown_columns(width)[0]
+
+
+# -- 6. the sort always shows, and a new sort starts at its top -------------------------------------------
+async def test_6_sort_arrow_status_and_top_at_80x24(demo: Path) -> None:
+    from tuitrack.tui.browser.status_line import StatusLine
+
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        await pilot.press(*["j"] * 12)  # well down the list, as after browsing
+        while table.cursor_column.key != "metrics.accuracy":  # its name fills its column
+            await pilot.press("l")
+        await pilot.press("s")
+        await settle(pilot, lambda: app.browser.view.sort_key == "metrics.accuracy")
+        width = table.scrollable_content_region.width
+        header = "".join(s.text for s in table._header_strip(width))
+        assert "accura…▼" in header or "accuracy▼" in header, header
+        status = str(app.browser.query_one(StatusLine).render_info(app.browser.status.info))
+        assert "sort: accuracy ▼" in status
+        assert (table.cursor_row, int(table.scroll_y)) == (0, 0), "the best runs are scrolled off the top"
+        best = max(table.loaded_run(r).data.metrics.get("accuracy", -1) for r in table.rids)
+        assert table.cursor_run.data.metrics["accuracy"] == best
+
+
+# -- 8. compare fits its runs ---------------------------------------------------------------------------
+@pytest.mark.parametrize("size,fit", [((120, 36), 3), ((80, 24), 2)])
+async def test_8_compare_three_runs_fit_and_system_tags_hide(demo: Path, size, fit) -> None:
+    from textual.widgets import DataTable
+
+    from tuitrack.tui.screens.compare import CompareScreen
+
+    platform = "Linux-6.8.0-1019-azure-x86_64-with-glibc2.39 (a long tuitrack.platform tag)"
+    st = Store(demo)
+    runs = [r.info.run_id for r in st.search_runs(filter_string="run_name LIKE 'grid_%'")][:3]
+    for run_id in runs:
+        st.set_tags(st.rid(run_id), {"tuitrack.platform": platform})
+    st.close()
+    app = make_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.browser.apply_filter("attributes.run_id IN (" + ", ".join(f"'{r}'" for r in runs) + ")")
+        await settle(pilot, lambda: len(app.browser.table.rids) == 3)
+        await pilot.press("space", "space", "space", "c")
+        await settle(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None)
+        screen = app.screen
+        assert screen.diff_only, "3 runs: differences first"
+        table = screen.query_one(DataTable)
+        labels = [str(table.get_row_at(i)[0].plain) for i in range(table.row_count)]
+        assert not any("tuitrack." in label for label in labels), "system tags shown by default"
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        shown = sum(1 for i in range(1, len(widths)) if sum(widths[:i + 1]) <= table.size.width)
+        assert shown >= fit, f"only {shown} of 3 runs fit in {size[0]} columns ({widths})"
+        await pilot.press("s")  # system tags on demand, cut in the cell, whole under the table
+        labels = [str(table.get_row_at(i)[0].plain) for i in range(table.row_count)]
+        await pilot.press("d")
+        labels = [str(table.get_row_at(i)[0].plain) for i in range(table.row_count)]
+        row = next(i for i, label in enumerate(labels) if "tags.tuitrack.platform" in label)
+        table.move_cursor(row=row, column=1)
+        await pilot.pause(0.05)
+        assert platform in str(screen.query_one("#compare-value", Static).render())
+
+
+# -- 7. NO_COLOR: readable everywhere, chart series told apart by glyph -----------------------------------
+def _low_contrast(app: TuitrackApp) -> list[str]:
+    """Text cells whose foreground grey is within 100 levels of their background grey."""
+    from rich.segment import Segment
+    from textual.color import Color
+
+    bad = []
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    def segments(line):
+        for part in line:
+            if isinstance(part, Segment):
+                yield part
+            else:
+                yield from segments(part)
+
+    for strip in update.strips:
+        for seg in segments(strip):
+            style = seg.style
+            if not seg.text.strip() or style is None or style.color is None or style.bgcolor is None:
+                continue
+            fg, bg = Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)
+            if style.reverse:
+                fg, bg = bg, fg
+            if abs(fg.monochrome.r - bg.monochrome.r) < 100:
+                bad.append(f"{seg.text.strip()[:20]!r} {fg.monochrome.r} on {bg.monochrome.r}")
+    return bad
+
+
+async def test_7_no_color_every_screen_readable_and_chart_series_by_glyph(demo: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tuitrack.tui.screens.charts import ChartsScreen
+    from tuitrack.tui.widgets.metric_chart import MetricChart
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert app.no_color
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        assert _low_contrast(app) == [], "browser"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _low_contrast(app) == [], "run detail"
+        await pilot.press("escape")
+        app.browser.apply_filter("run_name LIKE 'grid_%'")
+        await settle(pilot)
+        await pilot.press("space", "space", "space", "c")
+        await settle(pilot, lambda: app.screen is not app.browser)
+        assert _low_contrast(app) == [], "compare"
+        await pilot.press("escape", "v")
+        await settle(pilot, lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded)
+        await pilot.pause(0.2)
+        assert _low_contrast(app) == [], "charts"
+        markers = [s.marker for s in app.screen.query_one(MetricChart).spec.series]
+        assert len(markers) == 3 and len(set(markers)) == 3 and "braille" not in markers
+        await pilot.press("escape", "question_mark")
+        await pilot.pause(0.2)
+        assert _low_contrast(app) == [], "help"
+
+
+# -- 9. one keyboard model ------------------------------------------------------------------------------
+async def test_9_vim_keys_in_every_list_tabs_from_the_table_and_q_goes_back(demo: Path) -> None:
+    from textual.widgets import DataTable, SelectionList
+
+    from tuitrack.tui.screens.charts import ChartsScreen
+    from tuitrack.tui.screens.compare import CompareScreen
+    from tuitrack.tui.dialogs.confirm import ConfirmScreen
+    from tuitrack.tui.browser.experiment_tree import ExperimentTree
+
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        detail = app.browser.query_one("#detail", RunDetail)
+        await pilot.press("G")
+        assert table.cursor_row == len(table.rids) - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("right_square_bracket", "right_square_bracket")  # tabs without enter first
+        assert detail.active_tab == "metrics" and table.has_focus
+        await pilot.press("left_square_bracket")
+        assert detail.active_tab == "params"
+        # the tree: h folds, l unfolds, g/G ends
+        tree = app.browser.query_one(ExperimentTree)
+        tree.focus()
+        await pilot.press("G")
+        assert tree.cursor_line == tree.last_line
+        node = tree.cursor_node  # the experiment with a sweep under it
+        assert node.children and not node.is_expanded
+        await pilot.press("l")
+        assert node.is_expanded
+        await pilot.press("h")
+        assert not node.is_expanded
+        await pilot.press("h")
+        assert tree.cursor_node is tree.root
+        await pilot.press("G", "g")
+        assert tree.cursor_line == 0
+        table.focus()
+        app.browser.apply_filter("run_name = 'baseline_rf'")  # a run with artifacts
+        await settle(pilot, lambda: len(table.rids) == 1)
+        # artifact list: j/k
+        await pilot.press("enter")
+        await settle(pilot)
+        detail.select_tab("artifacts")
+        await pilot.pause(0.05)
+        artifacts = detail.query_one("#artifact-list", DataTable)
+        assert artifacts.has_focus
+        assert artifacts.row_count > 2
+        await pilot.press("j", "j")
+        assert artifacts.cursor_row == 2
+        await pilot.press("k", "G")
+        assert artifacts.cursor_row == artifacts.row_count - 1
+        await pilot.press("q")  # from the opened detail: back, not quit
+        await settle(pilot)
+        assert not app._exit and table.display and table.has_focus
+        # charts: the metric picker takes j/k; q goes back
+        await pilot.press("v")
+        await settle(pilot, lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded)
+        picker = app.screen.query_one("#metric-picker", SelectionList)
+        assert picker.has_focus
+        await pilot.press("g")
+        assert picker.highlighted == 0
+        await pilot.press("j", "j", "k")
+        assert picker.highlighted == 1
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is app.browser and not app._exit
+        # compare: j/k move the cell cursor; q back
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None)
+        compare = app.screen.query_one(DataTable)
+        row = compare.cursor_row
+        await pilot.press("j")
+        assert compare.cursor_row == row + 1
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is app.browser
+        # quitting with marks asks first
+        await pilot.press("space", "q")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ConfirmScreen) and not app._exit
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert app.screen is app.browser and list(table.marks)
+
+
+# -- 10. marks: all, none, and the ones out of view ------------------------------------------------------
+async def test_10_mark_all_clear_all_and_marks_out_of_view_are_said(demo: Path) -> None:
+    from tuitrack.tui.browser.status_line import StatusLine
+
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        status = app.browser.query_one(StatusLine)
+        app.browser.apply_filter("run_name LIKE 'grid_%'")
+        await settle(pilot, lambda: len(table.rids) == 4)
+        await pilot.press("A")
+        await settle(pilot, lambda: len(table.marks) == 4)
+        assert "4 marked" in str(status.render_info(status.info))
+        app.browser.apply_filter("run_name = 'grid_n100_d10'")
+        await settle(pilot, lambda: len(table.rids) == 1)
+        assert "4 marked, 3 not in view" in str(status.render_info(status.info))
+        await pilot.press("c")
+        await settle(pilot, lambda: app.screen is not app.browser)
+        assert any("4 marked, 3 not in view: comparing all 4" in n.message for n in app._notifications)
+        await pilot.press("escape", "U")
+        await settle(pilot)
+        assert not table.marks and "marked" not in str(status.render_info(status.info))
+
+
+# -- 11. charts open on histories and remember the pick; groups by what varies ----------------------------
+async def test_11_charts_open_on_histories_and_remember_groups_by_what_varies(demo: Path) -> None:
+    from textual.widgets import SelectionList
+
+    from tuitrack.tui.screens.charts import ChartsScreen
+    from tuitrack.tui.screens.groups import GroupsScreen
+
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        app.browser.apply_filter("run_name = 'xgb_lr_sweep' OR run_name LIKE 'grid_%'")  # best_auc: one point
+        await settle(pilot, lambda: len(app.browser.table.rids) == 5)
+        await pilot.press("A")
+        await settle(pilot, lambda: len(app.browser.table.marks) == 5)
+        await pilot.press("v")
+        await settle(pilot, lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded)
+        charts = app.screen
+        assert charts.selected and all("loss" in k for k in charts.selected), charts.selected
+        picker = charts.query_one("#metric-picker", SelectionList)
+        picker.deselect_all()
+        picker.select("accuracy")
+        await settle(pilot)
+        assert charts.selected == ["accuracy"]
+        await pilot.press("escape")
+        await settle(pilot)
+        app.browser.apply_filter("run_name LIKE 'grid_%'")
+        await settle(pilot, lambda: len(app.browser.table.rids) == 4)
+        await pilot.press("U", "v")
+        await settle(pilot, lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded)
+        assert app.screen.selected == ["accuracy"], "the metrics picked last time in this store"
+        await pilot.press("escape")
+        app.browser.apply_filter("parent_id IS NOT NULL")  # the sweep: learning_rate and seed vary
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded)
+        assert app.screen.by == ["learning_rate"]
+
+
+# -- 12. dialogs say what they act on, in full --------------------------------------------------------------
+async def test_12_delete_lists_its_runs_titles_name_ids_help_in_words(demo: Path) -> None:
+    from textual.widgets import Label
+
+    from tuitrack.tui.screens.charts import ChartsScreen
+    from tuitrack.tui.dialogs.confirm import ConfirmScreen
+    from tuitrack.tui.dialogs.help import HelpScreen
+    from tuitrack.tui.dialogs.tag_editor import TagEditor
+
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.browser.apply_filter("run_name LIKE 'grid_%'")
+        await settle(pilot, lambda: len(app.browser.table.rids) == 4)
+        await pilot.press("space", "space", "space", "d")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        dialog = app.screen
+        runs = [app.browser.table.loaded_run(r) for r in app.browser.table.rids[:3]]
+        text = screen_text(app)
+        for run in runs:
+            assert f"{run.info.run_name} ({run.info.run_id[:8]})" in text
+        assert fully_laid_out(dialog.query_one("#confirm-detail", Label))
+        assert "restores it." in text, "the dialog's sentence is cut"
+        await pilot.press("n", "U", "t")
+        await settle(pilot, lambda: isinstance(app.screen, TagEditor))
+        run = app.browser.table.cursor_run
+        assert f"({run.info.run_id[:8]})" in str(app.screen.query_one("#tag-title", Label).render())
+        await pilot.press("escape", "v")
+        await settle(pilot, lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HelpScreen)
+        places = {where for where, _, _ in app.screen.rows}
+        assert not any(p.endswith("Screen") or "CheckList" in p or "KeyTable" in p for p in places), places
+        assert {"Charts", "List"} <= places
+
+
+# -- 13. small things ------------------------------------------------------------------------------------------
+def test_13_show_prints_note_lines_not_escapes(demo: Path) -> None:
+    from click.testing import CliRunner
+
+    from tuitrack.cli.main import main
+
+    from tuitrack.curation import core as curation
+
+    st = Store(demo)
+    run_id = st.search_runs(filter_string="run_name = 'baseline_rf'")[0].info.run_id
+    curation.set_note(st, run_id, "first line\nsecond line")
+    st.close()
+    out = CliRunner().invoke(main, ["show", run_id, "--store", str(demo)], catch_exceptions=False).output
+    assert "\\x0a" not in out
+    assert "Note:\n  first line\n  second line" in out
+
+
+async def test_13_one_run_tree_icons_export_path_and_columns_back_in_view(demo: Path) -> None:
+    from tuitrack.tui.browser.columns import ColumnsScreen
+    from tuitrack.tui.screens.compare import CompareScreen
+    from tuitrack.tui.dialogs.path_prompt import PathPrompt
+    from tuitrack.tui.browser.experiment_tree import ExperimentTree
+
+    app = make_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tree = app.browser.query_one(ExperimentTree)
+        assert "▶" not in tree.ICON_NODE + tree.ICON_NODE_EXPANDED  # ▶ means RUNNING in the table
+        table = app.browser.table
+        await pilot.press(*["l"] * len(table.columns))  # far right: the id column scrolled out
+        assert table.scroll_origin() > 0
+        await pilot.press("o")
+        await settle(pilot, lambda: isinstance(app.screen, ColumnsScreen))
+        await pilot.press("n", "enter")  # the basics only: everything fits
+        await settle(pilot, lambda: app.screen is app.browser)
+        width = table.scrollable_content_region.width
+        assert table.scroll_origin() == 0 and " id " in "".join(s.text for s in table._header_strip(width))
+        app.browser.apply_filter("run_name = 'baseline_rf'")
+        await settle(pilot, lambda: len(table.rids) == 1)
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None)
+        assert "Compare 1 run " in screen_text(app) and not re.search(r"(?<!\d)1 runs", screen_text(app))
+        assert any("comparing the 1 run of the filter" in n.message for n in app._notifications)
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, PathPrompt))
+        value = app.screen.query_one("Input").value
+        assert Path(value).is_absolute() and Path(value).parent == Path.cwd().resolve()
+
+
+# -- 14. one key updates the detail at once; held keys read only where they stop ----------------------------
+async def test_14_detail_follows_a_single_key_at_once_and_debounces_repeats(demo: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from tuitrack.tui.browser import screen as main_mod
+
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        detail = app.browser.query_one("#detail", RunDetail)
+        asked: list[str | None] = []
+        real = detail.show_run
+
+        def recording(run_id, then=None):
+            asked.append(run_id)
+            real(run_id, then)
+
+        detail.show_run = recording  # type: ignore[method-assign]
+        await pilot.pause(0.3)
+        await pilot.press("j")
+        await pilot.pause(0.03)  # well inside the 0.1 s debounce
+        assert asked == [app.current_run_id()], "a single key waited for the debounce"
+        await pilot.pause(0.3)
+        asked.clear()
+        clock = [time.monotonic() + 10]  # the screen's clock: keys 30 ms apart, as a terminal repeats a held key
+        monkeypatch.setattr(main_mod, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+        for _ in range(4):
+            clock[0] += 0.03
+            await pilot.press("j")
+        await settle(pilot)
+        assert len(asked) == 2 and asked[-1] == app.current_run_id(), asked  # the first key, then the last
+
+
+# -- 16. the filter applies as you type with a live count; a dense layout on z ------------------------------
+async def test_16_filter_as_you_type_with_count_and_enter_keeps_it(demo: Path) -> None:
+    from tuitrack.tui.browser.state import load_state
+    from tuitrack.tui.browser.filter_bar import FilterBar
+
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        bar = app.browser.query_one(FilterBar)
+        await pilot.press("slash", *"run_name LIKE 'grid_%'")
+        await settle(pilot, lambda: len(app.browser.table.rids) == 4)  # no enter: applied as typed
+        assert bar.display and bar.input.has_focus
+        assert "4 of 21 runs" in str(bar.query_one("#filter-error", Static).render())
+        assert load_state(demo, demo.parent / "view-state").filter == ""  # not kept until enter
+        await pilot.press("enter")
+        await settle(pilot, lambda: not bar.display)
+        await pilot.pause(0.5)
+        assert load_state(demo, demo.parent / "view-state").filter == "run_name LIKE 'grid_%'"
+
+
+async def test_16_z_hides_the_detail_for_a_dense_list_and_is_remembered(demo: Path) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        before = table._body_height()
+        await pilot.press("z")
+        await pilot.pause(0.1)
+        assert table._body_height() >= 30 > before, (before, table._body_height())
+        await pilot.press("enter")  # a run still opens
+        await settle(pilot)
+        detail = app.browser.query_one("#detail", RunDetail)
+        assert detail.display and app.browser.has_class("-detail-max")
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not detail.display
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.browser.table._body_height() >= 30
