@@ -231,7 +231,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
             table_.move_cursor(row=row)
             await _settle(app, 0.2)
             add(f"chart screen drawn ({label})", await _timed(
-                app, probe, "g", "g", lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded
+                app, probe, "v", "v", lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded
                 and bool(app.screen.query("MetricChart")), "charts"))
             if label == "wide":
                 out["chart preselects"] = app.screen.selected
@@ -269,7 +269,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
         await _settle(app, 0.3)
         for _ in range(max(2, presses // 10)):
             add(f"groups chart drawn ({label})", await _timed(
-                app, probe, "G", "G", lambda: isinstance(app.screen, GroupsScreen) and app.screen.histories
+                app, probe, "a", "a", lambda: isinstance(app.screen, GroupsScreen) and app.screen.histories
                 and app.screen.loaded, "groups"))
             out[f"groups runs ({label})"] = len(app.screen.runs)
             _send(app, "escape")

@@ -222,7 +222,7 @@ async def test_chart_picker_lists_a_bounded_set_and_preselects_a_metric_with_a_h
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await on_wide_run(pilot)
-        await pilot.press("g")
+        await pilot.press("v")  # charts (g is top, issue 16)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ChartsScreen)
@@ -286,7 +286,7 @@ async def test_grouped_chart_reads_every_history_in_one_store_call(wide, monkeyp
         await settle(pilot)
         for name in calls:  # (the detail pane below the table read sparklines until now)
             calls[name] = 0
-        await pilot.press("G")
+        await pilot.press("a")  # groups (G is bottom, issue 16)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, GroupsScreen) and len(screen.runs) == SWEEP
