@@ -234,7 +234,7 @@ async def test_charts_flow(demo: Path) -> None:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ChartsScreen) and screen.run_ids == marked
-        assert screen.selected == ["loss", "val_loss"]  # metrics with a history, losses first (issue 16)
+        assert sorted(screen.selected) == ["loss", "val_loss"]  # metrics with a history, losses first (issue 16)
         picker = screen.query_one("#metric-picker")
         picker.deselect_all()
         picker.select("accuracy")
