@@ -47,8 +47,9 @@ T0 = 1_790_000_000_000
 
 
 # -- the store ----------------------------------------------------------------------------------------
-def build(path: Path, points: int, sweep: int = SWEEP_RUNS) -> Path:
+def build(path: Path, points: int, sweep: int = SWEEP_RUNS, wide: dict[str, int] | None = None) -> Path:
     """The sweep (oldest), then the narrow run, then the wide run (newest: the top row by default)."""
+    shape = wide or WIDE
     from tuitrack.store.core import Store
 
     store = Store(path, create=True)
@@ -69,31 +70,34 @@ def build(path: Path, points: int, sweep: int = SWEEP_RUNS) -> Path:
     store.write_batches([(narrow, f"m{k}", [(narrow, store.metric_kid(f"m{k}"), s, T0 + s, s / 100 + k)
                                              for s in range(100)]) for k in range(10)])
     store.end_run(narrow, "FINISHED")
-    wide = store.create_run(run_id=uuid.UUID(int=10**9 + 1).hex, experiment_id=exp, name="wide-run",
+    wide_rid = store.create_run(run_id=uuid.UUID(int=10**9 + 1).hex, experiment_id=exp, name="wide-run",
                             start_time=T0 + 2 * 10**6,
-                            tags={f"tag_{i:06d}": f"value {i}" for i in range(WIDE["tags"])},
-                            params={f"param_{i:05d}": str(i) for i in range(WIDE["params"])})
+                            tags={f"tag_{i:06d}": f"value {i}" for i in range(shape["tags"])},
+                            params={f"param_{i:05d}": str(i) for i in range(shape["params"])})
     # one point for each key but one; that one ("loss") carries the long history
-    store.write_batches([(wide, f"k{i}", [(wide, store.metric_kid(f"k{i}"), 0, T0, float(i))])
-                         for i in range(WIDE["metrics"] - 1)])
+    w = wide_rid
+    store.write_batches([(w, f"k{i}", [(w, store.metric_kid(f"k{i}"), 0, T0, float(i))])
+                         for i in range(shape["metrics"] - 1)])
     kid = store.metric_kid("loss")
     for start in range(0, points, 1_000_000):
-        store.write_batches([(wide, "loss", [(wide, kid, s, T0 + s, 1.0 / (1 + s * 1e-4) + 0.01 * math.sin(s))
-                                             for s in range(start, min(points, start + 1_000_000))])])
-    store.end_run(wide, "FINISHED")
+        store.write_batches([(w, "loss", [(w, kid, s, T0 + s, 1.0 / (1 + s * 1e-4) + 0.01 * math.sin(s))
+                                          for s in range(start, min(points, start + 1_000_000))])])
+    store.end_run(w, "FINISHED")
     store.close()
     return path
 
 
-def cached(points: int, sweep: int = SWEEP_RUNS) -> Path:
+def cached(points: int, sweep: int = SWEEP_RUNS, wide: dict[str, int] | None = None) -> Path:
+    shape = wide or WIDE
     key = hashlib.sha1(inspect.getsource(build).encode()).hexdigest()[:10]
-    target = CACHE_DIR / f"wide-p{points}-s{sweep}-{key}"
+    sizes = "-".join(f"{k[0]}{shape[k]}" for k in ("metrics", "tags", "params"))
+    target = CACHE_DIR / f"wide-{sizes}-p{points}-s{sweep}-{key}"
     if (target / "tuitrack.db").exists():
         return target
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     tmp = CACHE_DIR / f".building-{os.getpid()}-{target.name}"
     shutil.rmtree(tmp, ignore_errors=True)
-    build(tmp, points, sweep)
+    build(tmp, points, sweep, shape)
     try:
         tmp.rename(target)
     except OSError:  # built by another bench meanwhile
@@ -119,12 +123,15 @@ def _rows_drawn(rows: Any) -> bool:
     return True
 
 
-async def _timed(app: Any, probe: Probe, key: str, char: str | None, cond: Any, what: str) -> float:
-    """ms from sending ``key`` to the first frame of the browser where ``cond`` holds; for keys that open
-    another screen (not hooked by the probe), to the moment ``cond`` holds (polled every 0.5 ms)."""
+async def _timed(app: Any, probe: Probe, key: str | Any, char: str | None, cond: Any, what: str) -> float:
+    """ms from sending ``key`` (or calling it) to the first frame of the browser where ``cond`` holds; for
+    keys that open another screen (not hooked by the probe), to the moment ``cond`` holds (polled every 0.5 ms)."""
     probe.arm(cond)
     t0 = time.perf_counter()
-    _send(app, key, char)
+    if callable(key):
+        key()
+    else:
+        _send(app, key, char)
     deadline = t0 + 60
     while probe.paint_at is None:
         now = time.perf_counter()
@@ -136,7 +143,16 @@ async def _timed(app: Any, probe: Probe, key: str, char: str | None, cond: Any, 
             elif now - probe.state_at > 0.1:  # shown but no frame asked for since: ask for one
                 app.browser.refresh()
         if now > deadline:
-            raise TimeoutError(f"{what}: not shown within 60 s")
+            detail = app.browser.query_one("#detail")
+            state = {"screen": type(app.screen).__name__, "tab": detail.active_tab, "run": detail.run_id, "focused": str(app.focused), "within": detail.has_focus_within,
+                     "wanted": detail.wanted, "message": detail.message}
+            if detail.data is not None and detail.active_tab in ("params", "metrics", "tags"):
+                rows = detail.query_one(f"#{detail.active_tab}-body")
+                window = detail.data.window(detail.active_tab)
+                state.update(blocks=[type(b).__name__ for b in rows.blocks], first=rows.first_row(),
+                             window=(window.offset, len(window.rows), window.total), size=str(rows.size),
+                             scroll=rows.scroll_offset.y, busy=sorted(detail._window_busy))
+            raise TimeoutError(f"{what}: not shown within 60 s; {state}")
         await asyncio.sleep(0.0005)
     return (probe.paint_at - t0) * 1000
 
@@ -177,16 +193,18 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                 add(f"open detail ({label})", await _timed(
                     app, probe, "enter", "\r", lambda: detail.run_id == run_id and browser.has_class("-detail-max"),
                     "open detail"))
-            detail.select_tab("overview")  # the tabs are stepped through with ] from the first one
+            detail.select_tab("overview")
             await _settle(app, 0.1)
-            for tab in ("params", "metrics", "tags"):
+            for tab in ("params", "metrics", "tags"):  # opened as a click on its title does
                 rows = detail.query_one(f"#{tab}-body")
                 add(f"{tab} tab rows ({label})", await _timed(
-                    app, probe, "right_square_bracket", "]",
+                    app, probe, lambda: detail.select_tab(tab), None,
                     lambda: detail.active_tab == tab and detail.run_id == run_id and _rows_drawn(rows), tab))
                 await _settle(app, 0.1)
             if label == "wide" and rep == 0:  # keys in the Tags tab (100,000 rows)
                 rows = detail.query_one("#tags-body")
+                rows.focus()
+                await _settle(app, 0.1)
                 for key, name in (("down", "down"), ("pagedown", "page down")):
                     for _ in range(presses):
                         before = rows.scroll_offset.y
@@ -204,7 +222,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                             lambda: round(rows.scroll_offset.y) == target and _rows_drawn(rows), name))
                         await _settle(app, 0.1)
                 for i in range(max(3, presses // 4)):  # the key filter: f, type, rows of the match
-                    needle = f"{12345 + i}"
+                    needle = f"{1234 + i}"
                     _send(app, "f", "f")
                     box = detail.query_one("#tags-filter")
                     await _until(lambda: box.has_focus, "filter box")
@@ -263,7 +281,8 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
     # the grouped view over the sweep (1,000 runs) and over its first 12
     from tuitrack.tui.screens.groups import GroupsScreen
 
-    for filt, label in (("run_name LIKE 'sweep-000%'", "10 runs"), ("experiment = 'sweep'", f"{SWEEP_RUNS} runs")):
+    sweep = len(app.store.search_rids("experiment = 'sweep'"))
+    for filt, label in (("run_name LIKE 'sweep-000%'", "10 runs"), ("experiment = 'sweep'", f"{sweep} runs")):
         browser.apply_filter(filt)
         await _until(lambda: browser.view.filter == filt and len(table_.rids) > 0, "filter")
         await _settle(app, 0.3)
@@ -291,14 +310,16 @@ async def child_main(store: Path, presses: int) -> dict[str, Any]:
 
 
 # -- parent side ----------------------------------------------------------------------------------------
-def run(points: int = 10_000_000, presses: int = 20) -> list[Figure]:
-    store = cached(points)
+def run(points: int = 10_000_000, presses: int = 20, sweep: int = SWEEP_RUNS,
+        wide: dict[str, int] | None = None) -> list[Figure]:
+    shape = wide or WIDE
+    store = cached(points, sweep, shape)
     cmd = [sys.executable, __file__, "--child", "--store", str(store), "--presses", str(presses)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     res = next((json.loads(line[len(MARK):]) for line in proc.stdout.splitlines() if line.startswith(MARK)), None)
     if res is None:
         raise RuntimeError(f"bench child failed:\n{proc.stderr[-3000:]}")
-    shape = f"{WIDE['metrics']:,} metrics, {WIDE['tags']:,} tags, {WIDE['params']:,} params, {points:,} points"
+    label = f"{shape['metrics']:,} metrics, {shape['tags']:,} tags, {shape['params']:,} params, {points:,} points"
     figs: list[Figure] = []
     noop = percentile(res["no-op key"], 95)
 
@@ -321,10 +342,11 @@ def run(points: int = 10_000_000, presses: int = 20) -> list[Figure]:
     fig("tags filter, matching rows (wide)", None, 300)
     for what in ("chart screen drawn", "compare table drawn", "tag editor drawn"):
         fig(f"{what} (wide)", f"{what} (narrow)", None)
-    fig(f"groups chart drawn ({SWEEP_RUNS} runs)", "groups chart drawn (10 runs)", None)
-    figs.append(Figure(f"TUI RSS after all of the above ({shape})", res["rss_mb"], "MB",
+    fig(f"groups chart drawn ({sweep} runs)", "groups chart drawn (10 runs)", None)
+    figs.append(Figure(f"TUI RSS after all of the above ({label})", res["rss_mb"], "MB",
                        target="<= 200 MB", met=res["rss_mb"] <= 200, note=f"peak {res['peak_mb']:.0f} MB"))
     figs.append(Figure(f"chart screen preselects {res['chart preselects']!r} on the wide run", 0, ""))
+
     return figs
 
 
@@ -332,13 +354,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=10_000_000, help="points in the wide run's long history")
     ap.add_argument("--presses", type=int, default=20, help="presses per key")
+    ap.add_argument("--sweep", type=int, default=SWEEP_RUNS, help="runs in the sweep for the grouped view")
+    ap.add_argument("--shape", default="10000,100000,10000", help="the wide run's metrics,tags,params")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(MARK + json.dumps(asyncio.run(child_main(args.store, args.presses))))
         return
-    print(table(run(args.points, args.presses)))
+    metrics, tags, params = (int(x) for x in args.shape.split(","))
+    print(table(run(args.points, args.presses, args.sweep, {"metrics": metrics, "tags": tags, "params": params})))
 
 
 if __name__ == "__main__":

@@ -20,21 +20,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, machine, table  # noqa: E402
 
-PARTS = ("logging", "search", "chart", "tui", "safety", "peer")
+PARTS = ("logging", "search", "chart", "tui", "wide", "safety", "peer")
 #: sizes per mode: full (issue 7's workloads), quick (< 2 min), smoke (seconds, for the test suite)
 SIZES = {
     "full": dict(steps=100_000, procs=4, proc_points=200_000, runs=100_000, points=1_000_000,
                  tui_sizes=(0, 10_000, 100_000), presses=100, repeat=3, live_presses=50,
                  peer=dict(calls=2000, batch_steps=1000, runs=5000, points=100_000),
-                 experiments=10_000, kills=20),
+                 experiments=10_000, kills=20,
+                 wide=dict(points=10_000_000, presses=20, sweep=1000, wide=None)),
     "quick": dict(steps=10_000, procs=2, proc_points=20_000, runs=10_000, points=100_000,
                   tui_sizes=(0, 10_000), presses=10, repeat=2, live_presses=5,
                   peer=dict(calls=200, batch_steps=100, runs=200, points=5000),
-                 experiments=2_000, kills=5),
+                 experiments=2_000, kills=5,
+                 wide=dict(points=1_000_000, presses=5, sweep=200, wide=None)),
     "smoke": dict(steps=500, procs=2, proc_points=1000, runs=300, points=2000,
                   tui_sizes=(0, 300), presses=2, repeat=1, live_presses=0,
                   peer=dict(calls=20, batch_steps=10, runs=20, points=500),
-                 experiments=200, kills=1),
+                 experiments=200, kills=1,
+                 wide=dict(points=5_000, presses=2, sweep=12, wide=dict(metrics=300, tags=2_000, params=300))),
 }
 
 
@@ -71,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         elif part == "tui":
             import bench_tui
             figures += bench_tui.run(sizes["tui_sizes"], sizes["presses"], sizes["repeat"], sizes["live_presses"])
+        elif part == "wide":
+            import bench_wide
+            figures += bench_wide.run(**sizes["wide"])
         elif part == "safety":
             import bench_safety
             figures += bench_safety.run(sizes["experiments"], sizes["kills"])
