@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "run_all.py"
 
 
@@ -33,6 +35,7 @@ def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert "targets: " in out
 
 
+@pytest.mark.slow
 def test_wide_run_bench_runs_and_prints_its_rows(tmp_path: Path) -> None:
     """Apart: the wide-run part drives the app through ~100 steps (about a minute, more on a busy box)."""
     proc = _run(tmp_path, "--only", "wide", timeout=600)
