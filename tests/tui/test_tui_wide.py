@@ -294,3 +294,19 @@ async def test_grouped_chart_reads_every_history_in_one_store_call(wide, monkeyp
         assert len(screen.histories) == SWEEP and calls == {"get_metric_history": 0, "binned_histories": 1}
         spec = screen.build_chart_spec()
         assert len([s for s in spec.series if s.label]) == 2  # one mean line per lr
+
+
+async def test_scrolling_one_line_draws_one_new_row(wide) -> None:
+    store, ids = wide
+    app = DetailApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        detail, rows = await open_tab(app, pilot, ids["wide"], "tags")
+        rows.focus()
+        await pilot.pause()
+        before = drawn(rows)
+        built = rows.built_lines
+        await pilot.press("down")
+        await until(pilot, lambda: drawn(rows) != before, "the scroll")
+        await pilot.pause()
+        assert rows.built_lines - built <= 2  # the line scrolled into view (the others are kept)
+        assert drawn(rows)[1:] != before[1:] and "tag_00000" not in drawn(rows)[1]

@@ -41,6 +41,8 @@ Block = Lines | Rows
 RowRenderer = Callable[[Any, int], Text]
 
 PLACEHOLDER = Text("…", style="dim")
+#: Drawn row lines kept for scrolling back and forth (dropped with new content).
+ROW_CACHE = 500
 
 
 class KeyRows(ScrollView, can_focus=True):
@@ -68,6 +70,7 @@ class KeyRows(ScrollView, can_focus=True):
         self.render_row: RowRenderer = lambda row, width: Text(str(row))
         self._fixed: dict[tuple[int, int], list[Strip]] = {}  # (block index, width) -> rendered lines
         self._asked: int | None = None  # the index last asked for (asked once until new rows arrive)
+        self._row_strips: dict[tuple[int, int], Strip] = {}  # (row index, width) -> its drawn line
         self.built_lines = 0  # rendered row lines since the last set_content (tests: bounded by the screen)
 
     # -- content -----------------------------------------------------------------------------
@@ -80,6 +83,7 @@ class KeyRows(ScrollView, can_focus=True):
         if render_row is not None:
             self.render_row = render_row
         self._fixed.clear()
+        self._row_strips.clear()
         self._asked = None
         self.built_lines = 0
         self._resize_virtual()
@@ -90,6 +94,7 @@ class KeyRows(ScrollView, can_focus=True):
     def rows_arrived(self, rows: Callable[[int], Any | None]) -> None:
         """More rows for the same blocks (a scroll read): redraw without moving."""
         self.rows = rows
+        self._row_strips.clear()
         self._asked = None
         self.refresh()
 
@@ -118,6 +123,10 @@ class KeyRows(ScrollView, can_focus=True):
         width = self._width()
         height = sum(self._block_height(i, width) for i in range(len(self.blocks)))
         self.virtual_size = Size(width, height)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_strips.clear()  # drawn with the old style (a theme change)
 
     def on_resize(self) -> None:
         self._resize_virtual()
@@ -174,9 +183,13 @@ class KeyRows(ScrollView, can_focus=True):
         if isinstance(block, Lines):
             strip = self._fixed_lines(index, width)[line]
         else:
-            row = self.rows(block.start + line)
+            at = block.start + line
+            cached = self._row_strips.get((at, width))
+            if cached is not None:  # a scroll by one line draws one new row, not the screenful
+                return cached
+            row = self.rows(at)
             if row is None:
-                self._want(block.start + line)
+                self._want(at)
                 text = PLACEHOLDER
             else:
                 text = self.render_row(row, width)
@@ -184,7 +197,12 @@ class KeyRows(ScrollView, can_focus=True):
             text = text.copy()
             text.no_wrap, text.overflow = True, "ellipsis"
             text.truncate(width, overflow="ellipsis", pad=False)
-            strip = Strip(list(text.render(self.app.console)))
+            strip = Strip(list(text.render(self.app.console))).crop_extend(0, width, style).apply_style(style)
+            if row is not None:
+                if len(self._row_strips) > 4 * ROW_CACHE:
+                    self._row_strips.clear()
+                self._row_strips[(at, width)] = strip
+            return strip
         return strip.crop_extend(0, width, style).apply_style(style)
 
     def _want(self, index: int) -> None:
