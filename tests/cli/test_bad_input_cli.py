@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import db_rows, reset_tuitrack
+from helpers import db_rows, reset_tuitrack
 
 import tuitrack
 from tuitrack.store import core as store_mod

@@ -50,7 +50,7 @@ def tree(path: Path) -> dict[str, str]:
 
 def make_store(path: Path) -> str:
     """A real store with one finished run named "kept", WAL checkpointed away (the db file holds everything)."""
-    from conftest import reset_tuitrack
+    from helpers import reset_tuitrack
 
     tuitrack.set_store(path)
     tuitrack.configure(capture_env=False, capture_packages=False)

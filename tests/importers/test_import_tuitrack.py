@@ -6,7 +6,7 @@ import math
 import os
 from pathlib import Path
 
-from tests.conftest import db_rows
+from helpers import db_rows
 from tuitrack.importers.tuitrack_store import merge_store
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store

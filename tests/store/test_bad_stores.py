@@ -43,7 +43,7 @@ def make_store(path: Path) -> str:
     with tuitrack.start_run(name="kept", params={"p": 1}) as run:
         tuitrack.log_metric("m", 0.5)
         tuitrack.log_text("t", "a.txt")
-    from conftest import reset_tuitrack
+    from helpers import reset_tuitrack
 
     reset_tuitrack()
     conn = sqlite3.connect(path / "tuitrack.db")

@@ -130,7 +130,7 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mnt
     finally:
-        from conftest import reset_tuitrack
+        from helpers import reset_tuitrack
 
         reset_tuitrack()
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

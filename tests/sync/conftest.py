@@ -10,11 +10,9 @@ start so ``fresh_server`` can start a second, stoppable server without migrating
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,17 +24,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 
 STARTUP_TIMEOUT_S = 240
 
 if sys.version_info < (3, 11) and importlib.util.find_spec("mlflow") is None:
     collect_ignore_glob = ["test_*.py"]  # the test extra pins MLflow 3.17 for Python >= 3.11 only
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _mlflow_cli() -> list[str]:
@@ -185,7 +178,3 @@ def tiny_server() -> Iterator[Callable[[Callable[[BaseHTTPRequestHandler, int], 
     for srv in started:
         srv.shutdown()
         srv.server_close()
-
-
-def json_body(doc: object) -> bytes:
-    return json.dumps(doc).encode()

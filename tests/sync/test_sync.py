@@ -14,8 +14,7 @@ import pytest
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import db_rows
-from tests.sync.conftest import json_body
+from helpers import db_rows, free_port, json_body
 from tuitrack.demo import build_demo_store
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store
@@ -328,7 +327,6 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("case", ["bad-uri", "refused", "401", "500"])
 def test_failures_are_one_error_line_and_lose_nothing(case, demo, tiny_server, tmp_path):
-    from tests.sync.conftest import free_port
     if case == "bad-uri":
         uri = "ftp://nowhere"
     elif case == "refused":

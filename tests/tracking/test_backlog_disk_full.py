@@ -38,7 +38,7 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mnt
     finally:
-        from conftest import reset_tuitrack
+        from helpers import reset_tuitrack
 
         try:
             reset_tuitrack()

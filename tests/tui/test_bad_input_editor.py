@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import db_rows, reset_tuitrack
+from helpers import db_rows, reset_tuitrack
 from textual.widgets import Input, Label, TextArea
 
 from tuitrack.demo import build_demo_store

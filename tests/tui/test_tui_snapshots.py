@@ -21,7 +21,7 @@ from tuitrack.tui.screenshots import settle
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.filter_bar import FilterBar
 
-from conftest import reset_tuitrack
+from helpers import reset_tuitrack
 
 NOW = 1_717_000_000_000
 

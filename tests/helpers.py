@@ -1,0 +1,83 @@
+"""Helpers the tests import: ``reset_tuitrack``, ``db_rows``, ``free_port``, ``json_body``.
+
+They live here, not in ``conftest.py``, because a test cannot import a conftest reliably: pytest
+imports every ``conftest.py`` of a folder without ``__init__.py`` under the one module name
+``conftest`` and replaces ``sys.modules["conftest"]`` with each, so once ``tests/sync/conftest.py`` is
+loaded, ``from conftest import reset_tuitrack`` finds the sync one (an ImportError at collection of
+every test module collected after tests/sync, and at run time in all of them).  pytest puts
+``tests/`` on ``sys.path`` for the root conftest, so ``from helpers import ...`` works from any folder.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import warnings
+from pathlib import Path
+
+import tuitrack
+from tuitrack.store import core as _store_mod
+from tuitrack.tracking import session as _tracking
+from tuitrack.tracking.writer import DEFAULT_INTERVAL_S
+
+
+def reset_tuitrack() -> None:
+    """End leftover runs, stop writer threads, close stores and restore every global default."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for run in reversed(list(_tracking._stack)):
+            try:
+                run.end("KILLED")
+            except Exception:
+                pass
+        _tracking._stack.clear()
+        for writer in list(_tracking._writers.values()):
+            try:
+                writer.flush()
+            except Exception:
+                for q in list(getattr(writer, "buffers", {}).values()):
+                    q.clear()
+            writer.stop()
+        _tracking._writers.clear()
+        for st in list(_tracking._stores.values()):
+            try:
+                st.close()
+            except Exception:
+                pass
+        _tracking._stores.clear()
+    _tracking.set_store(None)
+    _store_mod.set_clock(None)
+    _tracking.set_id_factory(None)
+    _tracking._experiment = None
+    tuitrack.configure(strict=False, flush_interval=DEFAULT_INTERVAL_S, capture_packages=True, capture_env=True,
+                       identity={})
+
+
+def db_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of a store (read through a separate read-only connection), for "unchanged" checks."""
+    db = Path(path) / "tuitrack.db"
+    if not db.exists():
+        return {}
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        out = {}
+        for t in tables:
+            rows = conn.execute(f'SELECT * FROM "{t}"').fetchall()  # table names come from sqlite_master
+            # updated_at/heartbeat move on every write; they are compared too (a refused call must not write).
+            out[t] = sorted(rows, key=repr)
+        return out
+    finally:
+        conn.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def json_body(doc: object) -> bytes:
+    return json.dumps(doc).encode()
