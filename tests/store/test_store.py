@@ -6,6 +6,7 @@ fill it, and run a "training script" against it.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import sqlite3
@@ -137,12 +138,25 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _fill(mnt: Path, leave: int = 48 * 1024) -> Path:
-    """Fill the filesystem except ``leave`` bytes; returns the filler (delete it to free space)."""
+    """Fill the filesystem except ``leave`` bytes; returns the filler (delete it to free space).
+
+    The store's background writer may take blocks between ``statvfs`` and the write, so the filler is
+    written unbuffered in chunks and stops at ENOSPC: the disk is then at least as full as asked (with
+    ``leave=0`` a single buffered write of the measured free space failed on close whenever the writer
+    committed in between).
+    """
     st = os.statvfs(mnt)
-    free = st.f_bavail * st.f_frsize
+    todo = max(0, st.f_bavail * st.f_frsize - leave)
     filler = mnt / "filler"
-    with open(filler, "wb") as fh:
-        fh.write(b"\0" * max(0, free - leave))
+    chunk = b"\0" * (256 * 1024)
+    with open(filler, "wb", buffering=0) as fh:
+        while todo > 0:
+            try:
+                todo -= fh.write(chunk[:todo])
+            except OSError as e:
+                if e.errno != errno.ENOSPC:
+                    raise
+                break
     return filler
 
 
