@@ -23,7 +23,7 @@ from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.run_detail import RunDetail
 
-from conftest import reset_tuitrack
+from helpers import reset_tuitrack
 
 NOW = 1_717_000_000_000
 
