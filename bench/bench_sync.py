@@ -129,6 +129,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10_000)
     ap.add_argument("--noop-runs", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="10 runs x 10 keys x 1,000 steps; 200 no-op runs")
+    ap.add_argument("--serial", action="store_true", help="also push on one connection (workers=1)")
     ap.add_argument("--mlflow-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--experiment", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -168,6 +169,17 @@ def main() -> None:
         figures.append(Figure(f"push {size} ({pts:,} pts)", push_s, "s", "MLflow client log_batch(1000) loop",
                               peer["seconds"], ratio_label="x MLflow's time", target="<= 1.5x MLflow",
                               met=push_s <= 1.5 * peer["seconds"]))
+        if a.serial:  # the same push on one connection, one run at a time (as MLflow's loop sends)
+            make_store(tmp / "serial", f"bench-serial-{tag}", a.runs, a.keys, a.steps)
+            with Store(tmp / "serial") as st:
+                t = time.perf_counter()
+                rep = push(st, uri, workers=1)
+                serial_s = time.perf_counter() - t
+            assert rep.points == pts, rep
+            figures.append(Figure(f"push {size}, one connection (workers=1)", serial_s, "s",
+                                  "MLflow client log_batch(1000) loop", peer["seconds"],
+                                  ratio_label="x MLflow's time", target="<= 1.5x MLflow",
+                                  met=serial_s <= 1.5 * peer["seconds"]))
         # 2. pull of the same vs MLflow's get_metric_history loop
         peer_pull = _child(a.python, uri, "pull", f"bench-tuitrack-{tag}", a)
         with Store(tmp / "pulled", create=True) as st:
@@ -190,8 +202,8 @@ def main() -> None:
             again = push(st, uri)
             noop_s = time.perf_counter() - t
         assert again.points == 0 and again.unchanged == a.noop_runs
-        figures.append(Figure(f"no-op second push, {a.noop_runs:,} runs", noop_s, "s", "first push of them",
-                              first, ratio_label="x first push", target="< 2 s", met=noop_s < 2.0))
+        figures.append(Figure(f"no-op second push, {a.noop_runs:,} runs", noop_s * 1000, "ms", "first push of them",
+                              first * 1000, ratio_label="x first push", target="< 2 s", met=noop_s < 2.0))
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGKILL)
