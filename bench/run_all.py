@@ -2,7 +2,7 @@
 
     python bench/run_all.py            # full sizes (100k runs, 1M points; ~10-15 min on 2 cores)
     python bench/run_all.py --quick    # shrunken sizes, a smoke run in under 2 minutes
-    python bench/run_all.py --only tui,search   # some parts (logging, search, chart, tui, peer)
+    python bench/run_all.py --only tui,search   # some parts (install, logging, search, chart, tui, peer)
 
 Synthetic run stores are cached under /tmp/tuitrack-bench-cache (TUITRACK_BENCH_CACHE).  The MLflow
 peer part runs when ``--python`` (default /tmp/mlflowenv/bin/python) can import mlflow, else it is
@@ -20,23 +20,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, machine, table  # noqa: E402
 
-PARTS = ("logging", "search", "chart", "tui", "wide", "safety", "peer")
+PARTS = ("install", "logging", "search", "chart", "tui", "wide", "safety", "peer")
 #: sizes per mode: full (issue 7's workloads), quick (< 2 min), smoke (seconds, for the test suite)
 SIZES = {
     "full": dict(steps=100_000, procs=4, proc_points=200_000, runs=100_000, points=1_000_000,
                  tui_sizes=(0, 10_000, 100_000), presses=100, repeat=3, live_presses=50,
                  peer=dict(calls=2000, batch_steps=1000, runs=5000, points=100_000),
-                 experiments=10_000, kills=20,
+                 experiments=10_000, kills=20, import_repeat=21, start_runs=1000,
                  wide=dict(points=10_000_000, presses=20, sweep=1000, wide=None)),
     "quick": dict(steps=10_000, procs=2, proc_points=20_000, runs=10_000, points=100_000,
                   tui_sizes=(0, 10_000), presses=10, repeat=2, live_presses=5,
                   peer=dict(calls=200, batch_steps=100, runs=200, points=5000),
-                 experiments=2_000, kills=5,
+                 experiments=2_000, kills=5, import_repeat=9, start_runs=200,
                  wide=dict(points=1_000_000, presses=5, sweep=200, wide=None)),
     "smoke": dict(steps=500, procs=2, proc_points=1000, runs=300, points=2000,
                   tui_sizes=(0, 300), presses=2, repeat=1, live_presses=0,
                   peer=dict(calls=20, batch_steps=10, runs=20, points=500),
-                 experiments=200, kills=1,
+                 experiments=200, kills=1, import_repeat=2, start_runs=5,
                  wide=dict(points=5_000, presses=2, sweep=12, wide=dict(metrics=300, tags=2_000, params=300))),
 }
 
@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     for part in parts:
         t = time.perf_counter()
         print(f"running {part} ...", file=sys.stderr, flush=True)
-        if part == "logging":
+        if part == "install":
+            import bench_install
+            figures += bench_install.run(sizes["import_repeat"], sizes["start_runs"])
+        elif part == "logging":
             import bench_logging
             figures += bench_logging.run(sizes["steps"], sizes["procs"], sizes["proc_points"])
         elif part == "search":

@@ -22,12 +22,13 @@ def _run(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.Complet
 
 
 def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
-    proc = _run(tmp_path, "--only", "logging,search,chart,tui,safety")
+    proc = _run(tmp_path, "--only", "install,logging,search,chart,tui,safety")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert out.startswith("machine: ")
     assert "| what | tuitrack | baseline (same run) | ratio | target | |" in out
-    for row in ("log_metric caller cost", "committed throughput", "parallel logging", "store size",
+    for row in ("import tuitrack", "start_run, median", "start_run, first",
+                "log_metric caller cost", "committed throughput", "parallel logging", "store size",
                 "search_runs", "get_metric_history", "chart: history", "TUI first paint, 300 runs",
                 "TUI key cursor down", "TUI key filter apply", "TUI key sort (s)", "TUI key open detail",
                 "TUI RSS", "set_experiment: create", "kill -9 loss window"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click_compat import CliRunner
 
 import tuitrack
 from tuitrack.cli import common as cli_common, curation as cli_curation

@@ -10,11 +10,13 @@ import sqlite3
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+pytest.importorskip("hypothesis", reason="property tests need hypothesis (the test extra); CI's "
+                    "logging-only venv has pytest alone")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-from tuitrack.query.filter import Compiled, FilterError, OrderBy, compile_filter, compile_order_by, parse_key
-from tuitrack.store.schema import MIGRATIONS
+from tuitrack.query.filter import Compiled, FilterError, OrderBy, compile_filter, compile_order_by, parse_key  # noqa: E402
+from tuitrack.store.schema import MIGRATIONS  # noqa: E402
 
 NOW = 1_800_000_000_000  # minute-aligned epoch ms
 H = 3_600_000

@@ -195,7 +195,11 @@ def test_disk_full_default_warns_keeps_training_and_loses_nothing(tiny_fs: Path)
     messages = [str(w.message) for w in caught]
     assert any("disk is full" in m for m in messages), messages  # the artifact fault
     assert any("out of space" in m for m in messages), messages  # the background metric flush
-    assert all(issubclass(w.category, RuntimeWarning) for w in caught)
+    # Python 3.13 adds ResourceWarnings for sqlite3 connections that earlier tests left to the garbage
+    # collector, whenever it runs: not warnings of this run's.
+    others = [(w.category.__name__, str(w.message)) for w in caught
+              if not issubclass(w.category, (RuntimeWarning, ResourceWarning))]
+    assert not others, others
     assert _integrity(store / "tuitrack.db") == "ok"
     # Space comes back: the buffered points were kept in memory and are written now.
     filler.unlink()

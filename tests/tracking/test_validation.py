@@ -14,11 +14,13 @@ from fractions import Fraction
 from pathlib import PurePosixPath
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+pytest.importorskip("hypothesis", reason="property tests need hypothesis (the test extra); CI's "
+                    "logging-only venv has pytest alone")
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-from tuitrack import validation
-from tuitrack.errors import ValidationError
+from tuitrack import validation  # noqa: E402
+from tuitrack.errors import ValidationError  # noqa: E402
 
 KEY_RE = re.compile(r"[\w./\- ]{1,250}")  # \w: letters, digits and '_' (Unicode, like MLflow)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -6,19 +6,17 @@ stops a training script, it just leaves the field empty.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import os
-import platform
-import socket
-import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
 
+# getpass, hashlib, platform, socket and subprocess are imported where used: import tuitrack stays light.
 def user() -> str | None:
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:
@@ -26,6 +24,8 @@ def user() -> str | None:
 
 
 def host() -> str:
+    import socket
+
     return socket.gethostname()
 
 
@@ -34,6 +34,8 @@ def command_line() -> str:
 
 
 def _git(*args: str) -> str | None:
+    import subprocess
+
     try:
         # --no-optional-locks: status must not rewrite the index of the repository it looks at
         out = subprocess.run(["git", "--no-optional-locks", *args], capture_output=True, text=True, timeout=5,
@@ -111,6 +113,8 @@ def _git_state_key(cwd: str) -> tuple[Any, ...]:
 
 
 def _read_environment_tags(cwd: str) -> dict[str, str]:
+    import platform
+
     tags = {
         "tuitrack.python": platform.python_version(),
         "tuitrack.platform": platform.platform(),
@@ -200,6 +204,8 @@ def _hash_file(path: Path, h: Any) -> None:
 
 def describe_dataset(data: Any) -> tuple[str | None, str | None, int | None]:
     """(source, sha256 digest, row count) of a path, DataFrame, array or sequence, where knowable."""
+    import hashlib
+
     if isinstance(data, (str, os.PathLike)):
         path = Path(data).expanduser()
         if not path.exists():
