@@ -2,7 +2,7 @@
 
     python bench/run_all.py            # full sizes (100k runs, 1M points; ~10-15 min on 2 cores)
     python bench/run_all.py --quick    # shrunken sizes, a smoke run in under 2 minutes
-    python bench/run_all.py --only tui,search   # some parts (install, logging, search, chart, tui, peer)
+    python bench/run_all.py --only tui,search   # some parts (install, logging, search, chart, tui, safety, peer)
 
 Synthetic run stores are cached under /tmp/tuitrack-bench-cache (TUITRACK_BENCH_CACHE).  The MLflow
 peer part runs when ``--python`` (default /tmp/mlflowenv/bin/python) can import mlflow, else it is
