@@ -87,3 +87,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
     else:
         terminalreporter.write_line("stdlib_guard: tuitrack imported nothing outside the standard library")
+
+
+def pytest_pycollect_makemodule(module_path: Any, parent: Any) -> Any:
+    """A test module that cannot be imported because it needs a package this venv lacks (click for a CLI test,
+    hypothesis ...) is reported as skipped, naming the package, instead of failing collection."""
+    import pytest
+
+    class _Module(pytest.Module):
+        def _getobj(self) -> Any:
+            try:
+                return super()._getobj()
+            except self.CollectError as exc:
+                cause = exc.__cause__
+                name = getattr(cause, "name", None) or ""
+                if isinstance(cause, ModuleNotFoundError) and name and not name.startswith("tuitrack") \
+                        and importlib.util.find_spec(name.partition(".")[0]) is None:
+                    pytest.skip(f"needs {name}, not installed here", allow_module_level=True)
+                raise
+
+    return _Module.from_parent(parent, path=module_path)

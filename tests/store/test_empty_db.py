@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click_compat import CliRunner
 
 import tuitrack
 from tuitrack.cli.main import main

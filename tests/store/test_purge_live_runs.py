@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click_compat import CliRunner
 
 import tuitrack
 from tuitrack.store import gc, schema

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click_compat import CliRunner
 
 from tuitrack.cli.main import main
 from tuitrack.store.core import Store

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from click.testing import CliRunner
+from click_compat import CliRunner
 
 import tuitrack
 from tuitrack.cli.main import main

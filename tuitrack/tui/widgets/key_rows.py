@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -36,7 +36,7 @@ class Rows:
     count: int
 
 
-Block = Lines | Rows
+Block = Union[Lines, Rows]  # Union: Python 3.9 evaluates this line
 #: Draws one row (a window entry) as one line at the given width.
 RowRenderer = Callable[[Any, int], Text]
 
