@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import math
+import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.sync.test_sync import S
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store
 from tuitrack.sync.push import push
 from tuitrack.tui.app import create_app
 
 SIZE = (110, 36)
+S = uuid.uuid4().hex[:6]  # names and ids unique on a server that outlives the session
 
 
 @pytest.fixture(autouse=True)
