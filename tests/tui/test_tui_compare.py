@@ -416,7 +416,9 @@ def _open(key: str, filter_text: str, marks: int = 0, extra: tuple[str, ...] = (
 
 
 def test_snapshot_compare_diff_only(demo: Path, snap_compare) -> None:
-    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("c", GRID, 4))  # diff-only: 3+ runs
+    # 3+ runs open on their differences; d twice comes back to them (a first build raced the table's column
+    # widths now and then: cells cut to the header's width in ~1 of 3 runs on a loaded machine)
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=_open("c", GRID, 4, ("d", "d")))
 
 
 def test_snapshot_charts_smoothed(demo: Path, snap_compare) -> None:

@@ -11,10 +11,9 @@ from typing import Any
 
 from textual.binding import Binding
 
-from tuitrack.tui.screens.charts import ChartsScreen
-from tuitrack.tui.screens.compare import CompareScreen
-from tuitrack.tui.screens.groups import GroupsScreen
-from tuitrack.tui.screens.scatter import ScatterScreen
+# The four screens (and plotext under them) are imported when a key opens one: the first screen
+# does not need them (issue 16: import lazily what the first screen does not need).
+VIEWS_PACKAGE = "tuitrack.tui.screens."
 
 COMPARE_CAP = 20
 CHART_CAP = 12
@@ -37,7 +36,7 @@ class CompareActions:
     def _browser_only(self) -> bool:
         """Views open from the browser only (not stacked on another compare/chart view)."""
         app: Any = self
-        if isinstance(app.screen, (CompareScreen, ChartsScreen, ScatterScreen, GroupsScreen)):
+        if type(app.screen).__module__.startswith(VIEWS_PACKAGE):  # compare, charts, scatter, groups
             return False
         return True
 
@@ -62,6 +61,8 @@ class CompareActions:
                 app.notify(f"no runs marked: comparing the first {COMPARE_CAP} runs of the filter (space marks runs)")
             else:
                 app.notify(f"no runs marked: comparing the {len(ids)} run{'s' if len(ids) != 1 else ''} of the filter")
+        from tuitrack.tui.screens.compare import CompareScreen
+
         app.push_screen(CompareScreen(ids))
 
     def action_charts(self) -> None:
@@ -78,6 +79,8 @@ class CompareActions:
         if len(ids) > CHART_CAP:
             app.notify(f"charting the first {CHART_CAP} of {len(ids)} marked runs")
             ids = ids[:CHART_CAP]
+        from tuitrack.tui.screens.charts import ChartsScreen
+
         app.push_screen(ChartsScreen(ids))
 
     def _filter_ids(self, what: str, cap: int = FILTER_CAP) -> list[str] | None:
@@ -98,7 +101,9 @@ class CompareActions:
             return
         ids = self._filter_ids("scatter")
         if ids:
-            app.push_screen(ScatterScreen(ids))
+            from tuitrack.tui.screens.scatter import ScatterScreen
+
+        app.push_screen(ScatterScreen(ids))
 
     def action_grouped(self) -> None:
         """Every run of the current filter (capped), grouped by params except seeds."""
@@ -107,7 +112,9 @@ class CompareActions:
             return
         ids = self._filter_ids("grouped view", GROUPS_CAP)
         if ids:
-            app.push_screen(GroupsScreen(ids))
+            from tuitrack.tui.screens.groups import GroupsScreen
+
+        app.push_screen(GroupsScreen(ids))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide c/g/p/G (footer, palette) while one of these views is open: they start from the browser."""

@@ -12,18 +12,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
 from tuitrack.curation import core as curation
 from tuitrack.curation.core import Change, QuickTags, RunRef
 from tuitrack.errors import TuitrackError
-from tuitrack.tui.dialogs.confirm import ConfirmScreen
-from tuitrack.tui.dialogs.note_editor import NoteEditor
-from tuitrack.tui.dialogs.rename import RenameScreen
-from tuitrack.tui.dialogs.tag_editor import TagEdit, TagEditor
 from tuitrack.tui.browser.run_detail import RunDetail
+
+if TYPE_CHECKING:
+    from tuitrack.tui.dialogs.tag_editor import TagEdit
 
 
 def curation_bindings(quick: QuickTags) -> list[Binding]:
@@ -167,6 +166,8 @@ class CurationActions:
         if record:
             state.undo.push(change)
         if change.kind == "tag":
+            from tuitrack.tui.dialogs.tag_editor import TagEdit
+
             state.last_tag = TagEdit(dict(change.tag_set), tuple(change.tag_removed))
         self.notify(change.message, markup=False)
         self._refresh_views()
@@ -203,6 +204,8 @@ class CurationActions:
             def apply(edit: TagEdit | None) -> None:
                 if edit is not None:
                     self._write(lambda st: curation.tag_runs(st, refs, edit.set_tags, edit.remove))
+
+            from tuitrack.tui.dialogs.tag_editor import TagEditor  # the dialogs load on first use
 
             self.push_screen(TagEditor(label, len(refs), current, vocabulary), apply)  # type: ignore[attr-defined]
 
@@ -250,6 +253,8 @@ class CurationActions:
                 if text is not None:
                     self._write(lambda st: curation.set_note(st, ref, text))
 
+            from tuitrack.tui.dialogs.note_editor import NoteEditor  # the dialogs load on first use
+
             self.push_screen(NoteEditor(note, title(ref)), apply)  # type: ignore[attr-defined]
 
         self._in_thread(load, show)
@@ -265,6 +270,8 @@ class CurationActions:
             def apply(name: str | None) -> None:
                 if name is not None:
                     self._write(lambda st: curation.rename_run(st, ref, name))
+
+            from tuitrack.tui.dialogs.rename import RenameScreen  # the dialogs load on first use
 
             self.push_screen(RenameScreen(ref.name, title(ref)), apply)  # type: ignore[attr-defined]
 
@@ -301,6 +308,8 @@ class CurationActions:
                     self._write(lambda st: op(st, todo))
 
             items = [title(ref) for ref in todo] if len(todo) > 1 else []
+            from tuitrack.tui.dialogs.confirm import ConfirmScreen  # the dialogs load on first use
+
             self.push_screen(ConfirmScreen(question, detail, yes_label=yes, items=items),  # type: ignore[attr-defined]
                              answer)
 

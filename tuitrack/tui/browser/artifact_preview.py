@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -83,6 +82,8 @@ def _highlight(text: str, lexer: str | None) -> Text:
     body = clean(text, single_line=False)
     if lexer is None or len(body) > HIGHLIGHT_LIMIT:
         return Text(body)
+    from rich.syntax import Syntax  # pygments (~0.2 s to import): only once a file is previewed
+
     return Syntax(body, lexer, theme="ansi_dark", word_wrap=True).highlight(body)
 
 
