@@ -93,7 +93,7 @@ def start_server(python: str, root: Path) -> tuple[subprocess.Popen, str, float]
     proc = subprocess.Popen([*cli, "server", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
                              "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
                              "--port", str(port), "--workers", "2"], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
     uri = f"http://127.0.0.1:{port}"
     while time.perf_counter() - t < 300:
         if proc.poll() is not None:
