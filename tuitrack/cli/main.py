@@ -29,6 +29,7 @@ from tuitrack.cli.common import (
 )
 from tuitrack.cli.curation import register as register_curation
 from tuitrack.cli.launch import missing_app_message, missing_app_module
+from tuitrack.cli.logs import logs
 from tuitrack.cli.sync import register as register_sync
 from tuitrack.cli.runs import artifacts, best, cat, compare, history, show
 from tuitrack.entities import Run, data_keys
@@ -73,7 +74,7 @@ def main(ctx: click.Context, store: Path | None) -> None:
         _run_app(resolve_store_path(None))
 
 
-for _cmd in (show, compare, best, history, artifacts, cat):
+for _cmd in (show, compare, best, history, artifacts, cat, logs):
     main.add_command(_cmd)
 register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli_curation.py)
 

@@ -43,6 +43,7 @@ class ActiveRun(ArtifactMixin):
         self._bufs: dict[str, Any] = {}
         self._kids: dict[str, int] = {}
         self._sampler: capture.SystemSampler | None = None
+        self._output: Any = None  # the process's console capture when this run started it
         self._thread_stack: list[ActiveRun] = []  # the active-run stack of the thread that started it
         self._main_thread = False
 
@@ -183,6 +184,11 @@ class ActiveRun(ArtifactMixin):
             return
         if self._sampler is not None:
             self._sampler.stop()
+        if self._output is not None:
+            from tuitrack.tracking import output
+
+            cap, self._output = self._output, None
+            output.stop(cap)
         self._writer.live_rids.discard(self._rid)
         self._end_time = now_ms()
         self._status = status

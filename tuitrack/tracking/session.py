@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tuitrack.tracking import capture
+from tuitrack.tracking import capture, output
 from tuitrack import validation
 from tuitrack.errors import ActiveRunError, TuitrackError, ValidationError
 from tuitrack.entities import FAILED, FINISHED, KILLED, Experiment
@@ -48,7 +48,8 @@ class _ThreadRuns(threading.local):
 
 _tls = _ThreadRuns()
 _settings: dict[str, Any] = {"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
-                             "capture_env": True, "identity": None}
+                             "capture_env": True, "identity": None, "capture_output": None,
+                             "capture_output_limit": output.DEFAULT_LIMIT}
 _new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
 _failed_exc: list[BaseException] = []
 
@@ -67,14 +68,24 @@ def get_store_path() -> Path:
 
 def configure(*, strict: bool | None = None, flush_interval: float | None = None,
               capture_packages: bool | None = None, capture_env: bool | None = None,
-              identity: Mapping[str, str] | None = None) -> None:
+              identity: Mapping[str, str] | None = None, capture_output: bool | None = None,
+              capture_output_limit: int | None = None) -> None:
     """Process-wide settings.
 
     ``strict=True`` makes storage faults raise in the training script instead of warning;
     ``capture_env``/``capture_packages=False`` skip environment capture; ``identity``
     (keys user, host, source) overrides the recorded user/host/command line, which
-    deterministic demos and tests need.
+    deterministic demos and tests need.  ``capture_output=False`` stops runs from keeping what the
+    script prints (default on, or what ``TUITRACK_CAPTURE_OUTPUT`` says); ``capture_output_limit`` caps
+    the kept output in bytes (default 10 MiB).
     """
+    if capture_output_limit is not None:
+        if (isinstance(capture_output_limit, bool) or not isinstance(capture_output_limit, int)
+                or capture_output_limit < 0):
+            raise ValidationError(f"capture_output_limit must be a number of bytes >= 0, got {capture_output_limit!r}")
+        _settings["capture_output_limit"] = capture_output_limit
+    if capture_output is not None:
+        _settings["capture_output"] = bool(capture_output)
     if capture_env is not None:
         _settings["capture_env"] = bool(capture_env)
     if identity is not None:
@@ -193,7 +204,8 @@ def reset() -> None:
     _store_path = None
     _experiment = None
     _settings.update({"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
-                      "capture_env": True, "identity": None})
+                      "capture_env": True, "identity": None, "capture_output": None,
+                      "capture_output_limit": output.DEFAULT_LIMIT})
 
 
 def _writer_for(store: Store) -> MetricWriter:
@@ -222,12 +234,17 @@ def start_run(
     experiment_name: str | None = None,
     experiment_id: int | str | None = None,
     log_system_metrics: bool | None = None,
+    capture_output: bool | None = None,
 ) -> ActiveRun:
     """Start (or with ``run_id`` resume) a run and make it active.  Use it in a ``with`` block.
 
     MLflow's spellings work too: ``run_name=``, ``experiment_id=``, ``description=``,
     ``parent_run_id=``, ``log_system_metrics=``, and ``start_run("<32-hex run id>")``
     (MLflow's first positional argument is the run id) resumes that run.
+
+    What the script prints while the run is active is kept in the run's ``logs/output.txt``
+    (``capture_output=False`` here, ``configure(capture_output=False)`` or
+    ``TUITRACK_CAPTURE_OUTPUT=0`` turn that off; the outermost run of the process captures).
     """
     name = name if name is not None else run_name
     experiment = experiment if experiment is not None else experiment_name
@@ -303,10 +320,20 @@ def start_run(
         handle._thread_stack = _tls.stack
         handle._main_thread = threading.current_thread() is threading.main_thread()
     _install_handlers()
+    if _wants_capture(capture_output):
+        handle._output = output.start(handle, _settings["capture_output_limit"])
     if system_metrics:
         handle._sampler = capture.SystemSampler(lambda values: handle.log_metrics(values))
         handle._sampler.start()
     return handle
+
+
+def _wants_capture(arg: bool | None) -> bool:
+    if arg is not None:
+        return bool(arg)
+    if _settings["capture_output"] is not None:
+        return bool(_settings["capture_output"])
+    return output.enabled_by_env()
 
 
 def _run_exists(store: Store, run_id: str) -> bool:

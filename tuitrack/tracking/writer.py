@@ -23,7 +23,7 @@ import threading
 import time
 import warnings
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from tuitrack.entities import HEARTBEAT_INTERVAL_S
 from tuitrack.errors import RunGoneError, StorageFullError
@@ -57,6 +57,8 @@ class MetricWriter:
         self._last_beat = 0.0
         self._chunk = CHUNK_ROWS
         self.last_error: BaseException | None = None
+        #: Called at every flush (console capture appends what was printed; see tracking/output.py).
+        self.drains: list[Callable[[], None]] = []
 
     def buffer(self, rid: int, key: str) -> deque[Row]:
         """The deque a run appends ``key``'s rows to (created once per run and key)."""
@@ -114,6 +116,8 @@ class MetricWriter:
 
     def flush(self) -> int:
         """Write everything queued so far; returns the number of points written."""
+        for drain in list(self.drains):
+            drain()  # never raises: a capture that cannot write stops itself
         with self._flush_lock:
             n = self._flush_points()
         if self.pending_ends:
