@@ -316,6 +316,36 @@ class StoreReads:
         return int(self._all(f"SELECT count(*) FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}",
                              (run_id,))[0][0])
 
+    def run_id_exists(self, run_id: str) -> bool:
+        """Whether a run with exactly this id is in the store (deleted or not)."""
+        return bool(self._all("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)))
+
+    def run_name(self, run_id: str) -> str | None:
+        """The name of the run with this exact id (None: no such run)."""
+        rows = self._all("SELECT name FROM runs WHERE run_id = ?", (run_id,))
+        return rows[0][0] if rows else None
+
+    def run_ids_of(self, rids: Sequence[int]) -> dict[int, str]:
+        """rid -> run id for the rids still in the store."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(rids)):
+            marks = ",".join("?" * len(chunk))
+            out.update((int(rid), run_id) for rid, run_id in self._all(
+                f"SELECT rid, run_id FROM runs WHERE rid IN ({marks})", chunk))
+        return out
+
+    def last_update_ms(self) -> int | None:
+        """The newest ``updated_at`` of any run: live refresh reads what changed after it."""
+        rows = self._all("SELECT max(updated_at) FROM runs")
+        return rows[0][0] if rows else None
+
+    def sweep_parents(self, *, include_deleted: bool = False, limit: int = 500) -> list[tuple[str, str, int, int]]:
+        """(run_id, name, experiment_id, children) of runs that have child runs, newest first."""
+        return [(r[0], r[1], int(r[2]), int(r[3])) for r in self._all(
+            "SELECT p.run_id, p.name, p.experiment_id, count(*) FROM runs c JOIN runs p ON p.run_id = c.parent_id"
+            " WHERE c.parent_id IS NOT NULL AND (? OR (c.deleted_at IS NULL AND p.deleted_at IS NULL))"
+            " GROUP BY p.run_id ORDER BY p.start_time DESC LIMIT ?", (1 if include_deleted else 0, limit))]
+
     def changed_since(self, since_ms: int) -> list[int]:
         """Rids written at or after ``since_ms`` (live refresh reads only these)."""
         return [r[0] for r in self._all("SELECT rid FROM runs WHERE updated_at >= ?", (since_ms,))]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuitrack.tracking import capture
+from tuitrack.tracking.settings import settings
 from tuitrack import validation
 from tuitrack.errors import RunGoneError, StorageFullError, TuitrackError, ValidationError
 from tuitrack.store.gc import TEMP_PREFIX
@@ -45,15 +46,13 @@ class ArtifactMixin:
         return root / rel if rel else root
 
     def _fault(self, what: str, exc: BaseException) -> None:
-        from tuitrack.tracking.session import _settings
-
         if isinstance(exc, OSError) and exc.errno == 28:
             err: TuitrackError = StorageFullError(f"{what}: the disk is full ({exc.strerror}); artifact not saved")
         elif isinstance(exc, TuitrackError):
             err = exc
         else:
             err = TuitrackError(f"{what}: {exc}")
-        if _settings["strict"]:
+        if settings["strict"]:
             raise err from exc
         warnings.warn(f"tuitrack: {err} (training continues; configure(strict=True) to raise)", RuntimeWarning,
                       stacklevel=3)

@@ -9,15 +9,16 @@ from __future__ import annotations
 import contextlib
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from tuitrack.tracking import capture, session as _t
+from tuitrack.tracking import capture
 from tuitrack import validation
 from tuitrack.tracking.artifacts import ArtifactMixin
 from tuitrack.errors import RunGoneError, TuitrackError, ValidationError
 from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING, STATUSES, RunInfo
 from tuitrack.store.core import Store, now_ms
+from tuitrack.tracking.settings import settings
 from tuitrack.tracking.writer import MetricWriter
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -27,7 +28,8 @@ class ActiveRun(ArtifactMixin):
     """A live run.  Also a context manager: FINISHED on exit, FAILED on an exception, KILLED on Ctrl-C."""
 
     def __init__(self, store: Store, writer: MetricWriter, rid: int, run_id: str, name: str, experiment_id: int,
-                 experiment: str, parent_id: str | None, start_time: int, steps: dict[str, int] | None = None):
+                 experiment: str, parent_id: str | None, start_time: int, steps: dict[str, int] | None = None,
+                 on_end: Callable[[ActiveRun], None] | None = None):
         self.store = store
         self._writer = writer
         self._rid = rid
@@ -46,6 +48,7 @@ class ActiveRun(ArtifactMixin):
         self._output: Any = None  # the process's console capture when this run started it
         self._thread_stack: list[ActiveRun] = []  # the active-run stack of the thread that started it
         self._main_thread = False
+        self._on_end = on_end  # the session forgets the run (its active-run stacks) once it ends
 
     # identity
     @property
@@ -74,7 +77,7 @@ class ActiveRun(ArtifactMixin):
         try:
             self._kids[key] = self.store.metric_kid(key)
         except TuitrackError as exc:
-            if _t._settings["strict"]:
+            if settings["strict"]:
                 raise
             # Keep training: the key is interned by the writer once the store accepts writes.
             warnings.warn(f"tuitrack: could not register metric {key!r} ({exc}); points are kept in memory",
@@ -170,7 +173,7 @@ class ActiveRun(ArtifactMixin):
             yield
         except RunGoneError as exc:
             self._writer.gone_rids.add(self._rid)
-            if _t._settings["strict"]:
+            if settings["strict"]:
                 raise RunGoneError(f"{what}: run {self._run_id[:8]} was purged from the store while running; "
                                    f"nothing was written ({exc})") from None
             warnings.warn(f"tuitrack: {what}: run {self._run_id[:8]} was purged from the store while running; "
@@ -198,23 +201,20 @@ class ActiveRun(ArtifactMixin):
             finally:
                 self._writer.end_run(self._rid, status, self._end_time, error)
         except RunGoneError as exc:
-            if _t._settings["strict"]:
+            if settings["strict"]:
                 raise
             warnings.warn(f"tuitrack: run {self._run_id[:8]} was purged from the store while running; its end "
                           f"was not recorded ({exc})", RuntimeWarning, stacklevel=2)
         except TuitrackError as exc:
             # Disk full or similar: the points and the end stay queued and are written
             # once the store accepts writes again.  Strict mode raises instead.
-            if _t._settings["strict"]:
+            if settings["strict"]:
                 raise
             warnings.warn(f"tuitrack: run {self._run_id[:8]} ended, but the store refused the write ({exc}); "
                           "it will be retried", RuntimeWarning, stacklevel=2)
         finally:
-            with _t._lock:
-                if self in _t._stack:
-                    _t._stack.remove(self)
-                if self in self._thread_stack:  # ended from any thread (exit hooks end every thread's runs)
-                    self._thread_stack.remove(self)
+            if self._on_end is not None:
+                self._on_end(self)
 
     def __enter__(self) -> ActiveRun:
         return self

@@ -27,7 +27,9 @@ from tuitrack.errors import ActiveRunError, TuitrackError, ValidationError
 from tuitrack.entities import FAILED, FINISHED, KILLED, Experiment
 from tuitrack.store.core import DEFAULT_EXPERIMENT, Store, default_store_path, now_ms
 from tuitrack.tracking.run import ActiveRun
-from tuitrack.tracking.writer import DEFAULT_INTERVAL_S, MetricWriter
+from tuitrack.tracking.settings import DEFAULTS as _DEFAULT_SETTINGS
+from tuitrack.tracking.settings import settings as _settings
+from tuitrack.tracking.writer import MetricWriter
 
 _lock = threading.RLock()
 _store_path: Path | None = None
@@ -47,9 +49,6 @@ class _ThreadRuns(threading.local):
 
 
 _tls = _ThreadRuns()
-_settings: dict[str, Any] = {"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
-                             "capture_env": True, "identity": None, "capture_output": None,
-                             "capture_output_limit": output.DEFAULT_LIMIT}
 _new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
 _failed_exc: list[BaseException] = []
 
@@ -203,9 +202,7 @@ def reset() -> None:
     _new_run_id = lambda: uuid.uuid4().hex  # noqa: E731
     _store_path = None
     _experiment = None
-    _settings.update({"strict": False, "flush_interval": DEFAULT_INTERVAL_S, "capture_packages": True,
-                      "capture_env": True, "identity": None, "capture_output": None,
-                      "capture_output_limit": output.DEFAULT_LIMIT})
+    _settings.update(_DEFAULT_SETTINGS)
 
 
 def _writer_for(store: Store) -> MetricWriter:
@@ -312,7 +309,7 @@ def start_run(
             packages=capture.installed_packages() if _settings["capture_packages"] and _settings["capture_env"]
             else None,
         )
-        handle = ActiveRun(store, writer, rid, new_id, run_name_, exp_id, exp_name, pid_, start)
+        handle = ActiveRun(store, writer, rid, new_id, run_name_, exp_id, exp_name, pid_, start, on_end=_forget)
     writer.live_rids.add(handle._rid)
     with _lock:
         _stack.append(handle)
@@ -337,7 +334,7 @@ def _wants_capture(arg: bool | None) -> bool:
 
 
 def _run_exists(store: Store, run_id: str) -> bool:
-    return store.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
+    return store.run_id_exists(run_id)
 
 
 def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
@@ -350,7 +347,16 @@ def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
     remove_stale_temp_files(store, rid, run.id)
     steps = {k: s.step + 1 for k, s in run.data.summaries.items()}
     return ActiveRun(store, writer, rid, run.id, run.info.run_name, run.info.experiment_id, run.info.experiment,
-                     run.info.parent_id, run.info.start_time, steps)
+                     run.info.parent_id, run.info.start_time, steps, on_end=_forget)
+
+
+def _forget(run: ActiveRun) -> None:
+    """An ended run leaves the active-run stacks (called by the run itself, from any thread)."""
+    with _lock:
+        if run in _stack:
+            _stack.remove(run)
+        if run in run._thread_stack:  # ended from any thread (exit hooks end every thread's runs)
+            run._thread_stack.remove(run)
 
 
 _ADJ = ["amber", "brisk", "calm", "clever", "dapper", "eager", "fancy", "gentle", "humble", "jolly", "keen",

@@ -134,8 +134,7 @@ def load_detail(store: Store, run_id: str, now_ms: int, *, histories: bool = Tru
     views = views or {}
     parent_name = None
     if run.info.parent_id:
-        row = store.conn_fetchone("SELECT name FROM runs WHERE run_id = ?", (run.info.parent_id,))
-        parent_name = row[0] if row else None
+        parent_name = store.run_name(run.info.parent_id)
     data = DetailData(
         run=run,
         now_ms=now_ms,

@@ -30,11 +30,6 @@ from tuitrack.tui.browser.runs_table import load_runs
 MAX_CHANGED = 2000
 #: A writer's transaction can commit a little after its ``updated_at`` clock read.
 CHANGE_SLACK_MS = 2000
-_PARENTS_SQL = (
-    "SELECT p.run_id, p.name, p.experiment_id, count(*) FROM runs c JOIN runs p ON p.run_id = c.parent_id"
-    " WHERE c.parent_id IS NOT NULL AND (? OR (c.deleted_at IS NULL AND p.deleted_at IS NULL))"
-    " GROUP BY p.run_id ORDER BY p.start_time DESC LIMIT 500"
-)
 KeysByScope = dict[Optional[tuple[int, ...]], tuple[list[str], list[str]]]  # Optional: 3.9 evaluates this line
 
 
@@ -136,8 +131,7 @@ def _start(store: Store, req: ViewRequest, phase: str) -> tuple[ViewData, ViewMe
     """Version, high water mark and the (cached) column keys of the scope."""
     out = ViewData(request=req, phase=phase)
     out.version = store.data_version()
-    row = store.conn_fetchone("SELECT max(updated_at) FROM runs")
-    out.high_water = row[0] if row else None
+    out.high_water = store.last_update_ms()
     meta = req.meta
     if meta is None or not meta.valid_for(out.version, req.include_deleted):
         meta = ViewMeta(version=out.version, include_deleted=req.include_deleted)
@@ -154,8 +148,8 @@ def _finish(store: Store, out: ViewData, meta: ViewMeta) -> ViewData:
     """Fill the tree data and the scope's total (from ``meta`` when it has them); ``out.rids`` is complete."""
     req = out.request
     if meta.experiments is None:
-        parents = [ParentGroup(run_id=r[0], name=r[1], experiment_id=r[2], children=r[3])
-                   for r in store.conn_fetchall(_PARENTS_SQL, (1 if req.include_deleted else 0,))]
+        parents = [ParentGroup(run_id=run_id, name=name, experiment_id=exp_id, children=n)
+                   for run_id, name, exp_id, n in store.sweep_parents(include_deleted=req.include_deleted)]
         meta = replace(meta, experiments=store.list_experiments(include_deleted_runs=req.include_deleted),
                        parents=parents,
                        all_total=store.count_runs(include_deleted=req.include_deleted, now_ms=req.now_ms),

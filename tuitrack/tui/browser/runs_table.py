@@ -49,12 +49,8 @@ def load_runs(store: Store, rids: Sequence[int]) -> list[tuple[int, Run]]:
     if len(runs) == len(rids):
         return list(zip(rids, runs))
     by_id = {run.id: run for run in runs}
-    out = []
-    for i in range(0, len(rids), 900):
-        chunk = list(rids[i:i + 900])
-        pairs = store.conn_fetchall(f"SELECT rid, run_id FROM runs WHERE rid IN ({','.join('?' * len(chunk))})", chunk)
-        out += [(rid, by_id[run_id]) for rid, run_id in pairs if run_id in by_id]
-    return out
+    run_ids = store.run_ids_of(rids)
+    return [(rid, by_id[run_ids[rid]]) for rid in rids if run_ids.get(rid) in by_id]
 
 
 class RunsTable(ScrollView, can_focus=True):
