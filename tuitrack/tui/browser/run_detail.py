@@ -238,7 +238,7 @@ class RunDetail(Widget):
             then()
 
     def _apply(self, run_id: str, data: DetailData | None, cache: HistoryCache | None, error: str | None) -> None:
-        if run_id != self._wanted or not self.is_mounted:
+        if run_id != self._wanted or not self.is_mounted or not self.app.is_running:
             return  # a newer request is on its way (keep what is shown), or the app is shutting down
         if data is None:
             self._show_message(error or "unknown error")
@@ -353,6 +353,8 @@ class RunDetail(Widget):
     def _window_read(self, run_id: str, name: str, view: SectionView, window: Any,
                      histories: HistoryCache | None) -> None:
         self._window_busy.discard(name)
+        if not self.app.is_running:
+            return  # the app is shutting down: its widgets may already be gone
         data = self.data
         wish = self._window_wish.pop(name, view)
         if data is None or data.run_id != run_id:
