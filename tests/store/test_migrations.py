@@ -14,7 +14,10 @@ from tuitrack.store.core import Store
 
 
 def _make_v1(path: Path) -> str:
-    """A store as schema version 1 left it (before the partial index of migration 2)."""
+    """A store as schema version 1 left it.
+
+    That is, before migration 2's index, 3's AUTOINCREMENT, 4's sync tables and 5's views.
+    """
     tuitrack.set_store(path)
     try:
         with tuitrack.start_run(name="old") as run:
@@ -23,6 +26,8 @@ def _make_v1(path: Path) -> str:
         tuitrack.reset()
     conn = sqlite3.connect(path / "tuitrack.db")
     conn.execute("DROP INDEX runs_experiment_live")
+    for view in ("run_summary", "run_params", "run_metrics", "metric_history"):
+        conn.execute(f"DROP VIEW {view}")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
@@ -48,6 +53,9 @@ def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None
     assert {"sync_remotes", "sync_runs", "sync_marks"} <= tables  # migration 3: team sync state
     from tuitrack.store import sync as sync_state
     assert sync_state.unpushed_rids(store) == {store.rid(run_id)}  # never pushed anywhere
+    views = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    assert views == {"run_summary", "run_params", "run_metrics", "metric_history"}  # migration 5
+    assert store.conn.execute("SELECT run_name, metrics FROM run_summary").fetchall() == [("old", '{"loss":0.5}')]
     run = store.get_run(run_id)
     assert run.info.run_name == "old" and run.data.metrics == {"loss": 0.5}
     assert [e.run_count for e in store.list_experiments()] == [1]

@@ -32,6 +32,7 @@ from tuitrack.cli.launch import missing_app_message, missing_app_module
 from tuitrack.cli.logs import logs
 from tuitrack.cli.sync import register as register_sync
 from tuitrack.cli.runs import artifacts, best, cat, compare, history, show
+from tuitrack.cli.sql import sql_cmd
 from tuitrack.entities import Run, data_keys
 from tuitrack.store.core import Store
 
@@ -76,7 +77,8 @@ def main(ctx: click.Context, store: Path | None) -> None:
 
 for _cmd in (show, compare, best, history, artifacts, cat, logs):
     main.add_command(_cmd)
-register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli_curation.py)
+register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli/curation.py)
+main.add_command(sql_cmd)  # tuitrack sql (tuitrack/cli/sql.py)
 
 
 @main.command("demo")

@@ -1,7 +1,8 @@
 """Reader of an MLflow SQLite tracking database (``mlflow.db``), opened read-only.
 
-Columns are picked by name from ``PRAGMA table_info`` so databases of older
-MLflow versions (without ``deleted_time`` or ``creation_time``) read as well.
+The database is read through sqlite-utils on a read-only connection: its table and
+column introspection picks columns by name, so databases of older MLflow versions
+(without ``deleted_time`` or ``creation_time``) read as well.
 NaN is stored as ``is_nan = 1``; +/-inf as +/-float max, which we turn back into
 infinities.  Artifacts live wherever ``artifact_uri`` points; when that folder
 is gone (the store was moved), the reader looks beside the database for
@@ -15,6 +16,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlite_utils
+
 from tuitrack.importers.mlflow_files import ImportFormatError, finite_or_inf, local_dir
 from tuitrack.importers.source import SourceExperiment, SourceRun
 
@@ -24,7 +27,8 @@ class SqliteReader:
         self.db_path = db_path
         try:
             self.conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            self.db = sqlite_utils.Database(self.conn)
+            tables = set(self.db.table_names())
         except sqlite3.DatabaseError as exc:
             raise ImportFormatError(f"{db_path} is not a readable SQLite database ({exc})") from None
         missing = {"experiments", "runs", "metrics", "params", "tags"} - tables
@@ -36,7 +40,7 @@ class SqliteReader:
         self._metric_cols = self._columns("metrics")
 
     def _columns(self, table: str) -> set[str]:
-        return {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}  # table names are ours
+        return set(self.db[table].columns_dict)
 
     def _col(self, cols: set[str], name: str, alias: str = "") -> str:
         return f"{alias}{name}" if name in cols else "NULL"
@@ -63,10 +67,11 @@ class SqliteReader:
             " FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id WHERE r.run_uuid = ?",
             (run_uuid,)).fetchone()
         (run_id, exp_name, name, status, start, end, user, stage, deleted_time, artifact_uri, exp_id) = row
-        params = dict(self.conn.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)).fetchall())
+        params = {r["key"]: r["value"] for r in
+                  self.db["params"].rows_where("run_uuid = ?", [run_uuid], select="key, value")}
         # MLflow's schema lets a tag value be NULL; tuitrack stores text, so it becomes "".
-        tags = {k: "" if v is None else str(v) for k, v in
-                self.conn.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_uuid,))}
+        tags = {r["key"]: "" if r["value"] is None else str(r["value"]) for r in
+                self.db["tags"].rows_where("run_uuid = ?", [run_uuid], select="key, value")}
         is_nan = self._col(self._metric_cols, "is_nan")
         step = self._col(self._metric_cols, "step")
         metrics = [

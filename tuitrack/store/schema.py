@@ -22,12 +22,14 @@ Layout notes (why it looks like this):
   rows instead of scanning a million points, and spikes survive.
 - ``params.num`` is the value parsed as a float when it is numeric, which is
   what makes ``params.max_depth > 10`` a numeric comparison.
+- The views (``run_summary``, ``run_params``, ``run_metrics``, ``metric_history``) are for people and
+  tools reading the store; tuitrack's own code reads the tables.
 """
 
 from __future__ import annotations
 
 APP_ID = "tuitrack"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: The oldest schema a read-only reader can read as it is (a writer migrates it forward first).
 MIN_READABLE_VERSION = 2
 
@@ -229,5 +231,29 @@ MIGRATIONS: list[str] = [
         seq INTEGER NOT NULL,
         PRIMARY KEY (rid, remote, kid)
     ) WITHOUT ROWID;
+    """,
+    # 4 -> 5: read-only views that spell a run the way a person (and sqlite-utils, Datasette or
+    # `tuitrack sql`) wants to read it: ids instead of rids, experiment names, JSON objects of a run's
+    # params, tags and latest metrics (NaN is null, infinities the strings "inf"/"-inf" as in
+    # tuitrack's JSON output: JSON has no infinity).  Views cost nothing until queried.
+    """
+    CREATE VIEW IF NOT EXISTS run_summary AS
+    SELECT r.run_id, r.name AS run_name, e.name AS experiment, r.status, r.start_time, r.end_time,
+           r.end_time - r.start_time AS duration_ms, r.parent_id, r.user, r.host, r.source, r.note,
+           r.deleted_at IS NOT NULL AS deleted,
+           (SELECT json_group_object(p.key, p.value) FROM params p WHERE p.rid = r.rid) AS params,
+           (SELECT json_group_object(m.key, CASE WHEN m.value = 9e999 THEN 'inf' WHEN m.value = -9e999 THEN '-inf'
+                                                 ELSE m.value END)
+            FROM latest_metrics m WHERE m.rid = r.rid) AS metrics,
+           (SELECT json_group_object(t.key, t.value) FROM tags t WHERE t.rid = r.rid) AS tags
+    FROM runs r JOIN experiments e ON e.id = r.experiment_id;
+    CREATE VIEW IF NOT EXISTS run_params AS
+    SELECT r.run_id, p.key, p.value, p.num AS number FROM params p JOIN runs r ON r.rid = p.rid;
+    CREATE VIEW IF NOT EXISTS run_metrics AS
+    SELECT r.run_id, m.key, m.value, m.step, m.ts, m.min_value, m.max_value, m.count
+    FROM latest_metrics m JOIN runs r ON r.rid = m.rid;
+    CREATE VIEW IF NOT EXISTS metric_history AS
+    SELECT r.run_id, k.key, m.step, m.ts, m.value
+    FROM metrics m JOIN runs r ON r.rid = m.rid JOIN metric_keys k ON k.kid = m.kid;
     """,
 ]
