@@ -149,6 +149,8 @@ def _downgrade_to_v2(db: Path, extra_orphan_rid: int) -> None:
     leaving an orphan metric row above every run's rid (what the old reuse bug could leave behind)."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN")
+    for (view,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
+        conn.execute(f'DROP VIEW "{view}"')  # schema 2 had no views (they came with schema 5)
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
     assert "AUTOINCREMENT" in sql
     indexes = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'"

@@ -235,7 +235,8 @@ MIGRATIONS: list[str] = [
     # 4 -> 5: read-only views that spell a run the way a person (and sqlite-utils, Datasette or
     # `tuitrack sql`) wants to read it: ids instead of rids, experiment names, JSON objects of a run's
     # params, tags and latest metrics (NaN is null, infinities the strings "inf"/"-inf" as in
-    # tuitrack's JSON output: JSON has no infinity).  Views cost nothing until queried.
+    # tuitrack's JSON output: JSON has no infinity).  Views cost nothing until queried.  A later migration
+    # that rebuilds a table they read must drop them first and create them again after.
     """
     CREATE VIEW IF NOT EXISTS run_summary AS
     SELECT r.run_id, r.name AS run_name, e.name AS experiment, r.status, r.start_time, r.end_time,
