@@ -97,8 +97,7 @@ class StoreReads:
 
     @cached_property
     def _artifacts_uri(self) -> str:
-        """The artifacts folder as a file URI, resolved once: resolving it per run (lstat calls)
-        was 80% of building a page of 44 runs (~4 of 5 ms)."""
+        """The artifacts folder as a file URI, resolved once (resolving costs lstat calls per run)."""
         return self.artifacts_root.resolve().as_uri()
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -269,9 +268,7 @@ class StoreReads:
             sql += " LIMIT -1 OFFSET ?"
             args.append(int(offset))
         else:
-            # The whole ordered list as ONE row: pysqlite re-takes the GIL after every row it
-            # steps, and with the TUI's event loop busy each re-take waits; 100k rows took
-            # 336 ms that way against 76 ms as one JSON array (aggregated in the subquery's order).
+            # One JSON row, not one row per run: pysqlite re-takes the GIL per row, which waits on a busy UI.
             text = self._all(f"SELECT json_group_array(rid) FROM ({sql})", args)[0][0]
             return json.loads(text) if text else []
         return [r[0] for r in self._all(sql, args)]
@@ -301,9 +298,7 @@ class StoreReads:
     def child_runs(self, run_id: str, *, include_deleted: bool = False) -> list[tuple[str, str]]:
         """(run_id, name) of a run's direct children, oldest first.
 
-        ``INDEXED BY`` because after an ``ANALYZE`` (or ``PRAGMA optimize``) SQLite counts the
-        NULL parent ids of top-level runs as one huge value group and scans every run instead:
-        8-10 ms per call on 100k runs against ~0.05 ms through the index.
+        ``INDEXED BY``: after ``ANALYZE`` SQLite counts the NULL parent ids as one huge group and scans.
         """
         deleted = "" if include_deleted else " AND deleted_at IS NULL"
         rows = self._all(f"SELECT run_id, name FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}"

@@ -131,12 +131,10 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
     def on_ready(self) -> None:
         """Move everything alive at start (modules, classes, the widget tree) out of the collector's sight.
 
-        Python's full collections walk every tracked object: ~90k once Textual and the browser
-        are up, 30-50 ms per pass on a small VM, landing on whichever key press happens to
-        trigger one.  Frozen, a pass walks only what was made since: ~3-8 ms.  Freezing also makes
-        Python think little is long-lived, so it would run full passes far more often; the third
-        threshold is raised to keep them rare (young passes still collect short-lived cycles).
-        A host program that froze objects itself is left alone (unfreezing at exit would undo it).
+        A full collection walks every tracked object (tens of thousands once Textual is up) and lands
+        on whichever key press triggers it; frozen, it walks only what was made since.  The third
+        threshold is raised because freezing makes full passes more frequent.  A host program that
+        froze objects itself is left alone (unfreezing at exit would undo it).
         """
         if gc.get_freeze_count():
             return

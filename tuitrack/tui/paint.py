@@ -2,9 +2,8 @@
 
 A worker that delivered something to show and then goes on reading (the whole rid list
 after the top rows, sparkline histories after the run's detail) competes with Textual
-for the GIL while that frame renders: JSON decoding and row building hold it in 5 ms
-slices, which pushed the frame back by 10-25 ms on a 2-core machine.  Waiting for the
-paint first costs the follow-up read one frame.
+for the GIL while that frame renders (JSON decoding and row building hold it in slices),
+which pushes the frame back.  Waiting for the paint first costs the follow-up read one frame.
 """
 
 from __future__ import annotations

@@ -41,9 +41,8 @@ class DetailPane:
     def on_runs_table_open_requested(self, event: RunsTable.OpenRequested) -> None:
         """enter: show the run's detail maximized, in one frame once its data is in.
 
-        Maximizing first and filling in after cost two full-screen frames (the old run's detail,
-        then the new one) and showed the wrong run for a moment; a slow read still opens after
-        ``OPEN_WAIT_S`` so the key never looks ignored.
+        Waiting for the data avoids a frame of the previous run's detail; a slow read still opens
+        after ``OPEN_WAIT_S`` so the key never looks ignored.
         """
         detail = self.query_one("#detail", RunDetail)
         stop(self._detail_timer)  # the debounced load would restart the one started here
@@ -76,13 +75,10 @@ class DetailPane:
     def _maximize_detail(self, on: bool) -> None:
         """enter: the detail takes the table's place too; escape gives the table back.
 
-        The experiment tree stays, as context (which experiment this run is in) and because
-        keeping the detail's width keeps its rendered content valid: hiding the tree too made
-        every section re-render at the new width, ~10 ms more per enter and escape on 100k runs.
-        It stops taking focus meanwhile, so tab cycles inside the detail.  Only the widgets
-        involved change (inline styles): a screen-wide class made Textual restyle every node
-        of the screen, 25-85 ms per toggle.  ``-detail-max`` stays on the screen as a marker
-        (no CSS uses it, so adding it restyles nothing).
+        The experiment tree stays (context, and the detail keeps its width, so nothing re-renders)
+        but stops taking focus, so tab cycles inside the detail.  Inline styles on the widgets
+        involved, because a screen-wide class restyles every node; ``-detail-max`` stays on the
+        screen only as a marker (no CSS uses it).
         """
         if self.has_class("-detail-max") == on:
             return
@@ -108,8 +104,7 @@ class DetailPane:
     def _style_detail_border(self, *_: object) -> None:
         """The detail's top border: accent while focus is inside it, none while maximized.
 
-        Set inline on the one widget: a ``#detail:focus-within`` rule made Textual restyle all
-        ~37 nodes of the pane on every focus move into or out of it (~15-35 ms per enter/escape).
+        Set inline on the one widget: a ``:focus-within`` rule would restyle every node of the pane.
         """
         detail = self.query_one("#detail", RunDetail)
         if self.has_class("-detail-max"):

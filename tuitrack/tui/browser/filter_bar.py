@@ -6,8 +6,7 @@ filter is applied (on enter), so the last good filter stays in effect while
 you type.  ``escape`` clears the filter and returns to the table.
 
 The bar does not hide itself on enter: its owner applies the filter first and
-closes it after, so the new search is already running while Textual lays out
-the screen without the bar (closing first made the search wait for that frame).
+closes it after, so the search never waits for the frame that lays the screen out.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ means tests can check them without a UI.
 A reload (start, sort, filter, scope) reads in two phases so the first rows
 paint at once on a 100k-run store: :func:`read_window` takes the top rows of
 the new order (a LIMIT query, well under a millisecond) and their runs; then
-:func:`read_rest` reads the whole ordered rid list (ints, ~40-120 ms on 100k)
+:func:`read_rest` reads the whole ordered rid list (ints, the slow part on a big store)
 and the tree's counts.  What only changes with the data (experiments, sweep
 parents, counts, column keys) is kept in a :class:`ViewMeta` and reused until
 ``PRAGMA data_version`` moves.  Live refresh (:func:`read_view`) reads in one

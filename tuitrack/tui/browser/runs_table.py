@@ -151,8 +151,8 @@ class RunsTable(ScrollView, can_focus=True):
         """Grow param/tag/metric columns to fit the values seen (up to a cap); never shrink while browsing.
 
         Widths only grow, so a run already measured against these columns needs measuring again
-        only once it changed (``updated_at`` moves on every write to it): a live refresh, a
-        re-sort or a repeated filter re-reads mostly the same runs (~1,500 cells, 1-2 ms a read).
+        only once it changed (``updated_at`` moves on every write to it), since a live refresh, a
+        re-sort or a repeated filter re-reads mostly the same runs.
         Two writes in one millisecond share an ``updated_at``, so a run is remembered only when its
         last write is older than the read (``now_ms``, taken before it) and it is not running.
         """
@@ -301,8 +301,7 @@ class RunsTable(ScrollView, can_focus=True):
     @work(thread=True, group="runs-window")
     def _load_rows(self, rids: list[int], prefetch: bool = False) -> None:
         """Read runs for rows without one.  Rows only around the screen (``prefetch``) are read
-        after the next paint: read meanwhile, they held the GIL from the frame showing what the
-        key did (a filter's first rows took 15-20 ms instead of 5 to draw on 100k runs)."""
+        after the next paint, so they never hold the GIL from the frame showing what the key did."""
         if prefetch:
             wait_for_paint(self)
             if get_current_worker().is_cancelled:

@@ -65,9 +65,7 @@ class BrowserScreen(DetailPane, Screen[None]):
     """The main view.  The app's contract methods delegate here."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    #: Textual's Screen repaints itself whole (every widget's region recomposed) when focus moves;
-    #: the widgets gaining and losing focus already repaint themselves, so the browser skips that
-    #: (a full-screen composite, ~8-10 ms of every enter, escape and filter apply on 100k runs).
+    #: No whole-screen repaint on focus moves: the widgets gaining and losing focus repaint themselves.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="browser.filter"),
@@ -171,11 +169,9 @@ class BrowserScreen(DetailPane, Screen[None]):
     def reload(self) -> None:
         """Re-read the view (filter, sort, scope changed, or ``r``); the cursor stays on its run.
 
-        What the key changed besides the rows (the sort arrow, the filter and "loading" in the
-        status line) shows together with the first rows, in one frame: painting it at once cost
-        a frame that the read then waited behind (both need the GIL), ~8 ms of every sort and
-        filter on 100k runs.  A read slower than ``OPEN_WAIT_S`` shows it then, so a key never
-        looks ignored.
+        What the key changed besides the rows (sort arrow, filter, "loading") shows with the first
+        rows, in one frame, so the read never waits behind a frame of its own (both need the GIL);
+        a read slower than ``OPEN_WAIT_S`` shows it then, so a key never looks ignored.
         """
         self._search_worker = self._read(self._request())
         stop(self._feedback_timer)
@@ -457,8 +453,7 @@ class BrowserScreen(DetailPane, Screen[None]):
     def _filter_applied(self, event: FilterBar.Applied) -> None:
         """Search first; hide the bar together with the first rows of the result, in one frame.
 
-        Hiding it at once cost a frame that the search then waited behind, and a second one
-        when the rows came in.
+        One frame instead of two, and the search never waits behind the first.
         """
         token = self._token
         history = self.filter_history
@@ -477,8 +472,8 @@ class BrowserScreen(DetailPane, Screen[None]):
     def _close_filter_bar(self) -> None:
         """Hide the bar and give the table focus, in the frame that shows the new rows.
 
-        Focusing the table at once repainted it (and the footer) in a frame of its own while the
-        search ran; a key pressed in the ~20 ms until the rows arrive goes to the closing bar.
+        Focusing the table at once would paint a frame of its own while the search runs; a key
+        pressed until the rows arrive goes to the closing bar.
         """
         self._bar_timer = stop(self._bar_timer)
         self.query_one("#filter-bar", FilterBar).close()

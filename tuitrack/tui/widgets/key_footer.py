@@ -2,9 +2,8 @@
 
 Why not Textual's ``Footer``: it is a container of one widget per key, and every change
 of the shown keys (most focus changes: opening the detail, closing it, entering the
-filter) re-mounts them all: restyles plus a full-screen relayout, ~40-50 ms on the
-100k-run browser at 120x36, paid on the key press that caused it.  This footer is one
-widget that renders one line of text, so a change of keys is a repaint of one line.
+filter) re-mounts them all (restyles plus a full-screen relayout, paid by that key press).
+This footer is one widget that renders one line of text, so a change of keys repaints a line.
 
 Screens show only their few essential keys (the rest stay in ``?`` help and the
 ``ctrl+p`` palette), and the spacing tightens and the palette hint goes when the

@@ -1,10 +1,9 @@
 """``Static`` updates that skip Textual's full-screen relayout when the widget keeps its size.
 
 Why: ``Static.update`` asks for a layout by default, and any layout request re-flows the
-whole screen (~10 ms at 120x36 with the browser's widgets).  The run detail pane updates
-about ten Statics on every cursor move; their height almost always stays the same, or they
-sit on a hidden tab (showing a tab lays it out anyway), so a relayout there was pure cost
-that the next key press had to wait for.
+whole screen.  The run detail pane updates about ten Statics on every cursor move, whose
+height almost always stays the same (or which sit on a hidden tab, laid out when shown), so a
+relayout there is pure cost that the next key press would wait for.
 """
 
 from __future__ import annotations
