@@ -17,6 +17,18 @@ from helpers import db_rows, reset_tuitrack  # tests import these from helpers, 
 import tuitrack
 
 
+@pytest.fixture(autouse=True)
+def _isolated_xdg_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Config (quick tags), view state, data and cache come from fresh temp dirs, never the developer's home.
+
+    A machine with its own ``~/.config/tuitrack/quick_tags.json`` would otherwise change what the help
+    screen and the curation keys show.  Tests that write a config set these variables again themselves.
+    """
+    base = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(base / name.lower()))
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Iterator[Path]:
     """A not-yet-created store folder made current with ``set_store``; environment capture off (fast)."""
