@@ -1,4 +1,4 @@
-"""The run detail pane: overview, params, metrics, tags, artifacts, environment.
+"""The run detail pane: overview, params, metrics, tags, artifacts, logs, environment.
 
 ``show_run`` is called on every cursor move and refresh, so loading happens in
 one exclusive worker thread; the old content stays until the new arrives (no
@@ -8,6 +8,11 @@ vanished or a store error shows as a message in the pane instead of a crash.
 Params, metrics and tags are :class:`KeyRows`: they draw only the lines on screen and
 read the rows they lack (a window around the screen) in a worker as they scroll, and
 ``f`` filters them by key, so a run with 100,000 tags costs what a screenful costs.
+
+The Logs tab shows the tail of what the run's script printed (``logs/output.txt``, see
+tuitrack/tracking/output.py): a worker reads only the last screenful of lines, the text is shown
+literally (no markup, control characters as visible stand-ins), and while the run is running and
+the tab is on screen it is read again every :data:`LOG_POLL_S` seconds when the file grew.
 """
 
 from __future__ import annotations
@@ -56,12 +61,17 @@ TABS = (
     ("metrics", "Metrics", "metrics-body"),
     ("tags", "Tags", "tags-body"),
     ("artifacts", "Artifacts", "artifact-list"),
+    ("logs", "Logs", "logs-scroll"),
     ("environment", "Env", "package-list"),
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
 #: the ContentSwitcher child that holds each tab (KeyRows scroll themselves: the overview's Static is in a scroll)
 _PANE = {"overview": "overview-scroll", **{name: f"{name}-pane" for name in KEY_SECTIONS},
-         "artifacts": "artifacts-pane", "environment": "environment-pane"}
+         "artifacts": "artifacts-pane", "logs": "logs-pane", "environment": "environment-pane"}
+#: Seconds between looks at a running run's output while the Logs tab is shown.
+LOG_POLL_S = 1.0
+#: The Logs tab reads at most this many bytes from the end of the output file.
+LOG_MAX_BYTES = 1 << 20
 #: Seconds a key filter waits for the next keystroke before reading.
 FILTER_DELAY = 0.15
 #: Up to this many changed sparkline histories are read with the run, shown in the same frame; more
@@ -85,6 +95,9 @@ class RunDetail(Widget):
     RunDetail #package-filter { height: 3; }
     RunDetail #package-count { height: 1; }
     RunDetail #package-list { height: 1fr; }
+    RunDetail #logs-status { height: 1; }
+    RunDetail #logs-scroll { height: 1fr; }
+    RunDetail #logs-body { height: auto; }
     RunDetail .key-filter { height: 1; border: none; padding: 0 1; display: none; }
     RunDetail .key-filter.-shown { display: block; }
     """
@@ -121,7 +134,10 @@ class RunDetail(Widget):
         self._filter_timers: dict[str, Timer] = {}
         self._window_busy: set[str] = set()  # sections with a window read in flight
         self._window_wish: dict[str, SectionView] = {}  # the latest window each section asked for
-
+        #: what the Logs tab shows: (run id, file size read, text, clipped); None before the first read
+        self.logs: tuple[str, int, str, bool] | None = None
+        self._logs_busy = False
+        self._logs_timer: Timer | None = None
     @property
     def run_id(self) -> str | None:
         """The run the pane currently shows."""
@@ -152,6 +168,10 @@ class RunDetail(Widget):
                 table: DataTable[Text] = KeyTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield ArtifactPreview(id="artifact-preview")
+            with Vertical(id=_PANE["logs"]):
+                yield Static(Text(""), id="logs-status")
+                with VerticalScroll(id="logs-scroll"):
+                    yield Static(Text(""), id="logs-body")
             with Vertical(id=_PANE["environment"]):
                 yield Static(Text(""), id="env-summary")
                 yield Input(placeholder="filter packages (f)", id="package-filter")
@@ -162,6 +182,8 @@ class RunDetail(Widget):
         self.query_one("#artifact-list", DataTable).add_columns("artifact", "size")
         self.query_one("#package-list", DataTable).add_columns("package", "version")
         self._show_message("no run selected")
+        self._logs_timer = self.set_interval(LOG_POLL_S, self._poll_logs)
+        self.query_one("#logs-scroll", VerticalScroll).anchor()
 
     # -- loading ------------------------------------------------------------------
     def show_run(self, run_id: str | None, then: Callable[[], None] | None = None) -> None:
@@ -268,6 +290,7 @@ class RunDetail(Widget):
                     update_static(self.query_one("#env-summary", Static), render.environment(data)),
                     self._fill_packages(same_run)),
                 "artifacts": lambda: self._fill_artifacts(data, same_run),
+                "logs": lambda: self._logs_changed(data.run_id, not same_run),
             }
         # The tab on screen now, the hidden ones after this frame (or when opened): keys paint sooner.
         shown = fills.pop(self.active_tab, None)
@@ -412,6 +435,9 @@ class RunDetail(Widget):
         self.query_one("#artifact-list", DataTable).clear()
         self.query_one("#package-list", DataTable).clear()
         self.query_one(ArtifactPreview).clear(message)
+        self.logs = None
+        update_static(self.query_one("#logs-status", Static), Text(""))
+        update_static(self.query_one("#logs-body", Static), safe(message, style, single_line=False))
         self.post_message(self.Loaded(None))
 
     # -- artifacts ------------------------------------------------------------------
@@ -440,6 +466,79 @@ class RunDetail(Widget):
         event.stop()
         if self.data is not None and 0 <= event.cursor_row < len(self._rows):
             self.query_one(ArtifactPreview).show(self.data.run_id, self._rows[event.cursor_row])
+
+    # -- logs --------------------------------------------------------------------------
+    def _log_lines(self) -> int:
+        """Lines the Logs tab reads: a terminal's height (the most it can show), at least 10."""
+        return max(10, self.app.size.height)
+
+    def _logs_changed(self, run_id: str, new_run: bool) -> None:
+        """The run shown changed or was re-read: read its output now if the Logs tab is on screen,
+        else when the tab is opened (a cursor move costs no file read)."""
+        if new_run:
+            self.logs = None
+        if self.active_tab == "logs":
+            self._read_logs_now(run_id)
+
+    def _read_logs_now(self, run_id: str, new_run: bool = False) -> None:
+        if new_run:
+            self.logs = None
+        if not self._logs_busy:
+            self._logs_busy = True
+            self._read_logs(run_id, self._log_lines(), self.logs[1] if self.logs and self.logs[0] == run_id else -1)
+
+    def _poll_logs(self) -> None:
+        """Tail a running run's output while the Logs tab is on screen."""
+        data = self.data
+        if data is not None and data.status == "RUNNING" and self.active_tab == "logs" and self.display:
+            self._read_logs_now(data.run_id)
+
+    @work(thread=True, exclusive=False, group="detail-logs")
+    def _read_logs(self, run_id: str, lines: int, known_size: int) -> None:
+        from tuitrack.tracking.output import OUTPUT_ARTIFACT, read_tail
+
+        result: tuple[str, int, str, bool] | None
+        try:
+            path = self.app.store.artifact_file(run_id, OUTPUT_ARTIFACT)
+            if path.stat().st_size == known_size:
+                result = None  # nothing new
+            else:
+                text, size, clipped = read_tail(path, lines, LOG_MAX_BYTES)
+                result = (run_id, size, text, clipped)
+        except FileNotFoundError:
+            result = (run_id, 0, "", False)
+        except Exception as exc:  # the run vanished or the store failed
+            result = (run_id, 0, f"could not read the output: {type(exc).__name__}: {exc}", False)
+        try:
+            self.app.call_from_thread(self._logs_read, run_id, result)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _logs_read(self, run_id: str, result: tuple[str, int, str, bool] | None) -> None:
+        self._logs_busy = False
+        if self.data is None or self.data.run_id != run_id or not self.is_mounted:
+            if self.data is not None and self.data.run_id != run_id:
+                self._read_logs_now(self.data.run_id, True)  # the cursor moved on during the read
+            return
+        if result is None:
+            return
+        new_run = self.logs is None or self.logs[0] != run_id
+        self.logs = result
+        _, size, text, clipped = result
+        status = self.query_one("#logs-status", Static)
+        body = self.query_one("#logs-body", Static)
+        if size == 0 and not text:
+            update_static(status, Text(""))
+            update_static(body, Text("no console output captured (nothing printed yet, or capture was off)",
+                                     style="dim"))
+            return
+        live = "  · live" if self.data.status == "RUNNING" else ""
+        more = f"last {text.count(chr(10)) + 1 if text else 0} lines of " if clipped else ""
+        update_static(status, Text(f"{more}logs/output.txt, {render.human_size(size)}{live}", style="dim"))
+        update_static(body, safe(text, single_line=False))
+        # anchored: the view follows the tail unless the user scrolled up to read (a new run re-anchors)
+        if new_run:
+            self.query_one("#logs-scroll", VerticalScroll).anchor()
 
     # -- packages ---------------------------------------------------------------------
     def _fill_packages(self, same_run: bool = True) -> None:
@@ -481,10 +580,13 @@ class RunDetail(Widget):
         self._flush_fills()
         self.query_one(TabStrip).active = pane_id
         self.query_one(ContentSwitcher).current = _PANE[pane_id]
+        if pane_id == "logs" and self.data is not None:
+            self._read_logs_now(self.data.run_id)  # a stat when the file did not change
         # A hidden tab's text was replaced without a layout; the switch lays the pane out anyway, and this
         # makes that layout measure it again (else it keeps the old run's height: a traceback or a new
         # note below it stayed cut off).
-        body = f"#{pane_id}-body" if pane_id in SECTIONS else "#env-summary" if pane_id == "environment" else None
+        body = (f"#{pane_id}-body" if pane_id in SECTIONS or pane_id == "logs"
+                else "#env-summary" if pane_id == "environment" else None)
         if body is not None:
             self.query_one(body).refresh(layout=True)
 
