@@ -45,7 +45,7 @@ class Host(App[None]):
 @pytest.fixture
 def seeded(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Store, dict[str, str]]]:
     monkeypatch.delenv(output.ENV_SWITCH, raising=False)
-    monkeypatch.setattr(tracking, "_settings", {**tracking._settings, "capture_output": None})
+    monkeypatch.setitem(tracking._settings, "capture_output", None)
     counter = itertools.count(1)
     tracking.set_id_factory(lambda: hashlib.md5(f"logs-{next(counter)}".encode()).hexdigest())
     store_mod.set_clock(lambda: T0)
@@ -121,7 +121,7 @@ async def test_a_run_without_captured_output_says_so(seeded) -> None:
 async def test_logs_tail_a_running_run_while_the_tab_is_shown(store_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(output.ENV_SWITCH, raising=False)
-    monkeypatch.setattr(tracking, "_settings", {**tracking._settings, "capture_output": None})
+    monkeypatch.setitem(tracking._settings, "capture_output", None)
     monkeypatch.setattr(run_detail, "LOG_POLL_S", 0.05)
     tuitrack.set_store(store_path)
     tuitrack.configure(capture_env=False, capture_packages=False)

@@ -516,6 +516,8 @@ class RunDetail(Widget):
 
     def _logs_read(self, run_id: str, result: tuple[str, int, str, bool] | None) -> None:
         self._logs_busy = False
+        if not self.app.is_running:
+            return  # the app is shutting down: its widgets may already be gone
         if self.data is None or self.data.run_id != run_id or not self.is_mounted:
             if self.data is not None and self.data.run_id != run_id:
                 self._read_logs_now(self.data.run_id, True)  # the cursor moved on during the read
