@@ -107,7 +107,9 @@ def test_sklearn_style_script_end_to_end(tmp_path: Path) -> None:
     (inp,) = st.list_inputs(best_id)
     assert (inp.name, inp.rows, inp.context) == ("train", 20, "training")
     assert {a.path for a in st.list_artifacts(best_id)} == {"coefficients.json", "model/model.pkl",
-                                                           "model/MLmodel.json"}
+                                                           "model/MLmodel.json", "logs/output.txt"}
+    # what the script printed inside the run was kept as its console output
+    assert st.read_artifact_text(best_id, "logs/output.txt") == f"{best_id} {lines[lines.index(best_id) + 1]}\n"
     coef = json.loads(st.read_artifact_text(best_id, "coefficients.json"))
     assert abs(got["pred"][1] - (coef["a"] * 10 + coef["b"])) < 1e-9
     st.close()
