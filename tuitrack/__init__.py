@@ -26,6 +26,7 @@ from tuitrack.entities import Artifact, DatasetInput, Experiment, MetricPoint, M
 from tuitrack.query.filter import FilterError
 from tuitrack.tracking.fluent import (
     artifact_path,
+    autolog,
     create_experiment,
     delete_run,
     delete_tag,
@@ -35,6 +36,7 @@ from tuitrack.tracking.fluent import (
     get_experiment,
     get_experiment_by_name,
     get_metric_history,
+    get_parent_run,
     get_run,
     get_tracking_uri,
     last_active_run,
@@ -55,10 +57,13 @@ from tuitrack.tracking.fluent import (
     read_artifact,
     search_experiments,
     search_runs,
+    set_experiment_tag,
+    set_experiment_tags,
     set_tag,
     set_tags,
     set_tracking_uri,
 )
+from tuitrack.tracking.client import MlflowClient
 from tuitrack.tracking.session import (
     ActiveRun,
     active_run,
@@ -86,4 +91,18 @@ __all__ = [
     "log_model", "log_param", "log_params", "log_text", "open_store", "read_artifact", "reset",
     "search_experiments", "search_runs", "set_experiment", "set_store", "set_tag", "set_tags",
     "set_tracking_uri", "start_run",
+    # MLflow drop-in: its client, autolog, parent runs, experiment tags
+    "MlflowClient", "autolog", "get_parent_run", "set_experiment_tag", "set_experiment_tags",
 ]
+
+# MLflow's submodules (mlflow.sklearn, mlflow.pyfunc, mlflow.data, mlflow.models) as attributes, imported on first
+# use so that `import tuitrack` stays standard-library only and quick.
+_LAZY_SUBMODULES = ("sklearn", "pyfunc", "data", "models", "entities", "tracking", "yaml_text")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"tuitrack.{name}")
+    raise AttributeError(f"module 'tuitrack' has no attribute {name!r}")

@@ -26,18 +26,27 @@ HEARTBEAT_INTERVAL_S = 10.0
 
 @dataclass(frozen=True)
 class Experiment:
-    experiment_id: int
+    experiment_id: int | str  # the store's integer; the MLflow-shaped API hands out str, as MLflow does
     name: str
     created_at: int
     run_count: int = 0
     deleted_at: int | None = None
+    tags: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def lifecycle_stage(self) -> str:
+        return "deleted" if self.deleted_at is not None else "active"
+
+    @property
+    def creation_time(self) -> int:  # MLflow spelling
+        return self.created_at
 
 
 @dataclass(frozen=True)
 class RunInfo:
     run_id: str
     run_name: str
-    experiment_id: int
+    experiment_id: int | str  # as Experiment.experiment_id
     experiment: str
     status: str
     start_time: int
@@ -106,9 +115,65 @@ class RunData:
 
 
 @dataclass(frozen=True)
+class InputTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """MLflow's dataset entity: every field as text (source, schema and profile are JSON)."""
+
+    name: str
+    digest: str | None
+    source_type: str | None
+    source: str | None
+    schema: str | None
+    profile: str | None
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """A dataset a run read (``log_input``): where from, its digest, row count, context, schema and profile.
+
+    ``.dataset`` and ``.tags`` give MLflow's shape of the same record.
+    """
+
+    name: str
+    source: str | None
+    digest: str | None
+    rows: int | None
+    context: str | None
+    created_at: int
+    source_type: str | None = None
+    schema: dict[str, Any] | None = None
+    profile: dict[str, Any] | None = None
+
+    @property
+    def dataset(self) -> Dataset:
+        import json
+
+        source = json.dumps({"uri": self.source}) if self.source is not None else json.dumps({})
+        return Dataset(self.name, self.digest, self.source_type, source,
+                       json.dumps(self.schema) if self.schema is not None else None,
+                       json.dumps(self.profile) if self.profile is not None else None)
+
+    @property
+    def tags(self) -> list[InputTag]:
+        return [InputTag("mlflow.data.context", self.context)] if self.context is not None else []
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    dataset_inputs: list[DatasetInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Run:
     info: RunInfo
     data: RunData
+    #: Datasets the run read; filled by get_run (search results leave it empty).
+    inputs: RunInputs = field(default_factory=RunInputs, compare=False, hash=False)
 
     @property
     def id(self) -> str:
@@ -130,14 +195,41 @@ class Artifact:
     created_at: int
 
 
+# -- MLflow's mlflow.entities names, for MlflowClient.log_batch and search_runs ----------------
 @dataclass(frozen=True)
-class DatasetInput:
-    name: str
-    source: str | None
-    digest: str | None
-    rows: int | None
-    context: str | None
-    created_at: int
+class Metric:
+    key: str
+    value: float
+    timestamp: int | None = None
+    step: int | None = None
+    run_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
+    model_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class RunTag:
+    key: str
+    value: Any
+
+
+class ViewType:
+    """Which runs a search returns: ACTIVE_ONLY (default), DELETED_ONLY or ALL."""
+
+    ACTIVE_ONLY = 1
+    DELETED_ONLY = 2
+    ALL = 3
+
+    @classmethod
+    def from_string(cls, text: str) -> int:
+        return {"active_only": 1, "deleted_only": 2, "all": 3}[text.lower()]
 
 
 def from_db_float(value: Any) -> float:

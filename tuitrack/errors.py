@@ -66,3 +66,7 @@ class NoActiveRunError(TuitrackError, RuntimeError):
 
 class ActiveRunError(TuitrackError, RuntimeError):
     """start_run() while a run is active without ``nested=True``."""
+
+
+class MissingPackageError(TuitrackError, ImportError):
+    """An optional integration (scikit-learn, pandas, skops ...) whose package is not installed; says what to install."""

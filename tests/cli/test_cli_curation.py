@@ -105,12 +105,12 @@ def test_rename_note_rm_restore(cli: click.Group, runs: list[str], store_path: P
     assert invoke(cli, "note", "baseline", "", *s).output.strip() == "cleared the note on baseline"
     assert tuitrack.get_run(runs[0]).info.note is None
     assert invoke(cli, "rm", "baseline", "run-1", *s).output.strip() == "deleted 2 runs"
-    assert {r.info.run_id for r in tuitrack.search_runs()} == {runs[2]}
+    assert {r.info.run_id for r in tuitrack.search_runs(output_format="list", search_all_experiments=True)} == {runs[2]}
     res = invoke(cli, "rm", "baseline", *s)
     assert res.exit_code == 1 and "already deleted" in res.output
     assert invoke(cli, "restore", "--filter", "attributes.run_name = 'run-1'", *s).output.strip() == "restored run-1"
     assert invoke(cli, "restore", runs[0][:6], *s).output.strip() == "restored baseline"
-    assert len(tuitrack.search_runs()) == 3
+    assert len(tuitrack.search_runs(output_format="list", search_all_experiments=True)) == 3
 
 
 def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_path: Path, rows_of,
@@ -139,5 +139,5 @@ def test_tag_by_hex_looking_name_tags_that_run(cli: click.Group, store_path: Pat
         tracking.set_id_factory(None)
     tuitrack.flush()
     res = invoke(cli, "tag", "a", "hit=yes", "--store", str(store_path))
-    hit = [r.info.run_name for r in tuitrack.search_runs() if "hit" in r.data.tags]
+    hit = [r.info.run_name for r in tuitrack.search_runs(output_format="list", search_all_experiments=True) if "hit" in r.data.tags]
     assert res.exit_code != 0 or hit == ["a"], f"`tuitrack tag a` tagged run(s) {hit}"

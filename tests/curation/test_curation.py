@@ -122,7 +122,7 @@ def test_note_set_clear_undo(store: Store, runs: list[str]) -> None:
 def test_delete_restore_and_undo(store: Store, runs: list[str]) -> None:
     change = curation.delete_runs(store, runs[:2])
     assert change.message == "deleted 2 runs"
-    assert {r.info.run_id for r in tuitrack.search_runs()} == set(runs[2:])
+    assert {r.info.run_id for r in tuitrack.search_runs(output_format="list", search_all_experiments=True)} == set(runs[2:])
     assert tuitrack.get_run(runs[0]).info.lifecycle_stage == "deleted"
     again = curation.delete_runs(store, runs[:3])
     assert again.message == "deleted run-2 (2 already deleted)"
@@ -131,16 +131,16 @@ def test_delete_restore_and_undo(store: Store, runs: list[str]) -> None:
         curation.delete_runs(store, runs[:3])
     restored = curation.restore_runs(store, runs)
     assert restored.message == "restored 3 runs (1 were not deleted)"
-    assert len(tuitrack.search_runs()) == 4
+    assert len(tuitrack.search_runs(output_format="list", search_all_experiments=True)) == 4
     with pytest.raises(ValidationError, match="not deleted; nothing to restore"):
         curation.restore_runs(store, runs)
     curation.undo(store, restored)
-    assert {r.info.run_id for r in tuitrack.search_runs()} == {runs[3]}
+    assert {r.info.run_id for r in tuitrack.search_runs(output_format="list", search_all_experiments=True)} == {runs[3]}
     first_deleted_at = change.edits[0].after[("run", "deleted_at")]
     assert tuitrack.get_run(runs[0]).info.deleted_at == first_deleted_at
     curation.undo(store, again)
     curation.undo(store, change)
-    assert len(tuitrack.search_runs()) == 4
+    assert len(tuitrack.search_runs(output_format="list", search_all_experiments=True)) == 4
 
 
 def test_undo_log_is_bounded_and_lifo(store: Store, runs: list[str]) -> None:

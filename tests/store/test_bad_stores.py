@@ -66,7 +66,7 @@ def assert_db_unchanged(before: dict[str, str], after: dict[str, str]) -> None:
 READERS: dict[str, Callable[[Path], object]] = {
     "open_store": lambda p: tuitrack.open_store(p),
     "Store": lambda p: Store(p),
-    "search_runs": lambda p: (tuitrack.set_store(p), tuitrack.search_runs())[1],
+    "search_runs": lambda p: (tuitrack.set_store(p), tuitrack.search_runs(output_format="list", search_all_experiments=True))[1],
     "list_experiments": lambda p: (tuitrack.set_store(p), tuitrack.list_experiments())[1],
 }
 WRITERS: dict[str, Callable[[Path], object]] = {

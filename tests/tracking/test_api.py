@@ -64,7 +64,7 @@ def test_experiment_from_environment(store_path: Path, monkeypatch: pytest.Monke
 
 def test_set_experiment_applies_to_later_runs(store_path: Path) -> None:
     exp = tuitrack.set_experiment("sweep")  # an Experiment, as MLflow returns
-    assert exp.name == "sweep" and isinstance(exp.experiment_id, int)
+    assert exp.name == "sweep" and isinstance(exp.experiment_id, str)  # a string, as in MLflow
     exp_id = exp.experiment_id
     assert tuitrack.set_experiment("sweep").experiment_id == exp_id  # idempotent
     with tuitrack.start_run() as run:
@@ -82,7 +82,7 @@ def test_nested_run_records_parent(store_path: Path) -> None:
         assert tuitrack.active_run() is parent
     assert tuitrack.get_run(child.id).info.parent_id == parent.id
     assert tuitrack.get_run(parent.id).info.parent_id is None
-    names = {r.info.run_name for r in tuitrack.search_runs()}
+    names = {r.info.run_name for r in tuitrack.search_runs(output_format="list")}
     assert names == {"parent", "child"}
 
 
@@ -438,14 +438,17 @@ class TinyModel:
 
 def test_log_model_and_load_by_uri_and_prefix(store_path: Path) -> None:
     with tuitrack.start_run(name="modelrun") as run:
-        uri = tuitrack.log_model(TinyModel(3.0), "model")
-    assert uri == f"runs:/{run.id}/model"
+        info = tuitrack.log_model(TinyModel(3.0), "model")
+    uri = info.model_uri  # MLflow 3's model info object
+    assert uri == f"runs:/{run.id}/model" and info.model_id.startswith("m-")
     loaded = tuitrack.load_model(uri)
     assert loaded.predict([1.0, 2.0]) == [3.0, 6.0]
     assert tuitrack.load_model(f"runs:/{run.id[:8]}/model").scale == 3.0
-    meta = json.loads(tuitrack.read_artifact(run.id, "model/MLmodel.json"))
-    assert meta["run_id"] == run.id and meta["uri"] == uri and meta["class"].endswith("TinyModel")
-    assert {a.path for a in tuitrack.list_artifacts(run.id)} == {"model/model.pkl", "model/MLmodel.json"}
+    meta = tuitrack.yaml_text.load(tuitrack.read_artifact(run.id, "model/MLmodel").decode())
+    assert meta["run_id"] == run.id and meta["model_id"] == info.model_id
+    assert meta["flavors"]["tuitrack_pickle"]["class"].endswith("TinyModel")
+    assert {a.path for a in tuitrack.list_artifacts(run.id)} == {
+        "model/model.pkl", "model/MLmodel", "model/requirements.txt", "model/python_env.yaml", "model/conda.yaml"}
 
 
 def test_log_input_csv_and_list(store_path: Path, tmp_path: Path) -> None:
@@ -498,29 +501,34 @@ def populated(store_path: Path) -> dict[str, str]:
 
 
 def test_search_runs_filters_order_and_limits(populated: dict[str, str]) -> None:
+    """The list form: tuitrack's spelling (the filter first) with output_format="list", across experiments."""
     names = lambda runs: [r.info.run_name for r in runs]  # noqa: E731
-    got = tuitrack.search_runs("metrics.auc > 0.75", order_by=["metrics.auc DESC"])
+
+    def search(*args, **kwargs):
+        return tuitrack.search_runs(*args, output_format="list", search_all_experiments=True, **kwargs)
+
+    got = search("metrics.auc > 0.75", order_by=["metrics.auc DESC"])
     assert names(got) == ["b1", "a1", "a3"]
-    assert names(tuitrack.search_runs("params.max_depth >= 10", order_by="metrics.auc ASC")) == ["a2", "a3"]
-    assert names(tuitrack.search_runs("tags.kind = 'tree' AND metrics.auc > 0.85",
-                                      order_by=["attributes.run_name"])) == ["a1", "b1"]
-    assert names(tuitrack.search_runs("metrics.auc < 0.75 OR params.max_depth = 5",
-                                      order_by=["run_name"])) == ["a2", "b1"]
-    assert names(tuitrack.search_runs(experiment_names=["exp-b"], order_by=["run_name"])) == ["b1", "b2"]
-    assert len(tuitrack.search_runs(max_results=2)) == 2
-    assert names(tuitrack.search_runs("", order_by=["metrics.auc DESC"], max_results=1)) == ["b1"]
+    assert names(search("params.max_depth >= 10", order_by="metrics.auc ASC")) == ["a2", "a3"]
+    assert names(search("tags.kind = 'tree' AND metrics.auc > 0.85", order_by=["attributes.run_name"])) == ["a1", "b1"]
+    assert names(search("metrics.auc < 0.75 OR params.max_depth = 5", order_by=["run_name"])) == ["a2", "b1"]
+    assert names(search(experiment_names=["exp-b"], order_by=["run_name"])) == ["b1", "b2"]
+    assert len(search(max_results=2)) == 2
+    assert names(search("", order_by=["metrics.auc DESC"], max_results=1)) == ["b1"]
     with pytest.raises(tuitrack.FilterError):
-        tuitrack.search_runs("metrics.auc >>> 1")
+        search("metrics.auc >>> 1")
     with pytest.raises(LookupError, match="no experiment named 'nope'"):
-        tuitrack.search_runs(experiment_names=["nope"])
+        search(experiment_names=["nope"])
 
 
 def test_search_runs_include_deleted(populated: dict[str, str]) -> None:
     st = tuitrack.open_store()
     rid, _ = st.resolve_run(populated["a1"])
     st.update_run_fields(rid, deleted_at=123)
-    assert "a1" not in {r.info.run_name for r in tuitrack.search_runs()}
-    got = {r.info.run_name: r for r in tuitrack.search_runs(include_deleted=True)}
+    live = tuitrack.search_runs(output_format="list", search_all_experiments=True)
+    assert "a1" not in {r.info.run_name for r in live}
+    got = {r.info.run_name: r for r in tuitrack.search_runs(output_format="list", search_all_experiments=True,
+                                                            include_deleted=True)}
     assert got["a1"].info.lifecycle_stage == "deleted" and len(got) == 5
     counts = {e.name: e.run_count for e in tuitrack.list_experiments()}
     assert counts == {"exp-a": 2, "exp-b": 2}

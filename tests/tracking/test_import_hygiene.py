@@ -36,7 +36,26 @@ def test_logging_a_run_stays_light(tmp_path) -> None:
         f"tuitrack.set_store({str(tmp_path / 's')!r}); tuitrack.configure(capture_env=False)\n"
         "with tuitrack.start_run(params={'a': 1}) as r:\n"
         "    tuitrack.log_metric('m', 1.0); tuitrack.log_text('x', 'x.txt'); tuitrack.log_model([1], 'model')\n"
-        "tuitrack.search_runs('metrics.m > 0'); tuitrack.get_metric_history(r.id, 'm', max_points=10)\n"
+        "tuitrack.search_runs('metrics.m > 0', output_format='list'); tuitrack.get_metric_history(r.id, 'm', max_points=10)\n"
     )
     loaded = _modules_after(code)
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_mlflow_drop_in_imports_its_integrations_only_when_used(tmp_path) -> None:
+    """`import tuitrack as mlflow` and a logged run load neither scikit-learn nor MLflow; the flavor modules
+    (mlflow.sklearn, .pyfunc, .data, .models) load on first use and import their framework only when a
+    function needs it; writing YAML never needs PyYAML (reading uses it when installed)."""
+    code = (
+        "import tuitrack as mlflow\n"
+        f"mlflow.set_store({str(tmp_path / 's')!r}); mlflow.configure(capture_env=False)\n"
+        "with mlflow.start_run() as r:\n"
+        "    mlflow.log_dict({'a': [1]}, 'c.yaml'); mlflow.log_model({'w': 1}, 'model')\n"
+        "mlflow.load_model(f'runs:/{r.info.run_id}/model'); mlflow.search_runs(output_format='list')\n"
+        "mlflow.sklearn, mlflow.pyfunc, mlflow.models, mlflow.MlflowClient().get_run(r.info.run_id)\n"
+    )
+    loaded = _modules_after(code)
+    assert not loaded & {"sklearn", "mlflow", "skops"}, loaded
+    assert "yaml" not in _modules_after("import tuitrack")
+    if "sqlite_utils" not in loaded:  # sqlite_utils itself imports pandas (and pyarrow, cloudpickle) when installed
+        assert not loaded & {"pandas", "numpy", "cloudpickle"}, loaded

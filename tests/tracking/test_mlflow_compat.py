@@ -45,8 +45,12 @@ def test_search_runs_by_experiment_ids_positional_and_keyword(store_path: Path) 
     mlflow.set_experiment("b")
     with mlflow.start_run(run_name="in-b"):
         mlflow.log_metric("auc", 0.8)
-    assert [r.info.run_name for r in mlflow.search_runs([a])] == ["in-a"]
-    assert [r.info.run_name for r in mlflow.search_runs(experiment_ids=[str(a)], filter_string="metrics.auc > 0.5")] == ["in-a"]
+    assert list(mlflow.search_runs([a])["tags.mlflow.runName"]) == ["in-a"]  # a DataFrame, as MLflow's
+    # MLflow's positional experiment ids with the filter as keyword (raised "multiple values" before) or positional
+    assert list(mlflow.search_runs([a], filter_string="metrics.auc > 0.5")["metrics.auc"]) == [0.9]
+    assert list(mlflow.search_runs([a], "metrics.auc > 0.95")["run_id"]) == []
+    assert [r.info.run_name for r in mlflow.search_runs(experiment_ids=[str(a)], filter_string="metrics.auc > 0.5",
+                                                        output_format="list")] == ["in-a"]
     with pytest.raises(ValidationError, match="output_format"):
         mlflow.search_runs(output_format="arrow")
 
@@ -79,7 +83,7 @@ def test_tracking_uri_log_input_without_name_last_active_run_and_delete(store_pa
     assert (inp.name, inp.rows, inp.context) == ("train.csv", 1, "training")
     assert mlflow.last_active_run().info.run_id == run.info.run_id
     mlflow.delete_run(run.info.run_id)
-    assert mlflow.search_runs() == [] and len(mlflow.search_runs(include_deleted=True)) == 1
+    assert mlflow.search_runs().empty and len(mlflow.search_runs(include_deleted=True)) == 1
     tuitrack.set_store(store_path)
 
 

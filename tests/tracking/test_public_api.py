@@ -19,6 +19,7 @@ PUBLIC = [
     "log_model", "log_param", "log_params", "log_text", "open_store", "read_artifact", "reset",
     "search_experiments", "search_runs", "set_experiment", "set_store", "set_tag", "set_tags",
     "set_tracking_uri", "start_run",
+    "MlflowClient", "autolog", "get_parent_run", "set_experiment_tag", "set_experiment_tags",
 ]
 
 

@@ -65,7 +65,7 @@ PREDICT = '''
 import json, sys, tuitrack
 tuitrack.set_store(sys.argv[1])
 best = tuitrack.search_runs("tags.model = 'tiny' AND metrics.final_mse < 1", order_by=["metrics.final_mse ASC"],
-                            experiment_names=["regression"], max_results=1)[0]
+                            experiment_names=["regression"], max_results=1, output_format="list")[0]
 model = tuitrack.load_model(f"runs:/{best.info.run_id}/model")
 print(json.dumps({"run_id": best.info.run_id, "pred": model.predict([0.0, 10.0]),
                   "params": best.data.params, "mse": best.data.metrics["final_mse"]}))
@@ -106,8 +106,9 @@ def test_sklearn_style_script_end_to_end(tmp_path: Path) -> None:
     assert hist[-1].value < hist[0].value  # it learned
     (inp,) = st.list_inputs(best_id)
     assert (inp.name, inp.rows, inp.context) == ("train", 20, "training")
-    assert {a.path for a in st.list_artifacts(best_id)} == {"coefficients.json", "model/model.pkl",
-                                                           "model/MLmodel.json", "logs/output.txt"}
+    assert {a.path for a in st.list_artifacts(best_id)} == {
+        "coefficients.json", "model/model.pkl", "model/MLmodel", "model/requirements.txt", "model/python_env.yaml",
+        "model/conda.yaml", "logs/output.txt"}
     # what the script printed inside the run was kept as its console output
     assert st.read_artifact_text(best_id, "logs/output.txt") == f"{best_id} {lines[lines.index(best_id) + 1]}\n"
     coef = json.loads(st.read_artifact_text(best_id, "coefficients.json"))

@@ -1,15 +1,20 @@
 """``tuitrack import mlflow PATH``: copy an MLflow store (file store or SQLite) into a tuitrack store.
 
 MLflow run ids are kept as tuitrack run ids, so a second import of the same
-source skips every run already present and imports nothing twice.  Each run
-(row, params, tags, full metric history, artifact index) is written in one
-transaction: an interrupted import never leaves a half-written run behind that
-a re-run would then skip.  Artifact files are copied before that transaction
-and removed again if it fails.
+source skips every run already present and imports nothing twice.  Every run is
+read (and so checked) before anything is written: a source that cannot be read
+leaves the store as it was.  Each run (row, params, tags, full metric history,
+dataset inputs, artifact index) is then written in one transaction, its
+experiment with it: an interrupted import never leaves a half-written run or an
+empty experiment behind that a re-run would then skip.  Artifact files (and
+MLflow 3's logged models, kept outside the run's artifacts, which come in as the
+run's model folders) are copied before that transaction and removed again if it
+fails.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -24,7 +29,7 @@ from tuitrack.errors import ValidationError
 from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
 from tuitrack.importers.mlflow_files import FileStoreReader, ImportFormatError
 from tuitrack.importers.mlflow_sqlite import SqliteReader
-from tuitrack.importers.source import SourceRun
+from tuitrack.importers.source import SourceExperiment, SourceRun
 
 _STATUS_MAP = {"FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED, "RUNNING": RUNNING, "SCHEDULED": RUNNING}
 
@@ -84,31 +89,36 @@ def import_mlflow(store: Store, source: str | Path,
     """
     stats = ImportStats(source=str(source))
     with open_source(source) as reader:
-        known = {e.name for e in store.list_experiments()}
-        for exp in reader.experiments():
-            if exp.name not in known:
-                exp_id = store.experiment_id(exp.name)
-                stats.experiments += 1
-                if exp.deleted:
-                    with store.transaction() as conn:
-                        conn.execute("UPDATE experiments SET deleted_at = ? WHERE id = ?", (now_ms(), exp_id))
+        experiments = reader.experiments()
         runs = reader.runs()
         for run_id, _ in runs:  # before anything is written: a bad id refuses the whole source
             _check_id(run_id, source)
         existing = _existing_ids(store, [rid for rid, _ in runs])
         todo = [(rid, load) for rid, load in runs if rid not in existing]
         stats.skipped = len(runs) - len(todo)
+        for _, load in todo:  # read everything first: a file that cannot be read stops the import here
+            load()
+        known = {e.name for e in store.list_experiments()}
+        by_name = {e.name: e for e in experiments}
         loop: Iterable[tuple[str, Callable[[], SourceRun]]] = todo
         if progress is not None:
             loop = progress(todo, len(todo))
         for _, load in loop:
-            written = write_run(store, load())
+            run = load()
+            written = write_run(store, run, by_name.get(run.experiment))
             if written is None:  # another import got there first
                 stats.skipped += 1
                 continue
+            if run.experiment not in known:
+                known.add(run.experiment)
+                stats.experiments += 1
             stats.runs += 1
             stats.points += written[0]
             stats.artifacts += written[1]
+        for exp in experiments:  # experiments without runs, and the tags of those that have some
+            if exp.name not in known:
+                stats.experiments += 1
+            store.import_experiment(exp.name, tags=exp.tags, deleted=exp.deleted)
     return stats
 
 
@@ -143,14 +153,13 @@ def _copy_artifacts(src: Path | None, dest: Path) -> list[tuple[str, int]]:
     return entries
 
 
-def write_run(store: Store, run: SourceRun) -> tuple[int, int] | None:
+def write_run(store: Store, run: SourceRun, experiment: SourceExperiment | None = None) -> tuple[int, int] | None:
     """Write one run in one transaction; returns (metric points, artifact files).
 
     None when the run id is already in the store: checked again inside the transaction, so two
     imports of the same source at once skip each other's runs instead of failing on the unique id.
     """
     _check_id(run.run_id, run.artifact_dir or run.experiment)
-    exp_id = store.experiment_id(run.experiment)
     status = _STATUS_MAP.get(run.status.upper(), FINISHED)
     last_ts = max((p[3] for p in run.metrics), default=run.start_time)
     heartbeat = max(run.start_time, last_ts) if status == RUNNING else (run.end_time or run.start_time)
@@ -158,15 +167,22 @@ def write_run(store: Store, run: SourceRun) -> tuple[int, int] | None:
                                                                                                    last_ts))
     deleted_at = (run.deleted_time or end_time or run.start_time) if run.deleted else None
     dest = store.run_artifact_dir(run.run_id)
-    if store.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)):
+    if store.has_run(run.run_id):
         return None
     fresh_dir = not dest.exists()
     artifacts = _copy_artifacts(run.artifact_dir, dest)
+    taken = {p.split("/", 1)[0] for p, _ in artifacts}
+    for name, model_id, folder in run.models:
+        # a logged model becomes the run's model folder, as log_model writes it here
+        rel = name if name not in taken else f"{name}-{model_id}"
+        taken.add(rel)
+        artifacts += [(f"{rel}/{p}", size) for p, size in _copy_artifacts(folder, dest / rel)]
     t = now_ms()
     try:
         with store.transaction() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)).fetchone():
                 return None
+            exp_id = _experiment_in(conn, run.experiment, experiment, t)
             cur = conn.execute(
                 "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
                 " user, host, pid, source, note, error, deleted_at, updated_at)"
@@ -182,11 +198,60 @@ def write_run(store: Store, run: SourceRun) -> tuple[int, int] | None:
             _insert_metrics(conn, rid, run.metrics)
             conn.executemany("INSERT INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
                              [(rid, p, size, run.end_time or run.start_time) for p, size in artifacts])
+            conn.executemany(
+                "INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at, source_type,"
+                " schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(rid, i.name, _source_uri(i.source), i.digest, _rows(i.profile), i.context, run.start_time,
+                  i.source_type, i.schema, i.profile) for i in run.inputs])
     except BaseException:
         if fresh_dir:
             shutil.rmtree(dest, ignore_errors=True)
         raise
     return len(run.metrics), len(artifacts)
+
+
+def _experiment_in(conn: sqlite3.Connection, name: str, exp: SourceExperiment | None, t: int) -> int:
+    """The id of experiment ``name``, created inside the run's transaction when new."""
+    row = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    deleted = t if exp is not None and exp.deleted else None
+    created = exp.created_at if exp is not None and exp.created_at is not None else t
+    cur = conn.execute("INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
+                       (name, int(created), deleted))
+    exp_id = int(cur.lastrowid)
+    if exp is not None and exp.tags:
+        conn.executemany("INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+                         [(exp_id, k, v) for k, v in exp.tags.items()])
+    return exp_id
+
+
+def _source_uri(source: str | None) -> str | None:
+    """MLflow's source JSON (``{"uri": ...}``) as the path or URI tuitrack shows; other sources as they are."""
+    if not source:
+        return None
+    try:
+        data = json.loads(source)
+    except ValueError:
+        return source
+    if isinstance(data, dict) and isinstance(data.get("uri"), str):
+        return data["uri"]
+    return source
+
+
+def _rows(profile: str | None) -> int | None:
+    try:
+        data = json.loads(profile) if profile else None
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        for key in ("num_rows", "features_shape"):
+            value = data.get(key)
+            if isinstance(value, int):
+                return value
+            if isinstance(value, list) and value and isinstance(value[0], int):
+                return value[0]
+    return None
 
 
 def _insert_metrics(conn: sqlite3.Connection, rid: int, points: list[tuple[str, float, int, int]]) -> None:

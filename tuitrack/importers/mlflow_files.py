@@ -1,21 +1,24 @@
 """Reader of MLflow's file store: ``mlruns/<experiment_id>/<run_id>/{meta.yaml,params,metrics,tags,artifacts}``.
 
 Metric files hold one point per line, ``timestamp value step`` (old MLflow wrote
-no step: it is 0 then).  Keys with ``/`` are nested folders.  ``.trash`` holds
-deleted experiments, which are skipped like MLflow's UI skips them.
+no step: it is 0 then; MLflow 3 may add the model id or the dataset's name and digest
+after the step).  Keys with ``/`` are nested folders.  ``.trash`` holds deleted
+experiments, which are skipped like MLflow's UI skips them.  MLflow 3 also writes
+``<experiment>/tags/`` (experiment tags), ``<experiment>/datasets/<id>/meta.yaml`` with
+``<run>/inputs/<id>/meta.yaml`` linking a run to them, and logged models under
+``<experiment>/models/<model id>/`` (named from the run by ``<run>/outputs/<model id>``).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from tuitrack.errors import TuitrackError
-from tuitrack.importers.source import SourceExperiment, SourceRun
+from tuitrack.importers.source import SourceExperiment, SourceInput, SourceRun
 
 _STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 
@@ -24,50 +27,17 @@ class ImportFormatError(TuitrackError):
     """A file of the source store that cannot be read as MLflow wrote it."""
 
 
-def _scalar(text: str) -> Any:
-    """One YAML scalar as MLflow's meta.yaml writes it (quoted string, int, null, bool or plain text)."""
-    text = text.strip()
-    if text in ("null", "~", ""):
-        return None
-    if text == "[]":
-        return []
-    if text in ("true", "false"):
-        return text == "true"
-    if len(text) >= 2 and text[0] == text[-1] == "'":
-        return text[1:-1].replace("''", "'")
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        import json
-
-        return json.loads(text)
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    return text
-
-
 def read_meta(path: Path) -> dict[str, Any]:
-    """Parse a flat meta.yaml; uses PyYAML when installed (multi-line values), else a strict flat reader."""
-    text = path.read_text(encoding="utf-8")
+    """Parse a meta.yaml (PyYAML when installed, else tuitrack's reader of the YAML MLflow writes)."""
+    from tuitrack import yaml_text
+
     try:
-        import yaml
-    except ImportError:
-        yaml = None
-    if yaml is not None:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ImportFormatError(f"{path} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise ImportFormatError(f"{path} does not hold a mapping")
-        return data
-    out: dict[str, Any] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if line.startswith((" ", "-")) or ":" not in line:
-            raise ImportFormatError(f"{path}:{n}: cannot read {line!r} without PyYAML (pip install pyyaml)")
-        key, _, value = line.partition(":")
-        out[key.strip()] = _scalar(value)
-    return out
+        data = yaml_text.load(path.read_text(encoding="utf-8"))
+    except yaml_text.YamlError as exc:
+        raise ImportFormatError(f"{path} cannot be read as YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ImportFormatError(f"{path} does not hold a mapping")
+    return data
 
 
 def _read_tree(folder: Path) -> dict[str, str]:
@@ -90,11 +60,11 @@ def _read_metrics(folder: Path) -> list[tuple[str, float, int, int]]:
             parts = line.split()
             if not parts:
                 continue
-            if len(parts) not in (2, 3):
+            if len(parts) < 2:
                 raise ImportFormatError(f"{p}:{n}: expected 'timestamp value step', got {line!r}")
             try:
                 ts, value = int(parts[0]), float(parts[1])
-                step = int(parts[2]) if len(parts) == 3 else 0
+                step = int(parts[2]) if len(parts) >= 3 else 0
             except ValueError:
                 raise ImportFormatError(f"{p}:{n}: expected 'timestamp value step', got {line!r}") from None
             points.append((key, value, step, ts))
@@ -128,7 +98,8 @@ class FileStoreReader:
 
     def experiments(self) -> list[SourceExperiment]:
         return [SourceExperiment(name=str(m.get("name") or d.name), created_at=m.get("creation_time"),
-                                 deleted=m.get("lifecycle_stage") == "deleted") for d, m in self._exp_dirs]
+                                 deleted=m.get("lifecycle_stage") == "deleted", tags=_read_tree(d / "tags"))
+                for d, m in self._exp_dirs]
 
     def runs(self) -> list[tuple[str, Callable[[], SourceRun]]]:
         out = []
@@ -157,7 +128,58 @@ class FileStoreReader:
             deleted_time=meta.get("deleted_time"),
             params=_read_tree(run_dir / "params"), tags=tags, metrics=_read_metrics(run_dir / "metrics"),
             artifact_dir=artifacts if artifacts.is_dir() else None,
+            inputs=self._inputs(run_dir), models=self._models(run_dir),
         )
+
+    def _inputs(self, run_dir: Path) -> list[SourceInput]:
+        """The run's dataset inputs: ``inputs/<id>/meta.yaml`` pointing at ``../../datasets/<id>/meta.yaml``."""
+        out: list[SourceInput] = []
+        folder = run_dir / "inputs"
+        if not folder.is_dir():
+            return out
+        for link in sorted(p / "meta.yaml" for p in folder.iterdir() if (p / "meta.yaml").is_file()):
+            meta = read_meta(link)
+            if meta.get("source_type") != "DATASET":
+                continue
+            ds_meta = run_dir.parent / "datasets" / str(meta.get("source_id")) / "meta.yaml"
+            if not ds_meta.is_file():
+                raise ImportFormatError(f"{link} names dataset {meta.get('source_id')!r}, which {ds_meta.parent.parent} "
+                                        "does not hold")
+            ds = read_meta(ds_meta)
+            tags = meta.get("tags") or {}
+            out.append(SourceInput(name=str(ds.get("name") or "dataset"), digest=_text(ds.get("digest")),
+                                   source_type=_text(ds.get("source_type")), source=_text(ds.get("source")),
+                                   schema=_text(ds.get("schema")), profile=_text(ds.get("profile")),
+                                   context=_text(tags.get("mlflow.data.context")) if isinstance(tags, dict) else None))
+        return out
+
+    def _models(self, run_dir: Path) -> list[tuple[str, str, Path]]:
+        """MLflow 3 logged models of the run: ``outputs/<model id>`` names ``../../models/<model id>/``."""
+        out: list[tuple[str, str, Path]] = []
+        folder = run_dir / "outputs"
+        if not folder.is_dir():
+            return out
+        for link in sorted(p for p in folder.iterdir() if (p / "meta.yaml").is_file()):
+            model_dir = run_dir.parent / "models" / link.name
+            if not (model_dir / "meta.yaml").is_file():
+                continue  # the model was deleted; the run keeps no trace of it either in MLflow's UI
+            meta = read_meta(model_dir / "meta.yaml")
+            artifacts = model_dir / "artifacts"
+            if not artifacts.is_dir():
+                artifacts = local_dir(meta.get("artifact_location")) or artifacts
+            if artifacts.is_dir():
+                out.append((str(meta.get("name") or link.name), link.name, artifacts))
+        return out
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value)
+    return str(value)
 
 
 def finite_or_inf(value: float) -> float:

@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from tuitrack.importers.mlflow_files import ImportFormatError, finite_or_inf, local_dir
-from tuitrack.importers.source import SourceExperiment, SourceRun
+from tuitrack.importers.source import SourceExperiment, SourceInput, SourceRun
 
 
 class SqliteReader:
@@ -35,6 +35,7 @@ class SqliteReader:
         if missing:
             raise ImportFormatError(f"{db_path} is not an MLflow tracking database (no table "
                                     f"{', '.join(sorted(missing))})")
+        self._tables = tables
         self._run_cols = self._columns("runs")
         self._exp_cols = self._columns("experiments")
         self._metric_cols = self._columns("metrics")
@@ -50,9 +51,48 @@ class SqliteReader:
 
     def experiments(self) -> list[SourceExperiment]:
         rows = self.conn.execute(
-            f"SELECT name, {self._col(self._exp_cols, 'creation_time')}, lifecycle_stage FROM experiments"
-            " ORDER BY experiment_id").fetchall()
-        return [SourceExperiment(name=n, created_at=c, deleted=stage == "deleted") for n, c, stage in rows]
+            f"SELECT experiment_id, name, {self._col(self._exp_cols, 'creation_time')}, lifecycle_stage"
+            " FROM experiments ORDER BY experiment_id").fetchall()
+        tags: dict[object, dict[str, str]] = {}
+        if "experiment_tags" in self._tables:
+            for k, v, exp_id in self.conn.execute("SELECT key, value, experiment_id FROM experiment_tags"):
+                tags.setdefault(exp_id, {})[k] = "" if v is None else str(v)
+        return [SourceExperiment(name=n, created_at=c, deleted=stage == "deleted", tags=tags.get(exp_id, {}))
+                for exp_id, n, c, stage in rows]
+
+    def _inputs(self, run_uuid: str) -> list[SourceInput]:
+        if not {"inputs", "datasets"} <= self._tables:
+            return []
+        has_tags = "input_tags" in self._tables
+        context = ("(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid"
+                   " AND t.name = 'mlflow.data.context')") if has_tags else "NULL"
+        rows = self.conn.execute(
+            f"SELECT d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema,"
+            f" d.dataset_profile, {context} FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id"
+            " WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id = ?"
+            " ORDER BY d.name", (run_uuid,)).fetchall()
+        return [SourceInput(*row) for row in rows]
+
+    def _models(self, run_uuid: str) -> list[tuple[str, str, Path]]:
+        if "logged_models" not in self._tables:
+            return []
+        out = []
+        for model_id, name, location, exp_id in self.conn.execute(
+                "SELECT model_id, name, artifact_location, experiment_id FROM logged_models"
+                " WHERE source_run_id = ? AND lifecycle_stage != 'deleted' ORDER BY creation_timestamp_ms",
+                (run_uuid,)):
+            folder = local_dir(location)
+            if folder is None or not folder.is_dir():
+                folder = None
+                base = self.db_path.resolve().parent
+                for root in ("mlruns", "mlartifacts"):
+                    candidate = base / root / str(exp_id) / "models" / model_id / "artifacts"
+                    if candidate.is_dir():
+                        folder = candidate
+                        break
+            if folder is not None:
+                out.append((str(name or model_id), str(model_id), folder))
+        return out
 
     def runs(self) -> list[tuple[str, Callable[[], SourceRun]]]:
         rows = self.conn.execute(
@@ -84,6 +124,7 @@ class SqliteReader:
             status=status or "FINISHED", start_time=int(start or 0), end_time=int(end) if end is not None else None,
             user=user or tags.get("mlflow.user"), deleted=stage == "deleted", deleted_time=deleted_time,
             params=params, tags=tags, metrics=metrics, artifact_dir=self._artifacts(artifact_uri, exp_id, run_id),
+            inputs=self._inputs(run_uuid), models=self._models(run_uuid),
         )
 
     def _artifacts(self, uri: str | None, exp_id: object, run_id: str) -> Path | None:

@@ -15,6 +15,20 @@ class SourceExperiment:
     name: str
     created_at: int | None = None
     deleted: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceInput:
+    """A dataset a run read (MLflow's dataset inputs): what ``log_input`` records."""
+
+    name: str
+    digest: str | None
+    source_type: str | None
+    source: str | None  # MLflow's source JSON, e.g. '{"uri": "data/train.csv"}'
+    schema: str | None  # JSON text
+    profile: str | None  # JSON text
+    context: str | None
 
 
 @dataclass
@@ -33,3 +47,6 @@ class SourceRun:
     #: (key, value, step, timestamp_ms), the full history in any order.
     metrics: list[tuple[str, float, int, int]] = field(default_factory=list)
     artifact_dir: Path | None = None
+    inputs: list[SourceInput] = field(default_factory=list)
+    #: MLflow 3 logged models of this run, kept outside its artifacts: (name, model id, folder).
+    models: list[tuple[str, str, Path]] = field(default_factory=list)

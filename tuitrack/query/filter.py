@@ -34,7 +34,12 @@ _KEYWORDS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "IS", "NULL"}
 _STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED", "CRASHED", "SCHEDULED")
 _ENTITIES = {"metrics": "metrics", "metric": "metrics", "params": "params", "param": "params",
              "tags": "tags", "tag": "tags", "attributes": "attributes", "attribute": "attributes",
-             "run": "attributes"}
+             "run": "attributes", "datasets": "datasets", "dataset": "datasets"}
+# MLflow keeps these as tags; tuitrack keeps them as run attributes, so a filter on the tag reads the attribute.
+_MLFLOW_TAGS = {"mlflow.runName": "run_name", "mlflow.parentRunId": "parent_id", "mlflow.user": "user",
+                "mlflow.note.content": "note", "mlflow.source.name": "source"}
+# MLflow's dataset fields in filters (datasets.name, datasets.digest, datasets.context) -> inputs columns
+_DATASET_FIELDS = {"name": "name", "digest": "digest", "context": "context"}
 # name -> (kind, SQL expression over r, nullable).  "" expressions are built per call.
 _ATTRS: dict[str, tuple[str, str, bool]] = {
     "run_id": ("text", "r.run_id", False), "run_name": ("text", "r.name", False),
@@ -292,12 +297,19 @@ class _Parser:
         if entity is None:
             raise self.error(f"unknown entity {_show(prefix)} (expected metrics, params, tags or attributes)",
                              tok.pos, "metrics, params, tags or attributes")
+        if entity == "tags" and key in _MLFLOW_TAGS:
+            entity, key = "attributes", _MLFLOW_TAGS[key]
         if entity == "attributes":
             name = key.strip().lower().replace(" ", "_")
             if _ALIASES.get(name, name) not in _ATTRS:
                 raise self.error(f"unknown attribute {_show(key)} (expected one of {', '.join(_ATTRS)})",
                                  tok.pos, "an attribute")
             key = _ALIASES.get(name, name)
+        if entity == "datasets":
+            if key.lower() not in _DATASET_FIELDS:
+                raise self.error(f"unknown dataset field {_show(key)} (expected name, digest or context)",
+                                 tok.pos, "datasets.name, datasets.digest or datasets.context")
+            key = _DATASET_FIELDS[key.lower()]
         self.next()
         return entity, key, tok
 
@@ -421,6 +433,15 @@ class _Parser:
     def leaf(self, entity: str, key: str, op: str, vals: list[_Tok], neg: bool) -> Sql:
         """One comparison; per-run tables go through a correlated EXISTS so a missing key never matches."""
         label = f"{entity}.{key}" if entity != "attributes" else key
+        if entity == "datasets":  # any dataset the run read matches
+            if op == "NULL":
+                exists = f"EXISTS (SELECT 1 FROM inputs i WHERE i.rid = r.rid AND i.{key} IS NOT NULL)"
+                return (exists if neg else f"NOT {exists}"), []
+            for v in vals:
+                self.need(v, "str", f"a quoted string for {label}")
+            cond = _text_cond((f"i.{key}", []), op, [v.value for v in vals], False)
+            sql = f"EXISTS (SELECT 1 FROM inputs i WHERE i.rid = r.rid AND i.{key} IS NOT NULL AND {cond[0]})"
+            return (f"NOT {sql}" if neg else sql), cond[1]
         if entity in ("metrics", "params", "tags"):
             table, a = {"metrics": ("latest_metrics", "m"), "params": ("params", "p"), "tags": ("tags", "t")}[entity]
             exists = f"EXISTS (SELECT 1 FROM {table} {a} WHERE {a}.rid = r.rid AND {a}.key = ?"
@@ -535,7 +556,10 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
     for item in items:
         p = _Parser(item, "order_by", now_ms, heartbeat_timeout_ms)
         while p.peek().kind != "eof":
-            entity, key, _ = p.key()
+            entity, key, key_tok = p.key()
+            if entity == "datasets":
+                raise p.error("runs cannot be sorted by a dataset field", key_tok.pos,
+                              "metrics.KEY, params.KEY, tags.KEY or an attribute")
             direction = "ASC"
             if p.is_kw("ASC", "DESC"):
                 direction = p.next().text.upper()

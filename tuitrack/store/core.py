@@ -572,13 +572,40 @@ class Store(StoreReads):
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
 
     def record_input(self, rid: int, name: str, source: str | None, digest: str | None, rows: int | None,
-                     context: str | None) -> None:
+                     context: str | None, *, source_type: str | None = None, schema: str | None = None,
+                     profile: str | None = None) -> None:
+        """A dataset the run read; ``schema`` and ``profile`` are JSON text (MLflow's dataset fields)."""
         t = now_ms()
         with self.transaction() as conn:
             self._require_run(conn, rid)
-            conn.execute("INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, name, source, digest, rows, context, t))
+            conn.execute("INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at,"
+                         " source_type, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (rid, name, source, digest, rows, context, t, source_type, schema, profile))
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
+
+    def set_experiment_tags(self, experiment_id: int, tags: Mapping[str, str]) -> None:
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)).fetchone() is None:
+                raise validation.ValidationError(f"no experiment with id {experiment_id!r}")
+            conn.executemany("INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+                             [(experiment_id, k, v) for k, v in tags.items()])
+
+    def import_experiment(self, name: str, *, tags: Mapping[str, str], deleted: bool) -> int:
+        """An experiment from another tracker: created when missing (deleted there: deleted here), tags merged."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                t = now_ms()
+                exp_id = int(conn.execute("INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
+                                          (name, t, t if deleted else None)).lastrowid)
+            else:
+                exp_id = int(row[0])
+            conn.executemany("INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+                             [(exp_id, k, v) for k, v in tags.items()])
+        return exp_id
+
+    def has_run(self, run_id: str) -> bool:
+        return self.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
 
     def conn_fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         with self.lock:

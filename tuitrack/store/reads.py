@@ -567,12 +567,43 @@ class StoreReads:
             raw = fh.read(limit)
         return raw.decode("utf-8", errors="replace")
 
+    @cached_property
+    def _has_mlflow_fields(self) -> bool:
+        """Schema 4's dataset fields and experiment tags; a read-only reader of an older store has neither."""
+        return bool(self._all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'experiment_tags'"))
+
     def list_inputs(self, ref: str) -> list[DatasetInput]:
         rid, _ = self.resolve_run(ref)
-        return [DatasetInput(*row) for row in self._all(
-            "SELECT name, source, digest, rows, context, created_at FROM inputs WHERE rid = ? ORDER BY name", (rid,))]
+        if not self._has_mlflow_fields:
+            return [DatasetInput(*row) for row in self._all(
+                "SELECT name, source, digest, rows, context, created_at FROM inputs WHERE rid = ? ORDER BY name",
+                (rid,))]
+        return [DatasetInput(*row[:7], schema=_json_or_none(row[7]), profile=_json_or_none(row[8]))
+                for row in self._all("SELECT name, source, digest, rows, context, created_at, source_type, schema,"
+                                     " profile FROM inputs WHERE rid = ? ORDER BY name", (rid,))]
+
+    def experiment_tags(self, experiment_id: int | None = None) -> dict[int, dict[str, str]]:
+        """Every experiment's tags (or one experiment's), by experiment id."""
+        if not self._has_mlflow_fields:
+            return {}
+        out: dict[int, dict[str, str]] = {}
+        where, args = ("WHERE experiment_id = ?", (experiment_id,)) if experiment_id is not None else ("", ())
+        for exp_id, key, value in self._all(f"SELECT experiment_id, key, value FROM experiment_tags {where}"
+                                            " ORDER BY experiment_id, key", args):
+            out.setdefault(int(exp_id), {})[key] = value
+        return out
 
     def get_packages(self, ref: str) -> dict[str, str]:
         rid, _ = self.resolve_run(ref)
         row = self._all("SELECT packages FROM run_env WHERE rid = ?", (rid,))
         return json.loads(row[0][0]) if row else {}
+
+
+def _json_or_none(text: str | None) -> Any:
+    """JSON text stored by tuitrack or MLflow; text that is not JSON comes back as it is."""
+    if text is None or text == "":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

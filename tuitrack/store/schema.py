@@ -29,7 +29,7 @@ Layout notes (why it looks like this):
 from __future__ import annotations
 
 APP_ID = "tuitrack"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: The oldest schema a read-only reader can read as it is (a writer migrates it forward first).
 MIN_READABLE_VERSION = 2
 
@@ -255,5 +255,19 @@ MIGRATIONS: list[str] = [
     CREATE VIEW IF NOT EXISTS metric_history AS
     SELECT r.run_id, k.key, m.step, m.ts, m.value
     FROM metrics m JOIN runs r ON r.rid = m.rid JOIN metric_keys k ON k.kid = m.kid;
+    """,
+    # 5 -> 6: MLflow's datasets (mlflow.data) carry a source type, a schema and a profile (JSON text),
+    # and MLflow experiments carry tags; both are logged by MLflow scripts and imported from MLflow stores.
+    # A read-only reader of an older store reads without them (see StoreReads).
+    """
+    ALTER TABLE inputs ADD COLUMN source_type TEXT;
+    ALTER TABLE inputs ADD COLUMN schema TEXT;
+    ALTER TABLE inputs ADD COLUMN profile TEXT;
+    CREATE TABLE IF NOT EXISTS experiment_tags (
+        experiment_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+    ) WITHOUT ROWID;
     """,
 ]

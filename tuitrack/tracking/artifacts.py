@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from tuitrack.store.core import Store
 
 MODEL_FILE = "model.pkl"
-MODEL_META = "MLmodel.json"
+MODEL_META = "MLmodel"
+LEGACY_MODEL_META = "MLmodel.json"  # what tuitrack wrote before models took MLflow's format
 
 
 class ArtifactMixin:
@@ -147,11 +148,9 @@ class ArtifactMixin:
     def log_dict(self, dictionary: Any, artifact_file: str) -> str | None:
         """Write JSON, or YAML when the name ends in .yaml/.yml."""
         if str(artifact_file).lower().endswith((".yaml", ".yml")):
-            try:
-                import yaml
-            except ImportError:
-                raise TuitrackError("log_dict to a .yaml file needs PyYAML: pip install pyyaml") from None
-            text = yaml.safe_dump(dictionary, sort_keys=False)
+            from tuitrack import yaml_text
+
+            text = yaml_text.dump(dictionary)  # block style, loads back with any YAML reader; no PyYAML needed
         else:
             text = json.dumps(dictionary, indent=2, default=str)
         return self._log_bytes(text.encode("utf-8"), artifact_file, "log_dict")
@@ -166,42 +165,120 @@ class ArtifactMixin:
             figure.savefig(path)
             return self._log_bytes(path.read_bytes(), artifact_file, "log_figure")
 
-    def log_model(self, model: Any, name: str) -> str:
-        """Pickle ``model`` under ``<name>/``; load it back with ``load_model("runs:/<id>/<name>")``."""
-        rel = validation.artifact_path(name, "model name")
-        if not rel:
-            raise ValidationError("log_model: name must not be empty")
-        try:
-            data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            raise ValidationError(f"log_model: cannot pickle {type(model).__name__}: {exc}") from None
-        meta = {
-            "flavor": "pickle",
-            "class": f"{type(model).__module__}.{type(model).__qualname__}",
-            "python": platform.python_version(),
-            "pickle_protocol": pickle.HIGHEST_PROTOCOL,
-            "run_id": self._run_id,
-            "uri": f"runs:/{self._run_id}/{rel}",
-        }
-        self._log_bytes(data, f"{rel}/{MODEL_FILE}", "log_model")
-        self._log_bytes(json.dumps(meta, indent=2).encode(), f"{rel}/{MODEL_META}", "log_model")
-        return meta["uri"]
+    def log_model(self, model: Any, name: str | None = None, *, artifact_path: str | None = None,
+                  signature: Any = None, input_example: Any = None, registered_model_name: str | None = None,
+                  pip_requirements: Any = None, extra_pip_requirements: Any = None,
+                  metadata: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Log ``model`` as an MLflow model folder under ``name``; returns a model info (``.model_uri``).
+
+        scikit-learn estimators get MLflow's sklearn flavor (``tuitrack.sklearn.log_model``); anything
+        else is pickled under tuitrack's own flavor and loads with ``load_model``/``pyfunc.load_model``.
+        """
+        from tuitrack.sklearn import is_sklearn_model, log_flavor_model, log_model as log_sklearn
+
+        self._check_open()
+        if is_sklearn_model(model):
+            return log_sklearn(model, artifact_path=artifact_path, name=name, signature=signature,
+                               input_example=input_example, registered_model_name=registered_model_name,
+                               pip_requirements=pip_requirements, extra_pip_requirements=extra_pip_requirements,
+                               metadata=metadata, run_id=self._run_id)
+
+        def save(folder: Path, mlmodel: Any) -> None:
+            save_pickled_model(model, folder, mlmodel, signature=signature, input_example=input_example,
+                               pip_requirements=pip_requirements, extra_pip_requirements=extra_pip_requirements,
+                               metadata=metadata)
+
+        return log_flavor_model(save, name=name, artifact_path=artifact_path,
+                                registered_model_name=registered_model_name, run_id=self._run_id)
 
     def log_input(self, data: Any, name: str, context: str | None = None) -> None:
-        """Record a dataset: its path, sha256 digest and row count where knowable."""
+        """Record a dataset: its path, sha256 digest and row count where knowable; a ``tuitrack.data``
+        dataset also brings its source type, schema and profile."""
         self._check_open()
         validation.validate_key(name, "dataset name")
+        if hasattr(data, "profile") and hasattr(data, "digest") and hasattr(data, "source") \
+                and hasattr(data, "to_dict"):
+            uri = getattr(data.source, "uri", None)
+            self.store.record_input(self._rid, name, uri, data.digest, getattr(data, "rows", None), context,
+                                    source_type=data.source_type,
+                                    schema=json.dumps(data.schema) if data.schema is not None else None,
+                                    profile=json.dumps(data.profile) if data.profile is not None else None)
+            return
         source, digest, rows = capture.describe_dataset(data)
         self.store.record_input(self._rid, name, source, digest, rows, context)
 
 
-def load_model(store: Store, model_uri: str) -> Any:
-    if not isinstance(model_uri, str) or not model_uri.startswith("runs:/"):
-        raise ValidationError(f"model URI must look like 'runs:/<run_id>/<name>', got {model_uri!r}")
-    rest = model_uri[len("runs:/"):].strip("/")
-    if "/" not in rest:
-        raise ValidationError(f"model URI {model_uri!r} names no model: expected 'runs:/<run_id>/<name>'")
-    run_ref, name = rest.split("/", 1)
-    path = store.artifact_file(run_ref, f"{validation.artifact_path(name)}/{MODEL_FILE}")
+class DetachedRun(ArtifactMixin):
+    """Artifact logging for a run that is not active in this process (MlflowClient's ``log_artifact`` ...)."""
+
+    def __init__(self, store: Store, rid: int, run_id: str):
+        self.store = store
+        self._rid = rid
+        self._run_id = run_id
+
+    @property
+    def id(self) -> str:
+        return self._run_id
+
+    def _check_open(self) -> None:
+        return None
+
+
+PICKLE_FLAVOR = "tuitrack_pickle"
+
+
+def save_pickled_model(model: Any, folder: Path, mlmodel: Any, *, signature: Any = None, input_example: Any = None,
+                       pip_requirements: Any = None, extra_pip_requirements: Any = None,
+                       metadata: dict[str, Any] | None = None) -> None:
+    """Any picklable object as a model folder: ``MLmodel`` (tuitrack's pickle flavor), ``model.pkl`` and the
+    environment files; ``model.predict`` is what pyfunc calls."""
+    from tuitrack.models.model import folder_size, requirements_for, write_environment, write_input_example
+
+    try:
+        data = pickle.dumps(model, protocol=pickle.DEFAULT_PROTOCOL)
+    except Exception as exc:
+        raise ValidationError(f"log_model: cannot pickle {type(model).__name__}: {exc}") from None
+    folder.mkdir(parents=True)
+    (folder / MODEL_FILE).write_bytes(data)
+    mlmodel.flavors["python_function"] = {"loader_module": "tuitrack.pyfunc", "model_path": MODEL_FILE,
+                                          "python_version": platform.python_version(),
+                                          "env": {"conda": "conda.yaml", "virtualenv": "python_env.yaml"}}
+    mlmodel.flavors[PICKLE_FLAVOR] = {"pickled_model": MODEL_FILE, "pickle_protocol": pickle.DEFAULT_PROTOCOL,
+                                      "class": f"{type(model).__module__}.{type(model).__qualname__}"}
+    if signature is not None:
+        mlmodel.signature = signature
+    if input_example is not None:
+        mlmodel.saved_input_example_info = write_input_example(folder, input_example)
+    if metadata:
+        mlmodel.metadata = dict(metadata)
+    write_environment(folder, requirements_for([], pip_requirements, extra_pip_requirements))
+    mlmodel.model_size_bytes = folder_size(folder)
+    mlmodel.save(folder)
+
+
+def load_model_folder(folder: Path) -> Any:
+    """A model folder written by ``log_model``: MLflow's sklearn flavor, tuitrack's pickle flavor, or the
+    ``MLmodel.json`` + ``model.pkl`` of earlier tuitrack versions."""
+    if (folder / "MLmodel").is_file():
+        from tuitrack.models.model import Model
+
+        meta = Model.load(folder)
+        if "sklearn" in meta.flavors:
+            from tuitrack.sklearn import _load_from
+
+            return _load_from(folder)
+        if PICKLE_FLAVOR not in meta.flavors:
+            raise ValidationError(f"{folder} holds a model of flavors {', '.join(meta.flavors) or 'none'}, which "
+                                  "tuitrack cannot load; load it with MLflow")
+        path = folder / str(meta.flavors[PICKLE_FLAVOR].get("pickled_model", MODEL_FILE))
+    else:
+        path = folder / MODEL_FILE
     with open(path, "rb") as fh:
         return pickle.load(fh)  # the store is the user's own: trusted like their own pickles
+
+
+def load_model(store: Store, model_uri: str) -> Any:
+    """The model at ``runs:/<run_id>/<name>`` (or a model folder / ``file://`` URI)."""
+    from tuitrack.model_uri import local_model_path
+
+    return load_model_folder(local_model_path(model_uri, store))

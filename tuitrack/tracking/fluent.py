@@ -9,16 +9,19 @@ means changing the import; the MLflow-only helpers (``set_tracking_uri``,
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tuitrack.tracking import session as tracking
 from tuitrack import validation
-from tuitrack.errors import NoActiveRunError, ValidationError
-from tuitrack.entities import FINISHED, Experiment, MetricPoint, Run
-from tuitrack.store.core import Store, now_ms
+from tuitrack.errors import MissingPackageError, NoActiveRunError, ValidationError
+from tuitrack.entities import FINISHED, Experiment, MetricPoint, Run, RunInputs, ViewType
+from tuitrack.store.core import DEFAULT_EXPERIMENT, Store, now_ms
 from tuitrack.tracking.session import ActiveRun, active_run, open_store
 
 
@@ -101,16 +104,25 @@ def _closed_run_metrics(run_id: str | None, metrics: Mapping[str, Any], step: in
         raise ValidationError(f"log_metrics takes a dict of key -> number, got {type(metrics).__name__}")
     store = tracking._writable_store()
     rid, full_id = store.resolve_run(str(run_id))
-    ts = now_ms() if timestamp is None else validation.metric_timestamp("run_id", timestamp)
-    summaries = store.get_run(full_id).data.summaries
-    points = []
-    for key, value in metrics.items():
+    write_points(store, rid, full_id, [(k, v, step, timestamp) for k, v in metrics.items()])
+
+
+def write_points(store: Store, rid: int, run_id: str,
+                 points: Sequence[tuple[str, Any, int | None, int | None]]) -> None:
+    """(key, value, step, timestamp) points for a run that is not active here, validated first, written at
+    once; a point without a step takes the key's next step, as in an active run."""
+    summaries = store.get_run(run_id).data.summaries
+    next_step = {k: s.step + 1 for k, s in summaries.items()}
+    now = now_ms()
+    rows = []
+    for key, value, step, timestamp in points:
         validation.validate_key(key, "metric key")
         val = validation.metric_value(key, value)
-        s = validation.metric_step(key, step) if step is not None else (
-            summaries[key].step + 1 if key in summaries else 0)
-        points.append((rid, key, val, s, ts))
-    store.write_metrics(points)
+        ts = now if timestamp is None else validation.metric_timestamp(key, timestamp)
+        st = validation.metric_step(key, step) if step is not None else next_step.get(key, 0)
+        next_step[key] = max(next_step.get(key, 0), st + 1)
+        rows.append((rid, key, val, st, ts))
+    store.write_metrics(rows)
 
 
 def _closed_run_params(run_id: str | None, params: Mapping[str, Any]) -> None:
@@ -156,12 +168,56 @@ def log_figure(figure: Any, artifact_file: str) -> str | None:
     return _active().log_figure(figure, artifact_file)
 
 
-def log_model(model: Any, name: str) -> str:
-    return _active().log_model(model, name)
+def log_model(model: Any, name: str | None = None, **kwargs: Any) -> Any:
+    """Log a model folder in MLflow's format; returns a model info whose ``.model_uri`` loads it back.
+
+    Takes MLflow's keywords (``artifact_path=``, ``signature=``, ``input_example=``, ``pip_requirements=``,
+    ``registered_model_name=`` (warns: no registry) ...); scikit-learn models get the sklearn flavor.
+    """
+    return _active().log_model(model, name, **kwargs)
 
 
-def log_input(data: Any, name: str | None = None, context: str | None = None) -> None:
-    """Record a dataset; without ``name``, its ``.name``, file name or "dataset" is used."""
+def _active_for_model(run_id: str | None) -> ActiveRun:
+    """The run a flavor's ``log_model`` writes to: ``run_id``'s handle when that run is active here, else
+    the active run (one is started, as MLflow does)."""
+    if run_id is None:
+        return _active()
+    run = _target(run_id)
+    if run is None:
+        raise ValidationError(f"log_model(run_id={run_id!r}): that run is not active in this process")
+    return run
+
+
+def get_parent_run(run_id: str) -> Run | None:
+    """The parent of a nested run (None for a top-level run), as MLflow's ``get_parent_run``."""
+    flush()
+    store = open_store()
+    run = store.get_run(run_id)
+    if not run.info.parent_id:
+        return None
+    return public_run(store.get_run(run.info.parent_id), store=store)
+
+
+def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
+            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
+            disable_for_unsupported_versions: bool = False, silent: bool = False, **kwargs: Any) -> None:
+    """MLflow's ``autolog()``: turns on autologging for the libraries tuitrack has it for (scikit-learn)
+    when they are installed; without them it does nothing, as MLflow's does."""
+    import importlib.util
+
+    if "sklearn" not in sys.modules and importlib.util.find_spec("sklearn") is None:
+        return
+    from tuitrack import sklearn as _sklearn
+
+    _sklearn.autolog(log_input_examples=log_input_examples, log_model_signatures=log_model_signatures,
+                     log_models=log_models, log_datasets=log_datasets, disable=disable, exclusive=exclusive,
+                     disable_for_unsupported_versions=disable_for_unsupported_versions, silent=silent, **kwargs)
+
+
+def log_input(data: Any, name: str | None = None, context: str | None = None,
+              tags: Mapping[str, str] | None = None, model: Any = None) -> None:
+    """Record a dataset (a path, DataFrame, array, list, or a ``tuitrack.data`` dataset); without ``name``,
+    its ``.name``, file name or "dataset" is used.  MLflow's ``tags=``/``model=`` are accepted and not stored."""
     if name is None:
         name = getattr(data, "name", None) if isinstance(getattr(data, "name", None), str) else None
         if name is None and isinstance(data, (str, os.PathLike)):
@@ -187,52 +243,148 @@ def flush() -> int:
 
 # -- reading ----------------------------------------------------------------------------
 def get_run(run_id: str) -> Run:
-    flush()
-    return open_store().get_run(run_id)
-
-
-def search_runs(filter_string: str | Sequence[Any] = "", order_by: list[str] | str | None = None,
-                experiment_names: list[str] | None = None, max_results: int | None = None,
-                include_deleted: bool = False, *, experiment_ids: Sequence[int | str] | None = None,
-                output_format: str = "list") -> Any:
-    """Runs matching a filter, as a list of ``Run`` (``output_format="pandas"``: a DataFrame).
-
-    MLflow's first positional argument is ``experiment_ids``; a list passed there is
-    taken as such.
-    """
-    if isinstance(filter_string, (list, tuple)):
-        experiment_ids, filter_string = list(filter_string), ""
+    """A run with its info, data and inputs (datasets); experiment ids come back as strings, as in MLflow."""
     flush()
     store = open_store()
+    return public_run(store.get_run(run_id), store=store)
+
+
+def public_run(run: Run, *, store: Store | None = None, with_inputs: bool = True) -> Run:
+    """A run as the MLflow-shaped API hands it out: the experiment id as a string, inputs filled in."""
+    inputs = RunInputs(store.list_inputs(run.id)) if with_inputs and store is not None else run.inputs
+    return replace(run, info=replace(run.info, experiment_id=str(run.info.experiment_id)), inputs=inputs)
+
+
+def public_experiment(exp: Experiment, tags: dict[int, dict[str, str]] | None = None,
+                      store: Store | None = None) -> Experiment:
+    if tags is None:
+        tags = store.experiment_tags(int(exp.experiment_id)) if store is not None else {}
+    return replace(exp, experiment_id=str(exp.experiment_id), tags=dict(tags.get(int(exp.experiment_id), {})))
+
+
+def _current_experiment_ids(store: Store) -> list[int]:
+    """The experiment MLflow's search_runs searches when given none: the one set, else the default one."""
+    name = tracking._experiment or os.environ.get("TUITRACK_EXPERIMENT") or DEFAULT_EXPERIMENT
+    try:
+        return store.experiment_ids([name])
+    except LookupError:
+        return []
+
+
+def search_runs(experiment_ids: Sequence[int | str] | int | str | None = None, filter_string: str = "",
+                run_view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
+                order_by: list[str] | str | None = None, output_format: str = "pandas",
+                search_all_experiments: bool = False, experiment_names: list[str] | None = None,
+                include_deleted: bool = False, *, _store: Store | None = None) -> Any:
+    """Runs matching a filter: a pandas DataFrame as MLflow's ``search_runs`` returns
+    (``output_format="list"``: a list of ``Run``, which needs no pandas).
+
+    With no ``experiment_ids``/``experiment_names``, the current experiment is searched (the one
+    ``set_experiment`` chose, else the default one), as in MLflow; ``search_all_experiments=True``
+    searches every experiment.  tuitrack's own spelling, a filter string first
+    (``search_runs("metrics.auc > 0.8", order_by=[...])``), works too.
+    """
+    if isinstance(experiment_ids, str) and not experiment_ids.strip().isdigit():
+        # tuitrack's form: the filter first (then the second positional, if any, is order_by)
+        if isinstance(filter_string, (list, tuple)) and order_by is None:
+            order_by, filter_string = list(filter_string), ""
+        experiment_ids, filter_string = None, experiment_ids if not filter_string else filter_string
+    if isinstance(experiment_ids, (int, str)):
+        experiment_ids = [experiment_ids]
+    if include_deleted:
+        run_view_type = ViewType.ALL
+    if run_view_type not in (ViewType.ACTIVE_ONLY, ViewType.DELETED_ONLY, ViewType.ALL):
+        raise ValidationError(f"run_view_type must be ViewType.ACTIVE_ONLY, DELETED_ONLY or ALL, got {run_view_type!r}")
+    if output_format not in ("pandas", "list"):
+        raise ValidationError(f"output_format must be 'pandas' or 'list', got {output_format!r}")
+    if output_format == "pandas":
+        _pandas()  # say what to install before searching
+    flush()
+    store = _store if _store is not None else open_store()
     ids: list[int] | None = None
     if experiment_names:
         ids = store.experiment_ids(experiment_names)
     if experiment_ids is not None:
         ids = (ids or []) + [tracking._experiment_id_value(i) for i in experiment_ids]
-    runs = store.search_runs(filter_string or None, order_by, experiment_ids=ids, max_results=max_results,
-                             include_deleted=include_deleted)
+    if ids is None and not search_all_experiments:
+        ids = _current_experiment_ids(store)
+    deleted_only = run_view_type == ViewType.DELETED_ONLY
+    runs = store.search_runs(filter_string or None, order_by, experiment_ids=ids,
+                             max_results=None if deleted_only else max_results,
+                             include_deleted=run_view_type != ViewType.ACTIVE_ONLY)
+    if deleted_only:
+        runs = [r for r in runs if r.info.deleted_at is not None]
+        if max_results is not None:
+            runs = runs[:max_results]
+    runs = [public_run(r, with_inputs=False) for r in runs]
     if output_format == "list":
         return runs
-    if output_format == "pandas":
-        return _to_frame(runs)
-    raise ValidationError(f"output_format must be 'list' or 'pandas', got {output_format!r}")
+    return _to_frame(runs, store)
 
 
-def _to_frame(runs: list[Run]) -> Any:
+def _pandas() -> Any:
     try:
         import pandas as pd
     except ImportError:
-        raise ValidationError("output_format='pandas' needs pandas: pip install pandas") from None
+        raise MissingPackageError("search_runs returns a pandas DataFrame, as MLflow's does: pip install pandas, "
+                                  "or pass output_format='list' for a list of Run") from None
+    return pd
+
+
+def mlflow_tags(run: Run) -> dict[str, str]:
+    """The run's tags plus the ``mlflow.*`` tags MLflow would show for what tuitrack keeps as attributes."""
+    info = run.info
+    tags = {"mlflow.runName": info.run_name}
+    if info.user:
+        tags["mlflow.user"] = info.user
+    if info.source:
+        tags["mlflow.source.name"] = info.source
+    if info.parent_id:
+        tags["mlflow.parentRunId"] = info.parent_id
+    if info.note:
+        tags["mlflow.note.content"] = info.note
+    tags.update(run.data.tags)
+    return tags
+
+
+def _to_frame(runs: list[Run], store: Store) -> Any:
+    """MLflow's DataFrame: run_id, experiment_id, status, artifact_uri, start/end time (UTC), metrics.*,
+    params.*, tags.* (columns of keys some run lacks hold NaN/None)."""
+    pd = _pandas()
+    base = ["run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time"]
     rows = []
+    metric_keys: dict[str, None] = {}
+    param_keys: dict[str, None] = {}
+    tag_keys: dict[str, None] = {}
     for run in runs:
-        row: dict[str, Any] = {"run_id": run.id, "run_name": run.info.run_name, "experiment": run.info.experiment,
-                               "status": run.info.status, "start_time": run.info.start_time,
-                               "end_time": run.info.end_time}
-        row.update({f"params.{k}": v for k, v in run.data.params.items()})
-        row.update({f"metrics.{k}": v for k, v in run.data.metrics.items()})
-        row.update({f"tags.{k}": v for k, v in run.data.tags.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+        tags = mlflow_tags(run)
+        metric_keys.update(dict.fromkeys(run.data.metrics))
+        param_keys.update(dict.fromkeys(run.data.params))
+        tag_keys.update(dict.fromkeys(tags))
+        rows.append((run, tags))
+    columns = (base + [f"metrics.{k}" for k in metric_keys] + [f"params.{k}" for k in param_keys]
+               + [f"tags.{k}" for k in tag_keys])
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    for run, tags in rows:
+        info = run.info
+        data["run_id"].append(info.run_id)
+        data["experiment_id"].append(str(info.experiment_id))
+        data["status"].append(info.status)
+        data["artifact_uri"].append(info.artifact_uri)
+        data["start_time"].append(info.start_time)
+        data["end_time"].append(info.end_time)
+        for k in metric_keys:
+            data[f"metrics.{k}"].append(run.data.metrics.get(k, math.nan))
+        for k in param_keys:
+            data[f"params.{k}"].append(run.data.params.get(k))
+        for k in tag_keys:
+            data[f"tags.{k}"].append(tags.get(k))
+    frame = pd.DataFrame(data, columns=columns)
+    for col in ("start_time", "end_time"):
+        frame[col] = pd.to_datetime(frame[col], unit="ms", utc=True)
+    for k in metric_keys:
+        frame[f"metrics.{k}"] = frame[f"metrics.{k}"].astype("float64")
+    return frame
 
 
 def get_metric_history(run_id: str, key: str, max_points: int | None = None) -> list[MetricPoint]:
@@ -241,32 +393,99 @@ def get_metric_history(run_id: str, key: str, max_points: int | None = None) -> 
 
 
 def list_experiments() -> list[Experiment]:
-    return open_store().list_experiments()
+    store = open_store()
+    tags = store.experiment_tags()
+    return [public_experiment(e, tags) for e in store.list_experiments()]
 
 
-def search_experiments() -> list[Experiment]:
-    """MLflow's name for ``list_experiments``."""
-    return list_experiments()
+def search_experiments(view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
+                       filter_string: str | None = None, order_by: list[str] | None = None, *,
+                       _store: Store | None = None) -> list[Experiment]:
+    """MLflow's ``search_experiments``: every experiment (``view_type`` picks active/deleted/all); the
+    filter supports ``name = / != / LIKE / ILIKE '...'`` and ``tags.KEY = '...'`` joined by AND."""
+    store = _store if _store is not None else open_store()
+    tags = store.experiment_tags()
+    out = [public_experiment(e, tags) for e in store.list_experiments()]
+    if view_type == ViewType.ACTIVE_ONLY:
+        out = [e for e in out if e.deleted_at is None]
+    elif view_type == ViewType.DELETED_ONLY:
+        out = [e for e in out if e.deleted_at is not None]
+    if filter_string:
+        out = [e for e in out if _experiment_matches(e, filter_string)]
+    if order_by:
+        for term in reversed([order_by] if isinstance(order_by, str) else list(order_by)):
+            key, _, direction = term.strip().partition(" ")
+            key = key.split(".", 1)[-1] if key.startswith("attribute") else key
+            attr = {"name": "name", "experiment_id": "experiment_id", "creation_time": "created_at"}.get(key)
+            if attr is None:
+                raise ValidationError(f"search_experiments: cannot order by {term!r} (name, experiment_id, "
+                                      "creation_time)")
+            rev = direction.strip().upper() == "DESC"
+            out.sort(key=(lambda e, a=attr: int(e.experiment_id) if a == "experiment_id" else getattr(e, a)),
+                     reverse=rev)
+    return out[:max_results] if max_results is not None else out
+
+
+def _experiment_matches(exp: Experiment, filter_string: str) -> bool:
+    import re
+
+    for clause in re.split(r"\s+AND\s+", filter_string.strip(), flags=re.IGNORECASE):
+        m = re.fullmatch(r"""\s*(?:attributes?\.)?(name|tags?\.[`"]?([^`"\s=!<>]+)[`"]?)\s*(=|!=|LIKE|ILIKE)\s*(['"])(.*)\4\s*""",
+                         clause, flags=re.IGNORECASE)
+        if m is None:
+            raise ValidationError(f"search_experiments: cannot read the filter clause {clause!r} "
+                                  "(name = 'x', name LIKE 'x%', tags.KEY = 'x')")
+        value = exp.name if m.group(1).lower() == "name" else exp.tags.get(m.group(2) or "")
+        op, wanted = m.group(3).upper(), m.group(5)
+        if value is None:
+            return False
+        if op == "=" and value != wanted or op == "!=" and value == wanted:
+            return False
+        if op in ("LIKE", "ILIKE"):
+            pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in wanted)
+            if not re.fullmatch(pattern, value, flags=re.IGNORECASE if op == "ILIKE" else 0 | re.DOTALL):
+                return False
+    return True
 
 
 def get_experiment_by_name(name: str) -> Experiment | None:
-    return open_store().get_experiment(name=name)
+    store = open_store()
+    exp = store.get_experiment(name=name)
+    return public_experiment(exp, store=store) if exp is not None else None
 
 
 def get_experiment(experiment_id: int | str) -> Experiment:
-    exp = open_store().get_experiment(tracking._experiment_id_value(experiment_id))
+    store = open_store()
+    exp = store.get_experiment(tracking._experiment_id_value(experiment_id))
     if exp is None:
         raise ValidationError(f"no experiment with id {experiment_id!r}")
-    return exp
+    return public_experiment(exp, store=store)
 
 
-def create_experiment(name: str) -> int:
-    """Create an experiment (it must not exist yet, as in MLflow); returns its id."""
+def create_experiment(name: str, artifact_location: str | None = None,
+                      tags: Mapping[str, Any] | None = None) -> str:
+    """Create an experiment (it must not exist yet, as in MLflow); returns its id (a string, as MLflow's)."""
     validation.experiment_name(name)
+    clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
     store = tracking._writable_store()
     if store.get_experiment(name=name) is not None:
         raise ValidationError(f"experiment {name!r} already exists")
-    return store.experiment_id(name)
+    exp_id = store.experiment_id(name)
+    if clean:
+        store.set_experiment_tags(exp_id, clean)
+    return str(exp_id)
+
+
+def set_experiment_tag(key: str, value: Any) -> None:
+    """Tag the current experiment (the one ``set_experiment`` chose, else the default one)."""
+    set_experiment_tags({key: value})
+
+
+def set_experiment_tags(tags: Mapping[str, Any]) -> None:
+    clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in tags.items()}
+    store = tracking._writable_store()
+    name = tracking._experiment or os.environ.get("TUITRACK_EXPERIMENT") or DEFAULT_EXPERIMENT
+    store.set_experiment_tags(store.experiment_id(name), clean)
 
 
 def list_artifacts(run_id: str) -> list:
@@ -283,7 +502,7 @@ def read_artifact(run_id: str, path: str) -> bytes:
 
 
 def load_model(model_uri: str) -> Any:
-    """Load a model saved with ``log_model`` from ``runs:/<run_id>/<name>``."""
+    """Load a model saved with ``log_model`` from ``runs:/<run_id>/<name>`` (or a model folder)."""
     from tuitrack.tracking.artifacts import load_model as _load
 
     return _load(open_store(), model_uri)

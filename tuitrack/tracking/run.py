@@ -16,7 +16,7 @@ from tuitrack.tracking import capture
 from tuitrack import validation
 from tuitrack.tracking.artifacts import ArtifactMixin
 from tuitrack.errors import RunGoneError, TuitrackError, ValidationError
-from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING, STATUSES, RunInfo
+from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING, STATUSES, RunData, RunInfo
 from tuitrack.store.core import Store, now_ms
 from tuitrack.tracking.settings import settings
 from tuitrack.tracking.writer import MetricWriter
@@ -57,9 +57,17 @@ class ActiveRun(ArtifactMixin):
 
     @property
     def info(self) -> RunInfo:
-        return RunInfo(run_id=self._run_id, run_name=self._name, experiment_id=self._experiment_id,
+        """The run's info as MLflow's ``ActiveRun.info`` (the experiment id as a string)."""
+        return RunInfo(run_id=self._run_id, run_name=self._name, experiment_id=str(self._experiment_id),
                        experiment=self._experiment, status=self._status, start_time=self._start_time,
-                       end_time=self._end_time, parent_id=self._parent_id)
+                       end_time=self._end_time, parent_id=self._parent_id,
+                       artifact_uri=self.store.run_artifact_dir(self._run_id).resolve().as_uri())
+
+    @property
+    def data(self) -> RunData:
+        """What the run has logged so far (params, latest metrics, tags), read from the store."""
+        self._writer.flush()
+        return self.store.get_run(self._run_id).data
 
     def __repr__(self) -> str:
         return f"<ActiveRun {self._run_id[:8]} {self._name!r} {self._status}>"

@@ -124,7 +124,10 @@ def set_experiment(experiment_name: str | None = None, experiment_id: int | str 
     if found is None:
         raise ValidationError(f"no experiment with id {experiment_id!r} in the store at {store.path}")
     _experiment = found.name
-    return found
+    from dataclasses import replace
+
+    return replace(found, experiment_id=str(found.experiment_id),
+                   tags=store.experiment_tags(found.experiment_id).get(found.experiment_id, {}))
 
 
 def _experiment_id_value(value: int | str | None) -> int:
@@ -148,6 +151,41 @@ def _writable_store() -> Store:
             store = Store(path, create=True, read_only=False)
             _stores[path] = store
         return store
+
+
+def writable_store(path: str | os.PathLike[str]) -> Store:
+    """A store to write at ``path`` (created if missing), kept open like the current one."""
+    target = Path(path).expanduser()
+    with _lock:
+        store = _stores.get(target)
+        if store is None:
+            store = Store(target, create=True, read_only=False)
+            _stores[target] = store
+        return store
+
+
+def create_detached_run(store: Store, experiment: str, *, name: str | None = None,
+                        tags: Mapping[str, Any] | None = None, parent_id: str | None = None,
+                        note: str | None = None, start_time: int | None = None) -> str:
+    """A RUNNING run that is not made active here (MlflowClient.create_run); returns its id.
+
+    Its heartbeat is its start (or last write): a client run left RUNNING shows as crashed later,
+    as a script that stopped would."""
+    validation.experiment_name(experiment)
+    if name is not None:
+        validation.run_name(name)
+    clean_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
+    clean_note = validation.note_text(note) if note is not None else None
+    exp_id = store.experiment_id(experiment)
+    new_id = _new_run_id()
+    ident = _settings["identity"] or {}
+    store.create_run(
+        run_id=new_id, experiment_id=exp_id, name=name if name is not None else _generated_name(new_id),
+        start_time=start_time if start_time is not None else now_ms(), parent_id=parent_id,
+        user=ident.get("user", capture.user()), host=ident.get("host", capture.host()), pid=os.getpid(),
+        source=ident.get("source", capture.command_line()), note=clean_note, tags=clean_tags, params={},
+        packages=None)
+    return new_id
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:

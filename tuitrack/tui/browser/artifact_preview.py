@@ -2,7 +2,7 @@
 
 Text files are shown literally (JSON pretty-printed, CSV as a table, code and
 config files highlighted by Pygments tokens, never parsed as markup); binary
-files say so with their size; a model folder shows its ``MLmodel.json``.  The
+files say so with their size; a model folder shows its ``MLmodel``.  The
 file is read in a worker thread, at most ``PREVIEW_LIMIT`` bytes.
 """
 
@@ -24,7 +24,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tuitrack.tracking.artifacts import MODEL_META
+from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
 from tuitrack.entities import Artifact
 from tuitrack.store.core import Store
 from tuitrack.tui.text import clean, safe
@@ -52,9 +52,9 @@ class ArtifactRow:
 
 
 def artifact_rows(artifacts: list[Artifact]) -> list[ArtifactRow]:
-    """Files in path order, each model folder (holding MLmodel.json) as an extra row before its files."""
+    """Files in path order, each model folder (holding MLmodel) as an extra row before its files."""
     model_dirs = {str(PurePosixPath(a.path).parent) for a in artifacts
-                  if PurePosixPath(a.path).name == MODEL_META and "/" in a.path}
+                  if PurePosixPath(a.path).name in (MODEL_META, LEGACY_MODEL_META) and "/" in a.path}
     rows: list[ArtifactRow] = []
     seen: set[str] = set()
     for a in artifacts:
@@ -119,7 +119,14 @@ def _csv_table(text: str, truncated: bool) -> RenderableType | None:
 
 def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, RenderableType]:
     """(title, body) for one artifact; raises the store's errors for the caller to show."""
-    path = row.key[len(MODEL_PREFIX):] + "/" + MODEL_META if row.is_model else row.key
+    path = row.key
+    if row.is_model:
+        folder = row.key[len(MODEL_PREFIX):]
+        path = folder + "/" + MODEL_META
+        try:
+            store.artifact_file(run_id, path)
+        except FileNotFoundError:
+            path = folder + "/" + LEGACY_MODEL_META
     title = safe(row.label, "bold")
     if row.is_model:
         title.append("  model folder, " + human_size(row.size), "dim")

@@ -7,6 +7,7 @@ the layout sideways.  No Textual imports: cheap to test and reuse.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from tuitrack.entities import MetricSummary
+from tuitrack.entities import DatasetInput, MetricSummary
 from tuitrack.formatting import format_metric, format_time
 from tuitrack.store.reads import KeyWindow
 from tuitrack.tui.glyphs import status_text
@@ -275,9 +276,37 @@ def params(data: DetailData) -> Section:
                 safe(item.context) if item.context else _dim("—"),
             )
         tail.append(table)
+        for item in data.inputs:  # what MLflow datasets add: their columns and profile
+            line = dataset_summary(item)
+            if line:
+                tail.append(_folding(Text.assemble(safe(item.name, "bold"), Text(": ", style="dim"), safe(line))))
     if complete(window):
         return Section([Lines((heading, kv_table(window.rows, _no_match(window, "no params logged")), *tail))])
     return Section([Lines((heading,)), Rows(0, window.total), Lines(tuple(tail))], kv_line(window))
+
+
+def dataset_summary(item: DatasetInput) -> str:
+    """One line of a dataset's schema (column: type, or tensor shapes) and profile; "" when it has neither."""
+    bits: list[str] = []
+    schema = item.schema if isinstance(item.schema, dict) else {}
+    cols = schema.get("mlflow_colspec")
+    if isinstance(cols, list):
+        bits.append(", ".join(f"{c.get('name', '?')} {c.get('type', '?')}" for c in cols if isinstance(c, dict)))
+    tensors = schema.get("mlflow_tensorspec")
+    if isinstance(tensors, dict):
+        for part, spec_text in tensors.items():
+            try:
+                spec = json.loads(spec_text) if isinstance(spec_text, str) else spec_text
+                shape = spec[0]["tensor-spec"]["shape"]
+                dtype = spec[0]["tensor-spec"]["dtype"]
+                bits.append(f"{part} {dtype}{list(shape)}")
+            except (ValueError, LookupError, TypeError):
+                continue
+    if isinstance(item.profile, dict) and item.profile:
+        bits.append(" ".join(f"{k}={v}" for k, v in item.profile.items()))
+    if item.source_type:
+        bits.append(f"source type {item.source_type}")
+    return " · ".join(b for b in bits if b)
 
 
 #: Metric columns in the order they are dropped when the pane is too narrow for all of them.
