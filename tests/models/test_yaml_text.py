@@ -13,7 +13,7 @@ from tuitrack import yaml_text
 
 yaml = pytest.importorskip("yaml")
 
-FIXTURES = Path(__file__).parent / "data" / "mlflow"
+FIXTURES = Path(__file__).parents[1] / "data" / "mlflow"
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
                     st.floats(allow_nan=False), st.text(max_size=20))

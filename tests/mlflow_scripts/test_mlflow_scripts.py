@@ -23,7 +23,7 @@ import tuitrack
 pytest.importorskip("sklearn")
 pytest.importorskip("pandas")
 
-SCRIPTS = Path(__file__).parent / "mlflow_scripts"
+SCRIPTS = Path(__file__).parent
 
 
 def runs(**kw) -> list:
@@ -274,7 +274,7 @@ def test_script_runs_unchanged(script: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     env = {**os.environ, "TUITRACK_STORE": str(store), "PYTHONWARNINGS": "ignore"}
     env.pop("TUITRACK_EXPERIMENT", None)
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = os.pathsep.join([str(repo), env.get("PYTHONPATH", "")])
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600)

@@ -14,7 +14,7 @@ from tuitrack.importers import import_mlflow
 from tuitrack.importers.mlflow_files import ImportFormatError
 from tuitrack.store.core import Store
 
-DATA = Path(__file__).parent / "data" / "mlflow"
+DATA = Path(__file__).parents[1] / "data" / "mlflow"
 T0 = 1_700_000_000_000
 LAYOUTS = {"files": DATA / "mlflow3" / "mlruns", "sqlite": DATA / "mlflow3" / "sqlite" / "mlflow.db"}
 
