@@ -90,3 +90,12 @@ def load_model(model_uri: str, suppress_warnings: bool = False, dst_path: str | 
         raise ValidationError(f"tuitrack cannot load models of loader_module {loader!r} (supported: mlflow.sklearn "
                               "and tuitrack's pickled models); load it with MLflow")
     return PyFuncModel(raw, meta, str(conf.get("predict_fn") or "predict"))
+
+
+def _load_pyfunc(path: str) -> Any:
+    """MLflow's loader hook: ``mlflow.pyfunc.load_model`` on a model tuitrack pickled (loader_module
+    ``tuitrack.pyfunc``) calls this with the model file's path when tuitrack is installed there."""
+    from tuitrack.tracking.artifacts import load_model_folder
+
+    p = Path(path)
+    return load_model_folder(p if p.is_dir() else p.parent)

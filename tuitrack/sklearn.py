@@ -22,7 +22,7 @@ from typing import Any
 
 from tuitrack.errors import MissingPackageError, ValidationError
 from tuitrack.models.model import (Model, ModelInfo, folder_size, new_model_id, package_version, pinned, requirements_for,
-                           write_environment, write_input_example)
+                           utc_time, write_environment, write_input_example)
 from tuitrack.models.signature import ModelSignature
 
 __all__ = ["autolog", "get_default_pip_requirements", "load_model", "log_model", "save_model",
@@ -160,9 +160,11 @@ def log_flavor_model(save: Any, *, name: str | None, artifact_path: str | None,
     if registered_model_name is not None:
         warnings.warn(f"tuitrack has no model registry: registered_model_name={registered_model_name!r} is ignored; "
                       "the model is in the run's artifacts (see the returned model_uri)", UserWarning, stacklevel=3)
+    from tuitrack.store.core import now_ms
+
     run = fluent._active_for_model(run_id)
-    model_id = new_model_id()
-    model = Model(run_id=run.id, artifact_path=rel, model_id=model_id)
+    model_id = new_model_id(run.id, rel)
+    model = Model(run_id=run.id, artifact_path=rel, model_id=model_id, utc_time_created=utc_time(now_ms()))
     with tempfile.TemporaryDirectory(prefix="tuitrack-model-") as tmp:
         folder = Path(tmp) / "model"
         save(folder, model)

@@ -101,7 +101,7 @@ def test_artifacts_and_model_round_trip(store, demo: Path) -> None:
     run = store.get_run("xgboost_tuned")
     paths = {a.path for a in store.list_artifacts(run.id)}
     assert paths == {"config.json", "confusion_matrix.txt", "requirements.txt", "model/model.pkl",
-                     "model/MLmodel.json"}
+                     "model/MLmodel", "model/requirements.txt", "model/python_env.yaml", "model/conda.yaml"}
     assert "scikit-learn" in store.read_artifact_text(run.id, "requirements.txt")
     assert "actual churn" in store.read_artifact_text(run.id, "confusion_matrix.txt")
     tuitrack.set_store(demo)

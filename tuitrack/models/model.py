@@ -36,9 +36,17 @@ def package_version(dist: str) -> str | None:
         return None
 
 
-def new_model_id() -> str:
-    """MLflow 3's form of a logged model's id."""
-    return f"m-{uuid.uuid4().hex}"
+def new_model_id(run_id: str | None = None, name: str | None = None) -> str:
+    """MLflow 3's form of a logged model's id; a model logged into a run gets one derived from the run id
+    and the model's name (so a deterministic run, like the demo's, logs a deterministic model)."""
+    if run_id is None:
+        return f"m-{uuid.uuid4().hex}"
+    return f"m-{uuid.uuid5(uuid.NAMESPACE_URL, f'tuitrack:{run_id}/{name}').hex}"
+
+
+def utc_time(ms: int) -> str:
+    """MLmodel's ``utc_time_created`` form of epoch milliseconds."""
+    return str(_dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).replace(tzinfo=None))
 
 
 @dataclass
@@ -132,23 +140,18 @@ class ModelInfo:
         return self.model_uri
 
 
-def _pip_version(dist: str) -> str | None:
-    return package_version(dist)
-
-
 def write_environment(folder: Path, requirements: list[str]) -> None:
-    """requirements.txt, python_env.yaml and conda.yaml for ``requirements`` (pip lines)."""
+    """requirements.txt, python_env.yaml and conda.yaml for ``requirements`` (pip lines) on this Python.
+
+    The build tools (pip, setuptools, wheel) are left unpinned: they do not change what the model loads with.
+    """
     py = platform.python_version()
     (folder / "requirements.txt").write_text("\n".join(requirements) + ("\n" if requirements else ""),
                                              encoding="utf-8")
-    pip_v, setuptools_v = _pip_version("pip"), _pip_version("setuptools")
-    build = [f"pip=={pip_v}" if pip_v else "pip"]
-    build.append(f"setuptools=={setuptools_v}" if setuptools_v else "setuptools")
-    build.append("wheel")
     (folder / "python_env.yaml").write_text(yaml_text.dump(
-        {"python": py, "build_dependencies": build, "dependencies": ["-r requirements.txt"]}), encoding="utf-8")
-    conda = {"channels": ["conda-forge"],
-             "dependencies": [f"python={py}", f"pip<={pip_v}" if pip_v else "pip", {"pip": list(requirements)}],
+        {"python": py, "build_dependencies": ["pip", "setuptools", "wheel"],
+         "dependencies": ["-r requirements.txt"]}), encoding="utf-8")
+    conda = {"channels": ["conda-forge"], "dependencies": [f"python={py}", "pip", {"pip": list(requirements)}],
              "name": "mlflow-env"}
     (folder / "conda.yaml").write_text(yaml_text.dump(conda), encoding="utf-8")
 
