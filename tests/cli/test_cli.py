@@ -197,7 +197,8 @@ def test_artifacts_and_cat(run, demo: Path, store) -> None:
     ref = store.get_run("xgboost_tuned")
     res = run("artifacts", "xgboost_tuned", *D(demo))
     assert [line.split()[-1] for line in res.stdout.splitlines()] == [
-        "config.json", "confusion_matrix.txt", "model/MLmodel.json", "model/model.pkl", "requirements.txt"]
+        "config.json", "confusion_matrix.txt", "model/MLmodel", "model/conda.yaml", "model/model.pkl",
+        "model/python_env.yaml", "model/requirements.txt", "requirements.txt"]
     data = json.loads(run("artifacts", "xgboost_tuned", "--json", *D(demo)).stdout)
     assert {d["path"]: d["size"] for d in data}["model/model.pkl"] == (
         demo / "artifacts" / ref.id / "model" / "model.pkl").stat().st_size

@@ -466,9 +466,10 @@ async def test_artifact_list_navigation_and_previews(seeded) -> None:
         table.focus()
         await pilot.pause()
         labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-        assert labels == ["config.json", "metrics.csv", "model/", "model/MLmodel.json", "model/model.pkl",
-                          "notes.txt", "weights.bin"]
-        assert str(table.get_row_at(6)[1]) == "1.0 KiB"
+        assert labels == ["config.json", "metrics.csv", "model/", "model/MLmodel", "model/conda.yaml",
+                          "model/model.pkl", "model/python_env.yaml", "model/requirements.txt", "notes.txt",
+                          "weights.bin"]
+        assert str(table.get_row_at(9)[1]) == "1.0 KiB"
 
         async def open_row(index: int) -> str:
             table.move_cursor(row=0)
@@ -484,12 +485,12 @@ async def test_artifact_list_navigation_and_previews(seeded) -> None:
         text = await open_row(1)
         assert text.split("\n")[1].split() == ["epoch", "loss"] and "0.25" in text and "3 rows" in text
         text = await open_row(2)
-        assert "model folder" in text and '"flavor": "pickle"' in text and f"runs:/{ids['main']}/model" in text
-        text = await open_row(4)
-        assert "binary file" in text
+        assert "model folder" in text and "flavors:" in text and ids["main"] in text  # its MLmodel
         text = await open_row(5)
+        assert "binary file" in text
+        text = await open_row(8)
         assert f"hello {MARKUP}" in text and "second line ^[[2Jcleared" in text
-        text = await open_row(6)
+        text = await open_row(9)
         assert "binary file, 1,024 bytes" in text
         preview = detail.query_one(ArtifactPreview)
         assert preview.shown is not None and preview.shown.key == "weights.bin"
@@ -504,7 +505,8 @@ async def test_preview_of_a_vanished_artifact_is_a_message(seeded) -> None:
         detail.select_tab("artifacts")
         table = detail.query_one("#artifact-list", DataTable)
         table.focus()
-        table.move_cursor(row=5)
+        labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table.move_cursor(row=labels.index("notes.txt"))
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -787,3 +789,18 @@ async def test_hostile_run_and_experiment_names_render_literally(store_path: Pat
             assert str(table.get_row_at(0)[0]) == "[b]weird[/b].txt"
     finally:
         st.close()
+
+
+def test_dataset_line_shows_schema_profile_and_source_type() -> None:
+    """mlflow.data datasets add a line under the inputs table: columns and types, profile, source type."""
+    from tuitrack.entities import DatasetInput
+    from tuitrack.tui.browser.detail_render import dataset_summary
+
+    table = DatasetInput("wine", "data/wine.csv", "ab" * 32, 3, "training", 0, "local",
+                         {"mlflow_colspec": [{"type": "double", "name": "alcohol"}, {"type": "long", "name": "q"}]},
+                         {"num_rows": 3, "num_elements": 6})
+    assert dataset_summary(table) == "alcohol double, q long · num_rows=3 num_elements=6 · source type local"
+    arrays = DatasetInput("arr", None, "cd" * 32, 20, "eval", 0, "code", {"mlflow_tensorspec": {
+        "features": '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'}}, None)
+    assert dataset_summary(arrays) == "features float64[-1, 4] · source type code"
+    assert dataset_summary(DatasetInput("plain", "/x.csv", None, 1, None, 0)) == ""

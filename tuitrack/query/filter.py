@@ -297,8 +297,8 @@ class _Parser:
         if entity is None:
             raise self.error(f"unknown entity {_show(prefix)} (expected metrics, params, tags or attributes)",
                              tok.pos, "metrics, params, tags or attributes")
-        if entity == "tags" and key in _MLFLOW_TAGS:
-            entity, key = "attributes", _MLFLOW_TAGS[key]
+        if entity == "tags" and key in _MLFLOW_TAGS and self.what != "filter":
+            entity, key = "attributes", _MLFLOW_TAGS[key]  # sorting/columns: the attribute tuitrack keeps
         if entity == "attributes":
             name = key.strip().lower().replace(" ", "_")
             if _ALIASES.get(name, name) not in _ATTRS:
@@ -442,6 +442,17 @@ class _Parser:
             cond = _text_cond((f"i.{key}", []), op, [v.value for v in vals], False)
             sql = f"EXISTS (SELECT 1 FROM inputs i WHERE i.rid = r.rid AND i.{key} IS NOT NULL AND {cond[0]})"
             return (f"NOT {sql}" if neg else sql), cond[1]
+        if entity == "tags" and key in _MLFLOW_TAGS and not getattr(self, "_in_mlflow_tag", False):
+            # A run logged here keeps this as an attribute, one imported from MLflow also as the tag: either
+            # counts.  "Has no such tag" (IS NULL) needs both absent; everything else is met by either.
+            self._in_mlflow_tag = True
+            try:
+                as_tag = self.leaf("tags", key, op, vals, neg)
+            finally:
+                self._in_mlflow_tag = False
+            as_attr = self.attribute(_MLFLOW_TAGS[key], op, vals, neg)
+            self._leaf_bound = None
+            return _join("AND" if op == "NULL" and not neg else "OR", [as_tag, as_attr])
         if entity in ("metrics", "params", "tags"):
             table, a = {"metrics": ("latest_metrics", "m"), "params": ("params", "p"), "tags": ("tags", "t")}[entity]
             exists = f"EXISTS (SELECT 1 FROM {table} {a} WHERE {a}.rid = r.rid AND {a}.key = ?"
