@@ -69,7 +69,7 @@ def _text(out: bytes) -> str:
                                   ["export", "--format", "json", "--tags"], ["show", "--json", "{id}"],
                                   ["ls"], ["show", "{id}"]])
 def test_nothing_active_reaches_a_terminal(nasty_store: Path, args: list[str]) -> None:
-    run_id = tuitrack.search_runs()[0].id
+    run_id = tuitrack.search_runs(output_format="list", search_all_experiments=True)[0].id
     text = _text(_cli([a.format(id=run_id) for a in args] + ["--store", str(nasty_store)], tty=True))
     assert "evil" in text
     for ch in ACTIVE:
