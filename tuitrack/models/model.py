@@ -146,8 +146,9 @@ def write_environment(folder: Path, requirements: list[str]) -> None:
     The build tools (pip, setuptools, wheel) are left unpinned: they do not change what the model loads with.
     """
     py = platform.python_version()
-    (folder / "requirements.txt").write_text("\n".join(requirements) + ("\n" if requirements else ""),
-                                             encoding="utf-8")
+    # never an empty file: a model that needs nothing beyond Python says so (pip reads the comment as nothing)
+    lines = requirements or ["# this model needs only the Python standard library"]
+    (folder / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "python_env.yaml").write_text(yaml_text.dump(
         {"python": py, "build_dependencies": ["pip", "setuptools", "wheel"],
          "dependencies": ["-r requirements.txt"]}), encoding="utf-8")
