@@ -28,10 +28,45 @@ def _make_v1(path: Path) -> str:
     conn.execute("DROP INDEX runs_experiment_live")
     for view in ("run_summary", "run_params", "run_metrics", "metric_history"):
         conn.execute(f"DROP VIEW {view}")
+    _drop_v6(conn)
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
     return run.id
+
+
+def _drop_v6(conn: sqlite3.Connection) -> None:
+    """Undo migration 6 (MLflow's dataset fields and experiment tags)."""
+    conn.execute("DROP TABLE experiment_tags")
+    for column in ("source_type", "schema", "profile"):
+        conn.execute(f"ALTER TABLE inputs DROP COLUMN {column}")
+
+
+def test_v5_store_gains_dataset_fields_and_experiment_tags(tmp_path: Path) -> None:
+    tuitrack.set_store(tmp_path)
+    try:
+        with tuitrack.start_run(name="old") as run:
+            tuitrack.log_input([[1, 2], [3, 4]], "inline", context="training")
+    finally:
+        tuitrack.reset()
+    conn = sqlite3.connect(tmp_path / "tuitrack.db")
+    _drop_v6(conn)
+    conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    reader = Store(tmp_path, read_only=True)  # read as it is, without the new fields
+    [inp] = reader.list_inputs(run.id)
+    assert (inp.name, inp.rows, inp.schema) == ("inline", 2, None) and reader.experiment_tags() == {}
+    reader.close()
+    store = Store(tmp_path)
+    assert _version(tmp_path) == schema.SCHEMA_VERSION == 6
+    [inp] = store.list_inputs(run.id)  # the old row reads back, with the new fields empty
+    assert (inp.name, inp.rows, inp.context, inp.source_type, inp.schema, inp.profile) == (
+        "inline", 2, "training", None, None, None)
+    exp_id = store.list_experiments()[0].experiment_id
+    store.set_experiment_tags(exp_id, {"team": "ml"})
+    assert store.experiment_tags() == {exp_id: {"team": "ml"}}
+    store.close()
 
 
 def _version(path: Path) -> int:

@@ -163,7 +163,7 @@ def _downgrade_to_v2(db: Path, extra_orphan_rid: int) -> None:
         conn.execute(ix)
     conn.execute("DELETE FROM sqlite_sequence")
     conn.execute("INSERT INTO metrics(rid, kid, step, ts, value) VALUES (?, 1, 0, 0, 0.5)", (extra_orphan_rid,))
-    conn.execute("DROP TABLE experiment_tags")  # and what schema 5 added (MLflow's dataset fields, experiment tags)
+    conn.execute("DROP TABLE experiment_tags")  # and what schema 6 added (MLflow's dataset fields, experiment tags)
     for column in ("source_type", "schema", "profile"):
         conn.execute(f"ALTER TABLE inputs DROP COLUMN {column}")
     conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
