@@ -47,13 +47,14 @@ def build(path: Path, n_runs: int, n_params: int = 20, n_metrics: int = 10, seed
             tags.append((rid, "author", rng.choice(["alice", "bob", "carol"])))
             for key in metric_keys:
                 v = rng.random()
-                latest.append((rid, key, v, 99, start, v * 0.5, v * 1.5, 100))
+                lo_step, hi_step = rng.randrange(100), rng.randrange(100)
+                latest.append((rid, key, v, 99, start, v * 0.5, v * 1.5, 100, lo_step, hi_step, v * rng.uniform(0.9, 1.1)))
         conn.executemany("INSERT INTO runs(rid, run_id, experiment_id, name, status, start_time, end_time,"
                          " heartbeat, user, host, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", runs)
         conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?,?,?,?)", params)
         conn.executemany("INSERT INTO tags(rid, key, value) VALUES (?,?,?)", tags)
-        conn.executemany("INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count)"
-                         " VALUES (?,?,?,?,?,?,?,?)", latest)
+        conn.executemany("INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count,"
+                         " min_step, max_step, tail_mean) VALUES (?,?,?,?,?,?,?,?,?,?,?)", latest)
     store.conn.execute("ANALYZE")
     store.close()
     return path

@@ -104,6 +104,9 @@ class MetricSummary:
     min: float
     max: float
     count: int
+    min_step: int | None = None  # first step holding the min (None: no finite value, or an old summary)
+    max_step: int | None = None
+    tail_mean: float | None = None  # mean of the last summaries.TAIL_N points (NaN skipped)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,17 @@ import pytest
 import tuitrack
 from tuitrack.store import schema
 from tuitrack.errors import ReadOnlyStoreError
+from tuitrack.query.filter import FilterError
 from tuitrack.store.core import Store
+
+
+def _downgrade_to_v6(conn: sqlite3.Connection) -> None:
+    """Undo migration 7 (summary steps, tail mean, min/max indexes) on a current store."""
+    conn.execute("DROP INDEX latest_metrics_key_min")
+    conn.execute("DROP INDEX latest_metrics_key_max")
+    for col in ("min_step", "max_step", "tail_mean"):
+        conn.execute(f"ALTER TABLE latest_metrics DROP COLUMN {col}")
+    conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
 
 
 def _make_v1(path: Path) -> str:
@@ -25,6 +35,7 @@ def _make_v1(path: Path) -> str:
     finally:
         tuitrack.reset()
     conn = sqlite3.connect(path / "tuitrack.db")
+    _downgrade_to_v6(conn)
     conn.execute("DROP INDEX runs_experiment_live")
     for view in ("run_summary", "run_params", "run_metrics", "metric_history"):
         conn.execute(f"DROP VIEW {view}")
@@ -50,6 +61,7 @@ def test_v5_store_gains_dataset_fields_and_experiment_tags(tmp_path: Path) -> No
     finally:
         tuitrack.reset()
     conn = sqlite3.connect(tmp_path / "tuitrack.db")
+    _downgrade_to_v6(conn)
     _drop_v6(conn)
     conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     conn.commit()
@@ -59,7 +71,7 @@ def test_v5_store_gains_dataset_fields_and_experiment_tags(tmp_path: Path) -> No
     assert (inp.name, inp.rows, inp.schema) == ("inline", 2, None) and reader.experiment_tags() == {}
     reader.close()
     store = Store(tmp_path)
-    assert _version(tmp_path) == schema.SCHEMA_VERSION == 6
+    assert _version(tmp_path) == schema.SCHEMA_VERSION
     [inp] = store.list_inputs(run.id)  # the old row reads back, with the new fields empty
     assert (inp.name, inp.rows, inp.context, inp.source_type, inp.schema, inp.profile) == (
         "inline", 2, "training", None, None, None)
@@ -67,6 +79,39 @@ def test_v5_store_gains_dataset_fields_and_experiment_tags(tmp_path: Path) -> No
     store.set_experiment_tags(exp_id, {"team": "ml"})
     assert store.experiment_tags() == {exp_id: {"team": "ml"}}
     store.close()
+
+
+def test_upgrade_to_7_fills_summary_steps_and_tail_mean_from_blocks_and_tails(tmp_path: Path) -> None:
+    """Stores written before summary fields get min/max steps and the last-10 mean on upgrade."""
+    values = [5.0, 3.0, 1.0, 4.0, 1.0, 9.0, 9.0, float("nan")] + [2.0] * 12  # min 1 first at step 2, max 9 at 5
+    longer = [float(i % 3000) for i in range(5000)]  # several 1024-step blocks: max 2999 first at step 2999
+    tuitrack.set_store(tmp_path)
+    try:
+        with tuitrack.start_run(name="old") as run:
+            for step, v in enumerate(values):
+                tuitrack.log_metric("val.loss", v, step=step)
+            for step, v in enumerate(longer):
+                tuitrack.log_metric("acc", v, step=step)
+    finally:
+        tuitrack.reset()
+    conn = sqlite3.connect(tmp_path / "tuitrack.db")
+    _downgrade_to_v6(conn)
+    conn.commit()
+    conn.close()
+    reader = Store(tmp_path, read_only=True)  # readable as it is: summaries without steps
+    s = reader.get_run(run.id).data.summaries
+    assert (s["val.loss"].min, s["val.loss"].min_step, s["val.loss"].tail_mean) == (1.0, None, None)
+    assert reader.search_rids("metrics.`val.loss`.min = 1") == [reader.rid(run.id)]
+    with pytest.raises(FilterError, match="predates summary steps"):
+        reader.search_rids("metrics.`val.loss`.best_step = 2")
+    reader.close()
+    store = Store(tmp_path)
+    assert _version(tmp_path) == schema.SCHEMA_VERSION == 7
+    s = store.get_run(run.id).data.summaries
+    assert (s["val.loss"].min_step, s["val.loss"].max_step, s["val.loss"].tail_mean) == (2, 5, 2.0)
+    assert (s["acc"].min, s["acc"].min_step, s["acc"].max, s["acc"].max_step) == (0.0, 0, 2999.0, 2999)
+    assert s["acc"].tail_mean == sum(longer[-10:]) / 10
+    assert store.search_rids("metrics.`val.loss`.best_step = 2") == [store.rid(run.id)]
 
 
 def _version(path: Path) -> int:

@@ -162,6 +162,10 @@ def _downgrade_to_v2(db: Path, extra_orphan_rid: int) -> None:
     for ix in indexes:
         conn.execute(ix)
     conn.execute("DELETE FROM sqlite_sequence")
+    for ix in ("latest_metrics_key_min", "latest_metrics_key_max"):  # and schema 4's summary columns
+        conn.execute(f"DROP INDEX {ix}")
+    for col in ("min_step", "max_step", "tail_mean"):
+        conn.execute(f"ALTER TABLE latest_metrics DROP COLUMN {col}")
     conn.execute("INSERT INTO metrics(rid, kid, step, ts, value) VALUES (?, 1, 0, 0, 0.5)", (extra_orphan_rid,))
     conn.execute("DROP TABLE experiment_tags")  # and what schema 6 added (MLflow's dataset fields, experiment tags)
     for column in ("source_type", "schema", "profile"):

@@ -15,7 +15,7 @@ PUBLIC = [
     "close_store", "configure", "create_experiment", "delete_run", "delete_tag", "end_run", "flush",
     "get_artifact_uri", "get_experiment", "get_experiment_by_name", "get_metric_history", "get_run",
     "get_store_path", "get_tracking_uri", "last_active_run", "list_artifacts", "list_experiments", "load_model",
-    "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_input", "log_metric", "log_metrics",
+    "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_input", "log_metric", "log_metrics",
     "log_model", "log_param", "log_params", "log_text", "open_store", "read_artifact", "reset",
     "search_experiments", "search_runs", "set_experiment", "set_store", "set_tag", "set_tags",
     "set_tracking_uri", "start_run",

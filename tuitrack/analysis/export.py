@@ -13,15 +13,14 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from tuitrack.query import summaries
 from tuitrack.entities import CRASHED, Run, RunInfo, data_keys
 from tuitrack.formatting import visible
+from tuitrack.query.filter import FilterError, parse_field
 
-#: Substrings that make a metric "lower is better" (matched on word-ish boundaries of the key).
-_LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mse", "mae", "perplexity")
-_LOWER_RE = re.compile(r"(?:^|[^a-z])(?:" + "|".join(_LOWER_IS_BETTER) + r")|loss|error|perplexity")
 
 #: Attribute columns a user can ask for (``--columns``), in their canonical spelling.
 ATTRIBUTES = ("run_id", "name", "experiment", "status", "start_time", "end_time", "duration", "parent_id",
@@ -35,8 +34,9 @@ def metric_direction(key: str) -> str:
 
     ``val_loss``, ``train/mse``, ``error_rate`` and ``perplexity`` are minimised; ``accuracy``, ``auc``,
     ``f1``, ``recall`` are maximised.  ``err`` only counts at the start of a word so ``berry_score`` stays max.
+    (The rule lives in :mod:`tuitrack.query.summaries`, which ``metrics.KEY.best`` also follows.)
     """
-    return "min" if _LOWER_RE.search(key.lower()) else "max"
+    return summaries.metric_direction(key)
 
 
 def json_number(value: float | int | None) -> float | int | str | None:
@@ -71,6 +71,9 @@ def canonical_column(spec: str) -> tuple[str, str]:
     the runs' metrics, params and tags.
     """
     spec = spec.strip()
+    field = _summary_column(spec)
+    if field is not None:
+        return field
     for prefix, kind in (("metrics.", "metrics"), ("metric.", "metrics"), ("params.", "params"),
                          ("param.", "params"), ("tags.", "tags"), ("tag.", "tags"), ("attributes.", "attributes")):
         if spec.startswith(prefix):
@@ -86,11 +89,38 @@ def canonical_column(spec: str) -> tuple[str, str]:
     return "", spec
 
 
-def resolve_columns(specs: Iterable[str], runs: Sequence[Run]) -> list[tuple[str, str]]:
-    """Canonical (kind, key) columns; bare names go to whichever of metrics/params/tags the runs have."""
+def _summary_column(spec: str) -> tuple[str, str] | None:
+    """``metrics.`val.loss`.min`` (quoted: always a summary) -> ``("metrics.min", "val.loss")``, else None."""
+    if not spec.startswith(("metrics.", "metric.")) or "`" not in spec and '"' not in spec:
+        return None
+    try:
+        _, key, field = parse_field(spec)
+    except FilterError:
+        return None
+    return (f"metrics.{field}", key) if field is not None else None
+
+
+def resolve_columns(specs: Iterable[str], runs: Sequence[Run],
+                    metric_key_exists: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
+    """Canonical (kind, key) columns; bare names go to whichever of metrics/params/tags the runs have.
+
+    Summary fields (``metrics.val_loss.min``, or bare ``val_loss.min``) come back as
+    ``("metrics.min", "val_loss")``: unless the whole name is a metric key (asked of
+    ``metric_key_exists``, else of the runs), which always wins (see :mod:`tuitrack.query.summaries`).
+    """
+    exists = metric_key_exists or (lambda k: any(k in r.data.metrics for r in runs))
     out: list[tuple[str, str]] = []
     for spec in specs:
         kind, key = canonical_column(spec)
+        if kind in ("metrics", "") and not exists(key) and (split := summaries.split_suffix(key)) is not None:
+            base, field = split
+            try:
+                summaries.check_field(field)
+            except summaries.SummaryError as exc:
+                raise ValueError(f"column {spec!r}: {exc}") from None
+            if kind == "metrics" or exists(base):
+                out.append((f"metrics.{field}", base))
+                continue
         if not key:
             raise ValueError(f"empty column name in {spec!r}")
         if kind == "":
@@ -105,6 +135,10 @@ def resolve_columns(specs: Iterable[str], runs: Sequence[Run]) -> list[tuple[str
             raise ValueError(f"unknown attribute column {spec!r}; attributes are {', '.join(ATTRIBUTES)}")
         out.append((kind, key))
     return out
+
+
+def is_summary(col: tuple[str, str]) -> bool:
+    return col[0].startswith("metrics.")
 
 
 def _section(run: Run, kind: str) -> dict[str, Any]:
@@ -146,6 +180,8 @@ def default_columns(runs: Sequence[Run], *, tags: bool = True) -> list[tuple[str
 
 def column_label(col: tuple[str, str]) -> str:
     kind, key = col
+    if is_summary(col):
+        return f"metrics.{key}.{kind.split('.', 1)[1]}"
     return key if kind == "attributes" else f"{kind}.{key}"
 
 
@@ -154,6 +190,8 @@ def cell(run: Run, col: tuple[str, str], now_ms: int) -> Any:
     kind, key = col
     if kind == "attributes":
         return attribute(run, key, now_ms)
+    if is_summary(col):
+        return summaries.value(run.data.summaries.get(key), kind.split(".", 1)[1])
     return _section(run, kind).get(key)
 
 
@@ -165,6 +203,9 @@ def run_record(run: Run, cols: Sequence[tuple[str, str]], now_ms: int) -> dict[s
         value = cell(run, col, now_ms)
         if kind == "attributes":
             out[key] = value
+        elif is_summary(col):
+            if value is not None:
+                out.setdefault("metric_summaries", {}).setdefault(key, {})[kind.split(".", 1)[1]] = json_number(value)
         elif value is not None:
             out.setdefault(kind, {})[key] = json_number(value) if kind == "metrics" else value
     return out

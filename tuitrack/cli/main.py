@@ -31,6 +31,8 @@ from tuitrack.cli.curation import register as register_curation
 from tuitrack.cli.launch import missing_app_message, missing_app_module
 from tuitrack.cli.logs import logs
 from tuitrack.cli.sync import register as register_sync
+from tuitrack.cli.diff import diff
+from tuitrack.cli.reproduce import reproduce
 from tuitrack.cli.runs import artifacts, best, cat, compare, history, show
 from tuitrack.cli.sql import sql_cmd
 from tuitrack.entities import Run, data_keys
@@ -75,7 +77,7 @@ def main(ctx: click.Context, store: Path | None) -> None:
         _run_app(resolve_store_path(None))
 
 
-for _cmd in (show, compare, best, history, artifacts, cat, logs):
+for _cmd in (show, compare, best, history, artifacts, cat, logs, diff, reproduce):
     main.add_command(_cmd)
 register_curation(main)  # tag, rename, note, rm, restore (tuitrack/cli/curation.py)
 main.add_command(sql_cmd)  # tuitrack sql (tuitrack/cli/sql.py)
@@ -182,23 +184,28 @@ def ls(experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...],
         limit = 50
     runs, total = _select(store, experiments, filter_, sort, limit, deleted, now)
     specs = _split_columns(columns)
+    try:
+        chosen = ex.resolve_columns(specs, runs, store.metric_key_exists)
+    except ValueError as exc:
+        fail(str(exc))
     if specs:
-        _note_empty_columns(ex.resolve_columns(specs, runs), runs)
+        _note_empty_columns(chosen, runs)
     if fmt in ("json", "csv"):
-        cols = ex.resolve_columns(specs, runs) if specs else ex.default_columns(runs)
+        cols = chosen if specs else ex.default_columns(runs)
         _emit_rows(runs, cols, fmt, now)
         return
     import shutil
 
     width = max(40, shutil.get_terminal_size((80, 24)).columns)
     if specs:
-        cols = ex.resolve_columns(specs, runs)
+        cols = chosen
     else:
         cols = [("attributes", k) for k in ("status", "run_id", "name", "start_time", "duration")]
         cols += _auto_metrics(runs, width)
-    header = [_SHORT_LABELS.get(k, k) if kind == "attributes" else k for kind, k in cols]
+    header = [_SHORT_LABELS.get(k, k) if kind == "attributes" else f"{k}.{kind[8:]}" if ex.is_summary((kind, k))
+              else k for kind, k in cols]
     rows = [[_table_cell(r, c, now) for c in cols] for r in runs]
-    numeric = [kind == "metrics" or k == "duration" for kind, k in cols]
+    numeric = [kind.startswith("metrics") or k == "duration" for kind, k in cols]
     mins = [1 if k == "status" else 8 if k == "run_id" else 11 if k == "start_time" else 12 if k == "name" else 6
             for _, k in cols]
     if runs:
@@ -214,6 +221,10 @@ def _note_empty_columns(cols: list[tuple[str, str]], runs: list[Run]) -> None:
     if not runs:
         return
     for kind, key in cols:
+        if ex.is_summary((kind, key)) and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
+            known = data_keys(runs, "metrics")
+            note(f"no listed run has {ex.visible(ex.column_label((kind, key)))} (metrics here: "
+                 f"{ex.visible(', '.join(known[:15])) or 'none'})")
         if kind in ("metrics", "params", "tags") and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
             known = data_keys(runs, kind)
             note(f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {ex.visible(', '.join(known[:15])) or 'none'})")

@@ -180,6 +180,9 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
          store_path: Path | None) -> None:
     """The run with the best latest value of METRIC, and its params.
 
+    METRIC may name a summary field: val_loss.min (the run whose lowest val_loss is lowest),
+    val_loss.best, val_loss.mean_last_10 (see "Summary fields" in the README).
+
     Direction: lower is better for keys with loss/error/err/rmse/mse/mae/perplexity, else higher
     (override with --min/--max).
 
@@ -187,39 +190,65 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
     Examples:
       tuitrack best recall
       tuitrack best val_loss -e churn-prediction-v1
+      tuitrack best val_loss.min
       tuitrack best auc -f "params.max_depth <= 10" --json
     """
+    from tuitrack.query import summaries
+
     store = open_store(store_path)
+    if "`" in metric:
+        fail(f"metric key {metric!r} contains a backtick, which no metric key can contain")
+    field: str | None = None
+    split = summaries.split_suffix(metric)
+    if split is not None and not store.metric_key_exists(metric):  # an existing key wins (summaries.py)
+        metric, field = split
+        try:
+            summaries.check_field(field)
+        except summaries.SummaryError as exc:
+            fail(str(exc))
+        if field in summaries.INTEGER_FIELDS:
+            fail(f"best ranks runs by a metric value; .{field} is a step or a count (sort by it with "
+                 f"tuitrack ls -s \"metrics.{metric}.{field} DESC\")")
     direction = direction or ex.metric_direction(metric)
+    directions = {metric: direction}  # --min/--max also decide which way .best points
     exp_ids = store.experiment_ids(experiments) if experiments else None
     now = current_ms()
-    quoted = "metrics.`" + metric + "`" if "`" not in metric else None
-    if quoted is None:
-        fail(f"metric key {metric!r} contains a backtick, which no metric key can contain")
+    quoted = summaries.field_key(metric, field) if field else "metrics." + summaries.quote_key(metric)
+    label = f"{metric}.{field}" if field else metric
     order = f"{quoted} {'ASC' if direction == 'min' else 'DESC'}"
-    found = store.search_runs(filter_, [order], experiment_ids=exp_ids, max_results=1, now_ms=now)
-    value = found[0].data.metrics.get(metric) if found else None
+    found = store.search_runs(filter_, [order], experiment_ids=exp_ids, max_results=1, now_ms=now,
+                              directions=directions)
+    summary = found[0].data.summaries.get(metric) if found else None
+    value = summaries.value(summary, field or "last", directions) if found else None
     if value is None or math.isnan(value):
         total = store.count_runs(filter_, experiment_ids=exp_ids, now_ms=now)
         known = ", ".join(store.distinct_keys("metrics", exp_ids)[:20]) or "none"
-        fail(f"none of the {total} matching runs has a value for metric {metric!r} (metrics in these "
+        fail(f"none of the {total} matching runs has a value for metric {label!r} (metrics in these "
              f"experiments: {known})")
     run = found[0]
 
     def count(clause: str) -> int:  # the user's filter (already known to compile) AND a clause of ours
         return store.count_runs(f"({filter_}) AND {clause}" if filter_ else clause, experiment_ids=exp_ids,
-                                now_ms=now)
+                                now_ms=now, directions=directions)
 
     considered = count(f"{quoted} IS NOT NULL")  # runs that logged it, not every run the filter matches
     ties = count(f"{quoted} = {value!r}") - 1 if math.isfinite(value) else 0
+    # The step the value was reached at: the extreme's first step for min/max/best.
+    step = None
+    if field in ("min", "max", "best"):
+        step = summaries.value(summary, {"min": "min_step", "max": "max_step", "best": "best_step"}[field],
+                               directions)
     if fmt == "json":
-        echo_data(ex.to_json({"metric": metric, "direction": direction, "value": ex.json_number(value),
+        echo_data(ex.to_json({"metric": metric, "field": field or "last", "direction": direction,
+                              "value": ex.json_number(value), "step": step,
                               "runs_considered": considered, "ties": ties,
                               "run": ex.run_record(run, ex.default_columns([run], tags=True), now)}))
         return
     word = "lower" if direction == "min" else "higher"
     tied = f"; {ties} other run{'s tie' if ties != 1 else ' ties'} (newest shown)" if ties > 0 else ""
-    lines = [f"Best {ex.visible(metric)} = {format_metric(value)} ({word} is better; {considered} runs have it{tied})",
+    at = f" at step {step}" if step is not None else ""
+    lines = [f"Best {ex.visible(label)} = {format_metric(value)}{at} ({word} is better; {considered} runs have it"
+             f"{tied})",
              f"Run {run.id}  {ex.visible(run.info.run_name)}  [{ex.visible(run.info.experiment)}]"]
     lines += _kv_block("Params", [(k, ex.visible(v)) for k, v in sorted(run.data.params.items())])
     lines += _kv_block("Metrics", [(k, format_metric(v)) for k, v in sorted(run.data.metrics.items())])

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from tuitrack.query import summaries
 from tuitrack.errors import TuitrackError
 
-__all__ = ["Bound", "Compiled", "FilterError", "OrderBy", "compile_filter", "compile_order_by", "parse_key"]
+__all__ = ["Bound", "Compiled", "FilterError", "OrderBy", "compile_filter", "compile_order_by", "parse_field",
+           "parse_key"]
 
 _MAX_DEPTH = 64  # nesting of parentheses: keeps the parser's recursion and SQLite's expression depth bounded
 _MAX_PARAMS = 32_000  # SQLite's bound-variable limit is 32766 (since 3.32)
@@ -57,6 +60,7 @@ _WS_RE = re.compile(r"\s+")
 _NUM_RE = re.compile(r"[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|(?i:inf(?:inity)?)(?![\w./-]))")
 _IDENT_RE = re.compile(r"[^\W\d][\w./-]*")
 _OP_RE = re.compile(r"!=|<>|<=|>=|==|=|<|>")
+_FIELD_RE = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
 
 Sql = tuple[str, list]
 
@@ -89,6 +93,7 @@ class Bound:
     key: str
     op: str  # one of = < <= > >=
     value: int | float
+    column: str = "value"  # the latest_metrics column a metric summary field compares (min_value, ...)
 
 
 @dataclass(frozen=True)
@@ -104,13 +109,15 @@ class Compiled:
 class OrderBy:
     """LEFT JOINs to append after ``FROM runs r`` (params go before the WHERE params) and the ORDER BY text.
 
-    ``first``: (entity, key) of the first term when it is a metric or param (joined as ``o0``).
+    ``first``: (entity, key) of the first term when it is a metric or param (joined as ``o0``);
+    ``first_column``: the column of ``o0`` it sorts by (``value``, or a summary's such as ``min_value``).
     """
 
     joins: str
     order_sql: str
     params: tuple
     first: tuple[str, str] | None = None
+    first_column: str = "value"
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,10 @@ def _tokenize(src: str, what: str) -> list[_Tok]:
             j = m.end()
             if m.group().endswith(".") and j < n and src[j] in "`\"":
                 key, j = _quoted(src, j, what)
-                toks.append(_Tok("key", src[i:j], i, (m.group()[:-1], key)))
+                field = None
+                if (f := _FIELD_RE.match(src, j)) is not None:  # metrics.`val.loss`.min: a summary field
+                    field, j = f.group(1), f.end()
+                toks.append(_Tok("key", src[i:j], i, (m.group()[:-1], key, field)))
             else:
                 toks.append(_Tok("ident", m.group(), i))
             i = j
@@ -248,14 +258,18 @@ def _text_cond(col: Sql, op: str, vals: list, neg: bool) -> Sql:
 class _Parser:
     """Recursive descent over the token list: or_expr > and_expr > not_expr > primary > comparison."""
 
-    def __init__(self, src: str, what: str, now_ms: int | None = None, heartbeat_timeout_ms: int = 120_000) -> None:
+    def __init__(self, src: str, what: str, now_ms: int | None = None, heartbeat_timeout_ms: int = 120_000,
+                 metric_key_exists: Callable[[str], bool] | None = None,
+                 directions: Mapping[str, str] | None = None) -> None:
         self.src, self.what = src, what
+        self.metric_key_exists, self.directions = metric_key_exists, directions
         self.toks = _tokenize(src, what)
         self.i, self.depth, self.prev = 0, 0, None
         self.now = int(now_ms) if now_ms is not None else int(time.time() * 1000)
         self.stale_before = self.now - int(heartbeat_timeout_ms)
         self.bounds: list[Bound] = []  # top-level numeric AND terms (see Bound)
         self._leaf_bound: Bound | None = None  # the bound of the comparison just parsed, if it is one
+        self.field: str | None = None  # the summary field of the comparison being parsed
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -278,10 +292,12 @@ class _Parser:
         return self.error(f"expected {what}{after_s}, got {_got(tok)}{hint}", tok.pos, what)
 
     # -- keys -------------------------------------------------------------
-    def key(self) -> tuple[str, str, _Tok]:
+    def key(self) -> tuple[str, str, _Tok, str | None]:
+        """(entity, key, token, summary field or None); see :mod:`tuitrack.query.summaries` for the field rule."""
         tok = self.peek()
+        field: str | None = None
         if tok.kind == "key":
-            prefix, key = tok.value
+            prefix, key, field = tok.value
         elif tok.kind == "name":
             prefix, key = "", tok.value
         elif tok.kind == "ident" and tok.text.upper() not in _KEYWORDS:
@@ -305,13 +321,26 @@ class _Parser:
                 raise self.error(f"unknown attribute {_show(key)} (expected one of {', '.join(_ATTRS)})",
                                  tok.pos, "an attribute")
             key = _ALIASES.get(name, name)
-        if entity == "datasets":
+        elif entity == "datasets":
             if key.lower() not in _DATASET_FIELDS:
                 raise self.error(f"unknown dataset field {_show(key)} (expected name, digest or context)",
                                  tok.pos, "datasets.name, datasets.digest or datasets.context")
             key = _DATASET_FIELDS[key.lower()]
+        elif field is None and tok.kind == "ident" and entity == "metrics":
+            split = summaries.split_suffix(key)
+            # An existing key always wins over a summary reading: metrics.reward.max stays the key
+            # "reward.max" in a store that has one (quote it, metrics.`reward`.max, for the summary).
+            if split is not None and not (self.metric_key_exists and self.metric_key_exists(key)):
+                key, field = split
+        if field is not None:
+            if entity != "metrics":
+                raise self.error(f"summary fields such as .{field} exist for metrics only", tok.pos, "a key")
+            try:
+                summaries.check_field(field)
+            except summaries.SummaryError as exc:
+                raise self.error(str(exc), tok.pos, "a summary field") from None
         self.next()
-        return entity, key, tok
+        return entity, key, tok, field
 
     # -- boolean structure ------------------------------------------------
     def parse(self) -> Sql:
@@ -386,7 +415,8 @@ class _Parser:
         raise self.expected("a value", hint)
 
     def comparison(self) -> Sql:
-        entity, key, key_tok = self.key()
+        entity, key, key_tok, field = self.key()
+        self.field = field
         op_tok, neg = self.peek(), False
         if op_tok.kind == "op":
             self.next()
@@ -433,6 +463,10 @@ class _Parser:
     def leaf(self, entity: str, key: str, op: str, vals: list[_Tok], neg: bool) -> Sql:
         """One comparison; per-run tables go through a correlated EXISTS so a missing key never matches."""
         label = f"{entity}.{key}" if entity != "attributes" else key
+        column = "value"
+        if entity == "metrics" and self.field is not None:
+            column = summaries.column(self.field, key, self.directions)
+            label += f".{self.field}"
         if entity == "datasets":  # any dataset the run read matches
             if op == "NULL":
                 exists = f"EXISTS (SELECT 1 FROM inputs i WHERE i.rid = r.rid AND i.{key} IS NOT NULL)"
@@ -457,11 +491,13 @@ class _Parser:
             table, a = {"metrics": ("latest_metrics", "m"), "params": ("params", "p"), "tags": ("tags", "t")}[entity]
             exists = f"EXISTS (SELECT 1 FROM {table} {a} WHERE {a}.rid = r.rid AND {a}.key = ?"
             if op == "NULL":
+                if column != "value":  # a summary is NULL when the run lacks the key or never had a finite value
+                    exists += f" AND {a}.{column} IS NOT NULL"
                 return (f"{exists})" if neg else f"NOT {exists})"), [key]
             if entity == "metrics":
                 for v in vals:
                     self.need(v, "num", f"a number for {label}")
-                cond = _text_cond((f"{a}.value", []), op, [v.value for v in vals], neg)
+                cond = _text_cond((f"{a}.{column}", []), op, [v.value for v in vals], neg)
             elif op in ("LIKE", "ILIKE") or entity == "tags":
                 for v in vals:
                     self.need(v, "str", f"a quoted {'pattern' if op in ('LIKE', 'ILIKE') else 'string'} for {label}")
@@ -478,7 +514,7 @@ class _Parser:
                 cond = _text_cond((f"{a}.{col}", []), op, [vals[0].value], False)
             if op in ("=", "<", "<=", ">", ">=") and entity in ("metrics", "params") and vals[0].kind == "num" \
                     and not neg:
-                self._leaf_bound = Bound(entity, key, op, vals[0].value)  # type: ignore[arg-type]
+                self._leaf_bound = Bound(entity, key, op, vals[0].value, column)  # type: ignore[arg-type]
             return f"{exists} AND {cond[0]})", [key] + cond[1]
         return self.attribute(key, op, vals, neg)
 
@@ -535,11 +571,17 @@ class _Parser:
 
 
 def compile_filter(filter_string: str | None, *, now_ms: int | None = None,
-                   heartbeat_timeout_ms: int = 120_000) -> Compiled:
-    """Compile a filter to a WHERE expression over ``runs r``; ``now_ms`` fixes "now" for CRASHED and duration."""
+                   heartbeat_timeout_ms: int = 120_000, metric_key_exists: Callable[[str], bool] | None = None,
+                   directions: Mapping[str, str] | None = None) -> Compiled:
+    """Compile a filter to a WHERE expression over ``runs r``; ``now_ms`` fixes "now" for CRASHED and duration.
+
+    ``metric_key_exists`` (the store's "is this a metric key?") settles ``metrics.a.min``: the key
+    ``a.min`` when one exists, else the summary ``min`` of ``a``; without it (pure validation) the
+    summary reading is taken.  ``directions`` (key -> "min"/"max") overrides which way ``best`` points.
+    """
     if filter_string is None or not filter_string.strip():
         return Compiled("1", ())
-    parser = _Parser(filter_string, "filter", now_ms, heartbeat_timeout_ms)
+    parser = _Parser(filter_string, "filter", now_ms, heartbeat_timeout_ms, metric_key_exists, directions)
     sql, params = parser.parse()
     if len(params) > _MAX_PARAMS:
         raise FilterError(f"filter too large ({len(params)} values; at most {_MAX_PARAMS})",
@@ -548,26 +590,43 @@ def compile_filter(filter_string: str | None, *, now_ms: int | None = None,
 
 
 def parse_key(text: str) -> tuple[str, str]:
-    """``"metrics.`f1 score`"`` -> ``("metrics", "f1 score")``; attributes come back canonical (name -> run_name)."""
-    p = _Parser(text, "key")
-    entity, key, _ = p.key()
-    if p.peek().kind != "eof":
-        raise p.expected("end of input")
+    """``"metrics.`f1 score`"`` -> ``("metrics", "f1 score")``; attributes come back canonical (name -> run_name).
+
+    A summary field is refused here (see :func:`parse_field`).
+    """
+    entity, key, field = parse_field(text)
+    if field is not None:
+        raise FilterError(f"expected a key, got the summary field .{field}", source=text, what="key")
     return entity, key
 
 
+def parse_field(text: str, metric_key_exists: Callable[[str], bool] | None = None) -> tuple[str, str, str | None]:
+    """``"metrics.val_loss.min"`` -> ``("metrics", "val_loss", "min")``; plain keys get field None."""
+    p = _Parser(text, "key", metric_key_exists=metric_key_exists)
+    entity, key, _, field = p.key()
+    if p.peek().kind != "eof":
+        raise p.expected("end of input")
+    return entity, key, field
+
+
 def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = None,
-                     heartbeat_timeout_ms: int = 120_000) -> OrderBy:
-    """ORDER BY for items like ``"metrics.auc DESC"``; missing values and NaN sort last in both directions."""
+                     heartbeat_timeout_ms: int = 120_000, metric_key_exists: Callable[[str], bool] | None = None,
+                     directions: Mapping[str, str] | None = None) -> OrderBy:
+    """ORDER BY for items like ``"metrics.auc DESC"``; missing values and NaN sort last in both directions.
+
+    Summary fields sort too (``"metrics.val_loss.min ASC"``); ``metric_key_exists`` and
+    ``directions`` as in :func:`compile_filter`.
+    """
     items = [order_by] if isinstance(order_by, str) else list(order_by or [])
     joins: list[str] = []
     terms: list[str] = []
     params: list = []
     first: tuple[str, str] | None = None
+    first_column = "value"
     for item in items:
-        p = _Parser(item, "order_by", now_ms, heartbeat_timeout_ms)
+        p = _Parser(item, "order_by", now_ms, heartbeat_timeout_ms, metric_key_exists, directions)
         while p.peek().kind != "eof":
-            entity, key, key_tok = p.key()
+            entity, key, key_tok, field = p.key()
             if entity == "datasets":
                 raise p.error("runs cannot be sorted by a dataset field", key_tok.pos,
                               "metrics.KEY, params.KEY, tags.KEY or an attribute")
@@ -596,18 +655,20 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
                 terms += ([f"{expr} IS NULL"] if nullable else []) + [f"{expr} {direction}"]
                 continue
             table = {"metrics": "latest_metrics", "params": "params", "tags": "tags"}[entity]
+            # A fixed column name chosen by summaries.column, never user text.
+            column = summaries.column(field, key, directions) if field is not None else "value"
             if not terms and entity in ("metrics", "params"):
-                first = (entity, key)
+                first, first_column = (entity, key), column
             joins.append(f"LEFT JOIN {table} {o} ON {o}.rid = r.rid AND {o}.key = ?")
             params.append(key)
-            terms.append(f"{o}.value IS NULL")
+            terms.append(f"{o}.{column} IS NULL")
             if entity == "params":  # numeric values first, numerically; then the rest as text
                 terms += [f"{o}.num IS NULL", f"{o}.num {direction}"]
-            terms.append(f"{o}.value {direction}")
+            terms.append(f"{o}.{column} {direction}")
     # Ties break by newest start.  When the last term already is start_time, only rid follows, in
     # the same direction, so SQLite walks the start_time index (which holds rid) without sorting.
     if terms and terms[-1] in ("r.start_time ASC", "r.start_time DESC"):
         terms.append("r.rid " + terms[-1].rsplit(" ", 1)[1])
     else:
         terms += ["r.start_time DESC", "r.rid DESC"]
-    return OrderBy(" ".join(joins), "ORDER BY " + ", ".join(terms), tuple(params), first)
+    return OrderBy(" ".join(joins), "ORDER BY " + ", ".join(terms), tuple(params), first, first_column)

@@ -607,6 +607,15 @@ class Store(StoreReads):
     def has_run(self, run_id: str) -> bool:
         return self.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
 
+    def set_packages(self, rid: int, packages: Mapping[str, str]) -> None:
+        """Replace a run's recorded package versions (importers, and demos that show a recorded environment)."""
+        import json
+
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO run_env(rid, packages) VALUES (?, ?)",
+                         (rid, json.dumps(dict(packages), sort_keys=True)))
+            conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
+
     def conn_fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         with self.lock:
             return self.conn.execute(sql, params).fetchone()
@@ -616,9 +625,12 @@ class Store(StoreReads):
             return self.conn.execute(sql, params).fetchall()
 
 
+# Every SET expression reads the row as it was before this statement (SQLite's UPDATE semantics), so
+# min_step is compared against the old min_value.  A tie keeps the earlier step: "best at step N" is
+# where the best value was first reached.
 _UPSERT_LATEST = """
-INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count, min_step, max_step)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(rid, key) DO UPDATE SET
   value = CASE WHEN (excluded.step, excluded.ts) >= (step, ts) THEN excluded.value ELSE value END,
   step = CASE WHEN (excluded.step, excluded.ts) >= (step, ts) THEN excluded.step ELSE step END,
@@ -627,8 +639,31 @@ ON CONFLICT(rid, key) DO UPDATE SET
                    ELSE min(min_value, excluded.min_value) END,
   max_value = CASE WHEN max_value IS NULL THEN excluded.max_value WHEN excluded.max_value IS NULL THEN max_value
                    ELSE max(max_value, excluded.max_value) END,
+  min_step = CASE WHEN excluded.min_value IS NULL THEN min_step
+                  WHEN min_value IS NULL OR excluded.min_value < min_value THEN excluded.min_step
+                  WHEN excluded.min_value = min_value THEN min(coalesce(min_step, excluded.min_step), excluded.min_step)
+                  ELSE min_step END,
+  max_step = CASE WHEN excluded.max_value IS NULL THEN max_step
+                  WHEN max_value IS NULL OR excluded.max_value > max_value THEN excluded.max_step
+                  WHEN excluded.max_value = max_value THEN min(coalesce(max_step, excluded.max_step), excluded.max_step)
+                  ELSE max_step END,
   count = count + excluded.count
 """
+# The mean of a series' last 10 points (summaries.TAIL_N), read back after its batch is in: one short
+# range scan from the end of the (rid, kid, step, ...) primary key per series and batch, whatever the
+# order the points arrived in.  avg() skips NULL, which is how NaN is stored.
+_UPDATE_TAIL = """
+UPDATE latest_metrics SET tail_mean = (SELECT avg(value) FROM (SELECT value FROM metrics
+  WHERE rid = ? AND kid = ? ORDER BY step DESC, ts DESC, seq DESC LIMIT 10))
+WHERE rid = ? AND key = ?
+"""
+
+
+def _first_step(rows: list[Row], vals: list[float], value: float) -> int:
+    """The smallest step among ``rows`` holding ``value`` (list.index/count are C loops; ties are rare)."""
+    if vals.count(value) == 1:
+        return rows[vals.index(value)][2]
+    return min(r[2] for r in rows if r[4] == value)
 
 
 BLOCK_BITS = 10  # 1024 steps per metric block
@@ -698,10 +733,15 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
         else:  # NaN present (or inf - inf): summaries ignore NaN
             finite = [v for v in vals if v == v]
             lo, hi = (min(finite), max(finite)) if finite else (None, None)
+        lo_step = hi_step = None
+        if lo is not None:  # the earliest step holding each extreme (C-level scans of the batch)
+            lo_step, hi_step = _first_step(rows, vals, lo), _first_step(rows, vals, hi)
         last = max(reversed(rows), key=_STEP_TS)
-        latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, count))
+        latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, count, lo_step, hi_step))
     t = now_ms()
     conn.executemany(_UPSERT_LATEST, latest)
+    conn.executemany(_UPDATE_TAIL, [(rid, rows[0][1], rid, key) for (rid, key, rows), count in zip(batches, stored)
+                                    if count])
     for (_, _, rows), all_inserted in zip(batches, exact):
         _refresh_blocks(conn, rows, all_inserted)
     rids = {b[0] for b in batches}

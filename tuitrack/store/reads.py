@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ _INFO_COLS = (
     " r.parent_id, r.user, r.host, r.pid, r.source, r.note, r.error, r.deleted_at, r.updated_at"
 )
 _CHUNK = 900
+#: Columns schema 7 added to latest_metrics (summary steps and the last-10 mean).
+_V4_COLUMNS = (".min_step", ".max_step", ".tail_mean")
 #: kind -> (table, columns, prefix of the keys listed last: system tags, system metrics)
 _KEY_KINDS: dict[str, tuple[str, str, str | None]] = {
     "params": ("params", "key, value", None),
@@ -194,14 +196,16 @@ class StoreReads:
                 params[rid][k] = v
             for rid, k, v in self._all(f"SELECT rid, key, value FROM tags WHERE rid IN ({marks})", chunk):
                 tags[rid][k] = v
-            for rid, k, v, step, ts, lo, hi, n in self._all(
-                "SELECT rid, key, value, step, ts, min_value, max_value, count FROM latest_metrics"
-                f" WHERE rid IN ({marks})", chunk
+            for rid, k, v, step, ts, lo, hi, n, lo_step, hi_step, tail in self._all(
+                f"SELECT rid, key, value, step, ts, min_value, max_value, count, {self._summary_steps_sql}"
+                f" FROM latest_metrics WHERE rid IN ({marks})", chunk
             ):
                 value = from_db_float(v)
                 metrics[rid][k] = value
                 summaries[rid][k] = MetricSummary(key=k, value=value, step=step, timestamp=ts,
-                                                  min=from_db_float(lo), max=from_db_float(hi), count=n)
+                                                  min=from_db_float(lo), max=from_db_float(hi), count=n,
+                                                  min_step=lo_step, max_step=hi_step,
+                                                  tail_mean=None if tail is None else float(tail))
         return {r: RunData(params=params[r], metrics=metrics[r], tags=tags[r], summaries=summaries[r]) for r in rids}
 
     def get_run(self, ref: str) -> Run:
@@ -217,10 +221,13 @@ class StoreReads:
         include_deleted: bool,
         now_ms: int | None,
         parent_id: str | None = None,
+        directions: Mapping[str, str] | None = None,
     ) -> tuple[str, list[Any], list[topn.Phase] | None]:
         """The search SQL and its arguments, plus its top-N phases when it sorts by a metric or param first."""
-        where = query.compile_filter(filter_string, now_ms=now_ms, heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS)
-        order = query.compile_order_by(order_by, now_ms=now_ms)
+        where = query.compile_filter(filter_string, now_ms=now_ms, heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS,
+                                     metric_key_exists=self.metric_key_exists, directions=directions)
+        order = query.compile_order_by(order_by, now_ms=now_ms, metric_key_exists=self.metric_key_exists,
+                                       directions=directions)
         clauses = [where.sql]
         args: list[Any] = [*order.params, *where.params]
         if not include_deleted:
@@ -236,8 +243,13 @@ class StoreReads:
             clauses.append("r.parent_id = ?")
             args.append(parent_id)
         sql = f"SELECT {select} FROM runs r {order.joins} WHERE {' AND '.join(clauses)} {order.order_sql}"
-        bounds = [b for b in where.bounds if (b.entity, b.key) == order.first]
-        return sql, args, topn.phases(sql, args, len(order.params), bounds) if order.first else None
+        if not self._has_summary_steps and any(c in where.sql or c in order.order_sql for c in _V4_COLUMNS):
+            raise query.FilterError(
+                f"the store at {self.path} predates summary steps and means (schema 7): open it once with a "
+                "tuitrack that can write it to upgrade it; min, max, last and count work as it is")
+        bounds = [b for b in where.bounds if (b.entity, b.key) == order.first and b.column == order.first_column]
+        return sql, args, (topn.phases(sql, args, len(order.params), bounds, order.first_column) if order.first
+                           else None)
 
     def search_rids(
         self,
@@ -249,13 +261,17 @@ class StoreReads:
         max_results: int | None = None,
         offset: int = 0,
         now_ms: int | None = None,
+        directions: Mapping[str, str] | None = None,
     ) -> list[int]:
-        """Ordered rids matching a filter (cheap: ints only), for paging large result sets."""
+        """Ordered rids matching a filter (cheap: ints only), for paging large result sets.
+
+        ``directions`` (metric key -> "min"/"max") overrides which way ``metrics.KEY.best`` points.
+        """
         for name, value in (("max_results", max_results), ("offset", offset)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise validation.ValidationError(f"{name} must be a whole number >= 0, got {value!r}")
         sql, args, phases = self._search_plan("r.rid", filter_string, order_by, experiment_ids, include_deleted,
-                                              now_ms)
+                                              now_ms, directions=directions)
         if max_results is not None and phases:
             try:
                 return topn.run_phases(self.conn, self.lock, phases, int(max_results), int(offset))
@@ -283,15 +299,18 @@ class StoreReads:
         max_results: int | None = None,
         offset: int = 0,
         now_ms: int | None = None,
+        directions: Mapping[str, str] | None = None,
     ) -> list[Run]:
         rids = self.search_rids(filter_string, order_by, experiment_ids=experiment_ids,
                                 include_deleted=include_deleted, max_results=max_results, offset=offset,
-                                now_ms=now_ms)
+                                now_ms=now_ms, directions=directions)
         return self.runs_by_rids(rids)
 
     def count_runs(self, filter_string: str | None = None, *, experiment_ids: Sequence[int] | None = None,
-                   include_deleted: bool = False, now_ms: int | None = None) -> int:
-        sql, args, _ = self._search_plan("count(*)", filter_string, None, experiment_ids, include_deleted, now_ms)
+                   include_deleted: bool = False, now_ms: int | None = None,
+                   directions: Mapping[str, str] | None = None) -> int:
+        sql, args, _ = self._search_plan("count(*)", filter_string, None, experiment_ids, include_deleted, now_ms,
+                                         directions=directions)
         sql = sql.split(" ORDER BY ")[0]
         return int(self._all(sql, args)[0][0])
 
@@ -344,6 +363,19 @@ class StoreReads:
     def changed_since(self, since_ms: int) -> list[int]:
         """Rids written at or after ``since_ms`` (live refresh reads only these)."""
         return [r[0] for r in self._all("SELECT rid FROM runs WHERE updated_at >= ?", (since_ms,))]
+
+    @cached_property
+    def _has_summary_steps(self) -> bool:
+        """Whether latest_metrics has schema 7's columns (a read-only reader may open a schema 2-6 store)."""
+        return any(r[1] == "tail_mean" for r in self._all("PRAGMA table_info(latest_metrics)"))
+
+    @property
+    def _summary_steps_sql(self) -> str:
+        return "min_step, max_step, tail_mean" if self._has_summary_steps else "NULL, NULL, NULL"
+
+    def metric_key_exists(self, key: str) -> bool:
+        """Whether any run of the store ever logged metric ``key`` (settles ``metrics.a.min``, see summaries)."""
+        return bool(self._all("SELECT 1 FROM metric_keys WHERE key = ?", (key,)))
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a free "did anything change?" probe."""

@@ -15,8 +15,9 @@ Layout notes (why it looks like this):
   no payload bytes in SQLite's record format.  Metric keys are interned in ``metric_keys``.
 - ``value`` is NULL exactly when the logged value was NaN (SQLite stores NaN as
   NULL); +/-inf are stored as real infinities.  No sentinel values.
-- ``latest_metrics`` is maintained on every write (last value by step, ts; min;
-  max; count), so listing and filtering runs never scans history.
+- ``latest_metrics`` is maintained on every write (last value by step, ts; min and
+  max with the first step each occurred at; count; mean of the last 10 points), so
+  listing, filtering and sorting runs by any summary never scans history.
 - ``metric_blocks`` keeps, per 1024-step block of a series, its count, min and
   max with their positions: charting a million-point history reads ~1000 block
   rows instead of scanning a million points, and spikes survive.
@@ -29,7 +30,7 @@ Layout notes (why it looks like this):
 from __future__ import annotations
 
 APP_ID = "tuitrack"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: The oldest schema a read-only reader can read as it is (a writer migrates it forward first).
 MIN_READABLE_VERSION = 2
 
@@ -269,5 +270,26 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL,
         PRIMARY KEY (experiment_id, key)
     ) WITHOUT ROWID;
+    """,
+    # 6 -> 7: summary columns (metrics.KEY.min, .best_step, .mean_last_10, see summaries.py) need the step
+    # of each extreme and the mean of the last 10 points; sorting by min/max walks an index like the
+    # last value does.  Filled from the 1024-step blocks (extremes with their steps) and the last 10
+    # points of each series: no full history scan.
+    """
+    ALTER TABLE latest_metrics ADD COLUMN min_step INTEGER;
+    ALTER TABLE latest_metrics ADD COLUMN max_step INTEGER;
+    ALTER TABLE latest_metrics ADD COLUMN tail_mean REAL;
+    UPDATE latest_metrics SET
+      min_step = (SELECT b.lo_step FROM metric_blocks b JOIN metric_keys k ON k.kid = b.kid
+                  WHERE b.rid = latest_metrics.rid AND k.key = latest_metrics.key AND b.lo IS NOT NULL
+                  ORDER BY b.lo, b.block LIMIT 1),
+      max_step = (SELECT b.hi_step FROM metric_blocks b JOIN metric_keys k ON k.kid = b.kid
+                  WHERE b.rid = latest_metrics.rid AND k.key = latest_metrics.key AND b.hi IS NOT NULL
+                  ORDER BY b.hi DESC, b.block LIMIT 1),
+      tail_mean = (SELECT avg(t.value) FROM (SELECT m.value FROM metrics m JOIN metric_keys k ON k.kid = m.kid
+                   WHERE m.rid = latest_metrics.rid AND k.key = latest_metrics.key
+                   ORDER BY m.step DESC, m.ts DESC, m.seq DESC LIMIT 10) t);
+    CREATE INDEX IF NOT EXISTS latest_metrics_key_min ON latest_metrics(key, min_value);
+    CREATE INDEX IF NOT EXISTS latest_metrics_key_max ON latest_metrics(key, max_value);
     """,
 ]

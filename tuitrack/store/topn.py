@@ -29,7 +29,8 @@ from tuitrack.query.filter import Bound
 WALK_BUDGET = 40
 WALK_CHECK = 10_000  # VM steps between budget checks
 
-_METRIC_HEAD = "ORDER BY o0.value IS NULL, o0.value "
+#: Summary columns with a (key, column) index a walk can follow (see schema.py); others sort plainly.
+INDEXED_METRIC_COLUMNS = ("value", "min_value", "max_value")
 _PARAM_HEAD = "ORDER BY o0.value IS NULL, o0.num IS NULL, o0.num "
 _METRIC_JOIN = "FROM runs r LEFT JOIN latest_metrics o0 ON "
 _PARAM_JOIN = "FROM runs r LEFT JOIN params o0 ON "
@@ -45,33 +46,37 @@ class Phase:
     args: list[Any]
 
 
-def phases(sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequence[Bound] = ()
-           ) -> list[Phase] | None:
+def phases(sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequence[Bound] = (),
+           column: str = "value") -> list[Phase] | None:
     """The ordered phases of a search whose first sort key is a metric or param (else None).
 
     ``bounds``: the filter's top-level numeric terms on that same key (``query.Bound``); they
     are added to the phases that walk the key, and phases of runs lacking a value are dropped
     (a bound never matches them).  Their parameters go after the ``order_params`` parameters
-    of the joins, before the WHERE's.
+    of the joins, before the WHERE's.  ``column``: the ``latest_metrics`` column a metric sort
+    uses (a summary field's, such as ``min_value``); only indexed columns get phases.
     """
     if " WHERE " not in sql:
         return None
     where_at = sql.index(" WHERE ") + len(" WHERE ")
     head, rest = sql[:where_at], sql[where_at:]
-    column = "value" if _METRIC_JOIN in head else "num"
+    metric_head = f"ORDER BY o0.{column} IS NULL, o0.{column} "
+    if _METRIC_JOIN in head and column not in INDEXED_METRIC_COLUMNS:
+        return None
+    column = column if _METRIC_JOIN in head else "num"
     bound_sql = "".join(f"o0.{column} {b.op} ? AND " for b in bounds)
     plain = list(args)
     bounded = [*plain[:order_params], *(b.value for b in bounds), *plain[order_params:]]
     # Phases over rows that have the key drive from the key's index (CROSS JOIN fixes the loop
     # order: otherwise SQLite may prefer scanning runs through a partial index and sort them all).
-    if _METRIC_JOIN in head and _METRIC_HEAD in rest:
+    if _METRIC_JOIN in head and metric_head in rest:
         walk = head.replace(_METRIC_JOIN, "FROM latest_metrics o0 CROSS JOIN runs r ON ", 1)
-        cond, tail = rest.split(_METRIC_HEAD, 1)
+        cond, tail = rest.split(metric_head, 1)
         direction, _, tail_order = tail.partition(",")
-        out = [Phase(f"{walk}o0.value IS NOT NULL AND {bound_sql}{cond}ORDER BY o0.value {direction},{tail_order}",
-                     bounded)]
+        out = [Phase(f"{walk}o0.{column} IS NOT NULL AND {bound_sql}{cond}ORDER BY o0.{column} {direction},"
+                     f"{tail_order}", bounded)]
         if not bounds:
-            out.append(Phase(f"{head}o0.value IS NULL AND {cond}ORDER BY{tail_order}", plain))
+            out.append(Phase(f"{head}o0.{column} IS NULL AND {cond}ORDER BY{tail_order}", plain))
         return out
     if _PARAM_JOIN in head and _PARAM_HEAD in rest:
         walk = head.replace(_PARAM_JOIN, "FROM params o0 CROSS JOIN runs r ON ", 1)

@@ -165,6 +165,32 @@ class ArtifactMixin:
             figure.savefig(path)
             return self._log_bytes(path.read_bytes(), artifact_file, "log_figure")
 
+    def log_image(self, image: Any, key: str | None = None, step: int | None = None,
+                  artifact_file: str | None = None, timestamp: int | None = None) -> str | None:
+        """Store an image (numpy array, PIL image or matplotlib figure), as MLflow's ``log_image``.
+
+        With ``key`` (and ``step``, default 0) it joins the run's image series ``key``, stored as
+        ``images/<key>/step_<step>.png``, which the app's image view steps through; with
+        ``artifact_file`` (``.png``/``.jpg``) it is a plain artifact.  ``timestamp`` is accepted
+        for MLflow compatibility (the artifact's own time is recorded).
+        """
+        from tuitrack.tracking import images
+
+        if (key is None) == (artifact_file is None):
+            raise ValidationError("log_image needs exactly one of key= (an image series) or artifact_file=")
+        if key is not None:
+            validation.validate_key(key, "image key")
+            if step is None:
+                step = 0
+            if isinstance(step, bool) or not isinstance(step, int) or not -(2**63) <= step < 2**63:
+                raise ValidationError(f"log_image: step must be a whole number, got {step!r}")
+            rel = images.image_path(key, step)
+            data = images.to_image_bytes(image, ".png")
+        else:
+            rel = validation.artifact_path(str(artifact_file), "artifact_file")
+            data = images.to_image_bytes(image, Path(rel).suffix or ".png")
+        return self._log_bytes(data, rel, "log_image")
+
     def log_model(self, model: Any, name: str | None = None, *, artifact_path: str | None = None,
                   signature: Any = None, input_example: Any = None, registered_model_name: str | None = None,
                   pip_requirements: Any = None, extra_pip_requirements: Any = None,

@@ -137,6 +137,30 @@ def environment_tags() -> dict[str, str]:
     return dict(_cached("tags", lambda: _git_state_key(cwd), lambda: _read_environment_tags(cwd)))
 
 
+#: The artifact a dirty working tree's diff is stored as at start_run (see tracking.configure).
+GIT_DIFF_ARTIFACT = "tuitrack/git-diff.patch"
+_DIFF_KEEP = 4 << 20  # a diff larger than this is only measured, never kept in memory
+
+
+def _read_git_diff() -> tuple[str | None, int]:
+    text = _git("diff", "HEAD", "--no-color", "--no-ext-diff")
+    if not text:
+        return None, 0
+    size = len(text.encode("utf-8", errors="replace")) + 1
+    return (text + "\n" if size <= _DIFF_KEEP else None), size
+
+
+def git_diff(limit: int) -> tuple[str | None, int]:
+    """(``git diff HEAD`` of the working tree, its size in bytes); the text is None when larger than ``limit``.
+
+    Tracked files only (staged and unstaged), as ``tuitrack.git.dirty`` counts them; None and 0 without
+    git.  Read once per git state, like the tags (see above): a sweep of runs pays for it once.
+    """
+    cwd = os.getcwd()
+    text, size = _cached("diff", lambda: _git_state_key(cwd), _read_git_diff)
+    return (text if size <= limit else None), size
+
+
 def _metadata_fields(path: str) -> tuple[str | None, str | None]:
     """``Name`` and ``Version`` from a METADATA/PKG-INFO header (they come first; the body is not read)."""
     name = version = None

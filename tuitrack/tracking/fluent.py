@@ -168,6 +168,11 @@ def log_figure(figure: Any, artifact_file: str) -> str | None:
     return _active().log_figure(figure, artifact_file)
 
 
+def log_image(image: Any, key: str | None = None, step: int | None = None, artifact_file: str | None = None,
+              timestamp: int | None = None) -> str | None:
+    return _active().log_image(image, key=key, step=step, artifact_file=artifact_file, timestamp=timestamp)
+
+
 def log_model(model: Any, name: str | None = None, **kwargs: Any) -> Any:
     """Log a model folder in MLflow's format; returns a model info whose ``.model_uri`` loads it back.
 

@@ -68,7 +68,7 @@ def get_store_path() -> Path:
 def configure(*, strict: bool | None = None, flush_interval: float | None = None,
               capture_packages: bool | None = None, capture_env: bool | None = None,
               identity: Mapping[str, str] | None = None, capture_output: bool | None = None,
-              capture_output_limit: int | None = None) -> None:
+              capture_output_limit: int | None = None, git_diff_limit: int | None = None) -> None:
     """Process-wide settings.
 
     ``strict=True`` makes storage faults raise in the training script instead of warning;
@@ -76,8 +76,14 @@ def configure(*, strict: bool | None = None, flush_interval: float | None = None
     (keys user, host, source) overrides the recorded user/host/command line, which
     deterministic demos and tests need.  ``capture_output=False`` stops runs from keeping what the
     script prints (default on, or what ``TUITRACK_CAPTURE_OUTPUT`` says); ``capture_output_limit`` caps
-    the kept output in bytes (default 10 MiB).
+    the kept output in bytes (default 10 MiB).  ``git_diff_limit`` (bytes, default 256 KiB; 0 turns it
+    off): a run started in a dirty git tree stores ``git diff HEAD`` as the artifact
+    ``tuitrack/git-diff.patch`` when the diff is no larger, so ``tuitrack reproduce`` can re-apply it.
     """
+    if git_diff_limit is not None:
+        if isinstance(git_diff_limit, bool) or not isinstance(git_diff_limit, int) or git_diff_limit < 0:
+            raise ValidationError(f"git_diff_limit must be a whole number of bytes >= 0, got {git_diff_limit!r}")
+        _settings["git_diff_limit"] = git_diff_limit
     if capture_output_limit is not None:
         if (isinstance(capture_output_limit, bool) or not isinstance(capture_output_limit, int)
                 or capture_output_limit < 0):
@@ -348,6 +354,8 @@ def start_run(
             else None,
         )
         handle = ActiveRun(store, writer, rid, new_id, run_name_, exp_id, exp_name, pid_, start, on_end=_forget)
+        if env_tags.get("tuitrack.git.dirty") == "true":
+            _store_git_diff(handle)
     writer.live_rids.add(handle._rid)
     with _lock:
         _stack.append(handle)
@@ -369,6 +377,22 @@ def _wants_capture(arg: bool | None) -> bool:
     if _settings["capture_output"] is not None:
         return bool(_settings["capture_output"])
     return output.enabled_by_env()
+
+
+def _store_git_diff(handle: ActiveRun) -> None:
+    """A dirty tree's diff as an artifact (when small enough), or a tag saying why not; never fails the run."""
+    limit = _settings["git_diff_limit"]
+    if not limit:
+        return
+    try:
+        text, size = capture.git_diff(limit)
+        if text is not None:
+            handle.log_text(text, capture.GIT_DIFF_ARTIFACT)
+            handle.set_tag("tuitrack.git.diff", capture.GIT_DIFF_ARTIFACT)
+        elif size:
+            handle.set_tag("tuitrack.git.diff", f"not stored: {size} bytes is over git_diff_limit ({limit})")
+    except Exception as exc:  # best-effort, like the rest of environment capture
+        warnings.warn(f"tuitrack: could not store the git diff of the dirty working tree: {exc}", stacklevel=3)
 
 
 def _run_exists(store: Store, run_id: str) -> bool:

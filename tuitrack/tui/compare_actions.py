@@ -14,6 +14,8 @@ from textual.binding import Binding
 # The four screens (and plotext under them) are imported when a key opens one: the first screen
 # does not need them (issue 16: import lazily what the first screen does not need).
 VIEWS_PACKAGE = "tuitrack.tui.screens."
+#: The image view shows at most this many runs (tuitrack.tui.screens.images.MAX_RUNS).
+IMAGE_CAP = 6
 
 COMPARE_CAP = 20
 CHART_CAP = 12
@@ -27,6 +29,7 @@ COMPARE_BINDINGS: list[Binding] = [
     Binding("v", "charts", "Charts", id="compare.charts"),
     Binding("p", "scatter", "Scatter", show=False, id="compare.scatter"),
     Binding("a", "grouped", "Groups", show=False, id="compare.grouped"),
+    Binding("i", "images", "Images", show=False, id="compare.images"),
 ]
 
 
@@ -36,7 +39,7 @@ class CompareActions:
     def _browser_only(self) -> bool:
         """Views open from the browser only (not stacked on another compare/chart view)."""
         app: Any = self
-        if type(app.screen).__module__.startswith(VIEWS_PACKAGE):  # compare, charts, scatter, groups
+        if type(app.screen).__module__.startswith(VIEWS_PACKAGE):  # compare, charts, scatter, groups, images
             return False
         return True
 
@@ -83,6 +86,21 @@ class CompareActions:
 
         app.push_screen(ChartsScreen(ids))
 
+    def action_images(self) -> None:
+        """Marked runs (or the run under the cursor): one image key side by side, with a step slider."""
+        app: Any = self
+        if not self._browser_only():
+            return
+        ids = app.selected_run_ids()
+        if not ids:
+            app.notify("no run to show images of: select or mark a run first", severity="warning")
+            return
+        if len(ids) > IMAGE_CAP:
+            app.notify(f"showing images of the first {IMAGE_CAP} of {len(ids)} marked runs")
+        from tuitrack.tui.screens.images import ImagesScreen
+
+        app.push_screen(ImagesScreen(ids))
+
     def _filter_ids(self, what: str, cap: int = FILTER_CAP) -> list[str] | None:
         app: Any = self
         ids = app.visible_run_ids(limit=cap + 1)
@@ -123,4 +141,4 @@ class CompareActions:
         return super().check_action(action, parameters)  # type: ignore[misc]
 
 
-_ACTIONS = {"compare", "charts", "scatter", "grouped"}
+_ACTIONS = {"compare", "charts", "scatter", "grouped", "images"}

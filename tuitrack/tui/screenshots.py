@@ -192,6 +192,150 @@ async def _tag_editor(pilot: Pilot, app: TuitrackApp) -> None:
     await pilot.pause(0.2)
 
 
+#: The summary-columns view: val_loss's last value beside its min, best step and mean of the last 10.
+SUMMARY_COLUMNS = ("attributes.status", "attributes.run_name", "metrics.val_loss", "metrics.`val_loss`.min",
+                   "metrics.`val_loss`.best_step", "metrics.`val_loss`.mean_last_10", "metrics.`accuracy`.max")
+
+
+async def _summary_columns(pilot: Pilot, app: TuitrackApp) -> None:
+    """Columns chosen with ``o``, sorted by ``val_loss.min`` with ``s``, filtered on a summary field."""
+    from tuitrack.tui.browser.columns import ColumnsScreen
+
+    await settle(pilot, app)
+    await pilot.press("o")
+    await pilot.pause(0.2)
+    screen = app.screen
+    assert isinstance(screen, ColumnsScreen)
+    screen.selection.deselect_all()
+    for key in SUMMARY_COLUMNS:
+        screen.selection.select(key)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    app.browser.apply_filter("metrics.val_loss.best_step >= 5")
+    await settle(pilot, app)
+    table = app.browser.table
+    table.move_cursor(col=[c.key for c in table.columns].index("metrics.`val_loss`.min"))
+    await pilot.press("s")
+    await settle(pilot, app)
+
+
+async def _artifact_diff(pilot: Pilot, app: TuitrackApp, downs: int = 1, side: bool = False) -> None:
+    """Two runs compared, ``D``, then the ``downs``-th file of the list (1: config.json, by key path)."""
+    await settle(pilot, app)
+    app.browser.apply_filter("run_name IN ('baseline_rf', 'deeper_trees')")
+    await settle(pilot, app)
+    await pilot.press("space", "j", "space")
+    await settle(pilot, app)
+    await pilot.press("c")
+    await _idle(pilot, app)
+    await pilot.press("D")
+    await _idle(pilot, app)
+    for _ in range(downs):
+        await pilot.press("down")
+        await _idle(pilot, app)
+    if side:
+        await pilot.press("v")
+    await _idle(pilot, app)
+
+
+async def _artifact_diff_text(pilot: Pilot, app: TuitrackApp) -> None:
+    await _artifact_diff(pilot, app, downs=2, side=True)
+
+
+#: What the Env tab's screenshot shows as recorded by start_run (the demo runs record no environment,
+#: so their pictures stay the same on every machine) and as "this environment".
+RECORDED_TAGS = {"tuitrack.python": "3.11.9", "tuitrack.platform": "Linux-6.1-x86_64", "tuitrack.cwd": "/home/alice/churn",
+                 "tuitrack.git.commit": "4f1c2e9a7b3d5e6f8a9b0c1d2e3f4a5b6c7d8e9f", "tuitrack.git.branch": "feature/xgb",
+                 "tuitrack.git.dirty": "true", "tuitrack.git.diff": "not stored: 812345 bytes is over git_diff_limit "
+                 "(262144)"}
+RECORDED_PACKAGES = {"numpy": "1.26.4", "pandas": "2.2.2", "scikit-learn": "1.5.0", "xgboost": "2.0.3"}
+THIS_ENVIRONMENT = ({"numpy": "2.0.1", "pandas": "2.2.2", "scikit-learn": "1.5.0", "rich": "13.7.1"}, "3.12.4")
+
+
+async def _reproduce(pilot: Pilot, app: TuitrackApp) -> None:
+    """The Env tab of a run that recorded its environment, compared with a fixed "this environment"."""
+    await settle(pilot, app)
+    store = app.store
+    rid = store.resolve_run("xgboost_tuned")[0]
+    store.set_tags(rid, RECORDED_TAGS)
+    store.set_packages(rid, RECORDED_PACKAGES)
+    app.reference_environment = THIS_ENVIRONMENT  # type: ignore[attr-defined]
+    app.browser.apply_filter("run_name = 'xgboost_tuned'")
+    await settle(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    app.browser.query_one(RunDetail).select_tab("environment")
+    await _idle(pilot, app)
+
+
+#: Runs of the demo store that get a synthetic image series in the image view's screenshot.
+IMAGE_RUNS = ("lr0.3_seed0", "lr0.1_seed0", "lr0.03_seed0")
+IMAGE_STEPS = (0, 10, 20, 30)
+
+
+def _blob(step: int, run: int, width: int = 48, height: int = 32) -> bytes:
+    """A deterministic 'predicted mask' PNG: a disc that grows with the step, differently per run."""
+    from tuitrack.tracking.images import encode_png
+
+    radius = 4 + step * (0.25 + 0.1 * run)
+    cx, cy = width * (0.35 + 0.15 * run), height / 2
+    raw = bytearray()
+    for y in range(height):
+        for x in range(width):
+            inside = (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2
+            raw += bytes((230, 120 + 40 * run, 40) if inside else (20 + x, 30, 60 + y * 3))
+    return encode_png(bytes(raw), width, height, 3)
+
+
+def add_demo_images(store: Store) -> None:
+    """Write the image series ``val/prediction`` into :data:`IMAGE_RUNS` (as log_image lays them out)."""
+    from tuitrack.tracking.images import image_path
+
+    for i, name in enumerate(IMAGE_RUNS):
+        rid, run_id = store.resolve_run(name)
+        entries = []
+        for step in IMAGE_STEPS:
+            rel = image_path("val/prediction", step)
+            data = _blob(step, i)
+            dest = store.run_artifact_dir(run_id) / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            entries.append((rel, len(data)))
+        store.record_artifacts(rid, entries)
+
+
+async def _images(pilot: Pilot, app: TuitrackApp) -> None:
+    """Three runs marked, ``i``, one step back from the last (the slider moved)."""
+    await settle(pilot, app)
+    add_demo_images(app.store)
+    app.browser.apply_filter("run_name IN ('lr0.3_seed0', 'lr0.1_seed0', 'lr0.03_seed0')")
+    await settle(pilot, app)
+    await pilot.press("space", "space", "space")  # space marks and moves down
+    await settle(pilot, app)
+    await pilot.press("i")
+    await _idle(pilot, app)
+    await pilot.press("left")
+    await _idle(pilot, app)
+
+
+async def _image_preview(pilot: Pilot, app: TuitrackApp) -> None:
+    """The Artifacts tab previewing one of those images."""
+    await settle(pilot, app)
+    add_demo_images(app.store)
+    app.browser.apply_filter("run_name = 'lr0.1_seed0'")
+    await settle(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    detail = app.browser.query_one(RunDetail)
+    detail.select_tab("artifacts")
+    await _idle(pilot, app)
+    table = detail.query_one("#artifact-list")
+    keys = [row.key for row in detail._rows]
+    table.move_cursor(row=keys.index("images/val/prediction/step_000000030.png"))
+    await pilot.press("enter")
+    await _idle(pilot, app)
+
+
 VIEWS: tuple[View, ...] = (
     View("browser", _main_view),
     View("browser-80x24", _main_view, (80, 24)),
@@ -212,6 +356,16 @@ VIEWS: tuple[View, ...] = (
     View("dense", _dense),
     View("unsaved-tags", _unsaved_tags, (80, 24)),
     View("delete-80x24", _delete, (80, 24)),
+    View("summary-columns", _summary_columns),
+    View("summary-columns-80x24", _summary_columns, (80, 24)),
+    View("artifact-diff", _artifact_diff),
+    View("artifact-diff-80x24", _artifact_diff_text, (80, 24)),
+    View("reproduce", _reproduce),
+    View("reproduce-80x24", _reproduce, (80, 24)),
+    View("images", _images),
+    View("images-80x24", _images, (80, 24)),
+    View("image-preview", _image_preview),
+    View("image-preview-80x24", _image_preview, (80, 24)),
 )
 
 
@@ -241,6 +395,8 @@ def generate(out: Path, size: tuple[int, int] | None = None, only: list[str] | N
     old_tz = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
     time.tzset()
+    old_images = os.environ.get("TUITRACK_IMAGES")
+    os.environ["TUITRACK_IMAGES"] = "halfcell"  # the same picture in every terminal (and in an SVG)
     written = []
     try:
         with tempfile.TemporaryDirectory(prefix="tuitrack-shots-") as tmp:
@@ -261,6 +417,10 @@ def generate(out: Path, size: tuple[int, int] | None = None, only: list[str] | N
         else:
             os.environ["TZ"] = old_tz
         time.tzset()
+        if old_images is None:
+            os.environ.pop("TUITRACK_IMAGES", None)
+        else:
+            os.environ["TUITRACK_IMAGES"] = old_images
     return written
 
 

@@ -2,8 +2,9 @@
 
 Text files are shown literally (JSON pretty-printed, CSV as a table, code and
 config files highlighted by Pygments tokens, never parsed as markup); binary
-files say so with their size; a model folder shows its ``MLmodel``.  The
-file is read in a worker thread, at most ``PREVIEW_LIMIT`` bytes.
+files say so with their size; a model folder shows its ``MLmodel``; images
+(png, jpg, gif, bmp, webp) are drawn in the terminal with their dimensions (see
+``image_view``).  The file is read in a worker thread, at most ``PREVIEW_LIMIT`` bytes.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from tuitrack.tracking import images
 from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
 from tuitrack.entities import Artifact
 from tuitrack.store.core import Store
 from tuitrack.tui.text import clean, safe
 from tuitrack.tui.browser.detail_render import human_size
+from tuitrack.tui.widgets import image_view
 from tuitrack.tui.widgets.quiet import update_static
 
 PREVIEW_LIMIT = 200_000
@@ -117,8 +120,12 @@ def _csv_table(text: str, truncated: bool) -> RenderableType | None:
     return Group(table, Text(note, style="dim"))
 
 
-def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, RenderableType]:
-    """(title, body) for one artifact; raises the store's errors for the caller to show."""
+def render_preview(store: Store, run_id: str, row: ArtifactRow
+                   ) -> tuple[Text, RenderableType | image_view.Picture]:
+    """(title, body) for one artifact; an image's body is its decoded :class:`image_view.Picture`.
+
+    Raises the store's errors for the caller to show.
+    """
     path = row.key
     if row.is_model:
         folder = row.key[len(MODEL_PREFIX):]
@@ -128,6 +135,15 @@ def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, R
         except FileNotFoundError:
             path = folder + "/" + LEGACY_MODEL_META
     title = safe(row.label, "bold")
+    if not row.is_model and images.is_image(path):
+        file = store.artifact_file(run_id, path)
+        try:
+            picture = image_view.load(file)
+        except Exception as exc:  # not decodable: say so, with the size
+            title.append(f"  {human_size(file.stat().st_size)}", "dim")
+            return title, safe(f"image that cannot be decoded: {exc}", "yellow", single_line=False)
+        title.append(f"  {picture.width}×{picture.height} px, {human_size(picture.size)}", "dim")
+        return title, picture
     if row.is_model:
         title.append("  model folder, " + human_size(row.size), "dim")
     file = store.artifact_file(run_id, path)
@@ -165,6 +181,7 @@ class ArtifactPreview(VerticalScroll):
     ArtifactPreview { height: 1fr; border-top: solid $primary-background; }
     ArtifactPreview > #preview-title { height: auto; }
     ArtifactPreview > #preview-body { height: auto; }
+    ArtifactPreview > #preview-image { width: auto; height: auto; max-height: 40; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -177,6 +194,9 @@ class ArtifactPreview(VerticalScroll):
         title.display = False
         yield title
         yield Static(Text("select an artifact and press enter to preview it", style="dim"), id="preview-body")
+        picture = image_view.make_widget(None, id="preview-image")
+        picture.display = False
+        yield picture
 
     def clear(self, message: str = "select an artifact and press enter to preview it") -> None:
         self._wanted = None
@@ -184,7 +204,10 @@ class ArtifactPreview(VerticalScroll):
         title = self.query_one("#preview-title", Static)
         title.display = False
         update_static(title, Text(""))
-        update_static(self.query_one("#preview-body", Static), Text(message, style="dim"))
+        body = self.query_one("#preview-body", Static)
+        update_static(body, Text(message, style="dim"))
+        body.display = True
+        self._show_picture(None)
 
     def show(self, run_id: str, row: ArtifactRow) -> None:
         """Start loading ``row``; the old preview stays until the new one is ready."""
@@ -201,12 +224,26 @@ class ArtifactPreview(VerticalScroll):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._apply, run_id, row, title, body)
 
-    def _apply(self, run_id: str, row: ArtifactRow, title: Text, body: RenderableType) -> None:
+    def _apply(self, run_id: str, row: ArtifactRow, title: Text, body: RenderableType | image_view.Picture) -> None:
         if self._wanted != (run_id, row):
             return
         self.shown = row
         heading = self.query_one("#preview-title", Static)
         heading.update(title)
         heading.display = True
-        self.query_one("#preview-body", Static).update(body)
+        text = self.query_one("#preview-body", Static)
+        if isinstance(body, image_view.Picture):
+            text.display = False
+            self._show_picture(body)
+        else:
+            text.update(body)
+            text.display = True
+            self._show_picture(None)
         self.scroll_home(animate=False)
+
+    def _show_picture(self, picture: image_view.Picture | None) -> None:
+        widget = self.query_one("#preview-image")
+        if picture is None and not widget.display:
+            return  # nothing shown: touching the widget would relayout the pane on every cursor move
+        image_view.set_picture(widget, picture)
+        widget.display = picture is not None

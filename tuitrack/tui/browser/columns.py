@@ -21,7 +21,7 @@ from textual.widgets.selection_list import Selection
 
 from tuitrack.tui.text import clean
 from tuitrack.tui.widgets.checklist import CheckList
-from tuitrack.tui.browser.run_columns import NAME, STATUS, split_key
+from tuitrack.tui.browser.run_columns import NAME, STATUS, split_key, summary_of
 
 _KIND_STYLE = {"attributes": "bold", "params": "cyan", "metrics": "magenta", "tags": "green"}
 
@@ -33,9 +33,26 @@ class ColumnChoice:
 
 def _prompt(key: str) -> Text:
     kind, name = split_key(key)
+    summary = summary_of(key)
+    if summary is not None:  # indented under its metric: "  · val_loss.min"
+        text = Text("  · ", style="dim")
+        text.append(clean(summary[0]), style=_KIND_STYLE[kind])
+        text.append(f".{summary[1]}", style="bold")
+        return text
     text = Text(f"{kind[:-1] if kind != 'attributes' else 'run'}: ", style="dim")
     text.append(clean(name), style=_KIND_STYLE[kind])
     return text
+
+
+def _grouped(keys: list[str]) -> list[str]:
+    """Each metric's summary columns right under the metric (when it is listed), in the given order."""
+    under: dict[str, list[str]] = {}
+    for key in keys:
+        summary = summary_of(key)
+        if summary is not None and f"metrics.{summary[0]}" in keys:
+            under.setdefault(f"metrics.{summary[0]}", []).append(key)
+    placed = {k for group in under.values() for k in group}
+    return [k for key in keys if key not in placed for k in (key, *under.get(key, ()))]
 
 
 class ColumnsScreen(ModalScreen[Optional[ColumnChoice]]):
@@ -59,7 +76,7 @@ class ColumnsScreen(ModalScreen[Optional[ColumnChoice]]):
     def __init__(self, current: list[str], known: list[str], defaults: list[str]) -> None:
         super().__init__()
         self.current = list(current)
-        self.known = list(dict.fromkeys([*current, *known]))
+        self.known = _grouped(list(dict.fromkeys([*current, *known])))
         self.defaults = defaults
 
     def compose(self) -> ComposeResult:

@@ -28,7 +28,7 @@ WINDOW = 120
 SECTIONS = ("params", "metrics", "tags")
 #: The system tags the overview and environment show (the only tags read with the run itself).
 OVERVIEW_TAGS = ("tuitrack.git.commit", "tuitrack.git.branch", "tuitrack.git.dirty", "tuitrack.python",
-                 "tuitrack.platform", "tuitrack.cwd")
+                 "tuitrack.platform", "tuitrack.cwd", "tuitrack.git.diff")  # git.diff: the Env tab's reproduce view
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from tuitrack.analysis import reproduce as rp
 from tuitrack.entities import DatasetInput, MetricSummary
 from tuitrack.formatting import format_metric, format_time
 from tuitrack.store.reads import KeyWindow
@@ -424,15 +425,38 @@ def tags(data: DetailData) -> Section:
                     Rows(n_user, n_system) if n_system else Lines((_dim(no_system),))], kv_line(window))
 
 
-def environment(data: DetailData) -> RenderableType:
-    """Where the run ran; the package list below it is a separate, filterable widget."""
-    tags = data.run.data.tags
+def recipe(data: DetailData, reference: tuple[dict[str, str], str] | None = None) -> rp.Recipe:
+    """What reruns the run; packages and Python compared with ``reference`` (this environment) when known."""
+    return rp.build(data.run, data.inputs, [a.path for a in data.artifacts], data.packages,
+                    reference_packages=reference[0] if reference else None,
+                    reference_python=reference[1] if reference else None,
+                    reference="this environment" if reference else "")
+
+
+_REPORT_LABELS = {"command": "Command", "cwd": "Working dir", "git": "Git", "python": "Python",
+                  "packages": "Packages", "data": "Data", "model": "Load model"}
+
+
+def environment(data: DetailData, reference: tuple[dict[str, str], str] | None = None) -> RenderableType:
+    """The reproduce view: where and how the run ran, how that differs from this environment, and the
+    shell snippet that reruns it (``y`` copies it); the package list below is a separate widget."""
+    r = recipe(data, reference)
     grid = KeyValues()
-    for label, value in (("Python", tags.get("tuitrack.python")), ("Platform", tags.get("tuitrack.platform")),
-                         ("Working dir", tags.get("tuitrack.cwd")), ("Host", data.run.info.host),
-                         ("User", data.run.info.user), ("Command", data.run.info.source)):
-        grid.add_row(label, _folding(safe(value)) if value else _dim("—"))
-    return grid
+    label = ""
+    for key, value in rp.report(r):
+        if key in ("run", "started"):
+            continue
+        label = _REPORT_LABELS.get(key, key) if key else ""
+        style = {"~": "bold yellow", "-": "red", "+": "green"}.get(value[:1], "") if not key else ""
+        grid.add_row(label, _folding(safe(value, style)))
+        if key == "python":
+            grid.add_row("Host", _folding(safe(data.run.info.host)) if data.run.info.host else _dim("—"))
+            grid.add_row("User", _folding(safe(data.run.info.user)) if data.run.info.user else _dim("—"))
+    if reference is None and data.packages:
+        grid.add_row("", _dim("comparing packages with this environment…"))
+    snippet = Text("\nRerun (y copies it; tuitrack reproduce RUN --shell prints it):\n", style="dim")
+    snippet.append_text(safe(rp.shell(r).rstrip("\n"), single_line=False))
+    return Group(grid, snippet)
 
 
 def header(data: DetailData) -> Text:

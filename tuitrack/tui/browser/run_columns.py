@@ -4,16 +4,22 @@ Kept apart from the widget so the column chooser, the saved state and the
 table agree on one vocabulary: a column is named by its filter-language key
 (``attributes.start_time``, ``params.max_depth``, ``metrics.auc``), which is
 also exactly what ``store.search_rids(order_by=...)`` sorts by in SQL.
+
+A summary column (``metrics.`val_loss`.min``, see :mod:`tuitrack.query.summaries`) is always
+spelled with the key in backticks, so a key that itself ends in ``.min`` never reads as
+one; plain metric columns keep the unquoted ``metrics.KEY`` spelling saved states use.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 
+from tuitrack.query import summaries
 from tuitrack.entities import Run
 from tuitrack.formatting import (
     MARK_GLYPH,
@@ -24,6 +30,7 @@ from tuitrack.formatting import (
     format_short_time,
     short_id,
 )
+from tuitrack.query.filter import FilterError, parse_field
 from tuitrack.tui.liveness import display_status
 from tuitrack.tui.text import clean
 
@@ -54,6 +61,23 @@ class Column:
         return _KIND_STYLE.get(self.kind)
 
 
+@lru_cache(maxsize=1024)
+def summary_of(key: str) -> tuple[str, str] | None:
+    """``"metrics.`val_loss`.min"`` -> ``("val_loss", "min")``; None for every other column key."""
+    if not key.startswith("metrics.`"):
+        return None
+    try:
+        _, name, field = parse_field(key)
+    except FilterError:
+        return None
+    return (name, field) if field is not None else None
+
+
+def summary_keys(metric: str) -> list[str]:
+    """The summary columns the chooser offers for one metric key."""
+    return [summaries.field_key(metric, f) for f in summaries.CHOOSER_FIELDS]
+
+
 def split_key(key: str) -> tuple[str, str]:
     """``"params.lr"`` -> ``("params", "lr")``; raises ValueError naming a key that is not a column."""
     kind, sep, name = key.partition(".")
@@ -69,6 +93,10 @@ def make_column(key: str) -> Column:
     if kind == "attributes":
         label, width, align = _BASE[key]
         return Column(key, label, width, align, kind)
+    summary = summary_of(key)
+    if summary is not None:
+        label = clean(f"{summary[0]}.{summary[1]}")
+        return Column(key, label, max(6, min(cell_len(label) + 2, 18)), "right", kind)  # + the sort arrow
     label = clean(name)
     width = max(6, min(cell_len(label), 14)) if kind == "metrics" else max(6, min(cell_len(label), 16))
     return Column(key, label, width, "right" if kind == "metrics" else "left", kind)
@@ -77,14 +105,30 @@ def make_column(key: str) -> Column:
 def order_expr(key: str, descending: bool) -> str:
     """The order_by string for a column: user keys are backtick-quoted so any key name sorts safely."""
     kind, name = split_key(key)
+    if summary_of(key) is not None:  # already the filter language's unambiguous spelling
+        return f"{key} {'DESC' if descending else 'ASC'}"
     if kind != "attributes":
         name = "`" + name.replace("`", "``") + "`"
     return f"{kind}.{name} {'DESC' if descending else 'ASC'}"
 
 
 def first_sort_descending(key: str) -> bool:
-    """First press of ``s``: best-first for metrics, newest/longest first for times, A-Z otherwise."""
+    """First press of ``s``: largest first for metrics, newest/longest first for times, A-Z otherwise.
+
+    A summary of a metric value (min, max, best, mean) sorts best-first by the metric's direction
+    (lowest loss first); steps and counts largest first.
+    """
+    summary = summary_of(key)
+    if summary is not None and summary[1] not in summaries.INTEGER_FIELDS:
+        return summaries.metric_direction(summary[0]) == summaries.HIGHER
     return key.startswith("metrics.") or key in (START, DURATION)
+
+
+def _summary_text(run: Run, summary: tuple[str, str]) -> str:
+    value = summaries.value(run.data.summaries.get(summary[0]), summary[1])
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, int) else format_metric(value)
 
 
 def default_keys(params: list[str], metrics: list[str]) -> list[str]:
@@ -112,6 +156,9 @@ def value_width(run: Run, col: Column) -> int:
     """
     name = col.key.split(".", 1)[1]
     if col.kind == "metrics":
+        summary = summary_of(col.key)
+        if summary is not None:
+            return cell_len(_summary_text(run, summary))
         value = run.data.metrics.get(name)
         return 0 if value is None else cell_len(format_metric(value))
     source = run.data.params if col.kind == "params" else run.data.tags
@@ -143,6 +190,9 @@ def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style |
         return format_duration(info.duration), None
     name = col.key.split(".", 1)[1]
     if col.kind == "metrics":
+        summary = summary_of(col.key)
+        if summary is not None:
+            return _summary_text(run, summary), None  # numbers only: nothing to clean
         value = run.data.metrics.get(name)
         return ("" if value is None else format_metric(value)), None
     source = run.data.params if col.kind == "params" else run.data.tags

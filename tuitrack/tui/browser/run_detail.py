@@ -91,7 +91,8 @@ class RunDetail(Widget):
     RunDetail > ContentSwitcher > * { height: 1fr; padding: 0 1; }
     RunDetail .section { height: auto; }
     RunDetail #artifact-list { height: auto; max-height: 40%; }
-    RunDetail #env-summary { height: auto; max-height: 50%; }
+    RunDetail #env-scroll { height: auto; max-height: 60%; }
+    RunDetail #env-summary { height: auto; }
     RunDetail #package-filter { height: 3; }
     RunDetail #package-count { height: 1; }
     RunDetail #package-list { height: 1fr; }
@@ -109,6 +110,7 @@ class RunDetail(Widget):
         Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab",
                 group=_TABS_GROUP),
         Binding("f", "filter_packages", "Filter keys", id="run_detail.filter_packages"),
+        Binding("y", "copy_rerun", "Copy rerun script", id="run_detail.copy_rerun"),
     ]
 
     @dataclass
@@ -173,7 +175,8 @@ class RunDetail(Widget):
                 with VerticalScroll(id="logs-scroll"):
                     yield Static(Text(""), id="logs-body")
             with Vertical(id=_PANE["environment"]):
-                yield Static(Text(""), id="env-summary")
+                with VerticalScroll(id="env-scroll"):
+                    yield Static(Text(""), id="env-summary")
                 yield Input(placeholder="filter packages (f)", id="package-filter")
                 yield Static(Text(""), id="package-count")
                 yield KeyTable(id="package-list", cursor_type="row")
@@ -286,9 +289,7 @@ class RunDetail(Widget):
                 "overview": lambda: self._set_section("overview", render.overview(data), relayout),
                 "params": lambda: self._set_keys("params", not same_run),
                 "tags": lambda: self._set_keys("tags", not same_run),
-                "environment": lambda: (
-                    update_static(self.query_one("#env-summary", Static), render.environment(data)),
-                    self._fill_packages(same_run)),
+                "environment": lambda: (self._fill_environment(data), self._fill_packages(same_run)),
                 "artifacts": lambda: self._fill_artifacts(data, same_run),
                 "logs": lambda: self._logs_changed(data.run_id, not same_run),
             }
@@ -542,6 +543,39 @@ class RunDetail(Widget):
         if new_run:
             self.query_one("#logs-scroll", VerticalScroll).anchor()
 
+    # -- environment: the reproduce view ------------------------------------------------
+    def _fill_environment(self, data: DetailData) -> None:
+        """The reproduce summary; packages are compared with this environment once it is read (a worker)."""
+        reference = _reference_environment(self.app)
+        update_static(self.query_one("#env-summary", Static), render.environment(data, reference))
+        if reference is None and data.packages:
+            self._read_reference()
+
+    @work(thread=True, exclusive=True, group="detail-reference")
+    def _read_reference(self) -> None:
+        """This process's installed packages (a metadata scan: tens of ms, once per app)."""
+        from tuitrack.analysis import reproduce as rp
+
+        self.app.reference_environment = rp.current_environment()
+        try:
+            self.app.call_from_thread(self._reference_read)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _reference_read(self) -> None:
+        if self.data is not None and self.is_mounted:
+            update_static(self.query_one("#env-summary", Static),
+                          render.environment(self.data, _reference_environment(self.app)))
+
+    def action_copy_rerun(self) -> None:
+        """``y`` in the Env tab: the shell snippet that reruns the run, to the clipboard."""
+        from tuitrack.analysis import reproduce as rp
+
+        if self.data is None:
+            return
+        self.app.copy_to_clipboard(rp.shell(render.recipe(self.data, _reference_environment(self.app))))
+        self.notify("copied the rerun script (tuitrack reproduce RUN --shell prints it)")
+
     # -- packages ---------------------------------------------------------------------
     def _fill_packages(self, same_run: bool = True) -> None:
         table = self.query_one("#package-list", DataTable)
@@ -632,6 +666,8 @@ class RunDetail(Widget):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_packages":
             return self.active_tab in ("environment", *KEY_SECTIONS)
+        if action == "copy_rerun":
+            return self.active_tab == "environment"
         if action == "back":  # the browser's escape (un-maximize, back to the table); shown while in the pane
             return hasattr(self.screen, "action_back")
         return True
@@ -645,6 +681,11 @@ class RunDetail(Widget):
         """Focus the active tab's main widget (the app calls this when enter opens the detail)."""
         focus_id = {t[0]: t[2] for t in TABS}[self.active_tab]
         self.query_one(f"#{focus_id}").focus()
+
+
+def _reference_environment(app: object) -> tuple[dict[str, str], str] | None:
+    """The environment runs are compared with: this process's (read once), or one a test or screenshot set."""
+    return getattr(app, "reference_environment", None)
 
 
 __all__ = ["RunDetail", "TABS"]

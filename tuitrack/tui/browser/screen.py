@@ -33,7 +33,7 @@ from tuitrack.tui.timers import stop
 from tuitrack.tui.browser.experiment_tree import ALL, ExperimentTree, Scope
 from tuitrack.tui.browser.filter_bar import FilterBar, remember
 from tuitrack.tui.widgets.key_footer import KeyFooter
-from tuitrack.tui.browser.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr
+from tuitrack.tui.browser.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr, summary_keys
 from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.browser.runs_table import RunsTable, load_runs
 from tuitrack.tui.browser.status_line import StatusLine
@@ -552,7 +552,9 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def action_columns(self) -> None:
         current = [c.key for c in self.table.columns]
-        known = [*BASE_KEYS, *(f"metrics.{k}" for k in self.metrics), *(f"params.{k}" for k in self.params)]
+        # Each metric, then its summary columns (min, max, best, best step, mean of the last 10).
+        known = [*BASE_KEYS, *(c for k in self.metrics for c in (f"metrics.{k}", *summary_keys(k))),
+                 *(f"params.{k}" for k in self.params)]
         self.app.push_screen(ColumnsScreen(current, known, default_keys(self.params, self.metrics)),
                              self._columns_chosen)
 

@@ -60,6 +60,7 @@ class CompareScreen(Screen[None]):
         Binding("E", "export('csv')", "Export csv", show=False, id="compare.export_csv"),
         Binding("y", "copy_id", "Copy id", id="compare.copy_id"),
         Binding("slash", "filter_rows", "Filter rows", key_display="/", id="compare.filter"),
+        Binding("D", "artifact_diff", "Diff runs", show=False, id="compare.artifact_diff"),  # on ? and ctrl+p
     ]
 
     def __init__(self, run_ids: list[str]) -> None:
@@ -291,6 +292,26 @@ class CompareScreen(Screen[None]):
         word = "lower" if new == cmp.LOWER else "higher"
         self.notify(f"{row.key}: {word} is better now (remembered for this store)")
         self.rebuild()
+
+    def action_artifact_diff(self) -> None:
+        """``D``: diff two runs (their fields and any artifact both have).  With two runs, those two;
+        with more, the first run against the run of the column under the cursor."""
+        from tuitrack.tui.screens.diff import DiffScreen
+
+        ids = [r.info.run_id for r in self.runs]
+        if len(ids) < 2:
+            self.notify("D diffs two runs; this comparison has fewer", severity="warning")
+            return
+        if len(ids) == 2:
+            a, b = ids
+        else:
+            b = self.cursor_run_id()
+            if b is None or b == ids[0]:
+                self.notify("D diffs the first run against the run under the cursor: move onto another run's "
+                            "column", severity="warning")
+                return
+            a = ids[0]
+        self.app.push_screen(DiffScreen(a, b))
 
     def action_copy_id(self) -> None:
         run_id = self.cursor_run_id()

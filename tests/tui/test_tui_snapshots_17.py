@@ -1,0 +1,84 @@
+"""Snapshot tests of issue 17's views (summary columns ...), on the deterministic demo store.
+
+Same setup as test_tui_snapshots.py (fixed clock, UTC, relative store path); the steps are the
+screenshot script's, so the README pictures and these snapshots show the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tuitrack.demo import build_demo_store
+from tuitrack.store.core import Store
+from tuitrack.tui import screenshots as shots
+from tuitrack.tui.app import TuitrackApp, create_app
+
+from conftest import reset_tuitrack
+
+NOW = 1_717_000_000_000
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    old_tz = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    reset_tuitrack()
+    path = build_demo_store(tmp_path_factory.mktemp("snap17") / "demo", now_ms=NOW)
+    reset_tuitrack()
+    yield path
+    if old_tz is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old_tz
+    time.tzset()
+
+
+@pytest.fixture
+def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TuitrackApp]:
+    import shutil
+
+    shutil.copytree(demo_path, tmp_path / "demo")  # writable, as the screenshot script's copy (steps may write)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TUITRACK_IMAGES", "halfcell")  # as the screenshot script: the same in every terminal
+    store = Store(Path("demo"))
+    yield create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
+    store.close()
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_summary_columns(snap_compare, app, size):
+    async def run_before(pilot) -> None:
+        await shots._summary_columns(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize(("size", "step"), [((120, 36), "_artifact_diff"), ((80, 24), "_artifact_diff_text")])
+def test_artifact_diff(snap_compare, app, size, step):
+    async def run_before(pilot) -> None:
+        await getattr(shots, step)(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_reproduce_env_tab(snap_compare, app, size):
+    async def run_before(pilot) -> None:
+        await shots._reproduce(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+@pytest.mark.parametrize("step", ["_images", "_image_preview"])
+def test_images(snap_compare, app, size, step):
+    async def run_before(pilot) -> None:
+        await getattr(shots, step)(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
