@@ -63,9 +63,9 @@ def test_all_nan_series_has_no_extreme_steps(store) -> None:
         _log(run, "m", [float("nan")] * 3)
     m = tuitrack.get_run(run.id).data.summaries["m"]
     assert math.isnan(m.min) and m.min_step is None and m.tail_mean is None
-    assert tuitrack.search_runs("metrics.m.min IS NULL")[0].id == run.id
-    assert tuitrack.search_runs("metrics.m.min IS NOT NULL") == []
-    assert tuitrack.search_runs("metrics.m IS NOT NULL")[0].id == run.id  # NaN still counts as logged
+    assert tuitrack.search_runs("metrics.m.min IS NULL", output_format="list")[0].id == run.id
+    assert tuitrack.search_runs("metrics.m.min IS NOT NULL", output_format="list") == []
+    assert tuitrack.search_runs("metrics.m IS NOT NULL", output_format="list")[0].id == run.id  # NaN still counts as logged
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def three(store):
 
 
 def _names(flt: str = "", order=None) -> list[str]:
-    return [r.info.run_name for r in tuitrack.search_runs(flt, order_by=order)]
+    return [r.info.run_name for r in tuitrack.search_runs(flt, order_by=order, output_format="list")]
 
 
 def test_filter_and_sort_by_summary_fields(three) -> None:
@@ -96,7 +96,7 @@ def test_filter_and_sort_by_summary_fields(three) -> None:
     assert _names("metrics.val.loss.mean_last_10 > 0.5", ["run_name"]) == ["a"]
     assert _names("metrics.`val.loss`.max >= 0.9", ["metrics.`val.loss`.max DESC"]) == ["c", "a"]
     assert _names("NOT metrics.val.loss.max >= 0.9") == ["b"]
-    runs = tuitrack.search_runs("", order_by=["metrics.val.loss.best ASC"])
+    runs = tuitrack.search_runs("", order_by=["metrics.val.loss.best ASC"], output_format="list")
     assert [r.info.run_name for r in runs] == ["a", "c", "b"]
 
 
