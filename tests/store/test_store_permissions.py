@@ -107,7 +107,7 @@ for attempt in ("open", "start_run", "reads"):
             tuitrack.start_run()
         else:
             tuitrack.set_store(sys.argv[1])
-            tuitrack.search_runs()
+            tuitrack.search_runs(output_format="list")
     except StorePermissionError as exc:
         assert isinstance(exc, TuitrackError) and isinstance(exc, PermissionError)
         print(attempt, "->", exc)
