@@ -134,11 +134,17 @@ def _plain(value: Any) -> Any:
 
 # -- reading ------------------------------------------------------------------------------
 def load(text: str) -> Any:
-    """Parse YAML text: with PyYAML when installed, else the subset described above."""
+    """Parse YAML text with the subset reader above; PyYAML, when installed, reads what lies outside it.
+
+    The subset reader goes first so that reading the files tuitrack and MLflow write (a model's MLmodel on
+    load_model) imports nothing outside the standard library, whatever else is installed."""
     try:
-        import yaml
-    except ImportError:
         return _Reader(text).document()
+    except YamlError:
+        try:
+            import yaml
+        except ImportError:
+            raise
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

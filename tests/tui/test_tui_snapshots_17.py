@@ -18,7 +18,7 @@ from tuitrack.store.core import Store
 from tuitrack.tui import screenshots as shots
 from tuitrack.tui.app import TuitrackApp, create_app
 
-from conftest import reset_tuitrack
+from helpers import reset_tuitrack
 
 NOW = 1_717_000_000_000
 
