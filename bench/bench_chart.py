@@ -17,11 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import Figure, table
 from textual_plotext.plot import Plot
 
 from tuitrack.store.core import Store
-
-from common import Figure, table
 
 
 def _time(fn, repeat: int) -> tuple[float, object]:
@@ -42,8 +41,12 @@ def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list
         rid = store.create_run(run_id=run_id, experiment_id=exp, name="long", start_time=0)
         batch = 100_000
         for start in range(0, points, batch):
-            store.write_metrics([(rid, "loss", 1.0 / (1 + s) + (s % 1000) * 1e-6, s, s * 10)
-                                 for s in range(start, min(points, start + batch))])
+            store.write_metrics(
+                [
+                    (rid, "loss", 1.0 / (1 + s) + (s % 1000) * 1e-6, s, s * 10)
+                    for s in range(start, min(points, start + batch))
+                ]
+            )
 
         hist_s, pts = _time(lambda: store.get_metric_history(run_id, "loss", max_points=max_points), repeat)
 
@@ -60,9 +63,12 @@ def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list
         def raw() -> int:
             conn = sqlite3.connect(store.db_path)
             try:
-                rows = conn.execute("SELECT m.step, m.ts, m.value FROM metrics m JOIN metric_keys k ON k.kid = m.kid"
-                                    " JOIN runs r ON r.rid = m.rid WHERE r.run_id = ? AND k.key = ?"
-                                    " ORDER BY m.step", (run_id, "loss")).fetchall()
+                rows = conn.execute(
+                    "SELECT m.step, m.ts, m.value FROM metrics m JOIN metric_keys k ON k.kid = m.kid"
+                    " JOIN runs r ON r.rid = m.rid WHERE r.run_id = ? AND k.key = ?"
+                    " ORDER BY m.step",
+                    (run_id, "loss"),
+                ).fetchall()
             finally:
                 conn.close()
             return len(rows)
@@ -71,10 +77,22 @@ def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list
         store.close()
     n = len(pts)  # type: ignore[arg-type]
     return [
-        Figure(f"chart: history {points:,} pts -> {n} + plotext replot 120x30", chart_s * 1000, "ms",
-               "raw read of every row", raw_s * 1000),
-        Figure(f"chart: history alone, {points:,} pts -> {n}", hist_s * 1000, "ms",
-               "raw read of every row", raw_s * 1000, target="<= 100 ms", met=hist_s <= 0.100),
+        Figure(
+            f"chart: history {points:,} pts -> {n} + plotext replot 120x30",
+            chart_s * 1000,
+            "ms",
+            "raw read of every row",
+            raw_s * 1000,
+        ),
+        Figure(
+            f"chart: history alone, {points:,} pts -> {n}",
+            hist_s * 1000,
+            "ms",
+            "raw read of every row",
+            raw_s * 1000,
+            target="<= 100 ms",
+            met=hist_s <= 0.100,
+        ),
     ]
 
 

@@ -54,8 +54,14 @@ def import_ms(module: str, repeat: int) -> tuple[float, float, int]:
     cums = []
     loaded = 0
     for _ in range(repeat):
-        err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], env=_env(),
-                             capture_output=True, text=True, check=True, cwd=tempfile.gettempdir()).stderr
+        err = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tempfile.gettempdir(),
+        ).stderr
         lines = [ln for ln in err.splitlines() if ln.startswith("import time:") and "self [us]" not in ln]
         cums.append(int(lines[-1].split("|")[1]) / 1000)
         loaded = len(lines)
@@ -63,8 +69,10 @@ def import_ms(module: str, repeat: int) -> tuple[float, float, int]:
 
 
 def third_party_after_import() -> list[str]:
-    code = ("import sys; before = set(sys.modules); import tuitrack; sys.path.insert(0, %r); "
-            "import stdlib_smoke; print(' '.join(stdlib_smoke.third_party_modules()))" % str(ROOT / "tests" / "install"))
+    code = (
+        "import sys; before = set(sys.modules); import tuitrack; sys.path.insert(0, %r); "
+        "import stdlib_smoke; print(' '.join(stdlib_smoke.third_party_modules()))" % str(ROOT / "tests" / "install")
+    )
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.split()
 
@@ -72,8 +80,14 @@ def third_party_after_import() -> list[str]:
 def start_run_ms(runs: int, capture: bool) -> dict[str, float]:
     import json
 
-    out = subprocess.run([sys.executable, "-c", CHILD, str(runs), "on" if capture else "off"], env=_env(),
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(runs), "on" if capture else "off"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout)
 
 
@@ -84,14 +98,33 @@ def run(repeat: int = 15, runs: int = 200) -> list[Figure]:
     on = start_run_ms(runs, True)
     off = start_run_ms(runs, False)
     return [
-        Figure(f"import tuitrack, min of {repeat} fresh interpreters (median {tt_med:.1f} ms; {tt_loaded} modules, "
-               f"third-party: {len(extra)})", tt_min, "ms", "import sqlite3", sq_min, target="<= 50 ms",
-               met=tt_min <= 50 and not extra),
-        Figure(f"start_run, median of {runs} after the first in one process ({on['packages']} packages "
-               f"installed, git checkout)", on["rest"] * 1000, "ms", "capture off", off["rest"] * 1000,
-               target="<= 2 ms", met=on["rest"] * 1000 <= 2),
-        Figure("start_run, first of the process (reads packages and git state)", on["first"] * 1000, "ms",
-               "capture off", off["first"] * 1000),
+        Figure(
+            f"import tuitrack, min of {repeat} fresh interpreters (median {tt_med:.1f} ms; {tt_loaded} modules, "
+            f"third-party: {len(extra)})",
+            tt_min,
+            "ms",
+            "import sqlite3",
+            sq_min,
+            target="<= 50 ms",
+            met=tt_min <= 50 and not extra,
+        ),
+        Figure(
+            f"start_run, median of {runs} after the first in one process ({on['packages']} packages "
+            f"installed, git checkout)",
+            on["rest"] * 1000,
+            "ms",
+            "capture off",
+            off["rest"] * 1000,
+            target="<= 2 ms",
+            met=on["rest"] * 1000 <= 2,
+        ),
+        Figure(
+            "start_run, first of the process (reads packages and git state)",
+            on["first"] * 1000,
+            "ms",
+            "capture off",
+            off["first"] * 1000,
+        ),
     ]
 
 

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import Figure, table
+
 import tuitrack
 from tuitrack.store.core import Store
-
-from common import Figure, table
 
 KEYS = [f"metric_{i}" for i in range(10)]
 
@@ -55,8 +55,10 @@ def raw_executemany(db: Path, rows: list[tuple[int, int, int, int, float]]) -> f
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE metrics (rid INTEGER NOT NULL, kid INTEGER NOT NULL, step INTEGER NOT NULL,"
-                 " ts INTEGER NOT NULL, value REAL, PRIMARY KEY (rid, kid, step, ts)) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TABLE metrics (rid INTEGER NOT NULL, kid INTEGER NOT NULL, step INTEGER NOT NULL,"
+        " ts INTEGER NOT NULL, value REAL, PRIMARY KEY (rid, kid, step, ts)) WITHOUT ROWID"
+    )
     t = time.perf_counter()
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", rows)
@@ -104,8 +106,11 @@ def _run(tmp: Path, steps: int, procs: int, proc_points: int) -> list[Figure]:
     db = tmp / "single" / "tuitrack.db"
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    metrics_bytes = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'metrics'").fetchone()[0] \
-        if _has_dbstat(conn) else None
+    metrics_bytes = (
+        conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'metrics'").fetchone()[0]
+        if _has_dbstat(conn)
+        else None
+    )
     conn.close()
     size = _file_bytes(db)
     rows = [(1, k, s, 1_790_000_000_000 + s, s * 0.001) for s in range(steps) for k in range(len(KEYS))]
@@ -139,18 +144,48 @@ def _run(tmp: Path, steps: int, procs: int, proc_points: int) -> list[Figure]:
 
     rate = n / committed
     return [
-        Figure(f"log_metric caller cost, median ({n:,} calls)", median_ns / 1000, "us",
-               "list.append of the same tuple", base_ns / 1000, target="<= 2 us", met=median_ns <= 2000),
-        Figure(f"committed throughput, 1 run x 10 metrics x {steps:,} steps", rate, "pts/s",
-               "raw sqlite3 executemany", n / raw, ratio=committed / raw, ratio_label="x raw's time",
-               target=">= 300k pts/s, <= 2x raw", met=rate >= 300_000 and committed / raw <= 2.0),
-        Figure(f"parallel logging, {procs} procs x {points_each:,} pts", par_rate, "pts/s",
-               "one process alone", one_rate, ratio=par_rate / one_rate, ratio_label="x of one",
-               target=">= 0.6x of one, 0 errors", met=par_rate >= 0.6 * one_rate and errors == 0 and lost == 0,
-               note=f"{errors} errors, {stored:,}/{procs * points_each:,} stored"),
-        Figure(f"store size, {n:,} points (whole db file)", size / n, "B/pt", "raw sqlite3 table",
-               raw_size / n, target="<= 40 B/pt", met=size / n <= 40,
-               note=f"metrics table {metrics_bytes / n:.1f} B/pt" if metrics_bytes else ""),
+        Figure(
+            f"log_metric caller cost, median ({n:,} calls)",
+            median_ns / 1000,
+            "us",
+            "list.append of the same tuple",
+            base_ns / 1000,
+            target="<= 2 us",
+            met=median_ns <= 2000,
+        ),
+        Figure(
+            f"committed throughput, 1 run x 10 metrics x {steps:,} steps",
+            rate,
+            "pts/s",
+            "raw sqlite3 executemany",
+            n / raw,
+            ratio=committed / raw,
+            ratio_label="x raw's time",
+            target=">= 300k pts/s, <= 2x raw",
+            met=rate >= 300_000 and committed / raw <= 2.0,
+        ),
+        Figure(
+            f"parallel logging, {procs} procs x {points_each:,} pts",
+            par_rate,
+            "pts/s",
+            "one process alone",
+            one_rate,
+            ratio=par_rate / one_rate,
+            ratio_label="x of one",
+            target=">= 0.6x of one, 0 errors",
+            met=par_rate >= 0.6 * one_rate and errors == 0 and lost == 0,
+            note=f"{errors} errors, {stored:,}/{procs * points_each:,} stored",
+        ),
+        Figure(
+            f"store size, {n:,} points (whole db file)",
+            size / n,
+            "B/pt",
+            "raw sqlite3 table",
+            raw_size / n,
+            target="<= 40 B/pt",
+            met=size / n <= 40,
+            note=f"metrics table {metrics_bytes / n:.1f} B/pt" if metrics_bytes else "",
+        ),
     ]
 
 
@@ -162,8 +197,10 @@ def main() -> None:
     args = ap.parse_args()
     if min(args.steps, args.procs, args.proc_points) < 1:
         ap.error("--steps, --procs and --proc-points must be positive")
-    print(f"machine: {os.uname().sysname} {os.uname().machine}, {os.cpu_count()} cpus, python {sys.version.split()[0]},"
-          f" sqlite {sqlite3.sqlite_version}")
+    print(
+        f"machine: {os.uname().sysname} {os.uname().machine}, {os.cpu_count()} cpus, python {sys.version.split()[0]},"
+        f" sqlite {sqlite3.sqlite_version}"
+    )
     print(table(run(args.steps, args.procs, args.proc_points)))
 
 

@@ -53,8 +53,12 @@ def _run_rows(n_runs: int, seed: int = 1) -> list[tuple[dict[str, str], dict[str
     names = ["accuracy", "auc", "precision", "recall", "f1", "loss", "val_loss", "rmse", "mae", "lr"]
     out = []
     for _ in range(n_runs):
-        params = {f"param_{p}": (str(rng.choice([10, 20, 50, 100, 200])) if p % 2 == 0
-                                 else rng.choice(["adam", "sgd", "rmsprop"])) for p in range(20)}
+        params = {
+            f"param_{p}": (
+                str(rng.choice([10, 20, 50, 100, 200])) if p % 2 == 0 else rng.choice(["adam", "sgd", "rmsprop"])
+            )
+            for p in range(20)
+        }
         out.append((params, {k: rng.random() for k in names}))
     return out
 
@@ -91,15 +95,18 @@ def mlflow_child(calls: int, batch_steps: int, runs: int, points: int) -> dict[s
         metrics = [Metric(k, s * 0.001, ts, s) for s in range(batch_steps) for k in KEYS10]
         t0 = time.perf_counter()
         for i in range(0, len(metrics), 1000):
-            client.log_batch(run.info.run_id, metrics=metrics[i:i + 1000])
+            client.log_batch(run.info.run_id, metrics=metrics[i : i + 1000])
         out["log_batch_pts_s"] = len(metrics) / (time.perf_counter() - t0)
 
         sexp = client.create_experiment("search")
         t0 = time.perf_counter()
         for params, values in _run_rows(runs):
             r = client.create_run(sexp)
-            client.log_batch(r.info.run_id, metrics=[Metric(k, v, ts, 0) for k, v in values.items()],
-                             params=[Param(k, v) for k, v in params.items()])
+            client.log_batch(
+                r.info.run_id,
+                metrics=[Metric(k, v, ts, 0) for k, v in values.items()],
+                params=[Param(k, v) for k, v in params.items()],
+            )
         out["search_build_s"] = time.perf_counter() - t0
         found = client.search_runs([sexp], FILTER, order_by=ORDER, max_results=100)
         out["search_found"] = len(found)
@@ -108,7 +115,7 @@ def mlflow_child(calls: int, batch_steps: int, runs: int, points: int) -> dict[s
         run = client.create_run(exp)
         series = [Metric("long", (s % 1000) * 0.001, ts, s) for s in range(points)]
         for i in range(0, len(series), 1000):
-            client.log_batch(run.info.run_id, metrics=series[i:i + 1000])
+            client.log_batch(run.info.run_id, metrics=series[i : i + 1000])
         out["history_points"] = len(client.get_metric_history(run.info.run_id, "long"))
         out["history_ms"] = _median(lambda: client.get_metric_history(run.info.run_id, "long"), 3) * 1000
         return out
@@ -119,8 +126,8 @@ def mlflow_child(calls: int, batch_steps: int, runs: int, points: int) -> dict[s
 # -- tuitrack side (this venv) ------------------------------------------------------------------
 def tuitrack_side(calls: int, batch_steps: int, runs: int, points: int) -> dict[str, Any]:
     import tuitrack
-    from tuitrack.tracking import session as tracking
     from tuitrack.store.core import Store
+    from tuitrack.tracking import session as tracking
 
     tmp = Path(tempfile.mkdtemp(prefix="peer-tuitrack-"))
     out: dict[str, Any] = {}
@@ -159,10 +166,15 @@ def tuitrack_side(calls: int, batch_steps: int, runs: int, points: int) -> dict[
         tuitrack.set_store(None)
         store = Store(tmp / "store", read_only=True)
         exps = ["search"]
-        out["search_found"] = len(store.search_runs(FILTER, ORDER, experiment_ids=store.experiment_ids(exps),
-                                                    max_results=100))
-        out["search_ms"] = _median(lambda: store.search_runs(FILTER, ORDER, experiment_ids=store.experiment_ids(exps),
-                                                             max_results=100)) * 1000
+        out["search_found"] = len(
+            store.search_runs(FILTER, ORDER, experiment_ids=store.experiment_ids(exps), max_results=100)
+        )
+        out["search_ms"] = (
+            _median(
+                lambda: store.search_runs(FILTER, ORDER, experiment_ids=store.experiment_ids(exps), max_results=100)
+            )
+            * 1000
+        )
         out["history_points"] = len(store.get_metric_history(long_id, "long"))
         out["history_ms"] = _median(lambda: store.get_metric_history(long_id, "long"), 3) * 1000
         out["history_200_ms"] = _median(lambda: store.get_metric_history(long_id, "long", max_points=200), 3) * 1000
@@ -178,52 +190,112 @@ def peer_available(python: str) -> str | None:
     """None when ``python`` can import mlflow with a sqlite backend, else why not."""
     if not Path(python).exists():
         return f"{python} does not exist"
-    probe = subprocess.run([python, "-c", "import mlflow, sqlalchemy, alembic; print(mlflow.__version__)"],
-                           capture_output=True, text=True, timeout=300)
+    probe = subprocess.run(
+        [python, "-c", "import mlflow, sqlalchemy, alembic; print(mlflow.__version__)"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if probe.returncode != 0:
         return f"mlflow not importable in {python}: {probe.stderr.strip().splitlines()[-1:] or '?'}"
     return None
 
 
-def run(python: str = DEFAULT_PYTHON, calls: int = 2000, batch_steps: int = 1000, runs: int = 5000,
-        points: int = 100_000) -> tuple[list[Any], str | None]:
+def run(
+    python: str = DEFAULT_PYTHON, calls: int = 2000, batch_steps: int = 1000, runs: int = 5000, points: int = 100_000
+) -> tuple[list[Any], str | None]:
     """(figures, skip reason): MLflow is the baseline of each tuitrack figure here."""
     from common import Figure
 
     why = peer_available(python)
     if why:
         return [], why
-    cmd = [python, __file__, "--mlflow-child", "--calls", str(calls), "--batch-steps", str(batch_steps),
-           "--runs", str(runs), "--points", str(points)]
+    cmd = [
+        python,
+        __file__,
+        "--mlflow-child",
+        "--calls",
+        str(calls),
+        "--batch-steps",
+        str(batch_steps),
+        "--runs",
+        str(runs),
+        "--points",
+        str(points),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
     if proc.returncode != 0 or not lines:
         return [], f"mlflow child failed: {proc.stderr.strip()[-1500:]}"
-    ml = json.loads(lines[-1][len(MARK):])
+    ml = json.loads(lines[-1][len(MARK) :])
     tt = tuitrack_side(calls, batch_steps, runs, points)
     v = ml["version"]
     if ml["search_found"] != tt["search_found"]:
         raise RuntimeError(f"search found {tt['search_found']} runs in tuitrack, {ml['search_found']} in MLflow")
     return [
-        Figure(f"peer: log_metric median caller cost, {calls:,} calls", tt["log_metric_us"], "us",
-               f"MLflow {v}", ml["log_metric_us"], ratio=ml["log_metric_us"] / tt["log_metric_us"],
-               ratio_label="x faster"),
-        Figure(f"peer: log_metric committed, {calls:,} calls", tt["log_metric_pts_s"], "pts/s",
-               f"MLflow {v}", ml["log_metric_pts_s"], ratio=tt["log_metric_pts_s"] / ml["log_metric_pts_s"],
-               ratio_label="x faster"),
-        Figure(f"peer: batched logging, 10 keys x {batch_steps:,} steps", tt["log_batch_pts_s"], "pts/s",
-               f"MLflow {v} log_batch", ml["log_batch_pts_s"], ratio=tt["log_batch_pts_s"] / ml["log_batch_pts_s"],
-               ratio_label="x faster"),
-        Figure(f"peer: create {runs:,} runs x 20 params x 10 metrics", tt["search_build_s"], "s",
-               f"MLflow {v}", ml["search_build_s"], ratio=ml["search_build_s"] / tt["search_build_s"],
-               ratio_label="x faster"),
-        Figure(f"peer: search_runs {runs:,} runs, 2 clauses + order_by, 100 results", tt["search_ms"], "ms",
-               f"MLflow {v}", ml["search_ms"], ratio=ml["search_ms"] / tt["search_ms"], ratio_label="x faster"),
-        Figure(f"peer: get_metric_history {points:,} pts, full", tt["history_ms"], "ms",
-               f"MLflow {v}", ml["history_ms"], ratio=ml["history_ms"] / tt["history_ms"], ratio_label="x faster"),
-        Figure(f"peer: get_metric_history {points:,} pts, tuitrack max_points=200", tt["history_200_ms"], "ms",
-               f"MLflow {v} (full read)", ml["history_ms"], ratio=ml["history_ms"] / tt["history_200_ms"],
-               ratio_label="x faster"),
+        Figure(
+            f"peer: log_metric median caller cost, {calls:,} calls",
+            tt["log_metric_us"],
+            "us",
+            f"MLflow {v}",
+            ml["log_metric_us"],
+            ratio=ml["log_metric_us"] / tt["log_metric_us"],
+            ratio_label="x faster",
+        ),
+        Figure(
+            f"peer: log_metric committed, {calls:,} calls",
+            tt["log_metric_pts_s"],
+            "pts/s",
+            f"MLflow {v}",
+            ml["log_metric_pts_s"],
+            ratio=tt["log_metric_pts_s"] / ml["log_metric_pts_s"],
+            ratio_label="x faster",
+        ),
+        Figure(
+            f"peer: batched logging, 10 keys x {batch_steps:,} steps",
+            tt["log_batch_pts_s"],
+            "pts/s",
+            f"MLflow {v} log_batch",
+            ml["log_batch_pts_s"],
+            ratio=tt["log_batch_pts_s"] / ml["log_batch_pts_s"],
+            ratio_label="x faster",
+        ),
+        Figure(
+            f"peer: create {runs:,} runs x 20 params x 10 metrics",
+            tt["search_build_s"],
+            "s",
+            f"MLflow {v}",
+            ml["search_build_s"],
+            ratio=ml["search_build_s"] / tt["search_build_s"],
+            ratio_label="x faster",
+        ),
+        Figure(
+            f"peer: search_runs {runs:,} runs, 2 clauses + order_by, 100 results",
+            tt["search_ms"],
+            "ms",
+            f"MLflow {v}",
+            ml["search_ms"],
+            ratio=ml["search_ms"] / tt["search_ms"],
+            ratio_label="x faster",
+        ),
+        Figure(
+            f"peer: get_metric_history {points:,} pts, full",
+            tt["history_ms"],
+            "ms",
+            f"MLflow {v}",
+            ml["history_ms"],
+            ratio=ml["history_ms"] / tt["history_ms"],
+            ratio_label="x faster",
+        ),
+        Figure(
+            f"peer: get_metric_history {points:,} pts, tuitrack max_points=200",
+            tt["history_200_ms"],
+            "ms",
+            f"MLflow {v} (full read)",
+            ml["history_ms"],
+            ratio=ml["history_ms"] / tt["history_200_ms"],
+            ratio_label="x faster",
+        ),
     ], None
 
 

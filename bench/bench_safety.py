@@ -47,8 +47,10 @@ def bench_experiments(n: int) -> list[Figure]:
         conn = sqlite3.connect(tmp / "raw.db", isolation_level=None)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-                     " created_at INTEGER NOT NULL, deleted_at INTEGER)")
+        conn.execute(
+            "CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+            " created_at INTEGER NOT NULL, deleted_at INTEGER)"
+        )
         t0 = time.perf_counter()
         for i in range(n):
             conn.execute("BEGIN IMMEDIATE")
@@ -59,9 +61,15 @@ def bench_experiments(n: int) -> list[Figure]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [
-        Figure(f"set_experiment: create {n:,} experiments", made, "s",
-               "raw sqlite3, one INSERT transaction each", raw, target="seconds (issue #15: <= 10 s)",
-               met=made <= 10),
+        Figure(
+            f"set_experiment: create {n:,} experiments",
+            made,
+            "s",
+            "raw sqlite3, one INSERT transaction each",
+            raw,
+            target="seconds (issue #15: <= 10 s)",
+            met=made <= 10,
+        ),
         Figure(f"set_experiment on an existing name, {n:,} experiments", existing_ms, "ms", target="", met=None),
     ]
 
@@ -91,8 +99,12 @@ def loss_windows(kills: int, seed: int = 1) -> list[int]:
     try:
         store = tmp / "store"
         for k in range(kills):
-            p = subprocess.Popen([sys.executable, "-c", WORKER, str(store), f"k{k}"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+            p = subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(store), f"k{k}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             run_id = p.stdout.readline().strip()
             time.sleep(rng.uniform(0.6, 2.5))
             os.kill(p.pid, signal.SIGKILL)
@@ -101,8 +113,9 @@ def loss_windows(kills: int, seed: int = 1) -> list[int]:
             p.stdout.close()
             p.stderr.close()
             conn = sqlite3.connect(store / "tuitrack.db")
-            last = conn.execute("SELECT max(m.ts) FROM metrics m JOIN runs r USING (rid) WHERE r.run_id = ?",
-                                (run_id,)).fetchone()[0]
+            last = conn.execute(
+                "SELECT max(m.ts) FROM metrics m JOIN runs r USING (rid) WHERE r.run_id = ?", (run_id,)
+            ).fetchone()[0]
             conn.close()
             if last is not None:
                 windows.append(kill_ms - last)
@@ -116,8 +129,15 @@ def bench_loss_window(kills: int) -> list[Figure]:
     if not w:
         return []
     p50 = w[len(w) // 2]
-    return [Figure(f"kill -9 loss window, max of {len(w)} kills at random moments (p50 {p50} ms)", w[-1], "ms",
-                   target="<= 1000 ms", met=w[-1] <= 1000)]
+    return [
+        Figure(
+            f"kill -9 loss window, max of {len(w)} kills at random moments (p50 {p50} ms)",
+            w[-1],
+            "ms",
+            target="<= 1000 ms",
+            met=w[-1] <= 1000,
+        )
+    ]
 
 
 def run(experiments: int, kills: int) -> list[Figure]:

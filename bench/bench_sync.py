@@ -72,12 +72,26 @@ def mlflow_child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _child(python: str, uri: str, what: str, experiment: str, a: argparse.Namespace) -> dict[str, Any]:
-    cmd = [python, __file__, "--mlflow-child", what, "--uri", uri, "--experiment", experiment,
-           "--runs", str(a.runs), "--keys", str(a.keys), "--steps", str(a.steps)]
+    cmd = [
+        python,
+        __file__,
+        "--mlflow-child",
+        what,
+        "--uri",
+        uri,
+        "--experiment",
+        experiment,
+        "--runs",
+        str(a.runs),
+        "--keys",
+        str(a.keys),
+        "--steps",
+        str(a.steps),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith(MARK):
-            return json.loads(line[len(MARK):])
+            return json.loads(line[len(MARK) :])
     raise RuntimeError(f"mlflow child failed: {proc.stderr[-2000:]}")
 
 
@@ -90,10 +104,26 @@ def start_server(python: str, root: Path) -> tuple[subprocess.Popen, str, float]
     cli = [str(exe)] if exe.exists() else [python, "-m", "mlflow"]
     log = open(root / "server.log", "ab")
     t = time.perf_counter()
-    proc = subprocess.Popen([*cli, "server", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-                             "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "2"], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
+    proc = subprocess.Popen(
+        [
+            *cli,
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{root / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(root / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+    )
     uri = f"http://127.0.0.1:{port}"
     while time.perf_counter() - t < 300:
         if proc.poll() is not None:
@@ -116,7 +146,7 @@ def make_store(path: Path, experiment: str, runs: int, keys: int, steps: int) ->
             rid = st.create_run(run_id=uuid.uuid4().hex, experiment_id=exp, name=f"r{r}", start_time=T0)
             pts = [(rid, f"m{k}", v, s, ts) for k in range(keys) for s, ts, v in _points(r, k, steps)]
             for i in range(0, len(pts), 200_000):
-                st.write_metrics(pts[i:i + 200_000])
+                st.write_metrics(pts[i : i + 200_000])
             st.end_run(rid, "FINISHED", end_time=T0 + steps)
 
 
@@ -166,9 +196,18 @@ def main() -> None:
             rep = push(st, uri)
             push_s = time.perf_counter() - t
         assert rep.points == pts, rep
-        figures.append(Figure(f"push {size} ({pts:,} pts)", push_s, "s", "MLflow client log_batch(1000) loop",
-                              peer["seconds"], ratio_label="x MLflow's time", target="<= 1.5x MLflow",
-                              met=push_s <= 1.5 * peer["seconds"]))
+        figures.append(
+            Figure(
+                f"push {size} ({pts:,} pts)",
+                push_s,
+                "s",
+                "MLflow client log_batch(1000) loop",
+                peer["seconds"],
+                ratio_label="x MLflow's time",
+                target="<= 1.5x MLflow",
+                met=push_s <= 1.5 * peer["seconds"],
+            )
+        )
         if a.serial:  # the same push on one connection, one run at a time (as MLflow's loop sends)
             make_store(tmp / "serial", f"bench-serial-{tag}", a.runs, a.keys, a.steps)
             with Store(tmp / "serial") as st:
@@ -176,10 +215,18 @@ def main() -> None:
                 rep = push(st, uri, workers=1)
                 serial_s = time.perf_counter() - t
             assert rep.points == pts, rep
-            figures.append(Figure(f"push {size}, one connection (workers=1)", serial_s, "s",
-                                  "MLflow client log_batch(1000) loop", peer["seconds"],
-                                  ratio_label="x MLflow's time", target="<= 1.5x MLflow",
-                                  met=serial_s <= 1.5 * peer["seconds"]))
+            figures.append(
+                Figure(
+                    f"push {size}, one connection (workers=1)",
+                    serial_s,
+                    "s",
+                    "MLflow client log_batch(1000) loop",
+                    peer["seconds"],
+                    ratio_label="x MLflow's time",
+                    target="<= 1.5x MLflow",
+                    met=serial_s <= 1.5 * peer["seconds"],
+                )
+            )
         # 2. pull of the same vs MLflow's get_metric_history loop
         peer_pull = _child(a.python, uri, "pull", f"bench-tuitrack-{tag}", a)
         with Store(tmp / "pulled", create=True) as st:
@@ -187,10 +234,18 @@ def main() -> None:
             got = pull(st, uri, experiments=[f"bench-tuitrack-{tag}"])
             pull_s = time.perf_counter() - t
         assert got.points == pts == peer_pull["points"], (got, peer_pull)
-        figures.append(Figure(f"pull {size} into an empty store", pull_s, "s",
-                              "MLflow get_metric_history loop (no store write)", peer_pull["seconds"],
-                              ratio_label="x MLflow's time", target="<= 1.5x MLflow",
-                              met=pull_s <= 1.5 * peer_pull["seconds"]))
+        figures.append(
+            Figure(
+                f"pull {size} into an empty store",
+                pull_s,
+                "s",
+                "MLflow get_metric_history loop (no store write)",
+                peer_pull["seconds"],
+                ratio_label="x MLflow's time",
+                target="<= 1.5x MLflow",
+                met=pull_s <= 1.5 * peer_pull["seconds"],
+            )
+        )
         # 3. a no-op second push of many runs
         noop_path = tmp / "noop"
         make_store(noop_path, f"bench-noop-{tag}", a.noop_runs, 1, 10)
@@ -202,18 +257,31 @@ def main() -> None:
             again = push(st, uri)
             noop_s = time.perf_counter() - t
         assert again.points == 0 and again.unchanged == a.noop_runs
-        figures.append(Figure(f"no-op second push, {a.noop_runs:,} runs", noop_s * 1000, "ms", "first push of them",
-                              first * 1000, ratio_label="x first push", target="< 2 s", met=noop_s < 2.0))
+        figures.append(
+            Figure(
+                f"no-op second push, {a.noop_runs:,} runs",
+                noop_s * 1000,
+                "ms",
+                "first push of them",
+                first * 1000,
+                ratio_label="x first push",
+                target="< 2 s",
+                met=noop_s < 2.0,
+            )
+        )
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    ver = subprocess.run([a.python, "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True,
-                         text=True).stdout.strip()
+    ver = subprocess.run(
+        [a.python, "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True
+    ).stdout.strip()
     print(f"Machine: {machine()}")
-    print(f"MLflow {ver} server (sqlite backend, 2 workers) on 127.0.0.1"
-          + (f", started in {started:.1f} s" if started else ""))
+    print(
+        f"MLflow {ver} server (sqlite backend, 2 workers) on 127.0.0.1"
+        + (f", started in {started:.1f} s" if started else "")
+    )
     print()
     print(table(figures))
 

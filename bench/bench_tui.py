@@ -159,8 +159,9 @@ class Session:
         from tuitrack.tui.app import create_app
 
         t0 = time.perf_counter()
-        app = create_app(Store(self.store_path), live_interval=self.live, state_dir=self.state_dir,
-                         app_class=_bench_app_class())
+        app = create_app(
+            Store(self.store_path), live_interval=self.live, state_dir=self.state_dir, app_class=_bench_app_class()
+        )
         probe = Probe(app.browser)
         probe.arm(lambda: _rows_shown(app.browser))
         try:
@@ -178,8 +179,9 @@ class Session:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-async def _measure(app: Any, probe: Probe, key: str, char: str | None, cond: Callable[[], bool],
-                   out: dict[str, list[float]], name: str) -> None:
+async def _measure(
+    app: Any, probe: Probe, key: str, char: str | None, cond: Callable[[], bool], out: dict[str, list[float]], name: str
+) -> None:
     probe.arm(cond)
     t0 = time.perf_counter()
     _send(app, key, char)
@@ -207,8 +209,9 @@ def _screen_settled(app: Any) -> bool:
     return detail._history_run == run.id and not stale_keys(detail.data, detail._history_cache)
 
 
-async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: float = 0.15,
-                        groups: tuple[str, ...] = KEY_GROUPS) -> dict[str, list[float]]:
+async def key_latencies(
+    app: Any, probe: Probe, presses: int, full: bool, gap: float = 0.15, groups: tuple[str, ...] = KEY_GROUPS
+) -> dict[str, list[float]]:
     """ms samples per key: noop, down, up, pgdn; with ``full`` also sort, filter, open detail.
 
     ``groups`` picks which of ``KEY_GROUPS`` to time (the no-op floor is always timed).
@@ -225,8 +228,9 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: f
     for key, step in (("down", 1), ("up", -1)) if "moves" in groups else ():
         for _ in range(presses):
             want = max(0, min(len(table_.rids) - 1, table_.cursor_row + step))
-            await _measure(app, probe, key, None, lambda: table_.cursor_row == want and _rows_shown(browser), out,
-                           f"cursor {key}")
+            await _measure(
+                app, probe, key, None, lambda: table_.cursor_row == want and _rows_shown(browser), out, f"cursor {key}"
+            )
             await _settle(app, gap)
     if not full:
         return out
@@ -235,18 +239,24 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: f
             table_.move_cursor(row=0)
             await _settle(app, gap)
         want = min(len(table_.rids) - 1, table_.cursor_row + table_._body_height())
-        await _measure(app, probe, "pagedown", None, lambda: table_.cursor_row == want and _rows_shown(browser), out,
-                       "page down")
+        await _measure(
+            app, probe, "pagedown", None, lambda: table_.cursor_row == want and _rows_shown(browser), out, "page down"
+        )
         await _settle(app, gap)
     # sort: on the auc metric column, where sorting 100k runs costs the most
     auc = next(i for i, c in enumerate(table_.columns) if c.key == "metrics.auc")
     table_.move_cursor(col=auc)
     for _ in range(presses if "sort" in groups else 0):
         old, sort = table_.rids, (table_.sort_key, table_.sort_desc)
-        await _measure(app, probe, "s", "s",
-                       lambda: table_.rids is not old and (table_.sort_key, table_.sort_desc) != sort
-                       and _rows_shown(browser), out,
-                       "sort (s)")
+        await _measure(
+            app,
+            probe,
+            "s",
+            "s",
+            lambda: table_.rids is not old and (table_.sort_key, table_.sort_desc) != sort and _rows_shown(browser),
+            out,
+            "sort (s)",
+        )
         await _settle(app, gap)
     # filter: sorted by auc ascending while the filters keep auc above a bound, the worst case for a
     # top-N walk (every run below the bound comes first in the index); set unmeasured if sort was skipped
@@ -263,22 +273,42 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: f
         bar.input.value = text
         await _settle(app, 0.05)  # typing takes a person longer than the bar's checks of each keystroke
         old = table_.rids
-        await _measure(app, probe, "enter", "\r",
-                       lambda: browser.view.filter == text and table_.rids is not old and _rows_shown(browser)
-                       and not bar.input.has_focus, out, "filter apply")
+        await _measure(
+            app,
+            probe,
+            "enter",
+            "\r",
+            lambda: (
+                browser.view.filter == text
+                and table_.rids is not old
+                and _rows_shown(browser)
+                and not bar.input.has_focus
+            ),
+            out,
+            "filter apply",
+        )
         await _settle(app, gap)
     for _ in range(presses if "settle" in groups else 0):  # one key, then nothing: when does the screen stop?
         if table_.cursor_row >= len(table_.rids) - 1:
             table_.move_cursor(row=0)
             await _settle(app, gap)
         row = table_.cursor_row
-        await _measure(app, probe, "down", None, lambda: table_.cursor_row == row + 1 and _screen_settled(app), out,
-                       "one down, screen settled")
+        await _measure(
+            app,
+            probe,
+            "down",
+            None,
+            lambda: table_.cursor_row == row + 1 and _screen_settled(app),
+            out,
+            "one down, screen settled",
+        )
         await _settle(app, gap)
     detail = browser.query_one("#detail")
     browser.apply_filter("")  # back to every run, from the top
-    await _until(lambda: browser.view.filter == "" and len(table_.rids) == browser.total and _rows_shown(browser),
-                 "filter did not clear")
+    await _until(
+        lambda: browser.view.filter == "" and len(table_.rids) == browser.total and _rows_shown(browser),
+        "filter did not clear",
+    )
     table_.move_cursor(row=0)
     await _settle(app, gap)
     for _ in range(presses if "detail" in groups else 0):
@@ -289,8 +319,15 @@ async def key_latencies(app: Any, probe: Probe, presses: int, full: bool, gap: f
         _send(app, "down")
         await _until(lambda: table_.cursor_row == row + 1 and table_.cursor_run is not None, "cursor did not move")
         run_id = table_.cursor_run.id
-        await _measure(app, probe, "enter", "\r",
-                       lambda: detail.run_id == run_id and browser.has_class("-detail-max"), out, "open detail")
+        await _measure(
+            app,
+            probe,
+            "enter",
+            "\r",
+            lambda: detail.run_id == run_id and browser.has_class("-detail-max"),
+            out,
+            "open detail",
+        )
         _send(app, "escape")
         await _until(lambda: not browser.has_class("-detail-max"), "escape did not close the detail")
         await _settle(app, gap)
@@ -307,8 +344,9 @@ async def child_main(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"runs": args.runs}
     writer = None
     if args.writer:
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(args.store)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(args.store)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         time.sleep(1.0)  # the writer's run exists before the app opens
     try:
         if args.mode == "paint":
@@ -322,9 +360,12 @@ async def child_main(args: argparse.Namespace) -> dict[str, Any]:
             if args.presses:
                 groups = tuple(args.keys.split(","))
                 result["keys"] = await Session(args.store, args.live).run(
-                    lambda app, pilot, probe, first: key_latencies(app, probe, args.presses, not args.writer and not args.moves_only,
-                                                                args.gap, groups))
+                    lambda app, pilot, probe, first: key_latencies(
+                        app, probe, args.presses, not args.writer and not args.moves_only, args.gap, groups
+                    )
+                )
         else:  # memory: open, then page down to the last run
+
             async def scroll(app: Any, pilot: Any, probe: Probe, first: float) -> dict[str, Any]:
                 table_ = app.browser.table
                 await _settle(app, 0.2)
@@ -338,8 +379,14 @@ async def child_main(args: argparse.Namespace) -> dict[str, Any]:
                     await _until(lambda: table_.cursor_row != row and _rows_shown(app.browser), "page down stuck")
                 scrolled = time.perf_counter() - t
                 await _settle(app, 0.2)
-                return {"rss_open_mb": opened, "rss_end_mb": _rss_mb(), "scroll_s": scrolled, "presses": presses,
-                        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+                return {
+                    "rss_open_mb": opened,
+                    "rss_end_mb": _rss_mb(),
+                    "scroll_s": scrolled,
+                    "presses": presses,
+                    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                }
+
             result.update(await Session(args.store, args.live).run(scroll))
     finally:
         if writer is not None:
@@ -378,8 +425,9 @@ def cold_start(store: Path, repeat: int = 3) -> list[float]:
         state = tempfile.mkdtemp(prefix="tuitrack-bench-cold-")
         try:
             t0 = time.time()
-            proc = subprocess.run([sys.executable, "-c", COLD, str(store), state], capture_output=True, text=True,
-                                  timeout=120)
+            proc = subprocess.run(
+                [sys.executable, "-c", COLD, str(store), state], capture_output=True, text=True, timeout=120
+            )
             line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("COLD:")), None)
             if line is None:
                 raise RuntimeError(f"cold start failed:\n{proc.stderr[-2000:]}")
@@ -400,21 +448,52 @@ def python_start(repeat: int = 3) -> float:
 
 
 # -- parent side ----------------------------------------------------------------------------------
-def _child(store: Path, runs: int, mode: str, presses: int = 0, repeat: int = 3, live: float = 0.0,
-           writer: bool = False, keys: tuple[str, ...] = KEY_GROUPS) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", "--store", str(store), "--runs", str(runs), "--mode", mode,
-           "--presses", str(presses), "--repeat", str(repeat), "--live", str(live), "--keys", ",".join(keys)]
+def _child(
+    store: Path,
+    runs: int,
+    mode: str,
+    presses: int = 0,
+    repeat: int = 3,
+    live: float = 0.0,
+    writer: bool = False,
+    keys: tuple[str, ...] = KEY_GROUPS,
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--store",
+        str(store),
+        "--runs",
+        str(runs),
+        "--mode",
+        mode,
+        "--presses",
+        str(presses),
+        "--repeat",
+        str(repeat),
+        "--live",
+        str(live),
+        "--keys",
+        ",".join(keys),
+    ]
     cmd += ["--writer"] if writer else []
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     for line in proc.stdout.splitlines():
         if line.startswith(MARK):
-            return json.loads(line[len(MARK):])
+            return json.loads(line[len(MARK) :])
     raise RuntimeError(f"bench child failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
 
 
-def run(sizes: tuple[int, ...] = (0, 10_000, 100_000), presses: int = 100, repeat: int = 3,
-        live_presses: int | None = None, keys: tuple[str, ...] = KEY_GROUPS, memory: bool = True,
-        cold: bool = True) -> list[Figure]:
+def run(
+    sizes: tuple[int, ...] = (0, 10_000, 100_000),
+    presses: int = 100,
+    repeat: int = 3,
+    live_presses: int | None = None,
+    keys: tuple[str, ...] = KEY_GROUPS,
+    memory: bool = True,
+    cold: bool = True,
+) -> list[Figure]:
     """All TUI figures; targets are checked on the largest store (issue 7 asks for 100k)."""
     sizes = tuple(sorted(set(sizes) | {0}))
     largest = sizes[-1]
@@ -425,27 +504,46 @@ def run(sizes: tuple[int, ...] = (0, 10_000, 100_000), presses: int = 100, repea
     for n in sizes:
         paint = statistics.median(results[n]["first_paint_s"])
         is_target = n == largest and n > 0
-        figures.append(Figure(
-            f"TUI first paint, {n:,} runs (median of {repeat})", paint, "s", "empty store", empty,
-            target="<= 1.5 s, <= 2x empty" if is_target else "",
-            met=(paint <= 1.5 and paint <= 2 * empty) if is_target else None))
+        figures.append(
+            Figure(
+                f"TUI first paint, {n:,} runs (median of {repeat})",
+                paint,
+                "s",
+                "empty store",
+                empty,
+                target="<= 1.5 s, <= 2x empty" if is_target else "",
+                met=(paint <= 1.5 and paint <= 2 * empty) if is_target else None,
+            )
+        )
     for n in sizes:
         screen = statistics.median(results[n]["first_screen_s"])
-        figures.append(Figure(f"TUI first screen (rows + first run's detail), {n:,} runs, in process (median of "
-                              f"{repeat})", screen, "s", "empty store",
-                              statistics.median(results[0]["first_screen_s"]) if results[0].get("first_screen_s")
-                              else None))
+        figures.append(
+            Figure(
+                f"TUI first screen (rows + first run's detail), {n:,} runs, in process (median of {repeat})",
+                screen,
+                "s",
+                "empty store",
+                statistics.median(results[0]["first_screen_s"]) if results[0].get("first_screen_s") else None,
+            )
+        )
     if cold:
         floor = python_start()
         for n in sizes:
             if n == 0 or (n != 1000 and n != largest):
                 continue
             times = cold_start(stores[n], repeat)
-            figures.append(Figure(
-                f"TUI first screen from process start (imports included), {n:,} runs (median of {repeat})",
-                statistics.median(times), "s", "bare python start", floor,
-                target="<= 0.6 s" if n == 1000 else "", met=statistics.median(times) <= 0.6 if n == 1000 else None,
-                note=f"min {min(times):.2f} s, max {max(times):.2f} s"))
+            figures.append(
+                Figure(
+                    f"TUI first screen from process start (imports included), {n:,} runs (median of {repeat})",
+                    statistics.median(times),
+                    "s",
+                    "bare python start",
+                    floor,
+                    target="<= 0.6 s" if n == 1000 else "",
+                    met=statistics.median(times) <= 0.6 if n == 1000 else None,
+                    note=f"min {min(times):.2f} s, max {max(times):.2f} s",
+                )
+            )
     for n in sizes:
         keys = results[n].get("keys")
         if not keys:
@@ -454,20 +552,42 @@ def run(sizes: tuple[int, ...] = (0, 10_000, 100_000), presses: int = 100, repea
     if memory:
         mem = {n: _child(stores[n], n, "memory") for n in (0, largest)}
         end = mem[largest]
-        figures.append(Figure(
-            f"TUI RSS, {largest:,} runs after paging end to end", end["rss_end_mb"], "MB",
-            "empty store just opened", mem[0]["rss_open_mb"], target="<= 200 MB", met=end["rss_end_mb"] <= 200,
-            note=f"{end['rss_open_mb']:.0f} MB just opened; {end['presses']:,} pgdn in {end['scroll_s']:.1f} s"))
+        figures.append(
+            Figure(
+                f"TUI RSS, {largest:,} runs after paging end to end",
+                end["rss_end_mb"],
+                "MB",
+                "empty store just opened",
+                mem[0]["rss_open_mb"],
+                target="<= 200 MB",
+                met=end["rss_end_mb"] <= 200,
+                note=f"{end['rss_open_mb']:.0f} MB just opened; {end['presses']:,} pgdn in {end['scroll_s']:.1f} s",
+            )
+        )
     if largest and (live_presses is None or live_presses > 0):
         copy = Path(tempfile.mkdtemp(prefix="tuitrack-bench-live-")) / "store"
         try:
             shutil.copytree(stores[largest], copy)
-            live = _child(copy, largest, "paint", live_presses if live_presses is not None else presses // 2,
-                          1, live=1.0, writer=True)
+            live = _child(
+                copy,
+                largest,
+                "paint",
+                live_presses if live_presses is not None else presses // 2,
+                1,
+                live=1.0,
+                writer=True,
+            )
         finally:
             shutil.rmtree(copy.parent, ignore_errors=True)
-        figures.append(Figure(f"TUI first paint, {largest:,} runs, live refresh 1 s + a writer", live["first_paint_s"][0],
-                              "s", "empty store", empty))
+        figures.append(
+            Figure(
+                f"TUI first paint, {largest:,} runs, live refresh 1 s + a writer",
+                live["first_paint_s"][0],
+                "s",
+                "empty store",
+                empty,
+            )
+        )
         figures += _key_figures(live["keys"], f"{largest:,} runs, live 1 s + writer", True)
     return figures
 
@@ -481,10 +601,18 @@ def _key_figures(keys: dict[str, list[float]], label: str, is_target: bool) -> l
         p95 = percentile(samples, 95)
         state = percentile(keys[name + ".state"], 95)
         targeted = (is_target or name.startswith("one down")) and name != "no-op key"
-        out.append(Figure(
-            f"TUI key {name}, {label}: p95 press->painted", p95, "ms", "no-op key p95", base,
-            target="p95 <= 50 ms" if targeted else "", met=p95 <= 50 if targeted else None,
-            note=f"p50 {statistics.median(samples):.1f} ms, state p95 {state:.1f} ms, n={len(samples)}"))
+        out.append(
+            Figure(
+                f"TUI key {name}, {label}: p95 press->painted",
+                p95,
+                "ms",
+                "no-op key p95",
+                base,
+                target="p95 <= 50 ms" if targeted else "",
+                met=p95 <= 50 if targeted else None,
+                note=f"p50 {statistics.median(samples):.1f} ms, state p95 {state:.1f} ms, n={len(samples)}",
+            )
+        )
     return out
 
 
@@ -494,8 +622,11 @@ def main() -> None:
     ap.add_argument("--presses", type=int, default=100, help="presses per key")
     ap.add_argument("--repeat", type=int, default=3, help="first paints per store (median)")
     ap.add_argument("--live-presses", type=int, default=None, help="presses per key in the live variant (0: skip)")
-    ap.add_argument("--keys", default=",".join(KEY_GROUPS),
-                    help=f"comma-separated key groups to time, of {','.join(KEY_GROUPS)} (the no-op floor always)")
+    ap.add_argument(
+        "--keys",
+        default=",".join(KEY_GROUPS),
+        help=f"comma-separated key groups to time, of {','.join(KEY_GROUPS)} (the no-op floor always)",
+    )
     ap.add_argument("--no-memory", action="store_true", help="skip the page-to-the-end memory run")
     ap.add_argument("--no-cold", action="store_true", help="skip the from-process-start first screens")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -520,8 +651,7 @@ def main() -> None:
     unknown = sorted(set(keys) - set(KEY_GROUPS))
     if unknown:
         ap.error(f"unknown --keys {', '.join(unknown)} (known: {', '.join(KEY_GROUPS)})")
-    print(table(run(sizes, args.presses, args.repeat, args.live_presses, keys, not args.no_memory,
-                    not args.no_cold)))
+    print(table(run(sizes, args.presses, args.repeat, args.live_presses, keys, not args.no_memory, not args.no_cold)))
 
 
 if __name__ == "__main__":

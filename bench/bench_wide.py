@@ -57,31 +57,60 @@ def build(path: Path, points: int, sweep: int = SWEEP_RUNS, wide: dict[str, int]
     kl, ka = store.metric_kid("loss"), store.metric_kid("acc")
     for i in range(sweep):
         lr = (0.1, 0.03, 0.01, 0.003)[i % 4]
-        rid = store.create_run(run_id=uuid.UUID(int=i + 1).hex, experiment_id=exp, name=f"sweep-{i:04d}",
-                               start_time=T0 + i, params={"lr": str(lr), "seed": str(i // 4)})
+        rid = store.create_run(
+            run_id=uuid.UUID(int=i + 1).hex,
+            experiment_id=exp,
+            name=f"sweep-{i:04d}",
+            start_time=T0 + i,
+            params={"lr": str(lr), "seed": str(i // 4)},
+        )
         loss = [(rid, kl, s, T0 + s, 1 / (1 + s * lr) + ((i * 7919 + s) % 97) / 2000) for s in range(SWEEP_POINTS)]
         acc = [(rid, ka, s, T0 + s, 1 - 1 / (1 + s * lr)) for s in range(SWEEP_POINTS)]
         store.write_batches([(rid, "loss", loss), (rid, "acc", acc)])
         store.end_run(rid, "FINISHED")
     exp = store.experiment_id("wide")
-    narrow = store.create_run(run_id=uuid.UUID(int=10**9).hex, experiment_id=exp, name="narrow-run",
-                              start_time=T0 + 10**6, tags={f"tag_{i}": f"value {i}" for i in range(5)},
-                              params={f"param_{i}": str(i) for i in range(20)})
-    store.write_batches([(narrow, f"m{k}", [(narrow, store.metric_kid(f"m{k}"), s, T0 + s, s / 100 + k)
-                                             for s in range(100)]) for k in range(10)])
+    narrow = store.create_run(
+        run_id=uuid.UUID(int=10**9).hex,
+        experiment_id=exp,
+        name="narrow-run",
+        start_time=T0 + 10**6,
+        tags={f"tag_{i}": f"value {i}" for i in range(5)},
+        params={f"param_{i}": str(i) for i in range(20)},
+    )
+    store.write_batches(
+        [
+            (narrow, f"m{k}", [(narrow, store.metric_kid(f"m{k}"), s, T0 + s, s / 100 + k) for s in range(100)])
+            for k in range(10)
+        ]
+    )
     store.end_run(narrow, "FINISHED")
-    wide_rid = store.create_run(run_id=uuid.UUID(int=10**9 + 1).hex, experiment_id=exp, name="wide-run",
-                            start_time=T0 + 2 * 10**6,
-                            tags={f"tag_{i:06d}": f"value {i}" for i in range(shape["tags"])},
-                            params={f"param_{i:05d}": str(i) for i in range(shape["params"])})
+    wide_rid = store.create_run(
+        run_id=uuid.UUID(int=10**9 + 1).hex,
+        experiment_id=exp,
+        name="wide-run",
+        start_time=T0 + 2 * 10**6,
+        tags={f"tag_{i:06d}": f"value {i}" for i in range(shape["tags"])},
+        params={f"param_{i:05d}": str(i) for i in range(shape["params"])},
+    )
     # one point for each key but one; that one ("loss") carries the long history
     w = wide_rid
-    store.write_batches([(w, f"k{i}", [(w, store.metric_kid(f"k{i}"), 0, T0, float(i))])
-                         for i in range(shape["metrics"] - 1)])
+    store.write_batches(
+        [(w, f"k{i}", [(w, store.metric_kid(f"k{i}"), 0, T0, float(i))]) for i in range(shape["metrics"] - 1)]
+    )
     kid = store.metric_kid("loss")
     for start in range(0, points, 1_000_000):
-        store.write_batches([(w, "loss", [(w, kid, s, T0 + s, 1.0 / (1 + s * 1e-4) + 0.01 * math.sin(s))
-                                          for s in range(start, min(points, start + 1_000_000))])])
+        store.write_batches(
+            [
+                (
+                    w,
+                    "loss",
+                    [
+                        (w, kid, s, T0 + s, 1.0 / (1 + s * 1e-4) + 0.01 * math.sin(s))
+                        for s in range(start, min(points, start + 1_000_000))
+                    ],
+                )
+            ]
+        )
     store.end_run(w, "FINISHED")
     store.close()
     return path
@@ -144,14 +173,26 @@ async def _timed(app: Any, probe: Probe, key: str | Any, char: str | None, cond:
                 app.browser.refresh()
         if now > deadline:
             detail = app.browser.query_one("#detail")
-            state = {"screen": type(app.screen).__name__, "tab": detail.active_tab, "run": detail.run_id, "focused": str(app.focused), "within": detail.has_focus_within,
-                     "wanted": detail.wanted, "message": detail.message}
+            state = {
+                "screen": type(app.screen).__name__,
+                "tab": detail.active_tab,
+                "run": detail.run_id,
+                "focused": str(app.focused),
+                "within": detail.has_focus_within,
+                "wanted": detail.wanted,
+                "message": detail.message,
+            }
             if detail.data is not None and detail.active_tab in ("params", "metrics", "tags"):
                 rows = detail.query_one(f"#{detail.active_tab}-body")
                 window = detail.data.window(detail.active_tab)
-                state.update(blocks=[type(b).__name__ for b in rows.blocks], first=rows.first_row(),
-                             window=(window.offset, len(window.rows), window.total), size=str(rows.size),
-                             scroll=rows.scroll_offset.y, busy=sorted(detail._window_busy))
+                state.update(
+                    blocks=[type(b).__name__ for b in rows.blocks],
+                    first=rows.first_row(),
+                    window=(window.offset, len(window.rows), window.total),
+                    size=str(rows.size),
+                    scroll=rows.scroll_offset.y,
+                    busy=sorted(detail._window_busy),
+                )
             raise TimeoutError(f"{what}: not shown within 60 s; {state}")
         await asyncio.sleep(0.0005)
     return (probe.paint_at - t0) * 1000
@@ -186,20 +227,38 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                 await _settle(app, 0.05)
                 _send(app, "enter", "\r")
                 want = app.noops + 1
-                add("no-op key while the wide run loads",
-                    await _timed(app, probe, "f12", None, lambda: app.noops == want, "no-op during load"))
+                add(
+                    "no-op key while the wide run loads",
+                    await _timed(app, probe, "f12", None, lambda: app.noops == want, "no-op during load"),
+                )
                 await _until(lambda: detail.run_id == run_id and browser.has_class("-detail-max"), "detail open")
             else:
-                add(f"open detail ({label})", await _timed(
-                    app, probe, "enter", "\r", lambda: detail.run_id == run_id and browser.has_class("-detail-max"),
-                    "open detail"))
+                add(
+                    f"open detail ({label})",
+                    await _timed(
+                        app,
+                        probe,
+                        "enter",
+                        "\r",
+                        lambda: detail.run_id == run_id and browser.has_class("-detail-max"),
+                        "open detail",
+                    ),
+                )
             detail.select_tab("overview")
             await _settle(app, 0.1)
             for tab in ("params", "metrics", "tags"):  # opened as a click on its title does
                 rows = detail.query_one(f"#{tab}-body")
-                add(f"{tab} tab rows ({label})", await _timed(
-                    app, probe, lambda: detail.select_tab(tab), None,
-                    lambda: detail.active_tab == tab and detail.run_id == run_id and _rows_drawn(rows), tab))
+                add(
+                    f"{tab} tab rows ({label})",
+                    await _timed(
+                        app,
+                        probe,
+                        lambda: detail.select_tab(tab),
+                        None,
+                        lambda: detail.active_tab == tab and detail.run_id == run_id and _rows_drawn(rows),
+                        tab,
+                    ),
+                )
                 await _settle(app, 0.1)
             if label == "wide" and rep == 0:  # keys in the Tags tab (100,000 rows)
                 rows = detail.query_one("#tags-body")
@@ -208,18 +267,29 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                 for key, name in (("down", "down"), ("pagedown", "page down")):
                     for _ in range(presses):
                         before = rows.scroll_offset.y
-                        add(f"tags tab {name} (wide)", await _timed(
-                            app, probe, key, None, lambda: rows.scroll_offset.y != before, name))
+                        add(
+                            f"tags tab {name} (wide)",
+                            await _timed(app, probe, key, None, lambda: rows.scroll_offset.y != before, name),
+                        )
                         await _settle(app, 0.05)
                 for key, name in (("end", "end"), ("home", "home")):
                     for _ in range(max(3, presses // 4)):
                         target = 0 if key == "home" else rows.max_scroll_y
-                        rows.scroll_to(y=rows.max_scroll_y // 2 if key == "end" else rows.max_scroll_y // 3,
-                                       animate=False)
+                        rows.scroll_to(
+                            y=rows.max_scroll_y // 2 if key == "end" else rows.max_scroll_y // 3, animate=False
+                        )
                         await _settle(app, 0.2)
-                        add(f"tags tab {name}, rows drawn (wide)", await _timed(
-                            app, probe, key, None,
-                            lambda: round(rows.scroll_offset.y) == target and _rows_drawn(rows), name))
+                        add(
+                            f"tags tab {name}, rows drawn (wide)",
+                            await _timed(
+                                app,
+                                probe,
+                                key,
+                                None,
+                                lambda: round(rows.scroll_offset.y) == target and _rows_drawn(rows),
+                                name,
+                            ),
+                        )
                         await _settle(app, 0.1)
                 for i in range(max(3, presses // 4)):  # the key filter: f, type, rows of the match
                     needle = f"{1234 + i}"
@@ -228,8 +298,14 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                     await _until(lambda: box.has_focus, "filter box")
                     box.value = needle
                     t0 = time.perf_counter()
-                    await _until(lambda: detail.data.window("tags").needle == needle and _rows_drawn(rows)
-                                 and any(needle in r[0] for r in detail.data.window("tags").rows), "filtered")
+                    await _until(
+                        lambda: (
+                            detail.data.window("tags").needle == needle
+                            and _rows_drawn(rows)
+                            and any(needle in r[0] for r in detail.data.window("tags").rows)
+                        ),
+                        "filtered",
+                    )
                     add("tags filter, matching rows (wide)", (time.perf_counter() - t0) * 1000)
                     box.value = ""
                     _send(app, "enter", "\r")
@@ -240,17 +316,29 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
             await _settle(app, 0.1)
 
     # chart screen, compare table, tag editor: each run alone (marked), narrow then wide
+    from tuitrack.tui.dialogs.tag_editor import TagEditor
     from tuitrack.tui.screens.charts import ChartsScreen
     from tuitrack.tui.screens.compare import CompareScreen
-    from tuitrack.tui.dialogs.tag_editor import TagEditor
 
     for rep in range(max(2, presses // 5)):
         for row, label in ((1, "narrow"), (0, "wide")):
             table_.move_cursor(row=row)
             await _settle(app, 0.2)
-            add(f"chart screen drawn ({label})", await _timed(
-                app, probe, "v", "v", lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded
-                and bool(app.screen.query("MetricChart")), "charts"))
+            add(
+                f"chart screen drawn ({label})",
+                await _timed(
+                    app,
+                    probe,
+                    "v",
+                    "v",
+                    lambda: (
+                        isinstance(app.screen, ChartsScreen)
+                        and app.screen.loaded
+                        and bool(app.screen.query("MetricChart"))
+                    ),
+                    "charts",
+                ),
+            )
             if label == "wide":
                 out["chart preselects"] = app.screen.selected
             _send(app, "escape")
@@ -259,10 +347,22 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
             _send(app, "space", " ")
             await _until(lambda: len(table_.marks) == 1, "marked")
             table_.move_cursor(row=row)
-            add(f"compare table drawn ({label})", await _timed(
-                app, probe, "c", "c", lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison
-                is not None and bool(app.screen.query("DataTable")) and app.screen.query_one("DataTable").row_count > 0,
-                "compare"))
+            add(
+                f"compare table drawn ({label})",
+                await _timed(
+                    app,
+                    probe,
+                    "c",
+                    "c",
+                    lambda: (
+                        isinstance(app.screen, CompareScreen)
+                        and app.screen.comparison is not None
+                        and bool(app.screen.query("DataTable"))
+                        and app.screen.query_one("DataTable").row_count > 0
+                    ),
+                    "compare",
+                ),
+            )
             _send(app, "escape")
             await _until(lambda: app.screen is browser, "compare closed")
             table_.move_cursor(row=row)  # (space moved it down)
@@ -271,9 +371,17 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
             await _until(lambda: not table_.marks, "unmarked")
             table_.move_cursor(row=row)
             await _settle(app, 0.1)
-            add(f"tag editor drawn ({label})", await _timed(
-                app, probe, "t", "t", lambda: isinstance(app.screen, TagEditor) and app.screen.is_mounted
-                and bool(app.screen.listed), "tag editor"))
+            add(
+                f"tag editor drawn ({label})",
+                await _timed(
+                    app,
+                    probe,
+                    "t",
+                    "t",
+                    lambda: isinstance(app.screen, TagEditor) and app.screen.is_mounted and bool(app.screen.listed),
+                    "tag editor",
+                ),
+            )
             _send(app, "escape")
             await _until(lambda: app.screen is browser, "tag editor closed")
             await _settle(app, 0.1)
@@ -287,9 +395,17 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
         await _until(lambda: browser.view.filter == filt and len(table_.rids) > 0, "filter")
         await _settle(app, 0.3)
         for _ in range(max(2, presses // 10)):
-            add(f"groups chart drawn ({label})", await _timed(
-                app, probe, "a", "a", lambda: isinstance(app.screen, GroupsScreen) and app.screen.histories
-                and app.screen.loaded, "groups"))
+            add(
+                f"groups chart drawn ({label})",
+                await _timed(
+                    app,
+                    probe,
+                    "a",
+                    "a",
+                    lambda: isinstance(app.screen, GroupsScreen) and app.screen.histories and app.screen.loaded,
+                    "groups",
+                ),
+            )
             out[f"groups runs ({label})"] = len(app.screen.runs)
             _send(app, "escape")
             await _until(lambda: app.screen is browser, "groups closed")
@@ -310,13 +426,14 @@ async def child_main(store: Path, presses: int) -> dict[str, Any]:
 
 
 # -- parent side ----------------------------------------------------------------------------------------
-def run(points: int = 10_000_000, presses: int = 20, sweep: int = SWEEP_RUNS,
-        wide: dict[str, int] | None = None) -> list[Figure]:
+def run(
+    points: int = 10_000_000, presses: int = 20, sweep: int = SWEEP_RUNS, wide: dict[str, int] | None = None
+) -> list[Figure]:
     shape = wide or WIDE
     store = cached(points, sweep, shape)
     cmd = [sys.executable, __file__, "--child", "--store", str(store), "--presses", str(presses)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    res = next((json.loads(line[len(MARK):]) for line in proc.stdout.splitlines() if line.startswith(MARK)), None)
+    res = next((json.loads(line[len(MARK) :]) for line in proc.stdout.splitlines() if line.startswith(MARK)), None)
     if res is None:
         raise RuntimeError(f"bench child failed:\n{proc.stderr[-3000:]}")
     label = f"{shape['metrics']:,} metrics, {shape['tags']:,} tags, {shape['params']:,} params, {points:,} points"
@@ -327,9 +444,18 @@ def run(points: int = 10_000_000, presses: int = 20, sweep: int = SWEEP_RUNS,
         samples = res[name]
         value = percentile(samples, q)
         base = percentile(res[base_name], q) if base_name else noop
-        figs.append(Figure(f"{name}: p{q:.0f}", value, "ms", base_name or "no-op key", base,
-                           target=f"<= {target:g} ms" if target else "", met=value <= target if target else None,
-                           note=f"p50 {statistics.median(samples):.1f} ms, n={len(samples)}{unit_note}"))
+        figs.append(
+            Figure(
+                f"{name}: p{q:.0f}",
+                value,
+                "ms",
+                base_name or "no-op key",
+                base,
+                target=f"<= {target:g} ms" if target else "",
+                met=value <= target if target else None,
+                note=f"p50 {statistics.median(samples):.1f} ms, n={len(samples)}{unit_note}",
+            )
+        )
 
     fig("no-op key while the wide run loads", None, 50)
     fig("open detail (narrow)", None, None)
@@ -343,8 +469,16 @@ def run(points: int = 10_000_000, presses: int = 20, sweep: int = SWEEP_RUNS,
     for what in ("chart screen drawn", "compare table drawn", "tag editor drawn"):
         fig(f"{what} (wide)", f"{what} (narrow)", None)
     fig(f"groups chart drawn ({sweep} runs)", "groups chart drawn (10 runs)", None)
-    figs.append(Figure(f"TUI RSS after all of the above ({label})", res["rss_mb"], "MB",
-                       target="<= 200 MB", met=res["rss_mb"] <= 200, note=f"peak {res['peak_mb']:.0f} MB"))
+    figs.append(
+        Figure(
+            f"TUI RSS after all of the above ({label})",
+            res["rss_mb"],
+            "MB",
+            target="<= 200 MB",
+            met=res["rss_mb"] <= 200,
+            note=f"peak {res['peak_mb']:.0f} MB",
+        )
+    )
     figs.append(Figure(f"chart screen preselects {res['chart preselects']!r} on the wide run", 0, ""))
 
     return figs

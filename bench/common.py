@@ -60,16 +60,20 @@ def _cell(text: str) -> str:
 
 def table(figures: Iterable[Figure]) -> str:
     """The markdown table: figure, baseline, ratio, target, met/missed."""
-    lines = ["| what | tuitrack | baseline (same run) | ratio | target | |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| what | tuitrack | baseline (same run) | ratio | target | |", "| --- | --- | --- | --- | --- | --- |"]
     for f in figures:
-        base = f"{f.baseline_what} {fmt(f.baseline, f.unit)}".strip() if f.baseline is not None else (
-            f.baseline_what or "-")
+        base = (
+            f"{f.baseline_what} {fmt(f.baseline, f.unit)}".strip()
+            if f.baseline is not None
+            else (f.baseline_what or "-")
+        )
         ratio = f"{f.ratio:.2f}{f.ratio_label}" if f.ratio is not None else "-"
         mark = "" if f.met is None else ("met" if f.met else "**MISSED**")
         what = f.what + (f" ({f.note})" if f.note else "")
-        lines.append(f"| {_cell(what)} | {_cell(fmt(f.value, f.unit))} | {_cell(base)} | {_cell(ratio)}"
-                     f" | {_cell(f.target or '-')} | {mark} |")
+        lines.append(
+            f"| {_cell(what)} | {_cell(fmt(f.value, f.unit))} | {_cell(base)} | {_cell(ratio)}"
+            f" | {_cell(f.target or '-')} | {mark} |"
+        )
     return "\n".join(lines)
 
 
@@ -117,8 +121,11 @@ def machine() -> str:
         load = "load ?"
     try:
         from importlib.metadata import version
+
         textual = f", textual {version('textual')}"
     except Exception:  # not installed: the TUI bench will say so
         textual = ""
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpus ({cpu}), {ram_text},"
-            f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{textual}; {load}")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpus ({cpu}), {ram_text},"
+        f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{textual}; {load}"
+    )

@@ -38,8 +38,21 @@ def build(path: Path, n_runs: int, n_params: int = 20, n_metrics: int = 10, seed
             rid = i + 1
             start = t0 + i * 60_000
             status = rng.choice(["FINISHED"] * 8 + ["FAILED", "KILLED"])
-            runs.append((rid, uuid.UUID(int=rng.getrandbits(128)).hex, exps[i % len(exps)], f"run-{i:06d}", status,
-                         start, start + rng.randint(1_000, 3_600_000), start, "bench", "box", start))
+            runs.append(
+                (
+                    rid,
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    exps[i % len(exps)],
+                    f"run-{i:06d}",
+                    status,
+                    start,
+                    start + rng.randint(1_000, 3_600_000),
+                    start,
+                    "bench",
+                    "box",
+                    start,
+                )
+            )
             for p in range(n_params):
                 v = str(rng.choice([10, 20, 50, 100, 200])) if p % 2 == 0 else rng.choice(["adam", "sgd", "rmsprop"])
                 params.append((rid, f"param_{p}", v, float(v) if p % 2 == 0 else None))
@@ -48,13 +61,21 @@ def build(path: Path, n_runs: int, n_params: int = 20, n_metrics: int = 10, seed
             for key in metric_keys:
                 v = rng.random()
                 lo_step, hi_step = rng.randrange(100), rng.randrange(100)
-                latest.append((rid, key, v, 99, start, v * 0.5, v * 1.5, 100, lo_step, hi_step, v * rng.uniform(0.9, 1.1)))
-        conn.executemany("INSERT INTO runs(rid, run_id, experiment_id, name, status, start_time, end_time,"
-                         " heartbeat, user, host, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", runs)
+                latest.append(
+                    (rid, key, v, 99, start, v * 0.5, v * 1.5, 100, lo_step, hi_step, v * rng.uniform(0.9, 1.1))
+                )
+        conn.executemany(
+            "INSERT INTO runs(rid, run_id, experiment_id, name, status, start_time, end_time,"
+            " heartbeat, user, host, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            runs,
+        )
         conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?,?,?,?)", params)
         conn.executemany("INSERT INTO tags(rid, key, value) VALUES (?,?,?)", tags)
-        conn.executemany("INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count,"
-                         " min_step, max_step, tail_mean) VALUES (?,?,?,?,?,?,?,?,?,?,?)", latest)
+        conn.executemany(
+            "INSERT INTO latest_metrics(rid, key, value, step, ts, min_value, max_value, count,"
+            " min_step, max_step, tail_mean) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            latest,
+        )
     store.conn.execute("ANALYZE")
     store.close()
     return path

@@ -18,26 +18,62 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Figure, machine, table  # noqa: E402
+from common import Figure, machine, table
 
 PARTS = ("install", "logging", "search", "chart", "tui", "wide", "safety", "peer")
 #: sizes per mode: full (issue 7's workloads), quick (< 2 min), smoke (seconds, for the test suite)
 SIZES = {
-    "full": dict(steps=100_000, procs=4, proc_points=200_000, runs=100_000, points=1_000_000,
-                 tui_sizes=(0, 10_000, 100_000), presses=100, repeat=3, live_presses=50,
-                 peer=dict(calls=2000, batch_steps=1000, runs=5000, points=100_000),
-                 experiments=10_000, kills=20, import_repeat=21, start_runs=1000,
-                 wide=dict(points=10_000_000, presses=20, sweep=1000, wide=None)),
-    "quick": dict(steps=10_000, procs=2, proc_points=20_000, runs=10_000, points=100_000,
-                  tui_sizes=(0, 10_000), presses=10, repeat=2, live_presses=5,
-                  peer=dict(calls=200, batch_steps=100, runs=200, points=5000),
-                 experiments=2_000, kills=5, import_repeat=9, start_runs=200,
-                 wide=dict(points=1_000_000, presses=5, sweep=200, wide=None)),
-    "smoke": dict(steps=500, procs=2, proc_points=1000, runs=300, points=2000,
-                  tui_sizes=(0, 300), presses=2, repeat=1, live_presses=0,
-                  peer=dict(calls=20, batch_steps=10, runs=20, points=500),
-                 experiments=200, kills=1, import_repeat=2, start_runs=5,
-                 wide=dict(points=5_000, presses=2, sweep=12, wide=dict(metrics=300, tags=2_000, params=300))),
+    "full": dict(
+        steps=100_000,
+        procs=4,
+        proc_points=200_000,
+        runs=100_000,
+        points=1_000_000,
+        tui_sizes=(0, 10_000, 100_000),
+        presses=100,
+        repeat=3,
+        live_presses=50,
+        peer=dict(calls=2000, batch_steps=1000, runs=5000, points=100_000),
+        experiments=10_000,
+        kills=20,
+        import_repeat=21,
+        start_runs=1000,
+        wide=dict(points=10_000_000, presses=20, sweep=1000, wide=None),
+    ),
+    "quick": dict(
+        steps=10_000,
+        procs=2,
+        proc_points=20_000,
+        runs=10_000,
+        points=100_000,
+        tui_sizes=(0, 10_000),
+        presses=10,
+        repeat=2,
+        live_presses=5,
+        peer=dict(calls=200, batch_steps=100, runs=200, points=5000),
+        experiments=2_000,
+        kills=5,
+        import_repeat=9,
+        start_runs=200,
+        wide=dict(points=1_000_000, presses=5, sweep=200, wide=None),
+    ),
+    "smoke": dict(
+        steps=500,
+        procs=2,
+        proc_points=1000,
+        runs=300,
+        points=2000,
+        tui_sizes=(0, 300),
+        presses=2,
+        repeat=1,
+        live_presses=0,
+        peer=dict(calls=20, batch_steps=10, runs=20, points=500),
+        experiments=200,
+        kills=1,
+        import_repeat=2,
+        start_runs=5,
+        wide=dict(points=5_000, presses=2, sweep=12, wide=dict(metrics=300, tags=2_000, params=300)),
+    ),
 }
 
 
@@ -64,27 +100,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {part} ...", file=sys.stderr, flush=True)
         if part == "install":
             import bench_install
+
             figures += bench_install.run(sizes["import_repeat"], sizes["start_runs"])
         elif part == "logging":
             import bench_logging
+
             figures += bench_logging.run(sizes["steps"], sizes["procs"], sizes["proc_points"])
         elif part == "search":
             import bench_search
+
             figures += bench_search.run(sizes["runs"], sizes["points"])
         elif part == "chart":
             import bench_chart
+
             figures += bench_chart.run(sizes["points"], 3)
         elif part == "tui":
             import bench_tui
+
             figures += bench_tui.run(sizes["tui_sizes"], sizes["presses"], sizes["repeat"], sizes["live_presses"])
         elif part == "wide":
             import bench_wide
+
             figures += bench_wide.run(**sizes["wide"])
         elif part == "safety":
             import bench_safety
+
             figures += bench_safety.run(sizes["experiments"], sizes["kills"])
         elif part == "peer":
             import bench_peer_mlflow
+
             peer, why = bench_peer_mlflow.run(args.python, **sizes["peer"])
             figures += peer
             if why:
@@ -95,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     missed = [f.what for f in figures if f.met is False]
     met = sum(1 for f in figures if f.met)
-    print(f"targets: {met} met, {len(missed)} missed; total {time.perf_counter() - started:.0f} s;"
-          f" end {machine().rsplit('; ', 1)[-1]}")
+    print(
+        f"targets: {met} met, {len(missed)} missed; total {time.perf_counter() - started:.0f} s;"
+        f" end {machine().rsplit('; ', 1)[-1]}"
+    )
     for note in notes:
         print(note)
     return 0

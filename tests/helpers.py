@@ -50,8 +50,9 @@ def reset_tuitrack() -> None:
     _store_mod.set_clock(None)
     _tracking.set_id_factory(None)
     _tracking._experiment = None
-    tuitrack.configure(strict=False, flush_interval=DEFAULT_INTERVAL_S, capture_packages=True, capture_env=True,
-                       identity={})
+    tuitrack.configure(
+        strict=False, flush_interval=DEFAULT_INTERVAL_S, capture_packages=True, capture_env=True, identity={}
+    )
 
 
 def db_rows(path: Path) -> dict[str, list[tuple]]:

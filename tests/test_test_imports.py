@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
-CONFTEST_IMPORT = re.compile(r"^\s*(from\s+(tests\.)?(\w+\.)*conftest\s+import|import\s+(tests\.)?(\w+\.)*conftest\b)", re.M)
+CONFTEST_IMPORT = re.compile(
+    r"^\s*(from\s+(tests\.)?(\w+\.)*conftest\s+import|import\s+(tests\.)?(\w+\.)*conftest\b)", re.M
+)
 
 
 def test_no_test_module_imports_a_conftest() -> None:
@@ -24,4 +26,6 @@ def test_no_test_module_imports_a_conftest() -> None:
         for m in CONFTEST_IMPORT.finditer(path.read_text(encoding="utf-8")):
             line = path.read_text(encoding="utf-8").count("\n", 0, m.start()) + 1
             offenders.append(f"{path.relative_to(TESTS.parent)}:{line}: {m.group(0).strip()}")
-    assert not offenders, "import shared test helpers from tests/helpers.py (from helpers import ...):\n" + "\n".join(offenders)
+    assert not offenders, "import shared test helpers from tests/helpers.py (from helpers import ...):\n" + "\n".join(
+        offenders
+    )

@@ -7,6 +7,7 @@ in ``tuitrack.tui`` and is started by the ``tuitrack`` command.
 
 from __future__ import annotations
 
+from tuitrack.entities import Artifact, DatasetInput, Experiment, MetricPoint, MetricSummary, Run, RunData, RunInfo
 from tuitrack.errors import (
     ActiveRunError,
     AmbiguousRunError,
@@ -22,8 +23,8 @@ from tuitrack.errors import (
     TuitrackError,
     ValidationError,
 )
-from tuitrack.entities import Artifact, DatasetInput, Experiment, MetricPoint, MetricSummary, Run, RunData, RunInfo
 from tuitrack.query.filter import FilterError
+from tuitrack.tracking.client import MlflowClient
 from tuitrack.tracking.fluent import (
     artifact_path,
     autolog,
@@ -64,7 +65,6 @@ from tuitrack.tracking.fluent import (
     set_tags,
     set_tracking_uri,
 )
-from tuitrack.tracking.client import MlflowClient
 from tuitrack.tracking.session import (
     ActiveRun,
     active_run,
@@ -81,19 +81,78 @@ from tuitrack.tracking.session import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "ActiveRun", "ActiveRunError", "AmbiguousRunError", "Artifact", "DatasetInput", "Experiment", "FilterError",
-    "MetricPoint", "MetricSummary", "NoActiveRunError", "NotATuitrackStoreError", "ParamConflictError",
-    "ReadOnlyStoreError", "Run", "RunData", "RunInfo", "RunNotFoundError", "StorageFullError", "StoreError",
-    "StoreNotFoundError", "StoreVersionError", "TuitrackError", "ValidationError", "active_run", "artifact_path",
-    "close_store", "configure", "create_experiment", "delete_run", "delete_tag", "end_run", "flush",
-    "get_artifact_uri", "get_experiment", "get_experiment_by_name", "get_metric_history", "get_run",
-    "get_store_path", "get_tracking_uri", "last_active_run", "list_artifacts", "list_experiments", "load_model",
-    "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_input", "log_metric", "log_metrics",
-    "log_model", "log_param", "log_params", "log_text", "open_store", "read_artifact", "reset",
-    "search_experiments", "search_runs", "set_experiment", "set_store", "set_tag", "set_tags",
-    "set_tracking_uri", "start_run",
+    "ActiveRun",
+    "ActiveRunError",
+    "AmbiguousRunError",
+    "Artifact",
+    "DatasetInput",
+    "Experiment",
+    "FilterError",
+    "MetricPoint",
+    "MetricSummary",
+    "NoActiveRunError",
+    "NotATuitrackStoreError",
+    "ParamConflictError",
+    "ReadOnlyStoreError",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunNotFoundError",
+    "StorageFullError",
+    "StoreError",
+    "StoreNotFoundError",
+    "StoreVersionError",
+    "TuitrackError",
+    "ValidationError",
+    "active_run",
+    "artifact_path",
+    "close_store",
+    "configure",
+    "create_experiment",
+    "delete_run",
+    "delete_tag",
+    "end_run",
+    "flush",
+    "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_metric_history",
+    "get_run",
+    "get_store_path",
+    "get_tracking_uri",
+    "last_active_run",
+    "list_artifacts",
+    "list_experiments",
+    "load_model",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_figure",
+    "log_image",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_model",
+    "log_param",
+    "log_params",
+    "log_text",
+    "open_store",
+    "read_artifact",
+    "reset",
+    "search_experiments",
+    "search_runs",
+    "set_experiment",
+    "set_store",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
     # MLflow drop-in: its client, autolog, parent runs, experiment tags
-    "MlflowClient", "autolog", "get_parent_run", "set_experiment_tag", "set_experiment_tags",
+    "MlflowClient",
+    "autolog",
+    "get_parent_run",
+    "set_experiment_tag",
+    "set_experiment_tags",
 ]
 
 # MLflow's submodules (mlflow.sklearn, mlflow.pyfunc, mlflow.data, mlflow.models) as attributes, imported on first

@@ -59,8 +59,15 @@ def _source(source: Any) -> DatasetSource:
 class Dataset:
     """A described dataset: ``name``, ``digest``, ``source``, ``schema`` and ``profile``."""
 
-    def __init__(self, name: str, digest: str, source: DatasetSource, schema: dict[str, Any] | None,
-                 profile: dict[str, Any] | None, rows: int | None):
+    def __init__(
+        self,
+        name: str,
+        digest: str,
+        source: DatasetSource,
+        schema: dict[str, Any] | None,
+        profile: dict[str, Any] | None,
+        rows: int | None,
+    ):
         self.name = name
         self.digest = digest
         self.source = source
@@ -74,17 +81,23 @@ class Dataset:
 
     def to_dict(self) -> dict[str, str]:
         """MLflow's string form (source, schema and profile as JSON text)."""
-        return {"name": self.name, "digest": self.digest, "source": self.source.to_json(),
-                "source_type": self.source_type, "schema": json.dumps(self.schema) if self.schema else "",
-                "profile": json.dumps(self.profile) if self.profile else ""}
+        return {
+            "name": self.name,
+            "digest": self.digest,
+            "source": self.source.to_json(),
+            "source_type": self.source_type,
+            "schema": json.dumps(self.schema) if self.schema else "",
+            "profile": json.dumps(self.profile) if self.profile else "",
+        }
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} digest={self.digest[:8]!r} rows={self.rows}>"
 
 
 class PandasDataset(Dataset):
-    def __init__(self, df: Any, name: str, digest: str, source: DatasetSource, targets: str | None,
-                 predictions: str | None):
+    def __init__(
+        self, df: Any, name: str, digest: str, source: DatasetSource, targets: str | None, predictions: str | None
+    ):
         schema = {"mlflow_colspec": infer_schema(df)}
         profile = {"num_rows": int(df.shape[0]), "num_elements": int(df.size)}
         super().__init__(name, digest, source, schema, profile, int(df.shape[0]))
@@ -96,12 +109,20 @@ class PandasDataset(Dataset):
 class NumpyDataset(Dataset):
     def __init__(self, features: Any, targets: Any, name: str, digest: str, source: DatasetSource):
         schema: dict[str, Any] = {"mlflow_tensorspec": {"features": json.dumps(infer_schema(features))}}
-        profile: dict[str, Any] = {"features_shape": list(features.shape), "features_size": int(features.size),
-                                   "features_nbytes": int(features.nbytes)}
+        profile: dict[str, Any] = {
+            "features_shape": list(features.shape),
+            "features_size": int(features.size),
+            "features_nbytes": int(features.nbytes),
+        }
         if targets is not None:
             schema["mlflow_tensorspec"]["targets"] = json.dumps(infer_schema(targets))
-            profile.update({"targets_shape": list(targets.shape), "targets_size": int(targets.size),
-                            "targets_nbytes": int(targets.nbytes)})
+            profile.update(
+                {
+                    "targets_shape": list(targets.shape),
+                    "targets_size": int(targets.size),
+                    "targets_nbytes": int(targets.nbytes),
+                }
+            )
         rows = int(features.shape[0]) if features.shape else 1
         super().__init__(name, digest, source, schema, profile, rows)
         self.features = features
@@ -117,8 +138,14 @@ def _frame_digest(df: Any) -> str:
         return hashlib.sha256(df.to_csv().encode()).hexdigest()
 
 
-def from_pandas(df: Any, source: Any = None, targets: str | None = None, name: str | None = None,
-                digest: str | None = None, predictions: str | None = None) -> PandasDataset:
+def from_pandas(
+    df: Any,
+    source: Any = None,
+    targets: str | None = None,
+    name: str | None = None,
+    digest: str | None = None,
+    predictions: str | None = None,
+) -> PandasDataset:
     """Describe a pandas DataFrame (``targets``: the label column, which must exist)."""
     if not (hasattr(df, "columns") and hasattr(df, "iloc")):
         raise ValidationError(f"from_pandas takes a pandas DataFrame, got {type(df).__name__}")
@@ -128,8 +155,9 @@ def from_pandas(df: Any, source: Any = None, targets: str | None = None, name: s
     return PandasDataset(df, name or "dataset", digest or _frame_digest(df), _source(source), targets, predictions)
 
 
-def from_numpy(features: Any, source: Any = None, targets: Any = None, name: str | None = None,
-               digest: str | None = None) -> NumpyDataset:
+def from_numpy(
+    features: Any, source: Any = None, targets: Any = None, name: str | None = None, digest: str | None = None
+) -> NumpyDataset:
     """Describe a numpy array of features (and optionally targets)."""
     if not (hasattr(features, "shape") and hasattr(features, "tobytes")):
         raise ValidationError(f"from_numpy takes a numpy array, got {type(features).__name__}")

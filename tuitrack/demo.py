@@ -70,8 +70,13 @@ def _isolated(path: Path, clock: _Clock, ids: Callable[[], str] | None) -> Itera
     module state here (a wished-for public getter is listed in the reviewer's report); the demo
     store itself is closed through the public ``close_store``.
     """
-    saved = (tracking._store_path, tracking._experiment, dict(tracking._settings), _store_mod._clock,
-             tracking._new_run_id)
+    saved = (
+        tracking._store_path,
+        tracking._experiment,
+        dict(tracking._settings),
+        _store_mod._clock,
+        tracking._new_run_id,
+    )
     tuitrack.set_store(path)
     _store_mod.set_clock(clock)
     if ids is not None:
@@ -91,8 +96,9 @@ def _isolated(path: Path, clock: _Clock, ids: Callable[[], str] | None) -> Itera
 
 
 # -- plausible numbers --------------------------------------------------------------------
-def _history(rng: random.Random, quality: float, overfit: float, epochs: int = EPOCHS
-             ) -> list[tuple[float, float, float]]:
+def _history(
+    rng: random.Random, quality: float, overfit: float, epochs: int = EPOCHS
+) -> list[tuple[float, float, float]]:
     """(loss, val_loss, accuracy) per epoch: decaying noisy curves; ``overfit`` bends val_loss up late."""
     floor = 0.55 - 0.45 * quality
     out = []
@@ -121,21 +127,40 @@ def _confusion(rng: random.Random, accuracy: float, recall: float) -> str:
     correct = round(accuracy * (positives + negatives)) - tp
     tn = max(0, min(negatives, correct))
     fp = negatives - tn
-    return ("              predicted\n"
-            "              stay   churn\n"
-            f"actual stay   {tn:5d}  {fp:5d}\n"
-            f"actual churn  {fn:5d}  {tp:5d}\n")
+    return (
+        "              predicted\n"
+        "              stay   churn\n"
+        f"actual stay   {tn:5d}  {fp:5d}\n"
+        f"actual churn  {fn:5d}  {tp:5d}\n"
+    )
 
 
 # -- one training run ------------------------------------------------------------------------
-def _train(clock: _Clock, rng: random.Random, dataset: list[tuple[float, float, int]], *, experiment: str,
-           name: str, params: dict[str, Any], tags: dict[str, str], quality: float, overfit: float = 0.0,
-           epoch_ms: int = 12_000, nested: bool = False, note: str | None = None, artifacts: bool = True,
-           fail_at: int | None = None) -> str:
+def _train(
+    clock: _Clock,
+    rng: random.Random,
+    dataset: list[tuple[float, float, int]],
+    *,
+    experiment: str,
+    name: str,
+    params: dict[str, Any],
+    tags: dict[str, str],
+    quality: float,
+    overfit: float = 0.0,
+    epoch_ms: int = 12_000,
+    nested: bool = False,
+    note: str | None = None,
+    artifacts: bool = True,
+    fail_at: int | None = None,
+) -> str:
     """Log one run like a training script would; ``fail_at`` raises at that epoch (inside the run)."""
     data_version = "v1" if experiment == V1 else "v2"
-    all_params = {"data_path": f"s3://acme-ml/churn/{data_version}/train.csv", "data_version": data_version,
-                  "n_rows": N_ROWS, **params}
+    all_params = {
+        "data_path": f"s3://acme-ml/churn/{data_version}/train.csv",
+        "data_version": data_version,
+        "n_rows": N_ROWS,
+        **params,
+    }
     with tuitrack.start_run(experiment=experiment, name=name, nested=nested, description=note) as run:
         run.log_params(all_params)
         run.set_tags({"purpose": "baseline", "author": "alice", **tags})
@@ -145,16 +170,23 @@ def _train(clock: _Clock, rng: random.Random, dataset: list[tuple[float, float, 
             clock.t += epoch_ms + rng.randint(0, epoch_ms // 10)
             if fail_at is not None and epoch == fail_at:
                 run.flush()
-                raise RuntimeError(f"CUDA out of memory: tried to allocate 2.50 GiB at epoch {epoch} "
-                                   "(batch_size too large)")
-            run.log_metrics({"loss": round(loss, 5), "val_loss": round(val, 5), "accuracy": round(acc, 5)},
-                            step=epoch)
+                raise RuntimeError(
+                    f"CUDA out of memory: tried to allocate 2.50 GiB at epoch {epoch} (batch_size too large)"
+                )
+            run.log_metrics({"loss": round(loss, 5), "val_loss": round(val, 5), "accuracy": round(acc, 5)}, step=epoch)
         final_acc = round(hist[-1][2], 4)
         finals = _final_metrics(rng, final_acc)
         run.log_metrics(finals, step=EPOCHS - 1)
         if artifacts:
-            run.log_dict({"experiment": experiment, "run_name": name, "params": all_params,
-                          "features": ["tenure", "monthly_charges", "contract", "support_calls"]}, "config.json")
+            run.log_dict(
+                {
+                    "experiment": experiment,
+                    "run_name": name,
+                    "params": all_params,
+                    "features": ["tenure", "monthly_charges", "contract", "support_calls"],
+                },
+                "config.json",
+            )
             run.log_text(_confusion(rng, final_acc, finals["recall"]), "confusion_matrix.txt")
             with tempfile.TemporaryDirectory() as tmp:
                 req = Path(tmp) / "requirements.txt"
@@ -167,8 +199,9 @@ def _train(clock: _Clock, rng: random.Random, dataset: list[tuple[float, float, 
 
 
 def _dataset(rng: random.Random) -> list[tuple[float, float, int]]:
-    return [(round(rng.uniform(0, 72), 1), round(rng.uniform(20, 120), 2), int(rng.random() < 0.2))
-            for _ in range(N_ROWS)]
+    return [
+        (round(rng.uniform(0, 72), 1), round(rng.uniform(20, 120), 2), int(rng.random() < 0.2)) for _ in range(N_ROWS)
+    ]
 
 
 # -- the run whose process died --------------------------------------------------------------
@@ -181,8 +214,12 @@ def _dying_child(spec_json: str) -> None:
     tracking.set_id_factory(lambda: spec["run_id"])
     tuitrack.configure(capture_env=False, identity=IDENTITY, flush_interval=3600.0)
     rng = random.Random(spec["seed"])
-    run = tuitrack.start_run(experiment=V2, name=spec["name"], params=spec["params"],
-                             tags={"purpose": "overnight", "author": "alice", "model_type": "xgboost"})
+    run = tuitrack.start_run(
+        experiment=V2,
+        name=spec["name"],
+        params=spec["params"],
+        tags={"purpose": "overnight", "author": "alice", "model_type": "xgboost"},
+    )
     for epoch, (loss, val, acc) in enumerate(_history(rng, 0.8, 0.0)[: spec["epochs"]]):
         clock.t += 60_000
         run.log_metrics({"loss": round(loss, 5), "val_loss": round(val, 5), "accuracy": round(acc, 5)}, step=epoch)
@@ -192,16 +229,29 @@ def _dying_child(spec_json: str) -> None:
 
 
 def _spawn_dying_run(path: Path, run_id: str, start: int, seed: int) -> None:
-    spec = {"path": str(path), "run_id": run_id, "start": start, "seed": seed, "epochs": 40,
-            "name": "xgboost_overnight",
-            "params": {"data_path": "s3://acme-ml/churn/v2/train.csv", "data_version": "v2", "n_rows": N_ROWS,
-                       "n_estimators": 2000, "max_depth": 8, "learning_rate": 0.01}}
+    spec = {
+        "path": str(path),
+        "run_id": run_id,
+        "start": start,
+        "seed": seed,
+        "epochs": 40,
+        "name": "xgboost_overnight",
+        "params": {
+            "data_path": "s3://acme-ml/churn/v2/train.csv",
+            "data_version": "v2",
+            "n_rows": N_ROWS,
+            "n_estimators": 2000,
+            "max_depth": 8,
+            "learning_rate": 0.01,
+        },
+    }
     env = dict(os.environ)
     pkg_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     code = "import sys; from tuitrack.demo import _dying_child; _dying_child(sys.argv[1])"
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(spec)], env=env, capture_output=True, text=True, timeout=120
+    )
     if proc.returncode != 0:
         raise tuitrack.TuitrackError(f"demo: the simulated training process failed:\n{proc.stderr.strip()}")
 
@@ -225,45 +275,109 @@ def build_demo_store(path: Path, *, seed: int = 7, now_ms: int | None = None) ->
     with _isolated(path, clock, ids):
         tuitrack.set_experiment(V1)
         rf = {"model_type": "random_forest"}
-        _train(clock, rng, dataset, experiment=V1, name="baseline_rf", quality=0.55, tags=rf,
-               params={"model": "random_forest", "n_estimators": 100, "max_depth": 8, "min_samples_leaf": 1},
-               note="First baseline: default random forest on the v1 features.")
+        _train(
+            clock,
+            rng,
+            dataset,
+            experiment=V1,
+            name="baseline_rf",
+            quality=0.55,
+            tags=rf,
+            params={"model": "random_forest", "n_estimators": 100, "max_depth": 8, "min_samples_leaf": 1},
+            note="First baseline: default random forest on the v1 features.",
+        )
         clock.t += 3 * HOUR
-        _train(clock, rng, dataset, experiment=V1, name="deeper_trees", quality=0.62, overfit=2.5,
-               tags={**rf, "purpose": "depth"},
-               params={"model": "random_forest", "n_estimators": 100, "max_depth": 30, "min_samples_leaf": 1})
+        _train(
+            clock,
+            rng,
+            dataset,
+            experiment=V1,
+            name="deeper_trees",
+            quality=0.62,
+            overfit=2.5,
+            tags={**rf, "purpose": "depth"},
+            params={"model": "random_forest", "n_estimators": 100, "max_depth": 30, "min_samples_leaf": 1},
+        )
         clock.t += 2 * HOUR
-        _train(clock, rng, dataset, experiment=V1, name="more_features", quality=0.68,
-               tags={**rf, "purpose": "features"},
-               params={"model": "random_forest", "n_estimators": 150, "max_depth": 12, "min_samples_leaf": 2,
-                       "features": "tenure,monthly_charges,contract,support_calls"})
+        _train(
+            clock,
+            rng,
+            dataset,
+            experiment=V1,
+            name="more_features",
+            quality=0.68,
+            tags={**rf, "purpose": "features"},
+            params={
+                "model": "random_forest",
+                "n_estimators": 150,
+                "max_depth": 12,
+                "min_samples_leaf": 2,
+                "features": "tenure,monthly_charges,contract,support_calls",
+            },
+        )
         clock.t = max(clock.t, now - 5 * DAY)
         for n_est in (100, 200):
             for depth in (10, 20):
                 q = 0.58 + 0.05 * (n_est == 200) + 0.04 * (depth == 20)
-                _train(clock, rng, dataset, experiment=V1, name=f"grid_n{n_est}_d{depth}", quality=q,
-                       overfit=1.0 if depth == 20 else 0.0, tags={**rf, "purpose": "grid-search"},
-                       params={"model": "random_forest", "n_estimators": n_est, "max_depth": depth,
-                               "min_samples_leaf": 1}, artifacts=False)
+                _train(
+                    clock,
+                    rng,
+                    dataset,
+                    experiment=V1,
+                    name=f"grid_n{n_est}_d{depth}",
+                    quality=q,
+                    overfit=1.0 if depth == 20 else 0.0,
+                    tags={**rf, "purpose": "grid-search"},
+                    params={"model": "random_forest", "n_estimators": n_est, "max_depth": depth, "min_samples_leaf": 1},
+                    artifacts=False,
+                )
                 clock.t += 20 * MINUTE
         clock.t = max(clock.t, now - 3 * DAY)
         tuitrack.set_experiment(V2)
         xgb = {"model_type": "xgboost"}
-        _train(clock, rng, dataset, experiment=V2, name="xgboost_baseline", quality=0.72, tags=xgb,
-               params={"model": "xgboost", "n_estimators": 300, "max_depth": 6, "learning_rate": 0.1})
+        _train(
+            clock,
+            rng,
+            dataset,
+            experiment=V2,
+            name="xgboost_baseline",
+            quality=0.72,
+            tags=xgb,
+            params={"model": "xgboost", "n_estimators": 300, "max_depth": 6, "learning_rate": 0.1},
+        )
         clock.t += 4 * HOUR
-        _train(clock, rng, dataset, experiment=V2, name="xgboost_tuned", quality=0.8,
-               tags={**xgb, "purpose": "tuning"},
-               params={"model": "xgboost", "n_estimators": 600, "max_depth": 5, "learning_rate": 0.05,
-                       "subsample": 0.8}, note="Best so far: lower learning rate, more trees, subsampling.")
+        _train(
+            clock,
+            rng,
+            dataset,
+            experiment=V2,
+            name="xgboost_tuned",
+            quality=0.8,
+            tags={**xgb, "purpose": "tuning"},
+            params={"model": "xgboost", "n_estimators": 600, "max_depth": 5, "learning_rate": 0.05, "subsample": 0.8},
+            note="Best so far: lower learning rate, more trees, subsampling.",
+        )
         clock.t = max(clock.t, now - 2 * DAY)
         _sweep(clock, rng, dataset)
         clock.t = max(clock.t, now - 1 * DAY)
         try:
-            _train(clock, rng, dataset, experiment=V2, name="xgboost_big_batch", quality=0.7, fail_at=17,
-                   tags={**xgb, "purpose": "tuning"},
-                   params={"model": "xgboost", "n_estimators": 600, "max_depth": 10, "learning_rate": 0.05,
-                           "batch_size": 4096})
+            _train(
+                clock,
+                rng,
+                dataset,
+                experiment=V2,
+                name="xgboost_big_batch",
+                quality=0.7,
+                fail_at=17,
+                tags={**xgb, "purpose": "tuning"},
+                params={
+                    "model": "xgboost",
+                    "n_estimators": 600,
+                    "max_depth": 10,
+                    "learning_rate": 0.05,
+                    "batch_size": 4096,
+                },
+            )
         except RuntimeError:
             pass  # the run is recorded as FAILED with its traceback; the demo goes on
         tuitrack.flush()
@@ -291,10 +405,18 @@ def _sweep(clock: _Clock, rng: random.Random, dataset: list[tuple[float, float, 
         best = 0.0
         for lr, q in ((0.03, 0.74), (0.1, 0.78), (0.3, 0.7)):
             for s in (0, 1, 2):
-                child_id = _train(clock, rng, dataset, experiment=V2, name=f"lr{lr}_seed{s}", nested=True,
-                                  quality=q + rng.uniform(-0.02, 0.02), epoch_ms=4_000, artifacts=False,
-                                  tags={"model_type": "xgboost", "purpose": "sweep"},
-                                  params={"model": "xgboost", "learning_rate": lr, "seed": s, "n_estimators": 400,
-                                          "max_depth": 6})
+                child_id = _train(
+                    clock,
+                    rng,
+                    dataset,
+                    experiment=V2,
+                    name=f"lr{lr}_seed{s}",
+                    nested=True,
+                    quality=q + rng.uniform(-0.02, 0.02),
+                    epoch_ms=4_000,
+                    artifacts=False,
+                    tags={"model_type": "xgboost", "purpose": "sweep"},
+                    params={"model": "xgboost", "learning_rate": lr, "seed": s, "n_estimators": 400, "max_depth": 6},
+                )
                 best = max(best, tuitrack.get_run(child_id).data.metrics["auc"])
         parent.log_metric("best_auc", best)

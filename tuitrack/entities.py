@@ -7,8 +7,8 @@ written against MLflow reads a tuitrack run without changes.  No I/O here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 RUNNING = "RUNNING"
@@ -157,9 +157,14 @@ class DatasetInput:
         import json
 
         source = json.dumps({"uri": self.source}) if self.source is not None else json.dumps({})
-        return Dataset(self.name, self.digest, self.source_type, source,
-                       json.dumps(self.schema) if self.schema is not None else None,
-                       json.dumps(self.profile) if self.profile is not None else None)
+        return Dataset(
+            self.name,
+            self.digest,
+            self.source_type,
+            source,
+            json.dumps(self.schema) if self.schema is not None else None,
+            json.dumps(self.profile) if self.profile is not None else None,
+        )
 
     @property
     def tags(self) -> list[InputTag]:

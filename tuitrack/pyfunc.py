@@ -43,8 +43,10 @@ class PyFuncModel:
 
     def __repr__(self) -> str:
         flavor = ", ".join(k for k in self.metadata.flavors if k != "python_function") or "python_function"
-        return f"mlflow.pyfunc.loaded_model:\n  artifact_path: {self.metadata.artifact_path}\n  flavor: {flavor}\n" \
-               f"  run_id: {self.metadata.run_id}"
+        return (
+            f"mlflow.pyfunc.loaded_model:\n  artifact_path: {self.metadata.artifact_path}\n  flavor: {flavor}\n"
+            f"  run_id: {self.metadata.run_id}"
+        )
 
 
 def _as_input(data: Any, meta: Model) -> Any:
@@ -55,16 +57,20 @@ def _as_input(data: Any, meta: Model) -> Any:
         except ImportError:
             raise ValidationError("predict on records (dicts) needs pandas: pip install pandas") from None
         frame = pd.DataFrame(records)
-        cols = [c.get("name") for c in (meta.signature.inputs if meta.signature and meta.signature.inputs else [])
-                if c.get("type") != "tensor"]
+        cols = [
+            c.get("name")
+            for c in (meta.signature.inputs if meta.signature and meta.signature.inputs else [])
+            if c.get("type") != "tensor"
+        ]
         if cols and all(c in frame.columns for c in cols):
             frame = frame[cols]
         return frame
     return data
 
 
-def load_model(model_uri: str, suppress_warnings: bool = False, dst_path: str | None = None,
-               model_config: Any = None) -> PyFuncModel:
+def load_model(
+    model_uri: str, suppress_warnings: bool = False, dst_path: str | None = None, model_config: Any = None
+) -> PyFuncModel:
     """Load a model folder (``runs:/<run_id>/<name>``, a path or ``file://`` URI) as a pyfunc model."""
     from tuitrack import sklearn as _sk
     from tuitrack.model_uri import local_model_path
@@ -87,8 +93,10 @@ def load_model(model_uri: str, suppress_warnings: bool = False, dst_path: str | 
 
         raw = load_model_folder(folder)
     else:
-        raise ValidationError(f"tuitrack cannot load models of loader_module {loader!r} (supported: mlflow.sklearn "
-                              "and tuitrack's pickled models); load it with MLflow")
+        raise ValidationError(
+            f"tuitrack cannot load models of loader_module {loader!r} (supported: mlflow.sklearn "
+            "and tuitrack's pickled models); load it with MLflow"
+        )
     return PyFuncModel(raw, meta, str(conf.get("predict_fn") or "predict"))
 
 

@@ -21,20 +21,41 @@ from pathlib import Path
 from typing import Any
 
 from tuitrack.errors import MissingPackageError, ValidationError
-from tuitrack.models.model import (Model, ModelInfo, folder_size, new_model_id, package_version, pinned, requirements_for,
-                           utc_time, write_environment, write_input_example)
+from tuitrack.models.model import (
+    Model,
+    ModelInfo,
+    folder_size,
+    new_model_id,
+    package_version,
+    pinned,
+    requirements_for,
+    utc_time,
+    write_environment,
+    write_input_example,
+)
 from tuitrack.models.signature import ModelSignature
 
-__all__ = ["autolog", "get_default_pip_requirements", "load_model", "log_model", "save_model",
-           "SERIALIZATION_FORMAT_PICKLE", "SERIALIZATION_FORMAT_CLOUDPICKLE", "SERIALIZATION_FORMAT_SKOPS"]
+__all__ = [
+    "autolog",
+    "get_default_pip_requirements",
+    "load_model",
+    "log_model",
+    "save_model",
+    "SERIALIZATION_FORMAT_PICKLE",
+    "SERIALIZATION_FORMAT_CLOUDPICKLE",
+    "SERIALIZATION_FORMAT_SKOPS",
+]
 
 FLAVOR_NAME = "sklearn"
 SERIALIZATION_FORMAT_PICKLE = "pickle"
 SERIALIZATION_FORMAT_CLOUDPICKLE = "cloudpickle"
 SERIALIZATION_FORMAT_SKOPS = "skops"
 _FORMATS = (SERIALIZATION_FORMAT_PICKLE, SERIALIZATION_FORMAT_CLOUDPICKLE, SERIALIZATION_FORMAT_SKOPS)
-_FILES = {SERIALIZATION_FORMAT_PICKLE: "model.pkl", SERIALIZATION_FORMAT_CLOUDPICKLE: "model.pkl",
-          SERIALIZATION_FORMAT_SKOPS: "model.skops"}
+_FILES = {
+    SERIALIZATION_FORMAT_PICKLE: "model.pkl",
+    SERIALIZATION_FORMAT_CLOUDPICKLE: "model.pkl",
+    SERIALIZATION_FORMAT_SKOPS: "model.skops",
+}
 
 
 def _need(module: str, package: str) -> Any:
@@ -68,15 +89,26 @@ def _dump(model: Any, dest: Path, serialization_format: str) -> None:
         dumper.dump(model, fh, protocol=pickle.DEFAULT_PROTOCOL)
 
 
-def save_model(sk_model: Any, path: str | os.PathLike[str], conda_env: Any = None, code_paths: Any = None,
-               mlflow_model: Model | None = None, serialization_format: str = SERIALIZATION_FORMAT_PICKLE,
-               signature: ModelSignature | None = None, input_example: Any = None,
-               pip_requirements: Any = None, extra_pip_requirements: Any = None,
-               pyfunc_predict_fn: str = "predict", metadata: dict[str, Any] | None = None,
-               **kwargs: Any) -> None:
+def save_model(
+    sk_model: Any,
+    path: str | os.PathLike[str],
+    conda_env: Any = None,
+    code_paths: Any = None,
+    mlflow_model: Model | None = None,
+    serialization_format: str = SERIALIZATION_FORMAT_PICKLE,
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    pyfunc_predict_fn: str = "predict",
+    metadata: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
     """Save ``sk_model`` as an MLflow model folder at ``path`` (which must not exist yet)."""
     if serialization_format not in _FORMATS:
-        raise ValidationError(f"serialization_format must be one of {', '.join(_FORMATS)}, got {serialization_format!r}")
+        raise ValidationError(
+            f"serialization_format must be one of {', '.join(_FORMATS)}, got {serialization_format!r}"
+        )
     if code_paths:
         raise ValidationError("code_paths is not supported by tuitrack; put the code on the loader's import path")
     folder = Path(path)
@@ -92,15 +124,25 @@ def save_model(sk_model: Any, path: str | os.PathLike[str], conda_env: Any = Non
             raise ValidationError(f"save_model: cannot serialize {type(sk_model).__name__}: {exc}") from None
         model = mlflow_model or Model()
         model.flavors["python_function"] = {
-            "env": {"conda": "conda.yaml", "virtualenv": "python_env.yaml"}, "loader_module": "mlflow.sklearn",
-            "model_path": data_file, "predict_fn": pyfunc_predict_fn, "python_version": platform.python_version()}
-        model.flavors[FLAVOR_NAME] = {"code": None, "pickled_model": data_file,
-                                      "serialization_format": serialization_format,
-                                      "sklearn_version": sklearn_version, "skops_trusted_types": None}
+            "env": {"conda": "conda.yaml", "virtualenv": "python_env.yaml"},
+            "loader_module": "mlflow.sklearn",
+            "model_path": data_file,
+            "predict_fn": pyfunc_predict_fn,
+            "python_version": platform.python_version(),
+        }
+        model.flavors[FLAVOR_NAME] = {
+            "code": None,
+            "pickled_model": data_file,
+            "serialization_format": serialization_format,
+            "sklearn_version": sklearn_version,
+            "skops_trusted_types": None,
+        }
         if signature is not None:
             if not isinstance(signature, ModelSignature):
-                raise ValidationError("signature must come from tuitrack.models.infer_signature "
-                                      f"(a ModelSignature), got {type(signature).__name__}")
+                raise ValidationError(
+                    "signature must come from tuitrack.models.infer_signature "
+                    f"(a ModelSignature), got {type(signature).__name__}"
+                )
             model.signature = signature
         if input_example is not None:
             model.saved_input_example_info = write_input_example(folder, input_example)
@@ -108,8 +150,12 @@ def save_model(sk_model: Any, path: str | os.PathLike[str], conda_env: Any = Non
             model.metadata = dict(metadata)
         if conda_env is not None and pip_requirements is None:
             pip_requirements = _pip_from_conda(conda_env)
-        write_environment(folder, requirements_for(get_default_pip_requirements(serialization_format),
-                                                   pip_requirements, extra_pip_requirements))
+        write_environment(
+            folder,
+            requirements_for(
+                get_default_pip_requirements(serialization_format), pip_requirements, extra_pip_requirements
+            ),
+        )
         model.model_size_bytes = folder_size(folder)
         model.save(folder)
     except BaseException:
@@ -128,25 +174,56 @@ def _pip_from_conda(conda_env: Any) -> list[str]:
     return []
 
 
-def log_model(sk_model: Any, artifact_path: str | None = None, conda_env: Any = None, code_paths: Any = None,
-              serialization_format: str = SERIALIZATION_FORMAT_PICKLE, registered_model_name: str | None = None,
-              signature: ModelSignature | None = None, input_example: Any = None,
-              await_registration_for: Any = None, pip_requirements: Any = None, extra_pip_requirements: Any = None,
-              pyfunc_predict_fn: str = "predict", metadata: dict[str, Any] | None = None, *,
-              name: str | None = None, run_id: str | None = None, **kwargs: Any) -> ModelInfo:
+def log_model(
+    sk_model: Any,
+    artifact_path: str | None = None,
+    conda_env: Any = None,
+    code_paths: Any = None,
+    serialization_format: str = SERIALIZATION_FORMAT_PICKLE,
+    registered_model_name: str | None = None,
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
+    await_registration_for: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    pyfunc_predict_fn: str = "predict",
+    metadata: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    run_id: str | None = None,
+    **kwargs: Any,
+) -> ModelInfo:
     """Log ``sk_model`` into the active run under ``name`` (MLflow 2's ``artifact_path`` works too)."""
     return log_flavor_model(
-        lambda folder, model: save_model(sk_model, folder, conda_env=conda_env, code_paths=code_paths,
-                                         mlflow_model=model, serialization_format=serialization_format,
-                                         signature=signature, input_example=input_example,
-                                         pip_requirements=pip_requirements,
-                                         extra_pip_requirements=extra_pip_requirements,
-                                         pyfunc_predict_fn=pyfunc_predict_fn, metadata=metadata),
-        name=name, artifact_path=artifact_path, registered_model_name=registered_model_name, run_id=run_id)
+        lambda folder, model: save_model(
+            sk_model,
+            folder,
+            conda_env=conda_env,
+            code_paths=code_paths,
+            mlflow_model=model,
+            serialization_format=serialization_format,
+            signature=signature,
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            extra_pip_requirements=extra_pip_requirements,
+            pyfunc_predict_fn=pyfunc_predict_fn,
+            metadata=metadata,
+        ),
+        name=name,
+        artifact_path=artifact_path,
+        registered_model_name=registered_model_name,
+        run_id=run_id,
+    )
 
 
-def log_flavor_model(save: Any, *, name: str | None, artifact_path: str | None,
-                     registered_model_name: str | None = None, run_id: str | None = None) -> ModelInfo:
+def log_flavor_model(
+    save: Any,
+    *,
+    name: str | None,
+    artifact_path: str | None,
+    registered_model_name: str | None = None,
+    run_id: str | None = None,
+) -> ModelInfo:
     """Save a model with ``save(folder, Model)`` in a temporary folder and log that folder into a run."""
     from tuitrack import validation
     from tuitrack.tracking import fluent
@@ -158,8 +235,12 @@ def log_flavor_model(save: Any, *, name: str | None, artifact_path: str | None,
     if not rel:
         raise ValidationError("log_model: name must not be empty")
     if registered_model_name is not None:
-        warnings.warn(f"tuitrack has no model registry: registered_model_name={registered_model_name!r} is ignored; "
-                      "the model is in the run's artifacts (see the returned model_uri)", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"tuitrack has no model registry: registered_model_name={registered_model_name!r} is ignored; "
+            "the model is in the run's artifacts (see the returned model_uri)",
+            UserWarning,
+            stacklevel=3,
+        )
     from tuitrack.store.core import now_ms
 
     run = fluent._active_for_model(run_id)
@@ -169,9 +250,17 @@ def log_flavor_model(save: Any, *, name: str | None, artifact_path: str | None,
         folder = Path(tmp) / "model"
         save(folder, model)
         run.log_artifacts(folder, rel)
-    return ModelInfo(artifact_path=rel, flavors=model.flavors, model_uri=f"runs:/{run.id}/{rel}", model_id=model_id,
-                     run_id=run.id, signature=model.signature, saved_input_example_info=model.saved_input_example_info,
-                     utc_time_created=model.utc_time_created, metadata=model.metadata)
+    return ModelInfo(
+        artifact_path=rel,
+        flavors=model.flavors,
+        model_uri=f"runs:/{run.id}/{rel}",
+        model_id=model_id,
+        run_id=run.id,
+        signature=model.signature,
+        saved_input_example_info=model.saved_input_example_info,
+        utc_time_created=model.utc_time_created,
+        metadata=model.metadata,
+    )
 
 
 def _load_from(folder: Path) -> Any:
@@ -204,12 +293,22 @@ _state: dict[str, Any] = {"patched": {}, "config": None}
 _local = threading.local()
 
 
-def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
-            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
-            disable_for_unsupported_versions: bool = False, silent: bool = False, max_tuning_runs: int | None = 5,
-            log_post_training_metrics: bool = True, serialization_format: str = SERIALIZATION_FORMAT_PICKLE,
-            registered_model_name: str | None = None, pos_label: Any = None,
-            extra_tags: dict[str, Any] | None = None) -> None:
+def autolog(
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    max_tuning_runs: int | None = 5,
+    log_post_training_metrics: bool = True,
+    serialization_format: str = SERIALIZATION_FORMAT_PICKLE,
+    registered_model_name: str | None = None,
+    pos_label: Any = None,
+    extra_tags: dict[str, Any] | None = None,
+) -> None:
     """Log params, training metrics, the model and the dataset of every scikit-learn ``fit``.
 
     As MLflow's: a fit with no active run gets a run of its own (ended after the fit); inside an active
@@ -221,15 +320,24 @@ def autolog(log_input_examples: bool = False, log_model_signatures: bool = True,
         _unpatch()
         _state["config"] = None
         return
-    if max_tuning_runs is not None and (isinstance(max_tuning_runs, bool) or not isinstance(max_tuning_runs, int)
-                                        or max_tuning_runs < 0):
+    if max_tuning_runs is not None and (
+        isinstance(max_tuning_runs, bool) or not isinstance(max_tuning_runs, int) or max_tuning_runs < 0
+    ):
         raise ValidationError(f"max_tuning_runs must be None or a whole number >= 0, got {max_tuning_runs!r}")
     _need("sklearn", "scikit-learn")
-    _state["config"] = {"log_input_examples": log_input_examples, "log_model_signatures": log_model_signatures,
-                        "log_models": log_models, "log_datasets": log_datasets, "silent": silent,
-                        "max_tuning_runs": max_tuning_runs, "serialization_format": serialization_format,
-                        "registered_model_name": registered_model_name, "pos_label": pos_label,
-                        "extra_tags": dict(extra_tags or {}), "exclusive": exclusive}
+    _state["config"] = {
+        "log_input_examples": log_input_examples,
+        "log_model_signatures": log_model_signatures,
+        "log_models": log_models,
+        "log_datasets": log_datasets,
+        "silent": silent,
+        "max_tuning_runs": max_tuning_runs,
+        "serialization_format": serialization_format,
+        "registered_model_name": registered_model_name,
+        "pos_label": pos_label,
+        "extra_tags": dict(extra_tags or {}),
+        "exclusive": exclusive,
+    }
     _patch_all()
 
 
@@ -289,13 +397,16 @@ def _make_fit(original: Any) -> Any:
 
 def _warn(config: dict[str, Any], what: str, exc: BaseException) -> None:
     if not config["silent"]:
-        warnings.warn(f"tuitrack autolog: {what} failed ({type(exc).__name__}: {exc}); training goes on",
-                      RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"tuitrack autolog: {what} failed ({type(exc).__name__}: {exc}); training goes on",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
 
 def _autologged_fit(est: Any, original: Any, config: dict[str, Any], args: tuple, kwargs: dict) -> Any:
-    from tuitrack.tracking import session as tracking
     from tuitrack.entities import FAILED, FINISHED
+    from tuitrack.tracking import session as tracking
 
     own_run = None
     if tracking.active_run() is None:
@@ -337,8 +448,13 @@ def _log_fit(run: Any, est: Any, X: Any, y: Any, sample_weight: Any, config: dic
     params = est.get_params(deep=not search)
     run.log_params(_str_params(params))
     cls = type(est)
-    run.set_tags({"estimator_name": cls.__name__, "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
-                  **{str(k): str(v) for k, v in config["extra_tags"].items()}})
+    run.set_tags(
+        {
+            "estimator_name": cls.__name__,
+            "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
+            **{str(k): str(v) for k, v in config["extra_tags"].items()},
+        }
+    )
     if y is not None:
         metrics = training_metrics(est, X, y, sample_weight, config["pos_label"])
         if metrics:
@@ -374,12 +490,22 @@ def _log_fit(run: Any, est: Any, X: Any, y: Any, sample_weight: Any, config: dic
             except Exception:
                 signature = None
         input_example = example if config["log_input_examples"] else None
-        log_model(est, name="model", signature=signature, input_example=input_example,
-                  serialization_format=config["serialization_format"],
-                  registered_model_name=config["registered_model_name"], run_id=run.id)
+        log_model(
+            est,
+            name="model",
+            signature=signature,
+            input_example=input_example,
+            serialization_format=config["serialization_format"],
+            registered_model_name=config["registered_model_name"],
+            run_id=run.id,
+        )
         if search and hasattr(est, "best_estimator_"):
-            log_model(est.best_estimator_, name="best_estimator", serialization_format=config["serialization_format"],
-                      run_id=run.id)
+            log_model(
+                est.best_estimator_,
+                name="best_estimator",
+                serialization_format=config["serialization_format"],
+                run_id=run.id,
+            )
 
 
 def _head(X: Any, n: int = 5) -> Any:
@@ -423,15 +549,16 @@ def training_metrics(est: Any, X: Any, y: Any, sample_weight: Any = None, pos_la
                     if proba.shape[1] == 2:
                         out["training_roc_auc"] = float(M.roc_auc_score(y, proba[:, 1], **sw))
                     else:
-                        out["training_roc_auc"] = float(M.roc_auc_score(y, proba, average="weighted",
-                                                                        multi_class="ovo", **sw))
+                        out["training_roc_auc"] = float(
+                            M.roc_auc_score(y, proba, average="weighted", multi_class="ovo", **sw)
+                        )
                 except Exception:
                     pass
         elif is_regressor(est) and hasattr(est, "predict"):
             pred = est.predict(X)
             mse = float(M.mean_squared_error(y, pred, **sw))
             out["training_mean_squared_error"] = mse
-            out["training_root_mean_squared_error"] = mse ** 0.5
+            out["training_root_mean_squared_error"] = mse**0.5
             out["training_mean_absolute_error"] = float(M.mean_absolute_error(y, pred, **sw))
             out["training_r2_score"] = float(M.r2_score(y, pred, **sw))
     return out
@@ -450,10 +577,17 @@ def _log_child_runs(parent: Any, est: Any, config: dict[str, Any]) -> None:
     base_params = base.get_params(deep=True) if base is not None and hasattr(base, "get_params") else {}
     metric_keys = [k for k in results if k.startswith(("mean_", "std_", "rank_")) and k != "params"]
     for i in order:
-        with tracking.start_run(nested=True, run_name=f"{parent.info.run_name}-candidate-{i}",
-                                tags={"mlflow.autologging": "sklearn", "estimator_name": type(base).__name__,
-                                      "estimator_class": f"{type(base).__module__}.{type(base).__qualname__}"}
-                                if base is not None else {"mlflow.autologging": "sklearn"}) as child:
+        with tracking.start_run(
+            nested=True,
+            run_name=f"{parent.info.run_name}-candidate-{i}",
+            tags={
+                "mlflow.autologging": "sklearn",
+                "estimator_name": type(base).__name__,
+                "estimator_class": f"{type(base).__module__}.{type(base).__qualname__}",
+            }
+            if base is not None
+            else {"mlflow.autologging": "sklearn"},
+        ) as child:
             child.log_params(_str_params({**base_params, **results["params"][i]}))
             values = {}
             for k in metric_keys:
@@ -465,5 +599,7 @@ def _log_child_runs(parent: Any, est: Any, config: dict[str, Any]) -> None:
                 child.log_metrics(values, step=0)
     skipped = n - len(order)
     if skipped and not config["silent"]:
-        print(f"tuitrack autolog: logged the {len(order)} best of {n} candidates as child runs "
-              f"(max_tuning_runs={cap})", file=sys.stderr)
+        print(
+            f"tuitrack autolog: logged the {len(order)} best of {n} candidates as child runs (max_tuning_runs={cap})",
+            file=sys.stderr,
+        )

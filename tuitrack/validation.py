@@ -68,9 +68,7 @@ def param_value(key: str, value: Any) -> str:
     """Params are stored as strings, like MLflow's ``str(value)``."""
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_PARAM_VALUE:
-        raise ValidationError(
-            f"param {key!r}: value is {len(text)} characters long; the limit is {MAX_PARAM_VALUE}"
-        )
+        raise ValidationError(f"param {key!r}: value is {len(text)} characters long; the limit is {MAX_PARAM_VALUE}")
     return text
 
 

@@ -25,14 +25,21 @@ class YamlError(ValueError):
 
 _PLAIN_RE = re.compile(r"[A-Za-z_/][\w./+=<>@-]*( [\w./+=<>@()-]+)*")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
-_NUMBER_RE = re.compile(r"[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|0x[0-9a-fA-F]+|0o[0-7]+")
+_NUMBER_RE = re.compile(
+    r"[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|0x[0-9a-fA-F]+|0o[0-7]+"
+)
 
 
 def _printable(ch: str) -> bool:
     o = ord(ch)
     # YAML's printable set, less the characters YAML also reads as line breaks
-    return (o in (0x09, 0x0A, 0x0D) or 0x20 <= o <= 0x7E or (0xA0 <= o <= 0xD7FF and o not in (0x2028, 0x2029))
-            or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF)
+    return (
+        o in (0x09, 0x0A, 0x0D)
+        or 0x20 <= o <= 0x7E
+        or (0xA0 <= o <= 0xD7FF and o not in (0x2028, 0x2029))
+        or 0xE000 <= o <= 0xFFFD
+        or 0x10000 <= o <= 0x10FFFF
+    )
 
 
 def _quote(text: str) -> str:
@@ -60,8 +67,13 @@ def _scalar(value: Any) -> str:
             text = f"{mantissa}.0e{exp}"
         return text
     text = value if isinstance(value, str) else str(value)
-    if (_PLAIN_RE.fullmatch(text) and text.lower() not in _RESERVED and not _NUMBER_RE.fullmatch(text)
-            and ": " not in text and " #" not in text):
+    if (
+        _PLAIN_RE.fullmatch(text)
+        and text.lower() not in _RESERVED
+        and not _NUMBER_RE.fullmatch(text)
+        and ": " not in text
+        and " #" not in text
+    ):
         return text
     return _quote(text)
 
@@ -84,12 +96,12 @@ def _emit(value: Any, indent: int, out: list[str]) -> None:
             if isinstance(item, dict) and item:
                 sub: list[str] = []
                 _emit(item, indent + 2, sub)
-                sub[0] = f"{pad}- " + sub[0][indent + 2:]
+                sub[0] = f"{pad}- " + sub[0][indent + 2 :]
                 out.extend(sub)
             elif isinstance(item, (list, tuple)) and item:
                 sub = []
                 _emit(list(item), indent + 2, sub)
-                sub[0] = f"{pad}- " + sub[0][indent + 2:]
+                sub[0] = f"{pad}- " + sub[0][indent + 2 :]
                 out.extend(sub)
             else:
                 out.append(f"{pad}- {_inline(item)}")
@@ -269,12 +281,12 @@ class _Reader:
             value_part = content
             m = _KEY_RE.match(content)
             if m and not content.startswith("- "):
-                value_part = content[m.end():]
+                value_part = content[m.end() :]
             elif content.startswith("- "):
                 value_part = content[2:]
                 m2 = _KEY_RE.match(value_part)
                 if m2:
-                    value_part = value_part[m2.end():]
+                    value_part = value_part[m2.end() :]
             while _unclosed(value_part) and i < len(raw):
                 nxt = raw[i].strip()
                 i += 1
@@ -303,8 +315,11 @@ class _Reader:
     def _fold(self, text: str, indent: int) -> Any:
         """A plain scalar may continue on more-indented lines."""
         parts = [text]
-        while self.pos < len(self.lines) and self.lines[self.pos][0] > indent and not (
-                _KEY_RE.match(self.lines[self.pos][1]) or self.lines[self.pos][1].startswith("- ")):
+        while (
+            self.pos < len(self.lines)
+            and self.lines[self.pos][0] > indent
+            and not (_KEY_RE.match(self.lines[self.pos][1]) or self.lines[self.pos][1].startswith("- "))
+        ):
             parts.append(self.lines[self.pos][1])
             self.pos += 1
         return _parse_scalar(" ".join(parts))
@@ -333,7 +348,7 @@ class _Reader:
                 break
             key = _parse_scalar(m.group(1))
             self.pos += 1
-            out[str(key) if not isinstance(key, str) else key] = self._value_after(content[m.end():], indent)
+            out[str(key) if not isinstance(key, str) else key] = self._value_after(content[m.end() :], indent)
         return out
 
     def _seq(self, indent: int) -> list[Any]:
@@ -351,4 +366,3 @@ class _Reader:
             self.lines[self.pos] = (sub, rest.strip())
             out.append(self._node(sub))
         return out
-

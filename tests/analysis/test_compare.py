@@ -12,22 +12,39 @@ import pytest
 import tuitrack
 from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
-from tuitrack.tracking import session as tracking
 from tuitrack.demo import build_demo_store
 from tuitrack.entities import MetricPoint, MetricSummary, Run, RunData, RunInfo
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 
 NOW = 1_750_000_000_000
 
 
-def make_run(run_id: str, name: str, params: dict[str, str] | None = None, metrics: dict[str, float] | None = None,
-             tags: dict[str, str] | None = None, *, mins: dict[str, float] | None = None,
-             maxs: dict[str, float] | None = None, status: str = "FINISHED") -> Run:
+def make_run(
+    run_id: str,
+    name: str,
+    params: dict[str, str] | None = None,
+    metrics: dict[str, float] | None = None,
+    tags: dict[str, str] | None = None,
+    *,
+    mins: dict[str, float] | None = None,
+    maxs: dict[str, float] | None = None,
+    status: str = "FINISHED",
+) -> Run:
     metrics = metrics or {}
-    summaries = {k: MetricSummary(k, v, 10, NOW, (mins or {}).get(k, v), (maxs or {}).get(k, v), 11)
-                 for k, v in metrics.items()}
-    info = RunInfo(run_id=run_id, run_name=name, experiment_id=1, experiment="exp", status=status,
-                   start_time=NOW - 90_000, end_time=NOW if status != "RUNNING" else None, heartbeat=NOW)
+    summaries = {
+        k: MetricSummary(k, v, 10, NOW, (mins or {}).get(k, v), (maxs or {}).get(k, v), 11) for k, v in metrics.items()
+    }
+    info = RunInfo(
+        run_id=run_id,
+        run_name=name,
+        experiment_id=1,
+        experiment="exp",
+        status=status,
+        start_time=NOW - 90_000,
+        end_time=NOW if status != "RUNNING" else None,
+        heartbeat=NOW,
+    )
     return Run(info, RunData(params=params or {}, metrics=metrics, tags=tags or {}, summaries=summaries))
 
 
@@ -40,10 +57,21 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 # -- direction ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("key, expected", [
-    ("loss", "min"), ("val_loss", "min"), ("test/error_rate", "min"), ("rmse", "min"), ("MAE", "min"),
-    ("perplexity", "min"), ("train_err", "min"), ("auc", "max"), ("accuracy", "max"), ("f1", "max"),
-])
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        ("loss", "min"),
+        ("val_loss", "min"),
+        ("test/error_rate", "min"),
+        ("rmse", "min"),
+        ("MAE", "min"),
+        ("perplexity", "min"),
+        ("train_err", "min"),
+        ("auc", "max"),
+        ("accuracy", "max"),
+        ("f1", "max"),
+    ],
+)
 def test_metric_direction_default_rule(key: str, expected: str) -> None:
     assert cmp.metric_direction(key) == expected
 
@@ -87,10 +115,24 @@ def test_state_dir_uses_xdg(monkeypatch, tmp_path) -> None:
 # -- matrix --------------------------------------------------------------------------------------------
 def _runs() -> list[Run]:
     return [
-        make_run("a" * 32, "alpha", {"lr": "0.1", "depth": "10"}, {"auc": 0.8, "loss": 0.30}, {"team": "x"},
-                 mins={"loss": 0.25}, maxs={"auc": 0.85}),
-        make_run("b" * 32, "beta", {"lr": "0.1", "depth": "20"}, {"auc": 0.9, "loss": 0.40}, {"team": "x"},
-                 mins={"loss": 0.2}, maxs={"auc": 0.9}),
+        make_run(
+            "a" * 32,
+            "alpha",
+            {"lr": "0.1", "depth": "10"},
+            {"auc": 0.8, "loss": 0.30},
+            {"team": "x"},
+            mins={"loss": 0.25},
+            maxs={"auc": 0.85},
+        ),
+        make_run(
+            "b" * 32,
+            "beta",
+            {"lr": "0.1", "depth": "20"},
+            {"auc": 0.9, "loss": 0.40},
+            {"team": "x"},
+            mins={"loss": 0.2},
+            maxs={"auc": 0.9},
+        ),
         make_run("c" * 32, "gamma", {"lr": "0.1"}, {"auc": math.nan, "loss": 0.30}, {"team": "x"}),
     ]
 
@@ -141,8 +183,10 @@ def test_running_duration_uses_now() -> None:
 
 def test_metric_rows_differ_by_value_not_by_rounded_cell() -> None:
     """Diff-only must keep a metric whose values differ past the 4 decimals a cell shows."""
-    runs = [make_run("a" * 32, "a", metrics={"auc": 0.87341, "nan": math.nan, "same": 0.5}),
-            make_run("b" * 32, "b", metrics={"auc": 0.87344, "nan": math.nan, "same": 0.5})]
+    runs = [
+        make_run("a" * 32, "a", metrics={"auc": 0.87341, "nan": math.nan, "same": 0.5}),
+        make_run("b" * 32, "b", metrics={"auc": 0.87344, "nan": math.nan, "same": 0.5}),
+    ]
     comp = cmp.build_comparison(runs, now_ms=NOW)
     auc = comp.row("metric", "auc")
     assert auc.cells[0] == auc.cells[1] and auc.differs and auc.best == {1}
@@ -250,8 +294,10 @@ def test_x_values_and_ticks() -> None:
 
 
 def test_grouping_across_seeds() -> None:
-    runs = [make_run(f"{i:032x}", f"r{i}", {"lr": lr, "seed": str(s)}, {"auc": auc})
-            for i, (lr, s, auc) in enumerate([("0.1", 0, 0.8), ("0.1", 1, 0.9), ("0.03", 0, 0.7), ("0.03", 1, 0.6)])]
+    runs = [
+        make_run(f"{i:032x}", f"r{i}", {"lr": lr, "seed": str(s)}, {"auc": auc})
+        for i, (lr, s, auc) in enumerate([("0.1", 0, 0.8), ("0.1", 1, 0.9), ("0.03", 0, 0.7), ("0.03", 1, 0.6)])
+    ]
     keys = ser.default_group_keys(["lr", "seed", "Random_State"])
     assert keys == ["lr"]
     groups = ser.group_runs(runs, keys)
@@ -307,4 +353,6 @@ def test_direction_prefs_save_leaves_no_temporary_files(tmp_path) -> None:
     prefs.flip("loss")
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["metric_directions.json"]
     assert cmp.DirectionPrefs(tmp_path / "storeA", directory=tmp_path / "state").overrides == {
-        "auc": "min", "loss": "max"}
+        "auc": "min",
+        "loss": "max",
+    }

@@ -15,8 +15,14 @@ from tuitrack.cli.main import main
 
 def test_flatten_gives_unambiguous_key_paths() -> None:
     doc = {"model": {"layers": [{"units": 64}, {"units": 32}], "opt": "adam"}, "a.b": 1, "empty": {}, "l": []}
-    assert df.flatten(doc) == {"model.layers[0].units": "64", "model.layers[1].units": "32",
-                               "model.opt": '"adam"', '["a.b"]': "1", "empty": "{}", "l": "[]"}
+    assert df.flatten(doc) == {
+        "model.layers[0].units": "64",
+        "model.layers[1].units": "32",
+        "model.opt": '"adam"',
+        '["a.b"]': "1",
+        "empty": "{}",
+        "l": "[]",
+    }
     assert df.flatten(3) == {"(document)": "3"}
 
 
@@ -26,7 +32,9 @@ def test_structured_diff_ignores_order_and_formatting() -> None:
     result = df.compare_texts("config.json", a, b)
     assert result.mode == "structured"
     assert [(c.path, c.kind, c.a, c.b) for c in result.changes if c.kind != df.SAME] == [
-        ("layers[1]", df.CHANGED, "32", "16"), ("layers[2]", df.ADDED, None, "8")]
+        ("layers[1]", df.CHANGED, "32", "16"),
+        ("layers[2]", df.ADDED, None, "8"),
+    ]
     assert df.compare_texts("c.json", a, a).identical
 
 
@@ -41,8 +49,11 @@ def test_yaml_is_structured_and_a_broken_file_falls_back_to_text() -> None:
 def test_side_by_side_pairs_every_line() -> None:
     rows = df.side_by_side("a\nb\nc\n", "a\nB\nc\nd\n")
     assert [(r.tag, r.a_no, r.a, r.b_no, r.b) for r in rows] == [
-        ("equal", 1, "a", 1, "a"), ("replace", 2, "b", 2, "B"), ("equal", 3, "c", 3, "c"),
-        ("insert", None, None, 4, "d")]
+        ("equal", 1, "a", 1, "a"),
+        ("replace", 2, "b", 2, "B"),
+        ("equal", 3, "c", 3, "c"),
+        ("insert", None, None, 4, "d"),
+    ]
     assert df.unified("a\nb\n", "a\nc\n", "x", "y")[2:] == ["@@ -1,2 +1,2 @@", " a", "-b", "+c"]
 
 
@@ -54,8 +65,11 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory):
     ids = []
     try:
         for i, (depth, opt) in enumerate([(4, "adam"), (8, "sgd")]):
-            with tuitrack.start_run(name=f"r{i}", params={"depth": depth, "seed": 1, f"only{i}": "x"},
-                                    tags={"team": "a", "tuitrack.git.commit": f"c0ffee{i}"}) as run:
+            with tuitrack.start_run(
+                name=f"r{i}",
+                params={"depth": depth, "seed": 1, f"only{i}": "x"},
+                tags={"team": "a", "tuitrack.git.commit": f"c0ffee{i}"},
+            ) as run:
                 run.log_metric("auc", 0.8 + i / 10)
                 run.log_dict({"optimizer": opt, "layers": [64, 32], "evil": "\x1b[2J[bold]x[/]"}, "config.json")
                 run.log_text("numpy==1.26\ntorch==2.1\n" if i == 0 else "numpy==2.0\ntorch==2.1\n", "requirements.txt")

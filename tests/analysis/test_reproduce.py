@@ -18,8 +18,9 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the gi
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@x", *args], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@x", *args], check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -102,10 +103,20 @@ def _recorded(store_path: Path, packages: dict[str, str], python: str, name: str
     s = Store(store_path, create=True)
     exp = s.experiment_id("e")
     run_id = (name * 32)[:32].encode().hex()[:32]
-    s.create_run(run_id=run_id, experiment_id=exp, name=name, start_time=1_700_000_000_000,
-                 source="python train.py", tags={"tuitrack.python": python, "tuitrack.cwd": "/w d",
-                                                 "tuitrack.git.commit": "abc123", "tuitrack.git.dirty": "false"},
-                 packages=packages)
+    s.create_run(
+        run_id=run_id,
+        experiment_id=exp,
+        name=name,
+        start_time=1_700_000_000_000,
+        source="python train.py",
+        tags={
+            "tuitrack.python": python,
+            "tuitrack.cwd": "/w d",
+            "tuitrack.git.commit": "abc123",
+            "tuitrack.git.dirty": "false",
+        },
+        packages=packages,
+    )
     s.close()
     return run_id
 
@@ -118,10 +129,10 @@ def test_packages_and_python_against_another_run_and_json(tmp_path: Path) -> Non
     assert "~ numpy 1.26.0 -> 2.0.0" in out and "- old 1 (missing from run " in out and "+ new 3 (only in run " in out
     assert "python -m pip install numpy==1.26.0 old==1  # 2 differ from run " in out
     assert "cd '/w d'" in out  # shell-quoted
-    data = json.loads(CliRunner().invoke(main, ["--store", str(tmp_path), "reproduce", a, "--against", "b",
-                                                "--json"]).output)
-    assert data["git"] == {"commit": "abc123", "branch": None, "dirty": False, "diff_artifact": None,
-                           "diff_note": None}
+    data = json.loads(
+        CliRunner().invoke(main, ["--store", str(tmp_path), "reproduce", a, "--against", "b", "--json"]).output
+    )
+    assert data["git"] == {"commit": "abc123", "branch": None, "dirty": False, "diff_artifact": None, "diff_note": None}
     assert {c["path"] for c in data["package_changes"]} == {"numpy", "old", "new"}
 
 
@@ -139,13 +150,21 @@ def test_recorded_text_cannot_inject_into_the_snippet_or_the_terminal(tmp_path: 
     from tuitrack.store.core import Store
 
     s = Store(tmp_path, create=True)
-    s.create_run(run_id="f" * 32, experiment_id=s.experiment_id("e"), name="x\nrm -rf ~", start_time=0,
-                 source="python t.py \x1b[2J", tags={"tuitrack.git.branch": "b\ntouch /tmp/pwn",
-                                                    "tuitrack.git.commit": "c", "tuitrack.cwd": "/a'; rm -rf ~; '"})
+    s.create_run(
+        run_id="f" * 32,
+        experiment_id=s.experiment_id("e"),
+        name="x\nrm -rf ~",
+        start_time=0,
+        source="python t.py \x1b[2J",
+        tags={
+            "tuitrack.git.branch": "b\ntouch /tmp/pwn",
+            "tuitrack.git.commit": "c",
+            "tuitrack.cwd": "/a'; rm -rf ~; '",
+        },
+    )
     s.close()
     out = CliRunner().invoke(main, ["--store", str(tmp_path), "reproduce", "f" * 8, "--shell"]).output
     lines = out.splitlines()
     assert "rm -rf ~" not in [line.strip() for line in lines] and "touch /tmp/pwn" not in lines
     assert "cd '/a'\"'\"'; rm -rf ~; '\"'\"''" in lines  # quoted: one argument to cd
     assert "\x1b" not in out and "python t.py \\x1b[2J" in out
-

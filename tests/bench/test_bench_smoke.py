@@ -17,8 +17,14 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "run_all.py"
 
 def _run(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TUITRACK_BENCH_CACHE": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state")}
-    return subprocess.run([sys.executable, str(BENCH), "--smoke", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, str(BENCH), "--smoke", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
@@ -27,11 +33,26 @@ def test_every_local_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
     out = proc.stdout
     assert out.startswith("machine: ")
     assert "| what | tuitrack | baseline (same run) | ratio | target | |" in out
-    for row in ("import tuitrack", "start_run, median", "start_run, first",
-                "log_metric caller cost", "committed throughput", "parallel logging", "store size",
-                "search_runs", "get_metric_history", "chart: history", "TUI first paint, 300 runs",
-                "TUI key cursor down", "TUI key filter apply", "TUI key sort (s)", "TUI key open detail",
-                "TUI RSS", "set_experiment: create", "kill -9 loss window"):
+    for row in (
+        "import tuitrack",
+        "start_run, median",
+        "start_run, first",
+        "log_metric caller cost",
+        "committed throughput",
+        "parallel logging",
+        "store size",
+        "search_runs",
+        "get_metric_history",
+        "chart: history",
+        "TUI first paint, 300 runs",
+        "TUI key cursor down",
+        "TUI key filter apply",
+        "TUI key sort (s)",
+        "TUI key open detail",
+        "TUI RSS",
+        "set_experiment: create",
+        "kill -9 loss window",
+    ):
         assert row in out, f"missing row {row!r} in:\n{out}"
     assert "targets: " in out
 
@@ -41,9 +62,17 @@ def test_wide_run_bench_runs_and_prints_its_rows(tmp_path: Path) -> None:
     """Apart: the wide-run part drives the app through ~100 steps (about a minute, more on a busy box)."""
     proc = _run(tmp_path, "--only", "wide", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for row in ("no-op key while the wide run loads", "tags tab rows (wide)", "tags tab end, rows drawn",
-                "tags filter, matching rows", "compare table drawn (wide)", "tag editor drawn (wide)",
-                "groups chart drawn (12 runs)", "chart screen preselects ['loss']", "TUI RSS after all"):
+    for row in (
+        "no-op key while the wide run loads",
+        "tags tab rows (wide)",
+        "tags tab end, rows drawn",
+        "tags filter, matching rows",
+        "compare table drawn (wide)",
+        "tag editor drawn (wide)",
+        "groups chart drawn (12 runs)",
+        "chart screen preselects ['loss']",
+        "TUI RSS after all",
+    ):
         assert row in proc.stdout, f"missing row {row!r} in:\n{proc.stdout}"
 
 

@@ -19,9 +19,9 @@ from click_compat import CliRunner
 from helpers import db_rows, reset_tuitrack
 
 import tuitrack
+from tuitrack.cli.main import main
 from tuitrack.store import core as store_mod
 from tuitrack.tracking import session as tracking
-from tuitrack.cli.main import main
 
 T0 = 1_700_000_000_000
 RUN_IDS = ["ab01" + "0" * 28, "ab02" + "0" * 28, "cd03" + "0" * 28, "ef04" + "0" * 28]
@@ -38,8 +38,9 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     reset_tuitrack()
     try:
         tuitrack.set_store(path)
-        tuitrack.configure(capture_env=False, capture_packages=False, identity={"user": "u", "host": "h",
-                                                                                  "source": "s"})
+        tuitrack.configure(
+            capture_env=False, capture_packages=False, identity={"user": "u", "host": "h", "source": "s"}
+        )
         ids = iter(RUN_IDS)
         tracking.set_id_factory(lambda: next(ids))
         store_mod.set_clock(lambda: T0)
@@ -66,8 +67,11 @@ def store(seed_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def snapshot(path: Path) -> tuple[dict, dict[str, str]]:
     """Every row of every table, plus the hash of every artifact file."""
     arts = path / "artifacts"
-    files = {str(p.relative_to(arts)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted(arts.rglob("*")) if p.is_file()}
+    files = {
+        str(p.relative_to(arts)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(arts.rglob("*"))
+        if p.is_file()
+    }
     return db_rows(path), files
 
 
@@ -78,24 +82,56 @@ AMBIGUOUS = "run id prefix 'ab' matches several runs (ab0100000000, ab0200000000
 # (id, arguments, exit code, message that must appear on stderr)
 CASES: list[tuple[str, list[str], int, str]] = [
     # ls: filters (the position is part of the message), sort, columns, limit, experiment
-    ("ls-filter-missing-value", ["ls", "--filter", "metrics.auc >"], 1,
-     "filter error at position 13: expected a value after '>', got end of input"),
-    ("ls-filter-double-and", ["ls", "--filter", "metrics.auc > 0.5 AND AND"], 1,
-     "filter error at position 22: expected a comparison after 'AND', got 'AND'"),
-    ("ls-filter-unknown-entity", ["ls", "--filter", "foo.bar = 1"], 1,
-     "filter error at position 0: unknown entity 'foo' (expected metrics, params, tags or attributes)"),
-    ("ls-filter-unterminated-string", ["ls", "--filter", "params.lr = 'oops"], 1,
-     "filter error at position 12: unterminated string"),
-    ("ls-filter-sql-injection", ["ls", "--filter", "params.lr = '1'; DROP TABLE runs; --"], 1,
-     "filter error at position 15"),
-    ("ls-sort-bad-direction", ["ls", "--sort", "metrics.auc SIDEWAYS"], 1,
-     "order_by error at position 12 in 'metrics.auc SIDEWAYS': expected ASC, DESC, ',' or end of input"),
-    ("ls-sort-unknown-attribute", ["ls", "--sort", "nonsense"], 1,
-     "order_by error at position 0 in 'nonsense': unknown attribute 'nonsense'"),
+    (
+        "ls-filter-missing-value",
+        ["ls", "--filter", "metrics.auc >"],
+        1,
+        "filter error at position 13: expected a value after '>', got end of input",
+    ),
+    (
+        "ls-filter-double-and",
+        ["ls", "--filter", "metrics.auc > 0.5 AND AND"],
+        1,
+        "filter error at position 22: expected a comparison after 'AND', got 'AND'",
+    ),
+    (
+        "ls-filter-unknown-entity",
+        ["ls", "--filter", "foo.bar = 1"],
+        1,
+        "filter error at position 0: unknown entity 'foo' (expected metrics, params, tags or attributes)",
+    ),
+    (
+        "ls-filter-unterminated-string",
+        ["ls", "--filter", "params.lr = 'oops"],
+        1,
+        "filter error at position 12: unterminated string",
+    ),
+    (
+        "ls-filter-sql-injection",
+        ["ls", "--filter", "params.lr = '1'; DROP TABLE runs; --"],
+        1,
+        "filter error at position 15",
+    ),
+    (
+        "ls-sort-bad-direction",
+        ["ls", "--sort", "metrics.auc SIDEWAYS"],
+        1,
+        "order_by error at position 12 in 'metrics.auc SIDEWAYS': expected ASC, DESC, ',' or end of input",
+    ),
+    (
+        "ls-sort-unknown-attribute",
+        ["ls", "--sort", "nonsense"],
+        1,
+        "order_by error at position 0 in 'nonsense': unknown attribute 'nonsense'",
+    ),
     ("ls-columns-unknown", ["ls", "--columns", "bogus.x"], 1, "unknown column 'bogus.x'"),
     ("ls-columns-empty-key", ["ls", "--columns", "params."], 1, "empty column name in 'params.'"),
-    ("ls-limit-negative", ["ls", "--limit", "-1"], 2,
-     "Invalid value for '--limit' / '-n': -1 is not in the range x>=0"),
+    (
+        "ls-limit-negative",
+        ["ls", "--limit", "-1"],
+        2,
+        "Invalid value for '--limit' / '-n': -1 is not in the range x>=0",
+    ),
     ("ls-limit-not-a-number", ["ls", "--limit", "abc"], 2, "'abc' is not a valid integer range"),
     ("ls-unknown-experiment", ["ls", "-e", "nosuchexp"], 1, "no experiment named 'nosuchexp' (known: 'exp')"),
     ("ls-extra-argument", ["ls", "extra"], 2, "Got unexpected extra argument (extra)"),
@@ -107,55 +143,115 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("compare-one-run", ["compare", "alpha"], 2, "compare needs at least two runs"),
     ("compare-same-run-twice", ["compare", "alpha", "ab01"], 1, "run ab010000 is given more than once"),
     ("compare-unknown-run", ["compare", "alpha", "nosuch"], 1, NO_RUN),
-    ("best-unknown-metric", ["best", "nosuchmetric"], 1,
-     "none of the 4 matching runs has a value for metric 'nosuchmetric' (metrics in these experiments: auc, loss)"),
+    (
+        "best-unknown-metric",
+        ["best", "nosuchmetric"],
+        1,
+        "none of the 4 matching runs has a value for metric 'nosuchmetric' (metrics in these experiments: auc, loss)",
+    ),
     ("best-backtick-metric", ["best", "a`b"], 1, "metric key 'a`b' contains a backtick"),
-    ("best-bad-filter", ["best", "auc", "--filter", "("], 1,
-     "filter error at position 1: expected a comparison after '(', got end of input"),
-    ("history-unknown-key", ["history", "alpha", "nosuchkey"], 1,
-     "run ab010000 ('alpha') has no metric 'nosuchkey' (it has: auc, loss)"),
+    (
+        "best-bad-filter",
+        ["best", "auc", "--filter", "("],
+        1,
+        "filter error at position 1: expected a comparison after '(', got end of input",
+    ),
+    (
+        "history-unknown-key",
+        ["history", "alpha", "nosuchkey"],
+        1,
+        "run ab010000 ('alpha') has no metric 'nosuchkey' (it has: auc, loss)",
+    ),
     ("history-unknown-run", ["history", "nosuch", "loss"], 1, NO_RUN),
     ("history-missing-key", ["history", "alpha"], 2, "Missing argument 'KEY'"),
     ("artifacts-unknown-run", ["artifacts", "nosuch"], 1, NO_RUN),
     # cat: nothing outside the run's artifact folder can be read
-    ("cat-path-traversal", ["cat", "alpha", "../../etc/passwd"], 1,
-     "artifact path '../../etc/passwd' contains '..' and would escape the run's artifact folder"),
-    ("cat-traversal-inside-folder", ["cat", "alpha", "notes/../../../x"], 1,
-     "artifact path 'notes/../../../x' contains '..' and would escape"),
-    ("cat-absolute-path", ["cat", "alpha", "/etc/passwd"], 1,
-     "artifact path '/etc/passwd' is absolute; artifact paths are relative to the run"),
+    (
+        "cat-path-traversal",
+        ["cat", "alpha", "../../etc/passwd"],
+        1,
+        "artifact path '../../etc/passwd' contains '..' and would escape the run's artifact folder",
+    ),
+    (
+        "cat-traversal-inside-folder",
+        ["cat", "alpha", "notes/../../../x"],
+        1,
+        "artifact path 'notes/../../../x' contains '..' and would escape",
+    ),
+    (
+        "cat-absolute-path",
+        ["cat", "alpha", "/etc/passwd"],
+        1,
+        "artifact path '/etc/passwd' is absolute; artifact paths are relative to the run",
+    ),
     ("cat-backslash", ["cat", "alpha", "notes\\a.txt"], 1, "contains a backslash; use '/' to separate folders"),
     ("cat-control-character", ["cat", "alpha", "a\x00b"], 1, "contains control characters"),
     ("cat-folder", ["cat", "alpha", "notes"], 1, "artifact 'notes' is a folder; `tuitrack artifacts alpha` lists"),
     ("cat-missing-file", ["cat", "alpha", "missing.txt"], 1, "run ab010000 has no artifact 'missing.txt'"),
     # export / gc / import
-    ("export-bad-format", ["export", "--format", "xml"], 2,
-     "Invalid value for '--format': 'xml' is not one of 'csv', 'json', 'md'"),
+    (
+        "export-bad-format",
+        ["export", "--format", "xml"],
+        2,
+        "Invalid value for '--format': 'xml' is not one of 'csv', 'json', 'md'",
+    ),
     ("export-no-format", ["export"], 2, "Missing option '--format'"),
-    ("export-bad-filter", ["export", "--format", "csv", "--filter", "params.lr >"], 1,
-     "filter error at position 11: expected a value after '>'"),
-    ("export-output-in-missing-folder", ["export", "--format", "csv", "-o", "/nonexistent/dir/out.csv"], 1,
-     "/nonexistent/dir/out.csv: No such file or directory"),
+    (
+        "export-bad-filter",
+        ["export", "--format", "csv", "--filter", "params.lr >"],
+        1,
+        "filter error at position 11: expected a value after '>'",
+    ),
+    (
+        "export-output-in-missing-folder",
+        ["export", "--format", "csv", "-o", "/nonexistent/dir/out.csv"],
+        1,
+        "/nonexistent/dir/out.csv: No such file or directory",
+    ),
     ("gc-negative-age", ["gc", "--older-than", "-1"], 2, "Invalid value for '--older-than': -1.0 is not in the range"),
     ("gc-age-not-a-number", ["gc", "--older-than", "abc"], 2, "'abc' is not a valid float range"),
-    ("import-not-mlflow-folder", ["import", "mlflow", NOT_MLFLOW], 1,
-     "holds no MLflow experiments (no <id>/meta.yaml folders)"),
-    ("import-missing-source", ["import", "mlflow", "/nonexistent/mlruns"], 1,
-     "no MLflow store at /nonexistent/mlruns (expected an mlruns/ folder or an mlflow.db file)"),
+    (
+        "import-not-mlflow-folder",
+        ["import", "mlflow", NOT_MLFLOW],
+        1,
+        "holds no MLflow experiments (no <id>/meta.yaml folders)",
+    ),
+    (
+        "import-missing-source",
+        ["import", "mlflow", "/nonexistent/mlruns"],
+        1,
+        "no MLflow store at /nonexistent/mlruns (expected an mlruns/ folder or an mlflow.db file)",
+    ),
     # tag / rename / note / rm / restore
-    ("tag-bad-key-chars", ["tag", "alpha", "bad key!=x"], 1,
-     "tag key 'bad key!' contains characters other than letters, digits, '_', '-', '.', '/' and space"),
+    (
+        "tag-bad-key-chars",
+        ["tag", "alpha", "bad key!=x"],
+        1,
+        "tag key 'bad key!' contains characters other than letters, digits, '_', '-', '.', '/' and space",
+    ),
     ("tag-escape-in-key", ["tag", "alpha", "a\x1bb=v"], 1, "tag key 'a\\x1bb' contains characters other than"),
     ("tag-empty-key", ["tag", "alpha", "=x"], 1, "tag key must not be empty"),
     ("tag-key-too-long", ["tag", "alpha", "k" * 251 + "=v"], 1, "is 251 characters long; the limit is 250"),
-    ("tag-value-too-long", ["tag", "alpha", "k=" + "v" * 8001], 1,
-     "tag 'k': value is 8001 characters long; the limit is 8000"),
+    (
+        "tag-value-too-long",
+        ["tag", "alpha", "k=" + "v" * 8001],
+        1,
+        "tag 'k': value is 8001 characters long; the limit is 8000",
+    ),
     ("tag-nothing-to-do", ["tag", "alpha"], 1, "nothing to change: give key=value to set and/or a key to remove"),
-    ("tag-remove-absent-key", ["tag", "alpha", "--rm", "nokey"], 1,
-     "run alpha has no tag 'nokey'; nothing was changed"),
+    (
+        "tag-remove-absent-key",
+        ["tag", "alpha", "--rm", "nokey"],
+        1,
+        "run alpha has no tag 'nokey'; nothing was changed",
+    ),
     ("tag-set-and-remove", ["tag", "alpha", "a=1", "--rm", "a"], 1, "tag 'a' is both set and removed; pick one"),
-    ("tag-filter-matches-nothing", ["tag", "--filter", "metrics.auc > 99", "a=b"], 1,
-     "no run matches the filter 'metrics.auc > 99'; nothing was changed"),
+    (
+        "tag-filter-matches-nothing",
+        ["tag", "--filter", "metrics.auc > 99", "a=b"],
+        1,
+        "no run matches the filter 'metrics.auc > 99'; nothing was changed",
+    ),
     ("tag-bad-filter", ["tag", "--filter", "metrics.auc >", "a=b"], 1, "filter error at position 13"),
     ("tag-no-run", ["tag", "a=b"], 2, "give at least one RUN (id, unique id prefix or unique name) or --filter"),
     ("tag-unknown-run", ["tag", "nosuch", "a=b"], 1, NO_RUN),

@@ -32,8 +32,8 @@ from click_compat import CliRunner
 
 import tuitrack
 import tuitrack.tui.app as app_module
-from tuitrack.store import schema
 from tuitrack.cli.main import main
+from tuitrack.store import schema
 from tuitrack.tui.app import TuitrackApp
 
 SIZE = (110, 32)
@@ -44,8 +44,10 @@ def tree(path: Path) -> dict[str, str]:
     """Every file under ``path`` -> sha256 of its bytes (folders as "<dir>"); {} when it does not exist."""
     if not path.exists():
         return {}
-    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
-            for p in sorted(path.rglob("*"))}
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
+        for p in sorted(path.rglob("*"))
+    }
 
 
 def make_store(path: Path) -> str:
@@ -113,10 +115,16 @@ BAD: dict[str, tuple[Callable[[Path], Path], str]] = {
     "empty-folder": (_empty_folder, r"{path} is not a tuitrack store: it has no tuitrack\.db$"),
     "empty-db": (_empty_db, r"{path}/tuitrack\.db is an empty database, not a tuitrack store$"),
     "not-sqlite": (_not_sqlite, r"{path}/tuitrack\.db is not a readable SQLite database \(file is not a database\)$"),
-    "foreign": (_foreign, r"{path}/tuitrack\.db is a SQLite database of another application \(tables: customers\), "
-                          r"not a tuitrack store; nothing was changed$"),
-    "newer-schema": (_newer, r"the store at {path} has schema version 999, newer than this tuitrack understands "
-                             rf"\({schema.SCHEMA_VERSION}\); upgrade tuitrack to read it$"),
+    "foreign": (
+        _foreign,
+        r"{path}/tuitrack\.db is a SQLite database of another application \(tables: customers\), "
+        r"not a tuitrack store; nothing was changed$",
+    ),
+    "newer-schema": (
+        _newer,
+        r"the store at {path} has schema version 999, newer than this tuitrack understands "
+        rf"\({schema.SCHEMA_VERSION}\); upgrade tuitrack to read it$",
+    ),
 }
 
 
@@ -130,8 +138,13 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 def cli_process(*args: str) -> tuple[int, str, str]:
     """Run ``tuitrack ARGS`` as a real process (what a user's shell does)."""
-    done = subprocess.run([sys.executable, "-m", "tuitrack.cli.main", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "TUITRACK_STORE": "/nonexistent-default-store"})
+    done = subprocess.run(
+        [sys.executable, "-m", "tuitrack.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TUITRACK_STORE": "/nonexistent-default-store"},
+    )
     return done.returncode, done.stdout, done.stderr
 
 
@@ -143,7 +156,7 @@ def assert_clean_error(code: int, stdout: str, stderr: str, pattern: str) -> Non
     lines = stderr.rstrip("\n").split("\n")
     assert len(lines) <= 2, stderr
     assert lines[0].startswith("Error: "), stderr
-    assert re.search(pattern, lines[0][len("Error: "):]), (pattern, lines[0])
+    assert re.search(pattern, lines[0][len("Error: ") :]), (pattern, lines[0])
 
 
 class CapturedApp:
@@ -182,17 +195,19 @@ def test_cli_ls_process_refuses_bad_store(tmp_path: Path, kind: str) -> None:
     assert tree(path) == before
 
 
-@pytest.mark.parametrize(("command", "kind"), [
-    (c, k) for c in ("show", "tag", "app") for k in BAD])
-def test_cli_in_process_refuses_bad_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
-                                          command: str) -> None:
+@pytest.mark.parametrize(("command", "kind"), [(c, k) for c in ("show", "tag", "app") for k in BAD])
+def test_cli_in_process_refuses_bad_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, command: str
+) -> None:
     builder, pattern = BAD[kind]
     path = builder(tmp_path / "b")
     before = tree(tmp_path / "b")
     captured = CapturedApp(monkeypatch)
-    args = {"show": ["show", "kept", "--store", str(path)],
-            "tag": ["tag", "kept", "status=keep", "--store", str(path)],
-            "app": ["--store", str(path)]}[command]
+    args = {
+        "show": ["show", "kept", "--store", str(path)],
+        "tag": ["tag", "kept", "status=keep", "--store", str(path)],
+        "app": ["--store", str(path)],
+    }[command]
     assert_clean_error(*cli(*args), pattern.format(path=path))
     assert captured.apps == [], "the app was built on a store that was refused"
     gc.collect()  # a connection left open by a refused Store must not be what keeps files around
@@ -243,15 +258,22 @@ def test_read_only_store_cli_reads_and_refuses_edits(ro_store: tuple[Path, Path]
     assert (code, err) == (0, "") and "kept" in out
     code, out, err = cli("show", "kept", "--store", str(mnt))
     assert code == 0 and "Run " in out and "kept" in out
-    for args in (["tag", "kept", "status=keep"], ["rename", "kept", "other"], ["note", "kept", "hello"],
-                 ["rm", "kept"], ["restore", "kept"]):
-        assert_clean_error(*cli(*args, "--store", str(mnt)),
-                           rf"the store at {mnt} is read-only \(no write permission\)")
+    for args in (
+        ["tag", "kept", "status=keep"],
+        ["rename", "kept", "other"],
+        ["note", "kept", "hello"],
+        ["rm", "kept"],
+        ["restore", "kept"],
+    ):
+        assert_clean_error(
+            *cli(*args, "--store", str(mnt)), rf"the store at {mnt} is read-only \(no write permission\)"
+        )
     assert tree(src) == before
 
 
 async def test_read_only_store_app_opens_with_badge_and_refuses_edits(
-        ro_store: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    ro_store: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     mnt, src = ro_store
     before = tree(src)
     captured = CapturedApp(monkeypatch)
@@ -261,8 +283,10 @@ async def test_read_only_store_app_opens_with_badge_and_refuses_edits(
     assert app.store.read_only
     warnings: list[str] = []
     real_notify = app.notify
-    app.notify = lambda message, *a, **k: (warnings.append(f"{k.get('severity')}: {message}"),  # type: ignore
-                                           real_notify(message, *a, **k))[1]
+    app.notify = lambda message, *a, **k: (
+        warnings.append(f"{k.get('severity')}: {message}"),  # type: ignore
+        real_notify(message, *a, **k),
+    )[1]
     try:
         async with app.run_test(size=SIZE) as pilot:
             for _ in range(50):
@@ -306,8 +330,13 @@ def locked_store(tmp_path: Path) -> Iterator[Path]:
     """A store whose write lock another process holds (BEGIN IMMEDIATE + an uncommitted UPDATE)."""
     path = tmp_path / "s"
     make_store(path)
-    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(path / "tuitrack.db")], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(path / "tuitrack.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         yield path
@@ -342,7 +371,9 @@ async def test_store_being_written_app_opens_and_works(locked_store: Path, monke
     notified: list[str] = []
     real_notify = app.notify
     app.notify = lambda message, *a, **k: (  # type: ignore[method-assign]
-        notified.append(str(message)), real_notify(message, *a, **k))[1]
+        notified.append(str(message)),
+        real_notify(message, *a, **k),
+    )[1]
     try:
         async with app.run_test(size=SIZE) as pilot:
             for _ in range(50):

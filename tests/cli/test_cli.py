@@ -16,9 +16,9 @@ import pytest
 from click_compat import CliRunner
 
 import tuitrack
+from tuitrack.analysis.export import metric_direction
 from tuitrack.cli.main import main
 from tuitrack.demo import build_demo_store
-from tuitrack.analysis.export import metric_direction
 
 NOW = 1_750_000_000_000
 
@@ -74,8 +74,19 @@ def test_ls_json_is_only_data(run, demo: Path, store) -> None:
 
 
 def test_ls_csv_columns_filter_sort_limit(run, demo: Path) -> None:
-    res = run("ls", *D(demo), "--csv", "-c", "name,params.max_depth", "-c", "auc",
-              "-f", "params.max_depth >= 20", "-s", "metrics.auc DESC")
+    res = run(
+        "ls",
+        *D(demo),
+        "--csv",
+        "-c",
+        "name,params.max_depth",
+        "-c",
+        "auc",
+        "-f",
+        "params.max_depth >= 20",
+        "-s",
+        "metrics.auc DESC",
+    )
     rows = list(csv.reader(io.StringIO(res.stdout)))
     assert rows[0] == ["name", "params.max_depth", "metrics.auc"]
     assert sorted(r[0] for r in rows[1:]) == ["deeper_trees", "grid_n100_d20", "grid_n200_d20"]
@@ -92,12 +103,15 @@ def test_ls_limit_note_goes_to_stderr(run, demo: Path) -> None:
     assert "showing 3 of 21 runs" in res.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-f", "metrics.auc >"], "filter error"),
-    (["-e", "no-such-exp"], "no experiment named 'no-such-exp'"),
-    (["-s", "metrics.auc SIDEWAYS"], "ASC, DESC"),
-    (["--csv", "-c", "params.nope,unknowncol"], "unknown column 'unknowncol'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-f", "metrics.auc >"], "filter error"),
+        (["-e", "no-such-exp"], "no experiment named 'no-such-exp'"),
+        (["-s", "metrics.auc SIDEWAYS"], "ASC, DESC"),
+        (["--csv", "-c", "params.nope,unknowncol"], "unknown column 'unknowncol'"),
+    ],
+)
 def test_ls_errors_exit_1(run, demo: Path, args: list[str], message: str) -> None:
     res = run("ls", *D(demo), *args)
     assert res.exit_code == 1
@@ -197,11 +211,19 @@ def test_artifacts_and_cat(run, demo: Path, store) -> None:
     ref = store.get_run("xgboost_tuned")
     res = run("artifacts", "xgboost_tuned", *D(demo))
     assert [line.split()[-1] for line in res.stdout.splitlines()] == [
-        "config.json", "confusion_matrix.txt", "model/MLmodel", "model/conda.yaml", "model/model.pkl",
-        "model/python_env.yaml", "model/requirements.txt", "requirements.txt"]
+        "config.json",
+        "confusion_matrix.txt",
+        "model/MLmodel",
+        "model/conda.yaml",
+        "model/model.pkl",
+        "model/python_env.yaml",
+        "model/requirements.txt",
+        "requirements.txt",
+    ]
     data = json.loads(run("artifacts", "xgboost_tuned", "--json", *D(demo)).stdout)
     assert {d["path"]: d["size"] for d in data}["model/model.pkl"] == (
-        demo / "artifacts" / ref.id / "model" / "model.pkl").stat().st_size
+        demo / "artifacts" / ref.id / "model" / "model.pkl"
+    ).stat().st_size
     res = run("cat", "xgboost_tuned", "model/model.pkl", *D(demo))
     assert res.stdout_bytes == (demo / "artifacts" / ref.id / "model" / "model.pkl").read_bytes()
     assert json.loads(run("cat", "xgboost_tuned", "config.json", *D(demo)).stdout)["run_name"] == "xgboost_tuned"
@@ -216,11 +238,13 @@ def test_artifacts_and_cat(run, demo: Path, store) -> None:
 def test_export_formats_and_output_file(run, demo: Path, tmp_path: Path, store) -> None:
     data = json.loads(run("export", "--format", "json", *D(demo)).stdout)
     assert len(data) == 21 and all("tags" not in r for r in data)
-    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", "-f", "params.model = 'xgboost'",
-                                                *D(demo)).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run("export", "--format", "csv", "-f", "params.model = 'xgboost'", *D(demo)).stdout))
+    )
     assert {r["params.model"] for r in rows} == {"xgboost"} and len(rows) == 12
-    crashed = json.loads(run("export", "--format", "json", "-f", "attributes.name = 'xgboost_overnight'",
-                             *D(demo)).stdout)
+    crashed = json.loads(
+        run("export", "--format", "json", "-f", "attributes.name = 'xgboost_overnight'", *D(demo)).stdout
+    )
     assert crashed[0]["status"] == "CRASHED" and crashed[0]["end_time"] is None
     # Its duration stops at its last heartbeat (40 logged minutes), as in the app's runs table.
     dead = store.get_run("xgboost_overnight").info
@@ -351,7 +375,9 @@ def test_demo_command(run, tmp_path: Path, fake_app: list) -> None:
     res = run("demo", "--store", str(target), "--no-ui")
     assert res.exit_code == 0 and str(target) in res.stderr and fake_app == []
     assert [e.name for e in tuitrack.open_store(target).list_experiments()] == [
-        "churn-prediction-v1", "churn-prediction-v2"]
+        "churn-prediction-v1",
+        "churn-prediction-v2",
+    ]
     res = run("demo", "--store", str(target), "--no-ui")
     assert res.exit_code == 1 and "not an empty folder" in res.stderr
     res = run("demo", "--store", str(tmp_path / "e"))
@@ -359,19 +385,35 @@ def test_demo_command(run, tmp_path: Path, fake_app: list) -> None:
 
 
 def test_ls_does_not_import_textual(demo: Path) -> None:
-    code = ("import sys; from click.testing import CliRunner; from tuitrack.cli.main import main; "
-            f"r = CliRunner().invoke(main, ['ls', '--store', {str(demo)!r}]); "
-            "assert r.exit_code == 0, r.output; print('textual' in sys.modules)")
+    code = (
+        "import sys; from click.testing import CliRunner; from tuitrack.cli.main import main; "
+        f"r = CliRunner().invoke(main, ['ls', '--store', {str(demo)!r}]); "
+        "assert r.exit_code == 0, r.output; print('textual' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("key, direction", [
-    ("loss", "min"), ("val_loss", "min"), ("train/rmse", "min"), ("error_rate", "min"), ("mae", "min"),
-    ("test_mse", "min"), ("perplexity", "min"), ("err", "min"), ("logloss", "min"),
-    ("accuracy", "max"), ("auc", "max"), ("f1", "max"), ("recall", "max"), ("berry_count", "max"),
-])
+@pytest.mark.parametrize(
+    "key, direction",
+    [
+        ("loss", "min"),
+        ("val_loss", "min"),
+        ("train/rmse", "min"),
+        ("error_rate", "min"),
+        ("mae", "min"),
+        ("test_mse", "min"),
+        ("perplexity", "min"),
+        ("err", "min"),
+        ("logloss", "min"),
+        ("accuracy", "max"),
+        ("auc", "max"),
+        ("f1", "max"),
+        ("recall", "max"),
+        ("berry_count", "max"),
+    ],
+)
 def test_metric_direction(key: str, direction: str) -> None:
     assert metric_direction(key) == direction
 
@@ -478,13 +520,29 @@ def _examples(command: list[str]) -> list[str]:
 
 
 _SETUP = {"restore": [["rm", "grid_n100_d10"], ["rm", "--filter", "attributes.status = 'FAILED'"]]}
-_COMMANDS = ["ls", "show", "compare", "best", "history", "artifacts", "cat", "export", "gc", "tag", "rename",
-             "note", "rm", "restore", "import mlflow"]
+_COMMANDS = [
+    "ls",
+    "show",
+    "compare",
+    "best",
+    "history",
+    "artifacts",
+    "cat",
+    "export",
+    "gc",
+    "tag",
+    "rename",
+    "note",
+    "rm",
+    "restore",
+    "import mlflow",
+]
 
 
 @pytest.mark.parametrize("command", _COMMANDS)
-def test_help_examples_run_as_written(command: str, demo: Path, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_examples_run_as_written(
+    command: str, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each example (run names are the demo store's) exits 0 on a copy of the demo store."""
     import shlex
     import shutil
@@ -502,14 +560,14 @@ def test_help_examples_run_as_written(command: str, demo: Path, tmp_path: Path,
     assert examples
     for line in examples:
         words = shlex.split(line)
-        assert words[0] == "tuitrack" and words[1:1 + len(command.split())] == command.split(), line
+        assert words[0] == "tuitrack" and words[1 : 1 + len(command.split())] == command.split(), line
         stdin = stdout = None
         if "<" in words:
             stdin = Path(words[words.index("<") + 1]).read_text()
-            words = words[:words.index("<")]
+            words = words[: words.index("<")]
         if ">" in words:
             stdout = Path(words[words.index(">") + 1])
-            words = words[:words.index(">")]
+            words = words[: words.index(">")]
         res = CliRunner().invoke(main, words[1:], input=stdin)
         assert res.exit_code == 0, f"{line}\n{res.output}"
         if stdout is not None:

@@ -9,7 +9,8 @@ import pytest
 from click_compat import CliRunner
 
 import tuitrack
-from tuitrack.cli import common as cli_common, curation as cli_curation
+from tuitrack.cli import common as cli_common
+from tuitrack.cli import curation as cli_curation
 
 
 @pytest.fixture
@@ -43,7 +44,9 @@ def test_register_adds_all_commands(cli: click.Group) -> None:
 
 
 def test_tag_runs_and_remove(cli: click.Group, runs: list[str], store_path: Path) -> None:
-    res = invoke(cli, "tag", runs[0][:8], "run-1", "status=keep", "lr=small", "--rm", "team", "--store", str(store_path))
+    res = invoke(
+        cli, "tag", runs[0][:8], "run-1", "status=keep", "lr=small", "--rm", "team", "--store", str(store_path)
+    )
     assert res.exit_code == 0, res.output
     assert res.output.strip() == "tagged 2 runs status=keep, lr=small, removed team"
     assert tuitrack.get_run(runs[0]).data.tags == {"status": "keep", "lr": "small"}
@@ -72,8 +75,7 @@ def test_store_from_env_and_group_option(cli: click.Group, runs: list[str], stor
     assert {"a", "b", "c"} <= set(tuitrack.get_run(runs[0]).data.tags)
 
 
-def test_errors_are_one_line_and_change_nothing(cli: click.Group, runs: list[str], store_path: Path,
-                                                rows_of) -> None:
+def test_errors_are_one_line_and_change_nothing(cli: click.Group, runs: list[str], store_path: Path, rows_of) -> None:
     before = rows_of(store_path)
     cases = [
         (["tag", "run-0", "bad key!=v"], "contains characters other than"),
@@ -113,14 +115,16 @@ def test_rename_note_rm_restore(cli: click.Group, runs: list[str], store_path: P
     assert len(tuitrack.search_runs(output_format="list", search_all_experiments=True)) == 3
 
 
-def test_read_only_store_is_refused(cli: click.Group, runs: list[str], store_path: Path, rows_of,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_only_store_is_refused(
+    cli: click.Group, runs: list[str], store_path: Path, rows_of, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A store without write permission (simulated: tests may run as root) is refused by name."""
     before = rows_of(store_path)
     from tuitrack.store.core import Store
 
-    monkeypatch.setattr(cli_common, "Store",
-                        lambda path, create=False, read_only=None: Store(path, create=create, read_only=True))
+    monkeypatch.setattr(
+        cli_common, "Store", lambda path, create=False, read_only=None: Store(path, create=create, read_only=True)
+    )
     res = invoke(cli, "tag", "run-0", "a=b", "--store", str(store_path))
     assert res.exit_code == 1 and "read-only" in res.output
     assert rows_of(store_path) == before
@@ -139,5 +143,9 @@ def test_tag_by_hex_looking_name_tags_that_run(cli: click.Group, store_path: Pat
         tracking.set_id_factory(None)
     tuitrack.flush()
     res = invoke(cli, "tag", "a", "hit=yes", "--store", str(store_path))
-    hit = [r.info.run_name for r in tuitrack.search_runs(output_format="list", search_all_experiments=True) if "hit" in r.data.tags]
+    hit = [
+        r.info.run_name
+        for r in tuitrack.search_runs(output_format="list", search_all_experiments=True)
+        if "hit" in r.data.tags
+    ]
     assert res.exit_code != 0 or hit == ["a"], f"`tuitrack tag a` tagged run(s) {hit}"

@@ -69,8 +69,12 @@ def test_terminal_text_neutralises_escapes_and_keeps_what_a_carriage_return_leav
 def _tty_logs(store: Path, *args: str, timeout: float = 60) -> str:
     """Run ``tuitrack logs`` with a pseudo-terminal as stdout; returns what it wrote there."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tuitrack", "--store", str(store), "logs", *args],
-                            stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuitrack", "--store", str(store), "logs", *args],
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(slave)
     chunks = []
     deadline = time.monotonic() + timeout
@@ -87,8 +91,9 @@ def _tty_logs(store: Path, *args: str, timeout: float = 60) -> str:
     return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
-def test_on_a_terminal_escape_sequences_are_shown_not_obeyed(store_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_on_a_terminal_escape_sequences_are_shown_not_obeyed(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_id = _printed_run(store_path, HOSTILE)
     capsys.readouterr()
     shown = _tty_logs(store_path, run_id)
@@ -109,11 +114,16 @@ def test_follow_prints_new_output_until_the_run_ends(tmp_path: Path) -> None:
             print("second", flush=True)
             time.sleep(0.3)
     """)
-    script = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+    script = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     run_id = script.stderr.readline().strip()
-    follow = subprocess.run([sys.executable, "-m", "tuitrack", "--store", str(store), "logs", run_id, "--follow"],
-                            capture_output=True, text=True, timeout=60)
+    follow = subprocess.run(
+        [sys.executable, "-m", "tuitrack", "--store", str(store), "logs", run_id, "--follow"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     script.wait(timeout=60)
     assert follow.returncode == 0, follow.stderr
     assert follow.stdout == f"{run_id}\nfirst\nsecond\n"  # stderr is captured too

@@ -18,8 +18,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tuitrack.set_store(path)
     tuitrack.configure(capture_packages=False, capture_env=False)
     try:
-        for name, losses in [("early", [0.9, 0.1, 0.8, 0.85]), ("steady", [0.5, 0.4, 0.3, 0.25]),
-                             ("late", [0.6, 0.5, 0.4, 0.15])]:
+        for name, losses in [
+            ("early", [0.9, 0.1, 0.8, 0.85]),
+            ("steady", [0.5, 0.4, 0.3, 0.25]),
+            ("late", [0.6, 0.5, 0.4, 0.15]),
+        ]:
             with tuitrack.start_run(name=name) as run:
                 for step, v in enumerate(losses):
                     run.log_metric("val.loss", v, step=step)
@@ -35,8 +38,16 @@ def cli(store: Path, *args: str):
 
 
 def test_ls_columns_sort_and_filter_by_summary_fields(store: Path) -> None:
-    r = cli(store, "ls", "-c", "name,metrics.val.loss.min,val.loss.best_step,metrics.`val.loss`.mean_last_10",
-            "-s", "metrics.val.loss.min", "-f", "metrics.val.loss.max < 0.9")
+    r = cli(
+        store,
+        "ls",
+        "-c",
+        "name,metrics.val.loss.min,val.loss.best_step,metrics.`val.loss`.mean_last_10",
+        "-s",
+        "metrics.val.loss.min",
+        "-f",
+        "metrics.val.loss.max < 0.9",
+    )
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert lines[0].split() == ["name", "val.loss.min", "val.loss.best_step", "val.loss.mean_last_10"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.demo import EPOCHS, DemoChurnModel, build_demo_store
 from tuitrack.entities import HEARTBEAT_TIMEOUT_MS
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
 
 NOW = 1_750_000_000_000
 
@@ -35,13 +35,27 @@ def _names(store, experiment: str) -> set[str]:
 
 def test_experiments_and_run_names(store) -> None:
     assert [(e.name, e.run_count) for e in store.list_experiments()] == [
-        ("churn-prediction-v1", 7), ("churn-prediction-v2", 14)]
+        ("churn-prediction-v1", 7),
+        ("churn-prediction-v2", 14),
+    ]
     assert _names(store, "churn-prediction-v1") == {
-        "baseline_rf", "deeper_trees", "more_features",
-        "grid_n100_d10", "grid_n100_d20", "grid_n200_d10", "grid_n200_d20"}
+        "baseline_rf",
+        "deeper_trees",
+        "more_features",
+        "grid_n100_d10",
+        "grid_n100_d20",
+        "grid_n200_d10",
+        "grid_n200_d20",
+    }
     sweep = {f"lr{lr}_seed{s}" for lr in (0.03, 0.1, 0.3) for s in (0, 1, 2)}
     assert _names(store, "churn-prediction-v2") == {
-        "xgboost_baseline", "xgboost_tuned", "xgb_lr_sweep", "xgboost_big_batch", "xgboost_overnight", *sweep}
+        "xgboost_baseline",
+        "xgboost_tuned",
+        "xgb_lr_sweep",
+        "xgboost_big_batch",
+        "xgboost_overnight",
+        *sweep,
+    }
 
 
 def test_grid_params_and_final_metrics(store) -> None:
@@ -93,15 +107,24 @@ def test_dead_process_run_shows_crashed(store) -> None:
     assert run.info.display_status(NOW) == "CRASHED"
     assert run.data.summaries["loss"].count == 40
     assert [r.info.run_name for r in store.search_runs("attributes.status = 'CRASHED'", now_ms=NOW)] == [
-        "xgboost_overnight"]
+        "xgboost_overnight"
+    ]
     assert all(r.info.start_time < NOW for r in store.search_runs())
 
 
 def test_artifacts_and_model_round_trip(store, demo: Path) -> None:
     run = store.get_run("xgboost_tuned")
     paths = {a.path for a in store.list_artifacts(run.id)}
-    assert paths == {"config.json", "confusion_matrix.txt", "requirements.txt", "model/model.pkl",
-                     "model/MLmodel", "model/requirements.txt", "model/python_env.yaml", "model/conda.yaml"}
+    assert paths == {
+        "config.json",
+        "confusion_matrix.txt",
+        "requirements.txt",
+        "model/model.pkl",
+        "model/MLmodel",
+        "model/requirements.txt",
+        "model/python_env.yaml",
+        "model/conda.yaml",
+    }
     assert "scikit-learn" in store.read_artifact_text(run.id, "requirements.txt")
     assert "actual churn" in store.read_artifact_text(run.id, "confusion_matrix.txt")
     tuitrack.set_store(demo)

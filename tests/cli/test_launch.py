@@ -34,12 +34,13 @@ def test_console_script_without_click_prints_one_line_naming_the_extra() -> None
 
 
 def test_python_dash_m_tuitrack_is_the_same_command() -> None:
-    proc = subprocess.run([sys.executable, "-m", "tuitrack", "--version"], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "tuitrack", "--version"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"tuitrack, version {tuitrack.__version__}"
-    blocked = _run(WITHOUT.format(names=["click"], argv=["--version"]) + "import runpy\n"
-                   "runpy.run_module('tuitrack', run_name='__main__')")
+    blocked = _run(
+        WITHOUT.format(names=["click"], argv=["--version"]) + "import runpy\n"
+        "runpy.run_module('tuitrack', run_name='__main__')"
+    )
     assert blocked.returncode == 1 and len(blocked.stderr.splitlines()) == 1
     assert "tuitrack[app]" in blocked.stderr
 
@@ -47,16 +48,21 @@ def test_python_dash_m_tuitrack_is_the_same_command() -> None:
 def test_scripting_commands_need_only_click_and_the_browser_says_what_it_needs(tmp_path: Path) -> None:
     """click without textual (a conda env that has click for other reasons): ls works, the browser says why not."""
     store = tmp_path / "store"
-    build = (f"import tuitrack\ntuitrack.set_store({str(store)!r}); tuitrack.configure(capture_env=False)\n"
-             "with tuitrack.start_run(name='r1'): tuitrack.log_metric('m', 1.0)\n")
+    build = (
+        f"import tuitrack\ntuitrack.set_store({str(store)!r}); tuitrack.configure(capture_env=False)\n"
+        "with tuitrack.start_run(name='r1'): tuitrack.log_metric('m', 1.0)\n"
+    )
     assert _run(build).returncode == 0
     no_tui = ["textual", "rich", "plotext", "textual_plotext"]
-    ls = _run(WITHOUT.format(names=no_tui, argv=["--store", str(store), "ls"])
-              + "from tuitrack.cli.launch import main\nmain()")
+    ls = _run(
+        WITHOUT.format(names=no_tui, argv=["--store", str(store), "ls"])
+        + "from tuitrack.cli.launch import main\nmain()"
+    )
     assert ls.returncode == 0, ls.stderr
     assert "r1" in ls.stdout
-    browse = _run(WITHOUT.format(names=no_tui, argv=["--store", str(store)])
-                  + "from tuitrack.cli.launch import main\nmain()")
+    browse = _run(
+        WITHOUT.format(names=no_tui, argv=["--store", str(store)]) + "from tuitrack.cli.launch import main\nmain()"
+    )
     assert browse.returncode == 1
     lines = browse.stderr.splitlines()
     assert len(lines) == 1, browse.stderr

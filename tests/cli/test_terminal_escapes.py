@@ -64,10 +64,19 @@ def _text(out: bytes) -> str:
     return out.decode("utf-8")
 
 
-@pytest.mark.parametrize("args", [["ls", "--csv"], ["export", "--format", "csv", "--tags"],
-                                  ["export", "--format", "md", "--tags"], ["ls", "--json"],
-                                  ["export", "--format", "json", "--tags"], ["show", "--json", "{id}"],
-                                  ["ls"], ["show", "{id}"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ls", "--csv"],
+        ["export", "--format", "csv", "--tags"],
+        ["export", "--format", "md", "--tags"],
+        ["ls", "--json"],
+        ["export", "--format", "json", "--tags"],
+        ["show", "--json", "{id}"],
+        ["ls"],
+        ["show", "{id}"],
+    ],
+)
 def test_nothing_active_reaches_a_terminal(nasty_store: Path, args: list[str]) -> None:
     run_id = tuitrack.search_runs(output_format="list", search_all_experiments=True)[0].id
     text = _text(_cli([a.format(id=run_id) for a in args] + ["--store", str(nasty_store)], tty=True))
@@ -78,8 +87,9 @@ def test_nothing_active_reaches_a_terminal(nasty_store: Path, args: list[str]) -
 
 def test_csv_to_a_pipe_or_file_is_exact(nasty_store: Path, tmp_path: Path) -> None:
     for args in (["ls", "--csv"], ["export", "--format", "csv", "--tags"]):
-        rows = list(csv.DictReader(io.StringIO(_text(_cli(args + ["--store", str(nasty_store)], tty=False)),
-                                               newline="")))
+        rows = list(
+            csv.DictReader(io.StringIO(_text(_cli(args + ["--store", str(nasty_store)], tty=False)), newline=""))
+        )
         assert rows[0]["name"] == NASTY
     out = tmp_path / "runs.csv"
     _cli(["export", "--format", "csv", "--tags", "-o", str(out), "--store", str(nasty_store)], tty=True)

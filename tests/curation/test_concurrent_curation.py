@@ -45,10 +45,13 @@ WRITER_SCRIPT = textwrap.dedent("""
 def _count_points(db: Path, run_id: str) -> tuple[int, int]:
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        history = conn.execute("SELECT count(*) FROM metrics m JOIN runs r ON r.rid = m.rid WHERE r.run_id = ?",
-                               (run_id,)).fetchone()[0]
-        latest = conn.execute("SELECT l.count FROM latest_metrics l JOIN runs r ON r.rid = l.rid"
-                              " WHERE r.run_id = ? AND l.key = 'loss'", (run_id,)).fetchone()[0]
+        history = conn.execute(
+            "SELECT count(*) FROM metrics m JOIN runs r ON r.rid = m.rid WHERE r.run_id = ?", (run_id,)
+        ).fetchone()[0]
+        latest = conn.execute(
+            "SELECT l.count FROM latest_metrics l JOIN runs r ON r.rid = l.rid WHERE r.run_id = ? AND l.key = 'loss'",
+            (run_id,),
+        ).fetchone()[0]
         return history, latest
     finally:
         conn.close()
@@ -62,8 +65,15 @@ def test_edits_while_three_processes_log(store_path: Path) -> None:
             quiet.append(r.id)
     tuitrack.flush()
 
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT, str(store_path), str(i)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(WRITERS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER_SCRIPT, str(store_path), str(i)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(WRITERS)
+    ]
     try:
         live = [p.stdout.readline().strip() for p in procs]
         assert all(len(rid) == 32 for rid in live), live

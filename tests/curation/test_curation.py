@@ -98,8 +98,12 @@ def test_rename_and_undo(store: Store, runs: list[str]) -> None:
     assert tuitrack.get_run(runs[0]).info.run_name == "best model"
     assert curation.undo(store, change).message == "undid: rename run-0 → best model"
     assert tuitrack.get_run(runs[0]).info.run_name == "run-0"
-    for bad, msg in [("", "must not be empty"), ("   ", "must not be empty"), ("a\nb", "single line"),
-                     ("x" * 501, "limit is 500")]:
+    for bad, msg in [
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        ("a\nb", "single line"),
+        ("x" * 501, "limit is 500"),
+    ]:
         with pytest.raises(ValidationError, match=msg):
             curation.rename_run(store, runs[0], bad)
 
@@ -122,7 +126,9 @@ def test_note_set_clear_undo(store: Store, runs: list[str]) -> None:
 def test_delete_restore_and_undo(store: Store, runs: list[str]) -> None:
     change = curation.delete_runs(store, runs[:2])
     assert change.message == "deleted 2 runs"
-    assert {r.info.run_id for r in tuitrack.search_runs(output_format="list", search_all_experiments=True)} == set(runs[2:])
+    assert {r.info.run_id for r in tuitrack.search_runs(output_format="list", search_all_experiments=True)} == set(
+        runs[2:]
+    )
     assert tuitrack.get_run(runs[0]).info.lifecycle_stage == "deleted"
     again = curation.delete_runs(store, runs[:3])
     assert again.message == "deleted run-2 (2 already deleted)"
@@ -206,8 +212,13 @@ def test_quick_tags_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     path.write_text(json.dumps({"4": "best=yes", "1": "status=keep"}))
     q = curation.load_quick_tags()
     assert q.tags == {"1": ("status", "keep"), "4": ("best", "yes")} and q.error is None
-    for bad, msg in [("{", "not valid JSON"), ("[1]", "expected an object"), ('{"0": "a=b"}', "not a digit"),
-                     ('{"1": "nokey"}', "expected key=value"), ('{"2": "bad key!=v"}', "quick tag 2")]:
+    for bad, msg in [
+        ("{", "not valid JSON"),
+        ("[1]", "expected an object"),
+        ('{"0": "a=b"}', "not a digit"),
+        ('{"1": "nokey"}', "expected key=value"),
+        ('{"2": "bad key!=v"}', "quick tag 2"),
+    ]:
         path.write_text(bad)
         q = curation.load_quick_tags()
         assert q.tags == curation.DEFAULT_QUICK_TAGS

@@ -38,8 +38,11 @@ def _expected() -> set[str]:
     def name(p: Path) -> str:
         return str(p.relative_to(ROOT)) + ("/" if p.is_dir() else "")
 
-    top = {name(p) for p in PKG.iterdir()
-           if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.name != "__pycache__"}
+    top = {
+        name(p)
+        for p in PKG.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.name != "__pycache__"
+    }
     tui = {name(p) for p in (PKG / "tui").iterdir() if (p / "__init__.py").exists()}
     return (top - {"tuitrack/tui/"}) | tui
 

@@ -130,12 +130,16 @@ def test_artifacts_copied(imported) -> None:
 
 def test_reimport_imports_nothing_twice(imported) -> None:
     layout, store, _ = imported
-    counts = [store.conn_fetchone(f"SELECT count(*) FROM {t}")[0]
-              for t in ("runs", "params", "tags", "metrics", "latest_metrics", "artifacts", "experiments")]
+    counts = [
+        store.conn_fetchone(f"SELECT count(*) FROM {t}")[0]
+        for t in ("runs", "params", "tags", "metrics", "latest_metrics", "artifacts", "experiments")
+    ]
     again = import_mlflow(store, LAYOUTS[layout])
     assert (again.runs, again.skipped, again.points, again.experiments) == (0, 8, 0, 0)
-    assert counts == [store.conn_fetchone(f"SELECT count(*) FROM {t}")[0]
-                      for t in ("runs", "params", "tags", "metrics", "latest_metrics", "artifacts", "experiments")]
+    assert counts == [
+        store.conn_fetchone(f"SELECT count(*) FROM {t}")[0]
+        for t in ("runs", "params", "tags", "metrics", "latest_metrics", "artifacts", "experiments")
+    ]
 
 
 def test_cli_import_both_layouts_and_folder_forms(tmp_path: Path) -> None:
@@ -183,8 +187,7 @@ def test_progress_bar_on_long_imports(tmp_path: Path) -> None:
 
     src = tmp_path / "mlruns"
     shutil.copytree(DATA / "mlruns", src)
-    exp = next(p for p in src.iterdir() if (p / "meta.yaml").is_file() and any(p.glob("*/meta.yaml"))
-               and p.name != "0")
+    exp = next(p for p in src.iterdir() if (p / "meta.yaml").is_file() and any(p.glob("*/meta.yaml")) and p.name != "0")
     template = next(exp.glob("*/meta.yaml")).parent
     for n in range(5):
         new_id = f"{n:032x}"

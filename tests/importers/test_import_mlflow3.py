@@ -43,7 +43,12 @@ def test_dataset_inputs_come_over(imported) -> None:
     run = _run(store, "with-model")
     train, evald = sorted(store.list_inputs(run.id), key=lambda i: i.context != "training")
     assert (train.name, train.context, train.source, train.source_type, train.rows) == (
-        "train", "training", "data/train.csv", "local", 6)
+        "train",
+        "training",
+        "data/train.csv",
+        "local",
+        6,
+    )
     assert [c["name"] for c in train.schema["mlflow_colspec"]] == ["x1", "x2", "label"]
     assert train.profile == {"num_rows": 6, "num_elements": 18} and len(train.digest) == 8
     assert (evald.name, evald.context, evald.source, evald.rows) == ("eval", "eval", "data/eval.npy", 6)
@@ -58,8 +63,14 @@ def test_logged_model_becomes_the_runs_model_folder(imported, tmp_path: Path) ->
     store, _ = imported
     run = _run(store, "with-model")
     paths = {a.path for a in store.list_artifacts(run.id)}
-    assert {"notes.txt", "model/MLmodel", "model/model.pkl", "model/requirements.txt", "model/conda.yaml",
-            "model/input_example.json"} <= paths
+    assert {
+        "notes.txt",
+        "model/MLmodel",
+        "model/model.pkl",
+        "model/requirements.txt",
+        "model/conda.yaml",
+        "model/input_example.json",
+    } <= paths
     tuitrack.set_store(store.path)
     try:
         model = tuitrack.sklearn.load_model(f"runs:/{run.id}/model")
@@ -73,7 +84,9 @@ def test_metric_lines_with_a_dataset_import_whole(imported) -> None:
     store, _ = imported
     run = _run(store, "with-model")
     assert [(p.step, p.value, p.timestamp) for p in store.get_metric_history(run.id, "accuracy")] == [
-        (0, 1.0, T0), (1, 0.5, T0 + 1)]
+        (0, 1.0, T0),
+        (1, 0.5, T0 + 1),
+    ]
     assert run.data.metrics == {"accuracy": 0.5, "plain": 2.0}
 
 
@@ -85,8 +98,11 @@ def test_older_fixture_experiment_tags_now_import(tmp_path: Path) -> None:
 
 
 def _snapshot(store: Store) -> tuple:
-    return ([(e.name, e.run_count) for e in store.list_experiments()],
-            [r.id for r in store.search_runs(None, include_deleted=True)], sorted(store.experiment_tags().items()))
+    return (
+        [(e.name, e.run_count) for e in store.list_experiments()],
+        [r.id for r in store.search_runs(None, include_deleted=True)],
+        sorted(store.experiment_tags().items()),
+    )
 
 
 def test_a_failed_import_leaves_nothing_half_made(tmp_path: Path) -> None:

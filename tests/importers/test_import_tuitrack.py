@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from helpers import db_rows
+
 from tuitrack.importers.tuitrack_store import merge_store
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store
@@ -16,13 +17,23 @@ def _host_store(path: Path, prefix: str) -> tuple[Store, list[str]]:
     st = Store(path, create=True)
     exp = st.experiment_id("shared-exp")
     ids = []
-    parent = st.create_run(run_id=f"{prefix}p" + "0" * 30, experiment_id=exp, name="sweep", start_time=1000,
-                           host=f"{prefix}-box")
+    parent = st.create_run(
+        run_id=f"{prefix}p" + "0" * 30, experiment_id=exp, name="sweep", start_time=1000, host=f"{prefix}-box"
+    )
     ids.append(f"{prefix}p" + "0" * 30)
     for i in range(2):
         run_id = f"{prefix}{i}" + "1" * 30
-        rid = st.create_run(run_id=run_id, experiment_id=exp, name=f"trial-{i}", start_time=2000, host=f"{prefix}-box",
-                            parent_id=ids[0], note="a [b]note[/b]", tags={"k": "v"}, params={"lr": "0.1"})
+        rid = st.create_run(
+            run_id=run_id,
+            experiment_id=exp,
+            name=f"trial-{i}",
+            start_time=2000,
+            host=f"{prefix}-box",
+            parent_id=ids[0],
+            note="a [b]note[/b]",
+            tags={"k": "v"},
+            params={"lr": "0.1"},
+        )
         st.write_metrics([(rid, "loss", v, s, 3000 + s) for s, v in enumerate([math.nan, math.inf, 0.5, -math.inf])])
         d = st.run_artifact_dir(run_id) / "model"
         d.mkdir(parents=True)

@@ -38,8 +38,10 @@ def _is_stdlib(top: str) -> bool:
         if origin in (None, "built-in", "frozen") and spec is not None and spec.submodule_search_locations:
             origin = list(spec.submodule_search_locations)[0]
         real = os.path.realpath(origin) if origin and origin not in ("built-in", "frozen") else ""
-        result = spec is not None and (origin in ("built-in", "frozen") or (
-            any(real.startswith(d + os.sep) for d in _STDLIB_DIRS) and "-packages" not in real))
+        result = spec is not None and (
+            origin in ("built-in", "frozen")
+            or (any(real.startswith(d + os.sep) for d in _STDLIB_DIRS) and "-packages" not in real)
+        )
     _stdlib_cache[top] = result
     return result
 
@@ -50,8 +52,11 @@ def _installed_package(top: str) -> bool:
     spec = importlib.util.find_spec(top)
     if spec is None:
         return False
-    where = spec.origin if spec.origin not in (None, "built-in", "frozen") else next(
-        iter(spec.submodule_search_locations or []), "")
+    where = (
+        spec.origin
+        if spec.origin not in (None, "built-in", "frozen")
+        else next(iter(spec.submodule_search_locations or []), "")
+    )
     return any(part in ("site-packages", "dist-packages") for part in os.path.realpath(where or "").split(os.sep))
 
 
@@ -62,8 +67,9 @@ def _guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist
             top = name.partition(".")[0]
             if top != "tuitrack" and not _is_stdlib(top) and _installed_package(top):
                 _violations.append(f"{importer} imports {name}")
-                raise ModuleNotFoundError(f"No module named {top!r} (stdlib_guard: tuitrack may use only the "
-                                          "standard library)", name=top)
+                raise ModuleNotFoundError(
+                    f"No module named {top!r} (stdlib_guard: tuitrack may use only the standard library)", name=top
+                )
     return _real_import(name, globals, locals, fromlist, level)
 
 
@@ -101,8 +107,12 @@ def pytest_pycollect_makemodule(module_path: Any, parent: Any) -> Any:
             except self.CollectError as exc:
                 cause = exc.__cause__
                 name = getattr(cause, "name", None) or ""
-                if isinstance(cause, ModuleNotFoundError) and name and not name.startswith("tuitrack") \
-                        and importlib.util.find_spec(name.partition(".")[0]) is None:
+                if (
+                    isinstance(cause, ModuleNotFoundError)
+                    and name
+                    and not name.startswith("tuitrack")
+                    and importlib.util.find_spec(name.partition(".")[0]) is None
+                ):
                     pytest.skip(f"needs {name}, not installed here", allow_module_level=True)
                 raise
 

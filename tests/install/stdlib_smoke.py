@@ -105,8 +105,9 @@ class TrainingScriptWithStdlibOnly(unittest.TestCase):
         for depth in (2, 8, 12):
             with tuitrack.start_run(params={"depth": depth}):
                 tuitrack.log_metric("auc", depth / 20)
-        best = tuitrack.search_runs("params.depth >= 8 AND metrics.auc > 0", order_by=["metrics.auc DESC"],
-                                    max_results=1, output_format="list")
+        best = tuitrack.search_runs(
+            "params.depth >= 8 AND metrics.auc > 0", order_by=["metrics.auc DESC"], max_results=1, output_format="list"
+        )
         self.assertEqual(best[0].data.params["depth"], "12")
         self.assertEqual(len(tuitrack.search_runs("params.depth = '2'", output_format="list")), 1)
         run_id = best[0].info.run_id

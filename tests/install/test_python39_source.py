@@ -22,9 +22,11 @@ def _type_unions(node: ast.AST) -> list[ast.BinOp]:
     for sub in ast.walk(node):
         if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.BitOr):
             sides = (sub.left, sub.right)
-            if any(isinstance(s, ast.Subscript) for s in sides) or (
-                    any(isinstance(s, ast.Constant) and s.value is None for s in sides)) or all(
-                    isinstance(s, (ast.Name, ast.Attribute, ast.BinOp)) and _looks_like_type(s) for s in sides):
+            if (
+                any(isinstance(s, ast.Subscript) for s in sides)
+                or (any(isinstance(s, ast.Constant) and s.value is None for s in sides))
+                or all(isinstance(s, (ast.Name, ast.Attribute, ast.BinOp)) and _looks_like_type(s) for s in sides)
+            ):
                 found.append(sub)
     return found
 
@@ -71,18 +73,24 @@ def test_source_parses_as_python_39_and_evaluates_no_type_union_at_import() -> N
         except SyntaxError as exc:
             problems.append(f"{rel}:{exc.lineno}: not Python 3.9 syntax: {exc.msg}")
             continue
-        problems += [f"{rel}:{line}: X | Y evaluated at import (3.9 needs Optional/Union there)"
-                     for line in _runtime_unions(tree)]
+        problems += [
+            f"{rel}:{line}: X | Y evaluated at import (3.9 needs Optional/Union there)"
+            for line in _runtime_unions(tree)
+        ]
     assert not problems, "\n".join(problems)
 
 
 def test_the_check_finds_what_broke_python_39_before() -> None:
-    bad = ("class P(ModalScreen[str | None]):\n    pass\n"
-           "Block = Lines | Rows\n"
-           "Keys = dict[tuple[int, ...] | None, list[str]]\n")
+    bad = (
+        "class P(ModalScreen[str | None]):\n    pass\n"
+        "Block = Lines | Rows\n"
+        "Keys = dict[tuple[int, ...] | None, list[str]]\n"
+    )
     assert _runtime_unions(ast.parse(bad)) == [1, 3, 4]
-    fine = ("from __future__ import annotations\n"
-            "def f(a: int | None) -> str | None:\n    return a | 1\n"
-            "FLAGS = 1 | 2\n"
-            "x: int | None = None\n")
+    fine = (
+        "from __future__ import annotations\n"
+        "def f(a: int | None) -> str | None:\n    return a | 1\n"
+        "FLAGS = 1 | 2\n"
+        "x: int | None = None\n"
+    )
     assert _runtime_unions(ast.parse(fine)) == []

@@ -11,7 +11,6 @@ SMOKE = Path(__file__).with_name("stdlib_smoke.py")
 
 
 def test_training_script_api_loads_only_the_standard_library(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-I", str(SMOKE)], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path)
+    proc = subprocess.run([sys.executable, "-I", str(SMOKE)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "Ran 4 tests" in proc.stderr and proc.stderr.rstrip().endswith("OK"), proc.stderr[-4000:]

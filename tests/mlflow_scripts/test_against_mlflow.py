@@ -48,16 +48,19 @@ print(json.dumps(out))
 
 
 def _run(code: str, cwd: Path, env: dict) -> str:
-    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
 
 def _as_mlflow(text: str) -> str:
-    return (text.replace("import tuitrack as mlflow", "import mlflow")
-            .replace("from tuitrack.", "from mlflow.").replace("from tuitrack import", "from mlflow import")
-            .replace("import tuitrack.tracking", "import mlflow.tracking").replace("tuitrack.tracking.", "mlflow.tracking."))
+    return (
+        text.replace("import tuitrack as mlflow", "import mlflow")
+        .replace("from tuitrack.", "from mlflow.")
+        .replace("from tuitrack import", "from mlflow import")
+        .replace("import tuitrack.tracking", "import mlflow.tracking")
+        .replace("tuitrack.tracking.", "mlflow.tracking.")
+    )
 
 
 def _stored(dump: str) -> list[dict]:
@@ -83,8 +86,11 @@ def test_same_data_as_mlflow(name: str, tmp_path: Path) -> None:
     assert len(ours) == len(theirs)
     by_name = {r["name"]: r for r in theirs}
     for mine in ours:
-        other = by_name.get(mine["name"]) if len(by_name) == len(theirs) and mine["name"] in by_name else \
-            theirs[ours.index(mine)]
+        other = (
+            by_name.get(mine["name"])
+            if len(by_name) == len(theirs) and mine["name"] in by_name
+            else theirs[ours.index(mine)]
+        )
         assert mine["params"] == other["params"], mine["name"]
         assert mine["tags"] == other["tags"], mine["name"]
         assert mine["metrics"].keys() == other["metrics"].keys(), mine["name"]

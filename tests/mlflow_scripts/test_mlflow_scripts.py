@@ -9,7 +9,6 @@ read back here through tuitrack's API.
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -37,7 +36,7 @@ def one(name: str | None = None):
 
 
 def model_files(run_id: str, name: str) -> set[str]:
-    return {a.path[len(name) + 1:] for a in tuitrack.list_artifacts(run_id) if a.path.startswith(name + "/")}
+    return {a.path[len(name) + 1 :] for a in tuitrack.list_artifacts(run_id) if a.path.startswith(name + "/")}
 
 
 def mlmodel(run_id: str, name: str) -> dict:
@@ -69,7 +68,10 @@ def check_03(tmp: Path) -> None:
     run = one("baseline_rf")
     assert run.info.experiment == "churn-prediction-v1"
     assert {k: run.data.tags[k] for k in ("model_type", "author", "purpose")} == {
-        "model_type": "random_forest", "author": "alice", "purpose": "baseline"}
+        "model_type": "random_forest",
+        "author": "alice",
+        "purpose": "baseline",
+    }
 
 
 def check_04(tmp: Path) -> None:
@@ -97,8 +99,13 @@ def check_06(tmp: Path) -> None:
 def check_07(tmp: Path) -> None:
     run = one("autolog-rf")
     assert run.data.params["n_estimators"] == "20" and run.data.params["max_depth"] == "6"
-    assert {"training_score", "training_r2_score", "training_mean_squared_error",
-            "training_root_mean_squared_error", "training_mean_absolute_error"} <= set(run.data.metrics)
+    assert {
+        "training_score",
+        "training_r2_score",
+        "training_mean_squared_error",
+        "training_root_mean_squared_error",
+        "training_mean_absolute_error",
+    } <= set(run.data.metrics)
     assert run.data.tags["estimator_name"] == "RandomForestRegressor"
     assert run.data.tags["estimator_class"] == "sklearn.ensemble._forest.RandomForestRegressor"
     assert "model/MLmodel" in {a.path for a in tuitrack.list_artifacts(run.id)}
@@ -127,8 +134,15 @@ def check_09(tmp: Path) -> None:
 def check_10(tmp: Path) -> None:
     run = one()
     assert run.info.experiment == "knn" and run.info.status == "FINISHED"
-    for key in ("training_accuracy_score", "training_precision_score", "training_recall_score",
-                "training_f1_score", "training_log_loss", "training_roc_auc", "training_score"):
+    for key in (
+        "training_accuracy_score",
+        "training_precision_score",
+        "training_recall_score",
+        "training_f1_score",
+        "training_log_loss",
+        "training_roc_auc",
+        "training_score",
+    ):
         assert 0 <= run.data.metrics[key] <= 1 or key == "training_log_loss", key
     assert run.data.params["n_neighbors"] == "3"
 
@@ -230,8 +244,7 @@ def check_27(tmp: Path) -> None:
 def check_28(tmp: Path) -> None:
     run = one()
     meta = mlmodel(run.id, "svc_model")
-    assert [c["name"] for c in json.loads(meta["signature"]["inputs"])][:2] == ["sepal length (cm)",
-                                                                              "sepal width (cm)"]
+    assert [c["name"] for c in json.loads(meta["signature"]["inputs"])][:2] == ["sepal length (cm)", "sepal width (cm)"]
 
 
 def check_29(tmp: Path) -> None:
@@ -255,7 +268,7 @@ def check_32(tmp: Path) -> None:
 CHECKS: dict[str, Callable[[Path], None]] = {}
 for _name, _fn in list(globals().items()):
     if _name.startswith("check_"):
-        CHECKS[_name[len("check_"):]] = _fn
+        CHECKS[_name[len("check_") :]] = _fn
 
 SCRIPT_FILES = sorted(SCRIPTS.glob("[0-9][0-9]_*.py"))
 
@@ -276,8 +289,9 @@ def test_script_runs_unchanged(script: Path, tmp_path: Path) -> None:
     env.pop("TUITRACK_EXPERIMENT", None)
     repo = Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = os.pathsep.join([str(repo), env.get("PYTHONPATH", "")])
-    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout}\n{proc.stderr}"
     (tmp_path / "stdout").write_text(proc.stdout + proc.stderr)
     tuitrack.set_store(store)

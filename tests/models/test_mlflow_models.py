@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import tuitrack
 import tuitrack as mlflow
 from tuitrack import ValidationError, yaml_text
 from tuitrack.models import ModelSignature, infer_signature
@@ -19,8 +17,8 @@ sklearn = pytest.importorskip("sklearn")
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
 
-from sklearn.datasets import load_iris  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
 
 
 @pytest.fixture
@@ -32,22 +30,36 @@ def iris():
 def test_log_model_writes_mlflow_model_folder(store_path: Path, iris) -> None:
     X, y, model = iris
     with mlflow.start_run() as run:
-        info = mlflow.sklearn.log_model(model, name="model", signature=infer_signature(X, model.predict(X)),
-                                        input_example=X.head(3))
+        info = mlflow.sklearn.log_model(
+            model, name="model", signature=infer_signature(X, model.predict(X)), input_example=X.head(3)
+        )
     assert info.model_uri == f"runs:/{run.info.run_id}/model" and info.model_id.startswith("m-")
     assert info.run_id == run.info.run_id and info.artifact_path == "model"
     folder = mlflow.artifact_path(run.info.run_id, "model")
-    assert {p.name for p in folder.iterdir()} == {"MLmodel", "model.pkl", "requirements.txt", "python_env.yaml",
-                                                  "conda.yaml", "input_example.json", "serving_input_example.json"}
+    assert {p.name for p in folder.iterdir()} == {
+        "MLmodel",
+        "model.pkl",
+        "requirements.txt",
+        "python_env.yaml",
+        "conda.yaml",
+        "input_example.json",
+        "serving_input_example.json",
+    }
     meta = yaml_text.load((folder / "MLmodel").read_text())
-    assert meta["flavors"]["sklearn"] == {"code": None, "pickled_model": "model.pkl", "serialization_format": "pickle",
-                                          "sklearn_version": sklearn.__version__, "skops_trusted_types": None}
+    assert meta["flavors"]["sklearn"] == {
+        "code": None,
+        "pickled_model": "model.pkl",
+        "serialization_format": "pickle",
+        "sklearn_version": sklearn.__version__,
+        "skops_trusted_types": None,
+    }
     assert meta["flavors"]["python_function"]["loader_module"] == "mlflow.sklearn"
     assert meta["model_id"] == info.model_id and meta["run_id"] == run.info.run_id
     inputs = json.loads(meta["signature"]["inputs"])
     assert inputs[0] == {"type": "double", "name": "sepal length (cm)", "required": True}
-    assert json.loads(meta["signature"]["outputs"]) == [{"type": "tensor",
-                                                        "tensor-spec": {"dtype": "int64", "shape": [-1]}}]
+    assert json.loads(meta["signature"]["outputs"]) == [
+        {"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}
+    ]
     reqs = (folder / "requirements.txt").read_text().split()
     assert f"scikit-learn=={sklearn.__version__}" in reqs and f"numpy=={np.__version__}" in reqs
     conda = yaml_text.load((folder / "conda.yaml").read_text())
@@ -67,14 +79,15 @@ def test_real_mlflow_loads_a_tuitrack_model(store_path: Path, iris, tmp_path: Pa
     pytest.importorskip("mlflow")
     X, y, model = iris
     with mlflow.start_run() as run:
-        mlflow.sklearn.log_model(model, "model", signature=infer_signature(X, model.predict(X)),
-                                 input_example=X.head(2))
+        mlflow.sklearn.log_model(
+            model, "model", signature=infer_signature(X, model.predict(X)), input_example=X.head(2)
+        )
     folder = mlflow.artifact_path(run.info.run_id, "model")
     X.head(5).to_csv(tmp_path / "x.csv", index=False)
     code = f"""
 import json, pandas as pd, mlflow, mlflow.sklearn, mlflow.pyfunc
 from mlflow.models import Model
-X = pd.read_csv({str(tmp_path / 'x.csv')!r})
+X = pd.read_csv({str(tmp_path / "x.csv")!r})
 sk = mlflow.sklearn.load_model({str(folder)!r})
 py = mlflow.pyfunc.load_model({str(folder)!r})
 meta = Model.load({str(folder)!r})
@@ -108,10 +121,18 @@ def test_registered_model_name_warns_and_pip_requirements(store_path: Path, iris
     req.write_text("scikit-learn>=1.0\n# comment\nnumpy\n")
     with mlflow.start_run() as run:
         with pytest.warns(UserWarning, match="no model registry"):
-            mlflow.sklearn.log_model(model, artifact_path="m", registered_model_name="churn", pip_requirements=str(req),
-                                     extra_pip_requirements=["pandas"])
+            mlflow.sklearn.log_model(
+                model,
+                artifact_path="m",
+                registered_model_name="churn",
+                pip_requirements=str(req),
+                extra_pip_requirements=["pandas"],
+            )
     assert mlflow.read_artifact(run.info.run_id, "m/requirements.txt").decode().split() == [
-        "scikit-learn>=1.0", "numpy", "pandas"]
+        "scikit-learn>=1.0",
+        "numpy",
+        "pandas",
+    ]
     with mlflow.start_run(), pytest.raises(ValidationError, match="name= or artifact_path="):
         mlflow.sklearn.log_model(model, artifact_path="a", name="b")
 
@@ -125,24 +146,42 @@ def test_generic_log_model_returns_model_info_and_loads(store_path: Path) -> Non
 
 
 def test_infer_signature_shapes() -> None:
-    sig = infer_signature(pd.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [True, False],
-                                        "d": np.array([1.0, 2.0], dtype="float32"),
-                                        "e": np.array([1, 2], dtype="int32")}), pd.Series([1.0, 2.0]))
-    assert [(c["name"], c["type"]) for c in sig.inputs] == [("a", "long"), ("b", "string"), ("c", "boolean"),
-                                                           ("d", "float"), ("e", "integer")]
+    sig = infer_signature(
+        pd.DataFrame(
+            {
+                "a": [1, 2],
+                "b": ["x", "y"],
+                "c": [True, False],
+                "d": np.array([1.0, 2.0], dtype="float32"),
+                "e": np.array([1, 2], dtype="int32"),
+            }
+        ),
+        pd.Series([1.0, 2.0]),
+    )
+    assert [(c["name"], c["type"]) for c in sig.inputs] == [
+        ("a", "long"),
+        ("b", "string"),
+        ("c", "boolean"),
+        ("d", "float"),
+        ("e", "integer"),
+    ]
     assert sig.outputs == [{"type": "double", "required": True}]
     arr = infer_signature(np.zeros((4, 3)), np.zeros(4))
     assert arr.inputs == [{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}]
     assert infer_signature([{"a": 1, "b": "x"}], [0.5]).to_dict() == {
         "inputs": '[{"type": "long", "name": "a", "required": true}, {"type": "string", "name": "b", "required": true}]',
-        "outputs": '[{"type": "double", "required": true}]', "params": None}
+        "outputs": '[{"type": "double", "required": true}]',
+        "params": None,
+    }
     assert ModelSignature.from_dict(arr.to_dict()) == arr
 
 
 def test_flavor_without_sklearn_says_which_package(tmp_path: Path) -> None:
     """In an interpreter where scikit-learn cannot be imported, the error is one line naming it."""
-    code = ("import sys; sys.modules['sklearn'] = None\n"
-            "import tuitrack\n"
-            "try:\n    tuitrack.sklearn.autolog()\nexcept ImportError as e:\n    print('ERR', e)\n")
+    code = (
+        "import sys; sys.modules['sklearn'] = None\n"
+        "import tuitrack\n"
+        "try:\n    tuitrack.sklearn.autolog()\nexcept ImportError as e:\n    print('ERR', e)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "ERR this needs scikit-learn: pip install scikit-learn", proc.stderr

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import string
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tuitrack import yaml_text
 
@@ -15,11 +15,15 @@ yaml = pytest.importorskip("yaml")
 
 FIXTURES = Path(__file__).parents[1] / "data" / "mlflow"
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
-                    st.floats(allow_nan=False), st.text(max_size=20))
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=False), st.text(max_size=20)
+)
 keys = st.text(min_size=1, max_size=12)
-trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                      st.dictionaries(keys, inner, max_size=4)), max_leaves=12)
+trees = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -31,8 +35,14 @@ def test_dump_loads_back_with_pyyaml_and_without(data: dict) -> None:
 
 
 def test_special_values_and_block_style() -> None:
-    data = {"nan": math.nan, "inf": -math.inf, "reserved": ["yes", "null", "1.5", "", "a: b", "x #y"],
-            "ctl": "a\x00b\x85c\u2028", "empty": {}, "none": []}
+    data = {
+        "nan": math.nan,
+        "inf": -math.inf,
+        "reserved": ["yes", "null", "1.5", "", "a: b", "x #y"],
+        "ctl": "a\x00b\x85c\u2028",
+        "empty": {},
+        "none": [],
+    }
     text = yaml_text.dump(data)
     back = yaml_text._Reader(text).document()
     assert math.isnan(back.pop("nan")) and math.isnan(yaml.safe_load(text)["nan"])

@@ -10,13 +10,15 @@ import sqlite3
 from datetime import datetime, timezone
 
 import pytest
-pytest.importorskip("hypothesis", reason="property tests need hypothesis (the test extra); CI's "
-                    "logging-only venv has pytest alone")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
-from tuitrack.query.filter import Compiled, FilterError, OrderBy, compile_filter, compile_order_by, parse_key  # noqa: E402
-from tuitrack.store.schema import MIGRATIONS  # noqa: E402
+pytest.importorskip(
+    "hypothesis", reason="property tests need hypothesis (the test extra); CI's logging-only venv has pytest alone"
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tuitrack.query.filter import Compiled, FilterError, OrderBy, compile_filter, compile_order_by, parse_key
+from tuitrack.store.schema import MIGRATIONS
 
 NOW = 1_800_000_000_000  # minute-aligned epoch ms
 H = 3_600_000
@@ -24,7 +26,20 @@ ALL = {"alpha", "beta", "gamma", "delta", "Epsilon", "zeta_1", "zetaX1"}
 
 # rid, run_id, experiment, name, status, start, end, heartbeat, parent, user, host, note
 RUNS = [
-    (1, "aaaa1111", 1, "alpha", "FINISHED", NOW - 10 * H, NOW - 9 * H, NOW - 9 * H, None, "alice", "h1", "baseline run"),
+    (
+        1,
+        "aaaa1111",
+        1,
+        "alpha",
+        "FINISHED",
+        NOW - 10 * H,
+        NOW - 9 * H,
+        NOW - 9 * H,
+        None,
+        "alice",
+        "h1",
+        "baseline run",
+    ),
     (2, "bbbb2222", 1, "beta", "FAILED", NOW - 8 * H, NOW - 15 * H // 2, None, None, "bob", "h2", None),
     (3, "cccc3333", 2, "gamma", "RUNNING", NOW - H, None, NOW - 10_000, "aaaa1111", "alice", None, None),
     (4, "dddd4444", 2, "delta", "RUNNING", NOW - 5 * H, None, None, None, None, None, None),  # stale: CRASHED
@@ -33,21 +48,42 @@ RUNS = [
     (7, "gggg7777", 1, "zetaX1", "FINISHED", NOW - 20 * H, NOW - 19 * H, None, None, None, None, None),
 ]
 PARAMS = [
-    (1, "lr", "0.01", 0.01), (1, "max_depth", "10", 10.0), (1, "optimizer", "Adam", None),
-    (1, "data.version", "v2", None), (1, "batch size", "32", 32.0),
-    (2, "lr", "0.1", 0.1), (2, "max_depth", "5", 5.0), (2, "optimizer", "adam", None),
-    (3, "lr", "1e-3", 0.001), (3, "max_depth", "abc", None),
-    (5, "quote", "it's", None), (5, "said", 'say "hi"', None), (5, "path", "C:\\data", None),
+    (1, "lr", "0.01", 0.01),
+    (1, "max_depth", "10", 10.0),
+    (1, "optimizer", "Adam", None),
+    (1, "data.version", "v2", None),
+    (1, "batch size", "32", 32.0),
+    (2, "lr", "0.1", 0.1),
+    (2, "max_depth", "5", 5.0),
+    (2, "optimizer", "adam", None),
+    (3, "lr", "1e-3", 0.001),
+    (3, "max_depth", "abc", None),
+    (5, "quote", "it's", None),
+    (5, "said", 'say "hi"', None),
+    (5, "path", "C:\\data", None),
     (5, "pct", "50%", None),
-    (6, "max_depth", "9", 9.0), (7, "max_depth", "100", 100.0),
+    (6, "max_depth", "9", 9.0),
+    (7, "max_depth", "100", 100.0),
 ]
 TAGS = [
-    (1, "team", "Vision"), (1, "stage", "prod"), (2, "team", "vision"), (3, "odd key", "x*y?[z]"),
-    (4, "team", "nlp"), (5, "mlflow.source.name", "train.py"), (6, "team", "Vis%ion"),
+    (1, "team", "Vision"),
+    (1, "stage", "prod"),
+    (2, "team", "vision"),
+    (3, "odd key", "x*y?[z]"),
+    (4, "team", "nlp"),
+    (5, "mlflow.source.name", "train.py"),
+    (6, "team", "Vis%ion"),
 ]
 METRICS = [  # rid, key, latest value (None = NaN)
-    (1, "acc", 0.9), (1, "loss", 0.3), (1, "f1 score", 0.8), (2, "acc", 0.5), (2, "loss", None),
-    (3, "acc", 0.7), (5, "acc", float("inf")), (5, "loss", -1.5e-3), (6, "acc", 0.9),
+    (1, "acc", 0.9),
+    (1, "loss", 0.3),
+    (1, "f1 score", 0.8),
+    (2, "acc", 0.5),
+    (2, "loss", None),
+    (3, "acc", 0.7),
+    (5, "acc", float("inf")),
+    (5, "loss", -1.5e-3),
+    (6, "acc", 0.9),
 ]
 
 
@@ -55,8 +91,11 @@ def make_db() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     db.executescript(MIGRATIONS[0])
     db.executemany("INSERT INTO experiments(id, name, created_at) VALUES (?, ?, 0)", [(1, "default"), (2, "vision")])
-    db.executemany("INSERT INTO runs(rid, run_id, experiment_id, name, status, start_time, end_time, heartbeat,"
-                   " parent_id, user, host, note, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)", RUNS)
+    db.executemany(
+        "INSERT INTO runs(rid, run_id, experiment_id, name, status, start_time, end_time, heartbeat,"
+        " parent_id, user, host, note, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+        RUNS,
+    )
     db.executemany("INSERT INTO params VALUES (?,?,?,?)", PARAMS)
     db.executemany("INSERT INTO tags VALUES (?,?,?)", TAGS)
     db.executemany("INSERT INTO latest_metrics VALUES (?,?,?,0,0,?,?,1)", [(r, k, v, v, v) for r, k, v in METRICS])
@@ -191,8 +230,10 @@ CASES = [
     ("attributes.status = 'KILLED'", {"Epsilon"}),
     (f"start_time >= {NOW - 5 * H}", {"gamma", "delta", "Epsilon", "zeta_1"}),
     (f"start_time >= '{local_iso(NOW - 5 * H)}'", {"gamma", "delta", "Epsilon", "zeta_1"}),
-    (f"attributes.created < '{datetime.fromtimestamp((NOW - 9 * H) / 1000, timezone.utc):%Y-%m-%dT%H:%M:%SZ}'",
-     {"alpha", "zetaX1"}),
+    (
+        f"attributes.created < '{datetime.fromtimestamp((NOW - 9 * H) / 1000, timezone.utc):%Y-%m-%dT%H:%M:%SZ}'",
+        {"alpha", "zetaX1"},
+    ),
     (f"start_time IN ({NOW - 3 * H}, {NOW - H})", {"gamma", "Epsilon", "zeta_1"}),
     ("end_time IS NULL", {"gamma", "delta"}),
     ("end_time > 0", ALL - {"gamma", "delta"}),
@@ -222,8 +263,7 @@ CASES = [
     ("NOT (run_name = 'alpha' AND status = 'FINISHED')", ALL - {"alpha"}),
     ("NOT NOT run_name = 'alpha'", {"alpha"}),
     ("not metrics.acc > 0.6", {"beta", "delta", "zetaX1"}),
-    ("metrics.acc > 0.6 and not Status = 'running' Or RUN_NAME = 'beta'",
-     {"alpha", "Epsilon", "zeta_1", "beta"}),
+    ("metrics.acc > 0.6 and not Status = 'running' Or RUN_NAME = 'beta'", {"alpha", "Epsilon", "zeta_1", "beta"}),
     ("((((run_name = 'alpha'))))", {"alpha"}),
     ("(run_name='alpha')OR(run_name='beta')", {"alpha", "beta"}),
     ("metrics.acc>0.6AND params.lr<0.05", {"alpha", "gamma"}),
@@ -270,8 +310,12 @@ ERRORS = [
     ('run_name = "abc', 11, 'unterminated string (no closing ")'),
     ("metrics.`f1 = 1", 8, "unterminated quoted key (no closing `)"),
     ("foo.bar = 1", 0, "unknown entity 'foo' (expected metrics, params, tags or attributes)"),
-    ("attributes.foo = 'x'", 0, "unknown attribute 'foo' (expected one of run_id, run_name, status, start_time,"
-     " end_time, user, experiment_id, experiment, parent_id, duration, note, host, source, error, pid)"),
+    (
+        "attributes.foo = 'x'",
+        0,
+        "unknown attribute 'foo' (expected one of run_id, run_name, status, start_time,"
+        " end_time, user, experiment_id, experiment, parent_id, duration, note, host, source, error, pid)",
+    ),
     ("metrics.a LIKE 'x'", 10, "LIKE is not supported for metrics.a (it compares numerically)"),
     ("duration ILIKE '1%'", 9, "ILIKE is not supported for duration (it compares numerically)"),
     ("metrics.a > 'x'", 12, "expected a number for metrics.a, got string 'x'"),
@@ -281,19 +325,28 @@ ERRORS = [
     ("(run_name = 'a'", 15, "expected ')' to close '(' at position 0, got end of input"),
     ("run_name = 'a')", 14, "unmatched ')'"),
     ("run_name = 'a' garbage", 15, "expected AND, OR or end of input, got 'garbage'"),
-    ("metrics.acc 0.5", 12, "expected an operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN or IS) after"
-     " 'metrics.acc', got '0.5'"),
+    (
+        "metrics.acc 0.5",
+        12,
+        "expected an operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN or IS) after 'metrics.acc', got '0.5'",
+    ),
     ("params.x IN 1", 12, "expected '(' after 'IN', got '1'"),
     ("params.x IN (1,)", 15, "expected a value after ',', got ')'"),
     ("params.x IN (1 2)", 15, "expected ',' or ')' after '1', got '2'"),
     ("params.x IS NOT 1", 16, "expected NULL after 'NOT', got '1'"),
     ("params.x NOT = 1", 13, "expected LIKE, ILIKE or IN after 'NOT', got '='"),
-    ("metrics.x = nan", 12, "expected a value after '=', got 'nan' (NaN is not a literal: NaN never matches a"
-     " comparison)"),
+    (
+        "metrics.x = nan",
+        12,
+        "expected a value after '=', got 'nan' (NaN is not a literal: NaN never matches a comparison)",
+    ),
     ("params.x = NULL", 11, "expected a value after '=', got 'NULL' (use IS NULL or IS NOT NULL)"),
     ("metrics. > 1", 9, "expected a key after 'metrics.', got '>'"),
-    ("status = 'done'", 9, "unknown status 'done' (expected one of RUNNING, FINISHED, FAILED, KILLED, CRASHED,"
-     " SCHEDULED)"),
+    (
+        "status = 'done'",
+        9,
+        "unknown status 'done' (expected one of RUNNING, FINISHED, FAILED, KILLED, CRASHED, SCHEDULED)",
+    ),
     ("start_time > 'soon'", 13, "expected epoch milliseconds or an ISO date for start_time, got string 'soon'"),
     ("experiment_id = 'one'", 16, "expected a number for experiment_id, got string 'one'"),
     ("run_name = 'a' @", 15, "unexpected character '@'"),
@@ -329,7 +382,10 @@ ORDERS = [
     (["params.max_depth DESC"], ["zetaX1", "alpha", "zeta_1", "beta", "gamma", "Epsilon", "delta"]),
     (["tags.team"], ["zeta_1", "alpha", "delta", "beta", "gamma", "Epsilon", "zetaX1"]),
     (["run_name"], ["Epsilon", "alpha", "beta", "delta", "gamma", "zetaX1", "zeta_1"]),
-    (["attributes.start_time ASC"], ["zetaX1", "alpha", "beta", "delta", "Epsilon", "zeta_1", "gamma"]),  # ties: rid ASC
+    (
+        ["attributes.start_time ASC"],
+        ["zetaX1", "alpha", "beta", "delta", "Epsilon", "zeta_1", "gamma"],
+    ),  # ties: rid ASC
     (["end_time DESC"], ["Epsilon", "zeta_1", "beta", "alpha", "zetaX1", "gamma", "delta"]),
     (["end_time"], ["zetaX1", "alpha", "beta", "zeta_1", "Epsilon", "gamma", "delta"]),
     (["status"], ["delta", "beta", "zeta_1", "alpha", "zetaX1", "Epsilon", "gamma"]),
@@ -352,33 +408,51 @@ def test_order_by_params_precede_filter_params() -> None:
     assert o.order_sql.endswith("r.start_time DESC, r.rid DESC") and "acc" not in o.joins + o.order_sql
 
 
-@pytest.mark.parametrize(("order_by", "message"), [
-    ("metrics.acc DOWN", "order_by error at position 12 in 'metrics.acc DOWN': expected ASC, DESC, ',' or end"
-                         " of input after 'metrics.acc', got 'DOWN'"),
-    (["run_name", "bogus"], "order_by error at position 0 in 'bogus': unknown attribute 'bogus' (expected one"
-                            " of run_id, run_name, status, start_time, end_time, user, experiment_id, experiment,"
-                            " parent_id, duration, note, host, source, error, pid)"),
-    ("foo.x", "order_by error at position 0 in 'foo.x': unknown entity 'foo' (expected metrics, params, tags or"
-              " attributes)"),
-    ("metrics.acc,", "order_by error at position 12 in 'metrics.acc,': expected a key after ',', got end of input"),
-    ("metrics.acc DESC ASC", "order_by error at position 17 in 'metrics.acc DESC ASC': expected ASC, DESC, ',' or"
-                             " end of input after 'DESC', got 'ASC'"),
-])
+@pytest.mark.parametrize(
+    ("order_by", "message"),
+    [
+        (
+            "metrics.acc DOWN",
+            "order_by error at position 12 in 'metrics.acc DOWN': expected ASC, DESC, ',' or end"
+            " of input after 'metrics.acc', got 'DOWN'",
+        ),
+        (
+            ["run_name", "bogus"],
+            "order_by error at position 0 in 'bogus': unknown attribute 'bogus' (expected one"
+            " of run_id, run_name, status, start_time, end_time, user, experiment_id, experiment,"
+            " parent_id, duration, note, host, source, error, pid)",
+        ),
+        (
+            "foo.x",
+            "order_by error at position 0 in 'foo.x': unknown entity 'foo' (expected metrics, params, tags or"
+            " attributes)",
+        ),
+        ("metrics.acc,", "order_by error at position 12 in 'metrics.acc,': expected a key after ',', got end of input"),
+        (
+            "metrics.acc DESC ASC",
+            "order_by error at position 17 in 'metrics.acc DESC ASC': expected ASC, DESC, ',' or"
+            " end of input after 'DESC', got 'ASC'",
+        ),
+    ],
+)
 def test_order_by_errors(order_by: object, message: str) -> None:
     with pytest.raises(FilterError) as info:
         compile_order_by(order_by)
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("metrics.`f1 score`", ("metrics", "f1 score")),
-    ('metric."f1 score"', ("metrics", "f1 score")),
-    ("params.data.version", ("params", "data.version")),
-    ("tags.`a``b`", ("tags", "a`b")),
-    ("run_name", ("attributes", "run_name")),
-    ("attributes.parent_run_id", ("attributes", "parent_id")),
-    ("  Status ", ("attributes", "status")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("metrics.`f1 score`", ("metrics", "f1 score")),
+        ('metric."f1 score"', ("metrics", "f1 score")),
+        ("params.data.version", ("params", "data.version")),
+        ("tags.`a``b`", ("tags", "a`b")),
+        ("run_name", ("attributes", "run_name")),
+        ("attributes.parent_run_id", ("attributes", "parent_id")),
+        ("  Status ", ("attributes", "status")),
+    ],
+)
 def test_parse_key(text: str, expected: tuple[str, str]) -> None:
     assert parse_key(text) == expected
 
@@ -393,15 +467,62 @@ def test_parse_key_errors(text: str) -> None:
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-SOUP = ["metrics.acc", "params.lr", "tags.team", "run_name", "status", "`f1`", "metrics.`a b`", "foo.x", "(", ")",
-        ",", "=", "!=", "<>", "<", ">=", "AND", "OR", "NOT", "IN", "NOT IN", "LIKE", "ILIKE", "IS", "NULL", "'x'",
-        "'it''s'", '"q"', "'", "\"", "`", "1", "-2.5e3", "inf", "nan", "'2026-01-01'", "start_time", "duration",
-        "\\", "@", "params.", ".", "1e", "+"]
+SOUP = [
+    "metrics.acc",
+    "params.lr",
+    "tags.team",
+    "run_name",
+    "status",
+    "`f1`",
+    "metrics.`a b`",
+    "foo.x",
+    "(",
+    ")",
+    ",",
+    "=",
+    "!=",
+    "<>",
+    "<",
+    ">=",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "NOT IN",
+    "LIKE",
+    "ILIKE",
+    "IS",
+    "NULL",
+    "'x'",
+    "'it''s'",
+    '"q"',
+    "'",
+    '"',
+    "`",
+    "1",
+    "-2.5e3",
+    "inf",
+    "nan",
+    "'2026-01-01'",
+    "start_time",
+    "duration",
+    "\\",
+    "@",
+    "params.",
+    ".",
+    "1e",
+    "+",
+]
 
 
 @FAST
-@given(st.one_of(st.text(max_size=80), st.lists(st.sampled_from(SOUP), max_size=12).map(" ".join),
-                 st.lists(st.sampled_from(SOUP), max_size=12).map("".join)))
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.lists(st.sampled_from(SOUP), max_size=12).map(" ".join),
+        st.lists(st.sampled_from(SOUP), max_size=12).map("".join),
+    )
+)
 def test_any_text_compiles_or_raises_filter_error(text: str) -> None:
     for fn in (lambda: compile_filter(text, now_ms=NOW), lambda: compile_order_by(text), lambda: parse_key(text)):
         try:
@@ -427,9 +548,23 @@ marked = st.text(max_size=12).map(lambda s: MARK + s)
 
 
 @FAST
-@given(key=marked, value=marked, entity=st.sampled_from(["params", "tags"]),
-       form=st.sampled_from(["{e}.{k} = {v}", "{e}.{k} LIKE {v}", "{e}.{k} NOT ILIKE {v}", "{e}.{k} IN ({v}, {v})",
-                             "{e}.{k} IS NULL", "run_name = {v}", "note NOT IN ({v})", "experiment ILIKE {v}"]))
+@given(
+    key=marked,
+    value=marked,
+    entity=st.sampled_from(["params", "tags"]),
+    form=st.sampled_from(
+        [
+            "{e}.{k} = {v}",
+            "{e}.{k} LIKE {v}",
+            "{e}.{k} NOT ILIKE {v}",
+            "{e}.{k} IN ({v}, {v})",
+            "{e}.{k} IS NULL",
+            "run_name = {v}",
+            "note NOT IN ({v})",
+            "experiment ILIKE {v}",
+        ]
+    ),
+)
 def test_literals_only_ever_bound(key: str, value: str, entity: str, form: str) -> None:
     f = form.format(e=entity, k=bq(key), v=sq(value))
     c = compile_filter(f, now_ms=NOW)
@@ -448,14 +583,22 @@ def _cmp(keys: list[str], values: st.SearchStrategy[str], ops: list[str]) -> st.
 
 
 def _in(keys: list[str], values: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.builds(lambda k, neg, vs: f"{k} {neg}IN ({', '.join(vs)})", st.sampled_from(keys),
-                     st.sampled_from(["", "NOT "]), st.lists(values, min_size=1, max_size=3))
+    return st.builds(
+        lambda k, neg, vs: f"{k} {neg}IN ({', '.join(vs)})",
+        st.sampled_from(keys),
+        st.sampled_from(["", "NOT "]),
+        st.lists(values, min_size=1, max_size=3),
+    )
 
 
-NUMS = st.one_of(st.integers(-20, 200), st.sampled_from(["0.5", "0.9", "1e-3", "-inf", "inf", "9", "10.0"]),
-                 st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr)).map(str)
-STRS = st.one_of(st.sampled_from(["vision", "Vision", "adam", "abc", "10", "alpha", "x*y?[z]", "Vis%ion"]),
-                 st.text(max_size=6)).map(sq)
+NUMS = st.one_of(
+    st.integers(-20, 200),
+    st.sampled_from(["0.5", "0.9", "1e-3", "-inf", "inf", "9", "10.0"]),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+).map(str)
+STRS = st.one_of(
+    st.sampled_from(["vision", "Vision", "adam", "abc", "10", "alpha", "x*y?[z]", "Vis%ion"]), st.text(max_size=6)
+).map(sq)
 PATS = st.text(alphabet="aAvVdmi%_\\*?[", max_size=6).map(sq)
 STATUS = st.sampled_from(["running", "CRASHED", "Finished", "FAILED", "killed"]).map(sq)
 METRIC_KEYS = ["metrics.acc", "metrics.loss", "metrics.`f1 score`", "metrics.missing"]
@@ -468,16 +611,27 @@ LIKES = ["LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"]
 ANY_KEY = METRIC_KEYS + PARAM_KEYS + TAG_KEYS + TEXT_ATTRS + NUM_ATTRS + ["status"]
 
 LEAF = st.one_of(
-    _cmp(METRIC_KEYS + NUM_ATTRS, NUMS, CMP), _in(METRIC_KEYS + NUM_ATTRS, NUMS),
-    _cmp(PARAM_KEYS, st.one_of(NUMS, STRS), CMP), _in(PARAM_KEYS, st.one_of(NUMS, STRS)),
+    _cmp(METRIC_KEYS + NUM_ATTRS, NUMS, CMP),
+    _in(METRIC_KEYS + NUM_ATTRS, NUMS),
+    _cmp(PARAM_KEYS, st.one_of(NUMS, STRS), CMP),
+    _in(PARAM_KEYS, st.one_of(NUMS, STRS)),
     _cmp(PARAM_KEYS + TAG_KEYS + TEXT_ATTRS + ["status"], PATS, LIKES),
-    _cmp(TAG_KEYS + TEXT_ATTRS, STRS, CMP), _in(TAG_KEYS + TEXT_ATTRS, STRS),
-    _cmp(["status"], STATUS, ["=", "!="]), _in(["status"], STATUS),
+    _cmp(TAG_KEYS + TEXT_ATTRS, STRS, CMP),
+    _in(TAG_KEYS + TEXT_ATTRS, STRS),
+    _cmp(["status"], STATUS, ["=", "!="]),
+    _in(["status"], STATUS),
     st.builds(lambda k, n: f"{k} IS {n}NULL", st.sampled_from(ANY_KEY), st.sampled_from(["", "NOT "])),
 )
-FILTERS = st.recursive(LEAF, lambda sub: st.one_of(
-    st.builds(lambda a, b: f"{a} AND {b}", sub, sub), st.builds(lambda a, b: f"{a} OR {b}", sub, sub),
-    st.builds(lambda a: f"NOT {a}", sub), st.builds(lambda a: f"({a})", sub)), max_leaves=6)
+FILTERS = st.recursive(
+    LEAF,
+    lambda sub: st.one_of(
+        st.builds(lambda a, b: f"{a} AND {b}", sub, sub),
+        st.builds(lambda a, b: f"{a} OR {b}", sub, sub),
+        st.builds(lambda a: f"NOT {a}", sub),
+        st.builds(lambda a: f"({a})", sub),
+    ),
+    max_leaves=6,
+)
 
 
 @FAST

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack.store import schema
 from tuitrack.errors import (
     NotATuitrackStoreError,
     ReadOnlyStoreError,
     StoreNotFoundError,
     StoreVersionError,
 )
+from tuitrack.store import schema
 from tuitrack.store.core import Store
 
 
@@ -33,8 +33,10 @@ def tree(path: Path) -> dict[str, str]:
         return {}
     if path.is_file():
         return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()}
-    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
-            for p in sorted(path.rglob("*"))}
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
+        for p in sorted(path.rglob("*"))
+    }
 
 
 def make_store(path: Path) -> str:
@@ -66,7 +68,10 @@ def assert_db_unchanged(before: dict[str, str], after: dict[str, str]) -> None:
 READERS: dict[str, Callable[[Path], object]] = {
     "open_store": lambda p: tuitrack.open_store(p),
     "Store": lambda p: Store(p),
-    "search_runs": lambda p: (tuitrack.set_store(p), tuitrack.search_runs(output_format="list", search_all_experiments=True))[1],
+    "search_runs": lambda p: (
+        tuitrack.set_store(p),
+        tuitrack.search_runs(output_format="list", search_all_experiments=True),
+    )[1],
     "list_experiments": lambda p: (tuitrack.set_store(p), tuitrack.list_experiments())[1],
 }
 WRITERS: dict[str, Callable[[Path], object]] = {
@@ -195,8 +200,11 @@ def test_newer_schema(tmp_path: Path, opener: str) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     before = tree(folder)
-    with pytest.raises(StoreVersionError, match=rf"schema version {schema.SCHEMA_VERSION + 1}, newer than this "
-                       rf"tuitrack understands \({schema.SCHEMA_VERSION}\); upgrade tuitrack") as info:
+    with pytest.raises(
+        StoreVersionError,
+        match=rf"schema version {schema.SCHEMA_VERSION + 1}, newer than this "
+        rf"tuitrack understands \({schema.SCHEMA_VERSION}\); upgrade tuitrack",
+    ) as info:
         {**READERS, **WRITERS}[opener](folder)
     assert info.type is StoreVersionError
     assert_db_unchanged(before, tree(folder))
@@ -216,9 +224,14 @@ def test_read_only_store_reads_and_refuses_writes(tmp_path: Path) -> None:
         assert run.data.params == {"p": "1"} and run.data.metrics == {"m": 0.5}
         assert st.read_artifact_text(run_id, "a.txt") == "t"
         rid, _ = st.resolve_run(run_id)
-        for attempt in (lambda: st.set_tags(rid, {"x": "y"}), lambda: st.log_params(rid, {"q": "1"}),
-                        lambda: st.update_run_fields(rid, note="n"), lambda: st.experiment_id("new"),
-                        lambda: st.end_run(rid, "FAILED"), lambda: st.write_metrics([(rid, "m", 1.0, 5, 1)])):
+        for attempt in (
+            lambda: st.set_tags(rid, {"x": "y"}),
+            lambda: st.log_params(rid, {"q": "1"}),
+            lambda: st.update_run_fields(rid, note="n"),
+            lambda: st.experiment_id("new"),
+            lambda: st.end_run(rid, "FAILED"),
+            lambda: st.write_metrics([(rid, "m", 1.0, 5, 1)]),
+        ):
             with pytest.raises(ReadOnlyStoreError, match="read-only"):
                 attempt()
         st.close()

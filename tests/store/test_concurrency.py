@@ -41,8 +41,15 @@ print(run.id)
 def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
     store = tmp_path / "fresh" / "store"  # does not exist: every worker tries to create it
     start_at = time.time() + 1.5  # after every interpreter has imported tuitrack
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(store), str(start_at), str(i), str(N_POINTS)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(N_PROC)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(store), str(start_at), str(i), str(N_POINTS)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(N_PROC)
+    ]
     results = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err
@@ -55,7 +62,9 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM experiments").fetchone()[0] == 1
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(schema.SCHEMA_VERSION)
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(
+            schema.SCHEMA_VERSION
+        )
         assert conn.execute("SELECT count(*) FROM runs WHERE status='FINISHED'").fetchone()[0] == N_PROC
         per_run = conn.execute(
             "SELECT r.run_id, k.key, count(*), min(m.step), max(m.step) FROM metrics m JOIN runs r USING (rid)"
@@ -69,10 +78,12 @@ def test_concurrent_processes_race_to_create_and_log(tmp_path: Path) -> None:
     n_acc = len(range(0, N_POINTS, 10))
     assert total == N_PROC * (N_POINTS + n_acc)
     assert sorted((k, c, lo, hi) for _, k, c, lo, hi in per_run) == sorted(
-        [("loss", N_POINTS, 0, N_POINTS - 1)] * N_PROC + [("acc", n_acc, 0, N_POINTS - 10)] * N_PROC)
+        [("loss", N_POINTS, 0, N_POINTS - 1)] * N_PROC + [("acc", n_acc, 0, N_POINTS - 10)] * N_PROC
+    )
     assert {r for r, *_ in per_run} == run_ids
-    assert sorted(summaries) == sorted([("loss", N_POINTS, N_POINTS - 1)] * N_PROC
-                                       + [("acc", n_acc, N_POINTS - 10)] * N_PROC)
+    assert sorted(summaries) == sorted(
+        [("loss", N_POINTS, N_POINTS - 1)] * N_PROC + [("acc", n_acc, N_POINTS - 10)] * N_PROC
+    )
     assert tags == N_PROC
 
 

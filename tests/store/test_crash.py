@@ -51,7 +51,9 @@ def _committed(db: Path, run_id: str) -> dict[str, list[tuple[int, int]]]:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = conn.execute(
             "SELECT k.key, m.step, m.ts FROM metrics m JOIN runs r USING (rid) JOIN metric_keys k USING (kid)"
-            " WHERE r.run_id = ? ORDER BY k.key, m.step", (run_id,)).fetchall()
+            " WHERE r.run_id = ? ORDER BY k.key, m.step",
+            (run_id,),
+        ).fetchall()
     finally:
         conn.close()
     out: dict[str, list[tuple[int, int]]] = {"a": [], "b": []}
@@ -69,9 +71,15 @@ def test_sigkill_at_random_moments(store_path: Path) -> None:
     gaps: list[int] = []
     t0 = time.monotonic()
     for rnd in range(ROUNDS):
-        procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(store_path), f"r{rnd}-{j}"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for j in range(PER_ROUND)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(store_path), f"r{rnd}-{j}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for j in range(PER_ROUND)
+        ]
         ids = [p.stdout.readline().strip() for p in procs]
         for p, run_id in zip(procs, ids):
             assert len(run_id) == 32, f"seed={seed}: worker failed: {p.stderr.read() if p.poll() is not None else ''}"
@@ -98,7 +106,8 @@ def test_sigkill_at_random_moments(store_path: Path) -> None:
             else:
                 gaps.append(kill_ms - last_ts)
                 assert kill_ms - last_ts <= WINDOW_MS, (
-                    f"seed={seed}: {kill_ms - last_ts} ms of points lost (delay {delay:.2f}s)")
+                    f"seed={seed}: {kill_ms - last_ts} ms of points lost (delay {delay:.2f}s)"
+                )
     assert len(killed) >= 20
     print(f"crash test seed={seed}: lost-window ms per kill {sorted(gaps)}")
     assert time.monotonic() - t0 < 40, "the crash test must stay under 40 s"

@@ -28,7 +28,7 @@ def _series(store: Store, n: int, seed: int, nan_every: int = 0, step_gap: int =
     dip_at = (spike_at + n // 2) % n
     rows[dip_at] = (*rows[dip_at][:4], -50.0)
     for i in range(0, n, 7_000):  # several flushes, like the writer does
-        store.write_batches([(rid, "m", rows[i:i + 7_000])])
+        store.write_batches([(rid, "m", rows[i : i + 7_000])])
     return run_id, rows
 
 
@@ -74,10 +74,17 @@ def test_write_metrics_importer_path_updates_summary(tmp_path) -> None:
     store = Store(tmp_path, create=True)
     exp = store.experiment_id("h")
     rid = store.create_run(run_id="b" * 32, experiment_id=exp, name="imp", start_time=0)
-    store.write_metrics([(rid, "loss", 3.0, 2, 10), (rid, "loss", 1.0, 5, 11), (rid, "loss", math.inf, 0, 9),
-                         (rid, "acc", 0.5, 0, 9)])
+    store.write_metrics(
+        [(rid, "loss", 3.0, 2, 10), (rid, "loss", 1.0, 5, 11), (rid, "loss", math.inf, 0, 9), (rid, "acc", 0.5, 0, 9)]
+    )
     s = store.get_run("b" * 32).data.summaries
-    assert (s["loss"].value, s["loss"].step, s["loss"].min, s["loss"].max, s["loss"].count) == (1.0, 5, 1.0, math.inf, 3)
+    assert (s["loss"].value, s["loss"].step, s["loss"].min, s["loss"].max, s["loss"].count) == (
+        1.0,
+        5,
+        1.0,
+        math.inf,
+        3,
+    )
     assert s["acc"].value == 0.5
 
 
@@ -119,15 +126,23 @@ def test_summary_blocks_match_a_recount_from_rows(tmp_path, pattern: str) -> Non
         rows += [(rid, kid, s, 10 + s, rng.random()) for s in range(3_000, 3_100)]  # same step and ms
         rows += [(rid, kid, s, 0, math.nan) for s in range(5_120, 6_144)]  # a block's worth of NaN
     for i in range(0, len(rows), 777):
-        store.write_batches([(rid, "m", rows[i:i + 777])])
-    got = {r[0]: r[1:] for r in store.conn.execute(
-        "SELECT block, n, lo, hi, first_step FROM metric_blocks WHERE rid=? AND kid=?", (rid, kid))}
+        store.write_batches([(rid, "m", rows[i : i + 777])])
+    got = {
+        r[0]: r[1:]
+        for r in store.conn.execute(
+            "SELECT block, n, lo, hi, first_step FROM metric_blocks WHERE rid=? AND kid=?", (rid, kid)
+        )
+    }
     with store.transaction() as conn:
         conn.execute("DELETE FROM metric_blocks")
         for block in range(0, 7):
             store_mod._recompute_block(conn, rid, kid, block)
-    want = {r[0]: r[1:] for r in store.conn.execute(
-        "SELECT block, n, lo, hi, first_step FROM metric_blocks WHERE rid=? AND kid=?", (rid, kid))}
+    want = {
+        r[0]: r[1:]
+        for r in store.conn.execute(
+            "SELECT block, n, lo, hi, first_step FROM metric_blocks WHERE rid=? AND kid=?", (rid, kid)
+        )
+    }
     assert got == want
     assert sum(v[0] for v in got.values()) == store.conn.execute("SELECT count(*) FROM metrics").fetchone()[0]
 

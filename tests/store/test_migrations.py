@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack.store import schema
 from tuitrack.errors import ReadOnlyStoreError
 from tuitrack.query.filter import FilterError
+from tuitrack.store import schema
 from tuitrack.store.core import Store
 
 
@@ -74,7 +74,13 @@ def test_v5_store_gains_dataset_fields_and_experiment_tags(tmp_path: Path) -> No
     assert _version(tmp_path) == schema.SCHEMA_VERSION
     [inp] = store.list_inputs(run.id)  # the old row reads back, with the new fields empty
     assert (inp.name, inp.rows, inp.context, inp.source_type, inp.schema, inp.profile) == (
-        "inline", 2, "training", None, None, None)
+        "inline",
+        2,
+        "training",
+        None,
+        None,
+        None,
+    )
     exp_id = store.list_experiments()[0].experiment_id
     store.set_experiment_tags(exp_id, {"team": "ml"})
     assert store.experiment_tags() == {exp_id: {"team": "ml"}}
@@ -132,6 +138,7 @@ def test_writer_upgrades_an_older_store_keeping_its_runs(tmp_path: Path) -> None
     tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"sync_remotes", "sync_runs", "sync_marks"} <= tables  # migration 3: team sync state
     from tuitrack.store import sync as sync_state
+
     assert sync_state.unpushed_rids(store) == {store.rid(run_id)}  # never pushed anywhere
     views = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     assert views == {"run_summary", "run_params", "run_metrics", "metric_history"}  # migration 5

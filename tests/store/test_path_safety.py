@@ -16,12 +16,12 @@ import pytest
 from click_compat import CliRunner
 
 import tuitrack
-from tuitrack.tracking import session as tracking
 from tuitrack.cli.main import main
 from tuitrack.errors import StoreError, ValidationError
 from tuitrack.importers import import_mlflow
 from tuitrack.importers.mlflow_files import ImportFormatError
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mlflow"
 BAD_IDS = ["../../precious", "../precious", "/PRECIOUS", ".", "..", "a/b", "a\\b", "a b", "x\n", "-x", "é"]
@@ -48,8 +48,9 @@ def _mlflow_file_store(root: Path, run_id: str) -> Path:
     (exp / "meta.yaml").write_text("name: exp\nexperiment_id: '1'\nlifecycle_stage: active\n")
     (run_dir / "artifacts" / "keep.txt").write_text("overwritten!")
     quoted = "'" + run_id.replace("'", "''") + "'"
-    (run_dir / "meta.yaml").write_text(f"run_id: {quoted}\nrun_name: evil\nstatus: 3\nstart_time: 1\nend_time: 2\n"
-                                       "lifecycle_stage: active\n")
+    (run_dir / "meta.yaml").write_text(
+        f"run_id: {quoted}\nrun_name: evil\nstatus: 3\nstart_time: 1\nend_time: 2\nlifecycle_stage: active\n"
+    )
     return root / "mlruns"
 
 
@@ -107,8 +108,11 @@ def _plant_row(store: Path, run_id: str) -> None:
     with Store(store, create=True) as st:
         exp = st.experiment_id("e")
         with st.transaction() as conn:
-            conn.execute("INSERT INTO runs(run_id, experiment_id, name, status, start_time, updated_at)"
-                         " VALUES (?, ?, 'evil', 'FINISHED', 1, 1)", (run_id, exp))
+            conn.execute(
+                "INSERT INTO runs(run_id, experiment_id, name, status, start_time, updated_at)"
+                " VALUES (?, ?, 'evil', 'FINISHED', 1, 1)",
+                (run_id, exp),
+            )
 
 
 @pytest.mark.parametrize("bad_kind", ["relative", "absolute"])

@@ -18,9 +18,9 @@ import pytest
 from click_compat import CliRunner
 
 import tuitrack
-from tuitrack.store import gc, schema
 from tuitrack.cli.main import main
 from tuitrack.errors import RunGoneError
+from tuitrack.store import gc, schema
 from tuitrack.store.core import Store
 
 
@@ -153,8 +153,12 @@ def _downgrade_to_v2(db: Path, extra_orphan_rid: int) -> None:
         conn.execute(f'DROP VIEW "{view}"')  # schema 2 had no views (they came with schema 5)
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
     assert "AUTOINCREMENT" in sql
-    indexes = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'"
-                                          " AND sql IS NOT NULL")]
+    indexes = [
+        r[0]
+        for r in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL"
+        )
+    ]
     conn.execute(re.sub(r'CREATE TABLE "?runs"?', "CREATE TABLE runs_v2", sql, count=1).replace(" AUTOINCREMENT", ""))
     conn.execute("INSERT INTO runs_v2 SELECT * FROM runs")
     conn.execute("DROP TABLE runs")
@@ -197,14 +201,27 @@ def test_schema_2_store_is_migrated_forward_and_stops_reusing_rids(store_path: P
         tuitrack.log_metric("loss", 0.5)
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(
-            schema.SCHEMA_VERSION) and schema.SCHEMA_VERSION >= 3
+        assert (
+            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            == str(schema.SCHEMA_VERSION)
+            and schema.SCHEMA_VERSION >= 3
+        )
         assert "AUTOINCREMENT" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
-                                              " AND tbl_name = 'runs' AND sql IS NOT NULL")}
-        assert indexes == {"runs_experiment_start", "runs_start", "runs_parent", "runs_updated", "runs_name",
-                           "runs_experiment_live"}
+        indexes = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL"
+            )
+        }
+        assert indexes == {
+            "runs_experiment_start",
+            "runs_start",
+            "runs_parent",
+            "runs_updated",
+            "runs_name",
+            "runs_experiment_live",
+        }
     finally:
         conn.close()
     st = tuitrack.open_store(store_path)

@@ -91,17 +91,20 @@ def test_without_room_for_a_copy_the_view_is_flagged_stale(ro_store: Path, tmp_p
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tiny)], capture_output=True).returncode:
         pytest.skip("needs a tiny tmpfs as the temp folder")
     try:
-        code = ("import warnings, sys; from tuitrack.store.core import Store\n"
-                "with warnings.catch_warnings(record=True) as w:\n"
-                "    warnings.simplefilter('always')\n"
-                "    try:\n"
-                "        print(Store(sys.argv[1]).notice)\n"
-                "    except Exception as exc:\n"
-                "        print(type(exc).__name__, exc)\n"
-                "print([str(x.message) for x in w])\n")
+        code = (
+            "import warnings, sys; from tuitrack.store.core import Store\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    try:\n"
+            "        print(Store(sys.argv[1]).notice)\n"
+            "    except Exception as exc:\n"
+            "        print(type(exc).__name__, exc)\n"
+            "print([str(x.message) for x in w])\n"
+        )
         env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tiny)}
-        res = subprocess.run([sys.executable, "-c", code, str(ro_store)], capture_output=True, text=True, env=env,
-                             timeout=60)
+        res = subprocess.run(
+            [sys.executable, "-c", code, str(ro_store)], capture_output=True, text=True, env=env, timeout=60
+        )
         assert res.returncode == 0, res.stderr
         assert "the view may be stale" in res.stdout and "RuntimeWarning" not in res.stderr
         assert res.stdout.count("the view may be stale") == 2  # the notice (or the refusal) and the warning

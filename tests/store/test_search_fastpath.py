@@ -30,13 +30,34 @@ def mixed_store(tmp_path_factory: pytest.TempPathFactory):
         tuitrack.set_store(None)
 
 
-ORDERS = ["metrics.auc DESC", "metrics.auc ASC", "metrics.auc DESC, params.p", "metrics.loss", "params.p",
-          "params.p DESC", "params.p DESC, metrics.auc"]
-FILTERS = ["", "params.p >= 2", "metrics.loss < 0.5", "params.p = 'x'", "metrics.auc IS NULL",
-           # bounds on the sort key itself (walked from the bound), and terms that must not become bounds
-           "metrics.auc > 0.3", "metrics.auc <= 0.5 AND params.p >= 2", "metrics.auc = 0.2", "metrics.auc >= 0.1 AND metrics.auc < 0.6",
-           "params.p > 1 AND params.p <= 3", "params.p = 2", "NOT metrics.auc > 0.3", "metrics.auc > 0.3 OR params.p = 'x'",
-           "(metrics.auc > 0.3) AND metrics.loss < 0.5", "metrics.auc != 0.2", "params.p >= 2 AND NOT params.p = 3"]
+ORDERS = [
+    "metrics.auc DESC",
+    "metrics.auc ASC",
+    "metrics.auc DESC, params.p",
+    "metrics.loss",
+    "params.p",
+    "params.p DESC",
+    "params.p DESC, metrics.auc",
+]
+FILTERS = [
+    "",
+    "params.p >= 2",
+    "metrics.loss < 0.5",
+    "params.p = 'x'",
+    "metrics.auc IS NULL",
+    # bounds on the sort key itself (walked from the bound), and terms that must not become bounds
+    "metrics.auc > 0.3",
+    "metrics.auc <= 0.5 AND params.p >= 2",
+    "metrics.auc = 0.2",
+    "metrics.auc >= 0.1 AND metrics.auc < 0.6",
+    "params.p > 1 AND params.p <= 3",
+    "params.p = 2",
+    "NOT metrics.auc > 0.3",
+    "metrics.auc > 0.3 OR params.p = 'x'",
+    "(metrics.auc > 0.3) AND metrics.loss < 0.5",
+    "metrics.auc != 0.2",
+    "params.p >= 2 AND NOT params.p = 3",
+]
 
 
 @pytest.mark.parametrize("order", ORDERS)
@@ -45,21 +66,24 @@ def test_top_n_equals_full_order(mixed_store, order: str, flt: str) -> None:
     full = mixed_store.search_rids(flt, order)
     assert mixed_store._search_plan("r.rid", flt, order, None, False, None)[2]
     for limit, offset in [(10, 0), (50, 20), (200, 150), (1000, 0), (5, 155)]:
-        assert mixed_store.search_rids(flt, order, max_results=limit, offset=offset) == full[offset:offset + limit]
+        assert mixed_store.search_rids(flt, order, max_results=limit, offset=offset) == full[offset : offset + limit]
 
 
 def test_plain_orders_do_not_take_the_fast_path(mixed_store) -> None:
     assert mixed_store._search_plan("r.rid", "metrics.auc > 0.3", "run_name", None, False, None)[2] is None
 
 
-@pytest.mark.parametrize(("flt", "order", "walked"), [
-    ("metrics.auc > 0.3 AND params.p >= 2", "metrics.auc DESC", ["o0.value > ?"]),
-    ("metrics.auc >= 0.1 AND metrics.auc < 0.6", "metrics.auc", ["o0.value >= ?", "o0.value < ?"]),
-    ("params.p > 1", "params.p DESC", ["o0.num > ?"]),
-    ("metrics.loss < 0.5", "metrics.auc", []),  # another key: nothing to bound the walk with
-    ("metrics.auc > 0.3 OR params.p = 'x'", "metrics.auc", []),
-    ("NOT metrics.auc > 0.3", "metrics.auc", []),
-])
+@pytest.mark.parametrize(
+    ("flt", "order", "walked"),
+    [
+        ("metrics.auc > 0.3 AND params.p >= 2", "metrics.auc DESC", ["o0.value > ?"]),
+        ("metrics.auc >= 0.1 AND metrics.auc < 0.6", "metrics.auc", ["o0.value >= ?", "o0.value < ?"]),
+        ("params.p > 1", "params.p DESC", ["o0.num > ?"]),
+        ("metrics.loss < 0.5", "metrics.auc", []),  # another key: nothing to bound the walk with
+        ("metrics.auc > 0.3 OR params.p = 'x'", "metrics.auc", []),
+        ("NOT metrics.auc > 0.3", "metrics.auc", []),
+    ],
+)
 def test_a_bound_on_the_sort_key_goes_into_the_walk(mixed_store, flt: str, order: str, walked: list[str]) -> None:
     """Only top-level AND terms on the sort key bound the walk; their values are bound parameters."""
     phases = mixed_store._search_plan("r.rid", flt, order, None, False, None)[2]

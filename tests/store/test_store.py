@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 import tuitrack
-from tuitrack.store import core as store_mod
 from tuitrack.errors import StorageFullError
+from tuitrack.store import core as store_mod
 from tuitrack.store.core import Store
 
 
@@ -51,8 +51,9 @@ def test_filter_queries_use_indexes(store_path: Path) -> None:
     with tuitrack.start_run(params={"depth": 3}):
         tuitrack.log_metric("auc", 0.5)
     st = tuitrack.open_store()
-    sql, args, _ = st._search_plan("r.rid", "metrics.auc > 0.3 AND params.depth >= 2", ["metrics.auc DESC"], None,
-                               False, None)
+    sql, args, _ = st._search_plan(
+        "r.rid", "metrics.auc > 0.3 AND params.depth >= 2", ["metrics.auc DESC"], None, False, None
+    )
     plan = " ".join(str(r[-1]) for r in st.conn.execute("EXPLAIN QUERY PLAN " + sql, args))
     assert "metrics " not in plan.replace("latest_metrics", "") and "USING" in plan
 
@@ -197,8 +198,11 @@ def test_disk_full_default_warns_keeps_training_and_loses_nothing(tiny_fs: Path)
     assert any("out of space" in m for m in messages), messages  # the background metric flush
     # Python 3.13 adds ResourceWarnings for sqlite3 connections that earlier tests left to the garbage
     # collector, whenever it runs: not warnings of this run's.
-    others = [(w.category.__name__, str(w.message)) for w in caught
-              if not issubclass(w.category, (RuntimeWarning, ResourceWarning))]
+    others = [
+        (w.category.__name__, str(w.message))
+        for w in caught
+        if not issubclass(w.category, (RuntimeWarning, ResourceWarning))
+    ]
     assert not others, others
     assert _integrity(store / "tuitrack.db") == "ok"
     # Space comes back: the buffered points were kept in memory and are written now.

@@ -37,8 +37,10 @@ def _runner() -> list[str]:
         return []
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root, where permission bits deny nothing, and setpriv (util-linux) is missing to "
-                    "run the check without the capabilities that bypass them")
+        pytest.skip(
+            "running as root, where permission bits deny nothing, and setpriv (util-linux) is missing to "
+            "run the check without the capabilities that bypass them"
+        )
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
 
 
@@ -80,9 +82,17 @@ def _check_cli(res: subprocess.CompletedProcess[str], where: Path) -> None:
     assert str(where) in lines[0] and "Traceback" not in res.stderr and res.stdout == ""
 
 
-@pytest.mark.parametrize("argv", [["ls", "--store", "{s}"], ["--store", "{s}", "ls"], ["--store", "{s}"],
-                                  ["show", "r", "--store", "{s}"], ["gc", "--yes", "--store", "{s}"],
-                                  ["tag", "r", "a=b", "--store", "{s}"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ls", "--store", "{s}"],
+        ["--store", "{s}", "ls"],
+        ["--store", "{s}"],
+        ["show", "r", "--store", "{s}"],
+        ["gc", "--yes", "--store", "{s}"],
+        ["tag", "r", "a=b", "--store", "{s}"],
+    ],
+)
 def test_cli_on_an_unreadable_store_folder(world: Path, argv: list[str]) -> None:
     os.chmod(world / "s", 0o000)
     res = _run("-m", "tuitrack.cli.main", *[a.format(s=world / "s") for a in argv])

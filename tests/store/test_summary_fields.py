@@ -10,8 +10,7 @@ import pytest
 
 import tuitrack
 from tuitrack.query import summaries
-from tuitrack.query.filter import FilterError, compile_filter, compile_order_by
-from tuitrack.query.filter import parse_field
+from tuitrack.query.filter import FilterError, compile_filter, compile_order_by, parse_field
 from tuitrack.store.core import Store
 
 
@@ -65,14 +64,19 @@ def test_all_nan_series_has_no_extreme_steps(store) -> None:
     assert math.isnan(m.min) and m.min_step is None and m.tail_mean is None
     assert tuitrack.search_runs("metrics.m.min IS NULL", output_format="list")[0].id == run.id
     assert tuitrack.search_runs("metrics.m.min IS NOT NULL", output_format="list") == []
-    assert tuitrack.search_runs("metrics.m IS NOT NULL", output_format="list")[0].id == run.id  # NaN still counts as logged
+    assert (
+        tuitrack.search_runs("metrics.m IS NOT NULL", output_format="list")[0].id == run.id
+    )  # NaN still counts as logged
 
 
 @pytest.fixture
 def three(store):
     ids = {}
-    for name, losses, accs in [("a", [0.9, 0.1, 0.8], [0.5, 0.6]), ("b", [0.5, 0.4, 0.3], [0.9, 0.2]),
-                               ("c", [0.2, 0.25, 0.95], [0.7])]:
+    for name, losses, accs in [
+        ("a", [0.9, 0.1, 0.8], [0.5, 0.6]),
+        ("b", [0.5, 0.4, 0.3], [0.9, 0.2]),
+        ("c", [0.2, 0.25, 0.95], [0.7]),
+    ]:
         with tuitrack.start_run(name=name) as run:
             _log(run, "val.loss", losses)
             _log(run, "acc", accs)
@@ -123,13 +127,16 @@ def test_an_existing_key_wins_over_the_summary_reading(store) -> None:
     assert parse_field("params.data.min") == ("params", "data.min", None)  # fields are for metrics only
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("metrics.loss.mean_last_5 > 1", "only mean_last_10 is kept"),
-    ("metrics.`loss`.median > 1", "unknown summary 'median'"),
-    ("params.`lr`.min > 1", "for metrics only"),
-    ("metrics.loss.min LIKE 'x'", "LIKE is not supported"),
-    ("metrics.loss.min > 'x'", "a number for metrics.loss.min"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("metrics.loss.mean_last_5 > 1", "only mean_last_10 is kept"),
+        ("metrics.`loss`.median > 1", "unknown summary 'median'"),
+        ("params.`lr`.min > 1", "for metrics only"),
+        ("metrics.loss.min LIKE 'x'", "LIKE is not supported"),
+        ("metrics.loss.min > 'x'", "a number for metrics.loss.min"),
+    ],
+)
 def test_bad_summary_fields_are_explained(text: str, message: str) -> None:
     with pytest.raises(FilterError, match=message):
         compile_filter(text)
@@ -169,21 +176,38 @@ def mixed(tmp_path_factory: pytest.TempPathFactory):
         tuitrack.set_store(None)
 
 
-@pytest.mark.parametrize("order", ["metrics.auc.min DESC", "metrics.auc.max", "metrics.auc.best_step DESC",
-                                   "metrics.auc.mean_last_10", "metrics.auc.count DESC, run_name"])
-@pytest.mark.parametrize("flt", ["", "metrics.auc.max > 0.3", "metrics.auc.min <= 0.5 AND metrics.auc.max >= 0.1",
-                                 "metrics.auc.min = 0.1", "NOT metrics.auc.min > 0.3", "run_name = 'r1'"])
+@pytest.mark.parametrize(
+    "order",
+    [
+        "metrics.auc.min DESC",
+        "metrics.auc.max",
+        "metrics.auc.best_step DESC",
+        "metrics.auc.mean_last_10",
+        "metrics.auc.count DESC, run_name",
+    ],
+)
+@pytest.mark.parametrize(
+    "flt",
+    [
+        "",
+        "metrics.auc.max > 0.3",
+        "metrics.auc.min <= 0.5 AND metrics.auc.max >= 0.1",
+        "metrics.auc.min = 0.1",
+        "NOT metrics.auc.min > 0.3",
+        "run_name = 'r1'",
+    ],
+)
 def test_top_n_of_summary_sorts_equals_full_order(mixed, order: str, flt: str) -> None:
     """The index walk over (key, min_value) / (key, max_value) returns what the plain sort does."""
     full = mixed.search_rids(flt, order)
     plan = mixed._search_plan("r.rid", flt, order, None, False, None)[2]
     assert (plan is not None) == (order.split()[0] in ("metrics.auc.min", "metrics.auc.max"))
     for limit, offset in [(10, 0), (30, 20), (200, 100), (5, 115)]:
-        assert mixed.search_rids(flt, order, max_results=limit, offset=offset) == full[offset:offset + limit]
+        assert mixed.search_rids(flt, order, max_results=limit, offset=offset) == full[offset : offset + limit]
     # And the plain sort agrees with the summaries the runs carry.
     field = order.split()[0].split(".")[2]
     vals = [summaries.value(r.data.summaries.get("auc"), field) for r in mixed.runs_by_rids(full)]
     present = [v for v in vals if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    assert present == vals[:len(present)]
+    assert present == vals[: len(present)]
     descending = "DESC" in order.split(",")[0]
     assert present == sorted(present, reverse=descending)

@@ -55,8 +55,10 @@ def test_an_older_store_read_only_has_no_sync_state(tmp_path: Path) -> None:
     st, _ = _store(tmp_path)
     st.close()
     conn = sqlite3.connect(tmp_path / "s" / "tuitrack.db")
-    conn.executescript("DROP TABLE sync_marks; DROP TABLE sync_runs; DROP TABLE sync_remotes;"
-                       " UPDATE meta SET value = '3' WHERE key = 'schema_version';")
+    conn.executescript(
+        "DROP TABLE sync_marks; DROP TABLE sync_runs; DROP TABLE sync_remotes;"
+        " UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+    )
     conn.close()
     ro = Store(tmp_path / "s", read_only=True)
     assert state.find_remote(ro) is None and state.unpushed_count(ro) is None

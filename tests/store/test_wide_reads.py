@@ -23,21 +23,39 @@ def store(tmp_path: Path) -> Store:
 
 
 def _run(st: Store, n: int, **kw: object) -> int:
-    return st.create_run(run_id=uuid.UUID(int=n).hex, experiment_id=st.experiment_id("e"), name=f"r{n}",
-                         start_time=T0, **kw)  # type: ignore[arg-type]
+    return st.create_run(
+        run_id=uuid.UUID(int=n).hex, experiment_id=st.experiment_id("e"), name=f"r{n}", start_time=T0, **kw
+    )  # type: ignore[arg-type]
 
 
 def test_key_window_orders_system_keys_last_and_filters_and_pages(store: Store) -> None:
-    tags = {"zeta": "1", "alpha": "2", "tuitrack.git.commit": "abc", "tuitrack.python": "3.11", "u/x": "3",
-            "Tuitrack.Upper": "4", "tuitrack/slash": "5"}
+    tags = {
+        "zeta": "1",
+        "alpha": "2",
+        "tuitrack.git.commit": "abc",
+        "tuitrack.python": "3.11",
+        "u/x": "3",
+        "Tuitrack.Upper": "4",
+        "tuitrack/slash": "5",
+    }
     rid = _run(store, 1, tags=tags)
     w = store.key_window(rid, "tags")
     # keys below "tuitrack.", then above "tuitrack/", then the tuitrack.* range (binary order)
-    assert [k for k, _ in w.rows] == ["Tuitrack.Upper", "alpha", "tuitrack/slash", "u/x", "zeta",
-                                      "tuitrack.git.commit", "tuitrack.python"]
+    assert [k for k, _ in w.rows] == [
+        "Tuitrack.Upper",
+        "alpha",
+        "tuitrack/slash",
+        "u/x",
+        "zeta",
+        "tuitrack.git.commit",
+        "tuitrack.python",
+    ]
     assert (w.total, w.tail, w.unfiltered, w.offset) == (7, 2, 7, 0)
     page = store.key_window(rid, "tags", offset=4, limit=2)
-    assert [k for k, _ in page.rows] == ["zeta", "tuitrack.git.commit"] and page.get(5) == ("tuitrack.git.commit", "abc")
+    assert [k for k, _ in page.rows] == ["zeta", "tuitrack.git.commit"] and page.get(5) == (
+        "tuitrack.git.commit",
+        "abc",
+    )
     assert page.get(3) is None and page.get(6) is None
     hit = store.key_window(rid, "tags", needle="TUITRACK")  # any case
     assert [k for k, _ in hit.rows] == ["Tuitrack.Upper", "tuitrack/slash", "tuitrack.git.commit", "tuitrack.python"]
@@ -49,14 +67,25 @@ def test_key_window_orders_system_keys_last_and_filters_and_pages(store: Store) 
 
 def test_key_window_of_params_and_metric_summaries(store: Store) -> None:
     rid = _run(store, 2, params={"b": "2", "a": "1"})
-    store.write_metrics([(rid, "system/cpu", 50.0, 0, T0), (rid, "loss", 1.0, 0, T0), (rid, "loss", 0.5, 1, T0 + 1),
-                         (rid, "acc", math.nan, 0, T0)])
+    store.write_metrics(
+        [
+            (rid, "system/cpu", 50.0, 0, T0),
+            (rid, "loss", 1.0, 0, T0),
+            (rid, "loss", 0.5, 1, T0 + 1),
+            (rid, "acc", math.nan, 0, T0),
+        ]
+    )
     assert store.key_window(rid, "params").rows == [("a", "1"), ("b", "2")]
     w = store.key_window(rid, "metrics")
     assert [s.key for s in w.rows] == ["acc", "loss", "system/cpu"] and w.tail == 1
     loss = w.rows[1]
     assert isinstance(loss, MetricSummary) and (loss.value, loss.min, loss.max, loss.count, loss.step) == (
-        0.5, 0.5, 1.0, 2, 1)
+        0.5,
+        0.5,
+        1.0,
+        2,
+        1,
+    )
     assert math.isnan(w.rows[0].value)
 
 
@@ -65,7 +94,9 @@ def test_run_tags_reads_only_the_keys_asked(store: Store) -> None:
     assert store.run_tags(rid, ["a", "missing"]) == {"a": "1"} and store.run_tags(rid, []) == {}
 
 
-def test_binned_histories_average_shared_step_buckets_in_one_read(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_binned_histories_average_shared_step_buckets_in_one_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = []
     for n in range(3):
         rid = _run(store, 10 + n)
@@ -86,8 +117,9 @@ def test_binned_histories_average_shared_step_buckets_in_one_read(store: Store, 
     assert store.binned_histories(ids, "nope", 10) == {} and store.binned_histories([], "loss", 10) == {}
 
 
-def test_binned_histories_use_the_summary_blocks_for_long_histories(store: Store,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_binned_histories_use_the_summary_blocks_for_long_histories(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rid = _run(store, 20)
     rows = [(rid, store.metric_kid("x"), s, T0 + s, float(s % 1024)) for s in range(20 * 1024)]
     store.write_batches([(rid, "x", rows)])

@@ -11,10 +11,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers import db_rows, free_port, json_body
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.tracking import MlflowClient
 
-from helpers import db_rows, free_port, json_body
 from tuitrack.demo import build_demo_store
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store
@@ -46,8 +46,9 @@ def _key(v: float) -> object:
 
 def _pushed_runs(client: MlflowClient, prefix: str) -> dict[str, object]:
     """Runs pushed into this session's experiments named ``{S}-{prefix}...``, by their local id."""
-    exps = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL)
-            if e.name.startswith(f"{S}-{prefix}")]
+    exps = [
+        e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL) if e.name.startswith(f"{S}-{prefix}")
+    ]
     runs = client.search_runs(exps, run_view_type=ViewType.ALL, max_results=50000)
     return {r.data.tags["tuitrack.run_id"]: r for r in runs if "tuitrack.run_id" in r.data.tags}
 
@@ -76,8 +77,10 @@ def assert_server_has(store: Store, client: MlflowClient, tmp: Path, prefix: str
         assert r.data.tags.get("mlflow.user") == run.user
         for key in run.counts:
             mine = [(s, t, _key(v)) for s, t, _, v in state.points(store, run.rid, key)]
-            theirs = sorted((m.step, m.timestamp, _key(_server_value(m.value)))
-                            for m in client.get_metric_history(r.info.run_id, key))
+            theirs = sorted(
+                (m.step, m.timestamp, _key(_server_value(m.value)))
+                for m in client.get_metric_history(r.info.run_id, key)
+            )
             assert theirs == sorted(mine, key=repr) or sorted(theirs, key=repr) == sorted(mine, key=repr), key
         files: dict[str, int] = {}
         stack = [None]
@@ -116,8 +119,9 @@ def test_push_demo_store_reads_back_equal_with_mlflow_client(demo, mlflow_server
     _experiment_prefix(demo, "t1-")
     rep = push(demo, mlflow_server.uri, experiments=[e.name for e in demo.list_experiments()])
     assert rep.created == rep.selected > 0 and not rep.problems
-    assert rep.points == sum(sum(r.counts.values()) for r in
-                             state.load_local_runs(demo, list(demo.search_rids(None, include_deleted=True))))
+    assert rep.points == sum(
+        sum(r.counts.values()) for r in state.load_local_runs(demo, list(demo.search_rids(None, include_deleted=True)))
+    )
     assert_server_has(demo, mlflow_client, tmp_path / "dl", "t1-")
 
 
@@ -165,10 +169,13 @@ def _log_with_mlflow(client: MlflowClient, exp_name: str, tmp: Path) -> tuple[st
     parent = client.create_run(exp, run_name="sweep", tags={"team": "vision"})
     child = client.create_run(exp, run_name="trial-1", tags={"mlflow.parentRunId": parent.info.run_id})
     cid = child.info.run_id
-    client.log_batch(cid, metrics=[Metric("acc", 0.5 + i / 100, 1_700_000_000_000 + i, i) for i in range(1500)]
-                     + [Metric("loss", v, 1_700_000_000_000, i) for i, v in enumerate([math.nan, math.inf, 1.0])],
-                     params=[Param("lr", "0.01"), Param("layers", "4")],
-                     tags=[RunTag("mlflow.note.content", "a **note** [red]x[/red]"), RunTag("stage", "dev")])
+    client.log_batch(
+        cid,
+        metrics=[Metric("acc", 0.5 + i / 100, 1_700_000_000_000 + i, i) for i in range(1500)]
+        + [Metric("loss", v, 1_700_000_000_000, i) for i, v in enumerate([math.nan, math.inf, 1.0])],
+        params=[Param("lr", "0.01"), Param("layers", "4")],
+        tags=[RunTag("mlflow.note.content", "a **note** [red]x[/red]"), RunTag("stage", "dev")],
+    )
     f = tmp / "model.txt"
     f.write_text("weights")
     client.log_artifact(cid, str(f), artifact_path="model")
@@ -200,7 +207,9 @@ def test_pull_runs_mlflow_logged_then_pull_twice_then_incremental(tmp_path, mlfl
     # pulled runs are not pushed back as new runs
     before = len(mlflow_client.search_runs([mlflow_client.get_experiment_by_name(f"{S}-t4-mlflow").experiment_id]))
     push(st, mlflow_server.uri, experiments=[f"{S}-t4-mlflow"])
-    assert len(mlflow_client.search_runs([mlflow_client.get_experiment_by_name(f"{S}-t4-mlflow").experiment_id])) == before
+    assert (
+        len(mlflow_client.search_runs([mlflow_client.get_experiment_by_name(f"{S}-t4-mlflow").experiment_id])) == before
+    )
 
 
 def test_pushed_runs_are_recognised_on_pull(demo, mlflow_server, tmp_path):
@@ -221,6 +230,7 @@ def test_pushed_runs_are_recognised_on_pull(demo, mlflow_server, tmp_path):
 
 def test_curation_round_trip_both_ways(demo, mlflow_server, mlflow_client):
     from tuitrack.curation import core as curation
+
     _experiment_prefix(demo, "t6-")
     names = [e.name for e in demo.list_experiments()]
     push(demo, mlflow_server.uri, experiments=names)
@@ -260,7 +270,7 @@ def test_conflicting_tag_later_write_wins_and_the_run_says_so(demo, mlflow_serve
     run = demo.search_runs(None, max_results=1)[0]
     rid = demo.rid(run.info.run_id)
     remote = _pushed_runs(mlflow_client, "t7-")[run.info.run_id]
-    demo.set_tags(rid, {"stage": "local-value"})            # earlier
+    demo.set_tags(rid, {"stage": "local-value"})  # earlier
     mlflow_client.set_tag(remote.info.run_id, "stage", "server-value")  # later (seen at the next sync)
     pull(demo, mlflow_server.uri, experiments=names)
     got = demo.get_run(run.info.run_id)
@@ -273,8 +283,14 @@ def test_conflicting_tag_later_write_wins_and_the_run_says_so(demo, mlflow_serve
 def test_values_over_the_servers_limits_are_reported_per_run(tmp_path, mlflow_server, mlflow_client):
     st = Store(tmp_path / "a", create=True)
     exp = st.experiment_id(f"{S}-t8-limits")
-    big = st.create_run(run_id=_id("b"), experiment_id=exp, name="big", start_time=1000,
-                        tags={"long": "x" * 6000, "ok": "fine"}, note="n" * 6000)
+    big = st.create_run(
+        run_id=_id("b"),
+        experiment_id=exp,
+        name="big",
+        start_time=1000,
+        tags={"long": "x" * 6000, "ok": "fine"},
+        note="n" * 6000,
+    )
     st.write_metrics([(big, "m", float(i), i, 2000 + i) for i in range(2500)])  # three log-batches
     fine = st.create_run(run_id=_id("c"), experiment_id=exp, name="fine", start_time=1000)
     st.write_metrics([(fine, "m", 1.0, 0, 2000)])
@@ -321,8 +337,13 @@ def test_server_stopped_mid_push_then_resumed_without_duplicates(tmp_path, fresh
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tuitrack.cli.main", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "TUITRACK_SYNC_BACKOFF": "0.01", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tuitrack.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TUITRACK_SYNC_BACKOFF": "0.01", **(env or {})},
+    )
 
 
 @pytest.mark.parametrize("case", ["bad-uri", "refused", "401", "500"])
@@ -333,8 +354,9 @@ def test_failures_are_one_error_line_and_lose_nothing(case, demo, tiny_server, t
         uri = f"http://127.0.0.1:{free_port()}"
     else:
         status = int(case)
-        uri = tiny_server(lambda h, n: (status, {"Content-Type": "application/json"},
-                                        json_body({"error_code": "X", "message": "no"}))).uri
+        uri = tiny_server(
+            lambda h, n: (status, {"Content-Type": "application/json"}, json_body({"error_code": "X", "message": "no"}))
+        ).uri
     demo.close()
     path = tmp_path / "demo"
     before = db_rows(path)
@@ -352,8 +374,11 @@ def test_failures_are_one_error_line_and_lose_nothing(case, demo, tiny_server, t
 
 
 def test_client_retries_429_and_5xx_with_backoff(tiny_server):
-    answers = [(429, {"Retry-After": "0"}, b"{}"), (503, {}, b"busy"), (200, {"Content-Type": "application/json"},
-                                                                     b'{"experiments": []}')]
+    answers = [
+        (429, {"Retry-After": "0"}, b"{}"),
+        (503, {}, b"busy"),
+        (200, {"Content-Type": "application/json"}, b'{"experiments": []}'),
+    ]
     srv = tiny_server(lambda h, n: answers[min(n, 2)])
     slept: list[float] = []
     with Client(srv.uri, retries=3, backoff=0.01, sleep=slept.append) as c:
@@ -376,11 +401,27 @@ def test_credentials_from_the_environment_are_sent(tiny_server):
 
 
 def test_hostile_server_ids_and_paths_write_nothing_outside_the_store(tiny_server, tmp_path):
-    evil_run = {"info": {"run_id": "../../escape", "experiment_id": "1", "status": "FINISHED", "start_time": 1,
-                         "artifact_uri": "mlflow-artifacts:/1/x/artifacts"}, "data": {}}
-    good_run = {"info": {"run_id": _id("d"), "experiment_id": "1", "status": "FINISHED", "start_time": 1,
-                         "artifact_uri": "mlflow-artifacts:/1/ddd/artifacts", "run_name": "\x1b[31mred"},
-                "data": {"tags": [{"key": "k", "value": "[bold]v"}]}}
+    evil_run = {
+        "info": {
+            "run_id": "../../escape",
+            "experiment_id": "1",
+            "status": "FINISHED",
+            "start_time": 1,
+            "artifact_uri": "mlflow-artifacts:/1/x/artifacts",
+        },
+        "data": {},
+    }
+    good_run = {
+        "info": {
+            "run_id": _id("d"),
+            "experiment_id": "1",
+            "status": "FINISHED",
+            "start_time": 1,
+            "artifact_uri": "mlflow-artifacts:/1/ddd/artifacts",
+            "run_name": "\x1b[31mred",
+        },
+        "data": {"tags": [{"key": "k", "value": "[bold]v"}]},
+    }
 
     def answer(h, n):
         p = h.path

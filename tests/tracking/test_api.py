@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import tuitrack
+from tuitrack.entities import CRASHED, FAILED, FINISHED, KILLED, RUNNING
 from tuitrack.store import core as store_mod
 from tuitrack.tracking import session as tracking
-from tuitrack.entities import CRASHED, FAILED, FINISHED, KILLED, RUNNING
 
 
 def _ids(prefix: str):
@@ -28,8 +28,9 @@ def _ids(prefix: str):
 
 # -- runs -------------------------------------------------------------------------------
 def test_start_run_variants_round_trip(store_path: Path) -> None:
-    with tuitrack.start_run(experiment="exp-a", name="first", tags={"team": "x", "n": 3},
-                            params={"lr": 0.1, "depth": 5}) as run:
+    with tuitrack.start_run(
+        experiment="exp-a", name="first", tags={"team": "x", "n": 3}, params={"lr": 0.1, "depth": 5}
+    ) as run:
         assert run.id == run.info.run_id and len(run.id) == 32
         assert tuitrack.active_run() is run
     with tuitrack.start_run(run_name="second", experiment_name="exp-b") as run2:
@@ -89,7 +90,7 @@ def test_nested_run_records_parent(store_path: Path) -> None:
 def test_context_manager_failed_records_traceback(store_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         with tuitrack.start_run(name="boom") as run:
-            1 / 0  # noqa: B018
+            1 / 0
     info = tuitrack.get_run(run.id).info
     assert info.status == FAILED
     assert "ZeroDivisionError" in info.error and "Traceback" in info.error
@@ -399,10 +400,15 @@ def test_artifacts_round_trip(store_path: Path, tmp_path: Path) -> None:
         tuitrack.log_dict({"b": [1, 2], "a": {"x": None}}, "cfg/config.json")
         tuitrack.log_dict({"b": [1, 2], "a": {"x": None}}, "cfg/config.yaml")
     arts = {a.path: a.size for a in tuitrack.list_artifacts(run.id)}
-    assert arts == {"weights.bin": 2000, "ckpt/epoch1/weights.bin": 2000, "data/a.txt": 5,
-                    "data/sub/b.bin": 256, "notes/readme.md": 7,
-                    "cfg/config.json": len(tuitrack.read_artifact(run.id, "cfg/config.json")),
-                    "cfg/config.yaml": len(tuitrack.read_artifact(run.id, "cfg/config.yaml"))}
+    assert arts == {
+        "weights.bin": 2000,
+        "ckpt/epoch1/weights.bin": 2000,
+        "data/a.txt": 5,
+        "data/sub/b.bin": 256,
+        "notes/readme.md": 7,
+        "cfg/config.json": len(tuitrack.read_artifact(run.id, "cfg/config.json")),
+        "cfg/config.yaml": len(tuitrack.read_artifact(run.id, "cfg/config.yaml")),
+    }
     assert tuitrack.read_artifact(run.id, "ckpt/epoch1/weights.bin") == single.read_bytes()
     assert tuitrack.read_artifact(run.id, "data/sub/b.bin") == bytes(range(256))
     assert tuitrack.read_artifact(run.id, "notes/readme.md").decode() == "héllo\n"
@@ -448,7 +454,12 @@ def test_log_model_and_load_by_uri_and_prefix(store_path: Path) -> None:
     assert meta["run_id"] == run.id and meta["model_id"] == info.model_id
     assert meta["flavors"]["tuitrack_pickle"]["class"].endswith("TinyModel")
     assert {a.path for a in tuitrack.list_artifacts(run.id)} == {
-        "model/model.pkl", "model/MLmodel", "model/requirements.txt", "model/python_env.yaml", "model/conda.yaml"}
+        "model/model.pkl",
+        "model/MLmodel",
+        "model/requirements.txt",
+        "model/python_env.yaml",
+        "model/conda.yaml",
+    }
 
 
 def test_log_input_csv_and_list(store_path: Path, tmp_path: Path) -> None:
@@ -490,11 +501,17 @@ def test_log_input_csv_without_trailing_newline(store_path: Path, tmp_path: Path
 @pytest.fixture
 def populated(store_path: Path) -> dict[str, str]:
     ids = {}
-    specs = [("a1", "exp-a", 0.9, 3), ("a2", "exp-a", 0.7, 12), ("a3", "exp-a", 0.8, 20),
-             ("b1", "exp-b", 0.95, 5), ("b2", "exp-b", math.nan, 8)]
+    specs = [
+        ("a1", "exp-a", 0.9, 3),
+        ("a2", "exp-a", 0.7, 12),
+        ("a3", "exp-a", 0.8, 20),
+        ("b1", "exp-b", 0.95, 5),
+        ("b2", "exp-b", math.nan, 8),
+    ]
     for name, exp, auc, depth in specs:
-        with tuitrack.start_run(experiment=exp, name=name, params={"max_depth": depth},
-                                tags={"kind": "tree" if depth < 10 else "deep"}) as run:
+        with tuitrack.start_run(
+            experiment=exp, name=name, params={"max_depth": depth}, tags={"kind": "tree" if depth < 10 else "deep"}
+        ) as run:
             tuitrack.log_metric("auc", auc)
         ids[name] = run.id
     return ids
@@ -502,7 +519,7 @@ def populated(store_path: Path) -> dict[str, str]:
 
 def test_search_runs_filters_order_and_limits(populated: dict[str, str]) -> None:
     """The list form: tuitrack's spelling (the filter first) with output_format="list", across experiments."""
-    names = lambda runs: [r.info.run_name for r in runs]  # noqa: E731
+    names = lambda runs: [r.info.run_name for r in runs]
 
     def search(*args, **kwargs):
         return tuitrack.search_runs(*args, output_format="list", search_all_experiments=True, **kwargs)
@@ -527,8 +544,10 @@ def test_search_runs_include_deleted(populated: dict[str, str]) -> None:
     st.update_run_fields(rid, deleted_at=123)
     live = tuitrack.search_runs(output_format="list", search_all_experiments=True)
     assert "a1" not in {r.info.run_name for r in live}
-    got = {r.info.run_name: r for r in tuitrack.search_runs(output_format="list", search_all_experiments=True,
-                                                            include_deleted=True)}
+    got = {
+        r.info.run_name: r
+        for r in tuitrack.search_runs(output_format="list", search_all_experiments=True, include_deleted=True)
+    }
     assert got["a1"].info.lifecycle_stage == "deleted" and len(got) == 5
     counts = {e.name: e.run_count for e in tuitrack.list_experiments()}
     assert counts == {"exp-a": 2, "exp-b": 2}

@@ -51,8 +51,9 @@ def _committed(db: Path) -> dict[str, list[int]]:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         out: dict[str, list[int]] = {k: [] for k in KEYS}
-        for key, step in conn.execute("SELECT k.key, m.step FROM metrics m JOIN metric_keys k USING (kid)"
-                                      " ORDER BY k.key, m.step"):
+        for key, step in conn.execute(
+            "SELECT k.key, m.step FROM metrics m JOIN metric_keys k USING (kid) ORDER BY k.key, m.step"
+        ):
             if key in out:
                 out[key].append(step)
         return out

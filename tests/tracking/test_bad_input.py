@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 
 import tuitrack
-from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.errors import (
     ActiveRunError,
     AmbiguousRunError,
@@ -27,6 +25,8 @@ from tuitrack.errors import (
     ValidationError,
 )
 from tuitrack.query.filter import FilterError
+from tuitrack.store import core as store_mod
+from tuitrack.tracking import session as tracking
 
 FIXED = 1_700_000_000_000
 RUN_A = "abc1" + "0" * 28
@@ -63,8 +63,12 @@ CASES = [
     Case("metric-key-empty", lambda c: tuitrack.log_metric("", 1.0), ValidationError, "must not be empty"),
     Case("metric-key-too-long", lambda c: tuitrack.log_metric("k" * 251, 1.0), ValidationError, "the limit is 250"),
     Case("metric-key-bang", lambda c: tuitrack.log_metric("acc!", 1.0), ValidationError, "contains characters"),
-    Case("metric-key-semicolon", lambda c: tuitrack.log_metric("a;DROP TABLE runs", 1.0), ValidationError,
-         "contains characters"),
+    Case(
+        "metric-key-semicolon",
+        lambda c: tuitrack.log_metric("a;DROP TABLE runs", 1.0),
+        ValidationError,
+        "contains characters",
+    ),
     Case("metric-key-int", lambda c: tuitrack.log_metric(5, 1.0), ValidationError, "must be a string, got int"),
     Case("metric-key-none", lambda c: tuitrack.log_metric(None, 1.0), ValidationError, "must be a string"),
     Case("metric-key-bytes", lambda c: tuitrack.log_metric(b"acc", 1.0), ValidationError, "got bytes"),
@@ -80,12 +84,19 @@ CASES = [
     Case("tag-key-bad", lambda c: tuitrack.set_tag("tag<b>", "x"), ValidationError, "tag key"),
     Case("tag-key-int", lambda c: tuitrack.set_tags({1: "x"}), ValidationError, "tag key must be a string"),
     # values
-    Case("param-value-too-long", lambda c: tuitrack.log_param("big", "x" * 6001), ValidationError,
-         "the limit is 6000"),
-    Case("param-conflict", lambda c: tuitrack.log_param("lr", 0.2), tuitrack.ParamConflictError,
-         "already logged as '0.1'"),
-    Case("params-batch-conflict-atomic", lambda c: tuitrack.log_params({"fresh": 1, "lr": 0.3}),
-         tuitrack.ParamConflictError, "params cannot change"),
+    Case("param-value-too-long", lambda c: tuitrack.log_param("big", "x" * 6001), ValidationError, "the limit is 6000"),
+    Case(
+        "param-conflict",
+        lambda c: tuitrack.log_param("lr", 0.2),
+        tuitrack.ParamConflictError,
+        "already logged as '0.1'",
+    ),
+    Case(
+        "params-batch-conflict-atomic",
+        lambda c: tuitrack.log_params({"fresh": 1, "lr": 0.3}),
+        tuitrack.ParamConflictError,
+        "params cannot change",
+    ),
     Case("params-not-a-dict", lambda c: tuitrack.log_params([("a", 1)]), ValidationError, "takes a dict"),
     Case("tag-value-too-long", lambda c: tuitrack.set_tag("t", "x" * 8001), ValidationError, "the limit is 8000"),
     Case("tags-not-a-dict", lambda c: tuitrack.set_tags("a=b"), ValidationError, "takes a dict"),
@@ -96,19 +107,37 @@ CASES = [
     Case("metric-complex", lambda c: tuitrack.log_metric("known", 1 + 2j), ValidationError, "got complex"),
     Case("metric-bytes", lambda c: tuitrack.log_metric("known", b"1"), ValidationError, "got bytes"),
     Case("metric-dict", lambda c: tuitrack.log_metric("known", {"v": 1}), ValidationError, "got dict"),
-    Case("metric-step-float", lambda c: tuitrack.log_metric("known", 1.0, step=1.5), ValidationError,
-         "step must be an integer, got float"),
-    Case("metric-step-str", lambda c: tuitrack.log_metric("known", 1.0, step="3"), ValidationError,
-         "step must be an integer, got str"),
+    Case(
+        "metric-step-float",
+        lambda c: tuitrack.log_metric("known", 1.0, step=1.5),
+        ValidationError,
+        "step must be an integer, got float",
+    ),
+    Case(
+        "metric-step-str",
+        lambda c: tuitrack.log_metric("known", 1.0, step="3"),
+        ValidationError,
+        "step must be an integer, got str",
+    ),
     Case("metric-step-bool", lambda c: tuitrack.log_metric("known", 1.0, step=True), ValidationError, "got bool"),
-    Case("metric-step-huge", lambda c: tuitrack.log_metric("known", 1.0, step=2**63), ValidationError,
-         "out of the 64-bit range"),
-    Case("metric-ts-str", lambda c: tuitrack.log_metric("known", 1.0, timestamp="now"), ValidationError,
-         "timestamp must be milliseconds"),
-    Case("metric-ts-nan", lambda c: tuitrack.log_metric("known", 1.0, timestamp=math.nan), ValidationError,
-         "timestamp"),
-    Case("metric-ts-inf", lambda c: tuitrack.log_metric("known", 1.0, timestamp=math.inf), ValidationError,
-         "timestamp"),
+    Case(
+        "metric-step-huge",
+        lambda c: tuitrack.log_metric("known", 1.0, step=2**63),
+        ValidationError,
+        "out of the 64-bit range",
+    ),
+    Case(
+        "metric-ts-str",
+        lambda c: tuitrack.log_metric("known", 1.0, timestamp="now"),
+        ValidationError,
+        "timestamp must be milliseconds",
+    ),
+    Case(
+        "metric-ts-nan", lambda c: tuitrack.log_metric("known", 1.0, timestamp=math.nan), ValidationError, "timestamp"
+    ),
+    Case(
+        "metric-ts-inf", lambda c: tuitrack.log_metric("known", 1.0, timestamp=math.inf), ValidationError, "timestamp"
+    ),
     Case("metrics-not-a-dict", lambda c: tuitrack.log_metrics([1.0]), ValidationError, "takes a dict"),
     # artifact paths
     Case("text-dotdot", lambda c: tuitrack.log_text("x", "../x"), ValidationError, "would escape"),
@@ -124,45 +153,77 @@ CASES = [
     Case("artifact-dir-dotdot", lambda c: tuitrack.log_artifact(c.file, "../up"), ValidationError, "would escape"),
     Case("artifact-dir-absolute", lambda c: tuitrack.log_artifact(c.file, "/tmp"), ValidationError, "is absolute"),
     Case("artifact-is-folder", lambda c: tuitrack.log_artifact(c.folder), ValidationError, "use log_artifacts"),
-    Case("artifacts-dir-dotdot", lambda c: tuitrack.log_artifacts(c.folder, "../x"), ValidationError,
-         "would escape"),
+    Case("artifacts-dir-dotdot", lambda c: tuitrack.log_artifacts(c.folder, "../x"), ValidationError, "would escape"),
     Case("model-name-dotdot", lambda c: tuitrack.log_model(_model_ok(c), "../m"), ValidationError, "would escape"),
     Case("model-name-empty", lambda c: tuitrack.log_model(_model_ok(c), ""), ValidationError, "must not be empty"),
     Case("model-unpicklable", lambda c: tuitrack.log_model(lambda x: x, "m"), ValidationError, "cannot pickle"),
-    Case("figure-not-a-figure", lambda c: tuitrack.log_figure(NotAFigure(), "f.png"), ValidationError,
-         "takes a matplotlib figure"),
+    Case(
+        "figure-not-a-figure",
+        lambda c: tuitrack.log_figure(NotAFigure(), "f.png"),
+        ValidationError,
+        "takes a matplotlib figure",
+    ),
     # model URIs and run references
     Case("uri-no-scheme", lambda c: tuitrack.load_model("model"), ValidationError, "must look like 'runs:/"),
     Case("uri-other-scheme", lambda c: tuitrack.load_model("s3://bucket/m"), ValidationError, "must look like"),
     Case("uri-empty", lambda c: tuitrack.load_model("runs:/"), ValidationError, "names no model"),
     Case("uri-no-name", lambda c: tuitrack.load_model(f"runs:/{RUN_A}"), ValidationError, "names no model"),
     Case("uri-not-str", lambda c: tuitrack.load_model(42), ValidationError, "must look like"),
-    Case("uri-unknown-run", lambda c: tuitrack.load_model("runs:/0123456789/model"), RunNotFoundError,
-         "'0123456789'"),
-    Case("uri-ambiguous", lambda c: tuitrack.load_model("runs:/abc/model"), AmbiguousRunError,
-         "matches several runs"),
+    Case("uri-unknown-run", lambda c: tuitrack.load_model("runs:/0123456789/model"), RunNotFoundError, "'0123456789'"),
+    Case("uri-ambiguous", lambda c: tuitrack.load_model("runs:/abc/model"), AmbiguousRunError, "matches several runs"),
     Case("uri-escape", lambda c: tuitrack.load_model(f"runs:/{RUN_A}/../../x"), ValidationError, "would escape"),
-    Case("uri-missing-model", lambda c: tuitrack.load_model(f"runs:/{RUN_A}/nomodel"), FileNotFoundError,
-         "has no artifact 'nomodel'"),
+    Case(
+        "uri-missing-model",
+        lambda c: tuitrack.load_model(f"runs:/{RUN_A}/nomodel"),
+        FileNotFoundError,
+        "has no artifact 'nomodel'",
+    ),
     Case("get-run-unknown", lambda c: tuitrack.get_run("999999"), RunNotFoundError, "'999999'"),
     Case("get-run-ambiguous", lambda c: tuitrack.get_run("abc"), AmbiguousRunError, "type more of it"),
     Case("get-run-empty", lambda c: tuitrack.get_run("  "), RunNotFoundError, "is required"),
     Case("history-unknown-run", lambda c: tuitrack.get_metric_history("999999", "known"), RunNotFoundError, "999999"),
-    Case("read-artifact-escape", lambda c: tuitrack.read_artifact(RUN_A, "../" + RUN_B + "/x"), ValidationError,
-         "would escape"),
-    Case("read-artifact-missing", lambda c: tuitrack.read_artifact(RUN_A, "nope.txt"), FileNotFoundError,
-         "has no artifact 'nope.txt'"),
-    Case("search-bad-filter", lambda c: tuitrack.search_runs("metrics.acc >> 1", output_format="list"), FilterError, ""),
-    Case("search-injection", lambda c: tuitrack.search_runs("params.x = 1; DROP TABLE runs", output_format="list"), FilterError, ""),
+    Case(
+        "read-artifact-escape",
+        lambda c: tuitrack.read_artifact(RUN_A, "../" + RUN_B + "/x"),
+        ValidationError,
+        "would escape",
+    ),
+    Case(
+        "read-artifact-missing",
+        lambda c: tuitrack.read_artifact(RUN_A, "nope.txt"),
+        FileNotFoundError,
+        "has no artifact 'nope.txt'",
+    ),
+    Case(
+        "search-bad-filter", lambda c: tuitrack.search_runs("metrics.acc >> 1", output_format="list"), FilterError, ""
+    ),
+    Case(
+        "search-injection",
+        lambda c: tuitrack.search_runs("params.x = 1; DROP TABLE runs", output_format="list"),
+        FilterError,
+        "",
+    ),
     # runs and experiments
     Case("start-not-nested", lambda c: tuitrack.start_run(), ActiveRunError, "pass nested=True"),
-    Case("start-name-int", lambda c: tuitrack.start_run(name=5, nested=True), ValidationError,
-         "run name must be a string"),
-    Case("start-name-long", lambda c: tuitrack.start_run(name="n" * 501, nested=True), ValidationError,
-         "the limit is 500"),
+    Case(
+        "start-name-int",
+        lambda c: tuitrack.start_run(name=5, nested=True),
+        ValidationError,
+        "run name must be a string",
+    ),
+    Case(
+        "start-name-long",
+        lambda c: tuitrack.start_run(name="n" * 501, nested=True),
+        ValidationError,
+        "the limit is 500",
+    ),
     Case("start-bad-tag", lambda c: tuitrack.start_run(tags={"bad!": 1}, nested=True), ValidationError, "tag key"),
-    Case("start-bad-param", lambda c: tuitrack.start_run(params={"p": "x" * 7000}, nested=True), ValidationError,
-         "the limit is 6000"),
+    Case(
+        "start-bad-param",
+        lambda c: tuitrack.start_run(params={"p": "x" * 7000}, nested=True),
+        ValidationError,
+        "the limit is 6000",
+    ),
     Case("resume-unknown", lambda c: tuitrack.start_run(run_id="0" * 32), RunNotFoundError, "no run with id"),
     Case("experiment-empty", lambda c: tuitrack.set_experiment("  "), ValidationError, "must not be empty"),
     Case("experiment-not-str", lambda c: tuitrack.set_experiment(3), ValidationError, "must be a string"),
@@ -172,11 +233,19 @@ CASES = [
     Case("note-not-str", lambda c: c.run.set_note(5), ValidationError, "note must be a string"),
     Case("configure-interval", lambda c: tuitrack.configure(flush_interval=0), ValidationError, "positive"),
     Case("input-bad-name", lambda c: tuitrack.log_input([1], "data set!"), ValidationError, "dataset name"),
-    Case("input-missing-path", lambda c: tuitrack.log_input(c.folder / "missing.csv", "d"), FileNotFoundError,
-         "does not exist"),
+    Case(
+        "input-missing-path",
+        lambda c: tuitrack.log_input(c.folder / "missing.csv", "d"),
+        FileNotFoundError,
+        "does not exist",
+    ),
     Case("input-unknown-type", lambda c: tuitrack.log_input(object(), "d"), TypeError, "cannot describe"),
-    Case("history-max-points", lambda c: tuitrack.get_metric_history(RUN_LIVE, "known", max_points=0), ValueError,
-         "at least 1"),
+    Case(
+        "history-max-points",
+        lambda c: tuitrack.get_metric_history(RUN_LIVE, "known", max_points=0),
+        ValueError,
+        "at least 1",
+    ),
 ]
 
 
@@ -210,9 +279,10 @@ def test_catalogue_is_big_enough() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else []) for c in CASES
-])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else []) for c in CASES],
+)
 def test_bad_input(case: Case, live: Ctx, store_path: Path, rows_of) -> None:
     before_rows, before_files = rows_of(store_path), _files(store_path)
     with pytest.raises(case.exc) as info:

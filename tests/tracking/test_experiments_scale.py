@@ -24,11 +24,17 @@ def _plans(store, statements: list[str]) -> list[str]:
 def test_set_experiment_reads_one_experiment_by_index(store_path: Path) -> None:
     store = tracking._writable_store()
     with store.transaction() as conn:
-        conn.executemany("INSERT INTO experiments(name, created_at) VALUES (?, 0)",
-                         [(f"exp-{i:04d}",) for i in range(2000)])
-    for call in (lambda: tuitrack.set_experiment("exp-1500"), lambda: tuitrack.set_experiment("brand-new"),
-                 lambda: tuitrack.set_experiment(experiment_id=7), lambda: tuitrack.start_run(experiment_id=8).end(),
-                 lambda: tuitrack.get_experiment_by_name("exp-0003"), lambda: tuitrack.get_experiment(9)):
+        conn.executemany(
+            "INSERT INTO experiments(name, created_at) VALUES (?, 0)", [(f"exp-{i:04d}",) for i in range(2000)]
+        )
+    for call in (
+        lambda: tuitrack.set_experiment("exp-1500"),
+        lambda: tuitrack.set_experiment("brand-new"),
+        lambda: tuitrack.set_experiment(experiment_id=7),
+        lambda: tuitrack.start_run(experiment_id=8).end(),
+        lambda: tuitrack.get_experiment_by_name("exp-0003"),
+        lambda: tuitrack.get_experiment(9),
+    ):
         seen: list[str] = []
         store.conn.set_trace_callback(seen.append)
         try:

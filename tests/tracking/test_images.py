@@ -39,9 +39,14 @@ def test_series_by_key_and_step_and_plain_files(store) -> None:
         run.log_image(np.full((2, 3, 4), 200, dtype=np.uint8), artifact_file="plots/rgba.png")
     paths = [a.path for a in tuitrack.list_artifacts(run.id)]
     series = images.image_series(paths)
-    assert series == {"mask": {0: "images/mask/step_000000000.png"},
-                      "val/pred": {0: "images/val/pred/step_000000000.png", 5: "images/val/pred/step_000000005.png",
-                                   10: "images/val/pred/step_000000010.png"}}
+    assert series == {
+        "mask": {0: "images/mask/step_000000000.png"},
+        "val/pred": {
+            0: "images/val/pred/step_000000000.png",
+            5: "images/val/pred/step_000000005.png",
+            10: "images/val/pred/step_000000010.png",
+        },
+    }
     data = tuitrack.read_artifact(run.id, "images/val/pred/step_000000010.png")
     assert images.image_size(data[:64]) == (12, 8)
     pixels = _decode(data)
@@ -82,18 +87,21 @@ def test_matplotlib_figure(store) -> None:
     assert images.image_size(tuitrack.read_artifact(run.id, "images/curve/step_000000003.png")) == (100, 50)
 
 
-@pytest.mark.parametrize(("image", "kwargs", "message"), [
-    (np.zeros((2, 2)), {}, "exactly one of key"),
-    (np.zeros((2, 2)), {"key": "a", "artifact_file": "b.png"}, "exactly one of key"),
-    (np.full((2, 2), 300), {"key": "a"}, r"\[0, 255\]"),
-    (np.full((2, 2), -0.5), {"key": "a"}, r"\[0, 1\] or \[0, 255\]"),
-    (np.zeros((2, 2, 2)), {"key": "a"}, "HxW, HxWx1"),
-    (np.zeros((2, 2)), {"key": "bad:key"}, "image key"),
-    (np.zeros((2, 2)), {"key": "a", "step": 1.5}, "whole number"),
-    (np.zeros((2, 2)), {"artifact_file": "../x.png"}, "artifact"),
-    ("not an image", {"key": "a"}, "numpy array, a PIL image or a matplotlib figure"),
-    (np.zeros((2, 2)), {"artifact_file": "x.gif"}, "png, .jpg or .jpeg"),
-])
+@pytest.mark.parametrize(
+    ("image", "kwargs", "message"),
+    [
+        (np.zeros((2, 2)), {}, "exactly one of key"),
+        (np.zeros((2, 2)), {"key": "a", "artifact_file": "b.png"}, "exactly one of key"),
+        (np.full((2, 2), 300), {"key": "a"}, r"\[0, 255\]"),
+        (np.full((2, 2), -0.5), {"key": "a"}, r"\[0, 1\] or \[0, 255\]"),
+        (np.zeros((2, 2, 2)), {"key": "a"}, "HxW, HxWx1"),
+        (np.zeros((2, 2)), {"key": "bad:key"}, "image key"),
+        (np.zeros((2, 2)), {"key": "a", "step": 1.5}, "whole number"),
+        (np.zeros((2, 2)), {"artifact_file": "../x.png"}, "artifact"),
+        ("not an image", {"key": "a"}, "numpy array, a PIL image or a matplotlib figure"),
+        (np.zeros((2, 2)), {"artifact_file": "x.gif"}, "png, .jpg or .jpeg"),
+    ],
+)
 def test_bad_images_are_refused_and_write_nothing(store, image, kwargs, message) -> None:
     with tuitrack.start_run(name="bad") as run:
         with pytest.raises(tuitrack.errors.ValidationError, match=message):
@@ -103,8 +111,10 @@ def test_bad_images_are_refused_and_write_nothing(store, image, kwargs, message)
 
 def test_import_tuitrack_stays_free_of_imaging_libraries() -> None:
     # (numpy is left out: sqlite_utils imports it when installed, which issue 19 removes.)
-    code = ("import sys, tuitrack; bad = [m for m in ('PIL', 'matplotlib', 'textual_image')"
-            " if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, tuitrack; bad = [m for m in ('PIL', 'matplotlib', 'textual_image')"
+        " if m in sys.modules]; print(bad)"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
 
 

@@ -12,17 +12,26 @@ HEAVY = ("textual", "rich", "textual_plotext", "plotext", "sqlite_utils", "click
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return {m.split(".")[0] for m in out.stdout.split()}
 
 
 def test_import_tuitrack_loads_none_of_the_app_packages() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "import tuitrack, sys; "
-         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            f"import tuitrack, sys; print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

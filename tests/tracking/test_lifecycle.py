@@ -31,13 +31,21 @@ def _only_run(store: Path) -> tuitrack.Run:
 
 def test_sigterm_marks_the_run_killed_and_keeps_its_points(tmp_path: Path) -> None:
     store = tmp_path / "s"
-    proc = subprocess.Popen(_script(store, """
+    proc = subprocess.Popen(
+        _script(
+            store,
+            """
         run = tuitrack.start_run(name="victim")
         for i in range(100):
             tuitrack.log_metric("loss", 1.0 / (i + 1))
         print("ready", flush=True)
         time.sleep(60)
-    """), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """,
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "ready"
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)
@@ -49,11 +57,19 @@ def test_sigterm_marks_the_run_killed_and_keeps_its_points(tmp_path: Path) -> No
 
 def test_uncaught_exception_without_with_marks_failed_with_traceback(tmp_path: Path) -> None:
     store = tmp_path / "s"
-    out = subprocess.run(_script(store, """
+    out = subprocess.run(
+        _script(
+            store,
+            """
         tuitrack.start_run(name="crashes")
         tuitrack.log_metric("x", 1.0)
         raise ValueError("diverged at epoch 3")
-    """), capture_output=True, text=True, timeout=60)
+    """,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 1 and "diverged at epoch 3" in out.stderr
     run = _only_run(store)
     assert run.info.status == "FAILED" and "ValueError: diverged at epoch 3" in run.info.error
@@ -62,11 +78,19 @@ def test_uncaught_exception_without_with_marks_failed_with_traceback(tmp_path: P
 
 def test_normal_exit_finishes_an_unended_run(tmp_path: Path) -> None:
     store = tmp_path / "s"
-    out = subprocess.run(_script(store, """
+    out = subprocess.run(
+        _script(
+            store,
+            """
         tuitrack.start_run(name="forgot-to-end")
         for i in range(10):
             tuitrack.log_metric("x", float(i))
-    """), capture_output=True, text=True, timeout=60)
+    """,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     run = _only_run(store)
     assert run.info.status == "FINISHED" and run.data.summaries["x"].count == 10

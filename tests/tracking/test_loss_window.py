@@ -56,8 +56,13 @@ def test_sigkill_loses_at_most_one_second(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     windows = []
     for k in range(KILLS):
-        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(store), f"k{k}"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(store), f"k{k}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         run_id = proc.stdout.readline().strip()
         assert len(run_id) == 32, proc.stderr.read()
         time.sleep(rng.uniform(1.2, 2.4))  # past the first flushes, at a random phase of the cycle
@@ -72,7 +77,9 @@ def test_sigkill_loses_at_most_one_second(tmp_path: Path) -> None:
             start = conn.execute("SELECT start_time FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
             last, steps, count = conn.execute(
                 "SELECT max(m.ts), max(m.step), count(*) FROM metrics m JOIN runs r USING (rid) JOIN metric_keys k"
-                " USING (kid) WHERE r.run_id = ? AND k.key = 'a'", (run_id,)).fetchone()
+                " USING (kid) WHERE r.run_id = ? AND k.key = 'a'",
+                (run_id,),
+            ).fetchone()
         finally:
             conn.close()
         if count:

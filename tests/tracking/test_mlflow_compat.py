@@ -14,8 +14,10 @@ from tuitrack import ValidationError
 
 # search_runs returns a pandas DataFrame, as MLflow's does: these tests index it, so they need pandas (absent in
 # the install check's venv that holds only the standard library and pytest)
-needs_pandas = pytest.mark.skipif(importlib.util.find_spec("pandas") is None,
-                                  reason="search_runs' DataFrame needs pandas, which is not installed here")
+needs_pandas = pytest.mark.skipif(
+    importlib.util.find_spec("pandas") is None,
+    reason="search_runs' DataFrame needs pandas, which is not installed here",
+)
 
 
 def test_experiment_helpers_and_start_run_by_experiment_id(store_path: Path) -> None:
@@ -57,8 +59,10 @@ def test_search_runs_by_experiment_ids_positional_and_keyword(store_path: Path) 
     # MLflow's positional experiment ids with the filter as keyword (raised "multiple values" before) or positional
     assert list(mlflow.search_runs([a], filter_string="metrics.auc > 0.5")["metrics.auc"]) == [0.9]
     assert list(mlflow.search_runs([a], "metrics.auc > 0.95")["run_id"]) == []
-    assert [r.info.run_name for r in mlflow.search_runs(experiment_ids=[str(a)], filter_string="metrics.auc > 0.5",
-                                                        output_format="list")] == ["in-a"]
+    assert [
+        r.info.run_name
+        for r in mlflow.search_runs(experiment_ids=[str(a)], filter_string="metrics.auc > 0.5", output_format="list")
+    ] == ["in-a"]
     with pytest.raises(ValidationError, match="output_format"):
         mlflow.search_runs(output_format="arrow")
 

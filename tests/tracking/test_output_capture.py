@@ -46,7 +46,10 @@ def _script(store: Path, body: str) -> list[str]:
 
 def test_sigkilled_script_keeps_what_it_printed_and_the_terminal_saw_it_unchanged(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    proc = subprocess.run(_script(store, """
+    proc = subprocess.run(
+        _script(
+            store,
+            """
         run = tuitrack.start_run(name="crashy")
         print("epoch 1 loss=0.5")
         print("warn: lr high", file=sys.stderr)
@@ -55,7 +58,11 @@ def test_sigkilled_script_keeps_what_it_printed_and_the_terminal_saw_it_unchange
         time.sleep(0.6)  # a dozen flush intervals
         os.kill(os.getpid(), signal.SIGKILL)
         print("never")
-    """), capture_output=True, timeout=60)
+    """,
+        ),
+        capture_output=True,
+        timeout=60,
+    )
     assert proc.returncode == -signal.SIGKILL
     # the real streams got exactly what the script wrote
     assert proc.stdout.decode() == "epoch 1 loss=0.5\nhéllo \x1b[31mred\x1b[0m no newline"
@@ -67,7 +74,8 @@ def test_sigkilled_script_keeps_what_it_printed_and_the_terminal_saw_it_unchange
 
 
 def test_output_is_capped_with_a_marker_and_the_terminal_still_gets_everything(
-        store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tuitrack.configure(capture_output_limit=100)
     with tuitrack.start_run() as run:
         for i in range(50):
@@ -112,8 +120,9 @@ def test_capture_can_be_turned_off(store_path: Path, monkeypatch: pytest.MonkeyP
     assert not (store_path / "artifacts" / run.id / "logs").exists()
 
 
-def test_explicit_start_run_argument_wins_over_the_environment(store_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_start_run_argument_wins_over_the_environment(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(output.ENV_SWITCH, "0")
     with tuitrack.start_run(capture_output=True) as run:
         print("kept anyway")
@@ -124,6 +133,7 @@ def test_prints_from_other_threads_land_in_the_one_capture(store_path: Path) -> 
     import threading
 
     with tuitrack.start_run() as run:
+
         def work(n: int) -> None:
             with tuitrack.start_run(name=f"worker-{n}") as wrun:  # a worker's own top-level run
                 assert wrun._output is None  # one capture per process

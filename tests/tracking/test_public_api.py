@@ -8,18 +8,77 @@ import sys
 import tuitrack
 
 PUBLIC = [
-    "ActiveRun", "ActiveRunError", "AmbiguousRunError", "Artifact", "DatasetInput", "Experiment", "FilterError",
-    "MetricPoint", "MetricSummary", "NoActiveRunError", "NotATuitrackStoreError", "ParamConflictError",
-    "ReadOnlyStoreError", "Run", "RunData", "RunInfo", "RunNotFoundError", "StorageFullError", "StoreError",
-    "StoreNotFoundError", "StoreVersionError", "TuitrackError", "ValidationError", "active_run", "artifact_path",
-    "close_store", "configure", "create_experiment", "delete_run", "delete_tag", "end_run", "flush",
-    "get_artifact_uri", "get_experiment", "get_experiment_by_name", "get_metric_history", "get_run",
-    "get_store_path", "get_tracking_uri", "last_active_run", "list_artifacts", "list_experiments", "load_model",
-    "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_input", "log_metric", "log_metrics",
-    "log_model", "log_param", "log_params", "log_text", "open_store", "read_artifact", "reset",
-    "search_experiments", "search_runs", "set_experiment", "set_store", "set_tag", "set_tags",
-    "set_tracking_uri", "start_run",
-    "MlflowClient", "autolog", "get_parent_run", "set_experiment_tag", "set_experiment_tags",
+    "ActiveRun",
+    "ActiveRunError",
+    "AmbiguousRunError",
+    "Artifact",
+    "DatasetInput",
+    "Experiment",
+    "FilterError",
+    "MetricPoint",
+    "MetricSummary",
+    "NoActiveRunError",
+    "NotATuitrackStoreError",
+    "ParamConflictError",
+    "ReadOnlyStoreError",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunNotFoundError",
+    "StorageFullError",
+    "StoreError",
+    "StoreNotFoundError",
+    "StoreVersionError",
+    "TuitrackError",
+    "ValidationError",
+    "active_run",
+    "artifact_path",
+    "close_store",
+    "configure",
+    "create_experiment",
+    "delete_run",
+    "delete_tag",
+    "end_run",
+    "flush",
+    "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_metric_history",
+    "get_run",
+    "get_store_path",
+    "get_tracking_uri",
+    "last_active_run",
+    "list_artifacts",
+    "list_experiments",
+    "load_model",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_figure",
+    "log_image",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_model",
+    "log_param",
+    "log_params",
+    "log_text",
+    "open_store",
+    "read_artifact",
+    "reset",
+    "search_experiments",
+    "search_runs",
+    "set_experiment",
+    "set_store",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+    "MlflowClient",
+    "autolog",
+    "get_parent_run",
+    "set_experiment_tag",
+    "set_experiment_tags",
 ]
 
 
@@ -52,8 +111,10 @@ def test_import_as_mlflow_logs_a_run(tmp_path) -> None:
 
 def test_importing_the_tui_has_no_side_effects() -> None:
     """No environment variable set, no Textual loaded, until an app is created."""
-    code = ("import os, sys; before = dict(os.environ); import tuitrack.tui; "
-            "print(dict(os.environ) == before, 'textual' in sys.modules)")
+    code = (
+        "import os, sys; before = dict(os.environ); import tuitrack.tui; "
+        "print(dict(os.environ) == before, 'textual' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False"]

@@ -39,8 +39,14 @@ def _killed_mid_copy(store: Path, big: Path) -> tuple[str, list[Path]]:
     """A process killed with SIGKILL while log_artifact copies ``big``: its run id and the leftovers."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for _ in range(20):
-        proc = subprocess.Popen([sys.executable, "-c", KILLED_COPY, str(store), str(big)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILLED_COPY, str(store), str(big)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         run_id = proc.stdout.readline().strip()
         folder = store / "artifacts" / run_id
         proc.stdin.write("go\n")

@@ -65,6 +65,7 @@ def test_thread_pool_of_runs_keeps_every_point_in_its_own_run(store_path: Path, 
 
 def test_nested_true_in_a_worker_makes_a_child_of_the_main_run(store_path: Path) -> None:
     with tuitrack.start_run(name="sweep") as parent:
+
         def child(i: int) -> str:
             with tuitrack.start_run(name=f"trial{i}", nested=True) as run:
                 tuitrack.log_metric("score", float(i))

@@ -8,27 +8,35 @@ numbers (not bool/str); steps 64-bit integers; artifact paths never leave the ru
 from __future__ import annotations
 
 import decimal
-import math
 import re
 from fractions import Fraction
 from pathlib import PurePosixPath
 
 import pytest
-pytest.importorskip("hypothesis", reason="property tests need hypothesis (the test extra); CI's "
-                    "logging-only venv has pytest alone")
-from hypothesis import example, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
-from tuitrack import validation  # noqa: E402
-from tuitrack.errors import ValidationError  # noqa: E402
+pytest.importorskip(
+    "hypothesis", reason="property tests need hypothesis (the test extra); CI's logging-only venv has pytest alone"
+)
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from tuitrack import validation
+from tuitrack.errors import ValidationError
 
 KEY_RE = re.compile(r"[\w./\- ]{1,250}")  # \w: letters, digits and '_' (Unicode, like MLflow)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 anything = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(),
-    st.binary(max_size=8), st.complex_numbers(), st.lists(st.integers(), max_size=3),
-    st.fractions(), st.decimals(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+    st.binary(max_size=8),
+    st.complex_numbers(),
+    st.lists(st.integers(), max_size=3),
+    st.fractions(),
+    st.decimals(allow_nan=True, allow_infinity=True),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 key_alphabet = st.sampled_from(list("abcXYZ019_-./ \n\t\x00\x1b'\";:!@#$%^&*()[]{}<>|\\~`é中😀\u202e"))
@@ -106,7 +114,8 @@ def test_metric_value_is_float_or_validation_error_small(value: object) -> None:
     except ValidationError as exc:
         assert "'acc'" in str(exc)
         assert isinstance(value, (bool, str, bytes, complex, list, dict, type(None))) or (
-            isinstance(value, decimal.Decimal) and value.is_snan())
+            isinstance(value, decimal.Decimal) and value.is_snan()
+        )
     else:
         assert type(out) is float
         assert not isinstance(value, (bool, str, bytes))

@@ -38,7 +38,7 @@ class TinyRegressor:
         return [self.a * x + self.b for x in xs]
 '''
 
-TRAIN = '''
+TRAIN = """
 import sys, tuitrack
 from tinymodel import TinyRegressor
 store, data = sys.argv[1], sys.argv[2]
@@ -59,9 +59,9 @@ for lr in (0.02, 0.1):
         tuitrack.log_dict({"a": model.a, "b": model.b}, "coefficients.json")
         tuitrack.log_model(model, "model")
         print(run.id, final)
-'''
+"""
 
-PREDICT = '''
+PREDICT = """
 import json, sys, tuitrack
 tuitrack.set_store(sys.argv[1])
 best = tuitrack.search_runs("tags.model = 'tiny' AND metrics.final_mse < 1", order_by=["metrics.final_mse ASC"],
@@ -69,12 +69,18 @@ best = tuitrack.search_runs("tags.model = 'tiny' AND metrics.final_mse < 1", ord
 model = tuitrack.load_model(f"runs:/{best.info.run_id}/model")
 print(json.dumps({"run_id": best.info.run_id, "pred": model.predict([0.0, 10.0]),
                   "params": best.data.params, "mse": best.data.metrics["final_mse"]}))
-'''
+"""
 
 
 def _run(code: str, *args: str, cwd: Path) -> str:
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
-                         cwd=cwd, timeout=120, env={**__import__("os").environ, "PYTHONPATH": str(cwd)})
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**__import__("os").environ, "PYTHONPATH": str(cwd)},
+    )
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr and "Warning" not in out.stderr, out.stderr
     return out.stdout
@@ -107,8 +113,14 @@ def test_sklearn_style_script_end_to_end(tmp_path: Path) -> None:
     (inp,) = st.list_inputs(best_id)
     assert (inp.name, inp.rows, inp.context) == ("train", 20, "training")
     assert {a.path for a in st.list_artifacts(best_id)} == {
-        "coefficients.json", "model/model.pkl", "model/MLmodel", "model/requirements.txt", "model/python_env.yaml",
-        "model/conda.yaml", "logs/output.txt"}
+        "coefficients.json",
+        "model/model.pkl",
+        "model/MLmodel",
+        "model/requirements.txt",
+        "model/python_env.yaml",
+        "model/conda.yaml",
+        "logs/output.txt",
+    }
     # what the script printed inside the run was kept as its console output
     assert st.read_artifact_text(best_id, "logs/output.txt") == f"{best_id} {lines[lines.index(best_id) + 1]}\n"
     coef = json.loads(st.read_artifact_text(best_id, "coefficients.json"))

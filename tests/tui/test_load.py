@@ -88,8 +88,10 @@ def type_text(app: TuitrackApp, text: str) -> None:
 def stored_tags(db: Path) -> dict[tuple[str, str], str]:
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        return {(rid, k): v for rid, k, v in conn.execute(
-            "SELECT r.run_id, t.key, t.value FROM tags t JOIN runs r ON r.rid = t.rid")}
+        return {
+            (rid, k): v
+            for rid, k, v in conn.execute("SELECT r.run_id, t.key, t.value FROM tags t JOIN runs r ON r.rid = t.rid")
+        }
     finally:
         conn.close()
 
@@ -120,8 +122,9 @@ class Curator(threading.Thread):
 
 
 @pytest.mark.slow
-async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_eight_writers_live_app_and_tag_edits(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     with tuitrack.start_run(experiment="load", name="baseline") as base:
@@ -148,9 +151,15 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await eventually(lambda: app.current_run_id() is not None, "the app to show the baseline run")
-            procs = [subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT, str(store_path), str(i), str(POINTS),
-                                       str(SECONDS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                     for i in range(WRITERS)]
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", WRITER_SCRIPT, str(store_path), str(i), str(POINTS), str(SECONDS)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for i in range(WRITERS)
+            ]
             live = [p.stdout.readline().strip() for p in procs]  # type: ignore[union-attr]
             assert all(len(rid) == 32 for rid in live), live
             table = app.browser.table
@@ -178,19 +187,21 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
                 value = "round" + chr(ord("a") + round_no % 26)
                 t0 = time.perf_counter()
                 send_key(app, "t")
-                await eventually(lambda: isinstance(app.screen, TagEditor)
-                                 and getattr(app.focused, "id", None) == "tag-key", "the tag editor to open")
+                await eventually(
+                    lambda: isinstance(app.screen, TagEditor) and getattr(app.focused, "id", None) == "tag-key",
+                    "the tag editor to open",
+                )
                 type_text(app, f"reviewed={value}")
                 await asyncio.sleep(0.6)  # a person typing: live refresh ticks while the editor is open
                 send_key(app, "enter", "\r")
                 editor = app.screen
-                await eventually(lambda: editor.staged == {"reviewed": value}, "the typed tag to be staged",
-                                 timeout=10)
+                await eventually(lambda: editor.staged == {"reviewed": value}, "the typed tag to be staged", timeout=10)
                 send_key(app, "ctrl+s")
                 await eventually(lambda: not isinstance(app.screen, TagEditor), "the tag editor to close")
                 expected_editor[rid] = value
-                await eventually(lambda: stored_tags(db).get((rid, "reviewed")) == value,
-                                 "the editor's tag to be stored")
+                await eventually(
+                    lambda: stored_tags(db).get((rid, "reviewed")) == value, "the editor's tag to be stored"
+                )
                 editor_rounds.append(time.perf_counter() - t0)
                 round_no += 1
 
@@ -203,8 +214,9 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
                 runs = [table.loaded_run(r) for r in table.rids]
                 return {run.id: run.info.status for run in runs if run is not None}
 
-            await eventually(lambda: all(statuses().get(rid) == "FINISHED" for rid in live),
-                             "live refresh to show all runs FINISHED")
+            await eventually(
+                lambda: all(statuses().get(rid) == "FINISHED" for rid in live), "live refresh to show all runs FINISHED"
+            )
             await pilot.pause()
             status_messages.add(app.browser.status.info.message)
     finally:
@@ -225,11 +237,16 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         for rid in live:
-            n = conn.execute("SELECT count(*) FROM metrics m JOIN runs r ON r.rid = m.rid WHERE r.run_id = ?",
-                             (rid,)).fetchone()[0]
+            n = conn.execute(
+                "SELECT count(*) FROM metrics m JOIN runs r ON r.rid = m.rid WHERE r.run_id = ?", (rid,)
+            ).fetchone()[0]
             assert n == POINTS, f"run {rid}: {n} of {POINTS} points stored"
-            counts = dict(conn.execute("SELECT l.key, l.count FROM latest_metrics l JOIN runs r ON r.rid = l.rid"
-                                       " WHERE r.run_id = ?", (rid,)).fetchall())
+            counts = dict(
+                conn.execute(
+                    "SELECT l.key, l.count FROM latest_metrics l JOIN runs r ON r.rid = l.rid WHERE r.run_id = ?",
+                    (rid,),
+                ).fetchall()
+            )
             assert counts == {k: POINTS // 2 + (POINTS % 2 if k == KEYS[0] else 0) for k in KEYS}
             assert conn.execute("SELECT status FROM runs WHERE run_id = ?", (rid,)).fetchone() == ("FINISHED",)
     finally:
@@ -248,9 +265,11 @@ async def test_eight_writers_live_app_and_tag_edits(store_path: Path, tmp_path: 
     assert sum(1 for _, m in notified if m.startswith("tagged ")) == len(editor_rounds)
     assert not any(m.startswith("read failed") for m in status_messages), status_messages
     assert latencies and editor_rounds
-    print(f"\nload: {WRITERS} writers x {POINTS} points in {elapsed:.1f} s; cursor key latency "
-          f"n={len(latencies)} median={statistics.median(latencies) * 1000:.0f} ms "
-          f"max={max(latencies) * 1000:.0f} ms; tag editor round trips n={len(editor_rounds)} "
-          f"median={statistics.median(editor_rounds) * 1000:.0f} ms max={max(editor_rounds) * 1000:.0f} ms; "
-          f"curation edits={curator.edits}")
+    print(
+        f"\nload: {WRITERS} writers x {POINTS} points in {elapsed:.1f} s; cursor key latency "
+        f"n={len(latencies)} median={statistics.median(latencies) * 1000:.0f} ms "
+        f"max={max(latencies) * 1000:.0f} ms; tag editor round trips n={len(editor_rounds)} "
+        f"median={statistics.median(editor_rounds) * 1000:.0f} ms max={max(editor_rounds) * 1000:.0f} ms; "
+        f"curation edits={curator.edits}"
+    )
     assert max(latencies) < HANG_BOUND_S, f"a cursor key took {max(latencies):.2f} s (event loop blocked?)"

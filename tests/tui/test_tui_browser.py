@@ -14,16 +14,15 @@ from textual.command import CommandPalette
 
 import tuitrack
 from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import ActionsProvider, TuitrackApp, create_app
 from tuitrack.tui.browser.columns import ColumnsScreen
-from tuitrack.tui.dialogs.help import HelpScreen
-from tuitrack.tui.browser.state import load_state, state_file
 from tuitrack.tui.browser.experiment_tree import ExperimentTree
 from tuitrack.tui.browser.filter_bar import FilterBar
 from tuitrack.tui.browser.runs_table import RunsTable
-from tuitrack.tui.browser.status_line import StatusLine
+from tuitrack.tui.browser.state import load_state, state_file
+from tuitrack.tui.dialogs.help import HelpScreen
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -69,12 +68,17 @@ def seeded(store_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 @asynccontextmanager
-async def browse(path: Path, tmp_path: Path, *, read_only: bool | None = None, live: float = 0,
-                 app_class: type[TuitrackApp] | None = None, size: tuple[int, int] = (120, 36)
-                 ) -> AsyncIterator[tuple[TuitrackApp, object]]:
+async def browse(
+    path: Path,
+    tmp_path: Path,
+    *,
+    read_only: bool | None = None,
+    live: float = 0,
+    app_class: type[TuitrackApp] | None = None,
+    size: tuple[int, int] = (120, 36),
+) -> AsyncIterator[tuple[TuitrackApp, object]]:
     store = Store(path, read_only=read_only)
-    app = create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=live,
-                     app_class=app_class)
+    app = create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=live, app_class=app_class)
     try:
         async with app.run_test(size=size) as pilot:
             await settle(pilot, app)
@@ -323,9 +327,21 @@ async def test_help_lists_bindings_including_mixin_keys(seeded, tmp_path):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {(key, what) for _, keys, what in app.screen.rows for key in keys.split(" / ")}
-        for expected in [("Z", "Stub mixin action"), ("c", "Compare"), ("t", "Tags"), ("s", "Sort"), ("space", "Mark"), ("/", "Filter"), ("r", "Refresh"),
-                         ("o", "Columns"), ("q", "Quit"), ("↓", "Down"), ("j", "Down"), ("tab", "Next pane"),
-                         ("?", "Help")]:
+        for expected in [
+            ("Z", "Stub mixin action"),
+            ("c", "Compare"),
+            ("t", "Tags"),
+            ("s", "Sort"),
+            ("space", "Mark"),
+            ("/", "Filter"),
+            ("r", "Refresh"),
+            ("o", "Columns"),
+            ("q", "Quit"),
+            ("↓", "Down"),
+            ("j", "Down"),
+            ("tab", "Next pane"),
+            ("?", "Help"),
+        ]:
             assert expected in rows, expected
         await pilot.press("escape")
         assert app.screen is app.browser
@@ -337,7 +353,18 @@ async def test_command_palette_lists_and_runs_actions(seeded, tmp_path):
     path, ids = seeded
     async with browse(path, tmp_path, app_class=_MixinApp) as (app, pilot):
         titles = [t for t, _, _ in ActionsProvider(app.screen)._commands()]
-        for title in ("Sort", "Mark", "Filter", "Refresh", "Columns", "Help", "Quit", "Stub mixin action", "Compare", "Detail"):
+        for title in (
+            "Sort",
+            "Mark",
+            "Filter",
+            "Refresh",
+            "Columns",
+            "Help",
+            "Quit",
+            "Stub mixin action",
+            "Compare",
+            "Detail",
+        ):
             assert title in titles
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
@@ -353,8 +380,13 @@ async def test_column_chooser_and_state_remembered(seeded, tmp_path):
     path, ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         keys = [c.key for c in app.browser.table.columns]
-        assert keys[:5] == ["attributes.status", "attributes.run_name", "attributes.run_id",
-                            "attributes.start_time", "attributes.duration"]
+        assert keys[:5] == [
+            "attributes.status",
+            "attributes.run_name",
+            "attributes.run_id",
+            "attributes.start_time",
+            "attributes.duration",
+        ]
         assert {"params.max_depth", "params.note", "metrics.auc", "metrics.loss"} <= set(keys)
         kinds = [k.split(".")[0] for k in keys[5:]]
         assert kinds == sorted(kinds, key=lambda kind: kind != "metrics")  # metrics before params by default

@@ -10,13 +10,15 @@ from tuitrack.entities import Run, RunData, RunInfo
 from tuitrack.tui.browser.run_columns import cell, make_column, value_width
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
-    ["adam", "a\x1b[2Jb", "[bold red]x[/]", "日本語", "tab\there", "line\nbreak", "\u202eevil", "e\u0301"])
-NUMBERS = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**12, 10**12).map(float)
+    ["adam", "a\x1b[2Jb", "[bold red]x[/]", "日本語", "tab\there", "line\nbreak", "\u202eevil", "e\u0301"]
+)
+NUMBERS = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(10**12), 10**12).map(float)
 
 
 def _run(params: dict[str, str], tags: dict[str, str], metrics: dict[str, float]) -> Run:
-    info = RunInfo(run_id="ab" * 16, run_name="r", experiment_id=1, experiment="e", status="FINISHED",
-                   start_time=0, end_time=1)
+    info = RunInfo(
+        run_id="ab" * 16, run_name="r", experiment_id=1, experiment="e", status="FINISHED", start_time=0, end_time=1
+    )
     return Run(info=info, data=RunData(params=params, tags=tags, metrics=metrics))
 
 
@@ -63,8 +65,11 @@ async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path,
                 seen_scrolls.add(sx)
                 for index in range(len(table.rids)):
                     run = table.loaded_run(table.rids[index])
-                    rest = "".join(fit(cell(run, c, table.now_ms, False)[0], c.width, c.align) + " "
-                                   for c in table.columns if c.key not in FIXED_KEYS)
+                    rest = "".join(
+                        fit(cell(run, c, table.now_ms, False)[0], c.width, c.align) + " "
+                        for c in table.columns
+                        if c.key not in FIXED_KEYS
+                    )
                     expected = Strip([Segment(rest)]).crop(sx, sx + view)
                     got = Strip(list(table._row_strip(index, width))).crop(table._fixed_width, width)
                     got_text = "".join(s.text for s in got).rstrip()
@@ -85,8 +90,9 @@ def test_widths_remeasure_a_run_only_when_it_changed(monkeypatch) -> None:
         return replace(run, info=replace(run.info, updated_at=updated_at, status=status))
 
     measured: list[int | None] = []
-    monkeypatch.setattr(rt, "value_width", lambda run, col: (measured.append(run.info.updated_at),
-                                                            value_width(run, col))[1])
+    monkeypatch.setattr(
+        rt, "value_width", lambda run, col: (measured.append(run.info.updated_at), value_width(run, col))[1]
+    )
     table = rt.RunsTable()
     table.now_ms = 100  # reads start at t=100 ms: every write below is older
     table.set_columns(["attributes.run_name", "params.p"])

@@ -18,16 +18,15 @@ from textual.widgets import DataTable, Input
 
 import tuitrack
 import tuitrack.tui.app
-from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.dialogs.path_prompt import PathPrompt
 from tuitrack.tui.screens.charts import ChartsScreen
 from tuitrack.tui.screens.compare import CompareScreen
 from tuitrack.tui.screens.groups import GroupsScreen
-from tuitrack.tui.dialogs.key_picker import KeyPicker
-from tuitrack.tui.dialogs.path_prompt import PathPrompt
 from tuitrack.tui.screens.scatter import ScatterScreen
 from tuitrack.tui.widgets.metric_chart import MetricChart
 
@@ -68,8 +67,9 @@ def demo(demo_template: Path, tmp_path: Path) -> Path:
 
 
 def make_app(path: Path) -> _App:
-    return create_app(Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0,
-                      app_class=_App)
+    return create_app(
+        Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0, app_class=_App
+    )
 
 
 async def settle(pilot) -> None:
@@ -112,14 +112,15 @@ async def test_compare_marked_grid_runs_diff_only_best_and_back(demo: Path) -> N
         comp = screen.comparison
         auc = comp.row("metric", "auc")
         best_auc = max(v for v in auc.numbers if v is not None)
-        assert {comp.run_ids[i] for i in auc.best} == {rid for rid, v in zip(comp.run_ids, auc.numbers)
-                                                        if v == best_auc}
+        assert {comp.run_ids[i] for i in auc.best} == {
+            rid for rid, v in zip(comp.run_ids, auc.numbers) if v == best_auc
+        }
         loss = comp.row("metric", "loss")
         assert loss.direction == "min" and [loss.numbers[i] for i in loss.best] == [min(loss.numbers)]
         table = screen.query_one(DataTable)
         full = table.row_count
         best_col = comp.run_ids[next(iter(auc.best))]
-        cell = table.get_cell(f"metric\x00auc", best_col)
+        cell = table.get_cell("metric\x00auc", best_col)
         assert cell.plain.startswith("★ ")
         assert screen.diff_only  # 3+ runs open on their differences
         labels = {r.label for r in comp.visible_rows(True) if not r.key.startswith("tuitrack.")}
@@ -376,8 +377,11 @@ async def test_groups_flow_across_seeds(demo: Path) -> None:
         screen = app.screen
         assert isinstance(screen, GroupsScreen)
         assert "seed" not in screen.by and "learning_rate" in screen.by
-        assert [screen.group_label(g) for g in screen.groups] == ["learning_rate=0.03", "learning_rate=0.1",
-                                                                   "learning_rate=0.3"]
+        assert [screen.group_label(g) for g in screen.groups] == [
+            "learning_rate=0.03",
+            "learning_rate=0.1",
+            "learning_rate=0.3",
+        ]
         assert [len(g.runs) for g in screen.groups] == [3, 3, 3]
         table = screen.query_one(DataTable)
         assert table.row_count == 3
@@ -412,6 +416,7 @@ def _open(key: str, filter_text: str, marks: int = 0, extra: tuple[str, ...] = (
             await settle(pilot)
         pilot.app.clear_notifications()
         await settle(pilot)
+
     return run_before
 
 

@@ -20,16 +20,16 @@ import tuitrack
 import tuitrack.tui.app
 from tuitrack.curation import core as curation
 from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.curation_actions import CURATION_BINDINGS, curation_bindings
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.dialogs.note_editor import NoteEditor
-from tuitrack.tui.dialogs.unsaved import UnsavedChanges
 from tuitrack.tui.dialogs.rename import RenameScreen
-from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.dialogs.tag_editor import TagEdit, TagEditor, describe_values
+from tuitrack.tui.dialogs.unsaved import UnsavedChanges
 
 T0 = 1_700_000_000_000
 NOW = T0 + 3_600_000
@@ -76,8 +76,7 @@ def seeded(store_path: Path) -> Iterator[dict[str, str]]:
 
 def make_app(store_path: Path, *, read_only: bool = False) -> _App:
     store = Store(store_path, read_only=read_only)
-    return create_app(store, clock=lambda: NOW, state_dir=store_path.parent / "state", live_interval=0,
-                      app_class=_App)
+    return create_app(store, clock=lambda: NOW, state_dir=store_path.parent / "state", live_interval=0, app_class=_App)
 
 
 async def settle(pilot) -> None:
@@ -231,8 +230,9 @@ async def test_configured_quick_tags(seeded: dict[str, str], store_path: Path, t
     class _Configured(TuitrackApp):
         BINDINGS = [*(b for b in TuitrackApp.BINDINGS if b not in CURATION_BINDINGS), *bindings]
 
-    app = create_app(Store(store_path), clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0,
-                     app_class=_Configured)
+    app = create_app(
+        Store(store_path), clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0, app_class=_Configured
+    )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         rid = app.current_run_id()

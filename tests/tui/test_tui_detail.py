@@ -21,23 +21,25 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 import tuitrack
 from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 from tuitrack.tui.browser.artifact_preview import ArtifactPreview, artifact_rows
 from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, load_detail, spark_keys
 from tuitrack.tui.browser.detail_render import human_duration, human_size
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
 from tuitrack.tui.widgets.key_rows import KeyRows
-from tuitrack.tui.widgets.tab_strip import TabStrip
 from tuitrack.tui.widgets.sparkline import sparkline
+from tuitrack.tui.widgets.tab_strip import TabStrip
 
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
 NOW = T0 + 10 * 3_600_000
 MARKUP = "[bold red]x[/]"
 ESCAPE = "\x1b[2Jcleared"
 LONG = "v" * 3000
-TRACEBACK = ('Traceback (most recent call last):\n  File "train.py", line 42, in <module>\n'
-             '    model.fit(X[cols], y)\nValueError: shape mismatch: [3] vs [4] \x1b[31mred\x1b[0m\n')
+TRACEBACK = (
+    'Traceback (most recent call last):\n  File "train.py", line 42, in <module>\n'
+    "    model.fit(X[cols], y)\nValueError: shape mismatch: [3] vs [4] \x1b[31mred\x1b[0m\n"
+)
 
 
 class Clock:
@@ -71,28 +73,40 @@ def seed_store(path: Path, tmp: Path) -> Seeded:
     store_mod.set_clock(clock)
     tracking.set_id_factory(_ids())
     tuitrack.set_store(path)
-    tuitrack.configure(capture_env=False, capture_packages=False,
-                       identity={"user": "ada", "host": "gpu-box", "source": "python train.py --lr 0.1"})
+    tuitrack.configure(
+        capture_env=False,
+        capture_packages=False,
+        identity={"user": "ada", "host": "gpu-box", "source": "python train.py --lr 0.1"},
+    )
     seeded = Seeded()
     data_csv = tmp / "churn.csv"
     data_csv.write_text("id,age,churned\n1,34,0\n2,51,1\n3,29,0\n")
     weights = tmp / "weights.bin"
     weights.write_bytes(bytes(range(256)) * 4)
 
-    with tuitrack.start_run(experiment="churn-prediction", name="baseline_rf",
-                            description="first try\nline two: [i]not italic[/i]") as run:
+    with tuitrack.start_run(
+        experiment="churn-prediction", name="baseline_rf", description="first try\nline two: [i]not italic[/i]"
+    ) as run:
         seeded.ids["main"] = run.id
-        run.log_params({"n_estimators": 100, "max_depth": 10, "data_path": "/data/churn.csv",
-                        "markup": MARKUP, "long_value": LONG})
+        run.log_params(
+            {"n_estimators": 100, "max_depth": 10, "data_path": "/data/churn.csv", "markup": MARKUP, "long_value": LONG}
+        )
         for step in range(120):
             clock.ms = T0 + 1000 * step
             run.log_metric("loss", 1.0 / (step + 1), step=step)
             run.log_metric("accuracy", 0.5 + step / 300, step=step)
         for step, value in enumerate([1.0, math.nan, math.inf, 2.0, -math.inf, 3.0]):
             run.log_metric("weird", value, step=step)
-        run.set_tags({"model_type": "random_forest", "author": "[b]eve[/b]", "escape": ESCAPE,
-                      "tuitrack.git.commit": "0123456789abcdef0123456789abcdef01234567",
-                      "tuitrack.git.branch": "main", "tuitrack.git.dirty": "true"})
+        run.set_tags(
+            {
+                "model_type": "random_forest",
+                "author": "[b]eve[/b]",
+                "escape": ESCAPE,
+                "tuitrack.git.commit": "0123456789abcdef0123456789abcdef01234567",
+                "tuitrack.git.branch": "main",
+                "tuitrack.git.dirty": "true",
+            }
+        )
         run.log_dict({"lr": 0.1, "layers": [64, 32], "name": MARKUP}, "config.json")
         run.log_text("epoch,loss\n0,0.9\n1,0.5\n2,0.25\n", "metrics.csv")
         run.log_text(f"hello {MARKUP}\nsecond line {ESCAPE}\n", "notes.txt")
@@ -120,12 +134,22 @@ def seed_store(path: Path, tmp: Path) -> Seeded:
     try:
         exp = st.experiment_id("churn-prediction")
         seeded.ids["crashed"] = hashlib.md5(b"crashed").hexdigest()
-        st.create_run(run_id=seeded.ids["crashed"], experiment_id=exp, name="orphan", start_time=clock.ms,
-                      user="bob", host="node-7", pid=999, source="python long.py",
-                      tags={"tuitrack.python": "3.11.9", "tuitrack.platform": "Linux-6.1-x86_64",
-                            "tuitrack.cwd": "/home/bob/proj"},
-                      packages={"numpy": "1.26.4", "pandas": "2.2.2", "scikit-learn": "1.5.0",
-                                "rich": "13.7.1", MARKUP: "0.0.1"})
+        st.create_run(
+            run_id=seeded.ids["crashed"],
+            experiment_id=exp,
+            name="orphan",
+            start_time=clock.ms,
+            user="bob",
+            host="node-7",
+            pid=999,
+            source="python long.py",
+            tags={
+                "tuitrack.python": "3.11.9",
+                "tuitrack.platform": "Linux-6.1-x86_64",
+                "tuitrack.cwd": "/home/bob/proj",
+            },
+            packages={"numpy": "1.26.4", "pandas": "2.2.2", "scikit-learn": "1.5.0", "rich": "13.7.1", MARKUP: "0.0.1"},
+        )
         with st.transaction() as conn:  # the fixed pid keeps snapshots stable
             conn.execute("UPDATE runs SET pid = ? WHERE pid != ?", (4242, 999))
     finally:
@@ -403,8 +427,9 @@ async def test_tab_titles_switch_tabs_by_mouse_and_underline_the_active_one(seed
             app.set_focus(None)  # focus elsewhere (in the browser: the runs table)
             assert await pilot.click(TabStrip, offset=(end - 2, row))  # a title, or the underline below it
             await pilot.pause()
-            assert detail.active_tab == tab_id and shown() == [{"overview": "overview-scroll"}.get(
-                tab_id, f"{tab_id}-pane")]
+            assert detail.active_tab == tab_id and shown() == [
+                {"overview": "overview-scroll"}.get(tab_id, f"{tab_id}-pane")
+            ]
             assert app.focused is detail.query_one(f"#{dict((t[0], t[2]) for t in TABS)[tab_id]}")  # keys act there
         assert await pilot.click(TabStrip, offset=(max(end for _, end in spans.values()) + 3, 0))  # past the titles
         await pilot.pause()
@@ -466,9 +491,18 @@ async def test_artifact_list_navigation_and_previews(seeded) -> None:
         table.focus()
         await pilot.pause()
         labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-        assert labels == ["config.json", "metrics.csv", "model/", "model/MLmodel", "model/conda.yaml",
-                          "model/model.pkl", "model/python_env.yaml", "model/requirements.txt", "notes.txt",
-                          "weights.bin"]
+        assert labels == [
+            "config.json",
+            "metrics.csv",
+            "model/",
+            "model/MLmodel",
+            "model/conda.yaml",
+            "model/model.pkl",
+            "model/python_env.yaml",
+            "model/requirements.txt",
+            "notes.txt",
+            "weights.bin",
+        ]
         assert str(table.get_row_at(9)[1]) == "1.0 KiB"
 
         async def open_row(index: int) -> str:
@@ -660,11 +694,21 @@ def test_human_formats() -> None:
 def test_artifact_rows_group_model_folders() -> None:
     from tuitrack.entities import Artifact
 
-    rows = artifact_rows([Artifact("a.txt", 1, 0), Artifact("m/MLmodel.json", 10, 0), Artifact("m/model.pkl", 20, 0),
-                          Artifact("plain/x.pkl", 5, 0)])
+    rows = artifact_rows(
+        [
+            Artifact("a.txt", 1, 0),
+            Artifact("m/MLmodel.json", 10, 0),
+            Artifact("m/model.pkl", 20, 0),
+            Artifact("plain/x.pkl", 5, 0),
+        ]
+    )
     assert [(r.key, r.label, r.size, r.is_model) for r in rows] == [
-        ("a.txt", "a.txt", 1, False), ("model:m", "m/", 30, True), ("m/MLmodel.json", "m/MLmodel.json", 10, False),
-        ("m/model.pkl", "m/model.pkl", 20, False), ("plain/x.pkl", "plain/x.pkl", 5, False)]
+        ("a.txt", "a.txt", 1, False),
+        ("model:m", "m/", 30, True),
+        ("m/MLmodel.json", "m/MLmodel.json", 10, False),
+        ("m/model.pkl", "m/model.pkl", 20, False),
+        ("plain/x.pkl", "plain/x.pkl", 5, False),
+    ]
 
 
 def _before(run_id: str, tab: str, *keys: str):
@@ -681,6 +725,7 @@ def _before(run_id: str, tab: str, *keys: str):
             await pilot.press(*keys)
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
+
     return run_before
 
 
@@ -696,8 +741,9 @@ def test_snapshot_metrics_120x36(seeded, snap_compare) -> None:
 
 def test_snapshot_artifact_csv_preview_100x30(seeded, snap_compare) -> None:
     st, ids = seeded
-    assert snap_compare(DetailApp(st), terminal_size=(100, 30),
-                        run_before=_before(ids["main"], "artifacts", "down", "enter"))
+    assert snap_compare(
+        DetailApp(st), terminal_size=(100, 30), run_before=_before(ids["main"], "artifacts", "down", "enter")
+    )
 
 
 def test_preview_kinds_big_invalid_empty_yaml(store_path: Path) -> None:
@@ -796,11 +842,32 @@ def test_dataset_line_shows_schema_profile_and_source_type() -> None:
     from tuitrack.entities import DatasetInput
     from tuitrack.tui.browser.detail_render import dataset_summary
 
-    table = DatasetInput("wine", "data/wine.csv", "ab" * 32, 3, "training", 0, "local",
-                         {"mlflow_colspec": [{"type": "double", "name": "alcohol"}, {"type": "long", "name": "q"}]},
-                         {"num_rows": 3, "num_elements": 6})
+    table = DatasetInput(
+        "wine",
+        "data/wine.csv",
+        "ab" * 32,
+        3,
+        "training",
+        0,
+        "local",
+        {"mlflow_colspec": [{"type": "double", "name": "alcohol"}, {"type": "long", "name": "q"}]},
+        {"num_rows": 3, "num_elements": 6},
+    )
     assert dataset_summary(table) == "alcohol double, q long · num_rows=3 num_elements=6 · source type local"
-    arrays = DatasetInput("arr", None, "cd" * 32, 20, "eval", 0, "code", {"mlflow_tensorspec": {
-        "features": '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'}}, None)
+    arrays = DatasetInput(
+        "arr",
+        None,
+        "cd" * 32,
+        20,
+        "eval",
+        0,
+        "code",
+        {
+            "mlflow_tensorspec": {
+                "features": '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}]'
+            }
+        },
+        None,
+    )
     assert dataset_summary(arrays) == "features float64[-1, 4] · source type code"
     assert dataset_summary(DatasetInput("plain", "/x.csv", None, 1, None, 0)) == ""

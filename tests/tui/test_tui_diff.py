@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_tui_browser import browse, settle
 
 import tuitrack
 from tuitrack.store import core as store_mod
 from tuitrack.tui.screens.compare import CompareScreen
 from tuitrack.tui.screens.diff import DiffScreen
-
-from test_tui_browser import browse, settle
 
 T0 = 1_717_000_000_000
 
@@ -24,8 +23,11 @@ def seed(path: Path) -> None:
         with tuitrack.start_run(name=f"r{i}", params={"depth": 4 + 4 * i}) as run:
             run.log_metric("auc", 0.8 + i / 10)
             run.log_dict({"optimizer": opt, "layers": [64, 32], "note": "[bold]x[/] \x1b[2J"}, "config.json")
-            run.log_text("\n".join(f"line {n}" + (" changed" if i and n == 40 else "") for n in range(80))
-                         + ("" if i else "\nline 40 [b]y[/b] \x1b[2J"), "log.txt")
+            run.log_text(
+                "\n".join(f"line {n}" + (" changed" if i and n == 40 else "") for n in range(80))
+                + ("" if i else "\nline 40 [b]y[/b] \x1b[2J"),
+                "log.txt",
+            )
     tuitrack.flush()
     store_mod.set_clock(lambda: T0 + 3_600_000)
 

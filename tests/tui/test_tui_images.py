@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_tui_browser import browse, settle
 
 import tuitrack
 from tuitrack.store import core as store_mod
-from tuitrack.tracking.images import encode_png
-from tuitrack.tui.screens.images import ImagesScreen
 from tuitrack.tui.browser.artifact_preview import ArtifactPreview
 from tuitrack.tui.browser.run_detail import RunDetail
-
-from test_tui_browser import browse, settle
+from tuitrack.tui.screens.images import ImagesScreen
 
 np = pytest.importorskip("numpy")
 T0 = 1_717_000_000_000

@@ -27,20 +27,20 @@ from textual.widgets import DataTable
 
 import tuitrack
 from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.store.core import Store
+from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import TuitrackApp, create_app
-from tuitrack.tui.screens.charts import ChartsScreen
-from tuitrack.tui.screens.compare import CompareScreen
+from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
-from tuitrack.tui.screens.groups import GroupsScreen
 from tuitrack.tui.dialogs.help import HelpScreen
 from tuitrack.tui.dialogs.note_editor import NoteEditor
 from tuitrack.tui.dialogs.rename import RenameScreen
-from tuitrack.tui.screens.scatter import ScatterScreen
 from tuitrack.tui.dialogs.tag_editor import TagEditor
+from tuitrack.tui.screens.charts import ChartsScreen
+from tuitrack.tui.screens.compare import CompareScreen
+from tuitrack.tui.screens.groups import GroupsScreen
+from tuitrack.tui.screens.scatter import ScatterScreen
 from tuitrack.tui.text import clean
-from tuitrack.tui.browser.run_detail import RunDetail
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -79,12 +79,13 @@ def hostile(store_path: Path) -> Iterator[dict[str, str]]:
     store_mod.set_clock(lambda: T0 + next(ticks) * 1000)
     tuitrack.configure(identity={"user": "eve" + MARKUP, "host": "h" + CSI, "source": "python " + OSC_TITLE})
     ids: dict[str, str] = {}
-    specs = [("plain", "plain", {k: "v" for k in PARAMS}, {k: "v" for k in TAGS}, "plain note"),
-             ("hostile", HOSTILE_NAME, PARAMS, TAGS, NOTE),
-             ("link", LINK_NAME, {**PARAMS, "p_markup": MARKUP}, {**TAGS, "t_markup": LINK}, NOTE)]
+    specs = [
+        ("plain", "plain", {k: "v" for k in PARAMS}, {k: "v" for k in TAGS}, "plain note"),
+        ("hostile", HOSTILE_NAME, PARAMS, TAGS, NOTE),
+        ("link", LINK_NAME, {**PARAMS, "p_markup": MARKUP}, {**TAGS, "t_markup": LINK}, NOTE),
+    ]
     for label, name, params, tags, note in specs:
-        with tuitrack.start_run(experiment=EXPERIMENT, name=name, params=params, tags=tags,
-                                description=note) as run:
+        with tuitrack.start_run(experiment=EXPERIMENT, name=name, params=params, tags=tags, description=note) as run:
             for step in range(20):
                 run.log_metric("accuracy", 0.5 + step / 50 + len(label) / 100, step=step)
                 run.log_metric("loss", 1 - step / 40, step=step)
@@ -132,11 +133,20 @@ def _segments(line: object) -> Iterator[Segment]:
 def screen_render(app: TuitrackApp) -> tuple[str, set[str]]:
     """(the screen as plain text, the hyperlinks in its styles): what the terminal would be sent."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    links = {seg.style.link for line in update.strips for seg in _segments(line)
-             if seg.style is not None and seg.style.link}
+    links = {
+        seg.style.link for line in update.strips for seg in _segments(line) if seg.style is not None and seg.style.link
+    }
     console.print(update)
     return console.export_text(styles=False), links
 
@@ -171,8 +181,7 @@ def test_clean_makes_every_forbidden_character_visible() -> None:
     assert clean(MARKUP) == MARKUP  # markup characters are not escaped: they are shown through Text, literally
 
 
-async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], store_path: Path,
-                                                    tmp_path: Path) -> None:
+async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], store_path: Path, tmp_path: Path) -> None:
     app = make_app(store_path, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -191,7 +200,7 @@ async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], sto
             assert strip.cell_length == width
             row = "".join(seg.text for seg in strip)
             run = table.run_at(y - 1)
-            offsets.add(cell_len(row[:row.index(run.id[:8])]))
+            offsets.add(cell_len(row[: row.index(run.id[:8])]))
         assert len(offsets) == 1, f"id column moves between rows: {offsets}"
         # The tree lists the hostile parent; its label is literal.
         tree_text = "".join(str(node.label) for node in browser.tree.root.children)
@@ -286,8 +295,7 @@ async def test_compare_charts_scatter_groups(hostile: dict[str, str], store_path
         assert app.screen is app.browser
 
 
-async def test_tag_editor_note_rename_confirm_help(hostile: dict[str, str], store_path: Path,
-                                                  tmp_path: Path) -> None:
+async def test_tag_editor_note_rename_confirm_help(hostile: dict[str, str], store_path: Path, tmp_path: Path) -> None:
     app = make_app(store_path, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -298,8 +306,7 @@ async def test_tag_editor_note_rename_confirm_help(hostile: dict[str, str], stor
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, TagEditor)
-        check_screen(app, visible(MARKUP), visible(CSI + OSC_TITLE), visible(RTL), WIDE,
-                     visible(HOSTILE_NAME, 20))
+        check_screen(app, visible(MARKUP), visible(CSI + OSC_TITLE), visible(RTL), WIDE, visible(HOSTILE_NAME, 20))
         await pilot.press("escape")
         await settle(pilot)
 

@@ -15,11 +15,10 @@ import pytest
 from textual.color import Color
 
 from tests.tui.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
-from tuitrack.tui.browser import loader
 from tuitrack.tui.app import GC_FULL_EVERY
-from tuitrack.tui.browser import detail_pane
-from tuitrack.tui.browser import screen as main_mod
+from tuitrack.tui.browser import detail_pane, loader
 from tuitrack.tui.browser import run_detail as run_detail_mod
+from tuitrack.tui.browser import screen as main_mod
 from tuitrack.tui.browser.filter_bar import FilterBar
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
@@ -150,8 +149,11 @@ async def test_a_focus_move_repaints_the_widgets_not_the_whole_screen(big, tmp_p
         tree, table_ = browser.tree, browser.table
         for widget in (tree, table_):
             real = widget.refresh
-            monkeypatch.setattr(widget, "refresh", lambda *a, _real=real, _id=widget.id, **k: (
-                widget_refreshes.append(_id), _real(*a, **k))[1])
+            monkeypatch.setattr(
+                widget,
+                "refresh",
+                lambda *a, _real=real, _id=widget.id, **k: (widget_refreshes.append(_id), _real(*a, **k))[1],
+            )
         tree.focus()
         await pilot.pause(0.05)
         assert tree.has_focus
@@ -243,8 +245,11 @@ async def test_a_read_that_sends_the_view_to_the_top_loads_no_rows_of_the_old_li
         assert table_.cursor_run.info.run_name == "run049"
         asked: list[int] = []
         real = RunsTable._load_rows
-        monkeypatch.setattr(RunsTable, "_load_rows", lambda self, rids, *args, **kwargs: (
-            asked.extend(rids), real(self, rids, *args, **kwargs))[1])
+        monkeypatch.setattr(
+            RunsTable,
+            "_load_rows",
+            lambda self, rids, *args, **kwargs: (asked.extend(rids), real(self, rids, *args, **kwargs))[1],
+        )
         browser.apply_filter("metrics.auc > 0.5")
         await settle(pilot, app, lambda: browser.view.filter == "metrics.auc > 0.5" and not browser.partial)
         assert set(asked) <= set(table_.rids), "rows of the old list were loaded"

@@ -17,10 +17,10 @@ from textual._context import active_app
 
 import tuitrack
 from tuitrack.store import core as store_mod
-from tuitrack.tracking import session as tracking
 from tuitrack.store.core import Store
-from tuitrack.tui.browser import loader
+from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.browser import loader
 from tuitrack.tui.browser import screen as main_mod
 from tuitrack.tui.browser.screen import BrowserScreen, window_rows
 
@@ -70,8 +70,16 @@ def applies(monkeypatch: pytest.MonkeyPatch) -> list[Applied]:
         original(self, data)
         if data.request.token == self._token and not data.error:
             table = self.table
-            seen.append(Applied(data.phase, data.final, len(data.rids), table.cursor_rid, table.cursor_line(),
-                                self.status.info.partial))
+            seen.append(
+                Applied(
+                    data.phase,
+                    data.final,
+                    len(data.rids),
+                    table.cursor_rid,
+                    table.cursor_line(),
+                    self.status.info.partial,
+                )
+            )
 
     monkeypatch.setattr(BrowserScreen, "_apply", recording)
     return seen
@@ -198,8 +206,11 @@ async def test_sort_and_filter_reuse_the_tree_data_until_the_data_changes(big, t
         assert calls.count("list_experiments") == 1
         calls.clear()
         await pilot.press("s")
-        await settle(pilot, app, lambda: app.browser.view.sort_key != "attributes.start_time"
-                     and len(app.browser.table.rids) == N_RUNS)
+        await settle(
+            pilot,
+            app,
+            lambda: app.browser.view.sort_key != "attributes.start_time" and len(app.browser.table.rids) == N_RUNS,
+        )
         app.browser.apply_filter("metrics.auc > 0.5")
         await settle(pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.5")
         assert calls == []  # nothing data-wide is read again for a sort or a filter
@@ -210,7 +221,9 @@ async def test_sort_and_filter_reuse_the_tree_data_until_the_data_changes(big, t
             pass
         tuitrack.flush()
         app.browser.apply_filter("metrics.auc > 0.4")
-        await settle(pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.4" and app.browser.total == N_RUNS + 1)
+        await settle(
+            pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.4" and app.browser.total == N_RUNS + 1
+        )
         assert calls.count("list_experiments") == 1
         assert app.browser.tree.root.label.plain.startswith(f"{N_RUNS + 1} ")
 

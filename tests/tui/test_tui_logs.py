@@ -50,8 +50,11 @@ def seeded(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
     tracking.set_id_factory(lambda: hashlib.md5(f"logs-{next(counter)}".encode()).hexdigest())
     store_mod.set_clock(lambda: T0)
     tuitrack.set_store(store_path)
-    tuitrack.configure(capture_env=False, capture_packages=False,
-                       identity={"user": "ada", "host": "gpu-box", "source": "python train.py"})
+    tuitrack.configure(
+        capture_env=False,
+        capture_packages=False,
+        identity={"user": "ada", "host": "gpu-box", "source": "python train.py"},
+    )
     ids = {}
     with tuitrack.start_run(experiment="logs", name="printer") as run:
         ids["printer"] = run.id
@@ -118,8 +121,9 @@ async def test_a_run_without_captured_output_says_so(seeded) -> None:
         assert "no console output captured" in plain(app, "#logs-body")
 
 
-async def test_logs_tail_a_running_run_while_the_tab_is_shown(store_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_logs_tail_a_running_run_while_the_tab_is_shown(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(output.ENV_SWITCH, raising=False)
     monkeypatch.setitem(tracking._settings, "capture_output", None)
     monkeypatch.setattr(run_detail, "LOG_POLL_S", 0.05)
@@ -166,6 +170,7 @@ def _before(run_id: str):
         await _open_logs(pilot.app, pilot, run_id)
         detail.query_one("#logs-scroll").focus()
         await pilot.pause()
+
     return run_before
 
 

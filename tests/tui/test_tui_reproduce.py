@@ -11,20 +11,30 @@ def _recorded(store_path: Path, packages: dict[str, str], python: str, name: str
     s = Store(store_path, create=True)
     exp = s.experiment_id("e")
     run_id = (name * 32)[:32].encode().hex()[:32]
-    s.create_run(run_id=run_id, experiment_id=exp, name=name, start_time=1_700_000_000_000,
-                 source="python train.py", tags={"tuitrack.python": python, "tuitrack.cwd": "/w d",
-                                                 "tuitrack.git.commit": "abc123", "tuitrack.git.dirty": "false"},
-                 packages=packages)
+    s.create_run(
+        run_id=run_id,
+        experiment_id=exp,
+        name=name,
+        start_time=1_700_000_000_000,
+        source="python train.py",
+        tags={
+            "tuitrack.python": python,
+            "tuitrack.cwd": "/w d",
+            "tuitrack.git.commit": "abc123",
+            "tuitrack.git.dirty": "false",
+        },
+        packages=packages,
+    )
     s.close()
     return run_id
 
 
 async def test_env_tab_is_the_reproduce_view(tmp_path: Path) -> None:
     """The Env tab shows the recipe against this environment and y copies the rerun script."""
+    from test_tui_browser import settle
+
     from tuitrack.tui.app import create_app
     from tuitrack.tui.browser.run_detail import RunDetail
-
-    from test_tui_browser import settle
 
     run_id = _recorded(tmp_path, {"numpy": "1.26.0", "evil[/b]": "\x1b[2J"}, "3.11.4", "a")
     store = Store(tmp_path)
@@ -44,7 +54,7 @@ async def test_env_tab_is_the_reproduce_view(tmp_path: Path) -> None:
             text = plain(app, "#env-summary", width=200)
             assert "3.11.4 (this environment: 3.12.1)" in text and "~ numpy 1.26.0 (here 2.0.0)" in text
             assert "- evil[/b] ^[[2J (missing from this environment)" in text and "\x1b" not in text
-            assert f"git checkout abc123" in text and "python train.py" in text
+            assert "git checkout abc123" in text and "python train.py" in text
             await pilot.press("y")
             await pilot.pause(0.1)
             assert app.clipboard.startswith("#!/bin/sh\n# Reproduce run " + run_id)

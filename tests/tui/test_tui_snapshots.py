@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import reset_tuitrack
 
 from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
-from tuitrack.tui.screenshots import settle
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.filter_bar import FilterBar
-
-from helpers import reset_tuitrack
+from tuitrack.tui.screenshots import settle
 
 NOW = 1_717_000_000_000
 

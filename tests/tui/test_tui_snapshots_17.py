@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import reset_tuitrack
 
 from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tui import screenshots as shots
 from tuitrack.tui.app import TuitrackApp, create_app
-
-from helpers import reset_tuitrack
 
 NOW = 1_717_000_000_000
 

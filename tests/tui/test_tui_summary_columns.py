@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_tui_browser import browse, move_to_column, names, row_text, settle
 
 import tuitrack
-from tuitrack.store import core as store_mod
 from tuitrack.query import summaries
+from tuitrack.store import core as store_mod
 from tuitrack.tui.browser.columns import ColumnsScreen
 from tuitrack.tui.browser.run_columns import cell, first_sort_descending, make_column, order_expr, summary_of
-
-from test_tui_browser import browse, move_to_column, names, row_text, settle
 
 T0 = 1_717_000_000_000
 LOSSES = {"early": [0.9, 0.1, 0.8, 0.85], "steady": [0.5, 0.4, 0.3, 0.25], "late": [0.6, 0.5, 0.4, 0.15]}
@@ -58,7 +57,7 @@ async def test_choose_sort_and_filter_by_summary_columns(seeded, tmp_path):
         assert isinstance(screen, ColumnsScreen)
         options = [screen.selection.get_option_at_index(i).value for i in range(screen.selection.option_count)]
         at = options.index("metrics.val.loss")
-        assert options[at + 1:at + 6] == [summaries.field_key("val.loss", f) for f in summaries.CHOOSER_FIELDS]
+        assert options[at + 1 : at + 6] == [summaries.field_key("val.loss", f) for f in summaries.CHOOSER_FIELDS]
         screen.selection.select(MIN_KEY)
         screen.selection.select(STEP_KEY)
         await pilot.press("enter")

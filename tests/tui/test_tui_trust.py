@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import reset_tuitrack
 from rich.console import Console
 from textual.widgets import Static
 
@@ -22,8 +23,6 @@ from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
-
-from helpers import reset_tuitrack
 
 NOW = 1_717_000_000_000
 
@@ -56,8 +55,7 @@ def demo(demo_template: Path, tmp_path: Path) -> Path:
 
 
 def make_app(path: Path, **kw: object) -> TuitrackApp:
-    return create_app(Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0,
-                      **kw)  # type: ignore[arg-type]
+    return create_app(Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0, **kw)  # type: ignore[arg-type]
 
 
 async def settle(pilot, cond=None, timeout: float = 8.0) -> None:
@@ -68,8 +66,12 @@ async def settle(pilot, cond=None, timeout: float = 8.0) -> None:
         await app.workers.wait_for_complete()
         worker = app.browser._search_worker
         detail = app.browser.query_one("#detail", RunDetail)
-        if (worker is None or worker.is_finished) and detail.filled and detail.wanted == app.current_run_id() \
-                and (cond is None or cond()):
+        if (
+            (worker is None or worker.is_finished)
+            and detail.filled
+            and detail.wanted == app.current_run_id()
+            and (cond is None or cond())
+        ):
             await pilot.pause(0.05)
             return
     raise AssertionError("the app did not settle")
@@ -78,8 +80,16 @@ async def settle(pilot, cond=None, timeout: float = 8.0) -> None:
 def screen_text(app: TuitrackApp) -> str:
     """The screen as plain text, as the terminal would show it."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
-                      record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
 
@@ -238,8 +248,9 @@ async def test_4_run_whose_local_process_is_gone_shows_crashed_at_once(store_pat
     st = Store(store_path, create=True)
     exp = st.experiment_id("e")
     now = int(time.time() * 1000)  # as the killed training process left them: RUNNING, heartbeat fresh
-    for i, (name, pid, where) in enumerate([("killed", dead.pid, host()), ("other_host", dead.pid, "gpu-box-9"),
-                                            ("alive", os.getpid(), host())]):
+    for i, (name, pid, where) in enumerate(
+        [("killed", dead.pid, host()), ("other_host", dead.pid, "gpu-box-9"), ("alive", os.getpid(), host())]
+    ):
         st.create_run(run_id=f"{i:032x}", experiment_id=exp, name=name, start_time=now - i, host=where, pid=pid)
     st.close()
     app = create_app(Store(store_path), state_dir=tmp_path / "state", live_interval=0)
@@ -286,18 +297,19 @@ async def test_5_scrolling_sideways_never_shows_part_of_a_value(demo: Path, size
         for step in [*["right"] * len(table.columns), *["left"] * len(table.columns)]:
             await pilot.press(step)
             first, last = table.visible_range()
-            header = "".join(s.text for s in table._header_strip(width))[table._fixed_width:]
+            header = "".join(s.text for s in table._header_strip(width))[table._fixed_width :]
             for word in header.replace("▼", " ").replace("▲", " ").split():
                 assert word in labels or word.endswith("…"), f"header shows {word!r}, part of a column name"
             for index in range(first, last):
                 run = table.run_at(index)
                 if run is None:
                     continue
-                text = "".join(s.text for s in table._row_strip(index, width))[table._fixed_width:]
+                text = "".join(s.text for s in table._row_strip(index, width))[table._fixed_width :]
                 allowed = _whole_tokens(run, table)
                 for word in text.split():
-                    assert word in allowed or (word.endswith("…") and any(a.startswith(word[:-1]) for a in allowed)), \
+                    assert word in allowed or (word.endswith("…") and any(a.startswith(word[:-1]) for a in allowed)), (
                         f"{run.info.run_name}: {word!r} is part of a value (cursor column {table.cursor_col})"
+                    )
             assert table.cursor_column.key in FIXED_KEYS or table.cursor_col in table._shown_columns(width)[0]
 
 
@@ -350,7 +362,7 @@ async def test_8_compare_three_runs_fit_and_system_tags_hide(demo: Path, size, f
         labels = [str(table.get_row_at(i)[0].plain) for i in range(table.row_count)]
         assert not any("tuitrack." in label for label in labels), "system tags shown by default"
         widths = [c.get_render_width(table) for c in table.ordered_columns]
-        shown = sum(1 for i in range(1, len(widths)) if sum(widths[:i + 1]) <= table.size.width)
+        shown = sum(1 for i in range(1, len(widths)) if sum(widths[: i + 1]) <= table.size.width)
         assert shown >= fit, f"only {shown} of 3 runs fit in {size[0]} columns ({widths})"
         await pilot.press("s")  # system tags on demand, cut in the cell, whole under the table
         labels = [str(table.get_row_at(i)[0].plain) for i in range(table.row_count)]
@@ -370,6 +382,7 @@ def _low_contrast(app: TuitrackApp) -> list[str]:
 
     bad = []
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+
     def segments(line):
         for part in line:
             if isinstance(part, Segment):
@@ -390,8 +403,9 @@ def _low_contrast(app: TuitrackApp) -> list[str]:
     return bad
 
 
-async def test_7_no_color_every_screen_readable_and_chart_series_by_glyph(demo: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_7_no_color_every_screen_readable_and_chart_series_by_glyph(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tuitrack.tui.screens.charts import ChartsScreen
     from tuitrack.tui.widgets.metric_chart import MetricChart
 
@@ -427,10 +441,10 @@ async def test_7_no_color_every_screen_readable_and_chart_series_by_glyph(demo: 
 async def test_9_vim_keys_in_every_list_tabs_from_the_table_and_q_goes_back(demo: Path) -> None:
     from textual.widgets import DataTable, SelectionList
 
+    from tuitrack.tui.browser.experiment_tree import ExperimentTree
+    from tuitrack.tui.dialogs.confirm import ConfirmScreen
     from tuitrack.tui.screens.charts import ChartsScreen
     from tuitrack.tui.screens.compare import CompareScreen
-    from tuitrack.tui.dialogs.confirm import ConfirmScreen
-    from tuitrack.tui.browser.experiment_tree import ExperimentTree
 
     app = make_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -576,10 +590,10 @@ async def test_11_charts_open_on_histories_and_remember_groups_by_what_varies(de
 async def test_12_delete_lists_its_runs_titles_name_ids_help_in_words(demo: Path) -> None:
     from textual.widgets import Label
 
-    from tuitrack.tui.screens.charts import ChartsScreen
     from tuitrack.tui.dialogs.confirm import ConfirmScreen
     from tuitrack.tui.dialogs.help import HelpScreen
     from tuitrack.tui.dialogs.tag_editor import TagEditor
+    from tuitrack.tui.screens.charts import ChartsScreen
 
     app = make_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -614,7 +628,6 @@ def test_13_show_prints_note_lines_not_escapes(demo: Path) -> None:
     from click.testing import CliRunner
 
     from tuitrack.cli.main import main
-
     from tuitrack.curation import core as curation
 
     st = Store(demo)
@@ -628,9 +641,9 @@ def test_13_show_prints_note_lines_not_escapes(demo: Path) -> None:
 
 async def test_13_one_run_tree_icons_export_path_and_columns_back_in_view(demo: Path) -> None:
     from tuitrack.tui.browser.columns import ColumnsScreen
-    from tuitrack.tui.screens.compare import CompareScreen
-    from tuitrack.tui.dialogs.path_prompt import PathPrompt
     from tuitrack.tui.browser.experiment_tree import ExperimentTree
+    from tuitrack.tui.dialogs.path_prompt import PathPrompt
+    from tuitrack.tui.screens.compare import CompareScreen
 
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -693,8 +706,8 @@ async def test_14_detail_follows_a_single_key_at_once_and_debounces_repeats(demo
 
 # -- 16. the filter applies as you type with a live count; a dense layout on z ------------------------------
 async def test_16_filter_as_you_type_with_count_and_enter_keeps_it(demo: Path) -> None:
-    from tuitrack.tui.browser.state import load_state
     from tuitrack.tui.browser.filter_bar import FilterBar
+    from tuitrack.tui.browser.state import load_state
 
     app = make_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:

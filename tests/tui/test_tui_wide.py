@@ -41,21 +41,37 @@ def build(path: Path) -> dict[str, str]:
     ids = {"wide": uuid.UUID(int=1).hex, "narrow": uuid.UUID(int=2).hex}
     sweep = store.experiment_id("sweep")
     for i in range(SWEEP):
-        rid = store.create_run(run_id=uuid.UUID(int=100 + i).hex, experiment_id=sweep, name=f"sweep-{i:02d}",
-                               start_time=T0 + i, params={"lr": str((0.1, 0.01)[i % 2]), "seed": str(i)})
+        rid = store.create_run(
+            run_id=uuid.UUID(int=100 + i).hex,
+            experiment_id=sweep,
+            name=f"sweep-{i:02d}",
+            start_time=T0 + i,
+            params={"lr": str((0.1, 0.01)[i % 2]), "seed": str(i)},
+        )
         kid = store.metric_kid("loss")
         store.write_batches([(rid, "loss", [(rid, kid, s, T0 + s, 1 / (1 + s) + i / 1000) for s in range(50)])])
         store.end_run(rid, "FINISHED")
     exp = store.experiment_id("wide")
-    narrow = store.create_run(run_id=ids["narrow"], experiment_id=exp, name="narrow-run", start_time=T0 + 10_000,
-                              tags={"team": "a"}, params={"lr": "0.1"})
+    narrow = store.create_run(
+        run_id=ids["narrow"],
+        experiment_id=exp,
+        name="narrow-run",
+        start_time=T0 + 10_000,
+        tags={"team": "a"},
+        params={"lr": "0.1"},
+    )
     store.end_run(narrow, "FINISHED")
-    wide = store.create_run(run_id=ids["wide"], experiment_id=exp, name="wide-run", start_time=T0 + 20_000,
-                            tags={**{f"tag_{i:05d}": f"value {i}" for i in range(N_TAGS)},
-                                  "tuitrack.python": "3.11"},
-                            params={f"param_{i:04d}": str(i) for i in range(N_PARAMS)})
-    batches = [(wide, f"a{i:04d}", [(wide, store.metric_kid(f"a{i:04d}"), 0, T0, float(i))])
-               for i in range(N_METRICS - 1)]
+    wide = store.create_run(
+        run_id=ids["wide"],
+        experiment_id=exp,
+        name="wide-run",
+        start_time=T0 + 20_000,
+        tags={**{f"tag_{i:05d}": f"value {i}" for i in range(N_TAGS)}, "tuitrack.python": "3.11"},
+        params={f"param_{i:04d}": str(i) for i in range(N_PARAMS)},
+    )
+    batches = [
+        (wide, f"a{i:04d}", [(wide, store.metric_kid(f"a{i:04d}"), 0, T0, float(i))]) for i in range(N_METRICS - 1)
+    ]
     kid = store.metric_kid("z_loss")
     batches.append((wide, "z_loss", [(wide, kid, s, T0 + s, 1 / (1 + s)) for s in range(500)]))
     store.write_batches(batches)
@@ -71,8 +87,9 @@ def wide_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
 
 
 @pytest.fixture
-def wide(wide_template: tuple[Path, dict[str, str]], tmp_path: Path,
-         monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Store, dict[str, str]]]:
+def wide(
+    wide_template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Store, dict[str, str]]]:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     shutil.copytree(wide_template[0], tmp_path / "store")  # writable: the tag editor refuses read-only stores

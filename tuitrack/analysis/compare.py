@@ -18,12 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuitrack.errors import TuitrackError
 from tuitrack.analysis.export import elapsed_ms, md_cell
 from tuitrack.analysis.export import metric_direction as default_direction
 from tuitrack.entities import Run, data_keys
-from tuitrack.store.reads import StoreReads
+from tuitrack.errors import TuitrackError
 from tuitrack.formatting import format_duration, format_metric, format_time
+from tuitrack.store.reads import StoreReads
 
 HIGHER, LOWER = "max", "min"
 
@@ -63,8 +63,9 @@ class Row:
 
     @property
     def label(self) -> str:
-        prefix = {RUN: "", PARAM: "params.", METRIC: "metrics.", METRIC_MIN: "min ", METRIC_MAX: "max ",
-                  TAG: "tags."}[self.section]
+        prefix = {RUN: "", PARAM: "params.", METRIC: "metrics.", METRIC_MIN: "min ", METRIC_MAX: "max ", TAG: "tags."}[
+            self.section
+        ]
         return prefix + self.key
 
     @property
@@ -109,8 +110,9 @@ def _mark_best(row: Row) -> None:
     row.best = {i for i, v in finite if v == target}
 
 
-def build_comparison(runs: Sequence[Run], *, now_ms: int, with_minmax: bool = False,
-                     directions: Mapping[str, str] | None = None) -> Comparison:
+def build_comparison(
+    runs: Sequence[Run], *, now_ms: int, with_minmax: bool = False, directions: Mapping[str, str] | None = None
+) -> Comparison:
     """The comparison matrix of ``runs`` (column order kept): info, params, metrics (latest[, min, max]), tags."""
     rows: list[Row] = []
     info = [
@@ -248,8 +250,7 @@ class DirectionPrefs:
             return {}
         if not isinstance(data, dict):
             return {}
-        return {k: {m: d for m, d in v.items() if d in (LOWER, HIGHER)}
-                for k, v in data.items() if isinstance(v, dict)}
+        return {k: {m: d for m, d in v.items() if d in (LOWER, HIGHER)} for k, v in data.items() if isinstance(v, dict)}
 
     def direction(self, key: str) -> str:
         return metric_direction(key, self.overrides)

@@ -142,8 +142,10 @@ def parse_structured(text: str, path: str) -> tuple[Any, str]:
 
 def unified(a: str, b: str, name_a: str = "a", name_b: str = "b", context: int = 3) -> list[str]:
     """A unified diff's lines (no trailing newlines)."""
-    return [line.rstrip("\n") for line in difflib.unified_diff(a.splitlines(), b.splitlines(), name_a, name_b,
-                                                                n=context, lineterm="")]
+    return [
+        line.rstrip("\n")
+        for line in difflib.unified_diff(a.splitlines(), b.splitlines(), name_a, name_b, n=context, lineterm="")
+    ]
 
 
 def side_by_side(a: str, b: str) -> list[SideRow]:
@@ -158,8 +160,11 @@ def side_by_side(a: str, b: str) -> list[SideRow]:
             i, j = i1 + k, j1 + k
             left = (i + 1, la[i]) if i < i2 else (None, None)
             right = (j + 1, lb[j]) if j < j2 else (None, None)
-            kind = "replace" if left[1] is not None and right[1] is not None else (
-                "delete" if left[1] is not None else "insert")
+            kind = (
+                "replace"
+                if left[1] is not None and right[1] is not None
+                else ("delete" if left[1] is not None else "insert")
+            )
             rows.append(SideRow(kind, left[0], left[1], right[0], right[1]))
     return rows
 
@@ -184,8 +189,9 @@ def compare_texts(path: str, a: str, b: str, *, structured: bool = True) -> Arti
         note = why_a or why_b
     else:
         note = ""
-    return ArtifactDiff(path, "text", unified=unified(a, b, f"a/{path}", f"b/{path}"), rows=side_by_side(a, b),
-                        note=note)
+    return ArtifactDiff(
+        path, "text", unified=unified(a, b, f"a/{path}", f"b/{path}"), rows=side_by_side(a, b), note=note
+    )
 
 
 def artifact_diff_of(store: Any, ref_a: str, ref_b: str, path: str, *, structured: bool = True) -> ArtifactDiff:
@@ -210,8 +216,11 @@ def artifact_diff_of(store: Any, ref_a: str, ref_b: str, path: str, *, structure
     texts = [text_or_binary(r) for r in raws if r is not None]
     if texts[0] is None or texts[1] is None:
         same = raws[0] == raws[1]
-        return ArtifactDiff(path, "binary", note=f"binary file ({len(raws[0])} and {len(raws[1])} bytes): "
-                                                 + ("identical" if same else "they differ"))
+        return ArtifactDiff(
+            path,
+            "binary",
+            note=f"binary file ({len(raws[0])} and {len(raws[1])} bytes): " + ("identical" if same else "they differ"),
+        )
     out = compare_texts(path, texts[0], texts[1], structured=structured)
     if cut:
         out.note = (out.note + "; " if out.note else "") + f"compared the first {TEXT_LIMIT:,} bytes"
@@ -226,7 +235,7 @@ def common_text_artifacts(store: Any, ref_a: str, ref_b: str) -> list[str]:
 
 def _split_tags(tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     user = {k: v for k, v in tags.items() if not k.startswith("tuitrack.")}
-    system = {k[len("tuitrack."):]: v for k, v in tags.items() if k.startswith("tuitrack.")}
+    system = {k[len("tuitrack.") :]: v for k, v in tags.items() if k.startswith("tuitrack.")}
     return user, system
 
 
@@ -240,8 +249,12 @@ def run_diff(store: Any, ref_a: str, ref_b: str) -> tuple[Any, Any, list[Section
             sys_tags.setdefault("command", run.info.source)
     inputs = []
     for ref in (ra.id, rb.id):
-        inputs.append({i.name: f"{i.digest or '-'}" + (f" ({i.rows} rows)" if i.rows is not None else "")
-                       for i in store.list_inputs(ref)})
+        inputs.append(
+            {
+                i.name: f"{i.digest or '-'}" + (f" ({i.rows} rows)" if i.rows is not None else "")
+                for i in store.list_inputs(ref)
+            }
+        )
     arts = [{x.path: f"{x.size} bytes" for x in store.list_artifacts(ref)} for ref in (ra.id, rb.id)]
     sections = [
         Section("params", diff_mappings(ra.data.params, rb.data.params)),

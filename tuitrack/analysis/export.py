@@ -16,17 +16,34 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from tuitrack.query import summaries
 from tuitrack.entities import CRASHED, Run, RunInfo, data_keys
 from tuitrack.formatting import visible
+from tuitrack.query import summaries
 from tuitrack.query.filter import FilterError, parse_field
 
-
 #: Attribute columns a user can ask for (``--columns``), in their canonical spelling.
-ATTRIBUTES = ("run_id", "name", "experiment", "status", "start_time", "end_time", "duration", "parent_id",
-              "user", "host", "source", "note")
-_ATTR_ALIASES = {"id": "run_id", "run_name": "name", "experiment_name": "experiment", "duration_ms": "duration",
-                 "parent": "parent_id", "description": "note"}
+ATTRIBUTES = (
+    "run_id",
+    "name",
+    "experiment",
+    "status",
+    "start_time",
+    "end_time",
+    "duration",
+    "parent_id",
+    "user",
+    "host",
+    "source",
+    "note",
+)
+_ATTR_ALIASES = {
+    "id": "run_id",
+    "run_name": "name",
+    "experiment_name": "experiment",
+    "duration_ms": "duration",
+    "parent": "parent_id",
+    "description": "note",
+}
 
 
 def metric_direction(key: str) -> str:
@@ -74,10 +91,17 @@ def canonical_column(spec: str) -> tuple[str, str]:
     field = _summary_column(spec)
     if field is not None:
         return field
-    for prefix, kind in (("metrics.", "metrics"), ("metric.", "metrics"), ("params.", "params"),
-                         ("param.", "params"), ("tags.", "tags"), ("tag.", "tags"), ("attributes.", "attributes")):
+    for prefix, kind in (
+        ("metrics.", "metrics"),
+        ("metric.", "metrics"),
+        ("params.", "params"),
+        ("param.", "params"),
+        ("tags.", "tags"),
+        ("tag.", "tags"),
+        ("attributes.", "attributes"),
+    ):
         if spec.startswith(prefix):
-            key = spec[len(prefix):].strip()
+            key = spec[len(prefix) :].strip()
             if len(key) >= 2 and key[0] == key[-1] and key[0] in "`\"'":
                 key = key[1:-1]
             if kind == "attributes":
@@ -100,8 +124,9 @@ def _summary_column(spec: str) -> tuple[str, str] | None:
     return (f"metrics.{field}", key) if field is not None else None
 
 
-def resolve_columns(specs: Iterable[str], runs: Sequence[Run],
-                    metric_key_exists: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
+def resolve_columns(
+    specs: Iterable[str], runs: Sequence[Run], metric_key_exists: Callable[[str], bool] | None = None
+) -> list[tuple[str, str]]:
     """Canonical (kind, key) columns; bare names go to whichever of metrics/params/tags the runs have.
 
     Summary fields (``metrics.val_loss.min``, or bare ``val_loss.min``) come back as
@@ -129,8 +154,10 @@ def resolve_columns(specs: Iterable[str], runs: Sequence[Run],
                     kind = candidate
                     break
             else:
-                raise ValueError(f"unknown column {spec!r}: not an attribute ({', '.join(ATTRIBUTES)}) and no "
-                                 "listed run has a metric, param or tag of that name")
+                raise ValueError(
+                    f"unknown column {spec!r}: not an attribute ({', '.join(ATTRIBUTES)}) and no "
+                    "listed run has a metric, param or tag of that name"
+                )
         if kind == "attributes" and key not in ATTRIBUTES:
             raise ValueError(f"unknown attribute column {spec!r}; attributes are {', '.join(ATTRIBUTES)}")
         out.append((kind, key))
@@ -162,10 +189,18 @@ def attribute(run: Run, key: str, now_ms: int) -> Any:
     """The value of attribute column ``key`` (one of :data:`ATTRIBUTES`) for ``run``."""
     info = run.info
     return {
-        "run_id": info.run_id, "name": info.run_name, "experiment": info.experiment,
-        "status": info.display_status(now_ms), "start_time": info.start_time, "end_time": info.end_time,
+        "run_id": info.run_id,
+        "name": info.run_name,
+        "experiment": info.experiment,
+        "status": info.display_status(now_ms),
+        "start_time": info.start_time,
+        "end_time": info.end_time,
         "duration": elapsed_ms(info, now_ms),
-        "parent_id": info.parent_id, "user": info.user, "host": info.host, "source": info.source, "note": info.note,
+        "parent_id": info.parent_id,
+        "user": info.user,
+        "host": info.host,
+        "source": info.source,
+        "note": info.note,
     }[key]
 
 
@@ -243,8 +278,10 @@ def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     lines = []
-    for row in [header, *([plain_number(v) if isinstance(v, float) else ("" if v is None else v) for v in row]
-                          for row in rows)]:
+    for row in [
+        header,
+        *([plain_number(v) if isinstance(v, float) else ("" if v is None else v) for v in row] for row in rows),
+    ]:
         buf.seek(0)
         buf.truncate()
         writer.writerow(row)
@@ -260,11 +297,15 @@ def md_cell(text: str) -> str:
 
 def rows_to_md(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A GitHub-flavoured markdown table (pipes and backslashes in values escaped)."""
-    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(md_cell(plain_number(v) if isinstance(v, float) else
-                                                  ("" if v is None else str(v))) for v in row) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                md_cell(plain_number(v) if isinstance(v, float) else ("" if v is None else str(v))) for v in row
+            )
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -292,8 +333,14 @@ def pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, max_width: int = 80,
-                 numeric: Sequence[bool] | None = None, min_widths: Sequence[int] | None = None) -> str:
+def render_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    max_width: int = 80,
+    numeric: Sequence[bool] | None = None,
+    min_widths: Sequence[int] | None = None,
+) -> str:
     """A plain aligned table that fits ``max_width``: the widest columns are truncated first.
 
     Cells must already be strings (made visible); ``numeric`` columns are right-aligned.

@@ -77,25 +77,40 @@ def _artifact_dir(uri: str | None) -> Path | None:
     return Path(unquote(urlparse(uri).path))
 
 
-def build(run: Any, inputs: Sequence[Any], artifact_paths: Sequence[str], packages: Mapping[str, str], *,
-          reference_packages: Mapping[str, str] | None = None, reference_python: str | None = None,
-          reference: str = "") -> Recipe:
+def build(
+    run: Any,
+    inputs: Sequence[Any],
+    artifact_paths: Sequence[str],
+    packages: Mapping[str, str],
+    *,
+    reference_packages: Mapping[str, str] | None = None,
+    reference_python: str | None = None,
+    reference: str = "",
+) -> Recipe:
     """A :class:`Recipe` from a ``Run`` and its reads; packages compared with ``reference_packages`` if given."""
     tags = run.data.tags
     dirty = tags.get("tuitrack.git.dirty")
     diff_tag = tags.get("tuitrack.git.diff")
     has_diff = GIT_DIFF_ARTIFACT in artifact_paths
     recipe = Recipe(
-        run_id=run.info.run_id, run_name=run.info.run_name, start_time=run.info.start_time,
-        command=run.info.source, cwd=tags.get("tuitrack.cwd"),
-        git_commit=tags.get("tuitrack.git.commit"), git_branch=tags.get("tuitrack.git.branch"),
+        run_id=run.info.run_id,
+        run_name=run.info.run_name,
+        start_time=run.info.start_time,
+        command=run.info.source,
+        cwd=tags.get("tuitrack.cwd"),
+        git_commit=tags.get("tuitrack.git.commit"),
+        git_branch=tags.get("tuitrack.git.branch"),
         git_dirty=None if dirty is None else dirty == "true",
         git_diff=GIT_DIFF_ARTIFACT if has_diff else None,
         git_diff_note=None if has_diff else diff_tag,
-        python=tags.get("tuitrack.python"), platform=tags.get("tuitrack.platform"),
+        python=tags.get("tuitrack.python"),
+        platform=tags.get("tuitrack.platform"),
         artifact_dir=_artifact_dir(run.info.artifact_uri),
-        packages=dict(packages), inputs=list(inputs), models=model_paths(artifact_paths),
-        reference=reference, reference_python=reference_python,
+        packages=dict(packages),
+        inputs=list(inputs),
+        models=model_paths(artifact_paths),
+        reference=reference,
+        reference_python=reference_python,
     )
     if reference_packages is not None and packages:
         recipe.package_changes = [c for c in diff_mappings(packages, reference_packages) if c.kind != "same"]
@@ -121,8 +136,15 @@ def gather(store: Any, ref: str, *, against: str | None = None) -> Recipe:
         ref_packages, ref_python = current_environment()
         label = "this environment"
     paths = [a.path for a in store.list_artifacts(run.id)]
-    return build(run, store.list_inputs(run.id), paths, packages, reference_packages=ref_packages,
-                 reference_python=ref_python, reference=label)
+    return build(
+        run,
+        store.list_inputs(run.id),
+        paths,
+        packages,
+        reference_packages=ref_packages,
+        reference_python=ref_python,
+        reference=label,
+    )
 
 
 def _when(ms: int) -> str:
@@ -131,13 +153,18 @@ def _when(ms: int) -> str:
 
 def report(r: Recipe) -> list[tuple[str, str]]:
     """(label, value) lines for people: what ran, where, with what, and how it differs from the reference."""
-    out: list[tuple[str, str]] = [("run", f"{r.run_id}  {r.run_name}"), ("started", _when(r.start_time)),
-                                  ("command", r.command or "not recorded"), ("cwd", r.cwd or "not recorded")]
+    out: list[tuple[str, str]] = [
+        ("run", f"{r.run_id}  {r.run_name}"),
+        ("started", _when(r.start_time)),
+        ("command", r.command or "not recorded"),
+        ("cwd", r.cwd or "not recorded"),
+    ]
     if r.git_commit:
         git = r.git_commit + (f" on {r.git_branch}" if r.git_branch else "")
         if r.git_dirty:
-            git += ", dirty: " + (f"diff stored as artifact {r.git_diff}" if r.git_diff
-                                  else r.git_diff_note or "its diff was not stored")
+            git += ", dirty: " + (
+                f"diff stored as artifact {r.git_diff}" if r.git_diff else r.git_diff_note or "its diff was not stored"
+            )
         elif r.git_dirty is False:
             git += ", clean"
         out.append(("git", git))
@@ -156,16 +183,29 @@ def report(r: Recipe) -> list[tuple[str, str]]:
             out.append(("packages", f"{len(r.packages)}; {len(r.package_changes)} differ from {r.reference}:"))
             for c in r.package_changes:
                 if c.kind == CHANGED:
-                    out.append(("", f"~ {c.path} {c.a} (here {c.b})" if r.reference == "this environment"
-                                else f"~ {c.path} {c.a} -> {c.b}"))
+                    out.append(
+                        (
+                            "",
+                            f"~ {c.path} {c.a} (here {c.b})"
+                            if r.reference == "this environment"
+                            else f"~ {c.path} {c.a} -> {c.b}",
+                        )
+                    )
                 elif c.kind == REMOVED:
                     out.append(("", f"- {c.path} {c.a} (missing from {r.reference})"))
                 else:
                     out.append(("", f"+ {c.path} {c.b} (only in {r.reference})"))
     for i in r.inputs:
-        detail = " ".join(x for x in (i.source or "", f"sha256 {i.digest}" if i.digest else "",
-                                      f"{i.rows} rows" if i.rows is not None else "",
-                                      f"[{i.context}]" if i.context else "") if x)
+        detail = " ".join(
+            x
+            for x in (
+                i.source or "",
+                f"sha256 {i.digest}" if i.digest else "",
+                f"{i.rows} rows" if i.rows is not None else "",
+                f"[{i.context}]" if i.context else "",
+            )
+            if x
+        )
         out.append(("data", f"{i.name}: {detail or 'no details recorded'}"))
     if not r.inputs:
         out.append(("data", "no inputs logged (log_input records them)"))
@@ -177,16 +217,21 @@ def report(r: Recipe) -> list[tuple[str, str]]:
 def shell(r: Recipe) -> str:
     """A shell snippet that sets up and reruns the run (comments say what could not be recorded)."""
     q = shlex.quote
-    lines = ["#!/bin/sh", f"# Reproduce run {r.run_id} ({_oneline(r.run_name)}), started {_when(r.start_time)}",
-             "set -e"]
+    lines = [
+        "#!/bin/sh",
+        f"# Reproduce run {r.run_id} ({_oneline(r.run_name)}), started {_when(r.start_time)}",
+        "set -e",
+    ]
     if r.python:
-        note = f"; {r.reference} has {r.reference_python}" if r.reference_python and r.reference_python != r.python \
-            else ""
+        note = (
+            f"; {r.reference} has {r.reference_python}" if r.reference_python and r.reference_python != r.python else ""
+        )
         lines.append(f"# python {r.python}{note}")
     lines.append(f"cd {q(r.cwd)}" if r.cwd else "# working directory not recorded")
     if r.git_commit:
-        lines.append(f"git checkout {q(r.git_commit)}" + (f"  # was on branch {_oneline(r.git_branch)}"
-                                                           if r.git_branch else ""))
+        lines.append(
+            f"git checkout {q(r.git_commit)}" + (f"  # was on branch {_oneline(r.git_branch)}" if r.git_branch else "")
+        )
         if r.git_dirty and r.git_diff and r.artifact_dir is not None:
             lines.append(f"git apply {q(str(r.artifact_dir / r.git_diff))}  # the tree was dirty")
         elif r.git_dirty:
@@ -199,11 +244,16 @@ def shell(r: Recipe) -> str:
     elif r.packages and r.reference:
         lines.append(f"# packages: the same as {r.reference}")
     if r.extra:
-        lines.append(f"# also in {r.reference}, not in the run: " + ", ".join(_oneline(c.path) for c in r.extra[:20])
-                     + (" ..." if len(r.extra) > 20 else ""))
+        lines.append(
+            f"# also in {r.reference}, not in the run: "
+            + ", ".join(_oneline(c.path) for c in r.extra[:20])
+            + (" ..." if len(r.extra) > 20 else "")
+        )
     for i in r.inputs:
-        lines.append(f"# data {_oneline(i.name)}: {_oneline(i.source or '(in memory)')} sha256 {i.digest or '-'}"
-                     + (f" ({i.rows} rows)" if i.rows is not None else ""))
+        lines.append(
+            f"# data {_oneline(i.name)}: {_oneline(i.source or '(in memory)')} sha256 {i.digest or '-'}"
+            + (f" ({i.rows} rows)" if i.rows is not None else "")
+        )
     lines.append(r.command if r.command else "# command line not recorded")
     for path in r.models:
         lines.append(f"# python -c {q('import tuitrack; ' + r.load_model_line(path))}")

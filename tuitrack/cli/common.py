@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from tuitrack.tracking import session as tracking
 from tuitrack.errors import StoreNotFoundError, TuitrackError
 from tuitrack.store.core import Store, now_ms
+from tuitrack.tracking import session as tracking
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,8 +68,13 @@ def fail(message: str) -> None:
 
 def store_option(f: F) -> F:
     """``--store PATH`` on a subcommand (wins over the group's ``--store`` and TUITRACK_STORE)."""
-    return click.option("--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None,
-                        help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).")(f)
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path, readable=False),
+        default=None,
+        help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).",
+    )(f)
 
 
 def resolve_store_path(store_path: Path | None) -> Path:

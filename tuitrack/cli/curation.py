@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from tuitrack.curation import core as curation
 from tuitrack.cli.common import friendly_errors, open_store, store_option
+from tuitrack.curation import core as curation
 from tuitrack.errors import ReadOnlyStoreError
 from tuitrack.store.core import Store
 
@@ -27,7 +27,9 @@ def _open(store_path: Path | None) -> Store:
     return store
 
 
-def _targets(store: Store, refs: tuple[str, ...], filter_string: str | None, include_deleted: bool) -> list[curation.RunRef]:
+def _targets(
+    store: Store, refs: tuple[str, ...], filter_string: str | None, include_deleted: bool
+) -> list[curation.RunRef]:
     runs = curation.resolve_runs(store, refs) if refs else []
     if filter_string is not None:
         matched = curation.runs_matching(store, filter_string, include_deleted=include_deleted)
@@ -36,21 +38,33 @@ def _targets(store: Store, refs: tuple[str, ...], filter_string: str | None, inc
         known = {r.rid for r in runs}
         runs += [r for r in matched if r.rid not in known]
     if not runs:
-        raise click.UsageError("give at least one RUN (id, unique id prefix or unique name) or --filter"
-                               " (arguments with '=' are tags: give a run whose name has '=' by its id)")
+        raise click.UsageError(
+            "give at least one RUN (id, unique id prefix or unique name) or --filter"
+            " (arguments with '=' are tags: give a run whose name has '=' by its id)"
+        )
     return runs
 
 
 @click.command("tag")
 @click.argument("items", nargs=-1, metavar="RUN... key=value...")
 @click.option("--rm", "remove", multiple=True, metavar="KEY", help="Remove this tag (repeatable).")
-@click.option("--filter", "filter_string", default=None, metavar="FILTER",
-              help="Also tag every run matching this filter, e.g. \"metrics.auc > 0.8\".")
+@click.option(
+    "--filter",
+    "filter_string",
+    default=None,
+    metavar="FILTER",
+    help='Also tag every run matching this filter, e.g. "metrics.auc > 0.8".',
+)
 @click.option("--include-deleted", is_flag=True, help="Let --filter match soft-deleted runs too.")
 @store_option
 @friendly_errors
-def tag_cmd(items: tuple[str, ...], remove: tuple[str, ...], filter_string: str | None, include_deleted: bool,
-            store_path: Path | None) -> None:
+def tag_cmd(
+    items: tuple[str, ...],
+    remove: tuple[str, ...],
+    filter_string: str | None,
+    include_deleted: bool,
+    store_path: Path | None,
+) -> None:
     """Set and remove tags on runs.
 
     Arguments containing '=' are tags to set, the others are runs (id, unique id
@@ -108,7 +122,9 @@ def note_cmd(run: str, text: str, store_path: Path | None) -> None:
 
 @click.command("rm")
 @click.argument("runs", nargs=-1, metavar="RUN...")
-@click.option("--filter", "filter_string", default=None, metavar="FILTER", help="Also delete runs matching this filter.")
+@click.option(
+    "--filter", "filter_string", default=None, metavar="FILTER", help="Also delete runs matching this filter."
+)
 @store_option
 @friendly_errors
 def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | None) -> None:
@@ -127,7 +143,9 @@ def rm_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | 
 
 @click.command("restore")
 @click.argument("runs", nargs=-1, metavar="RUN...")
-@click.option("--filter", "filter_string", default=None, metavar="FILTER", help="Also restore deleted runs matching this filter.")
+@click.option(
+    "--filter", "filter_string", default=None, metavar="FILTER", help="Also restore deleted runs matching this filter."
+)
 @store_option
 @friendly_errors
 def restore_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Path | None) -> None:

@@ -34,8 +34,16 @@ def _line(marker: str, text: str, colour: bool) -> str:
 @click.option("--side-by-side", "-y", "side", is_flag=True, help="Artifact text side by side instead of unified.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @store_option
-def diff(run_a: str, run_b: str, path: str | None, show_all: bool, as_text: bool, side: bool, fmt: str | None,
-         store_path: Path | None) -> None:
+def diff(
+    run_a: str,
+    run_b: str,
+    path: str | None,
+    show_all: bool,
+    as_text: bool,
+    side: bool,
+    fmt: str | None,
+    store_path: Path | None,
+) -> None:
     """What changed from RUN_A to RUN_B: params, metrics, tags, environment (git, python, command,
     packages), data inputs and artifacts; with PATH, the artifact PATH of both runs.
 
@@ -55,10 +63,18 @@ def diff(run_a: str, run_b: str, path: str | None, show_all: bool, as_text: bool
     if path is not None:
         result = df.artifact_diff_of(store, a_id, b_id, path, structured=not as_text)
         if fmt == "json":
-            echo_data(ex.to_json({"path": path, "mode": result.mode, "note": result.note,
-                                  "identical": result.identical,
-                                  "changes": [c.__dict__ for c in result.changes if c.kind != df.SAME or show_all],
-                                  "unified": result.unified}))
+            echo_data(
+                ex.to_json(
+                    {
+                        "path": path,
+                        "mode": result.mode,
+                        "note": result.note,
+                        "identical": result.identical,
+                        "changes": [c.__dict__ for c in result.changes if c.kind != df.SAME or show_all],
+                        "unified": result.unified,
+                    }
+                )
+            )
             return
         if result.mode == "missing":
             fail(result.note)
@@ -82,8 +98,17 @@ def diff(run_a: str, run_b: str, path: str | None, show_all: bool, as_text: bool
         return
     ra, rb, sections = df.run_diff(store, a_id, b_id)
     if fmt == "json":
-        echo_data(ex.to_json({"a": ra.id, "b": rb.id, "sections": {
-            s.title: [c.__dict__ for c in s.changes if c.kind != df.SAME or show_all] for s in sections}}))
+        echo_data(
+            ex.to_json(
+                {
+                    "a": ra.id,
+                    "b": rb.id,
+                    "sections": {
+                        s.title: [c.__dict__ for c in s.changes if c.kind != df.SAME or show_all] for s in sections
+                    },
+                }
+            )
+        )
         return
     lines = [f"- {ra.id[:8]}  {ex.visible(ra.info.run_name)}", f"+ {rb.id[:8]}  {ex.visible(rb.info.run_name)}"]
     for section in sections:

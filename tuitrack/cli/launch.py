@@ -15,8 +15,10 @@ import sys
 #: top-level modules of the app extra's packages (pyproject.toml [project.optional-dependencies] app)
 APP_MODULES = frozenset({"click", "textual", "rich", "plotext", "textual_plotext", "sqlite_utils"})
 
-INSTALL_HINT = ("pip install 'tuitrack[app]' (or put the app on your PATH alone: "
-                "pipx install 'tuitrack[app]' or uv tool install 'tuitrack[app]')")
+INSTALL_HINT = (
+    "pip install 'tuitrack[app]' (or put the app on your PATH alone: "
+    "pipx install 'tuitrack[app]' or uv tool install 'tuitrack[app]')"
+)
 
 
 def missing_app_message(module: str, what: str = "the tuitrack command") -> str:

@@ -28,13 +28,13 @@ from tuitrack.cli.common import (
     store_option,
 )
 from tuitrack.cli.curation import register as register_curation
+from tuitrack.cli.diff import diff
 from tuitrack.cli.launch import missing_app_message, missing_app_module
 from tuitrack.cli.logs import logs
-from tuitrack.cli.sync import register as register_sync
-from tuitrack.cli.diff import diff
 from tuitrack.cli.reproduce import reproduce
 from tuitrack.cli.runs import artifacts, best, cat, compare, history, show
 from tuitrack.cli.sql import sql_cmd
+from tuitrack.cli.sync import register as register_sync
 from tuitrack.entities import Run, data_keys
 from tuitrack.store.core import Store
 
@@ -52,10 +52,16 @@ def _run_app(path: Path) -> None:
     create_app(store).run()
 
 
-@click.group(cls=ErrorHandlingGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "store", type=click.Path(path_type=Path, readable=False), default=None,
-              help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).")
+@click.group(
+    cls=ErrorHandlingGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path, readable=False),
+    default=None,
+    help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).",
+)
 @click.version_option(__version__, prog_name="tuitrack")
 @click.pass_context
 def main(ctx: click.Context, store: Path | None) -> None:
@@ -84,8 +90,13 @@ main.add_command(sql_cmd)  # tuitrack sql (tuitrack/cli/sql.py)
 
 
 @main.command("demo")
-@click.option("--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None,
-              help="Folder to write the demo store to (must be new or empty; default: a fresh temporary folder).")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, readable=False),
+    default=None,
+    help="Folder to write the demo store to (must be new or empty; default: a fresh temporary folder).",
+)
 @click.option("--no-ui", is_flag=True, help="Only write the demo store and print where.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the demo's random numbers.")
 def demo(store_path: Path | None, no_ui: bool, seed: int) -> None:
@@ -113,11 +124,24 @@ def _split_columns(values: tuple[str, ...]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-def _select(store: Store, experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...], limit: int | None,
-            deleted: bool, now: int) -> tuple[list[Run], int]:
+def _select(
+    store: Store,
+    experiments: tuple[str, ...],
+    filter_: str | None,
+    sort: tuple[str, ...],
+    limit: int | None,
+    deleted: bool,
+    now: int,
+) -> tuple[list[Run], int]:
     exp_ids = store.experiment_ids(experiments) if experiments else None
-    rids = store.search_rids(filter_, list(sort) or None, experiment_ids=exp_ids, include_deleted=deleted,
-                             max_results=limit or None, now_ms=now)
+    rids = store.search_rids(
+        filter_,
+        list(sort) or None,
+        experiment_ids=exp_ids,
+        include_deleted=deleted,
+        max_results=limit or None,
+        now_ms=now,
+    )
     total = store.count_runs(filter_, experiment_ids=exp_ids, include_deleted=deleted, now_ms=now)
     return store.runs_by_rids(rids), total
 
@@ -159,14 +183,27 @@ _SHORT_LABELS = {"status": "", "run_id": "id", "start_time": "start", "end_time"
 @click.option("--filter", "-f", "filter_", default=None, help='Filter, e.g. "metrics.auc > 0.8 AND params.lr < 0.1".')
 @click.option("--sort", "-s", multiple=True, help='Order, e.g. "metrics.auc DESC" (repeatable; default: newest first).')
 @click.option("--columns", "-c", multiple=True, help="Columns, comma-separated: status,name,params.lr,metrics.auc ...")
-@click.option("--limit", "-n", type=click.IntRange(min=0), default=None,
-              help="At most N runs (table default 50; --json/--csv default all; 0 = all).")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most N runs (table default 50; --json/--csv default all; 0 = all).",
+)
 @click.option("--deleted", is_flag=True, help="Include soft-deleted runs.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @store_option
-def ls(experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...], columns: tuple[str, ...],
-       limit: int | None, deleted: bool, fmt: str | None, store_path: Path | None) -> None:
+def ls(
+    experiments: tuple[str, ...],
+    filter_: str | None,
+    sort: tuple[str, ...],
+    columns: tuple[str, ...],
+    limit: int | None,
+    deleted: bool,
+    fmt: str | None,
+    store_path: Path | None,
+) -> None:
     """List runs (newest first), readable on an 80-column terminal.
 
     Filters use MLflow's search syntax plus OR, NOT, parentheses and IS NULL.
@@ -202,12 +239,16 @@ def ls(experiments: tuple[str, ...], filter_: str | None, sort: tuple[str, ...],
     else:
         cols = [("attributes", k) for k in ("status", "run_id", "name", "start_time", "duration")]
         cols += _auto_metrics(runs, width)
-    header = [_SHORT_LABELS.get(k, k) if kind == "attributes" else f"{k}.{kind[8:]}" if ex.is_summary((kind, k))
-              else k for kind, k in cols]
+    header = [
+        _SHORT_LABELS.get(k, k) if kind == "attributes" else f"{k}.{kind[8:]}" if ex.is_summary((kind, k)) else k
+        for kind, k in cols
+    ]
     rows = [[_table_cell(r, c, now) for c in cols] for r in runs]
     numeric = [kind.startswith("metrics") or k == "duration" for kind, k in cols]
-    mins = [1 if k == "status" else 8 if k == "run_id" else 11 if k == "start_time" else 12 if k == "name" else 6
-            for _, k in cols]
+    mins = [
+        1 if k == "status" else 8 if k == "run_id" else 11 if k == "start_time" else 12 if k == "name" else 6
+        for _, k in cols
+    ]
     if runs:
         echo_data(ex.render_table(header, rows, max_width=width, numeric=numeric, min_widths=mins))
     if len(runs) < total:
@@ -223,11 +264,15 @@ def _note_empty_columns(cols: list[tuple[str, str]], runs: list[Run]) -> None:
     for kind, key in cols:
         if ex.is_summary((kind, key)) and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
             known = data_keys(runs, "metrics")
-            note(f"no listed run has {ex.visible(ex.column_label((kind, key)))} (metrics here: "
-                 f"{ex.visible(', '.join(known[:15])) or 'none'})")
+            note(
+                f"no listed run has {ex.visible(ex.column_label((kind, key)))} (metrics here: "
+                f"{ex.visible(', '.join(known[:15])) or 'none'})"
+            )
         if kind in ("metrics", "params", "tags") and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
             known = data_keys(runs, kind)
-            note(f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {ex.visible(', '.join(known[:15])) or 'none'})")
+            note(
+                f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {ex.visible(', '.join(known[:15])) or 'none'})"
+            )
 
 
 def _emit_rows(runs: list[Run], cols: list[tuple[str, str]], fmt: str, now: int, out: Path | None = None) -> None:
@@ -250,16 +295,29 @@ def _emit_rows(runs: list[Run], cols: list[tuple[str, str]], fmt: str, now: int,
 
 @main.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "md"]), required=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write to FILE instead of stdout.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
 @click.option("--experiment", "-e", "experiments", multiple=True, help="Only runs of this experiment (repeatable).")
 @click.option("--filter", "-f", "filter_", default=None, help="Only runs matching this filter.")
 @click.option("--sort", "-s", multiple=True, help='Order, e.g. "metrics.auc DESC".')
 @click.option("--tags/--no-tags", default=False, help="Also export tags (default: params and metrics only).")
 @click.option("--deleted", is_flag=True, help="Include soft-deleted runs.")
 @store_option
-def export_cmd(fmt: str, output: Path | None, experiments: tuple[str, ...], filter_: str | None,
-               sort: tuple[str, ...], tags: bool, deleted: bool, store_path: Path | None) -> None:
+def export_cmd(
+    fmt: str,
+    output: Path | None,
+    experiments: tuple[str, ...],
+    filter_: str | None,
+    sort: tuple[str, ...],
+    tags: bool,
+    deleted: bool,
+    store_path: Path | None,
+) -> None:
     """Export runs with their params and latest metrics as csv, json or markdown.
 
     \b
@@ -274,12 +332,20 @@ def export_cmd(fmt: str, output: Path | None, experiments: tuple[str, ...], filt
 
 
 @main.command("gc")
-@click.option("--older-than", type=click.FloatRange(min=0), default=None, metavar="DAYS",
-              help="Only runs deleted at least DAYS days ago.")
+@click.option(
+    "--older-than",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Only runs deleted at least DAYS days ago.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
-@click.option("--force", is_flag=True,
-              help="Also purge deleted runs that are still RUNNING with a fresh heartbeat (being logged to now).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also purge deleted runs that are still RUNNING with a fresh heartbeat (being logged to now).",
+)
 @store_option
 def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_path: Path | None) -> None:
     """Permanently purge soft-deleted runs (all their rows and artifact files).
@@ -297,8 +363,8 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_pa
     A deleted run that is still RUNNING with a heartbeat under 2 minutes old is being logged
     to: it is skipped (and named) unless --force.
     """
-    from tuitrack.store.gc import artifact_folder, find_purgeable, purge, stale_temp_files
     from tuitrack.formatting import format_time
+    from tuitrack.store.gc import artifact_folder, find_purgeable, purge, stale_temp_files
 
     store = open_store(store_path, write=not dry_run)
     now = current_ms()
@@ -312,23 +378,32 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_pa
                     t.unlink()
             except OSError:
                 continue
-        note(f"{'would remove' if dry_run else 'removed'} {len(temps)} temporary file{'s' if len(temps) != 1 else ''}"
-             f" ({freed} bytes) left by interrupted artifact copies")
+        note(
+            f"{'would remove' if dry_run else 'removed'} {len(temps)} temporary file{'s' if len(temps) != 1 else ''}"
+            f" ({freed} bytes) left by interrupted artifact copies"
+        )
     victims = find_purgeable(store, now_ms=now, older_than_days=older_than)
     live = find_purgeable(store, now_ms=now, older_than_days=older_than, live=True)
     if live and force:
         victims = sorted(victims + live, key=lambda v: (v.deleted_at, v.rid))
     elif live:
-        note(f"skipping {len(live)} deleted run{'s' if len(live) != 1 else ''} still RUNNING with a fresh heartbeat "
-             f"(a process is logging to {'them' if len(live) != 1 else 'it'}; --force purges anyway): "
-             + ", ".join(ex.visible(v.run_id[:8]) for v in live[:5]) + (" ..." if len(live) > 5 else ""))
+        note(
+            f"skipping {len(live)} deleted run{'s' if len(live) != 1 else ''} still RUNNING with a fresh heartbeat "
+            f"(a process is logging to {'them' if len(live) != 1 else 'it'}; --force purges anyway): "
+            + ", ".join(ex.visible(v.run_id[:8]) for v in live[:5])
+            + (" ..." if len(live) > 5 else "")
+        )
     if not victims:
-        note(("nothing else to purge" if live else "nothing to purge: no soft-deleted runs")
-             + (f" older than {older_than:g} days" if older_than else ""))
+        note(
+            ("nothing else to purge" if live else "nothing to purge: no soft-deleted runs")
+            + (f" older than {older_than:g} days" if older_than else "")
+        )
         return
     size = sum(v.artifact_bytes for v in victims)
     for v in victims[:20]:
-        note(f"  {ex.visible(v.run_id[:8])}  {ex.truncate(ex.visible(v.name), 40)}  deleted {format_time(v.deleted_at)}")
+        note(
+            f"  {ex.visible(v.run_id[:8])}  {ex.truncate(ex.visible(v.name), 40)}  deleted {format_time(v.deleted_at)}"
+        )
     if len(victims) > 20:
         note(f"  ... and {len(victims) - 20} more")
     summary = f"{len(victims)} deleted runs ({size} bytes of artifacts)"
@@ -340,13 +415,17 @@ def gc(older_than: float | None, yes: bool, dry_run: bool, force: bool, store_pa
     done = purge(store, victims, now_ms=now, force=force)
     for r in done:
         if artifact_folder(store, r.run_id) is None:
-            note(f"run id {ex.visible(r.run_id)!r} cannot name a folder inside the store: its rows were purged, "
-                 "no file was deleted")
+            note(
+                f"run id {ex.visible(r.run_id)!r} cannot name a folder inside the store: its rows were purged, "
+                "no file was deleted"
+            )
     if len(done) == len(victims):
         note(f"purged {summary}")
     else:
-        note(f"purged {len(done)} deleted runs ({sum(v.artifact_bytes for v in done)} bytes of artifacts); "
-             f"{len(victims) - len(done)} were restored or purged meanwhile and left alone")
+        note(
+            f"purged {len(done)} deleted runs ({sum(v.artifact_bytes for v in done)} bytes of artifacts); "
+            f"{len(victims) - len(done)} were restored or purged meanwhile and left alone"
+        )
 
 
 @main.group("import")
@@ -356,8 +435,13 @@ def import_group() -> None:
 
 @import_group.command("mlflow")
 @click.argument("path")
-@click.option("--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None,
-              help="Store to import into, created when missing (default: TUITRACK_STORE or ~/.tuitrack).")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, readable=False),
+    default=None,
+    help="Store to import into, created when missing (default: TUITRACK_STORE or ~/.tuitrack).",
+)
 def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
     """Import an MLflow store: an mlruns/ folder, an mlflow.db SQLite file or a sqlite:/// URI.
 
@@ -384,9 +468,11 @@ def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
         return _ProgressIter(items, length)
 
     stats = import_mlflow(store, path, progress=progress)
-    note(f"imported {stats.runs} runs ({stats.points} metric points, {stats.artifacts} artifact files, "
-         f"{stats.experiments} new experiments) into {store.path}"
-         + (f"; skipped {stats.skipped} runs already present" if stats.skipped else ""))
+    note(
+        f"imported {stats.runs} runs ({stats.points} metric points, {stats.artifacts} artifact files, "
+        f"{stats.experiments} new experiments) into {store.path}"
+        + (f"; skipped {stats.skipped} runs already present" if stats.skipped else "")
+    )
 
 
 class _ProgressIter:

@@ -13,8 +13,13 @@ from tuitrack.cli.common import echo_data, open_store, store_option
 
 @click.command("reproduce")
 @click.argument("run")
-@click.option("--against", "against", default=None, metavar="RUN",
-              help="Compare packages and Python with this run instead of the current environment.")
+@click.option(
+    "--against",
+    "against",
+    default=None,
+    metavar="RUN",
+    help="Compare packages and Python with this run instead of the current environment.",
+)
 @click.option("--shell", "fmt", flag_value="shell", help="Print only the shell snippet.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @store_option
@@ -34,16 +39,33 @@ def reproduce(run: str, against: str | None, fmt: str | None, store_path: Path |
     recipe = rp.gather(store, run, against=against)
     snippet = rp.shell(recipe)
     if fmt == "json":
-        echo_data(ex.to_json({
-            "run_id": recipe.run_id, "command": recipe.command, "cwd": recipe.cwd,
-            "git": {"commit": recipe.git_commit, "branch": recipe.git_branch, "dirty": recipe.git_dirty,
-                    "diff_artifact": recipe.git_diff, "diff_note": recipe.git_diff_note},
-            "python": recipe.python, "platform": recipe.platform, "reference": recipe.reference,
-            "reference_python": recipe.reference_python,
-            "package_changes": [c.__dict__ for c in recipe.package_changes],
-            "inputs": [{"name": i.name, "source": i.source, "digest": i.digest, "rows": i.rows,
-                        "context": i.context} for i in recipe.inputs],
-            "load_model": [recipe.load_model_line(p) for p in recipe.models], "shell": snippet}))
+        echo_data(
+            ex.to_json(
+                {
+                    "run_id": recipe.run_id,
+                    "command": recipe.command,
+                    "cwd": recipe.cwd,
+                    "git": {
+                        "commit": recipe.git_commit,
+                        "branch": recipe.git_branch,
+                        "dirty": recipe.git_dirty,
+                        "diff_artifact": recipe.git_diff,
+                        "diff_note": recipe.git_diff_note,
+                    },
+                    "python": recipe.python,
+                    "platform": recipe.platform,
+                    "reference": recipe.reference,
+                    "reference_python": recipe.reference_python,
+                    "package_changes": [c.__dict__ for c in recipe.package_changes],
+                    "inputs": [
+                        {"name": i.name, "source": i.source, "digest": i.digest, "rows": i.rows, "context": i.context}
+                        for i in recipe.inputs
+                    ],
+                    "load_model": [recipe.load_model_line(p) for p in recipe.models],
+                    "shell": snippet,
+                }
+            )
+        )
         return
     # Control characters in recorded text are shown as \xNN, line by line, never sent to the terminal.
     shown = "\n".join(ex.visible(line) for line in snippet.rstrip("\n").split("\n"))

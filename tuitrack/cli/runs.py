@@ -13,8 +13,8 @@ from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import export as ex
 from tuitrack.cli.common import current_ms, echo_data, fail, note, open_store, store_option
 from tuitrack.entities import Run
-from tuitrack.store.core import Store
 from tuitrack.formatting import format_duration, format_metric, format_time
+from tuitrack.store.core import Store
 
 
 def _kv_block(title: str, items: list[tuple[str, str]]) -> list[str]:
@@ -49,20 +49,32 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
         data["error"] = r.info.error
         data["deleted_at"] = r.info.deleted_at
         data["metric_summaries"] = {
-            k: {"last": ex.json_number(s.value), "min": ex.json_number(s.min), "max": ex.json_number(s.max),
-                "step": s.step, "count": s.count} for k, s in sorted(r.data.summaries.items())}
+            k: {
+                "last": ex.json_number(s.value),
+                "min": ex.json_number(s.min),
+                "max": ex.json_number(s.max),
+                "step": s.step,
+                "count": s.count,
+            }
+            for k, s in sorted(r.data.summaries.items())
+        }
         data["artifacts"] = [{"path": a.path, "size": a.size} for a in arts]
-        data["inputs"] = [{"name": i.name, "source": i.source, "digest": i.digest, "rows": i.rows,
-                           "context": i.context} for i in inputs]
+        data["inputs"] = [
+            {"name": i.name, "source": i.source, "digest": i.digest, "rows": i.rows, "context": i.context}
+            for i in inputs
+        ]
         data["children"] = [c[0] for c in children]
         echo_data(ex.to_json(data))
         return
     info = r.info
     lines = [f"Run {info.run_id}  {ex.visible(info.run_name)}"]
-    overview = [("experiment", ex.visible(info.experiment)), ("status", info.display_status(now)),
-                ("start", format_time(info.start_time, seconds=True)),
-                ("end", format_time(info.end_time, seconds=True) or "-"),
-                ("duration", format_duration(ex.elapsed_ms(info, now)))]
+    overview = [
+        ("experiment", ex.visible(info.experiment)),
+        ("status", info.display_status(now)),
+        ("start", format_time(info.start_time, seconds=True)),
+        ("end", format_time(info.end_time, seconds=True) or "-"),
+        ("duration", format_duration(ex.elapsed_ms(info, now))),
+    ]
     if info.parent_id:
         overview.append(("parent", info.parent_id))
     if children:
@@ -76,18 +88,30 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
     lines += _kv_block("Overview", overview)
     lines += _kv_block("Params", [(k, ex.visible(v)) for k, v in sorted(r.data.params.items())])
     if r.data.summaries:
-        rows = [[ex.visible(k), format_metric(s.value), format_metric(s.min), format_metric(s.max), str(s.step),
-                 str(s.count)] for k, s in sorted(r.data.summaries.items())]
-        table = ex.render_table(["key", "last", "min", "max", "step", "points"], rows,
-                                numeric=[False, True, True, True, True, True])
+        rows = [
+            [
+                ex.visible(k),
+                format_metric(s.value),
+                format_metric(s.min),
+                format_metric(s.max),
+                str(s.step),
+                str(s.count),
+            ]
+            for k, s in sorted(r.data.summaries.items())
+        ]
+        table = ex.render_table(
+            ["key", "last", "min", "max", "step", "points"], rows, numeric=[False, True, True, True, True, True]
+        )
         lines += ["Metrics:"] + ["  " + line for line in table.rstrip("\n").split("\n")]
     else:
         lines.append("Metrics: none")
     lines += _kv_block("Tags", [(k, ex.visible(v)) for k, v in sorted(r.data.tags.items())])
     lines += _kv_block("Artifacts", [(a.path, f"{a.size} bytes") for a in arts])
     if inputs:
-        lines += _kv_block("Inputs", [(i.name, ex.visible(f"{i.source or '-'} rows={i.rows} "
-                                                         f"sha256={(i.digest or '-')[:12]}")) for i in inputs])
+        lines += _kv_block(
+            "Inputs",
+            [(i.name, ex.visible(f"{i.source or '-'} rows={i.rows} sha256={(i.digest or '-')[:12]}")) for i in inputs],
+        )
     if info.note:  # its own block: a multi-line note keeps its lines (a newline is not shown as \x0a)
         lines += ["Note:"] + ["  " + ex.visible(line) for line in info.note.rstrip("\n").split("\n")]
     if info.error:
@@ -97,8 +121,14 @@ def show(run: str, fmt: str | None, store_path: Path | None) -> None:
 
 _KINDS = {cmp.RUN: "attributes", cmp.PARAM: "params", cmp.METRIC: "metrics", cmp.TAG: "tags"}
 #: Comparison "run" rows -> the attribute whose raw value --json prints.
-_RAW_ATTRS = {"run id": "run_id", "name": "name", "experiment": "experiment", "status": "status",
-              "start": "start_time", "duration": "duration"}
+_RAW_ATTRS = {
+    "run id": "run_id",
+    "name": "name",
+    "experiment": "experiment",
+    "status": "status",
+    "start": "start_time",
+    "duration": "duration",
+}
 
 
 def _json_value(row: cmp.Row, run: Run, i: int, now: int) -> Any:
@@ -135,13 +165,29 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
     if dup:
         fail(f"run {sorted(dup)[0][:8]} is given more than once")
     now = current_ms()
-    rows = [r for r in cmp.build_comparison(loaded, now_ms=now).visible_rows(diff_only)
-            if not (r.section == cmp.RUN and r.key == "run id")]  # the id heads each column
+    rows = [
+        r
+        for r in cmp.build_comparison(loaded, now_ms=now).visible_rows(diff_only)
+        if not (r.section == cmp.RUN and r.key == "run id")
+    ]  # the id heads each column
     if fmt == "json":
-        echo_data(ex.to_json({"runs": [{"run_id": r.id, "name": r.info.run_name} for r in loaded], "rows": [
-            {"kind": _KINDS[row.section], "key": _RAW_ATTRS.get(row.key, row.key) if row.section == cmp.RUN
-             else row.key, "values": [_json_value(row, r, i, now) for i, r in enumerate(loaded)],
-             "differs": row.differs, "best": sorted(row.best)} for row in rows]}))
+        echo_data(
+            ex.to_json(
+                {
+                    "runs": [{"run_id": r.id, "name": r.info.run_name} for r in loaded],
+                    "rows": [
+                        {
+                            "kind": _KINDS[row.section],
+                            "key": _RAW_ATTRS.get(row.key, row.key) if row.section == cmp.RUN else row.key,
+                            "values": [_json_value(row, r, i, now) for i, r in enumerate(loaded)],
+                            "differs": row.differs,
+                            "best": sorted(row.best),
+                        }
+                        for row in rows
+                    ],
+                }
+            )
+        )
         return
     header = ["key"] + [f"{r.id[:8]} {ex.visible(r.info.run_name)}" for r in loaded]
     body = []
@@ -176,8 +222,14 @@ def _width() -> int:
 @click.option("--max", "direction", flag_value="max", help="Higher is better.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @store_option
-def best(metric: str, experiments: tuple[str, ...], filter_: str | None, direction: str | None, fmt: str | None,
-         store_path: Path | None) -> None:
+def best(
+    metric: str,
+    experiments: tuple[str, ...],
+    filter_: str | None,
+    direction: str | None,
+    fmt: str | None,
+    store_path: Path | None,
+) -> None:
     """The run with the best latest value of METRIC, and its params.
 
     METRIC may name a summary field: val_loss.min (the run whose lowest val_loss is lowest),
@@ -207,8 +259,10 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
         except summaries.SummaryError as exc:
             fail(str(exc))
         if field in summaries.INTEGER_FIELDS:
-            fail(f"best ranks runs by a metric value; .{field} is a step or a count (sort by it with "
-                 f"tuitrack ls -s \"metrics.{metric}.{field} DESC\")")
+            fail(
+                f"best ranks runs by a metric value; .{field} is a step or a count (sort by it with "
+                f'tuitrack ls -s "metrics.{metric}.{field} DESC")'
+            )
     direction = direction or ex.metric_direction(metric)
     directions = {metric: direction}  # --min/--max also decide which way .best points
     exp_ids = store.experiment_ids(experiments) if experiments else None
@@ -216,40 +270,57 @@ def best(metric: str, experiments: tuple[str, ...], filter_: str | None, directi
     quoted = summaries.field_key(metric, field) if field else "metrics." + summaries.quote_key(metric)
     label = f"{metric}.{field}" if field else metric
     order = f"{quoted} {'ASC' if direction == 'min' else 'DESC'}"
-    found = store.search_runs(filter_, [order], experiment_ids=exp_ids, max_results=1, now_ms=now,
-                              directions=directions)
+    found = store.search_runs(
+        filter_, [order], experiment_ids=exp_ids, max_results=1, now_ms=now, directions=directions
+    )
     summary = found[0].data.summaries.get(metric) if found else None
     value = summaries.value(summary, field or "last", directions) if found else None
     if value is None or math.isnan(value):
         total = store.count_runs(filter_, experiment_ids=exp_ids, now_ms=now)
         known = ", ".join(store.distinct_keys("metrics", exp_ids)[:20]) or "none"
-        fail(f"none of the {total} matching runs has a value for metric {label!r} (metrics in these "
-             f"experiments: {known})")
+        fail(
+            f"none of the {total} matching runs has a value for metric {label!r} (metrics in these "
+            f"experiments: {known})"
+        )
     run = found[0]
 
     def count(clause: str) -> int:  # the user's filter (already known to compile) AND a clause of ours
-        return store.count_runs(f"({filter_}) AND {clause}" if filter_ else clause, experiment_ids=exp_ids,
-                                now_ms=now, directions=directions)
+        return store.count_runs(
+            f"({filter_}) AND {clause}" if filter_ else clause,
+            experiment_ids=exp_ids,
+            now_ms=now,
+            directions=directions,
+        )
 
     considered = count(f"{quoted} IS NOT NULL")  # runs that logged it, not every run the filter matches
     ties = count(f"{quoted} = {value!r}") - 1 if math.isfinite(value) else 0
     # The step the value was reached at: the extreme's first step for min/max/best.
     step = None
     if field in ("min", "max", "best"):
-        step = summaries.value(summary, {"min": "min_step", "max": "max_step", "best": "best_step"}[field],
-                               directions)
+        step = summaries.value(summary, {"min": "min_step", "max": "max_step", "best": "best_step"}[field], directions)
     if fmt == "json":
-        echo_data(ex.to_json({"metric": metric, "field": field or "last", "direction": direction,
-                              "value": ex.json_number(value), "step": step,
-                              "runs_considered": considered, "ties": ties,
-                              "run": ex.run_record(run, ex.default_columns([run], tags=True), now)}))
+        echo_data(
+            ex.to_json(
+                {
+                    "metric": metric,
+                    "field": field or "last",
+                    "direction": direction,
+                    "value": ex.json_number(value),
+                    "step": step,
+                    "runs_considered": considered,
+                    "ties": ties,
+                    "run": ex.run_record(run, ex.default_columns([run], tags=True), now),
+                }
+            )
+        )
         return
     word = "lower" if direction == "min" else "higher"
     tied = f"; {ties} other run{'s tie' if ties != 1 else ' ties'} (newest shown)" if ties > 0 else ""
     at = f" at step {step}" if step is not None else ""
-    lines = [f"Best {ex.visible(label)} = {format_metric(value)}{at} ({word} is better; {considered} runs have it"
-             f"{tied})",
-             f"Run {run.id}  {ex.visible(run.info.run_name)}  [{ex.visible(run.info.experiment)}]"]
+    lines = [
+        f"Best {ex.visible(label)} = {format_metric(value)}{at} ({word} is better; {considered} runs have it{tied})",
+        f"Run {run.id}  {ex.visible(run.info.run_name)}  [{ex.visible(run.info.experiment)}]",
+    ]
     lines += _kv_block("Params", [(k, ex.visible(v)) for k, v in sorted(run.data.params.items())])
     lines += _kv_block("Metrics", [(k, format_metric(v)) for k, v in sorted(run.data.metrics.items())])
     echo_data("\n".join(lines))
@@ -278,8 +349,9 @@ def history(run: str, key: str, fmt: str | None, store_path: Path | None) -> Non
     if fmt == "csv":
         echo_data(ex.rows_to_csv(["step", "value", "timestamp"], [[p.step, p.value, p.timestamp] for p in points]))
     elif fmt == "json":
-        echo_data(ex.to_json([{"step": p.step, "value": ex.json_number(p.value), "timestamp": p.timestamp}
-                              for p in points]))
+        echo_data(
+            ex.to_json([{"step": p.step, "value": ex.json_number(p.value), "timestamp": p.timestamp} for p in points])
+        )
     else:
         rows = [[str(p.step), format_metric(p.value), format_time(p.timestamp, seconds=True)] for p in points]
         echo_data(ex.render_table(["step", "value", "time"], rows, numeric=[True, True, False]))

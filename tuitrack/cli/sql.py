@@ -53,8 +53,10 @@ def render(columns: list[str], rows: Iterable[dict[str, Any]], fmt: str, width: 
     if fmt == "json":
         return ex.to_json([{k: _json_value(v) for k, v in row.items()} for row in rows])
     if fmt == "nl":
-        return "".join(ex.to_json({k: _json_value(v) for k, v in row.items()}).replace("\n", " ") + "\n"
-                       for row in rows) or "\n"
+        return (
+            "".join(ex.to_json({k: _json_value(v) for k, v in row.items()}).replace("\n", " ") + "\n" for row in rows)
+            or "\n"
+        )
     if fmt in ("csv", "tsv"):
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
@@ -62,8 +64,7 @@ def render(columns: list[str], rows: Iterable[dict[str, Any]], fmt: str, width: 
         writer.writerows([[_text(row[c]) for c in columns] for row in rows])
         return buf.getvalue()
     cells = [[visible(_text(row[c])) for c in columns] for row in rows]
-    numeric = [bool(rows) and all(isinstance(row[c], (int, float)) or row[c] is None for row in rows)
-               for c in columns]
+    numeric = [bool(rows) and all(isinstance(row[c], (int, float)) or row[c] is None for row in rows) for c in columns]
     return ex.render_table([visible(c) for c in columns], cells, max_width=width, numeric=numeric)
 
 
@@ -88,10 +89,23 @@ def query_store(path: Path, sql: str, params: dict[str, str]) -> tuple[list[str]
 
 @click.command("sql")
 @click.argument("query")
-@click.option("--param", "-p", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="A named parameter, used as :NAME in the query (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="table, csv, tsv, json (a list) or nl (one JSON object per line).")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="A named parameter, used as :NAME in the query (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table, csv, tsv, json (a list) or nl (one JSON object per line).",
+)
 @store_option
 def sql_cmd(query: str, params: tuple[tuple[str, str], ...], fmt: str, store_path: Path | None) -> None:
     """Run a read-only SQL query on the store and print the rows.

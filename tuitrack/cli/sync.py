@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -41,8 +40,11 @@ class _Bar:
             frac = min(1.0, points / points_total)
         filled = int(width * frac)
         pts = f"{points:,}/{points_total:,} points" if points_total else f"{points:,} points"
-        click.echo(f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] runs {runs_done}/{runs_total}, {pts}",
-                   nl=False, err=True)
+        click.echo(
+            f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] runs {runs_done}/{runs_total}, {pts}",
+            nl=False,
+            err=True,
+        )
         self.shown = True
 
     def close(self) -> None:
@@ -67,8 +69,9 @@ def _plural(n: int, word: str) -> str:
 @click.option("--filter", "-f", "filter_string", default=None, help="Only runs matching this filter.")
 @click.option("--dry-run", is_flag=True, help="Say what would be sent; send nothing.")
 @store_option
-def push_cmd(uri: str | None, experiments: tuple[str, ...], filter_string: str | None, dry_run: bool,
-             store_path: Path | None) -> None:
+def push_cmd(
+    uri: str | None, experiments: tuple[str, ...], filter_string: str | None, dry_run: bool, store_path: Path | None
+) -> None:
     """Send runs to an MLflow tracking server (URI, default $MLFLOW_TRACKING_URI).
 
     Each run goes with its experiment, name, status, times, params, tags, note, parent, full metric
@@ -93,18 +96,26 @@ def push_cmd(uri: str | None, experiments: tuple[str, ...], filter_string: str |
     if dry_run:
         for line in rep.plan:
             click.echo(line)
-        note(f"dry run: {_plural(len(rep.plan), 'run')} would go to {rep.uri}; "
-             f"{_plural(rep.unchanged, 'run')} unchanged since the last push")
+        note(
+            f"dry run: {_plural(len(rep.plan), 'run')} would go to {rep.uri}; "
+            f"{_plural(rep.unchanged, 'run')} unchanged since the last push"
+        )
         return
     _warn(rep.problems)
-    parts = [f"pushed {_plural(rep.created + rep.updated, 'run')} to {rep.uri} ({rep.created} new)",
-             _plural(rep.points, "metric point"), _plural(rep.params, "param"), _plural(rep.tags, "tag change"),
-             _plural(rep.artifacts, "artifact file")]
+    parts = [
+        f"pushed {_plural(rep.created + rep.updated, 'run')} to {rep.uri} ({rep.created} new)",
+        _plural(rep.points, "metric point"),
+        _plural(rep.params, "param"),
+        _plural(rep.tags, "tag change"),
+        _plural(rep.artifacts, "artifact file"),
+    ]
     text = ", ".join(parts)
     if rep.unchanged:
         text += f"; {_plural(rep.unchanged, 'run')} unchanged"
     if rep.conflicts:
-        text += f"; {_plural(rep.conflicts, 'conflict')} (the later write kept; see the run's tuitrack.sync.conflict tag)"
+        text += (
+            f"; {_plural(rep.conflicts, 'conflict')} (the later write kept; see the run's tuitrack.sync.conflict tag)"
+        )
     if rep.problems:
         text += f"; {_plural(len(rep.problems), 'problem')} above"
     note(text)
@@ -113,12 +124,18 @@ def push_cmd(uri: str | None, experiments: tuple[str, ...], filter_string: str |
 @click.command("pull")
 @click.argument("uri", required=False)
 @click.option("--experiment", "-e", "experiments", multiple=True, help="Only this server experiment (repeatable).")
-@click.option("--filter", "-f", "filter_string", default=None,
-              help="Only server runs matching this MLflow filter (e.g. \"metrics.auc > 0.9\").")
+@click.option(
+    "--filter",
+    "-f",
+    "filter_string",
+    default=None,
+    help='Only server runs matching this MLflow filter (e.g. "metrics.auc > 0.9").',
+)
 @click.option("--artifacts", is_flag=True, help="Also download the runs' artifact files.")
 @store_option
-def pull_cmd(uri: str | None, experiments: tuple[str, ...], filter_string: str | None, artifacts: bool,
-             store_path: Path | None) -> None:
+def pull_cmd(
+    uri: str | None, experiments: tuple[str, ...], filter_string: str | None, artifacts: bool, store_path: Path | None
+) -> None:
     """Bring an MLflow tracking server's runs into the store (URI, default $MLFLOW_TRACKING_URI).
 
     Runs from any host, logged by MLflow or pushed by tuitrack, arrive with their histories, params,
@@ -137,19 +154,22 @@ def pull_cmd(uri: str | None, experiments: tuple[str, ...], filter_string: str |
     click.get_current_context().call_on_close(store.close)
     bar = _Bar("pulling")
     try:
-        rep = pull(store, uri, experiments=experiments, filter_string=filter_string, artifacts=artifacts,
-                   progress=bar)
+        rep = pull(store, uri, experiments=experiments, filter_string=filter_string, artifacts=artifacts, progress=bar)
     finally:
         bar.close()
     _warn(rep.problems)
-    text = (f"pulled from {rep.uri}: {_plural(rep.new, 'new run')}, {_plural(rep.updated, 'run')} updated, "
-            f"{_plural(rep.unchanged, 'run')} unchanged, {_plural(rep.points, 'metric point')}")
+    text = (
+        f"pulled from {rep.uri}: {_plural(rep.new, 'new run')}, {_plural(rep.updated, 'run')} updated, "
+        f"{_plural(rep.unchanged, 'run')} unchanged, {_plural(rep.points, 'metric point')}"
+    )
     if artifacts:
         text += f", {_plural(rep.artifacts, 'artifact file')}"
     if rep.recognised:
         text += f"; {_plural(rep.recognised, 'run')} recognised as already here"
     if rep.conflicts:
-        text += f"; {_plural(rep.conflicts, 'conflict')} (the later write kept; see the run's tuitrack.sync.conflict tag)"
+        text += (
+            f"; {_plural(rep.conflicts, 'conflict')} (the later write kept; see the run's tuitrack.sync.conflict tag)"
+        )
     note(text)
 
 
@@ -178,9 +198,11 @@ def import_tuitrack_cmd(other: Path, store_path: Path | None) -> None:
     finally:
         bar.close()
     _warn(stats.problems)
-    note(f"merged {_plural(stats.runs, 'run')} ({_plural(stats.points, 'metric point')}, "
-         f"{_plural(stats.artifacts, 'artifact file')}) from {source.path} into {store.path}"
-         + (f"; skipped {_plural(stats.skipped, 'run')} already here" if stats.skipped else ""))
+    note(
+        f"merged {_plural(stats.runs, 'run')} ({_plural(stats.points, 'metric point')}, "
+        f"{_plural(stats.artifacts, 'artifact file')}) from {source.path} into {store.path}"
+        + (f"; skipped {_plural(stats.skipped, 'run')} already here" if stats.skipped else "")
+    )
 
 
 def register(group: click.Group) -> None:
@@ -195,8 +217,11 @@ def register(group: click.Group) -> None:
 
 
 def _merge_alias() -> click.Command:
-    cmd = click.Command("merge", callback=import_tuitrack_cmd.callback, params=list(import_tuitrack_cmd.params),
-                        help=import_tuitrack_cmd.help, short_help="Merge another tuitrack store into this one.")
+    cmd = click.Command(
+        "merge",
+        callback=import_tuitrack_cmd.callback,
+        params=list(import_tuitrack_cmd.params),
+        help=import_tuitrack_cmd.help,
+        short_help="Merge another tuitrack store into this one.",
+    )
     return cmd
-
-

@@ -31,10 +31,30 @@ from tuitrack.errors import ValidationError
 from tuitrack.store.core import Store, now_ms
 
 __all__ = [
-    "CHUNK", "DEFAULT_QUICK_TAGS", "Change", "QuickTags", "RunEdit", "RunRef", "UndoLog", "delete_runs",
-    "deleted_flags", "describe_tag_edit", "load_quick_tags", "parse_assignment", "quick_tags_path", "rename_run",
-    "resolve_runs", "restore_runs", "runs_matching", "set_note", "show", "tag_runs", "tag_values_of",
-    "tag_vocabulary", "undo", "validate_tag_edit",
+    "CHUNK",
+    "DEFAULT_QUICK_TAGS",
+    "Change",
+    "QuickTags",
+    "RunEdit",
+    "RunRef",
+    "UndoLog",
+    "delete_runs",
+    "deleted_flags",
+    "describe_tag_edit",
+    "load_quick_tags",
+    "parse_assignment",
+    "quick_tags_path",
+    "rename_run",
+    "resolve_runs",
+    "restore_runs",
+    "runs_matching",
+    "set_note",
+    "show",
+    "tag_runs",
+    "tag_values_of",
+    "tag_vocabulary",
+    "undo",
+    "validate_tag_edit",
 ]
 
 #: A curated field: ("tag", key) for a tag, ("run", column) for name/note/deleted_at.
@@ -44,6 +64,7 @@ _RUN_COLUMNS = ("name", "note", "deleted_at")
 CHUNK = 500
 #: How many changes the undo log keeps.
 UNDO_DEPTH = 200
+
 
 @dataclass(frozen=True)
 class RunRef:
@@ -109,7 +130,7 @@ def runs_matching(store: Store, filter_string: str, *, include_deleted: bool = F
 def _refs_for_rids(store: Store, rids: Sequence[int]) -> list[RunRef]:
     out: dict[int, RunRef] = {}
     for i in range(0, len(rids), CHUNK):
-        chunk = list(rids[i:i + CHUNK])
+        chunk = list(rids[i : i + CHUNK])
         marks = ",".join("?" * len(chunk))
         for rid, run_id, name in store.conn_fetchall(
             f"SELECT rid, run_id, name FROM runs WHERE rid IN ({marks})", chunk
@@ -127,7 +148,7 @@ def _apply(store: Store, targets: Sequence[tuple[RunRef, Mapping[Field, Any]]]) 
     """Write target values, returning each run's previous values read in the same transaction."""
     edits: list[RunEdit] = []
     for i in range(0, len(targets), CHUNK):
-        chunk = targets[i:i + CHUNK]
+        chunk = targets[i : i + CHUNK]
         t = now_ms()
         with store.transaction() as conn:
             for run, target in chunk:
@@ -138,15 +159,21 @@ def _apply(store: Store, targets: Sequence[tuple[RunRef, Mapping[Field, Any]]]) 
                         raise ValueError(f"cannot curate run column {col!r}")
                 # Checked by rid *and* run id: gc may have purged the run since it was resolved (an
                 # undo much later), and SQLite hands a purged rid to the next new run.
-                row = conn.execute(f"SELECT {', '.join(['run_id', *cols])} FROM runs WHERE rid = ? AND run_id = ?",
-                                   (run.rid, run.run_id)).fetchone()
+                row = conn.execute(
+                    f"SELECT {', '.join(['run_id', *cols])} FROM runs WHERE rid = ? AND run_id = ?",
+                    (run.rid, run.run_id),
+                ).fetchone()
                 if row is None:
-                    raise ValidationError(f"run {run.run_id[:8]} no longer exists in the store (purged by "
-                                          "`tuitrack gc`?); nothing was changed")
+                    raise ValidationError(
+                        f"run {run.run_id[:8]} no longer exists in the store (purged by "
+                        "`tuitrack gc`?); nothing was changed"
+                    )
                 if cols:
                     before.update({("run", c): v for c, v in zip(cols, row[1:])})
-                    conn.execute(f"UPDATE runs SET {', '.join(f'{c} = ?' for c in cols)} WHERE rid = ?",
-                                 (*[target[("run", c)] for c in cols], run.rid))
+                    conn.execute(
+                        f"UPDATE runs SET {', '.join(f'{c} = ?' for c in cols)} WHERE rid = ?",
+                        (*[target[("run", c)] for c in cols], run.rid),
+                    )
                 for (kind, key), value in target.items():
                     if kind != "tag":
                         continue
@@ -155,8 +182,9 @@ def _apply(store: Store, targets: Sequence[tuple[RunRef, Mapping[Field, Any]]]) 
                     if value is None:
                         conn.execute("DELETE FROM tags WHERE rid = ? AND key = ?", (run.rid, key))
                     else:
-                        conn.execute("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
-                                     (run.rid, key, value))
+                        conn.execute(
+                            "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)", (run.rid, key, value)
+                        )
                 conn.execute("UPDATE runs SET updated_at = ? WHERE rid = ?", (t, run.rid))
                 edits.append(RunEdit(run, before, dict(target)))
     return edits
@@ -167,8 +195,12 @@ def _runs_label(runs: Sequence[RunRef]) -> str:
 
 
 # -- tags --------------------------------------------------------------------------------
-def tag_runs(store: Store, runs: Sequence[str] | Sequence[RunRef], set_tags: Mapping[str, Any] | None = None,
-             remove: Iterable[str] = ()) -> Change:
+def tag_runs(
+    store: Store,
+    runs: Sequence[str] | Sequence[RunRef],
+    set_tags: Mapping[str, Any] | None = None,
+    remove: Iterable[str] = (),
+) -> Change:
     """Set and/or remove tags on one or many runs; a removal no run has is refused by name."""
     clean, gone = validate_tag_edit(set_tags, remove)
     refs = _as_refs(store, runs)
@@ -195,7 +227,7 @@ def tag_runs(store: Store, runs: Sequence[str] | Sequence[RunRef], set_tags: Map
 def _tag_presence(store: Store, rids: Sequence[int], keys: Sequence[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for i in range(0, len(rids), CHUNK):
-        chunk = list(rids[i:i + CHUNK])
+        chunk = list(rids[i : i + CHUNK])
         marks = ",".join("?" * len(chunk))
         kmarks = ",".join("?" * len(keys))
         for key, n in store.conn_fetchall(
@@ -238,8 +270,12 @@ def set_note(store: Store, run: str | RunRef, text: str | None) -> Change:
     if value is None:
         return Change("note", f"clear note on {ref.label}", f"cleared the note on {ref.label}", tuple(edits))
     lines = len(value.splitlines())
-    return Change("note", f"note on {ref.label}",
-                  f"saved note on {ref.label} ({lines} line{'s' if lines != 1 else ''})", tuple(edits))
+    return Change(
+        "note",
+        f"note on {ref.label}",
+        f"saved note on {ref.label} ({lines} line{'s' if lines != 1 else ''})",
+        tuple(edits),
+    )
 
 
 def deleted_flags(store: Store, runs: Sequence[RunRef]) -> dict[int, bool]:
@@ -247,7 +283,7 @@ def deleted_flags(store: Store, runs: Sequence[RunRef]) -> dict[int, bool]:
     out: dict[int, bool] = {}
     rids = [r.rid for r in runs]
     for i in range(0, len(rids), CHUNK):
-        chunk = rids[i:i + CHUNK]
+        chunk = rids[i : i + CHUNK]
         marks = ",".join("?" * len(chunk))
         for rid, deleted in store.conn_fetchall(f"SELECT rid, deleted_at FROM runs WHERE rid IN ({marks})", chunk):
             out[int(rid)] = deleted is not None
@@ -261,8 +297,10 @@ def delete_runs(store: Store, runs: Sequence[str] | Sequence[RunRef]) -> Change:
     todo = [r for r in refs if not flags.get(r.rid)]
     skipped = len(refs) - len(todo)
     if not todo:
-        raise ValidationError(f"{_runs_label(refs)} {'is' if len(refs) == 1 else 'are'} already deleted"
-                              " (restore with `tuitrack restore` or D then d in the app)")
+        raise ValidationError(
+            f"{_runs_label(refs)} {'is' if len(refs) == 1 else 'are'} already deleted"
+            " (restore with `tuitrack restore` or D then d in the app)"
+        )
     t = now_ms()
     edits = _apply(store, [(r, {("run", "deleted_at"): t}) for r in todo])
     label = _runs_label(todo)
@@ -277,7 +315,9 @@ def restore_runs(store: Store, runs: Sequence[str] | Sequence[RunRef]) -> Change
     todo = [r for r in refs if flags.get(r.rid)]
     skipped = len(refs) - len(todo)
     if not todo:
-        raise ValidationError(f"{_runs_label(refs)} {'is' if len(refs) == 1 else 'are'} not deleted; nothing to restore")
+        raise ValidationError(
+            f"{_runs_label(refs)} {'is' if len(refs) == 1 else 'are'} not deleted; nothing to restore"
+        )
     edits = _apply(store, [(r, {("run", "deleted_at"): None}) for r in todo])
     label = _runs_label(todo)
     note = f" ({skipped} were not deleted)" if skipped else ""
@@ -319,7 +359,7 @@ def tag_values_of(store: Store, rids: Sequence[int]) -> dict[str, dict[str, int]
     """key -> {value: number of the given runs with it}: what the tag editor lists."""
     out: dict[str, dict[str, int]] = {}
     for i in range(0, len(rids), CHUNK):
-        chunk = list(rids[i:i + CHUNK])
+        chunk = list(rids[i : i + CHUNK])
         marks = ",".join("?" * len(chunk))
         for key, value, n in store.conn_fetchall(
             f"SELECT key, value, count(*) FROM tags WHERE rid IN ({marks}) GROUP BY key, value", chunk
@@ -327,8 +367,9 @@ def tag_values_of(store: Store, rids: Sequence[int]) -> dict[str, dict[str, int]
             values = out.setdefault(key, {})
             values[value] = values.get(value, 0) + int(n)
     # (one value per key is the common case: sorting 100,000 one-item dicts took 1.5 s for one wide run)
-    return {k: v if len(v) == 1 else dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0])))
-            for k, v in sorted(out.items())}
+    return {
+        k: v if len(v) == 1 else dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in sorted(out.items())
+    }
 
 
 def tag_vocabulary(store: Store, *, max_values: int = 50, max_rows: int = 20_000) -> dict[str, list[str]]:
@@ -336,7 +377,8 @@ def tag_vocabulary(store: Store, *, max_values: int = 50, max_rows: int = 20_000
     out: dict[str, list[str]] = {}
     for key, value in store.conn_fetchall(
         "SELECT key, value FROM tags WHERE length(value) <= 200 GROUP BY key, value"
-        " ORDER BY key, count(*) DESC, value LIMIT ?", (max_rows,)
+        " ORDER BY key, count(*) DESC, value LIMIT ?",
+        (max_rows,),
     ):
         values = out.setdefault(key, [])
         if len(values) < max_values:

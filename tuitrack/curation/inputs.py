@@ -49,7 +49,9 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return validation.validate_key(key, "tag key"), validation.tag_value(key, value)
 
 
-def validate_tag_edit(set_tags: Mapping[str, Any] | None, remove: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
+def validate_tag_edit(
+    set_tags: Mapping[str, Any] | None, remove: Iterable[str] = ()
+) -> tuple[dict[str, str], list[str]]:
     """Clean a requested tag edit; raises ValidationError naming the bad key or value."""
     clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (set_tags or {}).items()}
     gone: list[str] = []
@@ -94,15 +96,23 @@ def load_quick_tags(path: Path | None = None) -> QuickTags:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return QuickTags(dict(DEFAULT_QUICK_TAGS), path, f"{path}: not valid JSON ({exc}); using the default quick tags")
+        return QuickTags(
+            dict(DEFAULT_QUICK_TAGS), path, f"{path}: not valid JSON ({exc}); using the default quick tags"
+        )
     if not isinstance(data, dict):
-        return QuickTags(dict(DEFAULT_QUICK_TAGS), path,
-                         f"{path}: expected an object like {{\"1\": \"status=keep\"}}; using the default quick tags")
+        return QuickTags(
+            dict(DEFAULT_QUICK_TAGS),
+            path,
+            f'{path}: expected an object like {{"1": "status=keep"}}; using the default quick tags',
+        )
     tags: dict[str, tuple[str, str]] = {}
     for digit, spec in data.items():
         if digit not in {str(n) for n in range(1, 10)}:
-            return QuickTags(dict(DEFAULT_QUICK_TAGS), path,
-                             f"{path}: key {digit!r} is not a digit 1-9; using the default quick tags")
+            return QuickTags(
+                dict(DEFAULT_QUICK_TAGS),
+                path,
+                f"{path}: key {digit!r} is not a digit 1-9; using the default quick tags",
+            )
         try:
             tags[digit] = parse_assignment(spec)
         except ValidationError as exc:

@@ -26,10 +26,10 @@ from typing import Any
 from tuitrack import validation
 from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING
 from tuitrack.errors import ValidationError
-from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
 from tuitrack.importers.mlflow_files import FileStoreReader, ImportFormatError
 from tuitrack.importers.mlflow_sqlite import SqliteReader
 from tuitrack.importers.source import SourceExperiment, SourceRun
+from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
 
 _STATUS_MAP = {"FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED, "RUNNING": RUNNING, "SCHEDULED": RUNNING}
 
@@ -57,9 +57,9 @@ def open_source(path: str | Path) -> Iterator[FileStoreReader | SqliteReader]:
     """A reader for ``path``: an ``mlruns`` folder (or a folder holding one), a ``.db`` file or ``sqlite:///...``."""
     text = str(path)
     if text.startswith("sqlite:///"):
-        path = Path(text[len("sqlite:///"):])
+        path = Path(text[len("sqlite:///") :])
         if text.startswith("sqlite:////"):
-            path = Path("/" + text[len("sqlite:////"):])
+            path = Path("/" + text[len("sqlite:////") :])
     path = Path(path).expanduser()
     if not path.exists():
         raise ImportFormatError(f"no MLflow store at {path} (expected an mlruns/ folder or an mlflow.db file)")
@@ -70,8 +70,9 @@ def open_source(path: str | Path) -> Iterator[FileStoreReader | SqliteReader]:
             path = path / "mlruns"
     if path.is_file():
         if not _is_sqlite(path):
-            raise ImportFormatError(f"{path} is a file but not a SQLite database; pass an MLflow mlruns/ folder "
-                                    "or an mlflow.db file")
+            raise ImportFormatError(
+                f"{path} is a file but not a SQLite database; pass an MLflow mlruns/ folder or an mlflow.db file"
+            )
         reader = SqliteReader(path)
         try:
             yield reader
@@ -81,8 +82,9 @@ def open_source(path: str | Path) -> Iterator[FileStoreReader | SqliteReader]:
     yield FileStoreReader(path)
 
 
-def import_mlflow(store: Store, source: str | Path,
-                  progress: Callable[[Iterable[Any], int], Any] | None = None) -> ImportStats:
+def import_mlflow(
+    store: Store, source: str | Path, progress: Callable[[Iterable[Any], int], Any] | None = None
+) -> ImportStats:
     """Import every experiment and run of ``source`` into ``store``; runs already present are skipped.
 
     ``progress(iterable, length)`` may wrap the run loop in a progress bar (the CLI passes click's).
@@ -127,14 +129,15 @@ def _check_id(run_id: str, source: str | Path) -> None:
     try:
         validation.run_id(run_id, "MLflow run id")
     except ValidationError as exc:
-        raise ImportFormatError(f"{source}: {exc}; the source store is damaged or was edited by hand, "
-                                "nothing of that run was imported") from None
+        raise ImportFormatError(
+            f"{source}: {exc}; the source store is damaged or was edited by hand, nothing of that run was imported"
+        ) from None
 
 
 def _existing_ids(store: Store, run_ids: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(run_ids), 900):
-        chunk = run_ids[i:i + 900]
+        chunk = run_ids[i : i + 900]
         marks = ",".join("?" * len(chunk))
         found.update(r[0] for r in store.conn_fetchall(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", chunk))
     return found
@@ -163,8 +166,9 @@ def write_run(store: Store, run: SourceRun, experiment: SourceExperiment | None 
     status = _STATUS_MAP.get(run.status.upper(), FINISHED)
     last_ts = max((p[3] for p in run.metrics), default=run.start_time)
     heartbeat = max(run.start_time, last_ts) if status == RUNNING else (run.end_time or run.start_time)
-    end_time = None if status == RUNNING else (run.end_time if run.end_time is not None else max(run.start_time,
-                                                                                                   last_ts))
+    end_time = (
+        None if status == RUNNING else (run.end_time if run.end_time is not None else max(run.start_time, last_ts))
+    )
     deleted_at = (run.deleted_time or end_time or run.start_time) if run.deleted else None
     dest = store.run_artifact_dir(run.run_id)
     if store.has_run(run.run_id):
@@ -187,22 +191,54 @@ def write_run(store: Store, run: SourceRun, experiment: SourceExperiment | None 
                 "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
                 " user, host, pid, source, note, error, deleted_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, ?, ?)",
-                (run.run_id, exp_id, run.name, status, run.start_time, end_time, heartbeat,
-                 run.tags.get("mlflow.parentRunId"), run.user, run.tags.get("mlflow.source.name"),
-                 run.tags.get("mlflow.note.content"), deleted_at, t))
+                (
+                    run.run_id,
+                    exp_id,
+                    run.name,
+                    status,
+                    run.start_time,
+                    end_time,
+                    heartbeat,
+                    run.tags.get("mlflow.parentRunId"),
+                    run.user,
+                    run.tags.get("mlflow.source.name"),
+                    run.tags.get("mlflow.note.content"),
+                    deleted_at,
+                    t,
+                ),
+            )
             rid = int(cur.lastrowid)
-            conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
-                             [(rid, k, v, _numeric(v)) for k, v in run.params.items()])
-            conn.executemany("INSERT INTO tags(rid, key, value) VALUES (?, ?, ?)",
-                             [(rid, k, v) for k, v in run.tags.items()])
+            conn.executemany(
+                "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+                [(rid, k, v, _numeric(v)) for k, v in run.params.items()],
+            )
+            conn.executemany(
+                "INSERT INTO tags(rid, key, value) VALUES (?, ?, ?)", [(rid, k, v) for k, v in run.tags.items()]
+            )
             _insert_metrics(conn, rid, run.metrics)
-            conn.executemany("INSERT INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
-                             [(rid, p, size, run.end_time or run.start_time) for p, size in artifacts])
+            conn.executemany(
+                "INSERT INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
+                [(rid, p, size, run.end_time or run.start_time) for p, size in artifacts],
+            )
             conn.executemany(
                 "INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at, source_type,"
                 " schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(rid, i.name, _source_uri(i.source), i.digest, _rows(i.profile), i.context, run.start_time,
-                  i.source_type, i.schema, i.profile) for i in run.inputs])
+                [
+                    (
+                        rid,
+                        i.name,
+                        _source_uri(i.source),
+                        i.digest,
+                        _rows(i.profile),
+                        i.context,
+                        run.start_time,
+                        i.source_type,
+                        i.schema,
+                        i.profile,
+                    )
+                    for i in run.inputs
+                ],
+            )
     except BaseException:
         if fresh_dir:
             shutil.rmtree(dest, ignore_errors=True)
@@ -217,12 +253,15 @@ def _experiment_in(conn: sqlite3.Connection, name: str, exp: SourceExperiment | 
         return int(row[0])
     deleted = t if exp is not None and exp.deleted else None
     created = exp.created_at if exp is not None and exp.created_at is not None else t
-    cur = conn.execute("INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
-                       (name, int(created), deleted))
+    cur = conn.execute(
+        "INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)", (name, int(created), deleted)
+    )
     exp_id = int(cur.lastrowid)
     if exp is not None and exp.tags:
-        conn.executemany("INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
-                         [(exp_id, k, v) for k, v in exp.tags.items()])
+        conn.executemany(
+            "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+            [(exp_id, k, v) for k, v in exp.tags.items()],
+        )
     return exp_id
 
 

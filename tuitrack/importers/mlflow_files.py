@@ -44,8 +44,11 @@ def _read_tree(folder: Path) -> dict[str, str]:
     """key -> file content for params/ and tags/ (nested folders make ``a/b`` keys)."""
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _read_metrics(folder: Path) -> list[tuple[str, float, int, int]]:
@@ -97,9 +100,15 @@ class FileStoreReader:
             raise ImportFormatError(f"{root} holds no MLflow experiments (no <id>/meta.yaml folders)")
 
     def experiments(self) -> list[SourceExperiment]:
-        return [SourceExperiment(name=str(m.get("name") or d.name), created_at=m.get("creation_time"),
-                                 deleted=m.get("lifecycle_stage") == "deleted", tags=_read_tree(d / "tags"))
-                for d, m in self._exp_dirs]
+        return [
+            SourceExperiment(
+                name=str(m.get("name") or d.name),
+                created_at=m.get("creation_time"),
+                deleted=m.get("lifecycle_stage") == "deleted",
+                tags=_read_tree(d / "tags"),
+            )
+            for d, m in self._exp_dirs
+        ]
 
     def runs(self) -> list[tuple[str, Callable[[], SourceRun]]]:
         out = []
@@ -118,7 +127,8 @@ class FileStoreReader:
             artifacts = local_dir(meta.get("artifact_uri")) or artifacts
         start = meta.get("start_time")
         return SourceRun(
-            run_id=str(meta.get("run_id") or meta.get("run_uuid") or run_dir.name), experiment=exp_name,
+            run_id=str(meta.get("run_id") or meta.get("run_uuid") or run_dir.name),
+            experiment=exp_name,
             name=str(meta.get("run_name") or tags.get("mlflow.runName") or ""),
             status=_STATUS.get(status, str(status)) if isinstance(status, int) else str(status or "FINISHED"),
             start_time=int(start) if start is not None else 0,
@@ -126,9 +136,12 @@ class FileStoreReader:
             user=meta.get("user_id") or tags.get("mlflow.user"),
             deleted=meta.get("lifecycle_stage") == "deleted",
             deleted_time=meta.get("deleted_time"),
-            params=_read_tree(run_dir / "params"), tags=tags, metrics=_read_metrics(run_dir / "metrics"),
+            params=_read_tree(run_dir / "params"),
+            tags=tags,
+            metrics=_read_metrics(run_dir / "metrics"),
             artifact_dir=artifacts if artifacts.is_dir() else None,
-            inputs=self._inputs(run_dir), models=self._models(run_dir),
+            inputs=self._inputs(run_dir),
+            models=self._models(run_dir),
         )
 
     def _inputs(self, run_dir: Path) -> list[SourceInput]:
@@ -143,14 +156,22 @@ class FileStoreReader:
                 continue
             ds_meta = run_dir.parent / "datasets" / str(meta.get("source_id")) / "meta.yaml"
             if not ds_meta.is_file():
-                raise ImportFormatError(f"{link} names dataset {meta.get('source_id')!r}, which {ds_meta.parent.parent} "
-                                        "does not hold")
+                raise ImportFormatError(
+                    f"{link} names dataset {meta.get('source_id')!r}, which {ds_meta.parent.parent} does not hold"
+                )
             ds = read_meta(ds_meta)
             tags = meta.get("tags") or {}
-            out.append(SourceInput(name=str(ds.get("name") or "dataset"), digest=_text(ds.get("digest")),
-                                   source_type=_text(ds.get("source_type")), source=_text(ds.get("source")),
-                                   schema=_text(ds.get("schema")), profile=_text(ds.get("profile")),
-                                   context=_text(tags.get("mlflow.data.context")) if isinstance(tags, dict) else None))
+            out.append(
+                SourceInput(
+                    name=str(ds.get("name") or "dataset"),
+                    digest=_text(ds.get("digest")),
+                    source_type=_text(ds.get("source_type")),
+                    source=_text(ds.get("source")),
+                    schema=_text(ds.get("schema")),
+                    profile=_text(ds.get("profile")),
+                    context=_text(tags.get("mlflow.data.context")) if isinstance(tags, dict) else None,
+                )
+            )
         return out
 
     def _models(self, run_dir: Path) -> list[tuple[str, str, Path]]:

@@ -33,8 +33,9 @@ class SqliteReader:
             raise ImportFormatError(f"{db_path} is not a readable SQLite database ({exc})") from None
         missing = {"experiments", "runs", "metrics", "params", "tags"} - tables
         if missing:
-            raise ImportFormatError(f"{db_path} is not an MLflow tracking database (no table "
-                                    f"{', '.join(sorted(missing))})")
+            raise ImportFormatError(
+                f"{db_path} is not an MLflow tracking database (no table {', '.join(sorted(missing))})"
+            )
         self._tables = tables
         self._run_cols = self._columns("runs")
         self._exp_cols = self._columns("experiments")
@@ -52,25 +53,33 @@ class SqliteReader:
     def experiments(self) -> list[SourceExperiment]:
         rows = self.conn.execute(
             f"SELECT experiment_id, name, {self._col(self._exp_cols, 'creation_time')}, lifecycle_stage"
-            " FROM experiments ORDER BY experiment_id").fetchall()
+            " FROM experiments ORDER BY experiment_id"
+        ).fetchall()
         tags: dict[object, dict[str, str]] = {}
         if "experiment_tags" in self._tables:
             for k, v, exp_id in self.conn.execute("SELECT key, value, experiment_id FROM experiment_tags"):
                 tags.setdefault(exp_id, {})[k] = "" if v is None else str(v)
-        return [SourceExperiment(name=n, created_at=c, deleted=stage == "deleted", tags=tags.get(exp_id, {}))
-                for exp_id, n, c, stage in rows]
+        return [
+            SourceExperiment(name=n, created_at=c, deleted=stage == "deleted", tags=tags.get(exp_id, {}))
+            for exp_id, n, c, stage in rows
+        ]
 
     def _inputs(self, run_uuid: str) -> list[SourceInput]:
         if not {"inputs", "datasets"} <= self._tables:
             return []
         has_tags = "input_tags" in self._tables
-        context = ("(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid"
-                   " AND t.name = 'mlflow.data.context')") if has_tags else "NULL"
+        context = (
+            ("(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid AND t.name = 'mlflow.data.context')")
+            if has_tags
+            else "NULL"
+        )
         rows = self.conn.execute(
             f"SELECT d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema,"
             f" d.dataset_profile, {context} FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id"
             " WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id = ?"
-            " ORDER BY d.name", (run_uuid,)).fetchall()
+            " ORDER BY d.name",
+            (run_uuid,),
+        ).fetchall()
         return [SourceInput(*row) for row in rows]
 
     def _models(self, run_uuid: str) -> list[tuple[str, str, Path]]:
@@ -78,9 +87,10 @@ class SqliteReader:
             return []
         out = []
         for model_id, name, location, exp_id in self.conn.execute(
-                "SELECT model_id, name, artifact_location, experiment_id FROM logged_models"
-                " WHERE source_run_id = ? AND lifecycle_stage != 'deleted' ORDER BY creation_timestamp_ms",
-                (run_uuid,)):
+            "SELECT model_id, name, artifact_location, experiment_id FROM logged_models"
+            " WHERE source_run_id = ? AND lifecycle_stage != 'deleted' ORDER BY creation_timestamp_ms",
+            (run_uuid,),
+        ):
             folder = local_dir(location)
             if folder is None or not folder.is_dir():
                 folder = None
@@ -96,7 +106,8 @@ class SqliteReader:
 
     def runs(self) -> list[tuple[str, Callable[[], SourceRun]]]:
         rows = self.conn.execute(
-            "SELECT r.run_uuid, r.experiment_id FROM runs r ORDER BY r.start_time, r.run_uuid").fetchall()
+            "SELECT r.run_uuid, r.experiment_id FROM runs r ORDER BY r.start_time, r.run_uuid"
+        ).fetchall()
         return [(rid, lambda rid=rid: self._load(rid)) for rid, _ in rows]
 
     def _load(self, run_uuid: str) -> SourceRun:
@@ -105,26 +116,41 @@ class SqliteReader:
             f"SELECT r.run_uuid, e.name, {self._col(c, 'name', 'r.')}, r.status, r.start_time, r.end_time, r.user_id,"
             f" r.lifecycle_stage, {self._col(c, 'deleted_time', 'r.')}, r.artifact_uri, r.experiment_id"
             " FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id WHERE r.run_uuid = ?",
-            (run_uuid,)).fetchone()
+            (run_uuid,),
+        ).fetchone()
         (run_id, exp_name, name, status, start, end, user, stage, deleted_time, artifact_uri, exp_id) = row
-        params = {r["key"]: r["value"] for r in
-                  self.db["params"].rows_where("run_uuid = ?", [run_uuid], select="key, value")}
+        params = {
+            r["key"]: r["value"] for r in self.db["params"].rows_where("run_uuid = ?", [run_uuid], select="key, value")
+        }
         # MLflow's schema lets a tag value be NULL; tuitrack stores text, so it becomes "".
-        tags = {r["key"]: "" if r["value"] is None else str(r["value"]) for r in
-                self.db["tags"].rows_where("run_uuid = ?", [run_uuid], select="key, value")}
+        tags = {
+            r["key"]: "" if r["value"] is None else str(r["value"])
+            for r in self.db["tags"].rows_where("run_uuid = ?", [run_uuid], select="key, value")
+        }
         is_nan = self._col(self._metric_cols, "is_nan")
         step = self._col(self._metric_cols, "step")
         metrics = [
             (k, math.nan if nan else finite_or_inf(float(v)), int(s or 0), int(ts))
             for k, v, ts, s, nan in self.conn.execute(
-                f"SELECT key, value, timestamp, {step}, {is_nan} FROM metrics WHERE run_uuid = ?", (run_uuid,))
+                f"SELECT key, value, timestamp, {step}, {is_nan} FROM metrics WHERE run_uuid = ?", (run_uuid,)
+            )
         ]
         return SourceRun(
-            run_id=run_id, experiment=exp_name, name=name or tags.get("mlflow.runName") or "",
-            status=status or "FINISHED", start_time=int(start or 0), end_time=int(end) if end is not None else None,
-            user=user or tags.get("mlflow.user"), deleted=stage == "deleted", deleted_time=deleted_time,
-            params=params, tags=tags, metrics=metrics, artifact_dir=self._artifacts(artifact_uri, exp_id, run_id),
-            inputs=self._inputs(run_uuid), models=self._models(run_uuid),
+            run_id=run_id,
+            experiment=exp_name,
+            name=name or tags.get("mlflow.runName") or "",
+            status=status or "FINISHED",
+            start_time=int(start or 0),
+            end_time=int(end) if end is not None else None,
+            user=user or tags.get("mlflow.user"),
+            deleted=stage == "deleted",
+            deleted_time=deleted_time,
+            params=params,
+            tags=tags,
+            metrics=metrics,
+            artifact_dir=self._artifacts(artifact_uri, exp_id, run_id),
+            inputs=self._inputs(run_uuid),
+            models=self._models(run_uuid),
         )
 
     def _artifacts(self, uri: str | None, exp_id: object, run_id: str) -> Path | None:

@@ -32,8 +32,13 @@ class MergeStats:
 
 
 def _safe_file(root: Path, rel: str) -> Path | None:
-    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel or any(p in ("", ".", "..")
-                                                                            for p in rel.split("/")):
+    if (
+        not rel
+        or rel.startswith("/")
+        or "\\" in rel
+        or "\x00" in rel
+        or any(p in ("", ".", "..") for p in rel.split("/"))
+    ):
         return None
     path = root / rel
     try:
@@ -68,8 +73,10 @@ def merge_store(store: Store, other: Store, progress: Progress | None = None) ->
         for rel, size in sorted(run.artifacts.items()):
             src = _safe_file(src_root, rel)
             if src is None:
-                stats.problems.append(f"run {run.run_id[:12]} ({run.name}): artifact {rel!r} is missing, a link, "
-                                      "or outside its run folder; not copied")
+                stats.problems.append(
+                    f"run {run.run_id[:12]} ({run.name}): artifact {rel!r} is missing, a link, "
+                    "or outside its run folder; not copied"
+                )
                 continue
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,10 +84,25 @@ def merge_store(store: Store, other: Store, progress: Progress | None = None) ->
             copied.append((rel, size))
         try:
             rid = state.insert_run(
-                store, run_id=run.run_id, experiment=run.experiment, name=run.name, status=run.status,
-                start_time=run.start_time, end_time=run.end_time, parent_id=run.parent_id, user=run.user,
-                host=run.host, source=run.source, note=run.note, error=run.error, deleted_at=run.deleted_at,
-                params=run.params, tags=run.tags, series=series, artifacts=copied)
+                store,
+                run_id=run.run_id,
+                experiment=run.experiment,
+                name=run.name,
+                status=run.status,
+                start_time=run.start_time,
+                end_time=run.end_time,
+                parent_id=run.parent_id,
+                user=run.user,
+                host=run.host,
+                source=run.source,
+                note=run.note,
+                error=run.error,
+                deleted_at=run.deleted_at,
+                params=run.params,
+                tags=run.tags,
+                series=series,
+                artifacts=copied,
+            )
         except BaseException:
             if fresh_dir:
                 shutil.rmtree(dest, ignore_errors=True)

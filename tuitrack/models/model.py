@@ -106,15 +106,29 @@ class Model:
         if not isinstance(data, dict):
             raise ValidationError(f"{p} does not hold a mapping")
         sig = data.get("signature")
-        known = {"flavors", "run_id", "artifact_path", "model_id", "signature", "saved_input_example_info",
-                 "utc_time_created", "model_size_bytes", "metadata"}
-        return cls(flavors=dict(data.get("flavors") or {}), run_id=data.get("run_id"),
-                   artifact_path=data.get("artifact_path"), model_id=data.get("model_id"),
-                   signature=ModelSignature.from_dict(sig) if isinstance(sig, dict) else None,
-                   saved_input_example_info=data.get("saved_input_example_info"),
-                   utc_time_created=str(data.get("utc_time_created") or ""),
-                   model_size_bytes=data.get("model_size_bytes"), metadata=data.get("metadata"),
-                   extra={k: v for k, v in data.items() if k not in known})
+        known = {
+            "flavors",
+            "run_id",
+            "artifact_path",
+            "model_id",
+            "signature",
+            "saved_input_example_info",
+            "utc_time_created",
+            "model_size_bytes",
+            "metadata",
+        }
+        return cls(
+            flavors=dict(data.get("flavors") or {}),
+            run_id=data.get("run_id"),
+            artifact_path=data.get("artifact_path"),
+            model_id=data.get("model_id"),
+            signature=ModelSignature.from_dict(sig) if isinstance(sig, dict) else None,
+            saved_input_example_info=data.get("saved_input_example_info"),
+            utc_time_created=str(data.get("utc_time_created") or ""),
+            model_size_bytes=data.get("model_size_bytes"),
+            metadata=data.get("metadata"),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
 
 
 @dataclass
@@ -149,11 +163,21 @@ def write_environment(folder: Path, requirements: list[str]) -> None:
     # never an empty file: a model that needs nothing beyond Python says so (pip reads the comment as nothing)
     lines = requirements or ["# this model needs only the Python standard library"]
     (folder / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "python_env.yaml").write_text(yaml_text.dump(
-        {"python": py, "build_dependencies": ["pip", "setuptools", "wheel"],
-         "dependencies": ["-r requirements.txt"]}), encoding="utf-8")
-    conda = {"channels": ["conda-forge"], "dependencies": [f"python={py}", "pip", {"pip": list(requirements)}],
-             "name": "mlflow-env"}
+    (folder / "python_env.yaml").write_text(
+        yaml_text.dump(
+            {
+                "python": py,
+                "build_dependencies": ["pip", "setuptools", "wheel"],
+                "dependencies": ["-r requirements.txt"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    conda = {
+        "channels": ["conda-forge"],
+        "dependencies": [f"python={py}", "pip", {"pip": list(requirements)}],
+        "name": "mlflow-env",
+    }
     (folder / "conda.yaml").write_text(yaml_text.dump(conda), encoding="utf-8")
 
 
@@ -167,10 +191,10 @@ def pinned(dists: list[str]) -> list[str]:
     return out
 
 
-def requirements_for(default: list[str], pip_requirements: Any = None,
-                     extra_pip_requirements: Any = None) -> list[str]:
+def requirements_for(default: list[str], pip_requirements: Any = None, extra_pip_requirements: Any = None) -> list[str]:
     """The model's pip lines: the given ``pip_requirements`` (a list or a requirements file path) or the
     defaults, plus ``extra_pip_requirements``."""
+
     def read(value: Any) -> list[str]:
         if value is None:
             return []
@@ -198,16 +222,24 @@ def write_input_example(folder: Path, example: Any) -> dict[str, Any] | None:
         split = json.loads(example.to_json(orient="split", index=False, date_format="iso"))
         split.pop("index", None)
         (folder / "input_example.json").write_text(json.dumps(split), encoding="utf-8")
-        (folder / "serving_input_example.json").write_text(json.dumps({"dataframe_split": split}, indent=2),
-                                                           encoding="utf-8")
-        return {"artifact_path": "input_example.json", "pandas_orient": "split",
-                "serving_input_path": "serving_input_example.json", "type": "dataframe"}
+        (folder / "serving_input_example.json").write_text(
+            json.dumps({"dataframe_split": split}, indent=2), encoding="utf-8"
+        )
+        return {
+            "artifact_path": "input_example.json",
+            "pandas_orient": "split",
+            "serving_input_path": "serving_input_example.json",
+            "type": "dataframe",
+        }
     if mod == "numpy" and hasattr(example, "tolist"):
         data = example.tolist()
         (folder / "input_example.json").write_text(json.dumps(data), encoding="utf-8")
         (folder / "serving_input_example.json").write_text(json.dumps({"inputs": data}, indent=2), encoding="utf-8")
-        return {"artifact_path": "input_example.json", "serving_input_path": "serving_input_example.json",
-                "type": "ndarray"}
+        return {
+            "artifact_path": "input_example.json",
+            "serving_input_path": "serving_input_example.json",
+            "type": "ndarray",
+        }
     if isinstance(example, dict) or (isinstance(example, list) and all(isinstance(r, dict) for r in example)):
         records = [example] if isinstance(example, dict) else example
         columns: list[str] = []
@@ -216,17 +248,27 @@ def write_input_example(folder: Path, example: Any) -> dict[str, Any] | None:
         split = {"columns": columns, "data": [[r.get(c) for c in columns] for r in records]}
         (folder / "input_example.json").write_text(json.dumps(split, default=str), encoding="utf-8")
         (folder / "serving_input_example.json").write_text(
-            json.dumps({"dataframe_split": split}, indent=2, default=str), encoding="utf-8")
-        return {"artifact_path": "input_example.json", "pandas_orient": "split",
-                "serving_input_path": "serving_input_example.json", "type": "dataframe"}
+            json.dumps({"dataframe_split": split}, indent=2, default=str), encoding="utf-8"
+        )
+        return {
+            "artifact_path": "input_example.json",
+            "pandas_orient": "split",
+            "serving_input_path": "serving_input_example.json",
+            "type": "dataframe",
+        }
     if isinstance(example, list):
         (folder / "input_example.json").write_text(json.dumps(example, default=str), encoding="utf-8")
-        (folder / "serving_input_example.json").write_text(json.dumps({"inputs": example}, indent=2, default=str),
-                                                           encoding="utf-8")
-        return {"artifact_path": "input_example.json", "serving_input_path": "serving_input_example.json",
-                "type": "ndarray"}
-    raise ValidationError(f"input_example: cannot save a {type(example).__name__}; pass a DataFrame, numpy array, "
-                          "dict or list")
+        (folder / "serving_input_example.json").write_text(
+            json.dumps({"inputs": example}, indent=2, default=str), encoding="utf-8"
+        )
+        return {
+            "artifact_path": "input_example.json",
+            "serving_input_path": "serving_input_example.json",
+            "type": "ndarray",
+        }
+    raise ValidationError(
+        f"input_example: cannot save a {type(example).__name__}; pass a DataFrame, numpy array, dict or list"
+    )
 
 
 def folder_size(folder: Path) -> int:

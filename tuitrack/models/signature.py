@@ -17,22 +17,37 @@ from tuitrack.errors import ValidationError
 __all__ = ["ModelSignature", "infer_signature"]
 
 # numpy dtype kind/size -> MLflow column type
-_NUMPY_COLUMN = {("f", 8): "double", ("f", 4): "float", ("f", 2): "float", ("i", 8): "long", ("i", 4): "integer",
-                 ("i", 2): "integer", ("i", 1): "integer", ("u", 4): "long", ("u", 2): "integer",
-                 ("u", 1): "integer", ("u", 8): "double"}
+_NUMPY_COLUMN = {
+    ("f", 8): "double",
+    ("f", 4): "float",
+    ("f", 2): "float",
+    ("i", 8): "long",
+    ("i", 4): "integer",
+    ("i", 2): "integer",
+    ("i", 1): "integer",
+    ("u", 4): "long",
+    ("u", 2): "integer",
+    ("u", 1): "integer",
+    ("u", 8): "double",
+}
 
 
 class ModelSignature:
     """Input and output schemas (each a list of MLflow column or tensor specs), plus optional params."""
 
-    def __init__(self, inputs: list[dict[str, Any]] | None = None, outputs: list[dict[str, Any]] | None = None,
-                 params: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        inputs: list[dict[str, Any]] | None = None,
+        outputs: list[dict[str, Any]] | None = None,
+        params: list[dict[str, Any]] | None = None,
+    ):
         self.inputs = inputs
         self.outputs = outputs
         self.params = params
 
     def to_dict(self) -> dict[str, str | None]:
         """The form an MLmodel file holds: each schema as a JSON string."""
+
         def enc(schema: list[dict[str, Any]] | None) -> str | None:
             return json.dumps(schema) if schema is not None else None
 
@@ -106,8 +121,10 @@ def _python_column(values: Any) -> str:
 
 
 def _tensor(array: Any, name: str | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"type": "tensor",
-                            "tensor-spec": {"dtype": str(array.dtype), "shape": [-1, *list(array.shape[1:])]}}
+    spec: dict[str, Any] = {
+        "type": "tensor",
+        "tensor-spec": {"dtype": str(array.dtype), "shape": [-1, *list(array.shape[1:])]},
+    }
     if name is not None:
         spec["name"] = name
     return spec
@@ -120,8 +137,10 @@ def infer_schema(data: Any) -> list[dict[str, Any]] | None:
     mod = type(data).__module__.split(".")[0]
     if mod == "pandas":
         if hasattr(data, "columns"):  # DataFrame
-            return [{"type": _dtype_column(data[c].dtype, data[c].tolist()), "name": str(c), "required": True}
-                    for c in data.columns]
+            return [
+                {"type": _dtype_column(data[c].dtype, data[c].tolist()), "name": str(c), "required": True}
+                for c in data.columns
+            ]
         if hasattr(data, "dtype"):  # Series
             spec: dict[str, Any] = {"type": _dtype_column(data.dtype, data.tolist()), "required": True}
             if data.name is not None:
@@ -140,16 +159,23 @@ def infer_schema(data: Any) -> list[dict[str, Any]] | None:
             keys: list[str] = []
             for r in data:
                 keys.extend(k for k in r if k not in keys)
-            return [{"type": _python_column([r.get(k) for r in data]), "name": str(k),
-                     "required": all(k in r for r in data)} for k in keys]
+            return [
+                {
+                    "type": _python_column([r.get(k) for r in data]),
+                    "name": str(k),
+                    "required": all(k in r for r in data),
+                }
+                for k in keys
+            ]
         if data and all(isinstance(r, (list, tuple)) for r in data):
             width = max(len(r) for r in data)
             return [{"type": "tensor", "tensor-spec": {"dtype": _list_dtype(data), "shape": [-1, width]}}]
         return [{"type": _python_column(list(data)), "required": True}]
     if isinstance(data, (str, bytes, bool, int, float)):
         return [{"type": _python_column([data]), "required": True}]
-    raise ValidationError(f"infer_signature: cannot describe a {type(data).__name__}; pass a DataFrame, Series, "
-                          "numpy array, dict or list")
+    raise ValidationError(
+        f"infer_signature: cannot describe a {type(data).__name__}; pass a DataFrame, Series, numpy array, dict or list"
+    )
 
 
 def _list_dtype(rows: Any) -> str:
@@ -157,12 +183,19 @@ def _list_dtype(rows: Any) -> str:
     return {"double": "float64", "long": "int64", "boolean": "bool", "string": "object"}.get(col, "object")
 
 
-def infer_signature(model_input: Any = None, model_output: Any = None,
-                    params: dict[str, Any] | None = None) -> ModelSignature:
+def infer_signature(
+    model_input: Any = None, model_output: Any = None, params: dict[str, Any] | None = None
+) -> ModelSignature:
     """The signature of a model from an example input and (optionally) its output, as MLflow infers it."""
     param_schema = None
     if params:
-        param_schema = [{"name": str(k), "type": _python_column([v]) if not isinstance(v, (list, tuple)) else
-                         _python_column(list(v)), "default": v, "shape": None if not isinstance(v, (list, tuple))
-                         else [-1]} for k, v in params.items()]
+        param_schema = [
+            {
+                "name": str(k),
+                "type": _python_column([v]) if not isinstance(v, (list, tuple)) else _python_column(list(v)),
+                "default": v,
+                "shape": None if not isinstance(v, (list, tuple)) else [-1],
+            }
+            for k, v in params.items()
+        ]
     return ModelSignature(infer_schema(model_input), infer_schema(model_output), param_schema)

@@ -24,37 +24,74 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from tuitrack.query import summaries
 from tuitrack.errors import TuitrackError
+from tuitrack.query import summaries
 
-__all__ = ["Bound", "Compiled", "FilterError", "OrderBy", "compile_filter", "compile_order_by", "parse_field",
-           "parse_key"]
+__all__ = [
+    "Bound",
+    "Compiled",
+    "FilterError",
+    "OrderBy",
+    "compile_filter",
+    "compile_order_by",
+    "parse_field",
+    "parse_key",
+]
 
 _MAX_DEPTH = 64  # nesting of parentheses: keeps the parser's recursion and SQLite's expression depth bounded
 _MAX_PARAMS = 32_000  # SQLite's bound-variable limit is 32766 (since 3.32)
 _CMP = ("=", "!=", "<", "<=", ">", ">=")
 _KEYWORDS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "IS", "NULL"}
 _STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED", "CRASHED", "SCHEDULED")
-_ENTITIES = {"metrics": "metrics", "metric": "metrics", "params": "params", "param": "params",
-             "tags": "tags", "tag": "tags", "attributes": "attributes", "attribute": "attributes",
-             "run": "attributes", "datasets": "datasets", "dataset": "datasets"}
+_ENTITIES = {
+    "metrics": "metrics",
+    "metric": "metrics",
+    "params": "params",
+    "param": "params",
+    "tags": "tags",
+    "tag": "tags",
+    "attributes": "attributes",
+    "attribute": "attributes",
+    "run": "attributes",
+    "datasets": "datasets",
+    "dataset": "datasets",
+}
 # MLflow keeps these as tags; tuitrack keeps them as run attributes, so a filter on the tag reads the attribute.
-_MLFLOW_TAGS = {"mlflow.runName": "run_name", "mlflow.parentRunId": "parent_id", "mlflow.user": "user",
-                "mlflow.note.content": "note", "mlflow.source.name": "source"}
+_MLFLOW_TAGS = {
+    "mlflow.runName": "run_name",
+    "mlflow.parentRunId": "parent_id",
+    "mlflow.user": "user",
+    "mlflow.note.content": "note",
+    "mlflow.source.name": "source",
+}
 # MLflow's dataset fields in filters (datasets.name, datasets.digest, datasets.context) -> inputs columns
 _DATASET_FIELDS = {"name": "name", "digest": "digest", "context": "context"}
 # name -> (kind, SQL expression over r, nullable).  "" expressions are built per call.
 _ATTRS: dict[str, tuple[str, str, bool]] = {
-    "run_id": ("text", "r.run_id", False), "run_name": ("text", "r.name", False),
-    "status": ("status", "", False), "start_time": ("time", "r.start_time", False),
-    "end_time": ("time", "r.end_time", True), "user": ("text", "r.user", True),
-    "experiment_id": ("number", "r.experiment_id", False), "experiment": ("experiment", "", False),
-    "parent_id": ("text", "r.parent_id", True), "duration": ("number", "", False),
-    "note": ("text", "r.note", True), "host": ("text", "r.host", True),
-    "source": ("text", "r.source", True), "error": ("text", "r.error", True), "pid": ("number", "r.pid", True),
+    "run_id": ("text", "r.run_id", False),
+    "run_name": ("text", "r.name", False),
+    "status": ("status", "", False),
+    "start_time": ("time", "r.start_time", False),
+    "end_time": ("time", "r.end_time", True),
+    "user": ("text", "r.user", True),
+    "experiment_id": ("number", "r.experiment_id", False),
+    "experiment": ("experiment", "", False),
+    "parent_id": ("text", "r.parent_id", True),
+    "duration": ("number", "", False),
+    "note": ("text", "r.note", True),
+    "host": ("text", "r.host", True),
+    "source": ("text", "r.source", True),
+    "error": ("text", "r.error", True),
+    "pid": ("number", "r.pid", True),
 }
-_ALIASES = {"name": "run_name", "parent_run_id": "parent_id", "description": "note", "created": "start_time",
-            "user_id": "user", "experiment_name": "experiment"}
+_ALIASES = {
+    "name": "run_name",
+    "parent_run_id": "parent_id",
+    "description": "note",
+    "created": "start_time",
+    "user_id": "user",
+    "experiment_name": "experiment",
+}
 
 _WS_RE = re.compile(r"\s+")
 _NUM_RE = re.compile(r"[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|(?i:inf(?:inity)?)(?![\w./-]))")
@@ -72,8 +109,15 @@ class FilterError(TuitrackError, ValueError):
     expected: str | None
     source: str
 
-    def __init__(self, message: str, *, position: int | None = None, expected: str | None = None,
-                 source: str = "", what: str = "filter") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int | None = None,
+        expected: str | None = None,
+        source: str = "",
+        what: str = "filter",
+    ) -> None:
         where = f" at position {position}" if position is not None else ""
         context = f" in {_show(source)}" if what != "filter" else ""
         super().__init__(f"{what} error{where}{context}: {message}")
@@ -195,7 +239,7 @@ def _tokenize(src: str, what: str) -> list[_Tok]:
             i = m.end()
         elif m := _IDENT_RE.match(src, i):
             j = m.end()
-            if m.group().endswith(".") and j < n and src[j] in "`\"":
+            if m.group().endswith(".") and j < n and src[j] in '`"':
                 key, j = _quoted(src, j, what)
                 field = None
                 if (f := _FIELD_RE.match(src, j)) is not None:  # metrics.`val.loss`.min: a summary field
@@ -235,8 +279,9 @@ def _like_parts(pattern: str) -> list[tuple[bool, str]]:
 
 def _like_to_glob(pattern: str) -> str:
     """Case-sensitive LIKE as GLOB: SQLite's LIKE folds ASCII case, GLOB does not."""
-    return "".join(("*" if c == "%" else "?") if wild else (f"[{c}]" if c in "*?[" else c)
-                   for wild, c in _like_parts(pattern))
+    return "".join(
+        ("*" if c == "%" else "?") if wild else (f"[{c}]" if c in "*?[" else c) for wild, c in _like_parts(pattern)
+    )
 
 
 def _like_canonical(pattern: str) -> str:
@@ -258,9 +303,15 @@ def _text_cond(col: Sql, op: str, vals: list, neg: bool) -> Sql:
 class _Parser:
     """Recursive descent over the token list: or_expr > and_expr > not_expr > primary > comparison."""
 
-    def __init__(self, src: str, what: str, now_ms: int | None = None, heartbeat_timeout_ms: int = 120_000,
-                 metric_key_exists: Callable[[str], bool] | None = None,
-                 directions: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        src: str,
+        what: str,
+        now_ms: int | None = None,
+        heartbeat_timeout_ms: int = 120_000,
+        metric_key_exists: Callable[[str], bool] | None = None,
+        directions: Mapping[str, str] | None = None,
+    ) -> None:
         self.src, self.what = src, what
         self.metric_key_exists, self.directions = metric_key_exists, directions
         self.toks = _tokenize(src, what)
@@ -311,20 +362,27 @@ class _Parser:
             raise self.expected("a key (metrics.KEY, params.KEY, tags.KEY or an attribute such as run_name)")
         entity = _ENTITIES.get(prefix.lower()) if prefix else "attributes"
         if entity is None:
-            raise self.error(f"unknown entity {_show(prefix)} (expected metrics, params, tags or attributes)",
-                             tok.pos, "metrics, params, tags or attributes")
+            raise self.error(
+                f"unknown entity {_show(prefix)} (expected metrics, params, tags or attributes)",
+                tok.pos,
+                "metrics, params, tags or attributes",
+            )
         if entity == "tags" and key in _MLFLOW_TAGS and self.what != "filter":
             entity, key = "attributes", _MLFLOW_TAGS[key]  # sorting/columns: the attribute tuitrack keeps
         if entity == "attributes":
             name = key.strip().lower().replace(" ", "_")
             if _ALIASES.get(name, name) not in _ATTRS:
-                raise self.error(f"unknown attribute {_show(key)} (expected one of {', '.join(_ATTRS)})",
-                                 tok.pos, "an attribute")
+                raise self.error(
+                    f"unknown attribute {_show(key)} (expected one of {', '.join(_ATTRS)})", tok.pos, "an attribute"
+                )
             key = _ALIASES.get(name, name)
         elif entity == "datasets":
             if key.lower() not in _DATASET_FIELDS:
-                raise self.error(f"unknown dataset field {_show(key)} (expected name, digest or context)",
-                                 tok.pos, "datasets.name, datasets.digest or datasets.context")
+                raise self.error(
+                    f"unknown dataset field {_show(key)} (expected name, digest or context)",
+                    tok.pos,
+                    "datasets.name, datasets.digest or datasets.context",
+                )
             key = _DATASET_FIELDS[key.lower()]
         elif field is None and tok.kind == "ident" and entity == "metrics":
             split = summaries.split_suffix(key)
@@ -396,8 +454,9 @@ class _Parser:
             raise self.error(f"too deeply nested (more than {_MAX_DEPTH} parentheses)", tok.pos)
         sql = self.or_expr()
         if self.peek().kind != ")":
-            raise self.error(f"expected ')' to close '(' at position {tok.pos}, got {_got(self.peek())}",
-                             self.peek().pos, "')'")
+            raise self.error(
+                f"expected ')' to close '(' at position {tok.pos}, got {_got(self.peek())}", self.peek().pos, "')'"
+            )
         self.next()
         self.depth -= 1
         self._leaf_bound = None  # a parenthesized term is not one comparison
@@ -437,8 +496,11 @@ class _Parser:
                 raise self.expected("LIKE, ILIKE or IN")
         if self.is_kw("LIKE", "ILIKE"):
             if entity == "metrics" or (entity == "attributes" and _ATTRS[key][0] in ("time", "number")):
-                raise self.error(f"{self.peek().text.upper()} is not supported for {key_tok.text} (it compares"
-                                 " numerically)", self.peek().pos, "=, !=, <, <=, >, >=, IN or IS")
+                raise self.error(
+                    f"{self.peek().text.upper()} is not supported for {key_tok.text} (it compares numerically)",
+                    self.peek().pos,
+                    "=, !=, <, <=, >, >=, IN or IS",
+                )
             op = self.next().text.upper()
             return self.leaf(entity, key, op, [self.value()], neg)
         if self.is_kw("IN"):
@@ -504,16 +566,23 @@ class _Parser:
                 cond = _text_cond((f"{a}.value", []), op, [v.value for v in vals], neg)
             elif op == "IN":  # params: numbers against num, strings against the text
                 nums, strs = [v.value for v in vals if v.kind == "num"], [v.value for v in vals if v.kind == "str"]
-                terms = [_text_cond((f"{a}.{col}", []), "IN", group, False)
-                         for col, group in (("num", nums), ("value", strs)) if group]
+                terms = [
+                    _text_cond((f"{a}.{col}", []), "IN", group, False)
+                    for col, group in (("num", nums), ("value", strs))
+                    if group
+                ]
                 cond = _join("OR", terms)
                 if neg:
                     cond = (f"NOT ({cond[0]})", cond[1])
             else:
                 col = "num" if vals[0].kind == "num" else "value"
                 cond = _text_cond((f"{a}.{col}", []), op, [vals[0].value], False)
-            if op in ("=", "<", "<=", ">", ">=") and entity in ("metrics", "params") and vals[0].kind == "num" \
-                    and not neg:
+            if (
+                op in ("=", "<", "<=", ">", ">=")
+                and entity in ("metrics", "params")
+                and vals[0].kind == "num"
+                and not neg
+            ):
                 self._leaf_bound = Bound(entity, key, op, vals[0].value, column)  # type: ignore[arg-type]
             return f"{exists} AND {cond[0]})", [key] + cond[1]
         return self.attribute(key, op, vals, neg)
@@ -523,12 +592,17 @@ class _Parser:
         kind, expr, nullable = _ATTRS[name]
         col: Sql = (expr, [])
         if kind == "status":
-            col = ("CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < ? "
-                   "THEN 'CRASHED' ELSE upper(r.status) END", [self.stale_before])
+            col = (
+                "CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < ? "
+                "THEN 'CRASHED' ELSE upper(r.status) END",
+                [self.stale_before],
+            )
         elif name == "duration":  # a crashed run's duration stops at its last heartbeat, as displayed
-            col = ("(COALESCE(r.end_time, CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < ?"
-                   " THEN COALESCE(r.heartbeat, r.start_time) ELSE ? END) - r.start_time)",
-                   [self.stale_before, self.now])
+            col = (
+                "(COALESCE(r.end_time, CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < ?"
+                " THEN COALESCE(r.heartbeat, r.start_time) ELSE ? END) - r.start_time)",
+                [self.stale_before, self.now],
+            )
         if op == "NULL":
             if kind == "experiment":
                 sql = "NOT EXISTS (SELECT 1 FROM experiments e WHERE e.id = r.experiment_id)"
@@ -552,8 +626,11 @@ class _Parser:
                 return tok.value
             value = str(tok.value).upper()
             if op not in ("LIKE", "ILIKE") and value not in _STATUSES:
-                raise self.error(f"unknown status {_show(str(tok.value))} (expected one of {', '.join(_STATUSES)})",
-                                 tok.pos, "a status")
+                raise self.error(
+                    f"unknown status {_show(str(tok.value))} (expected one of {', '.join(_STATUSES)})",
+                    tok.pos,
+                    "a status",
+                )
             return value
         if tok.kind == "num":
             return tok.value
@@ -565,14 +642,20 @@ class _Parser:
                 dt = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
                 return int(dt.timestamp() * 1000)  # naive -> local time, as the TUI displays times
             except (ValueError, OverflowError, OSError):
-                raise self.error(f"expected epoch milliseconds or an ISO date for {name}, got {_got(tok)}",
-                                 tok.pos, "a time") from None
+                raise self.error(
+                    f"expected epoch milliseconds or an ISO date for {name}, got {_got(tok)}", tok.pos, "a time"
+                ) from None
         raise self.error(f"expected a number for {name}, got {_got(tok)}", tok.pos, "a number")
 
 
-def compile_filter(filter_string: str | None, *, now_ms: int | None = None,
-                   heartbeat_timeout_ms: int = 120_000, metric_key_exists: Callable[[str], bool] | None = None,
-                   directions: Mapping[str, str] | None = None) -> Compiled:
+def compile_filter(
+    filter_string: str | None,
+    *,
+    now_ms: int | None = None,
+    heartbeat_timeout_ms: int = 120_000,
+    metric_key_exists: Callable[[str], bool] | None = None,
+    directions: Mapping[str, str] | None = None,
+) -> Compiled:
     """Compile a filter to a WHERE expression over ``runs r``; ``now_ms`` fixes "now" for CRASHED and duration.
 
     ``metric_key_exists`` (the store's "is this a metric key?") settles ``metrics.a.min``: the key
@@ -584,8 +667,7 @@ def compile_filter(filter_string: str | None, *, now_ms: int | None = None,
     parser = _Parser(filter_string, "filter", now_ms, heartbeat_timeout_ms, metric_key_exists, directions)
     sql, params = parser.parse()
     if len(params) > _MAX_PARAMS:
-        raise FilterError(f"filter too large ({len(params)} values; at most {_MAX_PARAMS})",
-                          source=filter_string)
+        raise FilterError(f"filter too large ({len(params)} values; at most {_MAX_PARAMS})", source=filter_string)
     return Compiled(sql, tuple(params), tuple(parser.bounds))
 
 
@@ -609,9 +691,14 @@ def parse_field(text: str, metric_key_exists: Callable[[str], bool] | None = Non
     return entity, key, field
 
 
-def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = None,
-                     heartbeat_timeout_ms: int = 120_000, metric_key_exists: Callable[[str], bool] | None = None,
-                     directions: Mapping[str, str] | None = None) -> OrderBy:
+def compile_order_by(
+    order_by: list[str] | str | None,
+    *,
+    now_ms: int | None = None,
+    heartbeat_timeout_ms: int = 120_000,
+    metric_key_exists: Callable[[str], bool] | None = None,
+    directions: Mapping[str, str] | None = None,
+) -> OrderBy:
     """ORDER BY for items like ``"metrics.auc DESC"``; missing values and NaN sort last in both directions.
 
     Summary fields sort too (``"metrics.val_loss.min ASC"``); ``metric_key_exists`` and
@@ -628,8 +715,11 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
         while p.peek().kind != "eof":
             entity, key, key_tok, field = p.key()
             if entity == "datasets":
-                raise p.error("runs cannot be sorted by a dataset field", key_tok.pos,
-                              "metrics.KEY, params.KEY, tags.KEY or an attribute")
+                raise p.error(
+                    "runs cannot be sorted by a dataset field",
+                    key_tok.pos,
+                    "metrics.KEY, params.KEY, tags.KEY or an attribute",
+                )
             direction = "ASC"
             if p.is_kw("ASC", "DESC"):
                 direction = p.next().text.upper()
@@ -646,12 +736,16 @@ def compile_order_by(order_by: list[str] | str | None, *, now_ms: int | None = N
                     joins.append(f"LEFT JOIN experiments {o} ON {o}.id = r.experiment_id")
                     expr, nullable = f"{o}.name", True
                 elif kind == "status":  # ints we computed, not user text: safe to inline
-                    expr = (f"CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < "
-                            f"{p.stale_before:d} THEN 'CRASHED' ELSE upper(r.status) END")
+                    expr = (
+                        f"CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, r.start_time) < "
+                        f"{p.stale_before:d} THEN 'CRASHED' ELSE upper(r.status) END"
+                    )
                 elif key == "duration":  # ints we computed; crashed runs stop at their last heartbeat
-                    expr = (f"(COALESCE(r.end_time, CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, "
-                            f"r.start_time) < {p.stale_before:d} THEN COALESCE(r.heartbeat, r.start_time) "
-                            f"ELSE {p.now:d} END) - r.start_time)")
+                    expr = (
+                        f"(COALESCE(r.end_time, CASE WHEN r.status = 'RUNNING' AND COALESCE(r.heartbeat, "
+                        f"r.start_time) < {p.stale_before:d} THEN COALESCE(r.heartbeat, r.start_time) "
+                        f"ELSE {p.now:d} END) - r.start_time)"
+                    )
                 terms += ([f"{expr} IS NULL"] if nullable else []) + [f"{expr} {direction}"]
                 continue
             table = {"metrics": "latest_metrics", "params": "params", "tags": "tags"}[entity]

@@ -35,8 +35,18 @@ TAIL_N = 10
 TAIL_FIELD = f"mean_last_{TAIL_N}"
 
 #: Summary fields, in the order the column chooser lists them.
-FIELDS: tuple[str, ...] = ("last", "min", "max", "best", "best_step", TAIL_FIELD, "min_step", "max_step",
-                           "last_step", "count")
+FIELDS: tuple[str, ...] = (
+    "last",
+    "min",
+    "max",
+    "best",
+    "best_step",
+    TAIL_FIELD,
+    "min_step",
+    "max_step",
+    "last_step",
+    "count",
+)
 #: Fields whose values are steps or counts (integers), not metric values.
 INTEGER_FIELDS = frozenset({"best_step", "min_step", "max_step", "last_step", "count"})
 #: Fields offered per metric in the app's column chooser (the rest are reachable by typing).
@@ -71,8 +81,10 @@ def check_field(field: str) -> str:
         return field
     m = _MEAN_RE.match(field)
     if m:
-        raise SummaryError(f"only {TAIL_FIELD} is kept as a summary (the mean of the last {TAIL_N} points); "
-                           f"mean_last_{m.group(1)} would have to read every run's history")
+        raise SummaryError(
+            f"only {TAIL_FIELD} is kept as a summary (the mean of the last {TAIL_N} points); "
+            f"mean_last_{m.group(1)} would have to read every run's history"
+        )
     raise SummaryError(f"unknown summary {field!r} (expected one of {', '.join(FIELDS)})")
 
 
@@ -81,7 +93,7 @@ def split_suffix(key: str) -> tuple[str, str] | None:
     m = _SUFFIX_RE.search(key)
     if m is None or m.start() == 0:
         return None
-    return key[:m.start()], m.group(1)
+    return key[: m.start()], m.group(1)
 
 
 def column(field: str, key: str, directions: Mapping[str, str] | None = None) -> str:
@@ -90,17 +102,32 @@ def column(field: str, key: str, directions: Mapping[str, str] | None = None) ->
     if field in ("best", "best_step"):
         low = metric_direction(key, directions) == LOWER
         field = ("min" if low else "max") + ("_step" if field == "best_step" else "")
-    return {"last": "value", "min": "min_value", "max": "max_value", "min_step": "min_step",
-            "max_step": "max_step", "last_step": "step", "count": "count", TAIL_FIELD: "tail_mean"}[field]
+    return {
+        "last": "value",
+        "min": "min_value",
+        "max": "max_value",
+        "min_step": "min_step",
+        "max_step": "max_step",
+        "last_step": "step",
+        "count": "count",
+        TAIL_FIELD: "tail_mean",
+    }[field]
 
 
 def value(summary: Any, field: str, directions: Mapping[str, str] | None = None) -> float | int | None:
     """The value of ``field`` in a :class:`~tuitrack.entities.MetricSummary` (None when not known)."""
     if summary is None:
         return None
-    attr = {"value": "value", "min_value": "min", "max_value": "max", "min_step": "min_step",
-            "max_step": "max_step", "step": "step", "count": "count", "tail_mean": "tail_mean"}[
-        column(field, summary.key, directions)]
+    attr = {
+        "value": "value",
+        "min_value": "min",
+        "max_value": "max",
+        "min_step": "min_step",
+        "max_step": "max_step",
+        "step": "step",
+        "count": "count",
+        "tail_mean": "tail_mean",
+    }[column(field, summary.key, directions)]
     return getattr(summary, attr, None)
 
 

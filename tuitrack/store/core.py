@@ -27,7 +27,6 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from tuitrack.store import schema
 from tuitrack import validation
 from tuitrack.errors import (
     NotATuitrackStoreError,
@@ -37,10 +36,11 @@ from tuitrack.errors import (
     RunNotFoundError,
     StorageFullError,
     StoreError,
-    StorePermissionError,
     StoreNotFoundError,
+    StorePermissionError,
     StoreVersionError,
 )
+from tuitrack.store import schema
 from tuitrack.store.reads import StoreReads
 
 DB_NAME = "tuitrack.db"
@@ -106,9 +106,11 @@ class Store(StoreReads):
             # A folder this user may not read or search, or a mode-000 database: one clear error,
             # never a raw traceback (the CLI prints it as its one ``Error:`` line).
             where = exc.filename or path
-            raise StorePermissionError(f"permission denied: cannot read the tuitrack store at {where} "
-                                       f"({exc.strerror or exc}); check the folder's and tuitrack.db's "
-                                       "permissions") from None
+            raise StorePermissionError(
+                f"permission denied: cannot read the tuitrack store at {where} "
+                f"({exc.strerror or exc}); check the folder's and tuitrack.db's "
+                "permissions"
+            ) from None
 
     def _open(self, path: Path, create: bool, read_only: bool | None) -> None:
         if path.name == DB_NAME and path.is_file():
@@ -118,12 +120,16 @@ class Store(StoreReads):
         self.artifacts_root = path / ARTIFACTS
         self.lock = threading.RLock()
         if path.exists() and not path.is_dir():
-            raise NotATuitrackStoreError(f"{path} is a file, not a tuitrack store folder (expected a folder holding {DB_NAME})")
+            raise NotATuitrackStoreError(
+                f"{path} is a file, not a tuitrack store folder (expected a folder holding {DB_NAME})"
+            )
         if not self.db_path.exists():
             if not create:
                 if path.exists():
                     raise NotATuitrackStoreError(f"{path} is not a tuitrack store: it has no {DB_NAME}")
-                raise StoreNotFoundError(f"no tuitrack store at {path} (run a training script with tuitrack, or pass --store)")
+                raise StoreNotFoundError(
+                    f"no tuitrack store at {path} (run a training script with tuitrack, or pass --store)"
+                )
             try:
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -152,18 +158,28 @@ class Store(StoreReads):
     # -- opening -----------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         uri = self.db_path.resolve().as_uri() if self.db_path.exists() else None
-        writable_folder = (os.access(self.path, os.W_OK) and self.db_path.exists()
-                           and os.access(self.db_path, os.W_OK) and not _on_read_only_mount(self.path))
+        writable_folder = (
+            os.access(self.path, os.W_OK)
+            and self.db_path.exists()
+            and os.access(self.db_path, os.W_OK)
+            and not _on_read_only_mount(self.path)
+        )
         try:
             if self.read_only and writable_folder:
                 # Read-only by choice in a folder we could write: a normal connection that refuses
                 # writes, because a mode=ro connection never removes the -wal/-shm files it creates.
-                conn = sqlite3.connect(str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                       check_same_thread=False, isolation_level=None)
+                conn = sqlite3.connect(
+                    str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+                )
                 conn.execute("PRAGMA query_only = ON")
             elif self.read_only:
-                conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                       check_same_thread=False, isolation_level=None)
+                conn = sqlite3.connect(
+                    f"{uri}?mode=ro",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
                 try:
                     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 except sqlite3.OperationalError:
@@ -172,10 +188,12 @@ class Store(StoreReads):
                     # connection would ignore: read a private copy of db + wal instead.
                     conn.close()
                     conn = self._connect_snapshot() or sqlite3.connect(
-                        f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None)
+                        f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None
+                    )
             else:
-                conn = sqlite3.connect(str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                       check_same_thread=False, isolation_level=None)
+                conn = sqlite3.connect(
+                    str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+                )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -210,15 +228,19 @@ class Store(StoreReads):
         except (OSError, sqlite3.Error) as exc:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
-            self.notice = (f"the store at {self.path} has committed data in {wal.name} that a read-only folder "
-                           f"cannot index (no {DB_NAME}-shm) and no private copy could be made ({exc}): "
-                           "the view may be stale; open it where it is writable to see everything")
+            self.notice = (
+                f"the store at {self.path} has committed data in {wal.name} that a read-only folder "
+                f"cannot index (no {DB_NAME}-shm) and no private copy could be made ({exc}): "
+                "the view may be stale; open it where it is writable to see everything"
+            )
             warnings.warn(f"tuitrack: {self.notice}", RuntimeWarning, stacklevel=4)
             return None
         self._snapshot_dir = tmp
         weakref.finalize(self, shutil.rmtree, str(tmp), True)
-        self.notice = (f"read from a private copy of {self.db_path} and its -wal made at opening (a read-only folder "
-                       "without -shm); writes made after that are not shown")
+        self.notice = (
+            f"read from a private copy of {self.db_path} and its -wal made at opening (a read-only folder "
+            "without -shm); writes made after that are not shown"
+        )
         return conn
 
     def _enable_wal(self) -> None:
@@ -379,19 +401,37 @@ class Store(StoreReads):
             cur = conn.execute(
                 "INSERT INTO runs(run_id, experiment_id, name, status, start_time, heartbeat, parent_id, user, host,"
                 " pid, source, note, updated_at) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, experiment_id, name, start_time, start_time, parent_id, user, host, pid, source, note,
-                 now_ms()),
+                (
+                    run_id,
+                    experiment_id,
+                    name,
+                    start_time,
+                    start_time,
+                    parent_id,
+                    user,
+                    host,
+                    pid,
+                    source,
+                    note,
+                    now_ms(),
+                ),
             )
             rid = int(cur.lastrowid)
             if tags:
-                conn.executemany("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
-                                 [(rid, k, v) for k, v in tags.items()])
+                conn.executemany(
+                    "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
+                    [(rid, k, v) for k, v in tags.items()],
+                )
             if params:
-                conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
-                                 [(rid, k, v, _numeric(v)) for k, v in params.items()])
+                conn.executemany(
+                    "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+                    [(rid, k, v, _numeric(v)) for k, v in params.items()],
+                )
             if packages is not None:
-                conn.execute("INSERT OR REPLACE INTO run_env(rid, packages) VALUES (?, ?)",
-                             (rid, json.dumps(dict(packages), sort_keys=True)))
+                conn.execute(
+                    "INSERT OR REPLACE INTO run_env(rid, packages) VALUES (?, ?)",
+                    (rid, json.dumps(dict(packages), sort_keys=True)),
+                )
         return rid
 
     def _require_run(self, conn: sqlite3.Connection, rid: int) -> None:
@@ -400,8 +440,10 @@ class Store(StoreReads):
         Without this, rows for a purged run would be inserted as orphans (and, when rids were
         reused, attached to whichever run received that rid next)."""
         if conn.execute("SELECT 1 FROM runs WHERE rid = ?", (rid,)).fetchone() is None:
-            raise RunGoneError(f"the run (internal id {rid}) no longer exists in the store at {self.path}: it was "
-                               "purged (tuitrack gc) while still being logged to; nothing was written")
+            raise RunGoneError(
+                f"the run (internal id {rid}) no longer exists in the store at {self.path}: it was "
+                "purged (tuitrack gc) while still being logged to; nothing was written"
+            )
 
     def run_exists(self, rid: int) -> bool:
         return self.conn_fetchone("SELECT 1 FROM runs WHERE rid = ?", (rid,)) is not None
@@ -427,8 +469,7 @@ class Store(StoreReads):
         with self.transaction() as conn:
             self._require_run(conn, rid)
             conn.execute(
-                "UPDATE runs SET status=?, end_time=?, error=COALESCE(?, error), heartbeat=?, updated_at=?"
-                " WHERE rid=?",
+                "UPDATE runs SET status=?, end_time=?, error=COALESCE(?, error), heartbeat=?, updated_at=? WHERE rid=?",
                 (status, end_time if end_time is not None else t, error, t, t, rid),
             )
 
@@ -450,11 +491,13 @@ class Store(StoreReads):
             keys = list(params)
             existing: dict[str, str] = {}
             for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
+                chunk = keys[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                existing.update(conn.execute(
-                    f"SELECT key, value FROM params WHERE rid = ? AND key IN ({marks})", (rid, *chunk)
-                ).fetchall())
+                existing.update(
+                    conn.execute(
+                        f"SELECT key, value FROM params WHERE rid = ? AND key IN ({marks})", (rid, *chunk)
+                    ).fetchall()
+                )
             for key, value in params.items():
                 old = existing.get(key)
                 if old is not None and old != value:
@@ -469,8 +512,9 @@ class Store(StoreReads):
     def set_tags(self, rid: int, tags: Mapping[str, str]) -> None:
         with self.transaction() as conn:
             self._require_run(conn, rid)
-            conn.executemany("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
-                             [(rid, k, v) for k, v in tags.items()])
+            conn.executemany(
+                "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)", [(rid, k, v) for k, v in tags.items()]
+            )
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
 
     def delete_tags(self, rid: int, keys: Iterable[str]) -> int:
@@ -491,8 +535,10 @@ class Store(StoreReads):
         cols = sorted(fields)
         assignments = ", ".join(f"{c} = ?" for c in cols)
         with self.transaction() as conn:
-            conn.execute(f"UPDATE runs SET {assignments}, updated_at = ? WHERE rid = ?",
-                         (*[fields[c] for c in cols], now_ms(), rid))
+            conn.execute(
+                f"UPDATE runs SET {assignments}, updated_at = ? WHERE rid = ?",
+                (*[fields[c] for c in cols], now_ms(), rid),
+            )
 
     # -- metrics -------------------------------------------------------------------
     def write_metrics(self, points: list[Point]) -> None:
@@ -506,8 +552,10 @@ class Store(StoreReads):
                 grouped.setdefault((rid, key), []).append((rid, kid, step, ts, value))
             gone = self.write_batches([(rid, key, rows) for (rid, key), rows in grouped.items()])
         if gone:
-            raise RunGoneError(f"runs with internal ids {sorted(gone)} no longer exist in the store at {self.path}; "
-                               "their points were not written")
+            raise RunGoneError(
+                f"runs with internal ids {sorted(gone)} no longer exist in the store at {self.path}; "
+                "their points were not written"
+            )
 
     def metric_kid(self, key: str) -> int:
         """The interned id of a metric key, creating it on first use."""
@@ -538,9 +586,11 @@ class Store(StoreReads):
             rids = sorted({b[0] for b in batches})
             found: set[int] = set()
             for i in range(0, len(rids), 500):
-                chunk = rids[i:i + 500]
-                found.update(r for (r,) in conn.execute(
-                    f"SELECT rid FROM runs WHERE rid IN ({','.join('?' * len(chunk))})", chunk))
+                chunk = rids[i : i + 500]
+                found.update(
+                    r
+                    for (r,) in conn.execute(f"SELECT rid FROM runs WHERE rid IN ({','.join('?' * len(chunk))})", chunk)
+                )
             gone = set(rids) - found
             live = [b for b in batches if b[0] not in gone] if gone else batches
             if live:
@@ -559,36 +609,54 @@ class Store(StoreReads):
         root = self.artifacts_root.resolve()
         target = (root / run_id).resolve()
         if target != root / run_id:  # a symlink (even to a sibling run's folder) is not the run's own folder
-            raise StoreError(f"the artifact folder of run {run_id!r} resolves to {target}, outside the store's "
-                             f"artifacts folder {root}; refusing to use it")
+            raise StoreError(
+                f"the artifact folder of run {run_id!r} resolves to {target}, outside the store's "
+                f"artifacts folder {root}; refusing to use it"
+            )
         return target
 
     def record_artifacts(self, rid: int, entries: Iterable[tuple[str, int]]) -> None:
         t = now_ms()
         with self.transaction() as conn:
             self._require_run(conn, rid)
-            conn.executemany("INSERT OR REPLACE INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
-                             [(rid, p, size, t) for p, size in entries])
+            conn.executemany(
+                "INSERT OR REPLACE INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
+                [(rid, p, size, t) for p, size in entries],
+            )
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
 
-    def record_input(self, rid: int, name: str, source: str | None, digest: str | None, rows: int | None,
-                     context: str | None, *, source_type: str | None = None, schema: str | None = None,
-                     profile: str | None = None) -> None:
+    def record_input(
+        self,
+        rid: int,
+        name: str,
+        source: str | None,
+        digest: str | None,
+        rows: int | None,
+        context: str | None,
+        *,
+        source_type: str | None = None,
+        schema: str | None = None,
+        profile: str | None = None,
+    ) -> None:
         """A dataset the run read; ``schema`` and ``profile`` are JSON text (MLflow's dataset fields)."""
         t = now_ms()
         with self.transaction() as conn:
             self._require_run(conn, rid)
-            conn.execute("INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at,"
-                         " source_type, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (rid, name, source, digest, rows, context, t, source_type, schema, profile))
+            conn.execute(
+                "INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at,"
+                " source_type, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rid, name, source, digest, rows, context, t, source_type, schema, profile),
+            )
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (t, rid))
 
     def set_experiment_tags(self, experiment_id: int, tags: Mapping[str, str]) -> None:
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)).fetchone() is None:
                 raise validation.ValidationError(f"no experiment with id {experiment_id!r}")
-            conn.executemany("INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
-                             [(experiment_id, k, v) for k, v in tags.items()])
+            conn.executemany(
+                "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+                [(experiment_id, k, v) for k, v in tags.items()],
+            )
 
     def import_experiment(self, name: str, *, tags: Mapping[str, str], deleted: bool) -> int:
         """An experiment from another tracker: created when missing (deleted there: deleted here), tags merged."""
@@ -596,12 +664,18 @@ class Store(StoreReads):
             row = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
             if row is None:
                 t = now_ms()
-                exp_id = int(conn.execute("INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
-                                          (name, t, t if deleted else None)).lastrowid)
+                exp_id = int(
+                    conn.execute(
+                        "INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
+                        (name, t, t if deleted else None),
+                    ).lastrowid
+                )
             else:
                 exp_id = int(row[0])
-            conn.executemany("INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
-                             [(exp_id, k, v) for k, v in tags.items()])
+            conn.executemany(
+                "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+                [(exp_id, k, v) for k, v in tags.items()],
+            )
         return exp_id
 
     def has_run(self, run_id: str) -> bool:
@@ -612,8 +686,10 @@ class Store(StoreReads):
         import json
 
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO run_env(rid, packages) VALUES (?, ?)",
-                         (rid, json.dumps(dict(packages), sort_keys=True)))
+            conn.execute(
+                "INSERT OR REPLACE INTO run_env(rid, packages) VALUES (?, ?)",
+                (rid, json.dumps(dict(packages), sort_keys=True)),
+            )
             conn.execute("UPDATE runs SET updated_at=? WHERE rid=?", (now_ms(), rid))
 
     def conn_fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
@@ -690,17 +766,19 @@ def _insert_rows(conn: sqlite3.Connection, rows: list[Row]) -> None:
     """
     flat = chain.from_iterable
     for i in range(0, len(rows), _CHUNK_ROWS):
-        chunk = rows[i:i + _CHUNK_ROWS]
+        chunk = rows[i : i + _CHUNK_ROWS]
         sql = _multi_sql.get(len(chunk))
         if sql is None:
             sql = _multi_sql[len(chunk)] = (
                 "INSERT OR IGNORE INTO metrics(rid, kid, step, ts, value) VALUES "
-                + ",".join(["(?, ?, ?, ?, ?)"] * len(chunk)))
+                + ",".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+            )
         conn.execute(sql, list(flat(chunk)))
 
 
-def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, list[Row]]], *,
-                     heartbeat: bool = True) -> None:
+def write_batches_in(
+    conn: sqlite3.Connection, batches: list[tuple[int, str, list[Row]]], *, heartbeat: bool = True
+) -> None:
     """Store per-(run, key) row lists inside the caller's transaction (writer and importers share it).
 
     Rows go to executemany unchanged and each list is summarised with C-level builtins
@@ -740,14 +818,17 @@ def write_batches_in(conn: sqlite3.Connection, batches: list[tuple[int, str, lis
         latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, count, lo_step, hi_step))
     t = now_ms()
     conn.executemany(_UPSERT_LATEST, latest)
-    conn.executemany(_UPDATE_TAIL, [(rid, rows[0][1], rid, key) for (rid, key, rows), count in zip(batches, stored)
-                                    if count])
+    conn.executemany(
+        _UPDATE_TAIL, [(rid, rows[0][1], rid, key) for (rid, key, rows), count in zip(batches, stored) if count]
+    )
     for (_, _, rows), all_inserted in zip(batches, exact):
         _refresh_blocks(conn, rows, all_inserted)
     rids = {b[0] for b in batches}
     if heartbeat:  # a live writer's points prove its process is alive; imported history does not
-        conn.executemany("UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ?"
-                         " ELSE heartbeat END WHERE rid=?", [(t, t, r) for r in rids])
+        conn.executemany(
+            "UPDATE runs SET updated_at=?, heartbeat=CASE WHEN status='RUNNING' THEN ? ELSE heartbeat END WHERE rid=?",
+            [(t, t, r) for r in rids],
+        )
     else:
         conn.executemany("UPDATE runs SET updated_at=? WHERE rid=?", [(t, r) for r in rids])
 
@@ -776,8 +857,12 @@ def _refresh_blocks(conn: sqlite3.Connection, rows: list[Row], all_inserted: boo
         for block in blocks:
             _recompute_block(conn, rid, kid, block)
         return
-    existing = {b for (b,) in conn.execute(
-        "SELECT block FROM metric_blocks WHERE rid=? AND kid=? AND block>=? AND block<=?", (rid, kid, first, last))}
+    existing = {
+        b
+        for (b,) in conn.execute(
+            "SELECT block FROM metric_blocks WHERE rid=? AND kid=? AND block>=? AND block<=?", (rid, kid, first, last)
+        )
+    }
     fresh = []
     i, n = 0, len(rows)
     while i < n:
@@ -797,10 +882,22 @@ def _refresh_blocks(conn: sqlite3.Connection, rows: list[Row], all_inserted: boo
                 lo_i, hi_i = vals.index(min(vals)), vals.index(max(vals))
             lo_row = seg[lo_i] if lo_i is not None else None
             hi_row = seg[hi_i] if hi_i is not None else None
-            fresh.append((rid, kid, block, len(seg),
-                          lo_row[4] if lo_row else None, lo_row[2] if lo_row else None, lo_row[3] if lo_row else None,
-                          hi_row[4] if hi_row else None, hi_row[2] if hi_row else None, hi_row[3] if hi_row else None,
-                          seg[0][2], seg[0][3]))
+            fresh.append(
+                (
+                    rid,
+                    kid,
+                    block,
+                    len(seg),
+                    lo_row[4] if lo_row else None,
+                    lo_row[2] if lo_row else None,
+                    lo_row[3] if lo_row else None,
+                    hi_row[4] if hi_row else None,
+                    hi_row[2] if hi_row else None,
+                    hi_row[3] if hi_row else None,
+                    seg[0][2],
+                    seg[0][3],
+                )
+            )
         i = j
     if fresh:
         conn.executemany(_INSERT_BLOCK, fresh)
@@ -811,15 +908,17 @@ def _recompute_block(conn: sqlite3.Connection, rid: int, kid: int, block: int) -
     a, b = block << BLOCK_BITS, (block + 1) << BLOCK_BITS
     lo_step, lo_ts, lo, n = conn.execute(
         "SELECT step, ts, min(value), count(*) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
-        (rid, kid, a, b)).fetchone()
+        (rid, kid, a, b),
+    ).fetchone()
     if not n:
         return
     hi_step, hi_ts, hi = conn.execute(
-        "SELECT step, ts, max(value) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?",
-        (rid, kid, a, b)).fetchone()
+        "SELECT step, ts, max(value) FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<?", (rid, kid, a, b)
+    ).fetchone()
     first_step, first_ts = conn.execute(
         "SELECT step, ts FROM metrics WHERE rid=? AND kid=? AND step>=? AND step<? ORDER BY step, ts LIMIT 1",
-        (rid, kid, a, b)).fetchone()
+        (rid, kid, a, b),
+    ).fetchone()
     if lo is None:  # every value in the block is NaN
         lo_step = lo_ts = hi_step = hi_ts = None
     conn.execute(_INSERT_BLOCK, (rid, kid, block, n, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts))

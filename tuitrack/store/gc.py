@@ -19,8 +19,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuitrack.errors import TuitrackError
 from tuitrack.entities import HEARTBEAT_TIMEOUT_MS
+from tuitrack.errors import TuitrackError
 from tuitrack.store.core import Store
 from tuitrack.store.core import now_ms as store_now
 
@@ -69,8 +69,12 @@ def run_tables(store: Store) -> list[str]:
     ``metric_blocks`` was) can never be forgotten and leave rows behind for a
     reused rid to pick up.
     """
-    names = [r[0] for r in store.conn_fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        r[0]
+        for r in store.conn_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     out = []
     for name in names:
         cols = {r[1] for r in store.conn_fetchall("SELECT * FROM pragma_table_info(?)", (name,))}
@@ -83,8 +87,9 @@ def run_tables(store: Store) -> list[str]:
 _LIVE = "(status = 'RUNNING' AND heartbeat >= ?)"
 
 
-def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None = None,
-                   live: bool = False) -> list[Purgeable]:
+def find_purgeable(
+    store: Store, *, now_ms: int, older_than_days: float | None = None, live: bool = False
+) -> list[Purgeable]:
     """Soft-deleted runs, optionally only those deleted at least ``older_than_days`` ago.
 
     Runs still RUNNING with a fresh heartbeat (a process is logging to them) are left out;
@@ -97,7 +102,9 @@ def find_purgeable(store: Store, *, now_ms: int, older_than_days: float | None =
     rows = store.conn_fetchall(
         "SELECT rid, run_id, name, deleted_at FROM runs WHERE deleted_at IS NOT NULL"
         f" AND (? IS NULL OR deleted_at <= ?) AND {'' if live else 'NOT '}coalesce({_LIVE}, 0)"
-        " ORDER BY deleted_at, rid", (cutoff, cutoff, fresh))
+        " ORDER BY deleted_at, rid",
+        (cutoff, cutoff, fresh),
+    )
     out = []
     for rid, run_id, name, deleted_at in rows:
         folder = artifact_folder(store, run_id)
@@ -153,8 +160,7 @@ def stale_temp_files(store: Store, *, now_ms: int) -> list[Path]:
     root = store.artifacts_root
     if not root.is_dir():
         return []
-    rows = store.conn_fetchall(f"SELECT rid, run_id, coalesce({_LIVE}, 0) FROM runs",
-                               (now_ms - HEARTBEAT_TIMEOUT_MS,))
+    rows = store.conn_fetchall(f"SELECT rid, run_id, coalesce({_LIVE}, 0) FROM runs", (now_ms - HEARTBEAT_TIMEOUT_MS,))
     by_id = {run_id: (rid, live) for rid, run_id, live in rows}
     out: list[Path] = []
     for entry in sorted(root.iterdir()):
@@ -185,13 +191,17 @@ def purge(store: Store, runs: list[Purgeable], *, now_ms: int | None = None, for
     done: list[Purgeable] = []
     with store.transaction() as conn:
         for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i:i + _CHUNK]
+            chunk = keys[i : i + _CHUNK]
             pairs = " OR ".join("(rid = ? AND run_id = ?)" for _ in chunk)
             args = [v for pair in chunk for v in pair]
             alive = "" if force else f" AND NOT coalesce({_LIVE}, 0)"
             extra = [] if force else [(now_ms if now_ms is not None else store_now()) - HEARTBEAT_TIMEOUT_MS]
-            still = [(int(rid), run_id) for rid, run_id in conn.execute(
-                f"SELECT rid, run_id FROM runs WHERE deleted_at IS NOT NULL AND ({pairs}){alive}", args + extra)]
+            still = [
+                (int(rid), run_id)
+                for rid, run_id in conn.execute(
+                    f"SELECT rid, run_id FROM runs WHERE deleted_at IS NOT NULL AND ({pairs}){alive}", args + extra
+                )
+            ]
             if not still:
                 continue
             rids = [rid for rid, _ in still]

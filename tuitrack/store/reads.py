@@ -10,21 +10,18 @@ import json
 import math
 import sqlite3
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tuitrack.query import filter as query
-from tuitrack.store import topn
 from tuitrack import validation
-from tuitrack.errors import AmbiguousRunError, RunNotFoundError
 from tuitrack.entities import (
+    HEARTBEAT_TIMEOUT_MS,
     Artifact,
     DatasetInput,
     Experiment,
-    HEARTBEAT_TIMEOUT_MS,
     MetricPoint,
     MetricSummary,
     Run,
@@ -32,6 +29,9 @@ from tuitrack.entities import (
     RunInfo,
     from_db_float,
 )
+from tuitrack.errors import AmbiguousRunError, RunNotFoundError
+from tuitrack.query import filter as query
+from tuitrack.store import topn
 
 _INFO_COLS = (
     "r.rid, r.run_id, r.name, r.experiment_id, e.name, r.status, r.start_time, r.end_time, r.heartbeat,"
@@ -74,16 +74,31 @@ class KeyWindow:
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _info(row: Sequence[Any], root_uri: str | None = None) -> RunInfo:
     """``root_uri``: the artifacts folder as a file URI (run ids are hex, so joining needs no quoting)."""
     uri = f"{root_uri}/{row[1]}" if root_uri is not None else None
-    return RunInfo(artifact_uri=uri,
-        run_id=row[1], run_name=row[2], experiment_id=row[3], experiment=row[4], status=row[5],
-        start_time=row[6], end_time=row[7], heartbeat=row[8], parent_id=row[9], user=row[10], host=row[11],
-        pid=row[12], source=row[13], note=row[14], error=row[15], deleted_at=row[16], updated_at=row[17],
+    return RunInfo(
+        artifact_uri=uri,
+        run_id=row[1],
+        run_name=row[2],
+        experiment_id=row[3],
+        experiment=row[4],
+        status=row[5],
+        start_time=row[6],
+        end_time=row[7],
+        heartbeat=row[8],
+        parent_id=row[9],
+        user=row[10],
+        host=row[11],
+        pid=row[12],
+        source=row[13],
+        note=row[14],
+        error=row[15],
+        deleted_at=row[16],
+        updated_at=row[17],
     )
 
 
@@ -114,8 +129,9 @@ class StoreReads:
             f" (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id{deleted})"
             " FROM experiments e ORDER BY e.name"
         )
-        return [Experiment(experiment_id=r[0], name=r[1], created_at=r[2], deleted_at=r[3], run_count=r[4])
-                for r in rows]
+        return [
+            Experiment(experiment_id=r[0], name=r[1], created_at=r[2], deleted_at=r[3], run_count=r[4]) for r in rows
+        ]
 
     def get_experiment(self, experiment_id: int | None = None, *, name: str | None = None) -> Experiment | None:
         """One experiment by id or by name (a single indexed lookup), None when there is none."""
@@ -123,7 +139,9 @@ class StoreReads:
         rows = self._all(
             "SELECT e.id, e.name, e.created_at, e.deleted_at,"
             " (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id AND r.deleted_at IS NULL)"
-            f" FROM experiments e WHERE {col} = ?", (value,))
+            f" FROM experiments e WHERE {col} = ?",
+            (value,),
+        )
         if not rows:
             return None
         r = rows[0]
@@ -150,8 +168,7 @@ class StoreReads:
         by_name = self._all("SELECT rid, run_id FROM runs WHERE name = ? LIMIT 3", (ref,))
         by_id: list[tuple[Any, ...]] = []
         if all(c in "0123456789abcdef" for c in low):
-            by_id = self._all("SELECT rid, run_id FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 3",
-                              (low, low + "g"))
+            by_id = self._all("SELECT rid, run_id FROM runs WHERE run_id >= ? AND run_id < ? LIMIT 3", (low, low + "g"))
             exact = [r for r in by_id if r[1] == low]
             if exact:  # a full id always wins
                 return int(exact[0][0]), exact[0][1]
@@ -159,7 +176,8 @@ class StoreReads:
             # "cafe" may be the start of one run's id and another run's name: never guess.
             raise AmbiguousRunError(
                 f"{ref!r} is both the start of run id {by_id[0][1][:12]}... and the name of run "
-                f"{by_name[0][1][:12]}...; give more of the id")
+                f"{by_name[0][1][:12]}...; give more of the id"
+            )
         if len(by_id) == 1:
             return int(by_id[0][0]), by_id[0][1]
         if len(by_id) > 1:
@@ -179,7 +197,8 @@ class StoreReads:
             marks = ",".join("?" * len(chunk))
             for row in self._all(
                 f"SELECT {_INFO_COLS} FROM runs r JOIN experiments e ON e.id = r.experiment_id"
-                f" WHERE r.rid IN ({marks})", chunk
+                f" WHERE r.rid IN ({marks})",
+                chunk,
             ):
                 infos[int(row[0])] = _info(row, self._artifacts_uri)
         data = self._data_for(list(infos)) if with_data else {}
@@ -198,14 +217,23 @@ class StoreReads:
                 tags[rid][k] = v
             for rid, k, v, step, ts, lo, hi, n, lo_step, hi_step, tail in self._all(
                 f"SELECT rid, key, value, step, ts, min_value, max_value, count, {self._summary_steps_sql}"
-                f" FROM latest_metrics WHERE rid IN ({marks})", chunk
+                f" FROM latest_metrics WHERE rid IN ({marks})",
+                chunk,
             ):
                 value = from_db_float(v)
                 metrics[rid][k] = value
-                summaries[rid][k] = MetricSummary(key=k, value=value, step=step, timestamp=ts,
-                                                  min=from_db_float(lo), max=from_db_float(hi), count=n,
-                                                  min_step=lo_step, max_step=hi_step,
-                                                  tail_mean=None if tail is None else float(tail))
+                summaries[rid][k] = MetricSummary(
+                    key=k,
+                    value=value,
+                    step=step,
+                    timestamp=ts,
+                    min=from_db_float(lo),
+                    max=from_db_float(hi),
+                    count=n,
+                    min_step=lo_step,
+                    max_step=hi_step,
+                    tail_mean=None if tail is None else float(tail),
+                )
         return {r: RunData(params=params[r], metrics=metrics[r], tags=tags[r], summaries=summaries[r]) for r in rids}
 
     def get_run(self, ref: str) -> Run:
@@ -224,10 +252,16 @@ class StoreReads:
         directions: Mapping[str, str] | None = None,
     ) -> tuple[str, list[Any], list[topn.Phase] | None]:
         """The search SQL and its arguments, plus its top-N phases when it sorts by a metric or param first."""
-        where = query.compile_filter(filter_string, now_ms=now_ms, heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS,
-                                     metric_key_exists=self.metric_key_exists, directions=directions)
-        order = query.compile_order_by(order_by, now_ms=now_ms, metric_key_exists=self.metric_key_exists,
-                                       directions=directions)
+        where = query.compile_filter(
+            filter_string,
+            now_ms=now_ms,
+            heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS,
+            metric_key_exists=self.metric_key_exists,
+            directions=directions,
+        )
+        order = query.compile_order_by(
+            order_by, now_ms=now_ms, metric_key_exists=self.metric_key_exists, directions=directions
+        )
         clauses = [where.sql]
         args: list[Any] = [*order.params, *where.params]
         if not include_deleted:
@@ -246,10 +280,14 @@ class StoreReads:
         if not self._has_summary_steps and any(c in where.sql or c in order.order_sql for c in _V4_COLUMNS):
             raise query.FilterError(
                 f"the store at {self.path} predates summary steps and means (schema 7): open it once with a "
-                "tuitrack that can write it to upgrade it; min, max, last and count work as it is")
+                "tuitrack that can write it to upgrade it; min, max, last and count work as it is"
+            )
         bounds = [b for b in where.bounds if (b.entity, b.key) == order.first and b.column == order.first_column]
-        return sql, args, (topn.phases(sql, args, len(order.params), bounds, order.first_column) if order.first
-                           else None)
+        return (
+            sql,
+            args,
+            (topn.phases(sql, args, len(order.params), bounds, order.first_column) if order.first else None),
+        )
 
     def search_rids(
         self,
@@ -270,8 +308,9 @@ class StoreReads:
         for name, value in (("max_results", max_results), ("offset", offset)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise validation.ValidationError(f"{name} must be a whole number >= 0, got {value!r}")
-        sql, args, phases = self._search_plan("r.rid", filter_string, order_by, experiment_ids, include_deleted,
-                                              now_ms, directions=directions)
+        sql, args, phases = self._search_plan(
+            "r.rid", filter_string, order_by, experiment_ids, include_deleted, now_ms, directions=directions
+        )
         if max_results is not None and phases:
             try:
                 return topn.run_phases(self.conn, self.lock, phases, int(max_results), int(offset))
@@ -301,16 +340,30 @@ class StoreReads:
         now_ms: int | None = None,
         directions: Mapping[str, str] | None = None,
     ) -> list[Run]:
-        rids = self.search_rids(filter_string, order_by, experiment_ids=experiment_ids,
-                                include_deleted=include_deleted, max_results=max_results, offset=offset,
-                                now_ms=now_ms, directions=directions)
+        rids = self.search_rids(
+            filter_string,
+            order_by,
+            experiment_ids=experiment_ids,
+            include_deleted=include_deleted,
+            max_results=max_results,
+            offset=offset,
+            now_ms=now_ms,
+            directions=directions,
+        )
         return self.runs_by_rids(rids)
 
-    def count_runs(self, filter_string: str | None = None, *, experiment_ids: Sequence[int] | None = None,
-                   include_deleted: bool = False, now_ms: int | None = None,
-                   directions: Mapping[str, str] | None = None) -> int:
-        sql, args, _ = self._search_plan("count(*)", filter_string, None, experiment_ids, include_deleted, now_ms,
-                                         directions=directions)
+    def count_runs(
+        self,
+        filter_string: str | None = None,
+        *,
+        experiment_ids: Sequence[int] | None = None,
+        include_deleted: bool = False,
+        now_ms: int | None = None,
+        directions: Mapping[str, str] | None = None,
+    ) -> int:
+        sql, args, _ = self._search_plan(
+            "count(*)", filter_string, None, experiment_ids, include_deleted, now_ms, directions=directions
+        )
         sql = sql.split(" ORDER BY ")[0]
         return int(self._all(sql, args)[0][0])
 
@@ -320,15 +373,19 @@ class StoreReads:
         ``INDEXED BY``: after ``ANALYZE`` SQLite counts the NULL parent ids as one huge group and scans.
         """
         deleted = "" if include_deleted else " AND deleted_at IS NULL"
-        rows = self._all(f"SELECT run_id, name FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}"
-                         " ORDER BY start_time, rid", (run_id,))
+        rows = self._all(
+            f"SELECT run_id, name FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}"
+            " ORDER BY start_time, rid",
+            (run_id,),
+        )
         return [(r[0], r[1]) for r in rows]
 
     def count_children(self, run_id: str, *, include_deleted: bool = False) -> int:
         """How many direct children a run has (index-pinned like :meth:`child_runs`)."""
         deleted = "" if include_deleted else " AND deleted_at IS NULL"
-        return int(self._all(f"SELECT count(*) FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}",
-                             (run_id,))[0][0])
+        return int(
+            self._all(f"SELECT count(*) FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}", (run_id,))[0][0]
+        )
 
     def run_id_exists(self, run_id: str) -> bool:
         """Whether a run with exactly this id is in the store (deleted or not)."""
@@ -344,8 +401,10 @@ class StoreReads:
         out: dict[int, str] = {}
         for chunk in _chunks(list(rids)):
             marks = ",".join("?" * len(chunk))
-            out.update((int(rid), run_id) for rid, run_id in self._all(
-                f"SELECT rid, run_id FROM runs WHERE rid IN ({marks})", chunk))
+            out.update(
+                (int(rid), run_id)
+                for rid, run_id in self._all(f"SELECT rid, run_id FROM runs WHERE rid IN ({marks})", chunk)
+            )
         return out
 
     def last_update_ms(self) -> int | None:
@@ -355,10 +414,15 @@ class StoreReads:
 
     def sweep_parents(self, *, include_deleted: bool = False, limit: int = 500) -> list[tuple[str, str, int, int]]:
         """(run_id, name, experiment_id, children) of runs that have child runs, newest first."""
-        return [(r[0], r[1], int(r[2]), int(r[3])) for r in self._all(
-            "SELECT p.run_id, p.name, p.experiment_id, count(*) FROM runs c JOIN runs p ON p.run_id = c.parent_id"
-            " WHERE c.parent_id IS NOT NULL AND (? OR (c.deleted_at IS NULL AND p.deleted_at IS NULL))"
-            " GROUP BY p.run_id ORDER BY p.start_time DESC LIMIT ?", (1 if include_deleted else 0, limit))]
+        return [
+            (r[0], r[1], int(r[2]), int(r[3]))
+            for r in self._all(
+                "SELECT p.run_id, p.name, p.experiment_id, count(*) FROM runs c JOIN runs p ON p.run_id = c.parent_id"
+                " WHERE c.parent_id IS NOT NULL AND (? OR (c.deleted_at IS NULL AND p.deleted_at IS NULL))"
+                " GROUP BY p.run_id ORDER BY p.start_time DESC LIMIT ?",
+                (1 if include_deleted else 0, limit),
+            )
+        ]
 
     def changed_since(self, since_ms: int) -> list[int]:
         """Rids written at or after ``since_ms`` (live refresh reads only these)."""
@@ -390,7 +454,8 @@ class StoreReads:
             ids = list(experiment_ids)
             rows = self._all(
                 f"SELECT DISTINCT t.key FROM {table} t JOIN runs r ON r.rid = t.rid"
-                f" WHERE r.experiment_id IN ({','.join('?' * len(ids))})", ids
+                f" WHERE r.experiment_id IN ({','.join('?' * len(ids))})",
+                ids,
             )
         return sorted(r[0] for r in rows)
 
@@ -428,8 +493,11 @@ class StoreReads:
 
     def _downsample_blocks(self, key: str, rid: int, kid: int, lo: int, hi: int, buckets: int) -> list[MetricPoint]:
         """Long series: merge the precomputed 1024-step blocks into buckets (reads ~n/1024 rows)."""
-        rows = self._all("SELECT block, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts"
-                         " FROM metric_blocks WHERE rid = ? AND kid = ? ORDER BY block", (rid, kid))
+        rows = self._all(
+            "SELECT block, lo, lo_step, lo_ts, hi, hi_step, hi_ts, first_step, first_ts"
+            " FROM metric_blocks WHERE rid = ? AND kid = ? ORDER BY block",
+            (rid, kid),
+        )
         width = (hi - lo + 1) / buckets
         groups: dict[int, list[tuple[Any, ...]]] = {}
         for row in rows:
@@ -475,8 +543,16 @@ class StoreReads:
         return [r[0] for r in self._all("SELECT key FROM latest_metrics WHERE rid = ? ORDER BY key", (rid,))]
 
     # -- wide runs: a window of one run's keys, and histories of many runs in one read ------------
-    def key_window(self, rid: int, kind: str, offset: int = 0, limit: int = 100, needle: str = "",
-                   counts: tuple[int, int, int] | None = None, unfiltered: int | None = None) -> KeyWindow:
+    def key_window(
+        self,
+        rid: int,
+        kind: str,
+        offset: int = 0,
+        limit: int = 100,
+        needle: str = "",
+        counts: tuple[int, int, int] | None = None,
+        unfiltered: int | None = None,
+    ) -> KeyWindow:
         """Rows ``offset .. offset + limit`` of run ``rid``'s params, tags or metric summaries, by key.
 
         What the app shows of a run with 100,000 tags: one window at a time (a few ms, bounded by
@@ -492,15 +568,27 @@ class StoreReads:
         offset, limit = max(0, int(offset)), max(0, int(limit))
         if prefix is None:
             head = counts or self._all(f"SELECT count(*), 0 FROM {table} WHERE rid = ?{match}", (rid, *margs))[0]
-            rows = self._all(f"SELECT {cols} FROM {table} WHERE rid = ?{match} ORDER BY key LIMIT ? OFFSET ?",
-                             (rid, *margs, limit, offset))
+            rows = self._all(
+                f"SELECT {cols} FROM {table} WHERE rid = ?{match} ORDER BY key LIMIT ? OFFSET ?",
+                (rid, *margs, limit, offset),
+            )
         else:
             end = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # keys starting with prefix are those in [prefix, end)
-            head = counts or self._all(f"SELECT count(*), coalesce(sum(key >= ? AND key < ?), 0) FROM {table}"
-                                       f" WHERE rid = ?{match}", (prefix, end, rid, *margs))[0]
+            head = (
+                counts
+                or self._all(
+                    f"SELECT count(*), coalesce(sum(key >= ? AND key < ?), 0) FROM {table} WHERE rid = ?{match}",
+                    (prefix, end, rid, *margs),
+                )[0]
+            )
             arms = [("key < ?", [prefix]), ("key >= ?", [end]), ("key >= ? AND key < ?", [prefix, end])]
-            sql = " UNION ALL ".join(f"SELECT {g} AS g, {cols} FROM {table} WHERE rid = ? AND {cond}{match}"
-                                     for g, (cond, _) in enumerate(arms)) + " ORDER BY g, key LIMIT ? OFFSET ?"
+            sql = (
+                " UNION ALL ".join(
+                    f"SELECT {g} AS g, {cols} FROM {table} WHERE rid = ? AND {cond}{match}"
+                    for g, (cond, _) in enumerate(arms)
+                )
+                + " ORDER BY g, key LIMIT ? OFFSET ?"
+            )
             args: list[Any] = []
             for _, cargs in arms:
                 args += [rid, *cargs, *margs]
@@ -515,8 +603,18 @@ class StoreReads:
         else:
             unfiltered = total
         if kind == "metrics":
-            out: list[Any] = [MetricSummary(key=k, value=from_db_float(v), step=s, timestamp=t, min=from_db_float(lo),
-                                            max=from_db_float(hi), count=n) for k, v, s, t, lo, hi, n in rows]
+            out: list[Any] = [
+                MetricSummary(
+                    key=k,
+                    value=from_db_float(v),
+                    step=s,
+                    timestamp=t,
+                    min=from_db_float(lo),
+                    max=from_db_float(hi),
+                    count=n,
+                )
+                for k, v, s, t, lo, hi, n in rows
+            ]
         else:
             out = [(k, v) for k, v in rows]
         return KeyWindow(kind, total, tail, unfiltered, offset, out, needle)
@@ -526,8 +624,11 @@ class StoreReads:
         keys = list(keys)
         if not keys:
             return {}
-        return dict(self._all(f"SELECT key, value FROM tags WHERE rid = ? AND key IN ({','.join('?' * len(keys))})",
-                              (rid, *keys)))
+        return dict(
+            self._all(
+                f"SELECT key, value FROM tags WHERE rid = ? AND key IN ({','.join('?' * len(keys))})", (rid, *keys)
+            )
+        )
 
     def binned_histories(self, run_ids: Sequence[str], key: str, buckets: int) -> dict[str, list[tuple[int, float]]]:
         """Each run's history of ``key`` as ``(step, mean value)`` over ``buckets`` step ranges shared by all runs.
@@ -550,7 +651,8 @@ class StoreReads:
             f"SELECT min((SELECT min(step) FROM metrics WHERE rid = x.rid AND kid = ?)),"
             f" max((SELECT max(step) FROM metrics WHERE rid = x.rid AND kid = ?)),"
             f" sum((SELECT count FROM latest_metrics WHERE rid = x.rid AND key = ?)) FROM ({runs}) x",
-            (kid, kid, key, ids))[0]
+            (kid, kid, key, ids),
+        )[0]
         if lo is None:
             return {}
         width = (hi - lo + 1) / buckets
@@ -560,17 +662,21 @@ class StoreReads:
 
         if (points or 0) > _BLOCKS_ABOVE:  # by block number (step >> BLOCK_BITS): a primary-key range
             bounds = [(a, a >> BLOCK_BITS, b >> BLOCK_BITS) for a, b in bounds]
-            value = ("SELECT avg((lo + hi) / 2) FROM metric_blocks WHERE rid = x.rid AND kid = ?"
-                     " AND block >= b.value ->> 1 AND block < b.value ->> 2")
+            value = (
+                "SELECT avg((lo + hi) / 2) FROM metric_blocks WHERE rid = x.rid AND kid = ?"
+                " AND block >= b.value ->> 1 AND block < b.value ->> 2"
+            )
         else:
             bounds = [(a, a, b) for a, b in bounds]
-            value = ("SELECT avg(value) FROM metrics WHERE rid = x.rid AND kid = ?"
-                     " AND step >= b.value ->> 1 AND step < b.value ->> 2")
+            value = (
+                "SELECT avg(value) FROM metrics WHERE rid = x.rid AND kid = ?"
+                " AND step >= b.value ->> 1 AND step < b.value ->> 2"
+            )
         ranges = json.dumps(bounds)
         out: dict[str, list[tuple[int, float]]] = {}
         for run_id, start, mean in self._all(
             f"SELECT x.run_id, b.value ->> 0, ({value}) FROM ({runs}) x, json_each(?) b ORDER BY x.rid, b.key",
-            (kid, ids, ranges)
+            (kid, ids, ranges),
         ):
             if mean is not None and math.isfinite(mean):
                 out.setdefault(run_id, []).append((int(start), float(mean)))
@@ -579,8 +685,10 @@ class StoreReads:
     # -- artifacts, inputs, environment -----------------------------------------------
     def list_artifacts(self, ref: str) -> list[Artifact]:
         rid, _ = self.resolve_run(ref)
-        return [Artifact(path=p, size=s, created_at=c) for p, s, c in
-                self._all("SELECT path, size, created_at FROM artifacts WHERE rid = ? ORDER BY path", (rid,))]
+        return [
+            Artifact(path=p, size=s, created_at=c)
+            for p, s, c in self._all("SELECT path, size, created_at FROM artifacts WHERE rid = ? ORDER BY path", (rid,))
+        ]
 
     def artifact_file(self, ref: str, path: str) -> Path:
         """The on-disk file of a run's artifact; refuses paths that leave the run's folder."""
@@ -607,12 +715,21 @@ class StoreReads:
     def list_inputs(self, ref: str) -> list[DatasetInput]:
         rid, _ = self.resolve_run(ref)
         if not self._has_mlflow_fields:
-            return [DatasetInput(*row) for row in self._all(
-                "SELECT name, source, digest, rows, context, created_at FROM inputs WHERE rid = ? ORDER BY name",
-                (rid,))]
-        return [DatasetInput(*row[:7], schema=_json_or_none(row[7]), profile=_json_or_none(row[8]))
-                for row in self._all("SELECT name, source, digest, rows, context, created_at, source_type, schema,"
-                                     " profile FROM inputs WHERE rid = ? ORDER BY name", (rid,))]
+            return [
+                DatasetInput(*row)
+                for row in self._all(
+                    "SELECT name, source, digest, rows, context, created_at FROM inputs WHERE rid = ? ORDER BY name",
+                    (rid,),
+                )
+            ]
+        return [
+            DatasetInput(*row[:7], schema=_json_or_none(row[7]), profile=_json_or_none(row[8]))
+            for row in self._all(
+                "SELECT name, source, digest, rows, context, created_at, source_type, schema,"
+                " profile FROM inputs WHERE rid = ? ORDER BY name",
+                (rid,),
+            )
+        ]
 
     def experiment_tags(self, experiment_id: int | None = None) -> dict[int, dict[str, str]]:
         """Every experiment's tags (or one experiment's), by experiment id."""
@@ -620,8 +737,9 @@ class StoreReads:
             return {}
         out: dict[int, dict[str, str]] = {}
         where, args = ("WHERE experiment_id = ?", (experiment_id,)) if experiment_id is not None else ("", ())
-        for exp_id, key, value in self._all(f"SELECT experiment_id, key, value FROM experiment_tags {where}"
-                                            " ORDER BY experiment_id, key", args):
+        for exp_id, key, value in self._all(
+            f"SELECT experiment_id, key, value FROM experiment_tags {where} ORDER BY experiment_id, key", args
+        ):
             out.setdefault(int(exp_id), {})[key] = value
         return out
 

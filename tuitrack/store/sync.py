@@ -75,7 +75,7 @@ class LocalRun:
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _float(v: float | None) -> float:
@@ -86,8 +86,11 @@ def _float(v: float | None) -> float:
 def remote_id(store: Store, uri: str) -> int:
     """The id of ``uri`` (created on first use), marked as the most recently used remote."""
     with store.transaction() as conn:
-        conn.execute("INSERT INTO sync_remotes(uri, last_used) VALUES (?, ?)"
-                     " ON CONFLICT(uri) DO UPDATE SET last_used = excluded.last_used", (uri, now_ms()))
+        conn.execute(
+            "INSERT INTO sync_remotes(uri, last_used) VALUES (?, ?)"
+            " ON CONFLICT(uri) DO UPDATE SET last_used = excluded.last_used",
+            (uri, now_ms()),
+        )
         return int(conn.execute("SELECT id FROM sync_remotes WHERE uri = ?", (uri,)).fetchone()[0])
 
 
@@ -109,10 +112,15 @@ def runs_needing_push(store: Store, remote: int, rids: Sequence[int]) -> list[in
     out: list[int] = []
     for chunk in _chunks(list(rids)):
         marks = ",".join("?" * len(chunk))
-        out.extend(r for (r,) in store.conn_fetchall(
-            "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
-            f" WHERE r.rid IN ({marks}) AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
-            " OR r.updated_at > s.pushed_upto)", (remote, *chunk)))
+        out.extend(
+            r
+            for (r,) in store.conn_fetchall(
+                "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
+                f" WHERE r.rid IN ({marks}) AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
+                " OR r.updated_at > s.pushed_upto)",
+                (remote, *chunk),
+            )
+        )
     order = {r: i for i, r in enumerate(rids)}
     return sorted(out, key=order.__getitem__)
 
@@ -127,10 +135,15 @@ def unpushed_rids(store: Store, remote: int | None = None) -> set[int]:
         if found is None:
             return {r for (r,) in store.conn_fetchall("SELECT rid FROM runs WHERE deleted_at IS NULL")}
         remote = found[0]
-    return {r for (r,) in store.conn_fetchall(
-        "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
-        " WHERE r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
-        " OR r.updated_at > s.pushed_upto)", (remote,))}
+    return {
+        r
+        for (r,) in store.conn_fetchall(
+            "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
+            " WHERE r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
+            " OR r.updated_at > s.pushed_upto)",
+            (remote,),
+        )
+    }
 
 
 def load_local_runs(store: Store, rids: Sequence[int]) -> list[LocalRun]:
@@ -141,17 +154,19 @@ def load_local_runs(store: Store, rids: Sequence[int]) -> list[LocalRun]:
         for row in store.conn_fetchall(
             "SELECT r.rid, r.run_id, e.name, r.name, r.status, r.start_time, r.end_time, r.parent_id, r.user,"
             " r.host, r.source, r.note, r.error, r.deleted_at, r.updated_at FROM runs r"
-            f" JOIN experiments e ON e.id = r.experiment_id WHERE r.rid IN ({marks})", chunk):
+            f" JOIN experiments e ON e.id = r.experiment_id WHERE r.rid IN ({marks})",
+            chunk,
+        ):
             runs[int(row[0])] = LocalRun(*row)
         for rid, k, v in store.conn_fetchall(f"SELECT rid, key, value FROM params WHERE rid IN ({marks})", chunk):
             runs[rid].params[k] = v
         for rid, k, v in store.conn_fetchall(f"SELECT rid, key, value FROM tags WHERE rid IN ({marks})", chunk):
             runs[rid].tags[k] = v
         for rid, k, n in store.conn_fetchall(
-                f"SELECT rid, key, count FROM latest_metrics WHERE rid IN ({marks})", chunk):
+            f"SELECT rid, key, count FROM latest_metrics WHERE rid IN ({marks})", chunk
+        ):
             runs[rid].counts[k] = int(n)
-        for rid, p, size in store.conn_fetchall(
-                f"SELECT rid, path, size FROM artifacts WHERE rid IN ({marks})", chunk):
+        for rid, p, size in store.conn_fetchall(f"SELECT rid, path, size FROM artifacts WHERE rid IN ({marks})", chunk):
             runs[rid].artifacts[p] = int(size)
     return [runs[r] for r in rids if r in runs]
 
@@ -169,25 +184,30 @@ def sync_rows(store: Store, remote: int, rids: Sequence[int] | None = None) -> d
 
 
 def rid_of_remote_run(store: Store, remote: int, remote_run_id: str) -> int | None:
-    row = store.conn_fetchone("SELECT rid FROM sync_runs WHERE remote = ? AND remote_run_id = ?",
-                              (remote, remote_run_id))
+    row = store.conn_fetchone(
+        "SELECT rid FROM sync_runs WHERE remote = ? AND remote_run_id = ?", (remote, remote_run_id)
+    )
     return int(row[0]) if row else None
 
 
 def remote_run_ids(store: Store, remote: int) -> dict[str, int]:
     """remote run id -> local rid for every mapped run of ``remote``."""
-    return {r: int(rid) for rid, r in store.conn_fetchall(
-        "SELECT rid, remote_run_id FROM sync_runs WHERE remote = ?", (remote,))}
+    return {
+        r: int(rid)
+        for rid, r in store.conn_fetchall("SELECT rid, remote_run_id FROM sync_runs WHERE remote = ?", (remote,))
+    }
 
 
-def map_run(store: Store, rid: int, remote: int, remote_run_id: str, origin: str, *,
-            base: Mapping[str, Any] | None = None) -> None:
+def map_run(
+    store: Store, rid: int, remote: int, remote_run_id: str, origin: str, *, base: Mapping[str, Any] | None = None
+) -> None:
     """Record that local ``rid`` is ``remote_run_id`` on ``remote`` (kept when already mapped)."""
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO sync_runs(rid, remote, remote_run_id, origin, base, synced_at) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(rid, remote) DO UPDATE SET remote_run_id = excluded.remote_run_id",
-            (rid, remote, remote_run_id, origin, json.dumps(dict(base or {})), now_ms()))
+            (rid, remote, remote_run_id, origin, json.dumps(dict(base or {})), now_ms()),
+        )
 
 
 def set_inflight(store: Store, rid: int, remote: int, inflight: bool) -> None:
@@ -195,8 +215,9 @@ def set_inflight(store: Store, rid: int, remote: int, inflight: bool) -> None:
         conn.execute("UPDATE sync_runs SET inflight = ? WHERE rid = ? AND remote = ?", (int(inflight), rid, remote))
 
 
-def finish_sync(store: Store, rid: int, remote: int, base: Mapping[str, Any], *,
-                covered_updated_at: int | None, pushed: bool) -> None:
+def finish_sync(
+    store: Store, rid: int, remote: int, base: Mapping[str, Any], *, covered_updated_at: int | None, pushed: bool
+) -> None:
     """Store the agreed state; with ``pushed``, the run counts as pushed up to ``covered_updated_at``.
 
     A local write in the very millisecond the push read the run would share its ``updated_at``;
@@ -208,11 +229,16 @@ def finish_sync(store: Store, rid: int, remote: int, base: Mapping[str, Any], *,
             upto = covered_updated_at
             if upto is not None and upto >= t:
                 upto -= 1
-            conn.execute("UPDATE sync_runs SET base = ?, synced_at = ?, inflight = 0, pushed_upto = ?"
-                         " WHERE rid = ? AND remote = ?", (json.dumps(dict(base)), t, upto, rid, remote))
+            conn.execute(
+                "UPDATE sync_runs SET base = ?, synced_at = ?, inflight = 0, pushed_upto = ?"
+                " WHERE rid = ? AND remote = ?",
+                (json.dumps(dict(base)), t, upto, rid, remote),
+            )
         else:
-            conn.execute("UPDATE sync_runs SET base = ?, synced_at = ? WHERE rid = ? AND remote = ?",
-                         (json.dumps(dict(base)), t, rid, remote))
+            conn.execute(
+                "UPDATE sync_runs SET base = ?, synced_at = ? WHERE rid = ? AND remote = ?",
+                (json.dumps(dict(base)), t, rid, remote),
+            )
 
 
 def mark_pulled_current(store: Store, rid: int, remote: int) -> None:
@@ -229,9 +255,14 @@ def mark_pulled_current(store: Store, rid: int, remote: int) -> None:
 
 # -- watermarks ---------------------------------------------------------------------------------------
 def marks(store: Store, rid: int, remote: int) -> dict[str, Mark]:
-    return {k: Mark(n, step, ts, seq) for k, n, step, ts, seq in store.conn_fetchall(
-        "SELECT k.key, m.n, m.step, m.ts, m.seq FROM sync_marks m JOIN metric_keys k ON k.kid = m.kid"
-        " WHERE m.rid = ? AND m.remote = ?", (rid, remote))}
+    return {
+        k: Mark(n, step, ts, seq)
+        for k, n, step, ts, seq in store.conn_fetchall(
+            "SELECT k.key, m.n, m.step, m.ts, m.seq FROM sync_marks m JOIN metric_keys k ON k.kid = m.kid"
+            " WHERE m.rid = ? AND m.remote = ?",
+            (rid, remote),
+        )
+    }
 
 
 def set_marks(store: Store, rid: int, remote: int, updates: Mapping[str, Mark]) -> None:
@@ -242,7 +273,8 @@ def set_marks(store: Store, rid: int, remote: int, updates: Mapping[str, Mark]) 
     with store.transaction() as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO sync_marks(rid, remote, kid, n, step, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(rid, remote, kids[k], m.n, m.step, m.ts, m.seq) for k, m in updates.items()])
+            [(rid, remote, kids[k], m.n, m.step, m.ts, m.seq) for k, m in updates.items()],
+        )
 
 
 def points(store: Store, rid: int, key: str, after: Mark | None = None) -> list[StoredPoint]:
@@ -251,12 +283,15 @@ def points(store: Store, rid: int, key: str, after: Mark | None = None) -> list[
     if row is None:
         return []
     if after is None:
-        rows = store.conn_fetchall("SELECT step, ts, seq, value FROM metrics WHERE rid = ? AND kid = ?"
-                                   " ORDER BY step, ts, seq", (rid, row[0]))
+        rows = store.conn_fetchall(
+            "SELECT step, ts, seq, value FROM metrics WHERE rid = ? AND kid = ? ORDER BY step, ts, seq", (rid, row[0])
+        )
     else:
-        rows = store.conn_fetchall("SELECT step, ts, seq, value FROM metrics WHERE rid = ? AND kid = ?"
-                                   " AND (step, ts, seq) > (?, ?, ?) ORDER BY step, ts, seq",
-                                   (rid, row[0], after.step, after.ts, after.seq))
+        rows = store.conn_fetchall(
+            "SELECT step, ts, seq, value FROM metrics WHERE rid = ? AND kid = ?"
+            " AND (step, ts, seq) > (?, ?, ?) ORDER BY step, ts, seq",
+            (rid, row[0], after.step, after.ts, after.seq),
+        )
     return [(s, t, q, _float(v)) for s, t, q, v in rows]
 
 
@@ -264,8 +299,11 @@ def last_point(store: Store, rid: int, key: str) -> StoredPoint | None:
     row = store.conn_fetchone("SELECT kid FROM metric_keys WHERE key = ?", (key,))
     if row is None:
         return None
-    got = store.conn_fetchone("SELECT step, ts, seq, value FROM metrics WHERE rid = ? AND kid = ?"
-                              " ORDER BY step DESC, ts DESC, seq DESC LIMIT 1", (rid, row[0]))
+    got = store.conn_fetchone(
+        "SELECT step, ts, seq, value FROM metrics WHERE rid = ? AND kid = ?"
+        " ORDER BY step DESC, ts DESC, seq DESC LIMIT 1",
+        (rid, row[0]),
+    )
     return (got[0], got[1], got[2], _float(got[3])) if got else None
 
 
@@ -288,13 +326,29 @@ def existing_run_ids(store: Store, run_ids: Sequence[str]) -> set[str]:
     return found
 
 
-def insert_run(store: Store, *, run_id: str, experiment: str, name: str, status: str, start_time: int,
-               end_time: int | None, parent_id: str | None, user: str | None, host: str | None,
-               source: str | None, note: str | None, error: str | None, deleted_at: int | None,
-               params: Mapping[str, str], tags: Mapping[str, str],
-               series: Mapping[str, Sequence[tuple[int, int, float]]],
-               artifacts: Iterable[tuple[str, int]] = (), created_at: int | None = None,
-               heartbeat: int | None = None) -> int | None:
+def insert_run(
+    store: Store,
+    *,
+    run_id: str,
+    experiment: str,
+    name: str,
+    status: str,
+    start_time: int,
+    end_time: int | None,
+    parent_id: str | None,
+    user: str | None,
+    host: str | None,
+    source: str | None,
+    note: str | None,
+    error: str | None,
+    deleted_at: int | None,
+    params: Mapping[str, str],
+    tags: Mapping[str, str],
+    series: Mapping[str, Sequence[tuple[int, int, float]]],
+    artifacts: Iterable[tuple[str, int]] = (),
+    created_at: int | None = None,
+    heartbeat: int | None = None,
+) -> int | None:
     """A whole run (row, params, tags, histories ``key -> [(step, ts, value)]``, artifact index) in one
     transaction; None when ``run_id`` is already in the store."""
     exp_id = store.experiment_id(experiment)
@@ -307,17 +361,37 @@ def insert_run(store: Store, *, run_id: str, experiment: str, name: str, status:
             "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
             " user, host, pid, source, note, error, deleted_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
-            (run_id, exp_id, name, status, start_time, end_time, heartbeat if heartbeat is not None else
-             (end_time or start_time), parent_id, user, host, source, note, error, deleted_at, t))
+            (
+                run_id,
+                exp_id,
+                name,
+                status,
+                start_time,
+                end_time,
+                heartbeat if heartbeat is not None else (end_time or start_time),
+                parent_id,
+                user,
+                host,
+                source,
+                note,
+                error,
+                deleted_at,
+                t,
+            ),
+        )
         rid = int(cur.lastrowid)
-        conn.executemany("INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
-                         [(rid, k, v, _numeric(v)) for k, v in params.items()])
+        conn.executemany(
+            "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+            [(rid, k, v, _numeric(v)) for k, v in params.items()],
+        )
         conn.executemany("INSERT INTO tags(rid, key, value) VALUES (?, ?, ?)", [(rid, k, v) for k, v in tags.items()])
         batches = [(rid, k, [(rid, kids[k], s, ts, v) for s, ts, v in pts]) for k, pts in series.items() if pts]
         if batches:
             write_batches_in(conn, batches, heartbeat=False)
-        conn.executemany("INSERT OR REPLACE INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
-                         [(rid, p, size, created_at or t) for p, size in artifacts])
+        conn.executemany(
+            "INSERT OR REPLACE INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
+            [(rid, p, size, created_at or t) for p, size in artifacts],
+        )
     return rid
 
 
@@ -330,12 +404,29 @@ def append_points(store: Store, rid: int, series: Mapping[str, Sequence[tuple[in
             write_batches_in(conn, batches, heartbeat=False)
 
 
-def update_pulled_run(store: Store, rid: int, *, fields: Mapping[str, Any] | None = None,
-                      set_tags: Mapping[str, str] | None = None, delete_tags: Iterable[str] = (),
-                      params: Mapping[str, str] | None = None) -> None:
+def update_pulled_run(
+    store: Store,
+    rid: int,
+    *,
+    fields: Mapping[str, Any] | None = None,
+    set_tags: Mapping[str, str] | None = None,
+    delete_tags: Iterable[str] = (),
+    params: Mapping[str, str] | None = None,
+) -> None:
     """Apply a server's changes to a run in one transaction (column names from a whitelist only)."""
-    allowed = {"name", "note", "deleted_at", "status", "end_time", "parent_id", "user", "host", "source", "error",
-               "heartbeat"}
+    allowed = {
+        "name",
+        "note",
+        "deleted_at",
+        "status",
+        "end_time",
+        "parent_id",
+        "user",
+        "host",
+        "source",
+        "error",
+        "heartbeat",
+    }
     fields = dict(fields or {})
     bad = set(fields) - allowed
     if bad:
@@ -343,16 +434,22 @@ def update_pulled_run(store: Store, rid: int, *, fields: Mapping[str, Any] | Non
     with store.transaction() as conn:
         if fields:
             cols = sorted(fields)
-            conn.execute(f"UPDATE runs SET {', '.join(c + ' = ?' for c in cols)} WHERE rid = ?",
-                         (*[fields[c] for c in cols], rid))
+            conn.execute(
+                f"UPDATE runs SET {', '.join(c + ' = ?' for c in cols)} WHERE rid = ?",
+                (*[fields[c] for c in cols], rid),
+            )
         if set_tags:
-            conn.executemany("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
-                             [(rid, k, v) for k, v in set_tags.items()])
+            conn.executemany(
+                "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
+                [(rid, k, v) for k, v in set_tags.items()],
+            )
         for k in delete_tags:
             conn.execute("DELETE FROM tags WHERE rid = ? AND key = ?", (rid, k))
         if params:
-            conn.executemany("INSERT OR IGNORE INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
-                             [(rid, k, v, _numeric(v)) for k, v in params.items()])
+            conn.executemany(
+                "INSERT OR IGNORE INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+                [(rid, k, v, _numeric(v)) for k, v in params.items()],
+            )
         conn.execute("UPDATE runs SET updated_at = ? WHERE rid = ?", (now_ms(), rid))
 
 
@@ -370,8 +467,10 @@ def forget_mapping(store: Store, rid: int, remote: int) -> None:
 def note_conflict(store: Store, rid: int, text: str) -> None:
     """Say on the run (its ``tuitrack.sync.conflict`` tag, shown in the detail) which side a conflict kept."""
     with store.transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
-                     (rid, "tuitrack.sync.conflict", text[:8000]))
+        conn.execute(
+            "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
+            (rid, "tuitrack.sync.conflict", text[:8000]),
+        )
         conn.execute("UPDATE runs SET updated_at = ? WHERE rid = ?", (now_ms(), rid))
 
 
@@ -383,5 +482,7 @@ def unpushed_count(store: Store) -> int | None:
     row = store.conn_fetchone(
         "SELECT count(*) FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
         " WHERE r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
-        " OR r.updated_at > s.pushed_upto)", (found[0],))
+        " OR r.updated_at > s.pushed_upto)",
+        (found[0],),
+    )
     return int(row[0]) if row else 0

@@ -46,8 +46,9 @@ class Phase:
     args: list[Any]
 
 
-def phases(sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequence[Bound] = (),
-           column: str = "value") -> list[Phase] | None:
+def phases(
+    sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequence[Bound] = (), column: str = "value"
+) -> list[Phase] | None:
     """The ordered phases of a search whose first sort key is a metric or param (else None).
 
     ``bounds``: the filter's top-level numeric terms on that same key (``query.Bound``); they
@@ -73,8 +74,12 @@ def phases(sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequenc
         walk = head.replace(_METRIC_JOIN, "FROM latest_metrics o0 CROSS JOIN runs r ON ", 1)
         cond, tail = rest.split(metric_head, 1)
         direction, _, tail_order = tail.partition(",")
-        out = [Phase(f"{walk}o0.{column} IS NOT NULL AND {bound_sql}{cond}ORDER BY o0.{column} {direction},"
-                     f"{tail_order}", bounded)]
+        out = [
+            Phase(
+                f"{walk}o0.{column} IS NOT NULL AND {bound_sql}{cond}ORDER BY o0.{column} {direction},{tail_order}",
+                bounded,
+            )
+        ]
         if not bounds:
             out.append(Phase(f"{head}o0.{column} IS NULL AND {cond}ORDER BY{tail_order}", plain))
         return out
@@ -83,20 +88,26 @@ def phases(sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequenc
         cond, tail = rest.split(_PARAM_HEAD, 1)
         num_dir, _, tail = tail.partition(",")
         value_term, _, tail_order = tail.partition(",")
-        out = [Phase(f"{walk}o0.num IS NOT NULL AND {bound_sql}{cond}ORDER BY o0.num {num_dir},{value_term},"
-                     f"{tail_order}", bounded)]
+        out = [
+            Phase(
+                f"{walk}o0.num IS NOT NULL AND {bound_sql}{cond}ORDER BY o0.num {num_dir},{value_term},{tail_order}",
+                bounded,
+            )
+        ]
         if not bounds:
             out += [
-                Phase(f"{walk}o0.num IS NULL AND o0.value IS NOT NULL AND {cond}ORDER BY{value_term},{tail_order}",
-                      plain),
+                Phase(
+                    f"{walk}o0.num IS NULL AND o0.value IS NOT NULL AND {cond}ORDER BY{value_term},{tail_order}", plain
+                ),
                 Phase(f"{head}o0.value IS NULL AND {cond}ORDER BY{tail_order}", plain),
             ]
         return out
     return None
 
 
-def run_phases(conn: sqlite3.Connection, lock: threading.RLock, todo: Sequence[Phase], limit: int, offset: int
-               ) -> list[int]:
+def run_phases(
+    conn: sqlite3.Connection, lock: threading.RLock, todo: Sequence[Phase], limit: int, offset: int
+) -> list[int]:
     """Rids ``offset .. offset + limit`` of the phases' concatenation; raises OverBudget past the walk budget."""
     out: list[int] = []
     need = offset + limit
@@ -119,4 +130,4 @@ def run_phases(conn: sqlite3.Connection, lock: threading.RLock, todo: Sequence[P
             raise
         finally:
             conn.set_progress_handler(None, 0)
-    return out[offset:offset + limit]
+    return out[offset : offset + limit]

@@ -51,8 +51,11 @@ class TransientError(SyncError):
 
 def one_line(text: str, limit: int = 300) -> str:
     """A server's text as one shown line: control characters escaped, long text cut with a mark."""
-    out = text.encode("unicode_escape", "backslashreplace").decode("ascii", "replace") \
-        if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
+    out = (
+        text.encode("unicode_escape", "backslashreplace").decode("ascii", "replace")
+        if any(ord(c) < 32 or ord(c) == 127 for c in text)
+        else text
+    )
     return out if len(out) <= limit else out[:limit] + f"... ({len(out)} chars)"
 
 
@@ -63,8 +66,9 @@ def normalize_uri(uri: str) -> str:
         raise SyncError("no tracking server given: pass a URI (http://host:port) or set MLFLOW_TRACKING_URI")
     parts = urllib.parse.urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncError(f"{one_line(text)!s} is not an MLflow tracking server URI "
-                        "(expected http://host:port or https://host)")
+        raise SyncError(
+            f"{one_line(text)!s} is not an MLflow tracking server URI (expected http://host:port or https://host)"
+        )
     try:
         parts.port
     except ValueError:
@@ -103,9 +107,17 @@ def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
 class Client:
     """Calls one tracking server; safe to share between threads (a connection per thread)."""
 
-    def __init__(self, uri: str, *, timeout: float | None = None, retries: int | None = None,
-                 backoff: float | None = None, max_backoff: float = 30.0, env: Mapping[str, str] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        uri: str,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        max_backoff: float = 30.0,
+        env: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         """Retries, first backoff and timeout default to TUITRACK_SYNC_RETRIES (5), TUITRACK_SYNC_BACKOFF
         (0.5 s, doubling) and TUITRACK_SYNC_TIMEOUT (60 s)."""
         env = os.environ if env is None else env
@@ -168,8 +180,16 @@ class Client:
         self.close()
 
     # -- requests ---------------------------------------------------------------------
-    def request(self, method: str, path: str, *, body: bytes | None = None, query: Mapping[str, Any] | None = None,
-                content_type: str = "application/json", retry: bool = True) -> tuple[int, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        query: Mapping[str, Any] | None = None,
+        content_type: str = "application/json",
+        retry: bool = True,
+    ) -> tuple[int, bytes]:
         """One call (with retries when ``retry``); returns (status, body) of a 2xx answer, else raises."""
         url = self._prefix + path
         if query:
@@ -242,15 +262,21 @@ class Client:
         if status == 403:
             return ServerError(f"{self.uri} denied {endpoint} (403 Forbidden): {one_line(message)}", status, code)
         if status == 404 and not code:
-            return ServerError(f"{self.uri}{endpoint} was not found (404): is this an MLflow tracking server "
-                               "(with --serve-artifacts for artifacts)?", status, code)
+            return ServerError(
+                f"{self.uri}{endpoint} was not found (404): is this an MLflow tracking server "
+                "(with --serve-artifacts for artifacts)?",
+                status,
+                code,
+            )
         text = one_line(message) if message else f"HTTP {status}"
-        return ServerError(f"{self.uri} answered {status} to {method} {endpoint}: "
-                           f"{code + ': ' if code else ''}{text}", status, code)
+        return ServerError(
+            f"{self.uri} answered {status} to {method} {endpoint}: {code + ': ' if code else ''}{text}", status, code
+        )
 
     # -- JSON helpers -------------------------------------------------------------------
-    def call(self, method: str, endpoint: str, payload: Mapping[str, Any] | None = None, *,
-             retry: bool = True) -> dict[str, Any]:
+    def call(
+        self, method: str, endpoint: str, payload: Mapping[str, Any] | None = None, *, retry: bool = True
+    ) -> dict[str, Any]:
         """An MLflow REST call (``endpoint`` under /api/2.0/mlflow); GET payloads go in the query string."""
         if method == "GET":
             _, data = self.request("GET", API + endpoint, query=payload, retry=retry)
@@ -262,16 +288,21 @@ class Client:
         try:
             doc = json.loads(data)
         except ValueError:
-            raise SyncError(f"{self.uri} answered {endpoint} with something that is not JSON "
-                            f"({one_line(data[:120].decode('utf-8', 'replace'))}): is it an MLflow tracking server?"
-                            ) from None
+            raise SyncError(
+                f"{self.uri} answered {endpoint} with something that is not JSON "
+                f"({one_line(data[:120].decode('utf-8', 'replace'))}): is it an MLflow tracking server?"
+            ) from None
         if not isinstance(doc, dict):
             raise SyncError(f"{self.uri} answered {endpoint} with unexpected JSON")
         return doc
 
     def put_artifact(self, remote_path: str, data: bytes) -> None:
-        self.request("PUT", ARTIFACTS_API + "/" + urllib.parse.quote(remote_path), body=data,
-                     content_type="application/octet-stream")
+        self.request(
+            "PUT",
+            ARTIFACTS_API + "/" + urllib.parse.quote(remote_path),
+            body=data,
+            content_type="application/octet-stream",
+        )
 
     def get_artifact(self, remote_path: str) -> bytes:
         return self.request("GET", ARTIFACTS_API + "/" + urllib.parse.quote(remote_path))[1]

@@ -11,13 +11,11 @@ artifact paths must stay inside the run's folder, keys and values pass the store
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tuitrack import validation
@@ -29,8 +27,7 @@ from tuitrack.sync.http import Client, SyncError, TransientError, one_line
 from tuitrack.sync.remote import Remote
 
 Progress = Callable[[int, int, int, int], None]
-_STATUS = {"FINISHED": "FINISHED", "FAILED": "FAILED", "KILLED": "KILLED", "RUNNING": "RUNNING",
-           "SCHEDULED": "RUNNING"}
+_STATUS = {"FINISHED": "FINISHED", "FAILED": "FAILED", "KILLED": "KILLED", "RUNNING": "RUNNING", "SCHEDULED": "RUNNING"}
 
 
 @dataclass
@@ -59,15 +56,23 @@ class _Remote:
     end_time: int | None
     deleted: bool
     user: str | None
-    tags: dict[str, str]          # the server view (all its tags)
+    tags: dict[str, str]  # the server view (all its tags)
     params: dict[str, str]
     latest: dict[str, tuple[int, int]]  # key -> (step, ts) of the server's latest point
     artifact_root: str | None
 
 
-def pull(store: Store, uri: str | None, *, experiments: Sequence[str] = (), filter_string: str | None = None,
-         artifacts: bool = False, progress: Progress | None = None, workers: int = 4,
-         client: Client | None = None) -> PullReport:
+def pull(
+    store: Store,
+    uri: str | None,
+    *,
+    experiments: Sequence[str] = (),
+    filter_string: str | None = None,
+    artifacts: bool = False,
+    progress: Progress | None = None,
+    workers: int = 4,
+    client: Client | None = None,
+) -> PullReport:
     remote = Remote.open(store, uri, client=client)
     try:
         return _Puller(store, remote, artifacts, progress, workers).run(experiments, filter_string)
@@ -107,8 +112,9 @@ class _Puller:
         self.report.seen = len(runs)
         self.total = len(runs)
         mapped = state.remote_run_ids(self.store, self.remote.id)
-        local_ids = state.existing_run_ids(self.store, [r.run_id for r in runs]
-                                           + [r.tags[mp.RUN_ID_TAG] for r in runs if mp.RUN_ID_TAG in r.tags])
+        local_ids = state.existing_run_ids(
+            self.store, [r.run_id for r in runs] + [r.tags[mp.RUN_ID_TAG] for r in runs if mp.RUN_ID_TAG in r.tags]
+        )
         new: list[_Remote] = []
         known: list[tuple[_Remote, int]] = []
         for r in runs:
@@ -161,8 +167,10 @@ class _Puller:
             err = errors[0]
             if isinstance(err, SyncError):
                 if (self.report.new or self.report.points) and type(err) in (SyncError, TransientError):
-                    raise type(err)(f"{err} (pull stopped: {self.report.new} new runs and {self.report.points} "
-                                    "points were stored; run pull again to resume)") from None
+                    raise type(err)(
+                        f"{err} (pull stopped: {self.report.new} new runs and {self.report.points} "
+                        "points were stored; run pull again to resume)"
+                    ) from None
                 raise err
             raise err
         return self.report
@@ -193,8 +201,7 @@ class _Puller:
             try:
                 validation.validate_key(k, "param key")
             except ValidationError:
-                self.report.problems.append(f"run {run_id}: param key {one_line(k)!r} cannot be stored here; "
-                                            "left out")
+                self.report.problems.append(f"run {run_id}: param key {one_line(k)!r} cannot be stored here; left out")
                 del params[k]
         latest: dict[str, tuple[int, int]] = {}
         for m in data.get("metrics") or []:
@@ -202,18 +209,27 @@ class _Puller:
                 try:
                     validation.validate_key(m["key"], "metric key")
                 except ValidationError:
-                    self.report.problems.append(f"run {run_id}: metric key {one_line(m['key'])!r} cannot be stored "
-                                                "here; left out")
+                    self.report.problems.append(
+                        f"run {run_id}: metric key {one_line(m['key'])!r} cannot be stored here; left out"
+                    )
                     continue
                 latest[m["key"]] = (mp.int_field(m, "step", 0) or 0, mp.int_field(m, "timestamp", 0) or 0)
         name = info.get("run_name") or tags.get(mp.NAME_TAG) or ""
         start = mp.int_field(info, "start_time", 0) or 0
-        return _Remote(run_id=run_id, experiment=mp.experiment_name(exp), name=validation.run_name(str(name)),
-                       status=_STATUS.get(str(info.get("status")), "FINISHED"), start_time=start,
-                       end_time=mp.int_field(info, "end_time"), deleted=info.get("lifecycle_stage") == "deleted",
-                       user=str(info.get("user_id")) if info.get("user_id") else None, tags=tags, params=params,
-                       latest=latest, artifact_root=info.get("artifact_uri") if isinstance(
-                           info.get("artifact_uri"), str) else None)
+        return _Remote(
+            run_id=run_id,
+            experiment=mp.experiment_name(exp),
+            name=validation.run_name(str(name)),
+            status=_STATUS.get(str(info.get("status")), "FINISHED"),
+            start_time=start,
+            end_time=mp.int_field(info, "end_time"),
+            deleted=info.get("lifecycle_stage") == "deleted",
+            user=str(info.get("user_id")) if info.get("user_id") else None,
+            tags=tags,
+            params=params,
+            latest=latest,
+            artifact_root=info.get("artifact_uri") if isinstance(info.get("artifact_uri"), str) else None,
+        )
 
     def _local_parent(self, r: _Remote) -> str | None:
         parent = r.tags.get(mp.PARENT_TAG)
@@ -229,10 +245,15 @@ class _Puller:
 
     def _columns(self, r: _Remote) -> dict[str, Any]:
         note = r.tags.get(mp.NOTE_TAG)
-        return {"name": r.name, "note": validation.note_text(note) if note else None,
-                "parent_id": self._local_parent(r), "user": r.tags.get(mp.USER_TAG) or r.user,
-                "host": r.tags.get(mp.HOST_TAG), "source": r.tags.get(mp.SOURCE_TAG),
-                "error": r.tags.get(mp.ERROR_TAG)}
+        return {
+            "name": r.name,
+            "note": validation.note_text(note) if note else None,
+            "parent_id": self._local_parent(r),
+            "user": r.tags.get(mp.USER_TAG) or r.user,
+            "host": r.tags.get(mp.HOST_TAG),
+            "source": r.tags.get(mp.SOURCE_TAG),
+            "error": r.tags.get(mp.ERROR_TAG),
+        }
 
     def _local_tags(self, r: _Remote) -> dict[str, str]:
         tags = {k: v for k, v in r.tags.items() if k not in mp.COLUMN_TAGS and k not in mp.LOCAL_ONLY_TAGS}
@@ -244,17 +265,39 @@ class _Puller:
         series = {k: self.remote.history(r.run_id, k) for k in sorted(r.latest)}
         cols = self._columns(r)
         status = r.status
-        base = {"tags": dict(r.tags), "params": sorted(r.params), "artifacts": {}, "status": r.status,
-                "end_time": r.end_time, "deleted": r.deleted, "known": True, "artifact_root": r.artifact_root}
+        base = {
+            "tags": dict(r.tags),
+            "params": sorted(r.params),
+            "artifacts": {},
+            "status": r.status,
+            "end_time": r.end_time,
+            "deleted": r.deleted,
+            "known": True,
+            "artifact_root": r.artifact_root,
+        }
         files = self._download(r, base) if self.artifacts else []
         t = now_ms()
         rid = state.insert_run(
-            self.store, run_id=r.run_id, experiment=r.experiment, name=cols["name"], status=status,
-            start_time=r.start_time, end_time=r.end_time if status != "RUNNING" else None,
-            parent_id=cols["parent_id"], user=cols["user"], host=cols["host"], source=cols["source"],
-            note=cols["note"], error=cols["error"], deleted_at=(r.end_time or r.start_time or t) if r.deleted else None,
-            params=r.params, tags=self._local_tags(r), series=series, artifacts=files,
-            heartbeat=max([r.start_time] + [p[1] for pts in series.values() for p in pts[-1:]]))
+            self.store,
+            run_id=r.run_id,
+            experiment=r.experiment,
+            name=cols["name"],
+            status=status,
+            start_time=r.start_time,
+            end_time=r.end_time if status != "RUNNING" else None,
+            parent_id=cols["parent_id"],
+            user=cols["user"],
+            host=cols["host"],
+            source=cols["source"],
+            note=cols["note"],
+            error=cols["error"],
+            deleted_at=(r.end_time or r.start_time or t) if r.deleted else None,
+            params=r.params,
+            tags=self._local_tags(r),
+            series=series,
+            artifacts=files,
+            heartbeat=max([r.start_time] + [p[1] for pts in series.values() for p in pts[-1:]]),
+        )
         if rid is None:  # another pull got there first
             return
         state.map_run(self.store, rid, self.remote.id, r.run_id, "pull", base=base)
@@ -281,7 +324,7 @@ class _Puller:
         for rel, size in self.remote.artifact_files(r.run_id, base):
             if base["artifacts"].get(rel) == size and (dest / rel).is_file():
                 continue
-            target = (dest / rel)
+            target = dest / rel
             if not str(target.resolve()).startswith(str(root) + "/"):
                 raise SyncError(f"the server listed an artifact path that leaves the run folder: {one_line(rel)!r}")
             where = self.remote.artifact_path(r.run_id, rel, base)
@@ -305,16 +348,24 @@ class _Puller:
         local_dirty = row.pushed_upto is None or local.updated_at > row.pushed_upto
         base = dict(row.base)
         if not base.get("known"):  # mapping just made: what both sides share is the base
-            base = {"tags": {k: v for k, v in r.tags.items()}, "params": sorted(r.params), "artifacts": {},
-                    "status": r.status, "end_time": r.end_time, "deleted": r.deleted, "known": True,
-                    "artifact_root": r.artifact_root}
+            base = {
+                "tags": {k: v for k, v in r.tags.items()},
+                "params": sorted(r.params),
+                "artifacts": {},
+                "status": r.status,
+                "end_time": r.end_time,
+                "deleted": r.deleted,
+                "known": True,
+                "artifact_root": r.artifact_root,
+            }
         changed = False
         # tags, note, name, parent...: three-way
         parent_remote = self.remote.remote_id_of_local(local.parent_id) if local.parent_id else None
         view = mp.server_view(local, parent_remote, with_identity=row.origin == "push")
         agreed: dict[str, str] = base.get("tags") or {}
-        server_changed = {k for k in set(r.tags) | set(agreed) if r.tags.get(k) != agreed.get(k)
-                          and k not in mp.NOT_CURATED}
+        server_changed = {
+            k for k in set(r.tags) | set(agreed) if r.tags.get(k) != agreed.get(k) and k not in mp.NOT_CURATED
+        }
         apply: dict[str, str | None] = {}
         for k in sorted(server_changed):
             if view.get(k) == r.tags.get(k):
@@ -322,8 +373,9 @@ class _Puller:
             elif view.get(k) != agreed.get(k) and local_dirty:
                 # both sides changed: the later write wins
                 stamp = r.tags.get(mp.EDITED_TAG)
-                server_time = int(stamp) if stamp and stamp.isdigit() and stamp != agreed.get(mp.EDITED_TAG) \
-                    else now_ms()
+                server_time = (
+                    int(stamp) if stamp and stamp.isdigit() and stamp != agreed.get(mp.EDITED_TAG) else now_ms()
+                )
                 with self.lock:
                     self.report.conflicts += 1
                 if server_time < local.updated_at:
@@ -343,8 +395,14 @@ class _Puller:
         fields: dict[str, Any] = {}
         set_tags: dict[str, str] = {}
         del_tags: list[str] = []
-        column_of = {mp.NAME_TAG: "name", mp.NOTE_TAG: "note", mp.USER_TAG: "user", mp.SOURCE_TAG: "source",
-                     mp.HOST_TAG: "host", mp.ERROR_TAG: "error"}
+        column_of = {
+            mp.NAME_TAG: "name",
+            mp.NOTE_TAG: "note",
+            mp.USER_TAG: "user",
+            mp.SOURCE_TAG: "source",
+            mp.HOST_TAG: "host",
+            mp.ERROR_TAG: "error",
+        }
         for k, v in apply.items():
             if k in column_of:
                 col = column_of[k]
@@ -358,7 +416,7 @@ class _Puller:
         # lifecycle and status
         if r.deleted != bool(base.get("deleted")):
             if (local.deleted_at is not None) == bool(base.get("deleted")):  # local did not change it
-                fields["deleted_at"] = (now_ms() if r.deleted else None)
+                fields["deleted_at"] = now_ms() if r.deleted else None
             base["deleted"] = r.deleted
         if row.origin == "pull" and (r.status != base.get("status") or r.end_time != base.get("end_time")):
             fields["status"] = r.status
@@ -366,8 +424,9 @@ class _Puller:
             base["status"], base["end_time"] = r.status, r.end_time
         new_params = {k: v for k, v in r.params.items() if k not in local.params}
         if fields or set_tags or del_tags or new_params:
-            state.update_pulled_run(self.store, rid, fields=fields, set_tags=set_tags, delete_tags=del_tags,
-                                    params=new_params)
+            state.update_pulled_run(
+                self.store, rid, fields=fields, set_tags=set_tags, delete_tags=del_tags, params=new_params
+            )
             changed = True
         base["params"] = sorted(set(base.get("params") or []) | set(r.params))
         base["tags"] = agreed
@@ -416,5 +475,7 @@ def validation_run_dir(run_id: str) -> str:
 
 def _conflict(key: str, winner: str, kept: str | None, lost: str | None) -> str:
     what = {"mlflow.note.content": "note", "mlflow.runName": "name"}.get(key, f"tag {key}")
-    return (f"{what}: changed here and on the server; the {winner} change was later and was kept "
-            f"({kept!r}; the other side had {lost!r})")
+    return (
+        f"{what}: changed here and on the server; the {winner} change was later and was kept "
+        f"({kept!r}; the other side had {lost!r})"
+    )

@@ -14,7 +14,6 @@ either: the server's history is compared first.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -67,9 +66,18 @@ class _Batch:
         return not (self.metrics or self.params or self.tags)
 
 
-def push(store: Store, uri: str | None, *, experiments: Sequence[str] = (), filter_string: str | None = None,
-         run_ids: Sequence[str] | None = None, dry_run: bool = False, progress: Progress | None = None,
-         workers: int = 4, client: Client | None = None) -> PushReport:
+def push(
+    store: Store,
+    uri: str | None,
+    *,
+    experiments: Sequence[str] = (),
+    filter_string: str | None = None,
+    run_ids: Sequence[str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    workers: int = 4,
+    client: Client | None = None,
+) -> PushReport:
     """Push the selected runs (all live and deleted runs of the store when nothing is selected)."""
     remote = Remote.open(store, uri, client=client, write=not dry_run)
     try:
@@ -79,8 +87,9 @@ def push(store: Store, uri: str | None, *, experiments: Sequence[str] = (), filt
             remote.client.close()
 
 
-def select_rids(store: Store, experiments: Sequence[str], filter_string: str | None,
-                run_ids: Sequence[str] | None) -> list[int]:
+def select_rids(
+    store: Store, experiments: Sequence[str], filter_string: str | None, run_ids: Sequence[str] | None
+) -> list[int]:
     if run_ids:
         return [store.resolve_run(r)[0] for r in run_ids]
     exp_ids = None
@@ -109,8 +118,9 @@ class _Pusher:
         self.points_total = 0
 
     # -- selection and plan ----------------------------------------------------------------------
-    def run(self, experiments: Sequence[str], filter_string: str | None, run_ids: Sequence[str] | None,
-            dry_run: bool) -> PushReport:
+    def run(
+        self, experiments: Sequence[str], filter_string: str | None, run_ids: Sequence[str] | None, dry_run: bool
+    ) -> PushReport:
         rids = select_rids(self.store, experiments, filter_string, run_ids)
         self.report.selected = len(rids)
         todo = state.runs_needing_push(self.store, self.remote.id, rids)
@@ -128,8 +138,9 @@ class _Pusher:
             self.report.dry_run = True
             for run in runs:
                 what = "update" if run.rid in rows else "create"
-                self.report.plan.append(f"{what} {run.run_id[:12]} {run.experiment}/{run.name}: "
-                                        f"{pending[run.rid]} new points")
+                self.report.plan.append(
+                    f"{what} {run.run_id[:12]} {run.experiment}/{run.name}: {pending[run.rid]} new points"
+                )
             return self.report
         self._tick(0)
         # Parents go first so children can name them; runs of one family stay in order on one worker.
@@ -182,8 +193,10 @@ class _Pusher:
             if isinstance(err, SyncError):
                 done = self.report.created + self.report.updated
                 if (done or self.report.points) and type(err) in (SyncError, TransientError):
-                    raise type(err)(f"{err} (push stopped: {done} runs and {self.report.points} points were sent "
-                                    "and recorded; run push again to resume)") from None
+                    raise type(err)(
+                        f"{err} (push stopped: {done} runs and {self.report.points} points were sent "
+                        "and recorded; run push again to resume)"
+                    ) from None
                 raise err
             raise err
         return self.report
@@ -206,16 +219,29 @@ class _Pusher:
             remote_run_id = self.remote.find_by_local_id(run.run_id, run.experiment)
             if remote_run_id is None:
                 exp_id = self.remote.experiment_id(run.experiment, create=True)
-                doc = self.client.call("POST", "/runs/create", {
-                    "experiment_id": exp_id, "start_time": run.start_time, "run_name": run.name,
-                    "user_id": run.user or "", "tags": [{"key": mp.RUN_ID_TAG, "value": run.run_id}]})
+                doc = self.client.call(
+                    "POST",
+                    "/runs/create",
+                    {
+                        "experiment_id": exp_id,
+                        "start_time": run.start_time,
+                        "run_name": run.name,
+                        "user_id": run.user or "",
+                        "tags": [{"key": mp.RUN_ID_TAG, "value": run.run_id}],
+                    },
+                )
                 remote_run_id = mp.valid_run_id(((doc.get("run") or {}).get("info") or {}).get("run_id"))
                 created = True
-                base: dict[str, Any] = {"tags": {mp.RUN_ID_TAG: run.run_id, mp.NAME_TAG: run.name},
-                                        "params": [], "artifacts": {}, "status": "RUNNING", "end_time": None,
-                                        "deleted": False, "known": True,
-                                        "artifact_root": ((doc.get("run") or {}).get("info") or {}).get(
-                                            "artifact_uri")}
+                base: dict[str, Any] = {
+                    "tags": {mp.RUN_ID_TAG: run.run_id, mp.NAME_TAG: run.name},
+                    "params": [],
+                    "artifacts": {},
+                    "status": "RUNNING",
+                    "end_time": None,
+                    "deleted": False,
+                    "known": True,
+                    "artifact_root": ((doc.get("run") or {}).get("info") or {}).get("artifact_uri"),
+                }
                 state.map_run(store, run.rid, rid_remote, remote_run_id, "push", base=base)
                 state.set_inflight(store, run.rid, rid_remote, True)
                 row = state.SyncRow(run.rid, remote_run_id, "push", None, True, base)
@@ -247,8 +273,9 @@ class _Pusher:
             if len(k) > mp.MAX_KEY:
                 self._problem(run, f"param key {k[:40]!r}... is {len(k)} chars, over the server's {mp.MAX_KEY}")
             elif len(v) > mp.MAX_PARAM_VALUE:
-                self._problem(run, f"param {k!r} value is {len(v)} chars, over the server's {mp.MAX_PARAM_VALUE}: "
-                                   "not sent")
+                self._problem(
+                    run, f"param {k!r} value is {len(v)} chars, over the server's {mp.MAX_PARAM_VALUE}: not sent"
+                )
             else:
                 good_params[k] = v
         # tags: three-way with the last agreed state
@@ -336,9 +363,12 @@ class _Pusher:
                 continue
             where = self.remote.artifact_path(rrid, path, base)
             if where is None:
-                self._problem(run, f"the server does not proxy artifacts (run artifact root "
-                                   f"{one_line(str(base.get('artifact_root')))!r}); start it with "
-                                   "--serve-artifacts/--artifacts-destination: artifacts not sent")
+                self._problem(
+                    run,
+                    f"the server does not proxy artifacts (run artifact root "
+                    f"{one_line(str(base.get('artifact_root')))!r}); start it with "
+                    "--serve-artifacts/--artifacts-destination: artifacts not sent",
+                )
                 break
             self.client.put_artifact(where, data)
             base["artifacts"][path] = size
@@ -353,7 +383,7 @@ class _Pusher:
             base["deleted"] = deleted
         base["known"] = True
         state.finish_sync(store, run.rid, rid_remote, base, covered_updated_at=run.updated_at, pushed=True)
-        anything = (created or bodies or tag_dels or sent_points or update or sent_files or lifecycle)
+        anything = created or bodies or tag_dels or sent_points or update or sent_files or lifecycle
         with self.lock:
             if created:
                 self.report.created += 1
@@ -362,8 +392,9 @@ class _Pusher:
             else:  # looked at (it changed here) but the server already had everything
                 self.report.unchanged += 1
 
-    def _merge_tags(self, run: state.LocalRun, rrid: str, view: dict[str, str], base: dict[str, Any],
-                    server: dict[str, Any] | None) -> tuple[dict[str, str], list[str], int]:
+    def _merge_tags(
+        self, run: state.LocalRun, rrid: str, view: dict[str, str], base: dict[str, Any], server: dict[str, Any] | None
+    ) -> tuple[dict[str, str], list[str], int]:
         """Tags to set and delete on the server; a tag both sides changed goes to the later write."""
         agreed: dict[str, str] = base["tags"]
         keys = (set(view) | set(agreed)) - {mp.EDITED_TAG}
@@ -379,21 +410,26 @@ class _Pusher:
         dels: list[str] = []
         conflicts = 0
         for k in sorted(local_changed):
-            if server_tags is not None and k not in mp.NOT_CURATED and server_tags.get(k) != agreed.get(k) \
-                    and server_tags.get(k) != view.get(k):
+            if (
+                server_tags is not None
+                and k not in mp.NOT_CURATED
+                and server_tags.get(k) != agreed.get(k)
+                and server_tags.get(k) != view.get(k)
+            ):
                 # both changed: the server's side was written by tuitrack at EDITED_TAG, or elsewhere at an
                 # unknown moment after the last sync, taken as the moment it was first seen (now)
                 stamp = server_tags.get(mp.EDITED_TAG)
-                server_time = int(stamp) if stamp and stamp.isdigit() and stamp != agreed.get(mp.EDITED_TAG) \
-                    else now_ms()
+                server_time = (
+                    int(stamp) if stamp and stamp.isdigit() and stamp != agreed.get(mp.EDITED_TAG) else now_ms()
+                )
                 if server_time >= run.updated_at:
                     conflicts += 1
-                    state.note_conflict(self.store, run.rid, _conflict_text(k, "server", server_tags.get(k),
-                                                                            view.get(k)))
+                    state.note_conflict(
+                        self.store, run.rid, _conflict_text(k, "server", server_tags.get(k), view.get(k))
+                    )
                     continue
                 conflicts += 1
-                state.note_conflict(self.store, run.rid, _conflict_text(k, "local", view.get(k),
-                                                                        server_tags.get(k)))
+                state.note_conflict(self.store, run.rid, _conflict_text(k, "local", view.get(k), server_tags.get(k)))
             if k in view:
                 sets[k] = view[k]
             else:
@@ -421,12 +457,14 @@ class _Pusher:
                 if not fresh:
                     last = state.last_point(store, run.rid, key)
                     if last is not None:
-                        state.set_marks(store, run.rid, rid_remote,
-                                        {key: state.Mark(already, last[0], last[1], last[2])})
+                        state.set_marks(
+                            store, run.rid, rid_remote, {key: state.Mark(already, last[0], last[1], last[2])}
+                        )
                     continue
                 n = already
-                have[key] = state.Mark(n, -1 << 62, 0, 0) if mark is None else state.Mark(n, mark.step, mark.ts,
-                                                                                            mark.seq)
+                have[key] = (
+                    state.Mark(n, -1 << 62, 0, 0) if mark is None else state.Mark(n, mark.step, mark.ts, mark.seq)
+                )
             if fresh:
                 sends.append((key, fresh))
         if not sends:
@@ -512,7 +550,7 @@ class _Pusher:
 
 
 def _server_tags(server: dict[str, Any]) -> dict[str, str]:
-    return mp.kv_list(((server.get("data") or {}).get("tags")))
+    return mp.kv_list((server.get("data") or {}).get("tags"))
 
 
 def _base_from_server(server: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -522,16 +560,24 @@ def _base_from_server(server: dict[str, Any], base: dict[str, Any]) -> dict[str,
         base.setdefault("artifact_root", info.get("artifact_uri"))
         return base
     data = server.get("data") or {}
-    return {"tags": _server_tags(server), "params": sorted(mp.kv_list(data.get("params"))),
-            "artifacts": dict(base.get("artifacts") or {}), "status": info.get("status"),
-            "end_time": mp.int_field(info, "end_time"), "deleted": info.get("lifecycle_stage") == "deleted",
-            "artifact_root": info.get("artifact_uri"), "known": True}
+    return {
+        "tags": _server_tags(server),
+        "params": sorted(mp.kv_list(data.get("params"))),
+        "artifacts": dict(base.get("artifacts") or {}),
+        "status": info.get("status"),
+        "end_time": mp.int_field(info, "end_time"),
+        "deleted": info.get("lifecycle_stage") == "deleted",
+        "artifact_root": info.get("artifact_uri"),
+        "known": True,
+    }
 
 
 def _conflict_text(key: str, winner: str, kept: str | None, lost: str | None) -> str:
     what = {"mlflow.note.content": "note", "mlflow.runName": "name"}.get(key, f"tag {key}")
-    return (f"{what}: changed here and on the server; the {winner} change was later and was kept "
-            f"({kept!r}; the other side had {lost!r})")
+    return (
+        f"{what}: changed here and on the server; the {winner} change was later and was kept "
+        f"({kept!r}; the other side had {lost!r})"
+    )
 
 
 def _parents_first(runs: list[state.LocalRun]) -> list[state.LocalRun]:

@@ -54,8 +54,9 @@ class Remote:
             doc = self.client.call("GET", "/experiments/get-by-name", {"experiment_name": name})
             exp = doc.get("experiment") or {}
             if exp.get("lifecycle_stage") == "deleted":
-                raise SyncError(f"the experiment {name!r} is deleted on {self.uri}: restore it there, or rename "
-                                "the local one")
+                raise SyncError(
+                    f"the experiment {name!r} is deleted on {self.uri}: restore it there, or rename the local one"
+                )
             exp_id = str(exp.get("experiment_id"))
         except ServerError as exc:
             if exc.status != 404 or not create:
@@ -67,8 +68,12 @@ class Remote:
             except ServerError as again:  # created meanwhile by another push
                 if again.code != "RESOURCE_ALREADY_EXISTS":
                     raise
-                exp_id = str((self.client.call("GET", "/experiments/get-by-name", {"experiment_name": name})
-                              .get("experiment") or {}).get("experiment_id"))
+                exp_id = str(
+                    (
+                        self.client.call("GET", "/experiments/get-by-name", {"experiment_name": name}).get("experiment")
+                        or {}
+                    ).get("experiment_id")
+                )
         with self._lock:
             self._experiments[name] = exp_id
         return exp_id
@@ -95,8 +100,11 @@ class Remote:
         for i in range(0, len(experiment_ids), 100):
             token = None
             while True:
-                body: dict[str, Any] = {"experiment_ids": experiment_ids[i:i + 100], "max_results": 1000,
-                                        "run_view_type": "ALL"}
+                body: dict[str, Any] = {
+                    "experiment_ids": experiment_ids[i : i + 100],
+                    "max_results": 1000,
+                    "run_view_type": "ALL",
+                }
                 if filter_string:
                     body["filter"] = filter_string
                 if token:
@@ -115,9 +123,16 @@ class Remote:
         if exp_id is None:
             return None
         safe = local_id.replace("\\", "").replace("'", "")
-        doc = self.client.call("POST", "/runs/search", {
-            "experiment_ids": [exp_id], "filter": f"tags.`{mp.RUN_ID_TAG}` = '{safe}'", "max_results": 10,
-            "run_view_type": "ALL"})
+        doc = self.client.call(
+            "POST",
+            "/runs/search",
+            {
+                "experiment_ids": [exp_id],
+                "filter": f"tags.`{mp.RUN_ID_TAG}` = '{safe}'",
+                "max_results": 10,
+                "run_view_type": "ALL",
+            },
+        )
         for run in doc.get("runs") or []:
             info = run.get("info") or {} if isinstance(run, dict) else {}
             if mp.kv_list((run.get("data") or {}).get("tags")).get(mp.RUN_ID_TAG) == local_id:
@@ -154,8 +169,13 @@ class Remote:
             for m in doc.get("metrics") or []:
                 if not isinstance(m, dict):
                     continue
-                out.append((mp.int_field(m, "step", 0) or 0, mp.int_field(m, "timestamp", 0) or 0,
-                            mp.decode_value(m.get("value"))))
+                out.append(
+                    (
+                        mp.int_field(m, "step", 0) or 0,
+                        mp.int_field(m, "timestamp", 0) or 0,
+                        mp.decode_value(m.get("value")),
+                    )
+                )
             token = doc.get("next_page_token")
             if not token:
                 return out

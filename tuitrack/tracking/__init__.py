@@ -15,4 +15,3 @@ def __getattr__(name: str) -> object:
 
         return MlflowClient
     raise AttributeError(f"module 'tuitrack.tracking' has no attribute {name!r}")
-

@@ -19,11 +19,11 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuitrack.tracking import capture
-from tuitrack.tracking.settings import settings
 from tuitrack import validation
 from tuitrack.errors import RunGoneError, StorageFullError, TuitrackError, ValidationError
 from tuitrack.store.gc import TEMP_PREFIX
+from tuitrack.tracking import capture
+from tuitrack.tracking.settings import settings
 
 if TYPE_CHECKING:
     from tuitrack.store.core import Store
@@ -55,8 +55,9 @@ class ArtifactMixin:
             err = TuitrackError(f"{what}: {exc}")
         if settings["strict"]:
             raise err from exc
-        warnings.warn(f"tuitrack: {err} (training continues; configure(strict=True) to raise)", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"tuitrack: {err} (training continues; configure(strict=True) to raise)", RuntimeWarning, stacklevel=3
+        )
 
     def _write_bytes(self, rel: str, data: bytes) -> None:
         dest = self._dest(rel)
@@ -165,8 +166,14 @@ class ArtifactMixin:
             figure.savefig(path)
             return self._log_bytes(path.read_bytes(), artifact_file, "log_figure")
 
-    def log_image(self, image: Any, key: str | None = None, step: int | None = None,
-                  artifact_file: str | None = None, timestamp: int | None = None) -> str | None:
+    def log_image(
+        self,
+        image: Any,
+        key: str | None = None,
+        step: int | None = None,
+        artifact_file: str | None = None,
+        timestamp: int | None = None,
+    ) -> str | None:
         """Store an image (numpy array, PIL image or matplotlib figure), as MLflow's ``log_image``.
 
         With ``key`` (and ``step``, default 0) it joins the run's image series ``key``, stored as
@@ -191,44 +198,86 @@ class ArtifactMixin:
             data = images.to_image_bytes(image, Path(rel).suffix or ".png")
         return self._log_bytes(data, rel, "log_image")
 
-    def log_model(self, model: Any, name: str | None = None, *, artifact_path: str | None = None,
-                  signature: Any = None, input_example: Any = None, registered_model_name: str | None = None,
-                  pip_requirements: Any = None, extra_pip_requirements: Any = None,
-                  metadata: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    def log_model(
+        self,
+        model: Any,
+        name: str | None = None,
+        *,
+        artifact_path: str | None = None,
+        signature: Any = None,
+        input_example: Any = None,
+        registered_model_name: str | None = None,
+        pip_requirements: Any = None,
+        extra_pip_requirements: Any = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Log ``model`` as an MLflow model folder under ``name``; returns a model info (``.model_uri``).
 
         scikit-learn estimators get MLflow's sklearn flavor (``tuitrack.sklearn.log_model``); anything
         else is pickled under tuitrack's own flavor and loads with ``load_model``/``pyfunc.load_model``.
         """
-        from tuitrack.sklearn import is_sklearn_model, log_flavor_model, log_model as log_sklearn
+        from tuitrack.sklearn import is_sklearn_model, log_flavor_model
+        from tuitrack.sklearn import log_model as log_sklearn
 
         self._check_open()
         if is_sklearn_model(model):
-            return log_sklearn(model, artifact_path=artifact_path, name=name, signature=signature,
-                               input_example=input_example, registered_model_name=registered_model_name,
-                               pip_requirements=pip_requirements, extra_pip_requirements=extra_pip_requirements,
-                               metadata=metadata, run_id=self._run_id)
+            return log_sklearn(
+                model,
+                artifact_path=artifact_path,
+                name=name,
+                signature=signature,
+                input_example=input_example,
+                registered_model_name=registered_model_name,
+                pip_requirements=pip_requirements,
+                extra_pip_requirements=extra_pip_requirements,
+                metadata=metadata,
+                run_id=self._run_id,
+            )
 
         def save(folder: Path, mlmodel: Any) -> None:
-            save_pickled_model(model, folder, mlmodel, signature=signature, input_example=input_example,
-                               pip_requirements=pip_requirements, extra_pip_requirements=extra_pip_requirements,
-                               metadata=metadata)
+            save_pickled_model(
+                model,
+                folder,
+                mlmodel,
+                signature=signature,
+                input_example=input_example,
+                pip_requirements=pip_requirements,
+                extra_pip_requirements=extra_pip_requirements,
+                metadata=metadata,
+            )
 
-        return log_flavor_model(save, name=name, artifact_path=artifact_path,
-                                registered_model_name=registered_model_name, run_id=self._run_id)
+        return log_flavor_model(
+            save,
+            name=name,
+            artifact_path=artifact_path,
+            registered_model_name=registered_model_name,
+            run_id=self._run_id,
+        )
 
     def log_input(self, data: Any, name: str, context: str | None = None) -> None:
         """Record a dataset: its path, sha256 digest and row count where knowable; a ``tuitrack.data``
         dataset also brings its source type, schema and profile."""
         self._check_open()
         validation.validate_key(name, "dataset name")
-        if hasattr(data, "profile") and hasattr(data, "digest") and hasattr(data, "source") \
-                and hasattr(data, "to_dict"):
+        if (
+            hasattr(data, "profile")
+            and hasattr(data, "digest")
+            and hasattr(data, "source")
+            and hasattr(data, "to_dict")
+        ):
             uri = getattr(data.source, "uri", None)
-            self.store.record_input(self._rid, name, uri, data.digest, getattr(data, "rows", None), context,
-                                    source_type=data.source_type,
-                                    schema=json.dumps(data.schema) if data.schema is not None else None,
-                                    profile=json.dumps(data.profile) if data.profile is not None else None)
+            self.store.record_input(
+                self._rid,
+                name,
+                uri,
+                data.digest,
+                getattr(data, "rows", None),
+                context,
+                source_type=data.source_type,
+                schema=json.dumps(data.schema) if data.schema is not None else None,
+                profile=json.dumps(data.profile) if data.profile is not None else None,
+            )
             return
         source, digest, rows = capture.describe_dataset(data)
         self.store.record_input(self._rid, name, source, digest, rows, context)
@@ -253,9 +302,17 @@ class DetachedRun(ArtifactMixin):
 PICKLE_FLAVOR = "tuitrack_pickle"
 
 
-def save_pickled_model(model: Any, folder: Path, mlmodel: Any, *, signature: Any = None, input_example: Any = None,
-                       pip_requirements: Any = None, extra_pip_requirements: Any = None,
-                       metadata: dict[str, Any] | None = None) -> None:
+def save_pickled_model(
+    model: Any,
+    folder: Path,
+    mlmodel: Any,
+    *,
+    signature: Any = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
     """Any picklable object as a model folder: ``MLmodel`` (tuitrack's pickle flavor), ``model.pkl`` and the
     environment files; ``model.predict`` is what pyfunc calls."""
     from tuitrack.models.model import folder_size, requirements_for, write_environment, write_input_example
@@ -266,11 +323,17 @@ def save_pickled_model(model: Any, folder: Path, mlmodel: Any, *, signature: Any
         raise ValidationError(f"log_model: cannot pickle {type(model).__name__}: {exc}") from None
     folder.mkdir(parents=True)
     (folder / MODEL_FILE).write_bytes(data)
-    mlmodel.flavors["python_function"] = {"loader_module": "tuitrack.pyfunc", "model_path": MODEL_FILE,
-                                          "python_version": platform.python_version(),
-                                          "env": {"conda": "conda.yaml", "virtualenv": "python_env.yaml"}}
-    mlmodel.flavors[PICKLE_FLAVOR] = {"pickled_model": MODEL_FILE, "pickle_protocol": pickle.DEFAULT_PROTOCOL,
-                                      "class": f"{type(model).__module__}.{type(model).__qualname__}"}
+    mlmodel.flavors["python_function"] = {
+        "loader_module": "tuitrack.pyfunc",
+        "model_path": MODEL_FILE,
+        "python_version": platform.python_version(),
+        "env": {"conda": "conda.yaml", "virtualenv": "python_env.yaml"},
+    }
+    mlmodel.flavors[PICKLE_FLAVOR] = {
+        "pickled_model": MODEL_FILE,
+        "pickle_protocol": pickle.DEFAULT_PROTOCOL,
+        "class": f"{type(model).__module__}.{type(model).__qualname__}",
+    }
     if signature is not None:
         mlmodel.signature = signature
     if input_example is not None:
@@ -294,8 +357,10 @@ def load_model_folder(folder: Path) -> Any:
 
             return _load_from(folder)
         if PICKLE_FLAVOR not in meta.flavors:
-            raise ValidationError(f"{folder} holds a model of flavors {', '.join(meta.flavors) or 'none'}, which "
-                                  "tuitrack cannot load; load it with MLflow")
+            raise ValidationError(
+                f"{folder} holds a model of flavors {', '.join(meta.flavors) or 'none'}, which "
+                "tuitrack cannot load; load it with MLflow"
+            )
         path = folder / str(meta.flavors[PICKLE_FLAVOR].get("pickled_model", MODEL_FILE))
     else:
         path = folder / MODEL_FILE

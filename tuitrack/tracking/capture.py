@@ -38,8 +38,9 @@ def _git(*args: str) -> str | None:
 
     try:
         # --no-optional-locks: status must not rewrite the index of the repository it looks at
-        out = subprocess.run(["git", "--no-optional-locks", *args], capture_output=True, text=True, timeout=5,
-                             cwd=os.getcwd())
+        out = subprocess.run(
+            ["git", "--no-optional-locks", *args], capture_output=True, text=True, timeout=5, cwd=os.getcwd()
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -97,7 +98,7 @@ def _git_dir(start: str) -> str | None:
                     text = fh.read().strip()
             except OSError:
                 return None
-            return os.path.join(folder, text[len("gitdir:"):].strip()) if text.startswith("gitdir:") else None
+            return os.path.join(folder, text[len("gitdir:") :].strip()) if text.startswith("gitdir:") else None
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
@@ -108,8 +109,11 @@ def _git_state_key(cwd: str) -> tuple[Any, ...]:
     gitdir = _git_dir(cwd)
     if gitdir is None:
         return (cwd, None)
-    return (cwd, gitdir, *(_stamp(os.path.join(gitdir, name)) for name in ("HEAD", os.path.join("logs", "HEAD"),
-                                                                             "index")))
+    return (
+        cwd,
+        gitdir,
+        *(_stamp(os.path.join(gitdir, name)) for name in ("HEAD", os.path.join("logs", "HEAD"), "index")),
+    )
 
 
 def _read_environment_tags(cwd: str) -> dict[str, str]:
@@ -212,8 +216,11 @@ def _read_installed_packages(entries: list[str]) -> dict[str, str]:
 def installed_packages() -> dict[str, str]:
     """Name -> version of every installed distribution; read once per process (see above)."""
     entries = list(sys.path)
-    return dict(_cached("packages", lambda: tuple((e, _stamp(e or ".")) for e in entries),
-                        lambda: _read_installed_packages(entries)))
+    return dict(
+        _cached(
+            "packages", lambda: tuple((e, _stamp(e or ".")) for e in entries), lambda: _read_installed_packages(entries)
+        )
+    )
 
 
 # -- datasets ------------------------------------------------------------------------

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tuitrack import validation
-from tuitrack.entities import (FINISHED, RUNNING, STATUSES, Experiment, Metric, MetricPoint, Param, Run, RunTag,
-                               ViewType)
+from tuitrack.entities import FINISHED, RUNNING, STATUSES, Experiment, Metric, MetricPoint, Param, Run, RunTag, ViewType
 from tuitrack.errors import ValidationError
 from tuitrack.store.core import Store, now_ms
 from tuitrack.tracking import fluent, session
@@ -47,13 +46,14 @@ def _store_path_of(uri: str | os.PathLike[str] | None) -> Path | None:
         return None
     text = os.fspath(uri)
     if text.startswith("file://"):
-        text = text[len("file://"):]
+        text = text[len("file://") :]
     elif text.startswith("file:"):
-        text = text[len("file:"):]
+        text = text[len("file:") :]
     elif "://" in text or text.startswith(("sqlite:", "databricks")):
         raise ValidationError(
             f"tracking URI {text!r} is not a tuitrack store: tuitrack stores are folders (a path or file: URI); "
-            "to bring runs over from MLflow, use `tuitrack import mlflow PATH`")
+            "to bring runs over from MLflow, use `tuitrack import mlflow PATH`"
+        )
     return Path(text).expanduser()
 
 
@@ -91,8 +91,9 @@ class MlflowClient:
         return fluent._target(str(run_id))
 
     # -- experiments ---------------------------------------------------------------------
-    def create_experiment(self, name: str, artifact_location: str | None = None,
-                          tags: dict[str, Any] | None = None) -> str:
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: dict[str, Any] | None = None
+    ) -> str:
         validation.experiment_name(name)
         clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
         store = self._write()
@@ -115,21 +116,39 @@ class MlflowClient:
         exp = store.get_experiment(name=name)
         return fluent.public_experiment(exp, store=store) if exp is not None else None
 
-    def search_experiments(self, view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
-                           filter_string: str | None = None, order_by: list[str] | None = None,
-                           page_token: str | None = None) -> list[Experiment]:
-        return PagedList(fluent.search_experiments(view_type=view_type, max_results=max_results,
-                                                   filter_string=filter_string, order_by=order_by,
-                                                   _store=self._read()))
+    def search_experiments(
+        self,
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int | None = None,
+        filter_string: str | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> list[Experiment]:
+        return PagedList(
+            fluent.search_experiments(
+                view_type=view_type,
+                max_results=max_results,
+                filter_string=filter_string,
+                order_by=order_by,
+                _store=self._read(),
+            )
+        )
 
     def set_experiment_tag(self, experiment_id: int | str, key: str, value: Any) -> None:
         store = self._write()
-        store.set_experiment_tags(session._experiment_id_value(experiment_id),
-                                  {validation.validate_key(key, "tag key"): validation.tag_value(key, value)})
+        store.set_experiment_tags(
+            session._experiment_id_value(experiment_id),
+            {validation.validate_key(key, "tag key"): validation.tag_value(key, value)},
+        )
 
     # -- runs ----------------------------------------------------------------------------
-    def create_run(self, experiment_id: int | str, start_time: int | None = None,
-                   tags: dict[str, Any] | None = None, run_name: str | None = None) -> Run:
+    def create_run(
+        self,
+        experiment_id: int | str,
+        start_time: int | None = None,
+        tags: dict[str, Any] | None = None,
+        run_name: str | None = None,
+    ) -> Run:
         """A new RUNNING run (not made active: log to it by id, end it with ``set_terminated``)."""
         store = self._write()
         tags = dict(tags or {})
@@ -138,8 +157,9 @@ class MlflowClient:
         parent = tags.pop("mlflow.parentRunId", None)
         note = tags.pop("mlflow.note.content", None)
         exp_name = session._experiment_name_for_id(store, experiment_id)
-        run_id = session.create_detached_run(store, exp_name, name=name, tags=tags, parent_id=parent, note=note,
-                                             start_time=start_time)
+        run_id = session.create_detached_run(
+            store, exp_name, name=name, tags=tags, parent_id=parent, note=note, start_time=start_time
+        )
         return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> Run:
@@ -179,15 +199,27 @@ class MlflowClient:
         rid, _ = store.resolve_run(str(run_id))
         store.update_run_fields(rid, deleted_at=None)
 
-    def search_runs(self, experiment_ids: Sequence[int | str] | int | str | None = None, filter_string: str = "",
-                    run_view_type: int = ViewType.ACTIVE_ONLY, max_results: int = 1000,
-                    order_by: list[str] | None = None, page_token: str | None = None) -> list[Run]:
+    def search_runs(
+        self,
+        experiment_ids: Sequence[int | str] | int | str | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> list[Run]:
         """Runs as a list of ``Run`` (MLflow's client returns a list too; the module-level one a DataFrame)."""
         if isinstance(experiment_ids, (int, str)):
             experiment_ids = [experiment_ids]
-        runs = fluent.search_runs(experiment_ids=experiment_ids, filter_string=filter_string,
-                                  run_view_type=run_view_type, max_results=max_results, order_by=order_by,
-                                  output_format="list", _store=self._read())
+        runs = fluent.search_runs(
+            experiment_ids=experiment_ids,
+            filter_string=filter_string,
+            run_view_type=run_view_type,
+            max_results=max_results,
+            order_by=order_by,
+            output_format="list",
+            _store=self._read(),
+        )
         return PagedList(runs)
 
     # -- logging -------------------------------------------------------------------------
@@ -195,8 +227,16 @@ class MlflowClient:
         self.log_batch(run_id, params=[Param(key, value)])
         return value
 
-    def log_metric(self, run_id: str, key: str, value: Any, timestamp: int | None = None, step: int | None = None,
-                   synchronous: bool | None = None, **kwargs: Any) -> None:
+    def log_metric(
+        self,
+        run_id: str,
+        key: str,
+        value: Any,
+        timestamp: int | None = None,
+        step: int | None = None,
+        synchronous: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.log_batch(run_id, metrics=[Metric(key, value, timestamp, step)])
 
     def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
@@ -209,12 +249,19 @@ class MlflowClient:
         if not store.delete_tags(rid, [key]):
             raise ValidationError(f"run {full[:8]} has no tag {key!r}")
 
-    def log_batch(self, run_id: str, metrics: Iterable[Metric] = (), params: Iterable[Param] = (),
-                  tags: Iterable[RunTag] = (), synchronous: bool | None = None) -> None:
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Iterable[Metric] = (),
+        params: Iterable[Param] = (),
+        tags: Iterable[RunTag] = (),
+        synchronous: bool | None = None,
+    ) -> None:
         """Params, tags and metric points for one run; everything is validated before anything is written."""
         metrics, params, tags = list(metrics), list(params), list(tags)
-        clean_params = {validation.validate_key(p.key, "param key"): validation.param_value(p.key, p.value)
-                        for p in params}
+        clean_params = {
+            validation.validate_key(p.key, "param key"): validation.param_value(p.key, p.value) for p in params
+        }
         clean_tags: dict[str, str] = {}
         fields: dict[str, Any] = {}
         for t in tags:
@@ -254,7 +301,7 @@ class MlflowClient:
         for art in self._read().list_artifacts(str(run_id)):
             if prefix and not art.path.startswith(prefix + "/"):
                 continue
-            rest = art.path[len(prefix) + 1:] if prefix else art.path
+            rest = art.path[len(prefix) + 1 :] if prefix else art.path
             head, sep, _ = rest.partition("/")
             full = f"{prefix}/{head}" if prefix else head
             out[full] = FileInfo(full, True, None) if sep else FileInfo(full, False, art.size)
@@ -268,8 +315,7 @@ class MlflowClient:
         dest_root.mkdir(parents=True, exist_ok=True)
         dest = dest_root / src.name
         if src.is_dir():
-            shutil.copytree(src, dest, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns(".tmp-*"))
+            shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".tmp-*"))
         else:
             shutil.copyfile(src, dest)
         return str(dest)
@@ -308,4 +354,3 @@ class MlflowClient:
         store = self._write()
         rid, full = store.resolve_run(str(run_id))
         return DetachedRun(store, rid, full)
-

@@ -17,11 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tuitrack.tracking import session as tracking
 from tuitrack import validation
-from tuitrack.errors import MissingPackageError, NoActiveRunError, ValidationError
 from tuitrack.entities import FINISHED, Experiment, MetricPoint, Run, RunInputs, ViewType
+from tuitrack.errors import MissingPackageError, NoActiveRunError, ValidationError
 from tuitrack.store.core import DEFAULT_EXPERIMENT, Store, now_ms
+from tuitrack.tracking import session as tracking
 from tuitrack.tracking.session import ActiveRun, active_run, open_store
 
 
@@ -70,8 +70,14 @@ def log_params(params: Mapping[str, Any], synchronous: bool | None = None, run_i
     run.log_params(params)
 
 
-def log_metric(key: str, value: Any, step: int | None = None, timestamp: int | None = None,
-               synchronous: bool | None = None, run_id: str | None = None) -> None:
+def log_metric(
+    key: str,
+    value: Any,
+    step: int | None = None,
+    timestamp: int | None = None,
+    synchronous: bool | None = None,
+    run_id: str | None = None,
+) -> None:
     """Log one point.  ``synchronous=True`` writes it before returning (default: buffered)."""
     stack = tracking._tls.stack
     if run_id is None and synchronous is None and stack:
@@ -86,8 +92,13 @@ def log_metric(key: str, value: Any, step: int | None = None, timestamp: int | N
         run.flush()
 
 
-def log_metrics(metrics: Mapping[str, Any], step: int | None = None, timestamp: int | None = None,
-                synchronous: bool | None = None, run_id: str | None = None) -> None:
+def log_metrics(
+    metrics: Mapping[str, Any],
+    step: int | None = None,
+    timestamp: int | None = None,
+    synchronous: bool | None = None,
+    run_id: str | None = None,
+) -> None:
     run = _target(run_id)
     if run is None:
         _closed_run_metrics(run_id, metrics, step, timestamp)
@@ -97,8 +108,9 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None, timestamp: 
         run.flush()
 
 
-def _closed_run_metrics(run_id: str | None, metrics: Mapping[str, Any], step: int | None,
-                        timestamp: int | None) -> None:
+def _closed_run_metrics(
+    run_id: str | None, metrics: Mapping[str, Any], step: int | None, timestamp: int | None
+) -> None:
     """``run_id=`` naming a run that is not active here: validate, then write at once."""
     if not isinstance(metrics, Mapping):
         raise ValidationError(f"log_metrics takes a dict of key -> number, got {type(metrics).__name__}")
@@ -107,8 +119,9 @@ def _closed_run_metrics(run_id: str | None, metrics: Mapping[str, Any], step: in
     write_points(store, rid, full_id, [(k, v, step, timestamp) for k, v in metrics.items()])
 
 
-def write_points(store: Store, rid: int, run_id: str,
-                 points: Sequence[tuple[str, Any, int | None, int | None]]) -> None:
+def write_points(
+    store: Store, rid: int, run_id: str, points: Sequence[tuple[str, Any, int | None, int | None]]
+) -> None:
     """(key, value, step, timestamp) points for a run that is not active here, validated first, written at
     once; a point without a step takes the key's next step, as in an active run."""
     summaries = store.get_run(run_id).data.summaries
@@ -128,8 +141,9 @@ def write_points(store: Store, rid: int, run_id: str,
 def _closed_run_params(run_id: str | None, params: Mapping[str, Any]) -> None:
     store = tracking._writable_store()
     rid, _ = store.resolve_run(str(run_id))
-    store.log_params(rid, {validation.validate_key(k, "param key"): validation.param_value(k, v)
-                           for k, v in params.items()})
+    store.log_params(
+        rid, {validation.validate_key(k, "param key"): validation.param_value(k, v) for k, v in params.items()}
+    )
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:
@@ -168,8 +182,13 @@ def log_figure(figure: Any, artifact_file: str) -> str | None:
     return _active().log_figure(figure, artifact_file)
 
 
-def log_image(image: Any, key: str | None = None, step: int | None = None, artifact_file: str | None = None,
-              timestamp: int | None = None) -> str | None:
+def log_image(
+    image: Any,
+    key: str | None = None,
+    step: int | None = None,
+    artifact_file: str | None = None,
+    timestamp: int | None = None,
+) -> str | None:
     return _active().log_image(image, key=key, step=step, artifact_file=artifact_file, timestamp=timestamp)
 
 
@@ -203,9 +222,17 @@ def get_parent_run(run_id: str) -> Run | None:
     return public_run(store.get_run(run.info.parent_id), store=store)
 
 
-def autolog(log_input_examples: bool = False, log_model_signatures: bool = True, log_models: bool = True,
-            log_datasets: bool = True, disable: bool = False, exclusive: bool = False,
-            disable_for_unsupported_versions: bool = False, silent: bool = False, **kwargs: Any) -> None:
+def autolog(
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    **kwargs: Any,
+) -> None:
     """MLflow's ``autolog()``: turns on autologging for the libraries tuitrack has it for (scikit-learn)
     when they are installed; without them it does nothing, as MLflow's does."""
     import importlib.util
@@ -214,13 +241,26 @@ def autolog(log_input_examples: bool = False, log_model_signatures: bool = True,
         return
     from tuitrack import sklearn as _sklearn
 
-    _sklearn.autolog(log_input_examples=log_input_examples, log_model_signatures=log_model_signatures,
-                     log_models=log_models, log_datasets=log_datasets, disable=disable, exclusive=exclusive,
-                     disable_for_unsupported_versions=disable_for_unsupported_versions, silent=silent, **kwargs)
+    _sklearn.autolog(
+        log_input_examples=log_input_examples,
+        log_model_signatures=log_model_signatures,
+        log_models=log_models,
+        log_datasets=log_datasets,
+        disable=disable,
+        exclusive=exclusive,
+        disable_for_unsupported_versions=disable_for_unsupported_versions,
+        silent=silent,
+        **kwargs,
+    )
 
 
-def log_input(data: Any, name: str | None = None, context: str | None = None,
-              tags: Mapping[str, str] | None = None, model: Any = None) -> None:
+def log_input(
+    data: Any,
+    name: str | None = None,
+    context: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    model: Any = None,
+) -> None:
     """Record a dataset (a path, DataFrame, array, list, or a ``tuitrack.data`` dataset); without ``name``,
     its ``.name``, file name or "dataset" is used.  MLflow's ``tags=``/``model=`` are accepted and not stored."""
     if name is None:
@@ -260,8 +300,9 @@ def public_run(run: Run, *, store: Store | None = None, with_inputs: bool = True
     return replace(run, info=replace(run.info, experiment_id=str(run.info.experiment_id)), inputs=inputs)
 
 
-def public_experiment(exp: Experiment, tags: dict[int, dict[str, str]] | None = None,
-                      store: Store | None = None) -> Experiment:
+def public_experiment(
+    exp: Experiment, tags: dict[int, dict[str, str]] | None = None, store: Store | None = None
+) -> Experiment:
     if tags is None:
         tags = store.experiment_tags(int(exp.experiment_id)) if store is not None else {}
     return replace(exp, experiment_id=str(exp.experiment_id), tags=dict(tags.get(int(exp.experiment_id), {})))
@@ -276,11 +317,19 @@ def _current_experiment_ids(store: Store) -> list[int]:
         return []
 
 
-def search_runs(experiment_ids: Sequence[int | str] | int | str | None = None, filter_string: str = "",
-                run_view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
-                order_by: list[str] | str | None = None, output_format: str = "pandas",
-                search_all_experiments: bool = False, experiment_names: list[str] | None = None,
-                include_deleted: bool = False, *, _store: Store | None = None) -> Any:
+def search_runs(
+    experiment_ids: Sequence[int | str] | int | str | None = None,
+    filter_string: str = "",
+    run_view_type: int = ViewType.ACTIVE_ONLY,
+    max_results: int | None = None,
+    order_by: list[str] | str | None = None,
+    output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: list[str] | None = None,
+    include_deleted: bool = False,
+    *,
+    _store: Store | None = None,
+) -> Any:
     """Runs matching a filter: a pandas DataFrame as MLflow's ``search_runs`` returns
     (``output_format="list"``: a list of ``Run``, which needs no pandas).
 
@@ -314,9 +363,13 @@ def search_runs(experiment_ids: Sequence[int | str] | int | str | None = None, f
     if ids is None and not search_all_experiments:
         ids = _current_experiment_ids(store)
     deleted_only = run_view_type == ViewType.DELETED_ONLY
-    runs = store.search_runs(filter_string or None, order_by, experiment_ids=ids,
-                             max_results=None if deleted_only else max_results,
-                             include_deleted=run_view_type != ViewType.ACTIVE_ONLY)
+    runs = store.search_runs(
+        filter_string or None,
+        order_by,
+        experiment_ids=ids,
+        max_results=None if deleted_only else max_results,
+        include_deleted=run_view_type != ViewType.ACTIVE_ONLY,
+    )
     if deleted_only:
         runs = [r for r in runs if r.info.deleted_at is not None]
         if max_results is not None:
@@ -331,8 +384,10 @@ def _pandas() -> Any:
     try:
         import pandas as pd
     except ImportError:
-        raise MissingPackageError("search_runs returns a pandas DataFrame, as MLflow's does: pip install pandas, "
-                                  "or pass output_format='list' for a list of Run") from None
+        raise MissingPackageError(
+            "search_runs returns a pandas DataFrame, as MLflow's does: pip install pandas, "
+            "or pass output_format='list' for a list of Run"
+        ) from None
     return pd
 
 
@@ -367,8 +422,12 @@ def _to_frame(runs: list[Run], store: Store) -> Any:
         param_keys.update(dict.fromkeys(run.data.params))
         tag_keys.update(dict.fromkeys(tags))
         rows.append((run, tags))
-    columns = (base + [f"metrics.{k}" for k in metric_keys] + [f"params.{k}" for k in param_keys]
-               + [f"tags.{k}" for k in tag_keys])
+    columns = (
+        base
+        + [f"metrics.{k}" for k in metric_keys]
+        + [f"params.{k}" for k in param_keys]
+        + [f"tags.{k}" for k in tag_keys]
+    )
     data: dict[str, list[Any]] = {c: [] for c in columns}
     for run, tags in rows:
         info = run.info
@@ -403,9 +462,14 @@ def list_experiments() -> list[Experiment]:
     return [public_experiment(e, tags) for e in store.list_experiments()]
 
 
-def search_experiments(view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None,
-                       filter_string: str | None = None, order_by: list[str] | None = None, *,
-                       _store: Store | None = None) -> list[Experiment]:
+def search_experiments(
+    view_type: int = ViewType.ACTIVE_ONLY,
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: list[str] | None = None,
+    *,
+    _store: Store | None = None,
+) -> list[Experiment]:
     """MLflow's ``search_experiments``: every experiment (``view_type`` picks active/deleted/all); the
     filter supports ``name = / != / LIKE / ILIKE '...'`` and ``tags.KEY = '...'`` joined by AND."""
     store = _store if _store is not None else open_store()
@@ -423,11 +487,13 @@ def search_experiments(view_type: int = ViewType.ACTIVE_ONLY, max_results: int |
             key = key.split(".", 1)[-1] if key.startswith("attribute") else key
             attr = {"name": "name", "experiment_id": "experiment_id", "creation_time": "created_at"}.get(key)
             if attr is None:
-                raise ValidationError(f"search_experiments: cannot order by {term!r} (name, experiment_id, "
-                                      "creation_time)")
+                raise ValidationError(
+                    f"search_experiments: cannot order by {term!r} (name, experiment_id, creation_time)"
+                )
             rev = direction.strip().upper() == "DESC"
-            out.sort(key=(lambda e, a=attr: int(e.experiment_id) if a == "experiment_id" else getattr(e, a)),
-                     reverse=rev)
+            out.sort(
+                key=(lambda e, a=attr: int(e.experiment_id) if a == "experiment_id" else getattr(e, a)), reverse=rev
+            )
     return out[:max_results] if max_results is not None else out
 
 
@@ -435,11 +501,16 @@ def _experiment_matches(exp: Experiment, filter_string: str) -> bool:
     import re
 
     for clause in re.split(r"\s+AND\s+", filter_string.strip(), flags=re.IGNORECASE):
-        m = re.fullmatch(r"""\s*(?:attributes?\.)?(name|tags?\.[`"]?([^`"\s=!<>]+)[`"]?)\s*(=|!=|LIKE|ILIKE)\s*(['"])(.*)\4\s*""",
-                         clause, flags=re.IGNORECASE)
+        m = re.fullmatch(
+            r"""\s*(?:attributes?\.)?(name|tags?\.[`"]?([^`"\s=!<>]+)[`"]?)\s*(=|!=|LIKE|ILIKE)\s*(['"])(.*)\4\s*""",
+            clause,
+            flags=re.IGNORECASE,
+        )
         if m is None:
-            raise ValidationError(f"search_experiments: cannot read the filter clause {clause!r} "
-                                  "(name = 'x', name LIKE 'x%', tags.KEY = 'x')")
+            raise ValidationError(
+                f"search_experiments: cannot read the filter clause {clause!r} "
+                "(name = 'x', name LIKE 'x%', tags.KEY = 'x')"
+            )
         value = exp.name if m.group(1).lower() == "name" else exp.tags.get(m.group(2) or "")
         op, wanted = m.group(3).upper(), m.group(5)
         if value is None:
@@ -467,8 +538,7 @@ def get_experiment(experiment_id: int | str) -> Experiment:
     return public_experiment(exp, store=store)
 
 
-def create_experiment(name: str, artifact_location: str | None = None,
-                      tags: Mapping[str, Any] | None = None) -> str:
+def create_experiment(name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None) -> str:
     """Create an experiment (it must not exist yet, as in MLflow); returns its id (a string, as MLflow's)."""
     validation.experiment_name(name)
     clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
@@ -527,13 +597,14 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
     """Use the store folder named by a path or ``file:`` URI (MLflow's server/sqlite URIs are refused)."""
     text = os.fspath(uri)
     if text.startswith("file://"):
-        text = text[len("file://"):]
+        text = text[len("file://") :]
     elif text.startswith("file:"):
-        text = text[len("file:"):]
+        text = text[len("file:") :]
     elif "://" in text or text.startswith("sqlite:"):
         raise ValidationError(
             f"tracking URI {text!r} is not a tuitrack store: tuitrack stores are folders (a path or file: URI); "
-            "to bring runs over from MLflow, use `tuitrack import mlflow PATH`")
+            "to bring runs over from MLflow, use `tuitrack import mlflow PATH`"
+        )
     tracking.set_store(text)
 
 

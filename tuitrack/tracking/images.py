@@ -37,7 +37,7 @@ def parse_image_path(path: str) -> tuple[str, int] | None:
     """``images/val/pred/step_000000003.png`` -> ``("val/pred", 3)``; None for any other path."""
     if not path.startswith(IMAGES_DIR + "/"):
         return None
-    key, _, name = path[len(IMAGES_DIR) + 1:].rpartition("/")
+    key, _, name = path[len(IMAGES_DIR) + 1 :].rpartition("/")
     m = _STEP_RE.match(name)
     if not key or m is None:
         return None
@@ -71,12 +71,12 @@ def image_size(head: bytes) -> tuple[int, int] | None:
                 continue
             marker = head[i + 1]
             if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-                h, w = struct.unpack(">HH", head[i + 5:i + 9])
+                h, w = struct.unpack(">HH", head[i + 5 : i + 9])
                 return w, h
             if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
                 i += 2
                 continue
-            i += 2 + struct.unpack(">H", head[i + 2:i + 4])[0]
+            i += 2 + struct.unpack(">H", head[i + 2 : i + 4])[0]
     return None
 
 
@@ -89,9 +89,13 @@ def encode_png(raw: bytes, width: int, height: int, channels: int) -> bytes:
     """A PNG of 8-bit pixels, rows top to bottom (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA channels)."""
     color = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
     stride = width * channels
-    rows = b"".join(b"\x00" + raw[y * stride:(y + 1) * stride] for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
-            + _png_chunk(b"IDAT", zlib.compress(rows, 6)) + _png_chunk(b"IEND", b""))
+    rows = b"".join(b"\x00" + raw[y * stride : (y + 1) * stride] for y in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(rows, 6))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _array_to_uint8(array: Any) -> tuple[Any, int, int, int]:
@@ -145,8 +149,7 @@ def to_image_bytes(image: Any, suffix: str = ".png") -> bytes:
             from PIL import Image as PILImage
         except ImportError:
             if fmt != "png":
-                raise ValidationError("log_image to a .jpg needs Pillow (pip install pillow); .png does not") \
-                    from None
+                raise ValidationError("log_image to a .jpg needs Pillow (pip install pillow); .png does not") from None
             return encode_png(array.tobytes(), width, height, channels)
         image = PILImage.fromarray(array)
     if hasattr(image, "save") and hasattr(image, "mode"):  # a PIL image
@@ -155,5 +158,6 @@ def to_image_bytes(image: Any, suffix: str = ".png") -> bytes:
             image = image.convert("RGB")
         image.save(buf, format=fmt.upper())
         return buf.getvalue()
-    raise ValidationError(f"log_image takes a numpy array, a PIL image or a matplotlib figure, got "
-                          f"{type(image).__name__}")
+    raise ValidationError(
+        f"log_image takes a numpy array, a PIL image or a matplotlib figure, got {type(image).__name__}"
+    )

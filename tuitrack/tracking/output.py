@@ -32,8 +32,10 @@ ENV_SWITCH = "TUITRACK_CAPTURE_OUTPUT"
 
 
 def truncation_marker(limit: int) -> str:
-    return (f"\n[tuitrack: output capture stopped here: the {limit}-byte limit of {OUTPUT_ARTIFACT} was reached; "
-            "the rest went to the terminal only]\n")
+    return (
+        f"\n[tuitrack: output capture stopped here: the {limit}-byte limit of {OUTPUT_ARTIFACT} was reached; "
+        "the rest went to the terminal only]\n"
+    )
 
 
 def enabled_by_env() -> bool:
@@ -112,7 +114,7 @@ class OutputCapture:
                 self._written = self._fh.tell()  # a resumed run appends to what it printed before
             room = self.limit - self._written
             if len(data) > room:
-                data = data[:max(0, room)] + truncation_marker(self.limit).encode()
+                data = data[: max(0, room)] + truncation_marker(self.limit).encode()
                 self._truncated = True
             self._fh.write(data)
             self._fh.flush()  # in the OS's hands now: a kill -9 of this process keeps it

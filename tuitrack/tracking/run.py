@@ -12,12 +12,12 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from tuitrack.tracking import capture
 from tuitrack import validation
-from tuitrack.tracking.artifacts import ArtifactMixin
-from tuitrack.errors import RunGoneError, TuitrackError, ValidationError
 from tuitrack.entities import FAILED, FINISHED, KILLED, RUNNING, STATUSES, RunData, RunInfo
+from tuitrack.errors import RunGoneError, TuitrackError, ValidationError
 from tuitrack.store.core import Store, now_ms
+from tuitrack.tracking import capture
+from tuitrack.tracking.artifacts import ArtifactMixin
 from tuitrack.tracking.settings import settings
 from tuitrack.tracking.writer import MetricWriter
 
@@ -27,9 +27,20 @@ _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 class ActiveRun(ArtifactMixin):
     """A live run.  Also a context manager: FINISHED on exit, FAILED on an exception, KILLED on Ctrl-C."""
 
-    def __init__(self, store: Store, writer: MetricWriter, rid: int, run_id: str, name: str, experiment_id: int,
-                 experiment: str, parent_id: str | None, start_time: int, steps: dict[str, int] | None = None,
-                 on_end: Callable[[ActiveRun], None] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        writer: MetricWriter,
+        rid: int,
+        run_id: str,
+        name: str,
+        experiment_id: int,
+        experiment: str,
+        parent_id: str | None,
+        start_time: int,
+        steps: dict[str, int] | None = None,
+        on_end: Callable[[ActiveRun], None] | None = None,
+    ):
         self.store = store
         self._writer = writer
         self._rid = rid
@@ -58,10 +69,17 @@ class ActiveRun(ArtifactMixin):
     @property
     def info(self) -> RunInfo:
         """The run's info as MLflow's ``ActiveRun.info`` (the experiment id as a string)."""
-        return RunInfo(run_id=self._run_id, run_name=self._name, experiment_id=str(self._experiment_id),
-                       experiment=self._experiment, status=self._status, start_time=self._start_time,
-                       end_time=self._end_time, parent_id=self._parent_id,
-                       artifact_uri=self.store.run_artifact_dir(self._run_id).resolve().as_uri())
+        return RunInfo(
+            run_id=self._run_id,
+            run_name=self._name,
+            experiment_id=str(self._experiment_id),
+            experiment=self._experiment,
+            status=self._status,
+            start_time=self._start_time,
+            end_time=self._end_time,
+            parent_id=self._parent_id,
+            artifact_uri=self.store.run_artifact_dir(self._run_id).resolve().as_uri(),
+        )
 
     @property
     def data(self) -> RunData:
@@ -74,8 +92,10 @@ class ActiveRun(ArtifactMixin):
 
     def _check_open(self) -> None:
         if self._status != RUNNING:
-            raise TuitrackError(f"run {self._run_id[:8]} ({self._name!r}) has ended ({self._status}); "
-                                "resume it with start_run(run_id=...) to log more")
+            raise TuitrackError(
+                f"run {self._run_id[:8]} ({self._name!r}) has ended ({self._status}); "
+                "resume it with start_run(run_id=...) to log more"
+            )
 
     # metrics: the hot path
     def _open_key(self, key: str) -> Any:
@@ -88,8 +108,11 @@ class ActiveRun(ArtifactMixin):
             if settings["strict"]:
                 raise
             # Keep training: the key is interned by the writer once the store accepts writes.
-            warnings.warn(f"tuitrack: could not register metric {key!r} ({exc}); points are kept in memory",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"tuitrack: could not register metric {key!r} ({exc}); points are kept in memory",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             self._kids[key] = -1
         buf = self._bufs[key] = self._writer.buffer(self._rid, key)
         return buf
@@ -182,10 +205,16 @@ class ActiveRun(ArtifactMixin):
         except RunGoneError as exc:
             self._writer.gone_rids.add(self._rid)
             if settings["strict"]:
-                raise RunGoneError(f"{what}: run {self._run_id[:8]} was purged from the store while running; "
-                                   f"nothing was written ({exc})") from None
-            warnings.warn(f"tuitrack: {what}: run {self._run_id[:8]} was purged from the store while running; "
-                          "nothing was written", RuntimeWarning, stacklevel=4)
+                raise RunGoneError(
+                    f"{what}: run {self._run_id[:8]} was purged from the store while running; "
+                    f"nothing was written ({exc})"
+                ) from None
+            warnings.warn(
+                f"tuitrack: {what}: run {self._run_id[:8]} was purged from the store while running; "
+                "nothing was written",
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
     # lifecycle
     def end(self, status: str = FINISHED, error: str | None = None) -> None:
@@ -211,15 +240,22 @@ class ActiveRun(ArtifactMixin):
         except RunGoneError as exc:
             if settings["strict"]:
                 raise
-            warnings.warn(f"tuitrack: run {self._run_id[:8]} was purged from the store while running; its end "
-                          f"was not recorded ({exc})", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"tuitrack: run {self._run_id[:8]} was purged from the store while running; its end "
+                f"was not recorded ({exc})",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         except TuitrackError as exc:
             # Disk full or similar: the points and the end stay queued and are written
             # once the store accepts writes again.  Strict mode raises instead.
             if settings["strict"]:
                 raise
-            warnings.warn(f"tuitrack: run {self._run_id[:8]} ended, but the store refused the write ({exc}); "
-                          "it will be retried", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"tuitrack: run {self._run_id[:8]} ended, but the store refused the write ({exc}); it will be retried",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         finally:
             if self._on_end is not None:
                 self._on_end(self)

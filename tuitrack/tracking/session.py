@@ -21,11 +21,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tuitrack.tracking import capture, output
 from tuitrack import validation
-from tuitrack.errors import ActiveRunError, TuitrackError, ValidationError
 from tuitrack.entities import FAILED, FINISHED, KILLED, Experiment
+from tuitrack.errors import ActiveRunError, TuitrackError, ValidationError
 from tuitrack.store.core import DEFAULT_EXPERIMENT, Store, default_store_path, now_ms
+from tuitrack.tracking import capture, output
 from tuitrack.tracking.run import ActiveRun
 from tuitrack.tracking.settings import DEFAULTS as _DEFAULT_SETTINGS
 from tuitrack.tracking.settings import settings as _settings
@@ -65,10 +65,17 @@ def get_store_path() -> Path:
     return _store_path if _store_path is not None else default_store_path()
 
 
-def configure(*, strict: bool | None = None, flush_interval: float | None = None,
-              capture_packages: bool | None = None, capture_env: bool | None = None,
-              identity: Mapping[str, str] | None = None, capture_output: bool | None = None,
-              capture_output_limit: int | None = None, git_diff_limit: int | None = None) -> None:
+def configure(
+    *,
+    strict: bool | None = None,
+    flush_interval: float | None = None,
+    capture_packages: bool | None = None,
+    capture_env: bool | None = None,
+    identity: Mapping[str, str] | None = None,
+    capture_output: bool | None = None,
+    capture_output_limit: int | None = None,
+    git_diff_limit: int | None = None,
+) -> None:
     """Process-wide settings.
 
     ``strict=True`` makes storage faults raise in the training script instead of warning;
@@ -85,8 +92,11 @@ def configure(*, strict: bool | None = None, flush_interval: float | None = None
             raise ValidationError(f"git_diff_limit must be a whole number of bytes >= 0, got {git_diff_limit!r}")
         _settings["git_diff_limit"] = git_diff_limit
     if capture_output_limit is not None:
-        if (isinstance(capture_output_limit, bool) or not isinstance(capture_output_limit, int)
-                or capture_output_limit < 0):
+        if (
+            isinstance(capture_output_limit, bool)
+            or not isinstance(capture_output_limit, int)
+            or capture_output_limit < 0
+        ):
             raise ValidationError(f"capture_output_limit must be a number of bytes >= 0, got {capture_output_limit!r}")
         _settings["capture_output_limit"] = capture_output_limit
     if capture_output is not None:
@@ -132,8 +142,11 @@ def set_experiment(experiment_name: str | None = None, experiment_id: int | str 
     _experiment = found.name
     from dataclasses import replace
 
-    return replace(found, experiment_id=str(found.experiment_id),
-                   tags=store.experiment_tags(found.experiment_id).get(found.experiment_id, {}))
+    return replace(
+        found,
+        experiment_id=str(found.experiment_id),
+        tags=store.experiment_tags(found.experiment_id).get(found.experiment_id, {}),
+    )
 
 
 def _experiment_id_value(value: int | str | None) -> int:
@@ -170,9 +183,16 @@ def writable_store(path: str | os.PathLike[str]) -> Store:
         return store
 
 
-def create_detached_run(store: Store, experiment: str, *, name: str | None = None,
-                        tags: Mapping[str, Any] | None = None, parent_id: str | None = None,
-                        note: str | None = None, start_time: int | None = None) -> str:
+def create_detached_run(
+    store: Store,
+    experiment: str,
+    *,
+    name: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    parent_id: str | None = None,
+    note: str | None = None,
+    start_time: int | None = None,
+) -> str:
     """A RUNNING run that is not made active here (MlflowClient.create_run); returns its id.
 
     Its heartbeat is its start (or last write): a client run left RUNNING shows as crashed later,
@@ -186,11 +206,20 @@ def create_detached_run(store: Store, experiment: str, *, name: str | None = Non
     new_id = _new_run_id()
     ident = _settings["identity"] or {}
     store.create_run(
-        run_id=new_id, experiment_id=exp_id, name=name if name is not None else _generated_name(new_id),
-        start_time=start_time if start_time is not None else now_ms(), parent_id=parent_id,
-        user=ident.get("user", capture.user()), host=ident.get("host", capture.host()), pid=os.getpid(),
-        source=ident.get("source", capture.command_line()), note=clean_note, tags=clean_tags, params={},
-        packages=None)
+        run_id=new_id,
+        experiment_id=exp_id,
+        name=name if name is not None else _generated_name(new_id),
+        start_time=start_time if start_time is not None else now_ms(),
+        parent_id=parent_id,
+        user=ident.get("user", capture.user()),
+        host=ident.get("host", capture.host()),
+        pid=os.getpid(),
+        source=ident.get("source", capture.command_line()),
+        note=clean_note,
+        tags=clean_tags,
+        params={},
+        packages=None,
+    )
     return new_id
 
 
@@ -243,7 +272,7 @@ def reset() -> None:
 
     _store_module.set_clock(None)
     capture.clear_cache()
-    _new_run_id = lambda: uuid.uuid4().hex  # noqa: E731
+    _new_run_id = lambda: uuid.uuid4().hex
     _store_path = None
     _experiment = None
     _settings.update(_DEFAULT_SETTINGS)
@@ -296,8 +325,13 @@ def start_run(
     if parent_run_id is not None:
         validation.run_id(parent_run_id, "parent_run_id")
     store = _writable_store()
-    if (run_id is None and isinstance(experiment, str) and len(experiment) == 32
-            and all(c in "0123456789abcdef" for c in experiment) and _run_exists(store, experiment)):
+    if (
+        run_id is None
+        and isinstance(experiment, str)
+        and len(experiment) == 32
+        and all(c in "0123456789abcdef" for c in experiment)
+        and _run_exists(store, experiment)
+    ):
         run_id, experiment = experiment, None
     if experiment is None and experiment_id is not None:
         experiment = _experiment_name_for_id(store, experiment_id)
@@ -306,8 +340,9 @@ def start_run(
         own = _tls.stack
         parent = own[-1] if own else None
         if parent is not None and not nested and run_id is None and parent_run_id is None:
-            raise ActiveRunError(f"run {parent.id[:8]} ({parent.info.run_name!r}) is already active; end it first "
-                                 "or pass nested=True")
+            raise ActiveRunError(
+                f"run {parent.id[:8]} ({parent.info.run_name!r}) is already active; end it first or pass nested=True"
+            )
         if parent is None and nested:
             # nested=True in a worker thread with no run of its own: a child of the main thread's
             # innermost run (a thread-pool sweep under one parent run).  Without nested=True a
@@ -315,9 +350,12 @@ def start_run(
             parent = next((r for r in reversed(_stack) if r._main_thread), None)
     if run_id is not None:
         # Validate first so a bad key leaves the resumed run untouched.
-        extra_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
-        extra_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
-                        for k, v in (params or {}).items()}
+        extra_tags = {
+            validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()
+        }
+        extra_params = {
+            validation.validate_key(k, "param key"): validation.param_value(k, v) for k, v in (params or {}).items()
+        }
         handle = _resume(store, writer, run_id)
         if extra_tags:
             handle.set_tags(extra_tags)
@@ -326,15 +364,15 @@ def start_run(
     else:
         # A nested run belongs with its parent unless told otherwise.
         inherited = parent.info.experiment if (parent is not None and nested) else None
-        exp_name = (experiment or inherited or _experiment or os.environ.get("TUITRACK_EXPERIMENT")
-                    or DEFAULT_EXPERIMENT)
+        exp_name = experiment or inherited or _experiment or os.environ.get("TUITRACK_EXPERIMENT") or DEFAULT_EXPERIMENT
         # Validate everything before the first write, so a refused call changes nothing.
         validation.experiment_name(exp_name)
         if name is not None:
             validation.run_name(name)
         user_tags = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
-        clean_params = {validation.validate_key(k, "param key"): validation.param_value(k, v)
-                        for k, v in (params or {}).items()}
+        clean_params = {
+            validation.validate_key(k, "param key"): validation.param_value(k, v) for k, v in (params or {}).items()
+        }
         note = validation.note_text(description) if description is not None else None
         exp_id = store.experiment_id(exp_name)
         new_id = validation.run_id(_new_run_id(), "run id made by the id factory")
@@ -345,12 +383,20 @@ def start_run(
         pid_ = parent_run_id or (parent.id if parent is not None and nested else None)
         start = now_ms()
         rid = store.create_run(
-            run_id=new_id, experiment_id=exp_id, name=run_name_, start_time=start, parent_id=pid_,
-            user=ident.get("user", capture.user()), host=ident.get("host", capture.host()), pid=os.getpid(),
+            run_id=new_id,
+            experiment_id=exp_id,
+            name=run_name_,
+            start_time=start,
+            parent_id=pid_,
+            user=ident.get("user", capture.user()),
+            host=ident.get("host", capture.host()),
+            pid=os.getpid(),
             source=ident.get("source", capture.command_line()),
             note=note,
-            tags=clean_tags, params=clean_params,
-            packages=capture.installed_packages() if _settings["capture_packages"] and _settings["capture_env"]
+            tags=clean_tags,
+            params=clean_params,
+            packages=capture.installed_packages()
+            if _settings["capture_packages"] and _settings["capture_env"]
             else None,
         )
         handle = ActiveRun(store, writer, rid, new_id, run_name_, exp_id, exp_name, pid_, start, on_end=_forget)
@@ -408,8 +454,19 @@ def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
 
     remove_stale_temp_files(store, rid, run.id)
     steps = {k: s.step + 1 for k, s in run.data.summaries.items()}
-    return ActiveRun(store, writer, rid, run.id, run.info.run_name, run.info.experiment_id, run.info.experiment,
-                     run.info.parent_id, run.info.start_time, steps, on_end=_forget)
+    return ActiveRun(
+        store,
+        writer,
+        rid,
+        run.id,
+        run.info.run_name,
+        run.info.experiment_id,
+        run.info.experiment,
+        run.info.parent_id,
+        run.info.start_time,
+        steps,
+        on_end=_forget,
+    )
 
 
 def _forget(run: ActiveRun) -> None:
@@ -421,10 +478,54 @@ def _forget(run: ActiveRun) -> None:
             run._thread_stack.remove(run)
 
 
-_ADJ = ["amber", "brisk", "calm", "clever", "dapper", "eager", "fancy", "gentle", "humble", "jolly", "keen",
-        "lucky", "mellow", "nimble", "polite", "quiet", "rapid", "shiny", "sturdy", "tidy", "vivid", "witty"]
-_NOUN = ["otter", "falcon", "maple", "comet", "badger", "heron", "lynx", "quartz", "willow", "panda", "raven",
-         "cedar", "koala", "orca", "ember", "finch", "gecko", "meadow", "puffin", "tiger", "zephyr", "yak"]
+_ADJ = [
+    "amber",
+    "brisk",
+    "calm",
+    "clever",
+    "dapper",
+    "eager",
+    "fancy",
+    "gentle",
+    "humble",
+    "jolly",
+    "keen",
+    "lucky",
+    "mellow",
+    "nimble",
+    "polite",
+    "quiet",
+    "rapid",
+    "shiny",
+    "sturdy",
+    "tidy",
+    "vivid",
+    "witty",
+]
+_NOUN = [
+    "otter",
+    "falcon",
+    "maple",
+    "comet",
+    "badger",
+    "heron",
+    "lynx",
+    "quartz",
+    "willow",
+    "panda",
+    "raven",
+    "cedar",
+    "koala",
+    "orca",
+    "ember",
+    "finch",
+    "gecko",
+    "meadow",
+    "puffin",
+    "tiger",
+    "zephyr",
+    "yak",
+]
 
 
 def _generated_name(run_id: str) -> str:

@@ -40,8 +40,14 @@ MIN_CHUNK_ROWS = 256
 
 
 class MetricWriter:
-    def __init__(self, store: Store, *, interval: float = DEFAULT_INTERVAL_S, max_buffer: int = DEFAULT_MAX_BUFFER,
-                 strict: bool = False):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        interval: float = DEFAULT_INTERVAL_S,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+        strict: bool = False,
+    ):
         self.store = store
         self.interval = interval
         self.max_buffer = max_buffer
@@ -93,8 +99,7 @@ class MetricWriter:
             except Exception as exc:  # the background thread must never die silently
                 self.last_error = exc
                 if not self.strict:
-                    warnings.warn(f"tuitrack: background flush failed, will retry: {exc}", RuntimeWarning,
-                                  stacklevel=1)
+                    warnings.warn(f"tuitrack: background flush failed, will retry: {exc}", RuntimeWarning, stacklevel=1)
                 time.sleep(min(self.interval, 1.0))
 
     def pending(self) -> int:
@@ -177,8 +182,10 @@ class MetricWriter:
             self.buffers[key].clear()
         if not fresh:
             return
-        err = RunGoneError(f"tuitrack: {len(fresh)} run(s) (internal ids {sorted(fresh)}) were purged from the "
-                           f"store at {self.store.path} while still being logged to; their new points are dropped")
+        err = RunGoneError(
+            f"tuitrack: {len(fresh)} run(s) (internal ids {sorted(fresh)}) were purged from the "
+            f"store at {self.store.path} while still being logged to; their new points are dropped"
+        )
         if self.strict:
             raise err
         warnings.warn(str(err), RuntimeWarning, stacklevel=3)

@@ -25,15 +25,14 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tuitrack.store.core import Store
+from tuitrack.tui.browser.run_detail import RunDetail
+from tuitrack.tui.browser.screen import BrowserScreen
 from tuitrack.tui.compare_actions import COMPARE_BINDINGS, CompareActions
 from tuitrack.tui.contrast import with_contrast
 from tuitrack.tui.curation_actions import CURATION_BINDINGS, CurationActions
-from tuitrack.tui.sync_actions import SYNC_BINDINGS, SyncActions
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.dialogs.help import HelpScreen, binding_rows
-from tuitrack.tui.browser.screen import BrowserScreen
-from tuitrack.tui.browser.run_detail import RunDetail
-
+from tuitrack.tui.sync_actions import SYNC_BINDINGS, SyncActions
 
 #: A full garbage collection after this many middle-generation ones (Python's default: 10).
 GC_FULL_EVERY = 100
@@ -70,8 +69,7 @@ class ActionsProvider(Provider):
                 continue
             seen.add(ident)
             keys = binding.key_display or self.app.get_key_display(binding)
-            out.append((binding.description, f"key: {keys}", partial(self.app.run_action, binding.action,
-                                                                       active.node)))
+            out.append((binding.description, f"key: {keys}", partial(self.app.run_action, binding.action, active.node)))
         return out
 
     async def discover(self) -> Hits:
@@ -105,8 +103,14 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, store: Store, *, clock: Callable[[], int] | None = None, state_dir: Path | None = None,
-                 live_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], int] | None = None,
+        state_dir: Path | None = None,
+        live_interval: float = 2.0,
+    ) -> None:
         tune_frame_rate()
         super().__init__()
         self.store = store
@@ -224,8 +228,14 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmScreen(f"Quit and lose {marks} mark{'s' if marks != 1 else ''}?",
-                                       "Marks live only in this session.", yes_label="Quit"), answer)
+        self.push_screen(
+            ConfirmScreen(
+                f"Quit and lose {marks} mark{'s' if marks != 1 else ''}?",
+                "Marks live only in this session.",
+                yes_label="Quit",
+            ),
+            answer,
+        )
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -233,8 +243,14 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
         self.push_screen(HelpScreen(binding_rows(self.screen.active_bindings)))
 
 
-def create_app(store: Store, *, clock: Callable[[], int] | None = None, state_dir: Path | None = None,
-               live_interval: float = 2.0, app_class: type[TuitrackApp] | None = None) -> TuitrackApp:
+def create_app(
+    store: Store,
+    *,
+    clock: Callable[[], int] | None = None,
+    state_dir: Path | None = None,
+    live_interval: float = 2.0,
+    app_class: type[TuitrackApp] | None = None,
+) -> TuitrackApp:
     """Build the app on an open store.
 
     ``clock`` (epoch ms) pins "now" for durations and crash detection (tests,

@@ -13,9 +13,18 @@ RGB = tuple[int, int, int]
 
 #: Distinguishable on dark and light terminals (Tableau 10 plus a few extras).
 PALETTE: tuple[RGB, ...] = (
-    (78, 121, 167), (242, 142, 43), (225, 87, 89), (118, 183, 178), (89, 161, 79),
-    (237, 201, 72), (176, 122, 161), (255, 157, 167), (156, 117, 95), (186, 176, 172),
-    (31, 190, 220), (160, 220, 90),
+    (78, 121, 167),
+    (242, 142, 43),
+    (225, 87, 89),
+    (118, 183, 178),
+    (89, 161, 79),
+    (237, 201, 72),
+    (176, 122, 161),
+    (255, 157, 167),
+    (156, 117, 95),
+    (186, 176, 172),
+    (31, 190, 220),
+    (160, 220, 90),
 )
 
 
@@ -33,8 +42,11 @@ def run_colors(run_ids: list[str]) -> dict[str, RGB]:
         color = run_color(rid)
         if color in used and len(used) < len(PALETTE):
             start = PALETTE.index(color)
-            color = next(PALETTE[(start + i) % len(PALETTE)] for i in range(1, len(PALETTE))
-                         if PALETTE[(start + i) % len(PALETTE)] not in used)
+            color = next(
+                PALETTE[(start + i) % len(PALETTE)]
+                for i in range(1, len(PALETTE))
+                if PALETTE[(start + i) % len(PALETTE)] not in used
+            )
         out[rid] = color
         used.add(color)
     return out

@@ -43,16 +43,19 @@ def contrast_style(style: Style, background: Color) -> Style:
     if fg is None:
         return style + Style.from_color(None, new_bg.rich_color if style.bgcolor is not None else None)
     level = readable(grey(fg), level_bg)
-    return style + Style.from_color(Color(level, level, level).rich_color,
-                                    new_bg.rich_color if style.bgcolor is not None else None)
+    return style + Style.from_color(
+        Color(level, level, level).rich_color, new_bg.rich_color if style.bgcolor is not None else None
+    )
 
 
 class ContrastMonochrome(LineFilter):
     """Textual's ``Monochrome`` filter, with every foreground kept readable on its background."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        return [Segment(text, contrast_style(style, background) if style is not None else None, None)
-                for text, style, _ in segments]
+        return [
+            Segment(text, contrast_style(style, background) if style is not None else None, None)
+            for text, style, _ in segments
+        ]
 
 
 def with_contrast(filters: list[LineFilter]) -> list[LineFilter]:

@@ -28,14 +28,18 @@ if TYPE_CHECKING:
 def curation_bindings(quick: QuickTags) -> list[Binding]:
     """The curation keys; quick-tag descriptions name their tag so the help screen shows them."""
     quick_keys = [
-        Binding(digit, f"quick_tag('{digit}')", f"Quick tag {curation.show(k)}={curation.show(v)}", show=False,
-                id=f"curation.quick_tag_{digit}")
+        Binding(
+            digit,
+            f"quick_tag('{digit}')",
+            f"Quick tag {curation.show(k)}={curation.show(v)}",
+            show=False,
+            id=f"curation.quick_tag_{digit}",
+        )
         for digit, (k, v) in quick.tags.items()
     ]
     return [
         Binding("t", "tag_editor", "Tags", id="curation.tags"),
-        Binding("full_stop", "repeat_tag", "Repeat last tag change", show=False, key_display=".",
-                id="curation.repeat"),
+        Binding("full_stop", "repeat_tag", "Repeat last tag change", show=False, key_display=".", id="curation.repeat"),
         *quick_keys,
         Binding("n", "edit_note", "Note", show=False, id="curation.note"),
         Binding("R", "rename_run", "Rename", show=False, id="curation.rename"),
@@ -51,8 +55,16 @@ def title(ref: RunRef) -> str:
 
 
 CURATION_BINDINGS: list[Binding] = curation_bindings(curation.load_quick_tags())
-_ACTIONS = {"tag_editor", "repeat_tag", "quick_tag", "edit_note", "rename_run", "delete_runs", "toggle_deleted",
-            "undo_curation"}
+_ACTIONS = {
+    "tag_editor",
+    "repeat_tag",
+    "quick_tag",
+    "edit_note",
+    "rename_run",
+    "delete_runs",
+    "toggle_deleted",
+    "undo_curation",
+}
 
 
 @dataclass
@@ -112,9 +124,13 @@ class CurationActions:
 
     def _refuse_read_only(self) -> bool:
         if getattr(self.store, "read_only", False):
-            self.notify(f"the store at {curation.show(str(self.store.path), 60)} is read-only (no write permission):"
-                        " tags, notes, names and deletions cannot be changed", title="read-only",
-                        severity="warning", markup=False)
+            self.notify(
+                f"the store at {curation.show(str(self.store.path), 60)} is read-only (no write permission):"
+                " tags, notes, names and deletions cannot be changed",
+                title="read-only",
+                severity="warning",
+                markup=False,
+            )
             return True
         return False
 
@@ -134,8 +150,9 @@ class CurationActions:
 
         self.run_worker(work, thread=True, group="curation", exit_on_error=False)
 
-    def _write(self, op: Callable[[Any], Change], *, record: bool = True,
-               on_fail: Callable[[], None] | None = None) -> None:
+    def _write(
+        self, op: Callable[[Any], Change], *, record: bool = True, on_fail: Callable[[], None] | None = None
+    ) -> None:
         """Apply a curation op in a worker, strictly in key-press order, then notify and refresh."""
         state = self._curation
         with state.cond:
@@ -297,8 +314,10 @@ class CurationActions:
                 question, detail, yes = f"Restore {label}?", "They will show in listings again.", "Restore"
             else:
                 question, yes = f"Delete {label}?", "Delete"
-                detail = ("Soft delete: hidden from listings, kept in the store; D shows deleted runs, "
-                          "u undoes, d on a deleted run restores it.")
+                detail = (
+                    "Soft delete: hidden from listings, kept in the store; D shows deleted runs, "
+                    "u undoes, d on a deleted run restores it."
+                )
                 if len(alive) < len(refs):
                     detail += f" ({len(refs) - len(alive)} already deleted.)"
 
@@ -310,8 +329,10 @@ class CurationActions:
             items = [title(ref) for ref in todo] if len(todo) > 1 else []
             from tuitrack.tui.dialogs.confirm import ConfirmScreen  # the dialogs load on first use
 
-            self.push_screen(ConfirmScreen(question, detail, yes_label=yes, items=items),  # type: ignore[attr-defined]
-                             answer)
+            self.push_screen(
+                ConfirmScreen(question, detail, yes_label=yes, items=items),  # type: ignore[attr-defined]
+                answer,
+            )
 
         self._in_thread(load, show)
 

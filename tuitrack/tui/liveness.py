@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import time
 
-from tuitrack.tracking.capture import host as this_host
 from tuitrack.entities import CRASHED, RUNNING, RunInfo
+from tuitrack.tracking.capture import host as this_host
 
 #: How long one answer is reused: rows repaint often, the process table changes rarely.
 CACHE_S = 1.0

@@ -46,8 +46,12 @@ async def settle(pilot: Pilot, app: TuitrackApp) -> None:
         await pilot.pause(0.05)
         worker = app.browser._search_worker
         detail = app.browser.query_one(RunDetail)
-        if (worker is not None and worker.is_finished and app.current_run_id() is not None
-                and detail.run_id == app.current_run_id()):
+        if (
+            worker is not None
+            and worker.is_finished
+            and app.current_run_id() is not None
+            and detail.run_id == app.current_run_id()
+        ):
             break
     await app.workers.wait_for_complete()
     await pilot.pause(0.1)
@@ -193,8 +197,15 @@ async def _tag_editor(pilot: Pilot, app: TuitrackApp) -> None:
 
 
 #: The summary-columns view: val_loss's last value beside its min, best step and mean of the last 10.
-SUMMARY_COLUMNS = ("attributes.status", "attributes.run_name", "metrics.val_loss", "metrics.`val_loss`.min",
-                   "metrics.`val_loss`.best_step", "metrics.`val_loss`.mean_last_10", "metrics.`accuracy`.max")
+SUMMARY_COLUMNS = (
+    "attributes.status",
+    "attributes.run_name",
+    "metrics.val_loss",
+    "metrics.`val_loss`.min",
+    "metrics.`val_loss`.best_step",
+    "metrics.`val_loss`.mean_last_10",
+    "metrics.`accuracy`.max",
+)
 
 
 async def _summary_columns(pilot: Pilot, app: TuitrackApp) -> None:
@@ -244,10 +255,15 @@ async def _artifact_diff_text(pilot: Pilot, app: TuitrackApp) -> None:
 
 #: What the Env tab's screenshot shows as recorded by start_run (the demo runs record no environment,
 #: so their pictures stay the same on every machine) and as "this environment".
-RECORDED_TAGS = {"tuitrack.python": "3.11.9", "tuitrack.platform": "Linux-6.1-x86_64", "tuitrack.cwd": "/home/alice/churn",
-                 "tuitrack.git.commit": "4f1c2e9a7b3d5e6f8a9b0c1d2e3f4a5b6c7d8e9f", "tuitrack.git.branch": "feature/xgb",
-                 "tuitrack.git.dirty": "true", "tuitrack.git.diff": "not stored: 812345 bytes is over git_diff_limit "
-                 "(262144)"}
+RECORDED_TAGS = {
+    "tuitrack.python": "3.11.9",
+    "tuitrack.platform": "Linux-6.1-x86_64",
+    "tuitrack.cwd": "/home/alice/churn",
+    "tuitrack.git.commit": "4f1c2e9a7b3d5e6f8a9b0c1d2e3f4a5b6c7d8e9f",
+    "tuitrack.git.branch": "feature/xgb",
+    "tuitrack.git.dirty": "true",
+    "tuitrack.git.diff": "not stored: 812345 bytes is over git_diff_limit (262144)",
+}
 RECORDED_PACKAGES = {"numpy": "1.26.4", "pandas": "2.2.2", "scikit-learn": "1.5.0", "xgboost": "2.0.3"}
 THIS_ENVIRONMENT = ({"numpy": "2.0.1", "pandas": "2.2.2", "scikit-learn": "1.5.0", "rich": "13.7.1"}, "3.12.4")
 
@@ -282,7 +298,7 @@ def _blob(step: int, run: int, width: int = 48, height: int = 32) -> bytes:
     raw = bytearray()
     for y in range(height):
         for x in range(width):
-            inside = (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2
+            inside = (x - cx) ** 2 + (y - cy) ** 2 <= radius**2
             raw += bytes((230, 120 + 40 * run, 40) if inside else (20 + x, 30, 60 + y * 3))
     return encode_png(bytes(raw), width, height, 3)
 
@@ -428,8 +444,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="folder for the SVGs")
     parser.add_argument("--size", default=None, help="shoot every view at WIDTHxHEIGHT (default: each view's own)")
-    parser.add_argument("views", nargs="*", metavar="VIEW",
-                        help=f"only these views (default all: {', '.join(v.name for v in VIEWS)})")
+    parser.add_argument(
+        "views", nargs="*", metavar="VIEW", help=f"only these views (default all: {', '.join(v.name for v in VIEWS)})"
+    )
     args = parser.parse_args(argv)
     size = None
     if args.size is not None:

@@ -38,8 +38,12 @@ class SyncActions:
             found = sync_state.find_remote(app.store)
             uri = found[1] if found else None
         if uri is None:
-            app.notify("no tracking server: set MLFLOW_TRACKING_URI or run `tuitrack push URI` once",
-                       severity="warning", markup=False, timeout=8)
+            app.notify(
+                "no tracking server: set MLFLOW_TRACKING_URI or run `tuitrack push URI` once",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
             return
         self._pushing = True
         status = app.browser.status
@@ -58,8 +62,9 @@ class SyncActions:
 
             try:
                 rep = push(app.store, uri, progress=progress)
-                text = (f"pushed {rep.created + rep.updated} runs, {rep.points:,} points to {rep.uri}"
-                        + (f"; {len(rep.problems)} problems (see tuitrack push)" if rep.problems else ""))
+                text = f"pushed {rep.created + rep.updated} runs, {rep.points:,} points to {rep.uri}" + (
+                    f"; {len(rep.problems)} problems (see tuitrack push)" if rep.problems else ""
+                )
                 app.call_from_thread(self._push_done, text, None)
             except (TuitrackError, LookupError, OSError, ValueError) as exc:
                 app.call_from_thread(self._push_done, "push failed", str(exc))

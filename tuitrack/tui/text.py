@@ -51,6 +51,7 @@ def safe(value: object, style: str = "", *, single_line: bool = True, limit: int
 # -> "⟨U+202E⟩"), and ``restore`` maps the stand-ins of the characters the original held back, so
 # saving without touching them keeps the value byte for byte.
 
+
 def _stand_in(ch: str) -> str:
     code = ord(ch)
     if code < 0x20:
@@ -61,8 +62,11 @@ def _stand_in(ch: str) -> str:
 
 
 def _editable_controls(multiline: bool) -> re.Pattern[str]:
-    return re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]" if multiline
-                      else r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+    return re.compile(
+        r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+        if multiline
+        else r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+    )
 
 
 def editable(value: str, *, multiline: bool = False) -> str:

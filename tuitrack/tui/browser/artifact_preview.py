@@ -25,12 +25,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tuitrack.tracking import images
-from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
 from tuitrack.entities import Artifact
 from tuitrack.store.core import Store
-from tuitrack.tui.text import clean, safe
+from tuitrack.tracking import images
+from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
 from tuitrack.tui.browser.detail_render import human_size
+from tuitrack.tui.text import clean, safe
 from tuitrack.tui.widgets import image_view
 from tuitrack.tui.widgets.quiet import update_static
 
@@ -40,8 +40,17 @@ HIGHLIGHT_LIMIT = 60_000
 CSV_MAX_ROWS = 100
 CSV_MAX_COLS = 16
 MODEL_PREFIX = "model:"
-_LEXERS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".py": "python", ".toml": "toml", ".ini": "ini",
-           ".cfg": "ini", ".md": "markdown", ".sh": "bash"}
+_LEXERS = {
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".py": "python",
+    ".toml": "toml",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".md": "markdown",
+    ".sh": "bash",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,11 @@ class ArtifactRow:
 
 def artifact_rows(artifacts: list[Artifact]) -> list[ArtifactRow]:
     """Files in path order, each model folder (holding MLmodel) as an extra row before its files."""
-    model_dirs = {str(PurePosixPath(a.path).parent) for a in artifacts
-                  if PurePosixPath(a.path).name in (MODEL_META, LEGACY_MODEL_META) and "/" in a.path}
+    model_dirs = {
+        str(PurePosixPath(a.path).parent)
+        for a in artifacts
+        if PurePosixPath(a.path).name in (MODEL_META, LEGACY_MODEL_META) and "/" in a.path
+    }
     rows: list[ArtifactRow] = []
     seen: set[str] = set()
     for a in artifacts:
@@ -99,7 +111,7 @@ def _csv_table(text: str, truncated: bool) -> RenderableType | None:
     except csv.Error:
         dialect = csv.excel
     try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines[:CSV_MAX_ROWS + 1])), dialect))
+        rows = list(csv.reader(io.StringIO("\n".join(lines[: CSV_MAX_ROWS + 1])), dialect))
     except csv.Error:
         return None
     if not rows:
@@ -116,19 +128,20 @@ def _csv_table(text: str, truncated: bool) -> RenderableType | None:
         cells += [Text("")] * (width - len(cells))
         table.add_row(*cells[:width])
     total = len(lines) - 1
-    note = f"{len(body)} of {total}{'+' if truncated else ''} rows" if total > len(body) or truncated else f"{total} rows"
+    note = (
+        f"{len(body)} of {total}{'+' if truncated else ''} rows" if total > len(body) or truncated else f"{total} rows"
+    )
     return Group(table, Text(note, style="dim"))
 
 
-def render_preview(store: Store, run_id: str, row: ArtifactRow
-                   ) -> tuple[Text, RenderableType | image_view.Picture]:
+def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, RenderableType | image_view.Picture]:
     """(title, body) for one artifact; an image's body is its decoded :class:`image_view.Picture`.
 
     Raises the store's errors for the caller to show.
     """
     path = row.key
     if row.is_model:
-        folder = row.key[len(MODEL_PREFIX):]
+        folder = row.key[len(MODEL_PREFIX) :]
         path = folder + "/" + MODEL_META
         try:
             store.artifact_file(run_id, path)
@@ -157,8 +170,11 @@ def render_preview(store: Store, run_id: str, row: ArtifactRow
     text = store.read_artifact_text(run_id, path, limit=PREVIEW_LIMIT)
     truncated = size > PREVIEW_LIMIT
     suffix = PurePosixPath(path).suffix.lower()
-    note = Text(f"showing the first {human_size(PREVIEW_LIMIT)} of {human_size(size)}\n", style="yellow") \
-        if truncated else None
+    note = (
+        Text(f"showing the first {human_size(PREVIEW_LIMIT)} of {human_size(size)}\n", style="yellow")
+        if truncated
+        else None
+    )
     body: RenderableType
     if not text:
         body = Text("empty file", style="dim italic")

@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
+from tuitrack.tui.browser.run_columns import NAME, STATUS, split_key, summary_of
 from tuitrack.tui.text import clean
 from tuitrack.tui.widgets.checklist import CheckList
-from tuitrack.tui.browser.run_columns import NAME, STATUS, split_key, summary_of
 
 _KIND_STYLE = {"attributes": "bold", "params": "cyan", "metrics": "magenta", "tags": "green"}
 

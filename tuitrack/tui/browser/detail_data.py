@@ -27,8 +27,15 @@ WINDOW = 120
 #: The sections read as windows, by the store's kind name.
 SECTIONS = ("params", "metrics", "tags")
 #: The system tags the overview and environment show (the only tags read with the run itself).
-OVERVIEW_TAGS = ("tuitrack.git.commit", "tuitrack.git.branch", "tuitrack.git.dirty", "tuitrack.python",
-                 "tuitrack.platform", "tuitrack.cwd", "tuitrack.git.diff")  # git.diff: the Env tab's reproduce view
+OVERVIEW_TAGS = (
+    "tuitrack.git.commit",
+    "tuitrack.git.branch",
+    "tuitrack.git.dirty",
+    "tuitrack.python",
+    "tuitrack.platform",
+    "tuitrack.cwd",
+    "tuitrack.git.diff",
+)  # git.diff: the Env tab's reproduce view
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,19 @@ class DetailData:
         ``histories=False`` leaves the sparkline histories out: equal then means only the
         metrics section can differ (the second phase of a load).
         """
-        return repr((self.run, self.status, self.parent_name, self.child_count, self.inputs,
-                     self.histories if histories else None, self.artifacts, self.packages, self.sections))
+        return repr(
+            (
+                self.run,
+                self.status,
+                self.parent_name,
+                self.child_count,
+                self.inputs,
+                self.histories if histories else None,
+                self.artifacts,
+                self.packages,
+                self.sections,
+            )
+        )
 
 
 def spark_keys(keys: list[str]) -> list[str]:
@@ -100,7 +118,7 @@ def spark_keys(keys: list[str]) -> list[str]:
 def window_spark_keys(window: KeyWindow, top: int) -> list[str]:
     """Sparkline keys of a metrics window: its rows from ``top`` (the first on screen), capped."""
     start = max(0, top - window.offset)
-    return [s.key for s in window.rows[start:start + MAX_SPARK_KEYS]]
+    return [s.key for s in window.rows[start : start + MAX_SPARK_KEYS]]
 
 
 #: What identifies a metric's history without reading it: (count, last step, last timestamp).
@@ -115,12 +133,22 @@ def signatures(data: DetailData) -> dict[str, Signature]:
 
 def read_windows(store: Store, rid: int, views: dict[str, SectionView]) -> dict[str, KeyWindow]:
     """One window of rows per section, around each view's first row on screen."""
-    return {name: store.key_window(rid, name, offset=view.offset, limit=WINDOW, needle=view.needle)
-            for name in SECTIONS for view in [views.get(name, SectionView())]}
+    return {
+        name: store.key_window(rid, name, offset=view.offset, limit=WINDOW, needle=view.needle)
+        for name in SECTIONS
+        for view in [views.get(name, SectionView())]
+    }
 
 
-def load_detail(store: Store, run_id: str, now_ms: int, *, histories: bool = True,
-                cache: HistoryCache | None = None, views: dict[str, SectionView] | None = None) -> DetailData:
+def load_detail(
+    store: Store,
+    run_id: str,
+    now_ms: int,
+    *,
+    histories: bool = True,
+    cache: HistoryCache | None = None,
+    views: dict[str, SectionView] | None = None,
+) -> DetailData:
     """Read one run and everything its detail pane shows.  Raises RunNotFoundError if it is gone.
 
     With ``histories=False`` the sparkline histories are not read; those in ``cache`` are
@@ -162,8 +190,9 @@ def stale_keys(data: DetailData, cache: HistoryCache) -> list[str]:
     return [k for k in data.spark_keys if k not in cache or cache[k][0] != sigs[k]]
 
 
-def load_histories(store: Store, data: DetailData, cache: HistoryCache,
-                   cancelled: Callable[[], bool] = lambda: False) -> HistoryCache | None:
+def load_histories(
+    store: Store, data: DetailData, cache: HistoryCache, cancelled: Callable[[], bool] = lambda: False
+) -> HistoryCache | None:
     """The run's sparkline histories, reading only keys that changed; None if ``cancelled`` turned true."""
     sigs = signatures(data)
     out: HistoryCache = {}

@@ -13,9 +13,9 @@ from textual import events
 from textual.color import Color
 from textual.timer import Timer
 
-from tuitrack.tui.timers import stop
 from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.browser.runs_table import RunsTable
+from tuitrack.tui.timers import stop
 
 if TYPE_CHECKING:
     from tuitrack.tui.browser.experiment_tree import ExperimentTree

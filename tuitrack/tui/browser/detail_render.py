@@ -21,9 +21,9 @@ from tuitrack.analysis import reproduce as rp
 from tuitrack.entities import DatasetInput, MetricSummary
 from tuitrack.formatting import format_metric, format_time
 from tuitrack.store.reads import KeyWindow
+from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, DetailData
 from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
-from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, DetailData
 from tuitrack.tui.widgets.key_rows import Block, Lines, RowRenderer, Rows
 from tuitrack.tui.widgets.sparkline import sparkline
 
@@ -85,8 +85,9 @@ class KeyValues:
         self.rows: list[tuple[Text, Text]] = []
 
     def add_row(self, key: str | Text, value: str | Text) -> None:
-        self.rows.append((key if isinstance(key, Text) else Text(key),
-                          value if isinstance(value, Text) else Text(value)))
+        self.rows.append(
+            (key if isinstance(key, Text) else Text(key), value if isinstance(value, Text) else Text(value))
+        )
 
     def _key_width(self) -> int:
         return min(KEY_WIDTH, max((cell_len(k.plain) for k, _ in self.rows), default=0))
@@ -180,16 +181,19 @@ def overview(data: DetailData) -> RenderableType:
     elif crashed:
         # Same number as the table's duration column: the run stopped at its last heartbeat.
         row("Ended", _dim(f"— (last heartbeat {format_time(last_beat, seconds=True)})"))
-        row("Duration", Text(f"{human_duration(last_beat - info.start_time)} until last heartbeat (crashed)",
-                             style="red"))
+        row(
+            "Duration",
+            Text(f"{human_duration(last_beat - info.start_time)} until last heartbeat (crashed)", style="red"),
+        )
     else:
         row("Ended", _dim("— (no end yet)"))
         row("Duration", Text(f"{human_duration(data.now_ms - info.start_time)} so far", style="yellow"))
     if info.parent_id:
         parent = safe(info.parent_id)
         parent.append("  ")
-        parent.append_text(safe(data.parent_name, "bold") if data.parent_name is not None
-                           else _dim("(parent run not in this store)"))
+        parent.append_text(
+            safe(data.parent_name, "bold") if data.parent_name is not None else _dim("(parent run not in this store)")
+        )
         row("Parent", parent)
     if data.child_count:
         row("Children", f"{data.child_count} nested run{'s' if data.child_count != 1 else ''}")
@@ -320,8 +324,13 @@ _NUMBER_COLUMNS = ("last", "min", "max", "steps", "step")
 
 
 def _metric_cells(s: MetricSummary) -> dict[str, Text]:
-    return {"last": Text(format_metric(s.value), style="bold"), "min": Text(format_metric(s.min)),
-            "max": Text(format_metric(s.max)), "steps": Text(f"{s.count:,}"), "step": Text(str(s.step))}
+    return {
+        "last": Text(format_metric(s.value), style="bold"),
+        "min": Text(format_metric(s.min)),
+        "max": Text(format_metric(s.max)),
+        "steps": Text(f"{s.count:,}"),
+        "step": Text(str(s.step)),
+    }
 
 
 def _metric_layout(rows: list[MetricSummary], width: int) -> tuple[int, dict[str, int], list[str], int]:
@@ -372,8 +381,7 @@ def metrics(data: DetailData, width: int = 100) -> Section:
         header = Text("metric".ljust(key_width), style="bold")
         for name in shown:
             header.append(" ")
-            header.append(name.ljust(spark) if name == "history" else _title(name, widths).rjust(widths[name]),
-                          "bold")
+            header.append(name.ljust(spark) if name == "history" else _title(name, widths).rjust(widths[name]), "bold")
 
         def draw(s: MetricSummary, _width: int) -> Text:
             line = safe(s.key, limit=key_width)
@@ -401,8 +409,13 @@ def metrics(data: DetailData, width: int = 100) -> Section:
     for s in rows:
         history = data.histories.get(s.key)
         cells = _metric_cells(s)
-        table.add_row(safe(s.key), *[(sparkline(history, spark) if history else _dim("—")) if name == "history"
-                                     else cells[name] for name in shown])
+        table.add_row(
+            safe(s.key),
+            *[
+                (sparkline(history, spark) if history else _dim("—")) if name == "history" else cells[name]
+                for name in shown
+            ],
+        )
     parts: list[RenderableType] = [table, *notes]
     if len(rows) > MAX_SPARK_KEYS and "history" in shown:
         parts.append(_dim(f"history sparklines for the first {MAX_SPARK_KEYS} of {len(rows)} metrics"))
@@ -418,23 +431,52 @@ def tags(data: DetailData) -> Section:
     no_user = _no_match(window, "no tags set")
     no_system = _no_match(window, "no system tags (environment capture was off)")
     if complete(window):
-        return Section([Lines((heading, kv_table(window.rows[:n_user], no_user), Text(""), system_heading,
-                               kv_table(window.rows[n_user:], no_system)))])
-    return Section([Lines((heading,)), Rows(0, n_user) if n_user else Lines((_dim(no_user),)),
-                    Lines((Text(""), system_heading)),
-                    Rows(n_user, n_system) if n_system else Lines((_dim(no_system),))], kv_line(window))
+        return Section(
+            [
+                Lines(
+                    (
+                        heading,
+                        kv_table(window.rows[:n_user], no_user),
+                        Text(""),
+                        system_heading,
+                        kv_table(window.rows[n_user:], no_system),
+                    )
+                )
+            ]
+        )
+    return Section(
+        [
+            Lines((heading,)),
+            Rows(0, n_user) if n_user else Lines((_dim(no_user),)),
+            Lines((Text(""), system_heading)),
+            Rows(n_user, n_system) if n_system else Lines((_dim(no_system),)),
+        ],
+        kv_line(window),
+    )
 
 
 def recipe(data: DetailData, reference: tuple[dict[str, str], str] | None = None) -> rp.Recipe:
     """What reruns the run; packages and Python compared with ``reference`` (this environment) when known."""
-    return rp.build(data.run, data.inputs, [a.path for a in data.artifacts], data.packages,
-                    reference_packages=reference[0] if reference else None,
-                    reference_python=reference[1] if reference else None,
-                    reference="this environment" if reference else "")
+    return rp.build(
+        data.run,
+        data.inputs,
+        [a.path for a in data.artifacts],
+        data.packages,
+        reference_packages=reference[0] if reference else None,
+        reference_python=reference[1] if reference else None,
+        reference="this environment" if reference else "",
+    )
 
 
-_REPORT_LABELS = {"command": "Command", "cwd": "Working dir", "git": "Git", "python": "Python",
-                  "packages": "Packages", "data": "Data", "model": "Load model"}
+_REPORT_LABELS = {
+    "command": "Command",
+    "cwd": "Working dir",
+    "git": "Git",
+    "python": "Python",
+    "packages": "Packages",
+    "data": "Data",
+    "model": "Load model",
+}
 
 
 def environment(data: DetailData, reference: tuple[dict[str, str], str] | None = None) -> RenderableType:

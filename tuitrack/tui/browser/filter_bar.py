@@ -145,9 +145,10 @@ class FilterBar(Vertical):
     def show_count(self, shown: int, total: int) -> None:
         """The verdict line with how many runs the filter in effect keeps: ``✓ 8 of 20 runs``."""
         if self.error is None and self.input.value.strip():
-            update_static(self.query_one("#filter-error", Static),
-                          Text(f"  ✓ {shown:,} of {total:,} run{'s' if total != 1 else ''} · enter keeps it",
-                               style="dim green"))
+            update_static(
+                self.query_one("#filter-error", Static),
+                Text(f"  ✓ {shown:,} of {total:,} run{'s' if total != 1 else ''} · enter keeps it", style="dim green"),
+            )
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -183,4 +184,4 @@ def remember(history: list[str], text: str) -> list[str]:
     text = text.strip()
     if not text:
         return history
-    return [h for h in history if h != text][-(HISTORY_SIZE - 1):] + [text]
+    return [h for h in history if h != text][-(HISTORY_SIZE - 1) :] + [text]

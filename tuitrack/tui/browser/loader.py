@@ -122,9 +122,14 @@ def experiment_ids(scope: Scope) -> list[int] | None:
 
 
 def _search(store: Store, req: ViewRequest, limit: int | None) -> list[int]:
-    return store.search_rids(combined_filter(req.scope, req.filter), req.order_by,
-                             experiment_ids=experiment_ids(req.scope), include_deleted=req.include_deleted,
-                             max_results=limit, now_ms=req.now_ms)
+    return store.search_rids(
+        combined_filter(req.scope, req.filter),
+        req.order_by,
+        experiment_ids=experiment_ids(req.scope),
+        include_deleted=req.include_deleted,
+        max_results=limit,
+        now_ms=req.now_ms,
+    )
 
 
 def _start(store: Store, req: ViewRequest, phase: str) -> tuple[ViewData, ViewMeta]:
@@ -148,12 +153,17 @@ def _finish(store: Store, out: ViewData, meta: ViewMeta) -> ViewData:
     """Fill the tree data and the scope's total (from ``meta`` when it has them); ``out.rids`` is complete."""
     req = out.request
     if meta.experiments is None:
-        parents = [ParentGroup(run_id=run_id, name=name, experiment_id=exp_id, children=n)
-                   for run_id, name, exp_id, n in store.sweep_parents(include_deleted=req.include_deleted)]
-        meta = replace(meta, experiments=store.list_experiments(include_deleted_runs=req.include_deleted),
-                       parents=parents,
-                       all_total=store.count_runs(include_deleted=req.include_deleted, now_ms=req.now_ms),
-                       unpushed=sync_state.unpushed_count(store))
+        parents = [
+            ParentGroup(run_id=run_id, name=name, experiment_id=exp_id, children=n)
+            for run_id, name, exp_id, n in store.sweep_parents(include_deleted=req.include_deleted)
+        ]
+        meta = replace(
+            meta,
+            experiments=store.list_experiments(include_deleted_runs=req.include_deleted),
+            parents=parents,
+            all_total=store.count_runs(include_deleted=req.include_deleted, now_ms=req.now_ms),
+            unpushed=sync_state.unpushed_count(store),
+        )
     total = meta.totals.get(req.scope)
     if total is None:
         if req.scope.kind == "all":
@@ -161,8 +171,12 @@ def _finish(store: Store, out: ViewData, meta: ViewMeta) -> ViewData:
         elif not req.filter.strip():  # no user filter: the list is exactly the scope
             total = len(out.rids)
         else:
-            total = store.count_runs(scope_filter(req.scope) or None, experiment_ids=experiment_ids(req.scope),
-                                     include_deleted=req.include_deleted, now_ms=req.now_ms)
+            total = store.count_runs(
+                scope_filter(req.scope) or None,
+                experiment_ids=experiment_ids(req.scope),
+                include_deleted=req.include_deleted,
+                now_ms=req.now_ms,
+            )
         meta = replace(meta, totals={**meta.totals, req.scope: total})
     assert meta.experiments is not None
     out.total, out.experiments, out.parents, out.all_total = total, meta.experiments, meta.parents, meta.all_total
@@ -224,4 +238,4 @@ def _window(rids: Sequence[int], anchor: int | None, size: int) -> list[int]:
         except ValueError:
             index = 0
     lo = max(0, index - size)
-    return list(rids[lo:index + size])
+    return list(rids[lo : index + size])

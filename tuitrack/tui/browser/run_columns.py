@@ -19,7 +19,6 @@ from functools import lru_cache
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 
-from tuitrack.query import summaries
 from tuitrack.entities import Run
 from tuitrack.formatting import (
     MARK_GLYPH,
@@ -30,18 +29,29 @@ from tuitrack.formatting import (
     format_short_time,
     short_id,
 )
+from tuitrack.query import summaries
 from tuitrack.query.filter import FilterError, parse_field
 from tuitrack.tui.liveness import display_status
 from tuitrack.tui.text import clean
 
 STATUS, NAME, RUN_ID, START, DURATION = (
-    "attributes.status", "attributes.run_name", "attributes.run_id", "attributes.start_time", "attributes.duration")
+    "attributes.status",
+    "attributes.run_name",
+    "attributes.run_id",
+    "attributes.start_time",
+    "attributes.duration",
+)
 BASE_KEYS: tuple[str, ...] = (STATUS, NAME, RUN_ID, START, DURATION)
 #: The columns that stay on screen while the rest scroll sideways.
 FIXED_KEYS: tuple[str, ...] = (STATUS, NAME)
 DEFAULT_SORT = (START, True)
-_BASE = {STATUS: ("", 2, "left"), NAME: ("name", 22, "left"), RUN_ID: ("id", 8, "left"),
-         START: ("start", 11, "left"), DURATION: ("duration", 8, "right")}
+_BASE = {
+    STATUS: ("", 2, "left"),
+    NAME: ("name", 22, "left"),
+    RUN_ID: ("id", 8, "left"),
+    START: ("start", 11, "left"),
+    DURATION: ("duration", 8, "right"),
+}
 _KIND_STYLE = {"params": Style(color="cyan"), "metrics": Style(color="magenta"), "tags": Style(color="green")}
 _IDENT = re.compile(r"[^\W\d][\w/-]*\Z")
 _DIM = Style(dim=True)

@@ -34,12 +34,12 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from tuitrack.errors import RunNotFoundError
-from tuitrack.tui.paint import wait_for_paint
-from tuitrack.tui.text import safe
 from tuitrack.tui.browser import detail_render as render
 from tuitrack.tui.browser.artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
 from tuitrack.tui.browser.detail_data import (
     SECTIONS as KEY_SECTIONS,
+)
+from tuitrack.tui.browser.detail_data import (
     WINDOW,
     DetailData,
     HistoryCache,
@@ -49,6 +49,8 @@ from tuitrack.tui.browser.detail_data import (
     stale_keys,
     window_spark_keys,
 )
+from tuitrack.tui.paint import wait_for_paint
+from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_rows import KeyRows, Lines
 from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.widgets.quiet import update_static
@@ -66,8 +68,13 @@ TABS = (
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
 #: the ContentSwitcher child that holds each tab (KeyRows scroll themselves: the overview's Static is in a scroll)
-_PANE = {"overview": "overview-scroll", **{name: f"{name}-pane" for name in KEY_SECTIONS},
-         "artifacts": "artifacts-pane", "logs": "logs-pane", "environment": "environment-pane"}
+_PANE = {
+    "overview": "overview-scroll",
+    **{name: f"{name}-pane" for name in KEY_SECTIONS},
+    "artifacts": "artifacts-pane",
+    "logs": "logs-pane",
+    "environment": "environment-pane",
+}
 #: Seconds between looks at a running run's output while the Logs tab is shown.
 LOG_POLL_S = 1.0
 #: The Logs tab reads at most this many bytes from the end of the output file.
@@ -105,10 +112,17 @@ class RunDetail(Widget):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="run_detail.back"),
-        Binding("left_square_bracket", "previous_tab", "Previous tab", key_display="[", id="run_detail.previous_tab",
-                group=_TABS_GROUP),
-        Binding("right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab",
-                group=_TABS_GROUP),
+        Binding(
+            "left_square_bracket",
+            "previous_tab",
+            "Previous tab",
+            key_display="[",
+            id="run_detail.previous_tab",
+            group=_TABS_GROUP,
+        ),
+        Binding(
+            "right_square_bracket", "next_tab", "Next tab", key_display="]", id="run_detail.next_tab", group=_TABS_GROUP
+        ),
         Binding("f", "filter_packages", "Filter keys", id="run_detail.filter_packages"),
         Binding("y", "copy_rerun", "Copy rerun script", id="run_detail.copy_rerun"),
     ]
@@ -140,6 +154,7 @@ class RunDetail(Widget):
         self.logs: tuple[str, int, str, bool] | None = None
         self._logs_busy = False
         self._logs_timer: Timer | None = None
+
     @property
     def run_id(self) -> str | None:
         """The run the pane currently shows."""
@@ -163,8 +178,12 @@ class RunDetail(Widget):
                 yield Static(Text(""), id="overview-body", classes="section")
             for name in KEY_SECTIONS:
                 with Vertical(id=_PANE[name]):
-                    yield Input(placeholder=f"filter {name} by key (f) · enter: to the list", id=f"{name}-filter",
-                                classes="key-filter", disabled=True)  # shown and enabled by f
+                    yield Input(
+                        placeholder=f"filter {name} by key (f) · enter: to the list",
+                        id=f"{name}-filter",
+                        classes="key-filter",
+                        disabled=True,
+                    )  # shown and enabled by f
                     yield KeyRows(id=f"{name}-body")
             with Vertical(id=_PANE["artifacts"]):
                 table: DataTable[Text] = KeyTable(id="artifact-list", cursor_type="row", zebra_stripes=True)
@@ -209,8 +228,12 @@ class RunDetail(Widget):
     def views(self, run_id: str | None = None) -> dict[str, SectionView]:
         """Where params/metrics/tags are scrolled and filtered (scrolls start at the top for another run)."""
         same = run_id is None or run_id == self.run_id
-        return {name: SectionView(self.query_one(f"#{name}-body", KeyRows).first_row() if same else 0,
-                                  self._needles.get(name, "")) for name in KEY_SECTIONS}
+        return {
+            name: SectionView(
+                self.query_one(f"#{name}-body", KeyRows).first_row() if same else 0, self._needles.get(name, "")
+            )
+            for name in KEY_SECTIONS
+        }
 
     def refresh_run(self) -> None:
         """Re-read the shown run (after a write); keeps tab, scroll, cursor and filter."""
@@ -240,16 +263,22 @@ class RunDetail(Widget):
                 data = replace(data, histories={k: v for k, (_, v) in fresh.items()})
                 cache = fresh
         except RunNotFoundError:
-            self._deliver(worker, run_id, None, None,
-                          f"run {run_id} is no longer in the store (deleted or the store was replaced)")
+            self._deliver(
+                worker,
+                run_id,
+                None,
+                None,
+                f"run {run_id} is no longer in the store (deleted or the store was replaced)",
+            )
             return
         except Exception as exc:  # store errors must show in the pane, not kill the app
             self._deliver(worker, run_id, None, None, f"could not read run {run_id}: {type(exc).__name__}: {exc}")
             return
         self._deliver(worker, run_id, data, cache, None)
 
-    def _deliver(self, worker: Worker[None], run_id: str, data: DetailData | None, cache: HistoryCache | None,
-                 error: str | None) -> None:
+    def _deliver(
+        self, worker: Worker[None], run_id: str, data: DetailData | None, cache: HistoryCache | None, error: str | None
+    ) -> None:
         if worker.is_cancelled:
             return
         try:
@@ -329,8 +358,9 @@ class RunDetail(Widget):
             section = render.metrics(data, self._content_width())
         else:
             section = render.params(data) if name == "params" else render.tags(data)
-        self.query_one(f"#{name}-body", KeyRows).set_content(section.blocks, data.window(name).get, section.draw,
-                                                             keep_scroll=not top)
+        self.query_one(f"#{name}-body", KeyRows).set_content(
+            section.blocks, data.window(name).get, section.draw, keep_scroll=not top
+        )
 
     # -- params, metrics and tags: windows read as they scroll, filters by key --------------------------
     @on(KeyRows.WantRows)
@@ -348,23 +378,40 @@ class RunDetail(Widget):
         self._window_busy.add(name)
         window = self.data.window(name)
         counts = (window.total, window.tail, window.unfiltered) if window.needle == view.needle else None
-        self._read_window(self.data.run_id, name, view, counts, window.unfiltered if window.total else None,
-                          dict(self._history_cache) if name == "metrics" else {})
+        self._read_window(
+            self.data.run_id,
+            name,
+            view,
+            counts,
+            window.unfiltered if window.total else None,
+            dict(self._history_cache) if name == "metrics" else {},
+        )
 
     @work(thread=True, exclusive=False, group="detail-window")
-    def _read_window(self, run_id: str, name: str, view: SectionView, counts: tuple[int, int, int] | None,
-                     unfiltered: int | None, cache: HistoryCache) -> None:
+    def _read_window(
+        self,
+        run_id: str,
+        name: str,
+        view: SectionView,
+        counts: tuple[int, int, int] | None,
+        unfiltered: int | None,
+        cache: HistoryCache,
+    ) -> None:
         """One section's rows around ``view.top`` (and, for metrics, the sparklines of the rows on screen)."""
         store = self.app.store
         window: Any = None
         histories: HistoryCache | None = None
         try:
             rid, _ = store.resolve_run(run_id)
-            window = store.key_window(rid, name, offset=view.offset, limit=WINDOW, needle=view.needle, counts=counts,
-                                      unfiltered=unfiltered)
+            window = store.key_window(
+                rid, name, offset=view.offset, limit=WINDOW, needle=view.needle, counts=counts, unfiltered=unfiltered
+            )
             if name == "metrics" and self.data is not None:
-                probe = replace(self.data, sections={**self.data.sections, "metrics": window},
-                                spark_keys=window_spark_keys(window, view.top))
+                probe = replace(
+                    self.data,
+                    sections={**self.data.sections, "metrics": window},
+                    spark_keys=window_spark_keys(window, view.top),
+                )
                 histories = load_histories(store, probe, cache)
         except Exception:  # the run vanished or the store failed: the next refresh says so
             window = None
@@ -373,8 +420,9 @@ class RunDetail(Widget):
         except RuntimeError:  # the app is shutting down
             pass
 
-    def _window_read(self, run_id: str, name: str, view: SectionView, window: Any,
-                     histories: HistoryCache | None) -> None:
+    def _window_read(
+        self, run_id: str, name: str, view: SectionView, window: Any, histories: HistoryCache | None
+    ) -> None:
         self._window_busy.discard(name)
         if not self.app.is_running:
             return  # the app is shutting down: its widgets may already be gone
@@ -393,8 +441,12 @@ class RunDetail(Widget):
             self._fills.pop(name, None)
             self._set_keys(name)
         end = window.offset + len(window.rows) if window is not None else 0
-        covered = (window is not None and wish.needle == view.needle and window.offset <= wish.top
-                   and (wish.top + WINDOW // 2 <= end or end >= window.total))
+        covered = (
+            window is not None
+            and wish.needle == view.needle
+            and window.offset <= wish.top
+            and (wish.top + WINDOW // 2 <= end or end >= window.total)
+        )
         if wish != view and not covered:
             self._want_window(name, wish)
 
@@ -430,8 +482,9 @@ class RunDetail(Widget):
         self.query_one("#detail-header", Static).update(safe(message, style))
         self._set_section("overview", safe(message, style, single_line=False))
         for name in KEY_SECTIONS:
-            self.query_one(f"#{name}-body", KeyRows).set_content([Lines((safe(message, style, single_line=False),))],
-                                                                 keep_scroll=False)
+            self.query_one(f"#{name}-body", KeyRows).set_content(
+                [Lines((safe(message, style, single_line=False),))], keep_scroll=False
+            )
         self.query_one("#env-summary", Static).update(safe(message, style))
         self.query_one("#artifact-list", DataTable).clear()
         self.query_one("#package-list", DataTable).clear()
@@ -532,8 +585,9 @@ class RunDetail(Widget):
         body = self.query_one("#logs-body", Static)
         if size == 0 and not text:
             update_static(status, Text(""))
-            update_static(body, Text("no console output captured (nothing printed yet, or capture was off)",
-                                     style="dim"))
+            update_static(
+                body, Text("no console output captured (nothing printed yet, or capture was off)", style="dim")
+            )
             return
         live = "  · live" if self.data.status == "RUNNING" else ""
         more = f"last {text.count(chr(10)) + 1 if text else 0} lines of " if clipped else ""
@@ -564,8 +618,9 @@ class RunDetail(Widget):
 
     def _reference_read(self) -> None:
         if self.data is not None and self.is_mounted:
-            update_static(self.query_one("#env-summary", Static),
-                          render.environment(self.data, _reference_environment(self.app)))
+            update_static(
+                self.query_one("#env-summary", Static), render.environment(self.data, _reference_environment(self.app))
+            )
 
     def action_copy_rerun(self) -> None:
         """``y`` in the Env tab: the shell snippet that reruns the run, to the clipboard."""
@@ -621,8 +676,13 @@ class RunDetail(Widget):
         # A hidden tab's text was replaced without a layout; the switch lays the pane out anyway, and this
         # makes that layout measure it again (else it keeps the old run's height: a traceback or a new
         # note below it stayed cut off).
-        body = (f"#{pane_id}-body" if pane_id in SECTIONS or pane_id == "logs"
-                else "#env-summary" if pane_id == "environment" else None)
+        body = (
+            f"#{pane_id}-body"
+            if pane_id in SECTIONS or pane_id == "logs"
+            else "#env-summary"
+            if pane_id == "environment"
+            else None
+        )
         if body is not None:
             self.query_one(body).refresh(layout=True)
 

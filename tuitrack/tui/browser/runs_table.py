@@ -26,9 +26,9 @@ from textual.worker import get_current_worker
 
 from tuitrack.entities import Run
 from tuitrack.store.core import Store
+from tuitrack.tui.browser.run_columns import FIXED_KEYS, Column, cell, fit, make_column, value_width
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.widgets.lists import ENDS
-from tuitrack.tui.browser.run_columns import FIXED_KEYS, Column, cell, fit, make_column, value_width
 
 CACHE_SIZE = 5000
 MAX_VALUE_WIDTH = 24
@@ -56,8 +56,14 @@ def load_runs(store: Store, rids: Sequence[int]) -> list[tuple[int, Run]]:
 class RunsTable(ScrollView, can_focus=True):
     """Runs of the current tree selection + filter + sort, one line each, with a row and a column cursor."""
 
-    COMPONENT_CLASSES = {"runs-table--header", "runs-table--cursor", "runs-table--marked",
-                         "runs-table--cursor-cell", "runs-table--header-cursor", "runs-table--pending"}
+    COMPONENT_CLASSES = {
+        "runs-table--header",
+        "runs-table--cursor",
+        "runs-table--marked",
+        "runs-table--cursor-cell",
+        "runs-table--header-cursor",
+        "runs-table--pending",
+    }
     DEFAULT_CSS = """
     RunsTable { scrollbar-size-horizontal: 0; background: $surface; }
     RunsTable > .runs-table--header { text-style: bold; background: $panel; }
@@ -93,6 +99,7 @@ class RunsTable(ScrollView, can_focus=True):
     @dataclass
     class CursorMoved(Message):
         """The run under the cursor changed (None: empty table or row not loaded yet)."""
+
         run_id: str | None
 
     @dataclass
@@ -157,14 +164,21 @@ class RunsTable(ScrollView, can_focus=True):
         last write is older than the read (``now_ms``, taken before it) and it is not running.
         """
         measured = self._measured
-        runs = [run for run in runs if run.info.updated_at is None or run.info.status == "RUNNING"
-                or measured.get(run.id) != run.info.updated_at]
+        runs = [
+            run
+            for run in runs
+            if run.info.updated_at is None
+            or run.info.status == "RUNNING"
+            or measured.get(run.id) != run.info.updated_at
+        ]
         if len(measured) > 4 * CACHE_SIZE:
             measured.clear()
         settled = self.now_ms - 1
-        measured.update((run.id, run.info.updated_at) for run in runs
-                        if run.info.updated_at is not None and run.info.updated_at < settled
-                        and run.info.status != "RUNNING")
+        measured.update(
+            (run.id, run.info.updated_at)
+            for run in runs
+            if run.info.updated_at is not None and run.info.updated_at < settled and run.info.status != "RUNNING"
+        )
         widths = {c.key: c.width for c in self.columns}
         if runs:
             self._grow(runs)
@@ -201,8 +215,13 @@ class RunsTable(ScrollView, can_focus=True):
             if col.width < width:
                 self.columns[i] = replace(col, width=min(cap, width))
 
-    def set_rids(self, rids: list[int], runs: Sequence[tuple[int, Run]] = (),
-                 anchor: tuple[int, int] | None = None, top: bool = False) -> None:
+    def set_rids(
+        self,
+        rids: list[int],
+        runs: Sequence[tuple[int, Run]] = (),
+        anchor: tuple[int, int] | None = None,
+        top: bool = False,
+    ) -> None:
         """Show a new ordered rid list; ``anchor`` (rid, screen line) keeps that run on that line,
         ``top`` puts the cursor and the view on the first row (after the list is in: moved before,
         the scroll loaded rows of the old list)."""
@@ -369,12 +388,20 @@ class RunsTable(ScrollView, can_focus=True):
 
     def _join(self, cells: list[tuple[int, str, Style | None]], base: Style, width: int, first_x: int) -> Strip:
         """One line from (column index, text, style) cells of ``_shown_columns``."""
-        fixed = [Segment(text + " ", base + style if style else base) for i, text, style in cells
-                 if self.columns[i].key in FIXED_KEYS]
-        rest = [Segment(text + " ", base + style if style else base) for i, text, style in cells
-                if self.columns[i].key not in FIXED_KEYS]
+        fixed = [
+            Segment(text + " ", base + style if style else base)
+            for i, text, style in cells
+            if self.columns[i].key in FIXED_KEYS
+        ]
+        rest = [
+            Segment(text + " ", base + style if style else base)
+            for i, text, style in cells
+            if self.columns[i].key not in FIXED_KEYS
+        ]
         left = Strip(fixed, self._fixed_width)
-        right = Strip(rest, sum(self.columns[i].width + 1 for i, _, _ in cells if self.columns[i].key not in FIXED_KEYS))
+        right = Strip(
+            rest, sum(self.columns[i].width + 1 for i, _, _ in cells if self.columns[i].key not in FIXED_KEYS)
+        )
         right = right.crop(0, max(0, width - self._fixed_width))
         return Strip.join([left, right]).extend_cell_length(width, base).crop(0, width)
 
@@ -388,8 +415,11 @@ class RunsTable(ScrollView, can_focus=True):
             text = fit(col.label, col.width, col.align)
             if col.key == self.sort_key:  # the arrow always shows: a narrow column cuts its name instead
                 arrow = "▼" if self.sort_desc else "▲"
-                text = fit(col.label + arrow, col.width, col.align) if cell_len(col.label) < col.width \
+                text = (
+                    fit(col.label + arrow, col.width, col.align)
+                    if cell_len(col.label) < col.width
                     else fit(col.label, col.width - 1) + arrow
+                )
             style = col.header_style
             if i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + cursor
@@ -453,7 +483,7 @@ class RunsTable(ScrollView, can_focus=True):
                 if c.key not in FIXED_KEYS:
                     starts.append(x)
                     x += c.width + 1
-            start = sum(c.width + 1 for c in self.columns[:self.cursor_col]) - self._fixed_width
+            start = sum(c.width + 1 for c in self.columns[: self.cursor_col]) - self._fixed_width
             view = max(1, self.scrollable_content_region.width - self._fixed_width)
             origin = self.scroll_origin()
             if start < origin:

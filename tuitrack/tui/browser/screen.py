@@ -24,21 +24,21 @@ from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from tuitrack.entities import Run
-from tuitrack.query.filter import FilterError, compile_filter
 from tuitrack.formatting import format_time
-from tuitrack.tui.browser.loader import ViewData, ViewMeta, ViewRequest, read_rest, read_view, read_window
-from tuitrack.tui.paint import wait_for_paint
-from tuitrack.tui.browser.state import ViewState, load_state, save_state
-from tuitrack.tui.timers import stop
+from tuitrack.query.filter import FilterError, compile_filter
+from tuitrack.tui.browser.columns import ColumnChoice, ColumnsScreen
+from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
 from tuitrack.tui.browser.experiment_tree import ALL, ExperimentTree, Scope
 from tuitrack.tui.browser.filter_bar import FilterBar, remember
-from tuitrack.tui.widgets.key_footer import KeyFooter
+from tuitrack.tui.browser.loader import ViewData, ViewMeta, ViewRequest, read_rest, read_view, read_window
 from tuitrack.tui.browser.run_columns import BASE_KEYS, default_keys, first_sort_descending, order_expr, summary_keys
 from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.browser.runs_table import RunsTable, load_runs
+from tuitrack.tui.browser.state import ViewState, load_state, save_state
 from tuitrack.tui.browser.status_line import StatusLine
-from tuitrack.tui.browser.columns import ColumnChoice, ColumnsScreen
-from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
+from tuitrack.tui.paint import wait_for_paint
+from tuitrack.tui.timers import stop
+from tuitrack.tui.widgets.key_footer import KeyFooter
 
 DETAIL_DEBOUNCE_S = 0.1
 #: ``A`` marks at most this many runs of the list.
@@ -58,7 +58,7 @@ def _display_path(path: Path) -> str:
     """The store path as a user would type it (home shown as ``~``)."""
     home = str(Path.home())
     text = str(path)
-    return "~" + text[len(home):] if home != "/" and (text == home or text.startswith(home + "/")) else text
+    return "~" + text[len(home) :] if home != "/" and (text == home or text.startswith(home + "/")) else text
 
 
 class BrowserScreen(DetailPane, Screen[None]):
@@ -73,10 +73,22 @@ class BrowserScreen(DetailPane, Screen[None]):
         Binding("o", "columns", "Columns", show=False, id="browser.columns"),
         Binding("z", "toggle_dense", "Dense: hide/show the detail pane", show=False, id="browser.dense"),
         Binding("escape", "back", "Back", show=False, id="browser.back"),
-        Binding("right_square_bracket", "detail_tab(1)", "Next detail tab", show=False, key_display="]",
-                id="browser.next_tab"),
-        Binding("left_square_bracket", "detail_tab(-1)", "Previous detail tab", show=False, key_display="[",
-                id="browser.previous_tab"),
+        Binding(
+            "right_square_bracket",
+            "detail_tab(1)",
+            "Next detail tab",
+            show=False,
+            key_display="]",
+            id="browser.next_tab",
+        ),
+        Binding(
+            "left_square_bracket",
+            "detail_tab(-1)",
+            "Previous detail tab",
+            show=False,
+            key_display="[",
+            id="browser.previous_tab",
+        ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="browser.next_pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="browser.previous_pane"),
     ]
@@ -143,8 +155,13 @@ class BrowserScreen(DetailPane, Screen[None]):
                 self.view.filter = ""
         self.table.sort_key, self.table.sort_desc = self.view.sort_key, self.view.sort_desc
         self.table.set_columns(self.view.columns or list(BASE_KEYS))
-        self.status.update_info(store=_display_path(store.path), read_only=store.read_only, filter=self.view.filter,
-                                message=message, loading=True)
+        self.status.update_info(
+            store=_display_path(store.path),
+            read_only=store.read_only,
+            filter=self.view.filter,
+            message=message,
+            loading=True,
+        )
         self.table.focus()
         if getattr(store, "notice", None):  # a read-only store read from a snapshot, or possibly stale
             self.notify(store.notice, title="read-only store", severity="warning", markup=False, timeout=15)
@@ -159,10 +176,17 @@ class BrowserScreen(DetailPane, Screen[None]):
     def _request(self, live: bool = False) -> ViewRequest:
         self._token += 1
         return ViewRequest(
-            scope=self.scope, filter=self.view.filter,
-            order_by=order_expr(self.view.sort_key, self.view.sort_desc), include_deleted=self.include_deleted,
-            now_ms=self.app.clock(), live=live, since_ms=self._high_water, last_version=self._version,
-            anchor_rid=self.table.cursor_rid, window=window_rows(self.size.height), token=self._token,
+            scope=self.scope,
+            filter=self.view.filter,
+            order_by=order_expr(self.view.sort_key, self.view.sort_desc),
+            include_deleted=self.include_deleted,
+            now_ms=self.app.clock(),
+            live=live,
+            since_ms=self._high_water,
+            last_version=self._version,
+            anchor_rid=self.table.cursor_rid,
+            window=window_rows(self.size.height),
+            token=self._token,
             meta=self._meta,
         )
 
@@ -237,8 +261,7 @@ class BrowserScreen(DetailPane, Screen[None]):
             self.status.update_info(loading=False, message=f"read failed: {data.error}")
             return
         self.last_refresh_ms = self.app.clock()
-        self.status.update_info(loading=not data.final,
-                                refreshed=format_time(self.last_refresh_ms, seconds=True)[11:])
+        self.status.update_info(loading=not data.final, refreshed=format_time(self.last_refresh_ms, seconds=True)[11:])
         if not data.changed:
             return
         self._version, self._high_water = data.version, data.high_water
@@ -328,11 +351,18 @@ class BrowserScreen(DetailPane, Screen[None]):
         first, last = self.table.visible_range()
         info = self.status.info
         shown = self._feedback_timer is not None  # a read in flight: filter and scope stay those of the rows
-        self.status.update_info(shown=len(self.table.rids), total=self.total, first=first, last=max(first, last - 1),
-                                marked=len(self.table.marks), marked_out=self.table.marks_out_of_view(),
-                                filter=info.filter if shown else self.view.filter,
-                                scope=info.scope if shown else self.scope.label, partial=self.partial,
-                                sort=self._sort_label())
+        self.status.update_info(
+            shown=len(self.table.rids),
+            total=self.total,
+            first=first,
+            last=max(first, last - 1),
+            marked=len(self.table.marks),
+            marked_out=self.table.marks_out_of_view(),
+            filter=info.filter if shown else self.view.filter,
+            scope=info.scope if shown else self.scope.label,
+            partial=self.partial,
+            sort=self._sort_label(),
+        )
 
     def _sort_label(self) -> str:
         """``auc ▼``: the sort of the rows on screen (the table's, which changes with the rows)."""
@@ -369,7 +399,7 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     # -- contract helpers (the app delegates here) -----------------------------------------
     def visible_run_ids(self, limit: int = 50) -> list[str]:
-        rids = self.table.rids[:max(0, limit)]
+        rids = self.table.rids[: max(0, limit)]
         missing = [r for r in rids if self.table.loaded_run(r) is None]
         if missing:  # rare: the top rows are normally loaded; a small indexed read by rid
             self.table.update_runs(load_runs(self.app.store, missing))
@@ -401,7 +431,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         run_id = event.run_id
         now = time.monotonic()
         repeating, self._last_move = now - self._last_move < DETAIL_DEBOUNCE_S, now
-        show = lambda: self.query_one("#detail", RunDetail).show_run(run_id)  # noqa: E731
+        show = lambda: self.query_one("#detail", RunDetail).show_run(run_id)
         if repeating:
             self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_S, show)
         else:  # its read starts right after the frame that moves the cursor (the read would delay that frame)
@@ -542,8 +572,13 @@ class BrowserScreen(DetailPane, Screen[None]):
             if dense and detail.has_focus_within:
                 self.table.focus()
             detail.display = not dense
-        self.notify("dense: the detail pane is hidden (z shows it, enter opens a run)" if dense
-                    else "the detail pane is back (z hides it)", markup=False, timeout=3)
+        self.notify(
+            "dense: the detail pane is hidden (z shows it, enter opens a run)"
+            if dense
+            else "the detail pane is back (z hides it)",
+            markup=False,
+            timeout=3,
+        )
 
     def action_detail_tab(self, step: int) -> None:
         """]/[ from the table: the detail pane below shows its next/previous tab (focus stays)."""
@@ -553,10 +588,14 @@ class BrowserScreen(DetailPane, Screen[None]):
     def action_columns(self) -> None:
         current = [c.key for c in self.table.columns]
         # Each metric, then its summary columns (min, max, best, best step, mean of the last 10).
-        known = [*BASE_KEYS, *(c for k in self.metrics for c in (f"metrics.{k}", *summary_keys(k))),
-                 *(f"params.{k}" for k in self.params)]
-        self.app.push_screen(ColumnsScreen(current, known, default_keys(self.params, self.metrics)),
-                             self._columns_chosen)
+        known = [
+            *BASE_KEYS,
+            *(c for k in self.metrics for c in (f"metrics.{k}", *summary_keys(k))),
+            *(f"params.{k}" for k in self.params),
+        ]
+        self.app.push_screen(
+            ColumnsScreen(current, known, default_keys(self.params, self.metrics)), self._columns_chosen
+        )
 
     def _columns_chosen(self, choice: ColumnChoice | None) -> None:
         if choice is None:

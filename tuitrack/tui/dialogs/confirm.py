@@ -34,8 +34,9 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str, detail: str = "", *, yes_label: str = "Yes", items: list[str] | None = None
-                 ) -> None:
+    def __init__(
+        self, question: str, detail: str = "", *, yes_label: str = "Yes", items: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.question = question
         self.detail = detail

@@ -12,18 +12,26 @@ import re
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from textual.binding import ActiveBinding
-
 from tuitrack.tui.text import safe
 
-_GROUPS = {"RunsTable": "Runs table", "ExperimentTree": "Experiment tree", "BrowserScreen": "Browser",
-           "FilterBar": "Filter bar", "RunDetail": "Run detail", "CheckList": "List", "KeyTable": "List",
-           "KeyOptionList": "List", "SelectionList": "List", "OptionList": "List", "DataTable": "Table"}
+_GROUPS = {
+    "RunsTable": "Runs table",
+    "ExperimentTree": "Experiment tree",
+    "BrowserScreen": "Browser",
+    "FilterBar": "Filter bar",
+    "RunDetail": "Run detail",
+    "CheckList": "List",
+    "KeyTable": "List",
+    "KeyOptionList": "List",
+    "SelectionList": "List",
+    "OptionList": "List",
+    "DataTable": "Table",
+}
 
 
 def where(node: object) -> str:
@@ -35,8 +43,9 @@ def where(node: object) -> str:
     return " ".join([words[0], *(w.lower() for w in words[1:])]) if words else name
 
 
-def binding_rows(bindings: dict[str, ActiveBinding], app_keys: dict[str, str] | None = None
-                 ) -> list[tuple[str, str, str]]:
+def binding_rows(
+    bindings: dict[str, ActiveBinding], app_keys: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """(where, keys, description) rows, keys of one action merged, in binding order."""
     merged: dict[tuple[str, str], list[str]] = {}
     descriptions: dict[tuple[str, str], str] = {}
@@ -82,9 +91,14 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(safe(where), safe(keys), safe(what, single_line=False))
         with VerticalScroll():
             yield Static(table, id="help-table")
-            yield Static(Text("Filter language: metrics.auc > 0.8 AND params.max_depth >= 10, "
-                              "OR / NOT / ( ) / IN / LIKE / IS NULL, attributes.status = 'FAILED'. "
-                              "Keys can be remapped through Textual keymaps by binding id.", style="dim"))
+            yield Static(
+                Text(
+                    "Filter language: metrics.auc > 0.8 AND params.max_depth >= 10, "
+                    "OR / NOT / ( ) / IN / LIKE / IS NULL, attributes.status = 'FAILED'. "
+                    "Keys can be remapped through Textual keymaps by binding id.",
+                    style="dim",
+                )
+            )
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

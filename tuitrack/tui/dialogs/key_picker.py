@@ -68,8 +68,9 @@ class KeyPicker(ModalScreen[Optional[str]]):
         options.clear_options()
         options.add_options([Option(safe(k, limit=56), id=str(i)) for i, k in enumerate(self.listed)])
         if len(self.keys) > LIMIT:
-            hint = Text(f"{len(self.listed):,} of {len(matches):,} matching · enter: choose · escape: cancel",
-                        style="dim")
+            hint = Text(
+                f"{len(self.listed):,} of {len(matches):,} matching · enter: choose · escape: cancel", style="dim"
+            )
             self.query_one("#key-hint", Label).update(hint)
 
     @on(Input.Changed, "#key-filter")

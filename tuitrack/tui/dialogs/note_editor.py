@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
 from tuitrack.errors import ValidationError
-from tuitrack.validation import note_text
-from tuitrack.tui.text import editable, restore, safe
 from tuitrack.tui.dialogs.unsaved import APPLY, DISCARD, UnsavedChanges
+from tuitrack.tui.text import editable, restore, safe
+from tuitrack.validation import note_text
 
 
 class NoteEditor(ModalScreen[Optional[str]]):
@@ -46,8 +46,9 @@ class NoteEditor(ModalScreen[Optional[str]]):
             title.append_text(safe(self.run_label, "bold"))
             yield Label(title)
             # Control characters shown as stand-ins (a TextArea would send them to the terminal).
-            yield TextArea(editable(self.current, multiline=True), id="note-text", soft_wrap=True,
-                           show_line_numbers=False)
+            yield TextArea(
+                editable(self.current, multiline=True), id="note-text", soft_wrap=True, show_line_numbers=False
+            )
             yield Label("", id="note-error", markup=False)
             with Horizontal():
                 yield Label(Text("ctrl+s: save · escape: cancel · empty text clears the note", style="dim"))

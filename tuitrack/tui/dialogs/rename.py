@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tuitrack.errors import ValidationError
-from tuitrack.validation import run_name
 from tuitrack.tui.text import editable, restore, safe
+from tuitrack.validation import run_name
 
 
 def check_run_name(name: str) -> str:

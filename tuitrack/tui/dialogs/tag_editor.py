@@ -12,7 +12,6 @@ The table lists at most :data:`ROW_LIMIT` keys: those containing what the key in
 from __future__ import annotations
 
 import heapq
-
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
@@ -23,14 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList, Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, DataTable, Input, Label
 
 from tuitrack.errors import ValidationError
-from tuitrack.validation import tag_value, validate_key
+from tuitrack.tui.dialogs.unsaved import APPLY, DISCARD, UnsavedChanges
 from tuitrack.tui.text import editable, restore, safe
 from tuitrack.tui.widgets.lists import KeyTable
-from tuitrack.tui.dialogs.unsaved import APPLY, DISCARD, UnsavedChanges
+from tuitrack.validation import tag_value, validate_key
 
 #: Most keys the table lists (each row is measured when added; a run may carry 100,000 tags).
 ROW_LIMIT = 200
@@ -93,8 +92,13 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
         Binding("delete,x", "toggle_remove", "Remove key", id="tag_editor.remove"),
     ]
 
-    def __init__(self, run_label: str, n_runs: int, current: Mapping[str, Mapping[str, int]],
-                 vocabulary: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        run_label: str,
+        n_runs: int,
+        current: Mapping[str, Mapping[str, int]],
+        vocabulary: Mapping[str, Sequence[str]],
+    ) -> None:
         super().__init__()
         self.run_label = run_label
         self.n_runs = n_runs
@@ -119,14 +123,20 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
             table.add_columns("Key", "Value", "Change")
             yield table
             with Horizontal(id="tag-inputs"):
-                yield Input(placeholder="key (or key=value)", id="tag-key",
-                            suggester=SuggestFromList(keys, case_sensitive=True))
-                yield Input(placeholder="value", id="tag-value",
-                            suggester=ValueSuggester(self.vocabulary, lambda: self.query_one("#tag-key", Input).value))
+                yield Input(
+                    placeholder="key (or key=value)", id="tag-key", suggester=SuggestFromList(keys, case_sensitive=True)
+                )
+                yield Input(
+                    placeholder="value",
+                    id="tag-value",
+                    suggester=ValueSuggester(self.vocabulary, lambda: self.query_one("#tag-key", Input).value),
+                )
             yield Label("", id="tag-error", markup=False)
             yield Label("", id="tag-hint", markup=False)
-            yield Label(Text("enter: set · →: suggestion · on a row: enter edits, x removes"
-                             " · ctrl+s: apply · esc: cancel"), id="tag-help")
+            yield Label(
+                Text("enter: set · →: suggestion · on a row: enter edits, x removes · ctrl+s: apply · esc: cancel"),
+                id="tag-help",
+            )
             with Horizontal(id="tag-buttons"):
                 yield Button("Apply (ctrl+s)", variant="primary", id="tag-apply")
                 yield Button("Cancel", id="tag-cancel")
@@ -169,8 +179,9 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
         if len(self.current) > ROW_LIMIT:
             title = Text("Tags of ", style="bold")
             title.append_text(safe(self.run_label, "bold"))
-            title.append(f"  {len(self.listed):,} of {len(self.current):,} keys listed · type a key to narrow",
-                         style="dim")
+            title.append(
+                f"  {len(self.listed):,} of {len(self.current):,} keys listed · type a key to narrow", style="dim"
+            )
             self.query_one("#tag-title", Label).update(title)
 
     def _error(self, message: str) -> None:
@@ -330,5 +341,6 @@ class TagEditor(ModalScreen[Optional[TagEdit]]):
             elif choice == DISCARD:
                 self.dismiss(None)
 
-        self.app.push_screen(UnsavedChanges(f"{pending} tag change{'s' if pending != 1 else ''} not applied yet"),
-                             answer)
+        self.app.push_screen(
+            UnsavedChanges(f"{pending} tag change{'s' if pending != 1 else ''} not applied yet"), answer
+        )

@@ -127,8 +127,11 @@ class ChartsScreen(Screen[None]):
         keys = data_keys(runs, "summaries")
         selected = self.selected
         if first:
-            selected = ([k for k in self.requested_metrics if k in keys]
-                        or [k for k in self._remembered() if k in keys] or _default_metrics(runs, keys))
+            selected = (
+                [k for k in self.requested_metrics if k in keys]
+                or [k for k in self._remembered() if k in keys]
+                or _default_metrics(runs, keys)
+            )
         histories = dict(self.histories) if only_running else {}
         targets = [r for r in runs if r.info.status == RUNNING] if only_running else runs
         max_points = self._max_points()
@@ -138,9 +141,16 @@ class ChartsScreen(Screen[None]):
                     histories[(run.info.run_id, key)] = store.get_metric_history(run.info.run_id, key, max_points)
         self.app.call_from_thread(self._loaded, runs, keys, selected, histories, version, missing, first)
 
-    def _loaded(self, runs: list[Run], keys: list[str], selected: list[str],
-                histories: dict[tuple[str, str], list[MetricPoint]], version: int, missing: list[str],
-                first: bool) -> None:
+    def _loaded(
+        self,
+        runs: list[Run],
+        keys: list[str],
+        selected: list[str],
+        histories: dict[tuple[str, str], list[MetricPoint]],
+        version: int,
+        missing: list[str],
+        first: bool,
+    ) -> None:
         self.runs, self.keys, self.histories = runs, keys, histories
         self._data_version = version
         if first:
@@ -198,8 +208,9 @@ class ChartsScreen(Screen[None]):
         chosen = {k for k in self.selected if k not in listed} | set(picker.selected)
         self.selected = [k for k in self.keys if k in chosen]
         self._remember(self.selected)
-        if any((r.info.run_id, k) not in self.histories for r in self.runs for k in self.selected
-               if k in r.data.summaries):
+        if any(
+            (r.info.run_id, k) not in self.histories for r in self.runs for k in self.selected if k in r.data.summaries
+        ):
             self._load()
         else:
             self.redraw()
@@ -225,15 +236,24 @@ class ChartsScreen(Screen[None]):
                 if self.smoothing > 0:
                     if self.show_raw:  # faint, and under every smoothed line (drawn first)
                         raw.append(Series("", xs, ys, faded(color, 0.6, dark=self.app.current_theme.dark)))
-                    series.append(Series(run.info.run_name, xs, ser.ema(ys, self.smoothing), color,
-                                         marker=markers.get(run.info.run_id, "braille")))
+                    series.append(
+                        Series(
+                            run.info.run_name,
+                            xs,
+                            ser.ema(ys, self.smoothing),
+                            color,
+                            marker=markers.get(run.info.run_id, "braille"),
+                        )
+                    )
                 else:
-                    series.append(Series(run.info.run_name, xs, ys, color,
-                                         marker=markers.get(run.info.run_id, "braille")))
+                    series.append(
+                        Series(run.info.run_name, xs, ys, color, marker=markers.get(run.info.run_id, "braille"))
+                    )
             direction = "↓ lower is better" if cmp.metric_direction(key) == cmp.LOWER else "↑ higher is better"
             series = raw + series
-            spec = ChartSpec(title=f"{key}  ({direction})", series=series, xlabel=self.x_mode, log_y=self.log_y,
-                             legend=False)
+            spec = ChartSpec(
+                title=f"{key}  ({direction})", series=series, xlabel=self.x_mode, log_y=self.log_y, legend=False
+            )
             if self.x_mode != ser.X_STEP and series:
                 spec.xticks = ser.time_ticks(lo_x, hi_x, 4, self.x_mode)
             specs.append(spec)
@@ -348,12 +368,17 @@ DEFAULT_CHARTS = 2
 def _default_metrics(runs: list[Run], keys: list[str]) -> list[str]:
     """Metrics worth a chart with no choosing: ones with a history (more than one point), losses and
     ``val_*`` first, shared by every run if possible; a single-point metric only when nothing has a history."""
+
     def history(k: str) -> bool:
         return any(r.data.summaries[k].count > 1 for r in runs if k in r.data.summaries)
 
     def rank(k: str) -> tuple[bool, bool, bool, str]:
-        return (not all(k in r.data.summaries for r in runs), "loss" not in k.lower(),
-                not k.lower().startswith("val"), k)
+        return (
+            not all(k in r.data.summaries for r in runs),
+            "loss" not in k.lower(),
+            not k.lower().startswith("val"),
+            k,
+        )
 
     with_history = sorted((k for k in keys if history(k) and not k.startswith("system/")), key=rank)
     if with_history:

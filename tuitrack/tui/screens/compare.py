@@ -22,11 +22,11 @@ from textual.widgets import DataTable, Input, Static
 from tuitrack.analysis import compare as cmp
 from tuitrack.entities import Run
 from tuitrack.tui.colors import hex_color, run_colors
+from tuitrack.tui.dialogs.path_prompt import PathPrompt
 from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.lists import KeyTable
-from tuitrack.tui.dialogs.path_prompt import PathPrompt
 
 DIFF_STYLE = "bold yellow"
 BEST_STYLE = "bold green"
@@ -80,8 +80,9 @@ class CompareScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading runs…"), id="compare-title")
-        yield Input(placeholder="filter rows by label · enter: to the table · escape: clear", id="compare-filter",
-                    disabled=True)  # enabled by / (a hidden input must never take the keys)
+        yield Input(
+            placeholder="filter rows by label · enter: to the table · escape: clear", id="compare-filter", disabled=True
+        )  # enabled by / (a hidden input must never take the keys)
         table: DataTable[Text] = KeyTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
         table.fixed_columns = 1
         yield table
@@ -118,13 +119,15 @@ class CompareScreen(Screen[None]):
         self._build(self.with_minmax, dict(self.prefs.overrides), self.diff_only, self.needle, self.show_system)
 
     @work(thread=True, exclusive=True, group="compare-build")
-    def _build(self, with_minmax: bool, directions: dict[str, str], diff_only: bool, needle: str,
-               system: bool = False) -> None:
+    def _build(
+        self, with_minmax: bool, directions: dict[str, str], diff_only: bool, needle: str, system: bool = False
+    ) -> None:
         key = (with_minmax, tuple(sorted(directions.items())))
         comparison = self.comparison
         if comparison is None or self._built_for != key:
-            comparison = cmp.build_comparison(self.runs, now_ms=self.now_ms(), with_minmax=with_minmax,
-                                              directions=directions)
+            comparison = cmp.build_comparison(
+                self.runs, now_ms=self.now_ms(), with_minmax=with_minmax, directions=directions
+            )
         rows = comparison.visible_rows(diff_only)
         hidden = 0
         if not system:  # tuitrack.* tags (platform, python, git) until s shows them
@@ -138,8 +141,9 @@ class CompareScreen(Screen[None]):
         except RuntimeError:  # the app is shutting down
             pass
 
-    def _show(self, key: tuple[object, ...], comparison: cmp.Comparison, rows: list[cmp.Row], matching: int,
-              hidden: int = 0) -> None:
+    def _show(
+        self, key: tuple[object, ...], comparison: cmp.Comparison, rows: list[cmp.Row], matching: int, hidden: int = 0
+    ) -> None:
         self.comparison, self._built_for, self.matching, self.system_hidden = comparison, key, matching, hidden
         table = self.query_one(DataTable)
         old_row, old_col = self._cursor_keys()
@@ -188,8 +192,11 @@ class CompareScreen(Screen[None]):
     def _update_title(self, shown: int) -> None:
         total = len(self.comparison.rows) if self.comparison else 0
         text = Text(f"Compare {len(self.runs)} run{'s' if len(self.runs) != 1 else ''}", style="bold")
-        text.append(f"  ·  {shown}/{total} rows" if shown == self.matching else
-                    f"  ·  first {shown:,} of {self.matching:,} rows ({total:,} in all), / filters")
+        text.append(
+            f"  ·  {shown}/{total} rows"
+            if shown == self.matching
+            else f"  ·  first {shown:,} of {self.matching:,} rows ({total:,} in all), / filters"
+        )
         if self.needle:
             text.append("  ·  label contains ")
             text.append_text(safe(repr(self.needle)))
@@ -307,8 +314,10 @@ class CompareScreen(Screen[None]):
         else:
             b = self.cursor_run_id()
             if b is None or b == ids[0]:
-                self.notify("D diffs the first run against the run under the cursor: move onto another run's "
-                            "column", severity="warning")
+                self.notify(
+                    "D diffs the first run against the run under the cursor: move onto another run's column",
+                    severity="warning",
+                )
                 return
             a = ids[0]
         self.app.push_screen(DiffScreen(a, b))

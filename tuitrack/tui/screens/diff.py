@@ -165,7 +165,7 @@ class DiffScreen(Screen[None]):
 
         def fit(text: str) -> str:
             text = clean(text)
-            return text[:width - 1] + "…" if len(text) > width else text.ljust(width)
+            return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
 
         for row in rows:
             marker = _TAG_MARK[row.tag]
@@ -213,5 +213,6 @@ class DiffScreen(Screen[None]):
             (files.action_cursor_up if where == "up" else files.action_cursor_down)()
             return
         view = self.query_one("#diff-view", ScrollableContainer)
-        {"down": view.scroll_down, "up": view.scroll_up, "left": view.scroll_left,
-         "right": view.scroll_right}[where](animate=False)
+        {"down": view.scroll_down, "up": view.scroll_up, "left": view.scroll_left, "right": view.scroll_right}[where](
+            animate=False
+        )

@@ -25,14 +25,14 @@ from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
 from tuitrack.entities import Run, data_keys
 from tuitrack.tui.colors import PALETTE, faded, hex_color
+from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.screens.charts import listed_keys, picker_title
 from tuitrack.tui.text import safe
-from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.legend import pack_legend
 from tuitrack.tui.widgets.lists import KeyTable
-from tuitrack.tui.dialogs.key_picker import KeyPicker
-from tuitrack.tui.screens.charts import listed_keys, picker_title
+from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 
 #: Step buckets of the grouped chart (shared by every run, so group means line up).
 HISTORY_POINTS = 100
@@ -101,8 +101,7 @@ class GroupsScreen(Screen[None]):
         params = self.params = data_keys(runs, "params")
         self.metrics = data_keys(runs, "metrics")
         if self.by is None:  # params that tell runs apart (constant ones make the same groups), seeds aside
-            self.by = [k for k in ser.default_group_keys(params)
-                       if len({r.data.params.get(k) for r in runs}) > 1]
+            self.by = [k for k in ser.default_group_keys(params) if len({r.data.params.get(k) for r in runs}) > 1]
         self.by = [k for k in self.by if k in params]
         if self.metric not in self.metrics:
             shared = [k for k in self.metrics if all(k in r.data.metrics for r in runs)]
@@ -205,8 +204,10 @@ class GroupsScreen(Screen[None]):
         cached = self._varying
         if cached is None or cached[0] is not self.groups:
             by = self.by or []
-            cached = self._varying = (self.groups, {k for i, k in enumerate(by)
-                                                    if len({g.values[i][1] for g in self.groups}) > 1})
+            cached = self._varying = (
+                self.groups,
+                {k for i, k in enumerate(by) if len({g.values[i][1] for g in self.groups}) > 1},
+            )
         varying = cached[1]
         parts = [f"{k}={'∅' if v is None else v}" for k, v in group.values if k in varying]
         return ", ".join(parts) or "all runs"
@@ -220,8 +221,15 @@ class GroupsScreen(Screen[None]):
             runs = [r for r in group.runs if self.histories.get(r.info.run_id)]
             if not runs:
                 continue
-            band = ser.aggregate_series([([float(s) for s, _ in self.histories[r.info.run_id]],
-                                          [v for _, v in self.histories[r.info.run_id]]) for r in runs])
+            band = ser.aggregate_series(
+                [
+                    (
+                        [float(s) for s, _ in self.histories[r.info.run_id]],
+                        [v for _, v in self.histories[r.info.run_id]],
+                    )
+                    for r in runs
+                ]
+            )
             color = PALETTE[gi % len(PALETTE)]
             if len(runs) > 1:  # the band: faint min and max lines under every mean line
                 dark = self.app.current_theme.dark
@@ -229,8 +237,13 @@ class GroupsScreen(Screen[None]):
                 bands.append(Series("", band.xs, band.hi, faded(color, 0.55, dark=dark)))
             series.append(Series(f"{self.group_label(group)} (n={len(runs)})", band.xs, band.mean, color))
         # The legend sits above the chart (an in-plot legend covers the curves).
-        return ChartSpec(title=f"{self.metric}: group mean with min–max band", series=bands + series, xlabel="step",
-                         empty_message="no history for this metric", legend=False)
+        return ChartSpec(
+            title=f"{self.metric}: group mean with min–max band",
+            series=bands + series,
+            xlabel="step",
+            empty_message="no history for this metric",
+            legend=False,
+        )
 
     def redraw_chart(self) -> None:
         spec = self.build_chart_spec()

@@ -57,8 +57,14 @@ class ImagesScreen(Screen[None]):
         Binding("home", "step_to(0)", "First step", show=False, id="images.first_step"),
         Binding("end", "step_to(-1)", "Last step", show=False, id="images.last_step"),
         Binding("right_square_bracket", "key(1)", "Next image key", key_display="]", id="images.next_key"),
-        Binding("left_square_bracket", "key(-1)", "Previous image key", key_display="[", show=False,
-                id="images.previous_key"),
+        Binding(
+            "left_square_bracket",
+            "key(-1)",
+            "Previous image key",
+            key_display="[",
+            show=False,
+            id="images.previous_key",
+        ),
     ]
 
     def __init__(self, run_ids: list[str]) -> None:
@@ -101,7 +107,8 @@ class ImagesScreen(Screen[None]):
         self.loaded = True
         if not self.keys:
             self.query_one("#images-title", Static).update(
-                Text("no image series in these runs (log_image(image, key=..., step=...) makes one)", style="bold"))
+                Text("no image series in these runs (log_image(image, key=..., step=...) makes one)", style="bold")
+            )
             return
         self._choose_key(self.keys[0])
 
@@ -138,8 +145,9 @@ class ImagesScreen(Screen[None]):
         if len(self.keys) > 1:
             title.append(f"  ·  key {self.keys.index(self.key) + 1}/{len(self.keys)} ([ ])", style="dim")
         self.query_one("#images-title", Static).update(title)
-        self.query_one("#images-slider", Static).update(_slider(self.steps, self.step_index,
-                                                                max(20, self.size.width - 30)))
+        self.query_one("#images-slider", Static).update(
+            _slider(self.steps, self.step_index, max(20, self.size.width - 30))
+        )
         wanted = []
         for s in self.series:
             steps = sorted(s.by_key.get(self.key, {}))
@@ -165,8 +173,13 @@ class ImagesScreen(Screen[None]):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._pictures_loaded, key, step, wanted, pictures)
 
-    def _pictures_loaded(self, key: str, step: int, wanted: list[tuple[str, int] | None],
-                         pictures: list[tuple[image_view.Picture | None, str]]) -> None:
+    def _pictures_loaded(
+        self,
+        key: str,
+        step: int,
+        wanted: list[tuple[str, int] | None],
+        pictures: list[tuple[image_view.Picture | None, str]],
+    ) -> None:
         if key != self.key or not self.steps or self.steps[self.step_index] != step:
             return  # the user moved on
         self.shown = []

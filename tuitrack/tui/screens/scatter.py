@@ -18,11 +18,11 @@ from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
 from tuitrack.entities import Run, data_keys
 from tuitrack.tui.colors import PALETTE, hex_color
+from tuitrack.tui.dialogs.key_picker import KeyPicker
 from tuitrack.tui.text import safe
-from tuitrack.tui.widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.legend import pack_legend
-from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
 
 NO_COLOR = "(none)"
 NEUTRAL = (78, 121, 167)
@@ -54,8 +54,9 @@ class ScatterScreen(Screen[None]):
         Binding("c", "pick('color')", "Colour by", id="scatter.color"),
     ]
 
-    def __init__(self, run_ids: list[str], x: str | None = None, y: str | None = None,
-                 color: str | None = None) -> None:
+    def __init__(
+        self, run_ids: list[str], x: str | None = None, y: str | None = None, color: str | None = None
+    ) -> None:
         super().__init__()
         self.run_ids = list(run_ids)
         self.runs: list[Run] = []
@@ -97,8 +98,10 @@ class ScatterScreen(Screen[None]):
             shared = [k for k in metrics if all(k in r.data.metrics for r in runs)]
             self.y = f"metrics.{(shared or metrics)[0]}" if metrics else None
         if self.color not in self.color_choices:
-            others = sorted((k for k in varying if f"params.{k}" != self.x and distinct[k] <= len(PALETTE)),
-                            key=lambda k: (-coverage[k], distinct[k], k))
+            others = sorted(
+                (k for k in varying if f"params.{k}" != self.x and distinct[k] <= len(PALETTE)),
+                key=lambda k: (-coverage[k], distinct[k], k),
+            )
             self.color = f"params.{others[0]}" if others else NO_COLOR
         self.loaded = True
         self.redraw()
@@ -124,8 +127,11 @@ class ScatterScreen(Screen[None]):
         legend: list[tuple[str, tuple[int, int, int], int]] = []
         self.plotted = 0
         for n, (label, idx) in enumerate(groups.items()):
-            pts = [(x_axis.positions[i], y_vals[i]) for i in idx
-                   if x_axis.positions[i] is not None and y_vals[i] is not None]
+            pts = [
+                (x_axis.positions[i], y_vals[i])
+                for i in idx
+                if x_axis.positions[i] is not None and y_vals[i] is not None
+            ]
             color = NEUTRAL if label == "" else PALETTE[n % len(PALETTE)]
             self.plotted += len(pts)
             if not pts:
@@ -135,8 +141,13 @@ class ScatterScreen(Screen[None]):
             legend.append((name, color, len(pts)))
         # The title names y; plotext would print a y label under the axis, far from it.  The colour
         # legend is the status line's (an in-plot legend covers points).
-        spec = ChartSpec(title=f"{self.y} vs {self.x}", series=series, xlabel=self.x,
-                         empty_message="no run has both values", legend=False)
+        spec = ChartSpec(
+            title=f"{self.y} vs {self.x}",
+            series=series,
+            xlabel=self.x,
+            empty_message="no run has both values",
+            legend=False,
+        )
         if not x_axis.numeric:
             spec.xticks = (x_axis.ticks, x_axis.labels)
         return spec, legend

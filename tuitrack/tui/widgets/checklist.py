@@ -37,8 +37,12 @@ class CheckList(SelectionList[T]):
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         segments = list(strip)
-        if len(segments) < 3 or segments[0].text != ToggleButton.BUTTON_LEFT \
-                or segments[1].text != ToggleButton.BUTTON_INNER or segments[2].text != ToggleButton.BUTTON_RIGHT:
+        if (
+            len(segments) < 3
+            or segments[0].text != ToggleButton.BUTTON_LEFT
+            or segments[1].text != ToggleButton.BUTTON_INNER
+            or segments[2].text != ToggleButton.BUTTON_RIGHT
+        ):
             return strip
         meta = segments[1].style.meta if segments[1].style is not None else {}
         index = meta.get("option")
@@ -47,9 +51,13 @@ class CheckList(SelectionList[T]):
         selected = self.get_option_at_index(index).value in self._selected
         box_style = segments[1].style
         rest = segments[4].style if len(segments) > 4 else segments[3].style
-        edge = (rest or box_style)
+        edge = rest or box_style
         if edge is not None and box_style is not None and box_style.meta:
             edge = edge + type(box_style)(meta=box_style.meta)
-        new = [Segment("[", edge), Segment(CHECKED if selected else UNCHECKED, box_style), Segment("]", edge),
-               *segments[3:]]
+        new = [
+            Segment("[", edge),
+            Segment(CHECKED if selected else UNCHECKED, box_style),
+            Segment("]", edge),
+            *segments[3:],
+        ]
         return Strip(new, strip.cell_length)

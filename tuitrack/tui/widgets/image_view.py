@@ -21,8 +21,14 @@ try:
     from textual_image.widget import HalfcellImage, SixelImage, TGPImage, UnicodeImage
     from textual_image.widget import Image as AutoImage
 
-    _CLASSES: dict[str, Any] = {"auto": AutoImage, "kitty": TGPImage, "tgp": TGPImage, "sixel": SixelImage,
-                                "halfcell": HalfcellImage, "unicode": UnicodeImage}
+    _CLASSES: dict[str, Any] = {
+        "auto": AutoImage,
+        "kitty": TGPImage,
+        "tgp": TGPImage,
+        "sixel": SixelImage,
+        "halfcell": HalfcellImage,
+        "unicode": UnicodeImage,
+    }
     UNAVAILABLE = ""
 except Exception as exc:  # no terminal to ask (stdout closed), or the library missing
     _CLASSES = {}

@@ -50,11 +50,18 @@ def footer_items(screen: Screen) -> tuple[tuple[FooterItem, ...], FooterItem | N
             return
         group = pending[0][0].group  # type: ignore[attr-defined]
         if group is not None and len(pending) > 1:
-            items.append(FooterItem(tuple((b.key, app.get_key_display(b)) for b, _ in pending),  # type: ignore
-                                    group.description, any(e for _, e in pending)))
+            items.append(
+                FooterItem(
+                    tuple((b.key, app.get_key_display(b)) for b, _ in pending),  # type: ignore
+                    group.description,
+                    any(e for _, e in pending),
+                )
+            )
         else:
-            items.extend(FooterItem(((b.key, app.get_key_display(b)),), b.description, bool(e))  # type: ignore
-                         for b, e in pending)
+            items.extend(
+                FooterItem(((b.key, app.get_key_display(b)),), b.description, bool(e))  # type: ignore
+                for b, e in pending
+            )
         pending.clear()
 
     for entry in per_action.values():

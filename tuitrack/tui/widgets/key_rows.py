@@ -74,8 +74,14 @@ class KeyRows(ScrollView, can_focus=True):
         self.built_lines = 0  # rendered row lines since the last set_content (tests: bounded by the screen)
 
     # -- content -----------------------------------------------------------------------------
-    def set_content(self, blocks: Sequence[Block], rows: Callable[[int], Any | None] | None = None,
-                    render_row: RowRenderer | None = None, *, keep_scroll: bool = True) -> None:
+    def set_content(
+        self,
+        blocks: Sequence[Block],
+        rows: Callable[[int], Any | None] | None = None,
+        render_row: RowRenderer | None = None,
+        *,
+        keep_scroll: bool = True,
+    ) -> None:
         """New blocks (and the row lookup / renderer for their ``Rows``); redraws what is on screen."""
         self.blocks = list(blocks)
         if rows is not None:

@@ -13,8 +13,15 @@ from textual.widgets import DataTable, OptionList
 ENDS = Binding.Group("Top/bottom", compact=True)
 
 
-def list_keys(prefix: str, down: str = "cursor_down", up: str = "cursor_up", first: str = "first",
-              last: str = "last", *, show_ends: bool = False) -> list[Binding]:
+def list_keys(
+    prefix: str,
+    down: str = "cursor_down",
+    up: str = "cursor_up",
+    first: str = "first",
+    last: str = "last",
+    *,
+    show_ends: bool = False,
+) -> list[Binding]:
     """j/k/g/G bound to a list widget's own actions (ids ``PREFIX.down_vim`` ...)."""
     return [
         Binding("j", down, "Down", show=False, id=f"{prefix}.down_vim"),

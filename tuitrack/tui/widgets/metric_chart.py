@@ -45,7 +45,9 @@ class ChartSpec:
     legend: bool = True  # plotext's in-plot legend; views with their own coloured legend turn it off
 
 
-def finite_points(xs: Sequence[float], ys: Sequence[float], *, positive_y: bool = False) -> tuple[list[float], list[float]]:
+def finite_points(
+    xs: Sequence[float], ys: Sequence[float], *, positive_y: bool = False
+) -> tuple[list[float], list[float]]:
     """Drop points plotext cannot place (NaN/inf, and y <= 0 on a log axis)."""
     out_x: list[float] = []
     out_y: list[float] = []
@@ -94,8 +96,14 @@ class MetricChart(PlotextPlot):
     MetricChart { width: 1fr; height: 1fr; min-height: 8; }
     """
 
-    def __init__(self, spec: ChartSpec | None = None, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        spec: ChartSpec | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.spec = spec or ChartSpec()
         self.dropped = 0  # points not drawable (NaN/inf, or <= 0 on log y) in the last replot

@@ -25,7 +25,7 @@ def _bucket(values: Sequence[float], width: int) -> list[float]:
         return list(values)
     out: list[float] = []
     for i in range(width):
-        chunk = values[i * n // width:(i + 1) * n // width]
+        chunk = values[i * n // width : (i + 1) * n // width]
         finite = [v for v in chunk if math.isfinite(v)]
         infs = [v for v in chunk if math.isinf(v)]
         if infs:

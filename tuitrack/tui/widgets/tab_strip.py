@@ -39,8 +39,13 @@ class TabStrip(Widget):
     TabStrip:ansi > .tab-strip--bar { color: $border-blurred; }
     """
 
-    COMPONENT_CLASSES = {"tab-strip--tab", "tab-strip--active", "tab-strip--hover", "tab-strip--bar",
-                         "tab-strip--highlight"}
+    COMPONENT_CLASSES = {
+        "tab-strip--tab",
+        "tab-strip--active",
+        "tab-strip--hover",
+        "tab-strip--bar",
+        "tab-strip--highlight",
+    }
     ALLOW_SELECT = False
 
     @dataclass
@@ -86,8 +91,13 @@ class TabStrip(Widget):
         if y == 0:
             segments = []
             for (tab_id, title), (_, start, end) in zip(self.tabs, self.spans()):
-                name = ("tab-strip--active" if tab_id == self._active
-                        else "tab-strip--hover" if tab_id == self._hover else "tab-strip--tab")
+                name = (
+                    "tab-strip--active"
+                    if tab_id == self._active
+                    else "tab-strip--hover"
+                    if tab_id == self._hover
+                    else "tab-strip--tab"
+                )
                 segments.append(Segment(f" {title} ", self.get_component_rich_style(name)))
             return Strip(segments).crop_extend(0, width, None).apply_style(self.rich_style)
         if y == 1:
