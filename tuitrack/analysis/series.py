@@ -1,7 +1,9 @@
 """Series math for the chart, scatter and grouped views, without textual.
 
-Smoothing, in-memory downsampling, x-axis choices, grouping runs that share params (across seeds)
-and placing param values on a scatter axis.  Pure functions so they can be tested exactly.
+Smoothing, in-memory downsampling (min/max buckets that keep spikes; bucket means and LTTB that draw
+one clean line per run in an overlay), x-axis choices (step, time, or another metric paired by step),
+grouping runs that share params (across seeds) and placing param values on a scatter axis.
+Pure functions so they can be tested exactly.
 """
 
 from __future__ import annotations
@@ -68,6 +70,123 @@ def minmax_downsample(xs: Sequence[float], ys: Sequence[float], max_points: int)
     return out_x, out_y
 
 
+# -- clean overlay lines ---------------------------------------------------------------------------
+def bucket_mean(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
+    """One point per equal-width x range: the mean x and mean y of the finite points in it.
+
+    What an overlay of several runs draws: a noisy run downsampled to its min and max per bucket becomes a
+    solid band, while its bucket means are one clean line.  ``xs`` need not be sorted; points with a
+    non-finite x or y are left out, and so are empty buckets.  At most ``buckets`` points come back, in
+    increasing x; when the finite points are no more than ``buckets`` they come back as they are, sorted by x.
+    """
+    if buckets < 1:
+        raise ValueError("buckets must be at least 1")
+    if len(xs) != len(ys):
+        raise ValueError(f"xs and ys differ in length ({len(xs)} != {len(ys)})")
+    pts = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
+    if len(pts) <= buckets:
+        pts.sort(key=lambda p: p[0])
+        return [x for x, _ in pts], [y for _, y in pts]
+    lo = min(x for x, _ in pts)
+    hi = max(x for x, _ in pts)
+    if hi <= lo:  # every point at one x
+        return [lo], [math.fsum(y for _, y in pts) / len(pts)]
+    scale = buckets / (hi - lo)
+    sums: dict[int, list[float]] = {}
+    for x, y in pts:
+        b = min(buckets - 1, int((x - lo) * scale))
+        acc = sums.get(b)
+        if acc is None:
+            sums[b] = [x, y, 1.0]
+        else:
+            acc[0] += x
+            acc[1] += y
+            acc[2] += 1
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for b in sorted(sums):
+        sx, sy, n = sums[b]
+        # a mean is inside its bucket's range, up to rounding: clamp so x never steps backwards
+        out_x.append(min(max(sx / n, lo + b / scale), hi))
+        out_y.append(sy / n)
+    return out_x, out_y
+
+
+def lttb(xs: Sequence[float], ys: Sequence[float], n_out: int) -> tuple[list[float], list[float]]:
+    """Largest-Triangle-Three-Buckets: ``n_out`` of the points (first and last kept) that keep the shape.
+
+    ``xs`` sorted; non-finite points are left out first.  Unlike :func:`bucket_mean` it returns real
+    points, so a spike can survive; it is the choice when the line must pass through logged values.
+    """
+    if n_out < 2:
+        raise ValueError("n_out must be at least 2")
+    if len(xs) != len(ys):
+        raise ValueError(f"xs and ys differ in length ({len(xs)} != {len(ys)})")
+    pts = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
+    n = len(pts)
+    if n <= n_out:
+        return [x for x, _ in pts], [y for _, y in pts]
+    if n_out == 2:
+        return [pts[0][0], pts[-1][0]], [pts[0][1], pts[-1][1]]
+    keep = [0]
+    every = (n - 2) / (n_out - 2)
+    a = 0
+    for i in range(n_out - 2):
+        start, end = int(i * every) + 1, int((i + 1) * every) + 1
+        nxt_start, nxt_end = end, min(n, int((i + 2) * every) + 1)
+        if i == n_out - 3:
+            nxt_start, nxt_end = n - 1, n
+        span = pts[nxt_start:nxt_end]
+        avg_x = math.fsum(p[0] for p in span) / len(span)
+        avg_y = math.fsum(p[1] for p in span) / len(span)
+        ax, ay = pts[a]
+        best, best_area = start, -1.0
+        for j in range(start, end):
+            area = abs((ax - avg_x) * (pts[j][1] - ay) - (ax - pts[j][0]) * (avg_y - ay))
+            if area > best_area:
+                best, best_area = j, area
+        keep.append(best)
+        a = best
+    keep.append(n - 1)
+    return [pts[i][0] for i in keep], [pts[i][1] for i in keep]
+
+
+# -- a metric as the x axis ----------------------------------------------------------------------------
+def align_by_step(
+    y_points: Sequence[tuple[int, float]], x_points: Sequence[tuple[int, float]]
+) -> list[tuple[int, float, float]]:
+    """Pair each y point with metric x's value at the same step: ``(step, x, y)`` in y's order.
+
+    Both inputs are ``(step, value)`` sorted by step.  Where x has points at y's step, the last of them is
+    x; where x has none, x is interpolated linearly between its nearest points before and after that step;
+    outside x's first..last step the y point is dropped (never extrapolated).  A non-finite x neighbour
+    makes x NaN (the chart leaves such points out).
+    """
+    steps: list[int] = []
+    values: list[float] = []
+    for s, v in x_points:  # one x per step: the last logged
+        if steps and steps[-1] == s:
+            values[-1] = v
+        else:
+            steps.append(s)
+            values.append(v)
+    out: list[tuple[int, float, float]] = []
+    if not steps:
+        return out
+    j = 0
+    for s, y in y_points:
+        if s < steps[0] or s > steps[-1]:
+            continue
+        while steps[j] < s:  # y is sorted by step, so the cursor only moves forward
+            j += 1
+        if steps[j] == s:
+            out.append((s, values[j], y))
+            continue
+        s0, s1, v0, v1 = steps[j - 1], steps[j], values[j - 1], values[j]
+        out.append((s, v0 + (v1 - v0) * (s - s0) / (s1 - s0), y))
+    return out
+
+
 # -- x axis ----------------------------------------------------------------------------------------
 def x_values(points: Sequence[MetricPoint], mode: str, start_ms: int) -> list[float]:
     """x of each point: step, wall time (epoch seconds) or seconds since the run started."""
@@ -99,7 +218,7 @@ def time_ticks(lo: float, hi: float, count: int, mode: str) -> tuple[list[float]
 
 
 def _elapsed(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     m, s = divmod(s, 60)
