@@ -34,22 +34,10 @@ SCHEMA_VERSION = 7
 #: The oldest schema a read-only reader can read as it is (a writer migrates it forward first).
 MIN_READABLE_VERSION = 2
 
-# Each entry migrates from version i to i+1 (index 0: empty database -> 1).
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE IF NOT EXISTS meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    CREATE TABLE experiments (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL,
-        deleted_at INTEGER
-    );
-    CREATE TABLE runs (
-        rid INTEGER PRIMARY KEY,
-        run_id TEXT NOT NULL UNIQUE,
+# The runs table's columns after rid and its indexes, as migration 0 creates them.  Migration 3 rebuilds the
+# table with exactly these (only rid changes, to AUTOINCREMENT), so both read them from here.  A later
+# migration that changes runs spells its own change out and leaves these as they are.
+_RUNS_COLUMNS = """        run_id TEXT NOT NULL UNIQUE,
         experiment_id INTEGER NOT NULL REFERENCES experiments(id),
         name TEXT NOT NULL DEFAULT '',
         status TEXT NOT NULL,
@@ -64,13 +52,31 @@ MIGRATIONS: list[str] = [
         note TEXT,
         error TEXT,
         deleted_at INTEGER,
-        updated_at INTEGER NOT NULL
-    );
-    CREATE INDEX runs_experiment_start ON runs(experiment_id, start_time);
+        updated_at INTEGER NOT NULL"""
+_RUNS_INDEXES = """    CREATE INDEX runs_experiment_start ON runs(experiment_id, start_time);
     CREATE INDEX runs_start ON runs(start_time);
     CREATE INDEX runs_parent ON runs(parent_id);
     CREATE INDEX runs_updated ON runs(updated_at);
-    CREATE INDEX runs_name ON runs(name);
+    CREATE INDEX runs_name ON runs(name);"""
+
+# Each entry migrates from version i to i+1 (index 0: empty database -> 1).
+MIGRATIONS: list[str] = [
+    f"""
+    CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE experiments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        deleted_at INTEGER
+    );
+    CREATE TABLE runs (
+        rid INTEGER PRIMARY KEY,
+{_RUNS_COLUMNS}
+    );
+{_RUNS_INDEXES}
     CREATE TABLE params (
         rid INTEGER NOT NULL,
         key TEXT NOT NULL,
@@ -157,25 +163,10 @@ MIGRATIONS: list[str] = [
     # once that run is purged, and a process still logging to the purged run then wrote its points,
     # tags and end status into the next new run.  SQLite cannot add AUTOINCREMENT in place: the table
     # is rebuilt (same columns, same indexes) and the sequence starts above every rid any table holds.
-    """
+    f"""
     CREATE TABLE runs_v3 (
         rid INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id TEXT NOT NULL UNIQUE,
-        experiment_id INTEGER NOT NULL REFERENCES experiments(id),
-        name TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL,
-        start_time INTEGER NOT NULL,
-        end_time INTEGER,
-        heartbeat INTEGER,
-        parent_id TEXT,
-        user TEXT,
-        host TEXT,
-        pid INTEGER,
-        source TEXT,
-        note TEXT,
-        error TEXT,
-        deleted_at INTEGER,
-        updated_at INTEGER NOT NULL
+{_RUNS_COLUMNS}
     );
     INSERT INTO runs_v3(rid, run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id, user,
                         host, pid, source, note, error, deleted_at, updated_at)
@@ -183,11 +174,7 @@ MIGRATIONS: list[str] = [
                host, pid, source, note, error, deleted_at, updated_at FROM runs;
     DROP TABLE runs;
     ALTER TABLE runs_v3 RENAME TO runs;
-    CREATE INDEX runs_experiment_start ON runs(experiment_id, start_time);
-    CREATE INDEX runs_start ON runs(start_time);
-    CREATE INDEX runs_parent ON runs(parent_id);
-    CREATE INDEX runs_updated ON runs(updated_at);
-    CREATE INDEX runs_name ON runs(name);
+{_RUNS_INDEXES}
     CREATE INDEX runs_experiment_live ON runs(experiment_id) WHERE deleted_at IS NULL;
     DELETE FROM sqlite_sequence WHERE name = 'runs';
     INSERT INTO sqlite_sequence(name, seq) SELECT 'runs', max(coalesce(m, 0)) FROM (
