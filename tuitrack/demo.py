@@ -390,10 +390,7 @@ def build_demo_store(path: Path, *, seed: int = 7, now_ms: int | None = None) ->
 
 def _pin_for_snapshots(store: _store_mod.Store) -> None:
     """Pin what no logging setting fixes: process ids, and the checkout folder inside the recorded traceback."""
-    prefix = str(Path(__file__).resolve().parent.parent) + os.sep
-    with store.transaction() as conn:
-        conn.execute("UPDATE runs SET pid = 40000 + rid")
-        conn.execute("UPDATE runs SET error = replace(error, ?, '') WHERE error IS NOT NULL", (prefix,))
+    store.pin_for_snapshots(pid_base=40000, strip_prefix=str(Path(__file__).resolve().parent.parent) + os.sep)
 
 
 def _sweep(clock: _Clock, rng: random.Random, dataset: list[tuple[float, float, int]]) -> None:

@@ -4,10 +4,11 @@ Pure store-level code (no textual) shared by the CLI and the TUI, so both refuse
 the same input with the same message and record the same undo information.
 
 Every operation is expressed as "set these fields of these runs to these values"
-and goes through :func:`_apply`, which reads the current values *inside* the same
-short ``BEGIN IMMEDIATE`` transaction that writes the new ones.  The values read
-are what the returned :class:`Change` keeps, so :func:`undo` restores exactly
-what was overwritten, even while training processes keep logging to the store.
+and goes through :func:`_apply` to :meth:`Store.curate_runs`, which reads the
+current values *inside* the same short ``BEGIN IMMEDIATE`` transaction that writes
+the new ones.  The values read are what the returned :class:`Change` keeps, so
+:func:`undo` restores exactly what was overwritten, even while training processes
+keep logging to the store.
 """
 
 from __future__ import annotations
@@ -57,9 +58,8 @@ __all__ = [
     "validate_tag_edit",
 ]
 
-#: A curated field: ("tag", key) for a tag, ("run", column) for name/note/deleted_at.
+#: A curated field: ("tag", key) for a tag, ("run", column) for name/note/deleted_at (Store.curate_runs).
 Field = tuple[str, str]
-_RUN_COLUMNS = ("name", "note", "deleted_at")
 #: Runs written per transaction: keeps each write lock short beside live training writers.
 CHUNK = 500
 #: How many changes the undo log keeps.
@@ -128,15 +128,8 @@ def runs_matching(store: Store, filter_string: str, *, include_deleted: bool = F
 
 
 def _refs_for_rids(store: Store, rids: Sequence[int]) -> list[RunRef]:
-    out: dict[int, RunRef] = {}
-    for i in range(0, len(rids), CHUNK):
-        chunk = list(rids[i : i + CHUNK])
-        marks = ",".join("?" * len(chunk))
-        for rid, run_id, name in store.conn_fetchall(
-            f"SELECT rid, run_id, name FROM runs WHERE rid IN ({marks})", chunk
-        ):
-            out[int(rid)] = RunRef(int(rid), run_id, name or "")
-    return [out[r] for r in rids if r in out]
+    found = store.run_names_of(rids)
+    return [RunRef(r, *found[r]) for r in rids if r in found]
 
 
 def _names(store: Store, rids: Sequence[int]) -> dict[int, str]:
@@ -149,44 +142,8 @@ def _apply(store: Store, targets: Sequence[tuple[RunRef, Mapping[Field, Any]]]) 
     edits: list[RunEdit] = []
     for i in range(0, len(targets), CHUNK):
         chunk = targets[i : i + CHUNK]
-        t = now_ms()
-        with store.transaction() as conn:
-            for run, target in chunk:
-                before: dict[Field, Any] = {}
-                cols = [c for kind, c in target if kind == "run"]
-                for col in cols:
-                    if col not in _RUN_COLUMNS:  # the only names ever put into the SQL below
-                        raise ValueError(f"cannot curate run column {col!r}")
-                # Checked by rid *and* run id: gc may have purged the run since it was resolved (an
-                # undo much later), and SQLite hands a purged rid to the next new run.
-                row = conn.execute(
-                    f"SELECT {', '.join(['run_id', *cols])} FROM runs WHERE rid = ? AND run_id = ?",
-                    (run.rid, run.run_id),
-                ).fetchone()
-                if row is None:
-                    raise ValidationError(
-                        f"run {run.run_id[:8]} no longer exists in the store (purged by "
-                        "`tuitrack gc`?); nothing was changed"
-                    )
-                if cols:
-                    before.update({("run", c): v for c, v in zip(cols, row[1:])})
-                    conn.execute(
-                        f"UPDATE runs SET {', '.join(f'{c} = ?' for c in cols)} WHERE rid = ?",
-                        (*[target[("run", c)] for c in cols], run.rid),
-                    )
-                for (kind, key), value in target.items():
-                    if kind != "tag":
-                        continue
-                    row = conn.execute("SELECT value FROM tags WHERE rid = ? AND key = ?", (run.rid, key)).fetchone()
-                    before[("tag", key)] = row[0] if row else None
-                    if value is None:
-                        conn.execute("DELETE FROM tags WHERE rid = ? AND key = ?", (run.rid, key))
-                    else:
-                        conn.execute(
-                            "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)", (run.rid, key, value)
-                        )
-                conn.execute("UPDATE runs SET updated_at = ? WHERE rid = ?", (t, run.rid))
-                edits.append(RunEdit(run, before, dict(target)))
+        befores = store.curate_runs([(run.rid, run.run_id, target) for run, target in chunk])
+        edits.extend(RunEdit(run, before, dict(target)) for (run, target), before in zip(chunk, befores))
     return edits
 
 
@@ -225,17 +182,7 @@ def tag_runs(
 
 
 def _tag_presence(store: Store, rids: Sequence[int], keys: Sequence[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for i in range(0, len(rids), CHUNK):
-        chunk = list(rids[i : i + CHUNK])
-        marks = ",".join("?" * len(chunk))
-        kmarks = ",".join("?" * len(keys))
-        for key, n in store.conn_fetchall(
-            f"SELECT key, count(*) FROM tags WHERE rid IN ({marks}) AND key IN ({kmarks}) GROUP BY key",
-            [*chunk, *keys],
-        ):
-            counts[key] = counts.get(key, 0) + int(n)
-    return counts
+    return store.tag_key_counts(rids, keys)
 
 
 def _as_refs(store: Store, runs: Sequence[str] | Sequence[RunRef]) -> list[RunRef]:
@@ -280,14 +227,7 @@ def set_note(store: Store, run: str | RunRef, text: str | None) -> Change:
 
 def deleted_flags(store: Store, runs: Sequence[RunRef]) -> dict[int, bool]:
     """rid -> whether the run is soft-deleted now."""
-    out: dict[int, bool] = {}
-    rids = [r.rid for r in runs]
-    for i in range(0, len(rids), CHUNK):
-        chunk = rids[i : i + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for rid, deleted in store.conn_fetchall(f"SELECT rid, deleted_at FROM runs WHERE rid IN ({marks})", chunk):
-            out[int(rid)] = deleted is not None
-    return out
+    return {rid: deleted is not None for rid, deleted in store.deleted_at_of([r.rid for r in runs]).items()}
 
 
 def delete_runs(store: Store, runs: Sequence[str] | Sequence[RunRef]) -> Change:
@@ -357,15 +297,7 @@ class UndoLog:
 # -- reading helpers for editors ----------------------------------------------------------------
 def tag_values_of(store: Store, rids: Sequence[int]) -> dict[str, dict[str, int]]:
     """key -> {value: number of the given runs with it}: what the tag editor lists."""
-    out: dict[str, dict[str, int]] = {}
-    for i in range(0, len(rids), CHUNK):
-        chunk = list(rids[i : i + CHUNK])
-        marks = ",".join("?" * len(chunk))
-        for key, value, n in store.conn_fetchall(
-            f"SELECT key, value, count(*) FROM tags WHERE rid IN ({marks}) GROUP BY key, value", chunk
-        ):
-            values = out.setdefault(key, {})
-            values[value] = values.get(value, 0) + int(n)
+    out = store.tag_value_counts(rids)
     # (one value per key is the common case: sorting 100,000 one-item dicts took 1.5 s for one wide run)
     return {
         k: v if len(v) == 1 else dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in sorted(out.items())
@@ -375,11 +307,7 @@ def tag_values_of(store: Store, rids: Sequence[int]) -> dict[str, dict[str, int]
 def tag_vocabulary(store: Store, *, max_values: int = 50, max_rows: int = 20_000) -> dict[str, list[str]]:
     """key -> values already used in the store, most used first (feeds autocompletion)."""
     out: dict[str, list[str]] = {}
-    for key, value in store.conn_fetchall(
-        "SELECT key, value FROM tags WHERE length(value) <= 200 GROUP BY key, value"
-        " ORDER BY key, count(*) DESC, value LIMIT ?",
-        (max_rows,),
-    ):
+    for key, value in store.tag_values_in_use(max_rows=max_rows):
         values = out.setdefault(key, [])
         if len(values) < max_values:
             values.append(value)

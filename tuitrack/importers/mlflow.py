@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from tuitrack.errors import ValidationError
 from tuitrack.importers.mlflow_files import FileStoreReader, ImportFormatError
 from tuitrack.importers.mlflow_sqlite import SqliteReader
 from tuitrack.importers.source import SourceExperiment, SourceRun
-from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
+from tuitrack.store.core import ImportedRun, Store
 
 _STATUS_MAP = {"FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED, "RUNNING": RUNNING, "SCHEDULED": RUNNING}
 
@@ -95,7 +94,7 @@ def import_mlflow(
         runs = reader.runs()
         for run_id, _ in runs:  # before anything is written: a bad id refuses the whole source
             _check_id(run_id, source)
-        existing = _existing_ids(store, [rid for rid, _ in runs])
+        existing = store.existing_run_ids([rid for rid, _ in runs])
         todo = [(rid, load) for rid, load in runs if rid not in existing]
         stats.skipped = len(runs) - len(todo)
         for _, load in todo:  # read everything first: a file that cannot be read stops the import here
@@ -132,15 +131,6 @@ def _check_id(run_id: str, source: str | Path) -> None:
         raise ImportFormatError(
             f"{source}: {exc}; the source store is damaged or was edited by hand, nothing of that run was imported"
         ) from None
-
-
-def _existing_ids(store: Store, run_ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(run_ids), 900):
-        chunk = run_ids[i : i + 900]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in store.conn_fetchall(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", chunk))
-    return found
 
 
 def _copy_artifacts(src: Path | None, dest: Path) -> list[tuple[str, int]]:
@@ -181,88 +171,49 @@ def write_run(store: Store, run: SourceRun, experiment: SourceExperiment | None 
         rel = name if name not in taken else f"{name}-{model_id}"
         taken.add(rel)
         artifacts += [(f"{rel}/{p}", size) for p, size in _copy_artifacts(folder, dest / rel)]
-    t = now_ms()
+    record = ImportedRun(
+        run_id=run.run_id,
+        experiment=run.experiment,
+        name=run.name,
+        status=status,
+        start_time=run.start_time,
+        end_time=end_time,
+        heartbeat=heartbeat,
+        deleted_at=deleted_at,
+        parent_id=run.tags.get("mlflow.parentRunId"),
+        user=run.user,
+        source=run.tags.get("mlflow.source.name"),
+        note=run.tags.get("mlflow.note.content"),
+        params=run.params,
+        tags=run.tags,
+        metrics=run.metrics,
+        artifacts=[(p, size, run.end_time or run.start_time) for p, size in artifacts],
+        inputs=[
+            (
+                i.name,
+                _source_uri(i.source),
+                i.digest,
+                _rows(i.profile),
+                i.context,
+                run.start_time,
+                i.source_type,
+                i.schema,
+                i.profile,
+            )
+            for i in run.inputs
+        ],
+        experiment_created=experiment.created_at if experiment is not None else None,
+        experiment_deleted=experiment is not None and experiment.deleted,
+        experiment_tags=experiment.tags if experiment is not None else {},
+    )
     try:
-        with store.transaction() as conn:
-            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)).fetchone():
-                return None
-            exp_id = _experiment_in(conn, run.experiment, experiment, t)
-            cur = conn.execute(
-                "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
-                " user, host, pid, source, note, error, deleted_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, ?, ?)",
-                (
-                    run.run_id,
-                    exp_id,
-                    run.name,
-                    status,
-                    run.start_time,
-                    end_time,
-                    heartbeat,
-                    run.tags.get("mlflow.parentRunId"),
-                    run.user,
-                    run.tags.get("mlflow.source.name"),
-                    run.tags.get("mlflow.note.content"),
-                    deleted_at,
-                    t,
-                ),
-            )
-            rid = int(cur.lastrowid)
-            conn.executemany(
-                "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
-                [(rid, k, v, _numeric(v)) for k, v in run.params.items()],
-            )
-            conn.executemany(
-                "INSERT INTO tags(rid, key, value) VALUES (?, ?, ?)", [(rid, k, v) for k, v in run.tags.items()]
-            )
-            _insert_metrics(conn, rid, run.metrics)
-            conn.executemany(
-                "INSERT INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
-                [(rid, p, size, run.end_time or run.start_time) for p, size in artifacts],
-            )
-            conn.executemany(
-                "INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at, source_type,"
-                " schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        rid,
-                        i.name,
-                        _source_uri(i.source),
-                        i.digest,
-                        _rows(i.profile),
-                        i.context,
-                        run.start_time,
-                        i.source_type,
-                        i.schema,
-                        i.profile,
-                    )
-                    for i in run.inputs
-                ],
-            )
+        if store.import_run(record) is None:
+            return None
     except BaseException:
         if fresh_dir:
             shutil.rmtree(dest, ignore_errors=True)
         raise
     return len(run.metrics), len(artifacts)
-
-
-def _experiment_in(conn: sqlite3.Connection, name: str, exp: SourceExperiment | None, t: int) -> int:
-    """The id of experiment ``name``, created inside the run's transaction when new."""
-    row = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
-    if row is not None:
-        return int(row[0])
-    deleted = t if exp is not None and exp.deleted else None
-    created = exp.created_at if exp is not None and exp.created_at is not None else t
-    cur = conn.execute(
-        "INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)", (name, int(created), deleted)
-    )
-    exp_id = int(cur.lastrowid)
-    if exp is not None and exp.tags:
-        conn.executemany(
-            "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
-            [(exp_id, k, v) for k, v in exp.tags.items()],
-        )
-    return exp_id
 
 
 def _source_uri(source: str | None) -> str | None:
@@ -291,16 +242,3 @@ def _rows(profile: str | None) -> int | None:
             if isinstance(value, list) and value and isinstance(value[0], int):
                 return value[0]
     return None
-
-
-def _insert_metrics(conn: sqlite3.Connection, rid: int, points: list[tuple[str, float, int, int]]) -> None:
-    """Full histories through the store's own batch path (summaries, chart blocks, same-step values kept)."""
-    if not points:
-        return
-    keys = sorted({k for k, _, _, _ in points})
-    conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in keys])
-    kids = {k: int(conn.execute("SELECT kid FROM metric_keys WHERE key = ?", (k,)).fetchone()[0]) for k in keys}
-    grouped: dict[str, list[tuple[int, int, int, int, float]]] = {}
-    for k, v, step, ts in points:
-        grouped.setdefault(k, []).append((rid, kids[k], step, ts, v))
-    write_batches_in(conn, [(rid, k, rows) for k, rows in grouped.items()], heartbeat=False)

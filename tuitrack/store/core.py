@@ -21,8 +21,9 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from tuitrack.errors import (
     StoreNotFoundError,
     StorePermissionError,
     StoreVersionError,
+    ValidationError,
 )
 from tuitrack.store import schema
 from tuitrack.store.reads import StoreReads
@@ -53,6 +55,42 @@ Point = tuple[int, str, float, int, int]
 #: One metric row as queued by the logging API and stored: (rid, kid, step, timestamp_ms, value).
 Row = tuple[int, int, int, int, float]
 _STEP_TS = operator.itemgetter(2, 3)
+#: A curated field: ("tag", key) for a tag, ("run", column) for one of ``CURATED_COLUMNS``.
+Field = tuple[str, str]
+#: The run columns curation may set: the only column names ever put into the SQL of ``curate_runs``.
+CURATED_COLUMNS = ("name", "note", "deleted_at")
+
+
+@dataclass
+class ImportedRun:
+    """A finished record of a run from another tracker, written by :meth:`Store.import_run` in one go.
+
+    ``metrics`` are ``(key, value, step, ts)``, ``artifacts`` ``(path, size, created_at)`` and
+    ``inputs`` ``(name, source, digest, rows, context, created_at, source_type, schema, profile)``.
+    The experiment is created with the run when it is new (``experiment_created``: when it was made
+    there, else now; ``experiment_deleted``: deleted there).
+    """
+
+    run_id: str
+    experiment: str
+    name: str
+    status: str
+    start_time: int
+    end_time: int | None
+    heartbeat: int
+    deleted_at: int | None
+    parent_id: str | None = None
+    user: str | None = None
+    source: str | None = None
+    note: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    metrics: Sequence[tuple[str, float, int, int]] = ()
+    artifacts: Sequence[tuple[str, int, int]] = ()
+    inputs: Sequence[tuple[Any, ...]] = ()
+    experiment_created: int | None = None
+    experiment_deleted: bool = False
+    experiment_tags: Mapping[str, str] = field(default_factory=dict)
 
 
 _clock: Callable[[], int] | None = None
@@ -681,6 +719,112 @@ class Store(StoreReads):
     def has_run(self, run_id: str) -> bool:
         return self.conn_fetchone("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
 
+    def import_run(self, run: ImportedRun) -> int | None:
+        """Write a run from another tracker (row, params, tags, full metric history, artifact index,
+        inputs, its experiment when new) in one transaction; returns its rid.
+
+        None when the run id is already in the store: checked inside the transaction, so two imports
+        of the same source at once skip each other's runs instead of failing on the unique id.
+        """
+        t = now_ms()
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)).fetchone():
+                return None
+            exp_id = _experiment_in(conn, run, t)
+            cur = conn.execute(
+                "INSERT INTO runs(run_id, experiment_id, name, status, start_time, end_time, heartbeat, parent_id,"
+                " user, host, pid, source, note, error, deleted_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, ?, ?)",
+                (
+                    run.run_id,
+                    exp_id,
+                    run.name,
+                    run.status,
+                    run.start_time,
+                    run.end_time,
+                    run.heartbeat,
+                    run.parent_id,
+                    run.user,
+                    run.source,
+                    run.note,
+                    run.deleted_at,
+                    t,
+                ),
+            )
+            rid = int(cur.lastrowid or 0)  # an INSERT always sets it
+            conn.executemany(
+                "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
+                [(rid, k, v, _numeric(v)) for k, v in run.params.items()],
+            )
+            conn.executemany(
+                "INSERT INTO tags(rid, key, value) VALUES (?, ?, ?)", [(rid, k, v) for k, v in run.tags.items()]
+            )
+            _insert_history(conn, rid, run.metrics)
+            conn.executemany(
+                "INSERT INTO artifacts(rid, path, size, created_at) VALUES (?, ?, ?, ?)",
+                [(rid, path, size, created) for path, size, created in run.artifacts],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO inputs(rid, name, source, digest, rows, context, created_at, source_type,"
+                " schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(rid, *row) for row in run.inputs],
+            )
+        return rid
+
+    # -- curation ---------------------------------------------------------------------
+    def curate_runs(self, edits: Sequence[tuple[int, str, Mapping[Field, Any]]]) -> list[dict[Field, Any]]:
+        """Set curated fields of runs in one short transaction; returns each run's previous values.
+
+        An edit is ``(rid, run id, {field: new value})``, a field ``("run", column)`` for a column of
+        ``CURATED_COLUMNS`` or ``("tag", key)``; None clears a column or removes a tag.  The previous
+        values are read inside the same transaction, so an undo restores exactly what was overwritten
+        even while training processes keep logging.
+        """
+        befores: list[dict[Field, Any]] = []
+        t = now_ms()
+        with self.transaction() as conn:
+            for rid, run_id, target in edits:
+                before: dict[Field, Any] = {}
+                cols = [c for kind, c in target if kind == "run"]
+                for col in cols:
+                    if col not in CURATED_COLUMNS:  # the only names ever put into the SQL below
+                        raise ValueError(f"cannot curate run column {col!r}")
+                # Checked by rid *and* run id: gc may have purged the run since it was resolved (an
+                # undo much later), and SQLite hands a purged rid to the next new run.
+                row = conn.execute(
+                    f"SELECT {', '.join(['run_id', *cols])} FROM runs WHERE rid = ? AND run_id = ?", (rid, run_id)
+                ).fetchone()
+                if row is None:
+                    raise ValidationError(
+                        f"run {run_id[:8]} no longer exists in the store (purged by "
+                        "`tuitrack gc`?); nothing was changed"
+                    )
+                if cols:
+                    before.update({("run", c): v for c, v in zip(cols, row[1:])})
+                    conn.execute(
+                        f"UPDATE runs SET {', '.join(f'{c} = ?' for c in cols)} WHERE rid = ?",
+                        (*[target[("run", c)] for c in cols], rid),
+                    )
+                for (kind, key), value in target.items():
+                    if kind != "tag":
+                        continue
+                    row = conn.execute("SELECT value FROM tags WHERE rid = ? AND key = ?", (rid, key)).fetchone()
+                    before[("tag", key)] = row[0] if row else None
+                    if value is None:
+                        conn.execute("DELETE FROM tags WHERE rid = ? AND key = ?", (rid, key))
+                    else:
+                        conn.execute("INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)", (rid, key, value))
+                conn.execute("UPDATE runs SET updated_at = ? WHERE rid = ?", (t, rid))
+                befores.append(before)
+        return befores
+
+    def pin_for_snapshots(self, *, pid_base: int, strip_prefix: str) -> None:
+        """Pin what no logging setting fixes, for pictures that must not change: every run's process id
+        becomes ``pid_base + rid``, and ``strip_prefix`` (a checkout folder) is cut out of recorded tracebacks."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET pid = ? + rid", (pid_base,))
+            conn.execute("UPDATE runs SET error = replace(error, ?, '') WHERE error IS NOT NULL", (strip_prefix,))
+
     def set_packages(self, rid: int, packages: Mapping[str, str]) -> None:
         """Replace a run's recorded package versions (importers, and demos that show a recorded environment)."""
         import json
@@ -754,6 +898,38 @@ _INSERT_WITH_SEQ = (
 
 _CHUNK_ROWS = 400
 _multi_sql: dict[int, str] = {}
+
+
+def _experiment_in(conn: sqlite3.Connection, run: ImportedRun, t: int) -> int:
+    """The id of an imported run's experiment, created inside the run's transaction when new."""
+    row = conn.execute("SELECT id FROM experiments WHERE name = ?", (run.experiment,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    created = run.experiment_created if run.experiment_created is not None else t
+    cur = conn.execute(
+        "INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
+        (run.experiment, int(created), t if run.experiment_deleted else None),
+    )
+    exp_id = int(cur.lastrowid or 0)  # an INSERT always sets it
+    if run.experiment_tags:
+        conn.executemany(
+            "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
+            [(exp_id, k, v) for k, v in run.experiment_tags.items()],
+        )
+    return exp_id
+
+
+def _insert_history(conn: sqlite3.Connection, rid: int, points: Sequence[tuple[str, float, int, int]]) -> None:
+    """Full histories through the batch path (summaries, chart blocks, same-step values kept)."""
+    if not points:
+        return
+    keys = sorted({k for k, _, _, _ in points})
+    conn.executemany("INSERT OR IGNORE INTO metric_keys(key) VALUES (?)", [(k,) for k in keys])
+    kids = {k: int(conn.execute("SELECT kid FROM metric_keys WHERE key = ?", (k,)).fetchone()[0]) for k in keys}
+    grouped: dict[str, list[Row]] = {}
+    for k, v, step, ts in points:
+        grouped.setdefault(k, []).append((rid, kids[k], step, ts, v))
+    write_batches_in(conn, [(rid, k, rows) for k, rows in grouped.items()], heartbeat=False)
 
 
 def _insert_rows(conn: sqlite3.Connection, rows: list[Row]) -> None:

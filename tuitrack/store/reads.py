@@ -38,6 +38,8 @@ _INFO_COLS = (
     " r.parent_id, r.user, r.host, r.pid, r.source, r.note, r.error, r.deleted_at, r.updated_at"
 )
 _CHUNK = 900
+#: Runs per query of the curation reads (a tag-key query binds the keys besides).
+_CURATION_CHUNK = 500
 #: Columns schema 7 added to latest_metrics (summary steps and the last-10 mean).
 _V4_COLUMNS = (".min_step", ".max_step", ".tail_mean")
 #: kind -> (table, columns, prefix of the keys listed last: system tags, system metrics)
@@ -407,6 +409,32 @@ class StoreReads:
             )
         return out
 
+    def existing_run_ids(self, run_ids: Sequence[str]) -> set[str]:
+        """Those of ``run_ids`` that are in the store (deleted or not)."""
+        found: set[str] = set()
+        for chunk in _chunks(list(run_ids)):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._all(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", chunk))
+        return found
+
+    def run_names_of(self, rids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """rid -> (run id, name or "") for the rids still in the store."""
+        out: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(list(rids), _CURATION_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            for rid, run_id, name in self._all(f"SELECT rid, run_id, name FROM runs WHERE rid IN ({marks})", chunk):
+                out[int(rid)] = (run_id, name or "")
+        return out
+
+    def deleted_at_of(self, rids: Sequence[int]) -> dict[int, int | None]:
+        """rid -> when the run was soft-deleted (None: it is not), for the rids still in the store."""
+        out: dict[int, int | None] = {}
+        for chunk in _chunks(list(rids), _CURATION_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            for rid, deleted in self._all(f"SELECT rid, deleted_at FROM runs WHERE rid IN ({marks})", chunk):
+                out[int(rid)] = deleted
+        return out
+
     def last_update_ms(self) -> int | None:
         """The newest ``updated_at`` of any run: live refresh reads what changed after it."""
         rows = self._all("SELECT max(updated_at) FROM runs")
@@ -679,6 +707,45 @@ class StoreReads:
                 f"SELECT key, value FROM tags WHERE rid = ? AND key IN ({','.join('?' * len(keys))})", (rid, *keys)
             )
         )
+
+    def tag_key_counts(self, rids: Sequence[int], keys: Sequence[str]) -> dict[str, int]:
+        """How many of the runs ``rids`` have each of the tag ``keys`` (a key none of them has is left out)."""
+        keys = list(keys)
+        counts: dict[str, int] = {}
+        if not keys:
+            return counts
+        kmarks = ",".join("?" * len(keys))
+        for chunk in _chunks(list(rids), _CURATION_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            for key, n in self._all(
+                f"SELECT key, count(*) FROM tags WHERE rid IN ({marks}) AND key IN ({kmarks}) GROUP BY key",
+                [*chunk, *keys],
+            ):
+                counts[key] = counts.get(key, 0) + int(n)
+        return counts
+
+    def tag_value_counts(self, rids: Sequence[int]) -> dict[str, dict[str, int]]:
+        """key -> {value: how many of the runs ``rids`` have it}, in no particular order."""
+        out: dict[str, dict[str, int]] = {}
+        for chunk in _chunks(list(rids), _CURATION_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            for key, value, n in self._all(
+                f"SELECT key, value, count(*) FROM tags WHERE rid IN ({marks}) GROUP BY key, value", chunk
+            ):
+                values = out.setdefault(key, {})
+                values[value] = values.get(value, 0) + int(n)
+        return out
+
+    def tag_values_in_use(self, *, max_rows: int, max_length: int = 200) -> list[tuple[str, str]]:
+        """(key, value) pairs of the store's tags up to ``max_length`` characters: by key, most used first."""
+        return [
+            (key, value)
+            for key, value in self._all(
+                "SELECT key, value FROM tags WHERE length(value) <= ? GROUP BY key, value"
+                " ORDER BY key, count(*) DESC, value LIMIT ?",
+                (max_length, max_rows),
+            )
+        ]
 
     def binned_histories(self, run_ids: Sequence[str], key: str, buckets: int) -> dict[str, list[tuple[int, float]]]:
         """Each run's history of ``key`` as ``(step, mean value)`` over ``buckets`` step ranges shared by all runs.
