@@ -1,4 +1,5 @@
-"""Helpers the tests import: ``reset_tuitrack``, ``db_rows``, ``free_port``, ``json_body``.
+"""Helpers the tests import: ``reset_tuitrack``, ``db_rows``, ``free_port``, ``json_body``, ``utc_timezone``,
+``fresh_demo_store``.
 
 They live here, not in ``conftest.py``, because a test cannot import a conftest reliably: pytest
 imports every ``conftest.py`` of a folder without ``__init__.py`` under the one module name
@@ -11,9 +12,13 @@ every test module collected after tests/sync, and at run time in all of them).  
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import tuitrack
@@ -82,3 +87,31 @@ def free_port() -> int:
 
 def json_body(doc: object) -> bytes:
     return json.dumps(doc).encode()
+
+
+@contextmanager
+def utc_timezone() -> Iterator[None]:
+    """TZ=UTC inside the block (times in snapshots read the same on every machine); the old TZ after it."""
+    old_tz = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old_tz is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old_tz
+        time.tzset()
+
+
+def fresh_demo_store(path: Path, now_ms: int) -> Path:
+    """The deterministic demo store at ``path`` (fixed clock ``now_ms``), built with no tracking state
+    leaking in from an earlier test or out to a later one."""
+    from tuitrack.demo import build_demo_store  # the demo module only here: helpers stay importable everywhere
+
+    reset_tuitrack()
+    try:
+        return build_demo_store(path, now_ms=now_ms)
+    finally:
+        reset_tuitrack()

@@ -6,15 +6,12 @@ screenshot script's, so the README pictures and these snapshots show the same th
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import reset_tuitrack
+from helpers import fresh_demo_store, utc_timezone
 
-from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tui import screenshots as shots
 from tuitrack.tui.app import TuitrackApp, create_app
@@ -24,18 +21,8 @@ NOW = 1_717_000_000_000
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    old_tz = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    reset_tuitrack()
-    path = build_demo_store(tmp_path_factory.mktemp("snap17") / "demo", now_ms=NOW)
-    reset_tuitrack()
-    yield path
-    if old_tz is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old_tz
-    time.tzset()
+    with utc_timezone():
+        yield fresh_demo_store(tmp_path_factory.mktemp("snap17") / "demo", NOW)
 
 
 @pytest.fixture
