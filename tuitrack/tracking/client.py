@@ -94,15 +94,7 @@ class MlflowClient:
     def create_experiment(
         self, name: str, artifact_location: str | None = None, tags: dict[str, Any] | None = None
     ) -> str:
-        validation.experiment_name(name)
-        clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
-        store = self._write()
-        if store.get_experiment(name=name) is not None:
-            raise ValidationError(f"experiment {name!r} already exists")
-        exp_id = store.experiment_id(name)
-        if clean:
-            store.set_experiment_tags(exp_id, clean)
-        return str(exp_id)
+        return fluent._create_experiment(name, tags, self._write)
 
     def get_experiment(self, experiment_id: int | str) -> Experiment:
         store = self._read()

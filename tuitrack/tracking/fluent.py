@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -540,9 +540,15 @@ def get_experiment(experiment_id: int | str) -> Experiment:
 
 def create_experiment(name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None) -> str:
     """Create an experiment (it must not exist yet, as in MLflow); returns its id (a string, as MLflow's)."""
+    return _create_experiment(name, tags, tracking._writable_store)
+
+
+def _create_experiment(name: str, tags: Mapping[str, Any] | None, writable_store: Callable[[], Store]) -> str:
+    """``create_experiment`` of the fluent API and of ``MlflowClient`` (each with its own store): the name and
+    tags are checked before the store is opened."""
     validation.experiment_name(name)
     clean = {validation.validate_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()}
-    store = tracking._writable_store()
+    store = writable_store()
     if store.get_experiment(name=name) is not None:
         raise ValidationError(f"experiment {name!r} already exists")
     exp_id = store.experiment_id(name)
