@@ -16,6 +16,7 @@ from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.tracking import MlflowClient
 
 from tuitrack.demo import build_demo_store
+from tuitrack.errors import ValidationError
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store
 from tuitrack.sync.http import Client, SyncError, TransientError
@@ -459,3 +460,101 @@ def test_cli_push_pull_merge(demo, mlflow_server, tmp_path):
     out = _cli("merge", path, "--store", merged)
     assert "merged 0 runs" in out.stderr and "skipped" in out.stderr
     assert db_rows(tmp_path / "demo") == before
+
+
+def _files_under(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_pull_lists_artifacts_and_fetch_artifacts_brings_them_on_demand(tmp_path, mlflow_server, mlflow_client):
+    """Pulled without --artifacts, a run's files stay on the server but are listed; `tuitrack
+    fetch-artifacts RUN [PATH]...` brings one, then the rest, then nothing; the run stays "pushed"."""
+    exp = mlflow_client.create_experiment(f"{S}-t12-art")
+    rid_s = mlflow_client.create_run(exp, run_name="with-files").info.run_id
+    files = {"a.txt": "alpha", "model/MLmodel": "flavors: {}\n", "deep/er/x.json": '{"k": 1}'}
+    for rel, text in files.items():
+        src = tmp_path / "src" / rel
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text(text)
+        folder = str(Path(rel).parent)
+        mlflow_client.log_artifact(rid_s, str(src), artifact_path=None if folder == "." else folder)
+    mlflow_client.set_terminated(rid_s, "FINISHED")
+    st = Store(tmp_path / "s", create=True)
+    rep = pull(st, mlflow_server.uri, experiments=[f"{S}-t12-art"])
+    assert (rep.new, rep.artifacts, rep.problems) == (1, 0, [])
+    rid = st.resolve_run(rid_s)[0]
+    assert st.list_artifacts(rid_s) == [] and _files_under(st.artifacts_root) == set()
+    uri, listed = state.server_only_artifacts(st, rid)
+    assert uri == mlflow_server.uri and listed == sorted((p, len(t)) for p, t in files.items())
+    assert pull(st, mlflow_server.uri, experiments=[f"{S}-t12-art"]).unchanged == 1  # a finished run: no re-listing
+    st.close()
+    path = str(tmp_path / "s")
+    out = _cli("fetch-artifacts", rid_s, "a.txt", "--store", path)
+    assert out.returncode == 0 and "fetched 1 artifact file (5 bytes)" in out.stderr, out.stderr
+    out = _cli("fetch-artifacts", rid_s, "--store", path)
+    assert out.returncode == 0 and "fetched 2 artifact files" in out.stderr and "1 file already here" in out.stderr
+    out = _cli("fetch-artifacts", rid_s, "no/such.txt", "--store", path)
+    assert out.returncode == 0 and "fetched 0 artifact files" in out.stderr and "not among" in out.stderr
+    st = Store(tmp_path / "s")
+    assert {a.path: st.artifact_file(rid_s, a.path).read_text() for a in st.list_artifacts(rid_s)} == files
+    assert state.server_only_artifacts(st, rid) is None
+    assert state.unpushed_among(st, [rid]) == set()  # what came from the server is not a local change
+    assert _files_under(tmp_path) == {f"src/{p}" for p in files} | {f"s/artifacts/{rid_s}/{p}" for p in files} | {
+        str(p.relative_to(tmp_path)) for p in (tmp_path / "s").iterdir() if p.is_file()
+    }
+    again = push(st, mlflow_server.uri, experiments=[f"{S}-t12-art"])
+    assert (again.created, again.artifacts) == (0, 0)  # the server has them: nothing uploaded back
+    local_id = uuid.uuid4().hex
+    local = st.create_run(run_id=local_id, experiment_id=st.experiment_id(f"{S}-t12-local"), name="l", start_time=1)
+    assert local
+    st.close()
+    out = _cli("fetch-artifacts", local_id, "--store", path)
+    assert out.returncode == 1 and out.stderr.startswith("Error: ") and out.stderr.count("\n") == 1, out.stderr
+    assert "did not come from a tracking server" in out.stderr
+
+
+def test_fetched_paths_never_leave_the_runs_folder(tiny_server, tmp_path):
+    """A server listing hostile paths for a pulled run: the fetch refuses them; nothing is written elsewhere."""
+    run = {
+        "info": {
+            "run_id": _id("e"),
+            "experiment_id": "1",
+            "status": "FINISHED",
+            "start_time": 1,
+            "artifact_uri": "mlflow-artifacts:/1/hhh/artifacts",
+        },
+        "data": {},
+    }
+    listing = [{"path": "ok.txt", "is_dir": False, "file_size": 2}]
+
+    def answer(h, n):
+        p = h.path
+        if "experiments/search" in p:
+            return 200, {}, json_body({"experiments": [{"experiment_id": "1", "name": "evil"}]})
+        if "runs/search" in p:
+            return 200, {}, json_body({"runs": [run]})
+        if "mlflow-artifacts/artifacts?" in p:
+            return 200, {}, json_body({"files": listing})
+        if "mlflow-artifacts/artifacts/" in p:
+            return 200, {}, b"ok"
+        return 404, {}, b"{}"
+
+    srv = tiny_server(answer)
+    st = Store(tmp_path / "s", create=True)
+    assert pull(st, srv.uri).new == 1
+    folder = st.run_artifact_dir(_id("e"))
+    folder.mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "link").symlink_to(tmp_path / "elsewhere")  # a sub-folder that leads out of the run's folder
+    from tuitrack.sync.pull import fetch_artifacts
+
+    for bad in ("../../../outside.txt", "/etc/passwd", "link/x.txt", "a/../../b.txt"):
+        listing[:] = [{"path": bad, "is_dir": False, "file_size": 2}]
+        with pytest.raises(SyncError):  # asking for a file not listed yet reads the (hostile) listing again
+            fetch_artifacts(st, _id("e"), ["link/x.txt" if bad == "link/x.txt" else "fresh.txt"])
+        with pytest.raises(ValidationError):  # and a path asked for is checked before any request
+            fetch_artifacts(st, _id("e"), ["../../outside.txt"])
+        assert not (tmp_path / "outside.txt").exists() and list((tmp_path / "elsewhere").iterdir()) == []
+    listing[:] = [{"path": "ok.txt", "is_dir": False, "file_size": 2}]
+    assert fetch_artifacts(st, _id("e"), ["ok.txt"]).artifacts == 1
+    assert (folder / "ok.txt").read_bytes() == b"ok" and list((tmp_path / "elsewhere").iterdir()) == []

@@ -68,3 +68,13 @@ def test_images(snap_compare, app, size, step):
         await getattr(shots, step)(pilot, app)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_sync_state_rows(snap_compare, app, size):
+    """Issue 14: after a push, two runs edited: ↑ on their rows (the third status cell), "↑ 2 unpushed"."""
+
+    async def run_before(pilot) -> None:
+        await shots._sync_state(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -21,8 +21,8 @@ from tuitrack.store.core import Store
 class _Bar:
     """A one-line progress display on a terminal's stderr (nothing when stderr is not a terminal)."""
 
-    def __init__(self, label: str):
-        self.label = label
+    def __init__(self, label: str, items: str = "runs", amount: str = "points"):
+        self.label, self.items, self.amount = label, items, amount
         self.enabled = sys.stderr.isatty()
         self.last = 0.0
         self.shown = False
@@ -39,9 +39,9 @@ class _Bar:
         if points_total:
             frac = min(1.0, points / points_total)
         filled = int(width * frac)
-        pts = f"{points:,}/{points_total:,} points" if points_total else f"{points:,} points"
+        pts = f"{points:,}/{points_total:,} {self.amount}" if points_total else f"{points:,} {self.amount}"
         click.echo(
-            f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] runs {runs_done}/{runs_total}, {pts}",
+            f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] {self.items} {runs_done}/{runs_total}, {pts}",
             nl=False,
             err=True,
         )
@@ -173,6 +173,38 @@ def pull_cmd(
     note(text)
 
 
+@click.command("fetch-artifacts")
+@click.argument("run")
+@click.argument("paths", nargs=-1)
+@store_option
+def fetch_artifacts_cmd(run: str, paths: tuple[str, ...], store_path: Path | None) -> None:
+    """Download a pulled run's artifact files (PATHS, or all) from the server it was pulled from.
+
+    A pull without --artifacts lists each run's files but leaves them on the server; this fetches
+    them into the run's artifact folder (the app's Artifacts tab does the same when you select one
+    marked "on server").  Files already here are skipped.
+
+    \b
+    Examples:
+      tuitrack fetch-artifacts 3f2a9c
+      tuitrack fetch-artifacts 3f2a9c model/MLmodel confusion.png
+    """
+    from tuitrack.sync.pull import fetch_artifacts
+
+    store = open_store(store_path, write=True)
+    bar = _Bar("fetching", "files", "bytes")
+    try:
+        rep = fetch_artifacts(store, run, paths, progress=bar)
+    finally:
+        bar.close()
+    _warn(rep.problems)
+    text = f"fetched {_plural(rep.artifacts, 'artifact file')} ({rep.size:,} bytes) of run {rep.run_id[:12]}"
+    text += f" from {rep.uri}"
+    if rep.already:
+        text += f"; {_plural(rep.already, 'file')} already here"
+    note(text)
+
+
 @click.command("tuitrack")
 @click.argument("other", type=click.Path(path_type=Path))
 @store_option
@@ -209,6 +241,7 @@ def register(group: click.Group) -> None:
     """Add push and pull to ``group``, and ``tuitrack`` (with the alias ``merge``) to its import group."""
     group.add_command(push_cmd)
     group.add_command(pull_cmd)
+    group.add_command(fetch_artifacts_cmd)
     importer = group.commands.get("import")
     if isinstance(importer, click.Group):
         importer.add_command(import_tuitrack_cmd)

@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
+import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from tuitrack import validation
 from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
+from tuitrack.store.gc import TEMP_PREFIX
 
 _CHUNK = 900
 
@@ -242,15 +248,23 @@ def finish_sync(
 
 
 def mark_pulled_current(store: Store, rid: int, remote: int) -> None:
-    """After a pull wrote a run: its own writes are not local changes to push back."""
-    with store.transaction() as conn:
-        row = conn.execute("SELECT updated_at FROM runs WHERE rid = ?", (rid,)).fetchone()
-        if row is None:
-            return
-        upto = int(row[0])
-        if upto >= now_ms():
-            upto -= 1
-        conn.execute("UPDATE sync_runs SET pushed_upto = ? WHERE rid = ? AND remote = ?", (upto, rid, remote))
+    """After a pull (or an artifact fetch) wrote a run: its own writes are not local changes to push back.
+
+    A write in the same millisecond would share the run's ``updated_at``; the clock is let move past
+    it first (2 ms), and only where it does not (a pinned test clock) is one less recorded.
+    """
+    for attempt in range(2):
+        with store.transaction() as conn:
+            row = conn.execute("SELECT updated_at FROM runs WHERE rid = ?", (rid,)).fetchone()
+            if row is None:
+                return
+            upto = int(row[0])
+            if upto < now_ms() or attempt:
+                if upto >= now_ms():
+                    upto -= 1
+                conn.execute("UPDATE sync_runs SET pushed_upto = ? WHERE rid = ? AND remote = ?", (upto, rid, remote))
+                return
+        time.sleep(0.002)
 
 
 # -- watermarks ---------------------------------------------------------------------------------------
@@ -486,3 +500,93 @@ def unpushed_count(store: Store) -> int | None:
         (found[0],),
     )
     return int(row[0]) if row else 0
+
+
+# -- per-row sync state and server-only artifacts (the app) ---------------------------------------------
+def unpushed_among(store: Store, rids: Sequence[int]) -> set[int] | None:
+    """Of ``rids`` (a page of the runs table), the live runs not pushed complete to the most recently used
+    server; None when the store never synced (the app then marks nothing).  One query per 900 rids."""
+    found = find_remote(store)
+    if found is None:
+        return None
+    out: set[int] = set()
+    for chunk in _chunks(list(rids)):
+        marks_ = ",".join("?" * len(chunk))
+        out.update(
+            r
+            for (r,) in store.conn_fetchall(
+                "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
+                f" WHERE r.rid IN ({marks_}) AND r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL"
+                " OR s.inflight OR r.updated_at > s.pushed_upto)",
+                (found[0], *chunk),
+            )
+        )
+    return out
+
+
+@dataclass
+class RunRemote:
+    """Where a run lives on a server: the remote's id and URI, the run's id there, the agreed state."""
+
+    remote: int
+    uri: str
+    remote_run_id: str
+    origin: str
+    base: dict[str, Any]
+
+
+def run_remote(store: Store, rid: int) -> RunRemote | None:
+    """The server a run was last synced with (pulled from, or pushed to); None when it never was."""
+    try:
+        row = store.conn_fetchone(
+            "SELECT s.remote, r.uri, s.remote_run_id, s.origin, s.base FROM sync_runs s"
+            " JOIN sync_remotes r ON r.id = s.remote WHERE s.rid = ? ORDER BY s.synced_at DESC, s.remote DESC LIMIT 1",
+            (rid,),
+        )
+    except sqlite3.OperationalError:  # an older store opened read-only as it is: it never synced
+        return None
+    if row is None:
+        return None
+    return RunRemote(int(row[0]), str(row[1]), str(row[2]), str(row[3]), json.loads(row[4] or "{}"))
+
+
+def server_only_artifacts(store: Store, rid: int) -> tuple[str, list[tuple[str, int]]] | None:
+    """(server URI, [(path, size)]) of the files a pull listed on the server that the store does not have
+    (a pull without ``--artifacts``); None when the run has none or never came from a server."""
+    found = run_remote(store, rid)
+    if found is None or not found.base.get("listed"):
+        return None
+    listed = found.base.get("artifacts") or {}
+    local = {p for (p,) in store.conn_fetchall("SELECT path FROM artifacts WHERE rid = ?", (rid,))}
+    missing = sorted((p, int(s)) for p, s in listed.items() if p not in local and isinstance(p, str))
+    return (found.uri, missing) if missing else None
+
+
+def save_artifact(store: Store, run_id: str, rel: str, data: bytes) -> int:
+    """Write one file a server sent into the run's artifact folder; returns its size.
+
+    The path is checked by the store's own rules (relative, no ``..``, no control characters), the run's
+    folder must be the store's own (``run_artifact_dir``), and the file's folder must resolve inside it
+    (a symlinked sub-folder is refused); the bytes go to a ``.tmp-`` file renamed into place, as the
+    tracking API writes artifacts, so a killed fetch leaves only what ``tuitrack gc`` cleans.
+    """
+    path = validation.artifact_path(rel)
+    if not path:
+        raise validation.ValidationError(f"artifact path {rel!r} names the run's folder itself")
+    root = store.run_artifact_dir(run_id)
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    parent = target.parent.resolve()
+    if parent != root and root not in parent.parents:
+        raise validation.ValidationError(f"artifact path {rel!r} escapes the run's artifact folder")
+    if target.is_dir() and not target.is_symlink():
+        raise validation.ValidationError(f"artifact path {rel!r} names a folder in the run's artifacts")
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, parent / target.name)  # a symlink there is replaced, never written through
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(data)

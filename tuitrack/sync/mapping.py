@@ -156,3 +156,12 @@ def experiment_name(name: Any) -> str:
         return validation.experiment_name(name)
     except Exception as exc:  # a name the local store refuses: say which, literally
         raise SyncError(f"the server's experiment name {one_line(repr(name))} cannot be stored here: {exc}") from None
+
+
+def conflict_text(key: str, winner: str, kept: str | None, lost: str | None) -> str:
+    """What a run's ``tuitrack.sync.conflict`` tag says after both sides changed ``key``."""
+    what = {NOTE_TAG: "note", NAME_TAG: "name"}.get(key, f"tag {key}")
+    return (
+        f"{what}: changed here and on the server; the {winner} change was later and was kept "
+        f"({kept!r}; the other side had {lost!r})"
+    )

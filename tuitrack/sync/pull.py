@@ -11,11 +11,10 @@ artifact paths must stay inside the run's folder, keys and values pass the store
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tuitrack import validation
@@ -23,25 +22,20 @@ from tuitrack.errors import ValidationError
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store, now_ms
 from tuitrack.sync import mapping as mp
+from tuitrack.sync.common import Job, Progress, Report, opened, raise_first
 from tuitrack.sync.http import Client, SyncError, TransientError, one_line
 from tuitrack.sync.remote import Remote
 
-Progress = Callable[[int, int, int, int], None]
 _STATUS = {"FINISHED": "FINISHED", "FAILED": "FAILED", "KILLED": "KILLED", "RUNNING": "RUNNING", "SCHEDULED": "RUNNING"}
 
 
 @dataclass
-class PullReport:
-    uri: str = ""
+class PullReport(Report):
     seen: int = 0
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     recognised: int = 0
-    points: int = 0
-    artifacts: int = 0
-    conflicts: int = 0
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -73,24 +67,14 @@ def pull(
     workers: int = 4,
     client: Client | None = None,
 ) -> PullReport:
-    remote = Remote.open(store, uri, client=client)
-    try:
+    with opened(store, uri, client) as remote:
         return _Puller(store, remote, artifacts, progress, workers).run(experiments, filter_string)
-    finally:
-        if client is None:
-            remote.client.close()
 
 
-class _Puller:
+class _Puller(Job[PullReport]):
     def __init__(self, store: Store, remote: Remote, artifacts: bool, progress: Progress | None, workers: int):
-        self.store, self.remote, self.client = store, remote, remote.client
+        super().__init__(store, remote, progress, workers, PullReport())
         self.artifacts = artifacts
-        self.progress = progress
-        self.workers = max(1, workers)
-        self.report = PullReport(uri=remote.uri)
-        self.lock = threading.Lock()
-        self.done = 0
-        self.total = 0
 
     def run(self, experiments: Sequence[str], filter_string: str | None) -> PullReport:
         if experiments:
@@ -151,9 +135,7 @@ class _Puller:
             except BaseException as exc:
                 errors.append(exc)
             finally:
-                with self.lock:
-                    self.done += 1
-                self._tick(0)
+                self._finished_one()
 
         jobs = [(lambda r=r: self._new_run(r), f"run {r.run_id} ({r.name})") for r in new]
         jobs += [(lambda r=r, rid=rid: self._known_run(r, rid), f"run {r.run_id} ({r.name})") for r, rid in known]
@@ -164,22 +146,9 @@ class _Puller:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 list(pool.map(lambda job: guarded(*job), jobs))
         if errors:
-            err = errors[0]
-            if isinstance(err, SyncError):
-                if (self.report.new or self.report.points) and type(err) in (SyncError, TransientError):
-                    raise type(err)(
-                        f"{err} (pull stopped: {self.report.new} new runs and {self.report.points} "
-                        "points were stored; run pull again to resume)"
-                    ) from None
-                raise err
-            raise err
+            kept = f"{self.report.new} new runs and {self.report.points} points were stored"
+            raise_first(errors, "pull", kept if self.report.new or self.report.points else "")
         return self.report
-
-    def _tick(self, points: int) -> None:
-        with self.lock:
-            self.report.points += points
-            if self.progress is not None:
-                self.progress(self.done, self.total, self.report.points, 0)
 
     # -- conversion and checks -------------------------------------------------------------------
     def _convert(self, doc: dict[str, Any], names: dict[str, str]) -> _Remote:
@@ -265,17 +234,8 @@ class _Puller:
         series = {k: self.remote.history(r.run_id, k) for k in sorted(r.latest)}
         cols = self._columns(r)
         status = r.status
-        base = {
-            "tags": dict(r.tags),
-            "params": sorted(r.params),
-            "artifacts": {},
-            "status": r.status,
-            "end_time": r.end_time,
-            "deleted": r.deleted,
-            "known": True,
-            "artifact_root": r.artifact_root,
-        }
-        files = self._download(r, base) if self.artifacts else []
+        base = _base(r)
+        files = self._artifacts(r, base, r.run_id, {})
         t = now_ms()
         rid = state.insert_run(
             self.store,
@@ -316,29 +276,25 @@ class _Puller:
                 ups[k] = state.Mark(state.count_points(self.store, rid, k), last[0], last[1], last[2])
         state.set_marks(self.store, rid, self.remote.id, ups)
 
-    def _download(self, r: _Remote, base: dict[str, Any]) -> list[tuple[str, int]]:
-        """The run's artifacts into its folder in the store; a path leaving that folder is refused."""
-        dest = self.store.run_artifact_dir(validation_run_dir(r.run_id))
-        root = dest.resolve()
-        got = []
-        for rel, size in self.remote.artifact_files(r.run_id, base):
-            if base["artifacts"].get(rel) == size and (dest / rel).is_file():
-                continue
-            target = dest / rel
-            if not str(target.resolve()).startswith(str(root) + "/"):
-                raise SyncError(f"the server listed an artifact path that leaves the run folder: {one_line(rel)!r}")
-            where = self.remote.artifact_path(r.run_id, rel, base)
-            if where is None:
-                break
-            data = self.client.get_artifact(where)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink():
-                target.unlink()
-            tmp = target.with_name(target.name + ".tuitrack-part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
-            base["artifacts"][rel] = size
-            got.append((rel, len(data)))
+    def _artifacts(
+        self, r: _Remote, base: dict[str, Any], local_run_id: str, local: dict[str, int]
+    ) -> list[tuple[str, int]]:
+        """List the run's files on the server into ``base`` (what the app's Artifacts tab offers and
+        ``tuitrack fetch-artifacts`` downloads later); with ``--artifacts``, download those the store lacks."""
+        try:
+            listed = self.remote.artifact_files(r.run_id, base)
+        except TransientError:
+            raise
+        except SyncError as exc:  # an unsafe path: nothing of the listing is kept, the run still is
+            with self.lock:
+                self.report.problems.append(f"run {r.run_id} ({r.name}): its artifacts were not listed: {exc}")
+            return []
+        base["artifacts"], base["listed"] = dict(listed), True
+        if not self.artifacts:
+            return []
+        todo = [(p, size) for p, size in listed if local.get(p) != size]
+        got: list[tuple[str, int]] = []
+        download_files(self.store, self.remote, local_run_id, r.run_id, todo, base, got)
         return got
 
     # -- a run the store has -------------------------------------------------------------------------
@@ -348,16 +304,7 @@ class _Puller:
         local_dirty = row.pushed_upto is None or local.updated_at > row.pushed_upto
         base = dict(row.base)
         if not base.get("known"):  # mapping just made: what both sides share is the base
-            base = {
-                "tags": {k: v for k, v in r.tags.items()},
-                "params": sorted(r.params),
-                "artifacts": {},
-                "status": r.status,
-                "end_time": r.end_time,
-                "deleted": r.deleted,
-                "known": True,
-                "artifact_root": r.artifact_root,
-            }
+            base = _base(r)
         changed = False
         # tags, note, name, parent...: three-way
         parent_remote = self.remote.remote_id_of_local(local.parent_id) if local.parent_id else None
@@ -369,7 +316,7 @@ class _Puller:
         apply: dict[str, str | None] = {}
         for k in sorted(server_changed):
             if view.get(k) == r.tags.get(k):
-                agreed_value = r.tags.get(k)
+                pass  # both sides already agree: only the agreed state moves
             elif view.get(k) != agreed.get(k) and local_dirty:
                 # both sides changed: the later write wins
                 stamp = r.tags.get(mp.EDITED_TAG)
@@ -379,9 +326,9 @@ class _Puller:
                 with self.lock:
                     self.report.conflicts += 1
                 if server_time < local.updated_at:
-                    state.note_conflict(self.store, rid, _conflict(k, "local", view.get(k), r.tags.get(k)))
+                    state.note_conflict(self.store, rid, mp.conflict_text(k, "local", view.get(k), r.tags.get(k)))
                     continue
-                state.note_conflict(self.store, rid, _conflict(k, "server", r.tags.get(k), view.get(k)))
+                state.note_conflict(self.store, rid, mp.conflict_text(k, "server", r.tags.get(k), view.get(k)))
                 apply[k] = r.tags.get(k)
             else:
                 apply[k] = r.tags.get(k)
@@ -453,7 +400,9 @@ class _Puller:
                 self._set_marks(rid, [k])
         if added:
             changed = True
-        files = self._download(r, base) if self.artifacts else []
+        # the listing is read again only when the run moved on the server (a finished run's files stay)
+        relist = self.artifacts or changed or r.status == "RUNNING" or not base.get("listed")
+        files = self._artifacts(r, base, local.run_id, local.artifacts) if relist else []
         if files:
             state.record_artifacts(self.store, rid, files)
             changed = True
@@ -469,13 +418,110 @@ class _Puller:
         self._tick(added)
 
 
-def validation_run_dir(run_id: str) -> str:
-    return mp.valid_run_id(run_id)
+def _base(r: _Remote) -> dict[str, Any]:
+    """The state both sides agree on when a server run first meets the store."""
+    return {
+        "tags": dict(r.tags),
+        "params": sorted(r.params),
+        "artifacts": {},
+        "status": r.status,
+        "end_time": r.end_time,
+        "deleted": r.deleted,
+        "known": True,
+        "artifact_root": r.artifact_root,
+    }
 
 
-def _conflict(key: str, winner: str, kept: str | None, lost: str | None) -> str:
-    what = {"mlflow.note.content": "note", "mlflow.runName": "name"}.get(key, f"tag {key}")
-    return (
-        f"{what}: changed here and on the server; the {winner} change was later and was kept "
-        f"({kept!r}; the other side had {lost!r})"
-    )
+def download_files(
+    store: Store,
+    remote: Remote,
+    local_run_id: str,
+    remote_run_id: str,
+    items: Sequence[tuple[str, int]],
+    base: dict[str, Any],
+    got: list[tuple[str, int]],
+    progress: Progress | None = None,
+) -> None:
+    """Download ``items`` (path, size) of a server run into the local run's artifact folder, appending
+    each stored file to ``got`` as it lands (so a failure keeps what came before it).
+
+    Paths come from the server and are hostile until checked: the store's rules decide
+    (:func:`tuitrack.store.sync.save_artifact`), and nothing is written outside the run's folder.
+    """
+    total = sum(size for _, size in items)
+    done = 0
+    for rel, _size in items:
+        where = remote.artifact_path(remote_run_id, rel, base)
+        if where is None:
+            raise SyncError(
+                f"the server does not serve run {remote_run_id}'s artifacts through its proxy "
+                f"(artifact root {one_line(str(base.get('artifact_root')))!r})"
+            )
+        data = remote.client.get_artifact(where)
+        try:
+            done += state.save_artifact(store, local_run_id, rel, data)
+        except ValidationError as exc:
+            raise SyncError(f"the server listed an unsafe artifact path {one_line(rel)!r}: {exc}") from None
+        got.append((rel, len(data)))
+        if progress is not None:
+            progress(len(got), len(items), done, total)
+
+
+@dataclass
+class FetchReport(Report):
+    run_id: str = ""
+    #: files asked for that the store already had
+    already: int = 0
+    #: bytes written
+    size: int = 0
+
+
+def fetch_artifacts(
+    store: Store,
+    run: str,
+    paths: Sequence[str] = (),
+    *,
+    progress: Progress | None = None,
+    client: Client | None = None,
+) -> FetchReport:
+    """Download a pulled run's artifacts (``paths``, or all of them) from the server it came from.
+
+    For runs pulled without ``--artifacts``: the pull listed their files; this fetches them on demand
+    (the app's Artifacts tab, ``tuitrack fetch-artifacts``).  Files the store already has are skipped.
+    """
+    rid, run_id = store.resolve_run(run)
+    where = state.run_remote(store, rid)
+    if where is None:
+        raise SyncError(f"run {run_id[:12]} did not come from a tracking server: its artifacts are all in the store")
+    wanted = [validation.artifact_path(p) for p in paths]
+    with opened(store, where.uri, client, write=False) as remote:
+        report = FetchReport(uri=remote.uri, run_id=run_id)
+        base = where.base
+        listing: dict[str, int] = base.get("artifacts") or {}
+        if not base.get("listed") or any(p not in listing for p in wanted):
+            listing = dict(remote.artifact_files(where.remote_run_id, base))
+            base["artifacts"], base["listed"] = listing, True
+        local = {a.path: a.size for a in store.list_artifacts(run_id)}
+        todo = []
+        for p in wanted or sorted(listing):
+            if p not in listing:
+                report.problems.append(
+                    f"{one_line(p)!r} is not among run {where.remote_run_id}'s artifacts on {remote.uri}"
+                )
+            elif local.get(p) == listing[p]:
+                report.already += 1
+            else:
+                todo.append((p, listing[p]))
+        clean = not state.runs_needing_push(store, where.remote, [rid])
+        got: list[tuple[str, int]] = []
+        try:
+            download_files(store, remote, run_id, where.remote_run_id, todo, base, got, progress)
+        finally:
+            if got:
+                state.record_artifacts(store, rid, got)
+            state.finish_sync(store, rid, where.remote, base, covered_updated_at=None, pushed=False)
+            if clean:  # what came from the server is no local change to push back
+                state.mark_pulled_current(store, rid, where.remote)
+        report.artifacts = len(got)
+        report.size = sum(n for _, n in got)
+        return report

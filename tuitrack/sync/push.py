@@ -14,7 +14,7 @@ either: the server's history is compared first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,25 +22,19 @@ from typing import Any
 from tuitrack.store import sync as state
 from tuitrack.store.core import Store, now_ms
 from tuitrack.sync import mapping as mp
+from tuitrack.sync.common import Job, Progress, Report, opened, raise_first
 from tuitrack.sync.http import Client, ServerError, SyncError, TransientError, one_line
 from tuitrack.sync.remote import Remote
 
-Progress = Callable[[int, int, int, int], None]  # runs done, runs total, points sent, points total
-
 
 @dataclass
-class PushReport:
-    uri: str = ""
+class PushReport(Report):
     selected: int = 0
     unchanged: int = 0
     created: int = 0
     updated: int = 0
-    points: int = 0
     params: int = 0
     tags: int = 0
-    artifacts: int = 0
-    conflicts: int = 0
-    problems: list[str] = field(default_factory=list)
     dry_run: bool = False
     plan: list[str] = field(default_factory=list)
 
@@ -79,12 +73,8 @@ def push(
     client: Client | None = None,
 ) -> PushReport:
     """Push the selected runs (all live and deleted runs of the store when nothing is selected)."""
-    remote = Remote.open(store, uri, client=client, write=not dry_run)
-    try:
+    with opened(store, uri, client, write=not dry_run) as remote:
         return _Pusher(store, remote, progress, workers).run(experiments, filter_string, run_ids, dry_run)
-    finally:
-        if client is None:
-            remote.client.close()
 
 
 def select_rids(
@@ -103,19 +93,10 @@ def select_rids(
     return list(rids)
 
 
-class _Pusher:
+class _Pusher(Job[PushReport]):
     def __init__(self, store: Store, remote: Remote, progress: Progress | None, workers: int):
-        self.store = store
-        self.remote = remote
-        self.client = remote.client
-        self.progress = progress
-        self.workers = max(1, workers)
-        self.report = PushReport(uri=remote.uri)
-        self.lock = threading.Lock()
+        super().__init__(store, remote, progress, workers, PushReport())
         self.stop = threading.Event()
-        self.runs_done = 0
-        self.runs_total = 0
-        self.points_total = 0
 
     # -- selection and plan ----------------------------------------------------------------------
     def run(
@@ -133,7 +114,7 @@ class _Pusher:
             have = state.marks(self.store, run.rid, self.remote.id) if run.rid in rows else {}
             pending[run.rid] = sum(max(0, c - (have[k].n if k in have else 0)) for k, c in run.counts.items())
         self.points_total = sum(pending.values())
-        self.runs_total = len(runs)
+        self.total = len(runs)
         if dry_run:
             self.report.dry_run = True
             for run in runs:
@@ -174,9 +155,7 @@ class _Pusher:
                     errors.append(exc)
                     return
                 finally:
-                    with self.lock:
-                        self.runs_done += 1
-                    self._tick(0)
+                    self._finished_one()
 
         if self.workers == 1 or len(families) == 1:
             for fam in families.values():
@@ -189,23 +168,10 @@ class _Pusher:
                     self.stop.set()
                     raise
         if errors:
-            err = errors[0]
-            if isinstance(err, SyncError):
-                done = self.report.created + self.report.updated
-                if (done or self.report.points) and type(err) in (SyncError, TransientError):
-                    raise type(err)(
-                        f"{err} (push stopped: {done} runs and {self.report.points} points were sent "
-                        "and recorded; run push again to resume)"
-                    ) from None
-                raise err
-            raise err
+            done = self.report.created + self.report.updated
+            kept = f"{done} runs and {self.report.points} points were sent and recorded"
+            raise_first(errors, "push", kept if done or self.report.points else "")
         return self.report
-
-    def _tick(self, points: int) -> None:
-        with self.lock:
-            self.report.points += points
-            if self.progress is not None:
-                self.progress(self.runs_done, self.runs_total, self.report.points, self.points_total)
 
     def _problem(self, run: state.LocalRun, text: str) -> None:
         with self.lock:
@@ -425,11 +391,11 @@ class _Pusher:
                 if server_time >= run.updated_at:
                     conflicts += 1
                     state.note_conflict(
-                        self.store, run.rid, _conflict_text(k, "server", server_tags.get(k), view.get(k))
+                        self.store, run.rid, mp.conflict_text(k, "server", server_tags.get(k), view.get(k))
                     )
                     continue
                 conflicts += 1
-                state.note_conflict(self.store, run.rid, _conflict_text(k, "local", view.get(k), server_tags.get(k)))
+                state.note_conflict(self.store, run.rid, mp.conflict_text(k, "local", view.get(k), server_tags.get(k)))
             if k in view:
                 sets[k] = view[k]
             else:
@@ -570,14 +536,6 @@ def _base_from_server(server: dict[str, Any], base: dict[str, Any]) -> dict[str,
         "artifact_root": info.get("artifact_uri"),
         "known": True,
     }
-
-
-def _conflict_text(key: str, winner: str, kept: str | None, lost: str | None) -> str:
-    what = {"mlflow.note.content": "note", "mlflow.runName": "name"}.get(key, f"tag {key}")
-    return (
-        f"{what}: changed here and on the server; the {winner} change was later and was kept "
-        f"({kept!r}; the other side had {lost!r})"
-    )
 
 
 def _parents_first(runs: list[state.LocalRun]) -> list[state.LocalRun]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from tuitrack.demo import build_demo_store
+from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.filter_bar import FilterBar
@@ -352,6 +353,33 @@ async def _image_preview(pilot: Pilot, app: TuitrackApp) -> None:
     await _idle(pilot, app)
 
 
+DEMO_SERVER = "http://mlflow.example:5000"
+
+
+def add_demo_sync_state(store: Store, changed: list[int]) -> None:
+    """The demo store as a push to a tracking server left it, then the ``changed`` runs edited (not pushed).
+
+    Only the store's sync records are written (what a push records once the server confirmed a run),
+    so the picture needs no server.
+    """
+    remote = sync_state.remote_id(store, DEMO_SERVER)
+    runs = sync_state.load_local_runs(store, store.search_rids(None, include_deleted=True))
+    for run in runs:
+        sync_state.map_run(store, run.rid, remote, run.run_id, "push", base={"known": True})
+        sync_state.finish_sync(store, run.rid, remote, {"known": True}, covered_updated_at=run.updated_at, pushed=True)
+    for rid in changed:
+        store.set_tags(rid, {"reviewed": "alice"})
+
+
+async def _sync_state(pilot: Pilot, app: TuitrackApp) -> None:
+    """Pushed once, then two runs tagged: their rows carry ↑, the status line counts them."""
+    await settle(pilot, app)
+    table = app.browser.table
+    add_demo_sync_state(app.store, [table.rids[1], table.rids[3]])
+    app.request_refresh()
+    await settle(pilot, app)
+
+
 VIEWS: tuple[View, ...] = (
     View("browser", _main_view),
     View("browser-80x24", _main_view, (80, 24)),
@@ -382,6 +410,8 @@ VIEWS: tuple[View, ...] = (
     View("images-80x24", _images, (80, 24)),
     View("image-preview", _image_preview),
     View("image-preview-80x24", _image_preview, (80, 24)),
+    View("sync-state", _sync_state),
+    View("sync-state-80x24", _sync_state, (80, 24)),
 )
 
 

@@ -10,9 +10,12 @@ files say so with their size; a model folder shows its ``MLmodel``; images
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -22,10 +25,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tuitrack.entities import Artifact
+from tuitrack.errors import TuitrackError
 from tuitrack.store.core import Store
 from tuitrack.tracking import images
 from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
@@ -40,6 +45,7 @@ HIGHLIGHT_LIMIT = 60_000
 CSV_MAX_ROWS = 100
 CSV_MAX_COLS = 16
 MODEL_PREFIX = "model:"
+SERVER_PREFIX = "server:"
 _LEXERS = {
     ".json": "json",
     ".yaml": "yaml",
@@ -61,10 +67,19 @@ class ArtifactRow:
     label: str
     size: int | None
     is_model: bool = False
+    #: still on the tracking server (a pull without --artifacts): selecting it fetches it
+    on_server: bool = False
 
 
-def artifact_rows(artifacts: list[Artifact]) -> list[ArtifactRow]:
-    """Files in path order, each model folder (holding MLmodel) as an extra row before its files."""
+def artifact_rows(artifacts: list[Artifact], on_server: Sequence[Artifact] = ()) -> list[ArtifactRow]:
+    """Files in path order, each model folder (holding MLmodel) as an extra row before its files; then
+    the files ``on_server`` only (a pulled run's, not downloaded), each fetched when selected."""
+    return _local_rows(artifacts) + [
+        ArtifactRow(SERVER_PREFIX + a.path, a.path, a.size, on_server=True) for a in on_server
+    ]
+
+
+def _local_rows(artifacts: list[Artifact]) -> list[ArtifactRow]:
     model_dirs = {
         str(PurePosixPath(a.path).parent)
         for a in artifacts
@@ -225,10 +240,62 @@ class ArtifactPreview(VerticalScroll):
         body.display = True
         self._show_picture(None)
 
+    class Fetched(Message):
+        """A file of the run came from the tracking server: the artifact list reads it as local now."""
+
     def show(self, run_id: str, row: ArtifactRow) -> None:
-        """Start loading ``row``; the old preview stays until the new one is ready."""
+        """Start loading ``row``; the old preview stays until the new one is ready.  A row still on the
+        tracking server is fetched first (in a worker; the preview says so while it comes)."""
+        if row.on_server:
+            local = ArtifactRow(row.label, row.label, row.size)
+            self._wanted = (run_id, local)
+            self._say(safe(f"fetching {row.label} ({human_size(row.size)}) from the tracking server…", "italic"))
+            self._fetch(run_id, row, local)
+            return
         self._wanted = (run_id, row)
         self._load(run_id, row)
+
+    def _say(self, text: Text) -> None:
+        body = self.query_one("#preview-body", Static)
+        update_static(body, text)
+        body.display = True
+        self._show_picture(None)
+
+    @work(thread=True, group="artifact-fetch")
+    def _fetch(self, run_id: str, row: ArtifactRow, local: ArtifactRow) -> None:
+        """Download one file of a pulled run into its artifact folder, then preview it (errors: one line)."""
+        from tuitrack.sync.pull import fetch_artifacts  # the sync layer loads only when used
+
+        app = self.app
+        last = [0.0]
+
+        def progress(files: int, total: int, size: int, size_total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.2:
+                last[0] = now
+                text = f"fetching {row.label}: {human_size(size)} of {human_size(size_total)}"
+                app.call_from_thread(self._progress, run_id, local, text)
+
+        try:
+            if app.store.read_only:
+                raise TuitrackError("the store is read-only: the file cannot be stored (open it writable)")
+            rep = fetch_artifacts(app.store, run_id, [row.label], progress=progress)
+            if rep.problems:
+                raise TuitrackError(rep.problems[0])
+            title, body = render_preview(app.store, run_id, local)
+        except Exception as exc:  # the server, the network or the path said no: one line, nothing lost
+            title = safe(row.label, "bold")
+            body = safe(f"fetch failed: {exc}", "red")
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
+            app.call_from_thread(self._fetched, run_id, local, title, body)
+
+    def _progress(self, run_id: str, row: ArtifactRow, text: str) -> None:
+        if self._wanted == (run_id, row):
+            self._say(safe(text, "italic"))
+
+    def _fetched(self, run_id: str, row: ArtifactRow, title: Text, body: RenderableType | image_view.Picture) -> None:
+        self.post_message(self.Fetched())
+        self._apply(run_id, row, title, body)
 
     @work(thread=True, exclusive=True, group="artifact-preview")
     def _load(self, run_id: str, row: ArtifactRow) -> None:

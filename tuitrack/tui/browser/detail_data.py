@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tuitrack.entities import Artifact, DatasetInput, MetricSummary, Run, RunData
+from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
 from tuitrack.store.reads import KeyWindow
 from tuitrack.tui.liveness import display_status
@@ -73,6 +74,8 @@ class DetailData:
     artifacts: list[Artifact] = field(default_factory=list)
     packages: dict[str, str] = field(default_factory=dict)
     sections: dict[str, KeyWindow] = field(default_factory=dict)
+    #: a pulled run's files still on the tracking server (a pull without --artifacts): (server, [Artifact])
+    server_artifacts: tuple[str, list[Artifact]] | None = None
     #: the metric keys that get a sparkline (the rows from the top of the screen, capped)
     spark_keys: list[str] = field(default_factory=list)
 
@@ -103,6 +106,7 @@ class DetailData:
                 self.inputs,
                 self.histories if histories else None,
                 self.artifacts,
+                self.server_artifacts,
                 self.packages,
                 self.sections,
             )
@@ -171,6 +175,7 @@ def load_detail(
         child_count=store.count_children(rid),
         inputs=store.list_inputs(rid),
         artifacts=store.list_artifacts(rid),
+        server_artifacts=_server_artifacts(store, rid_int),
         packages=store.get_packages(rid),
         sections=read_windows(store, rid_int, views),
     )
@@ -205,3 +210,11 @@ def load_histories(
         points = store.get_metric_history(data.run_id, key, max_points=SPARK_POINTS)
         out[key] = (sigs[key], [p.value for p in points])
     return out
+
+
+def _server_artifacts(store: Store, rid: int) -> tuple[str, list[Artifact]] | None:
+    """The files a pull listed on the server but did not download (selecting one fetches it)."""
+    found = sync_state.server_only_artifacts(store, rid)
+    if found is None:
+        return None
+    return found[0], [Artifact(path=p, size=size, created_at=0) for p, size in found[1]]

@@ -24,7 +24,7 @@ from tuitrack.entities import Experiment, Run
 from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
 from tuitrack.tui.browser.experiment_tree import ParentGroup, Scope
-from tuitrack.tui.browser.runs_table import load_runs
+from tuitrack.tui.browser.runs_table import load_runs, load_sync
 
 #: Live refresh re-reads at most this many changed runs one by one; beyond it the view reloads its window.
 MAX_CHANGED = 2000
@@ -99,6 +99,8 @@ class ViewData:
     all_total: int = 0
     meta: ViewMeta | None = None
     error: str = ""
+    #: push state of ``runs`` (rid -> not pushed complete yet); None: the store never synced
+    sync: dict[int, bool] | None = None
 
 
 def quote(value: str) -> str:
@@ -193,6 +195,7 @@ def read_window(store: Store, req: ViewRequest) -> ViewData:
     out, meta = _start(store, req, "window")
     out.rids = _search(store, req, req.window)
     out.runs = load_runs(store, out.rids)
+    out.sync = load_sync(store, out.rids)
     out.meta = meta
     out.complete = len(out.rids) < req.window
     out.final = False
@@ -210,6 +213,7 @@ def read_rest(store: Store, first: ViewData) -> ViewData:
         out.rids = _search(store, req, None)
         have = {rid for rid, _ in first.runs}
         out.runs = load_runs(store, [r for r in _window(out.rids, req.anchor_rid, req.window) if r not in have])
+        out.sync = load_sync(store, [rid for rid, _ in out.runs])
     return _finish(store, out, first.meta)
 
 
@@ -226,6 +230,7 @@ def read_view(store: Store, req: ViewRequest) -> ViewData:
         if len(changed) <= MAX_CHANGED:
             wanted = list(dict.fromkeys([*changed, *wanted]))
     out.runs = load_runs(store, wanted)
+    out.sync = load_sync(store, wanted)
     return _finish(store, out, meta)
 
 

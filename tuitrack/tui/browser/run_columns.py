@@ -52,6 +52,10 @@ _BASE = {
     START: ("start", 11, "left"),
     DURATION: ("duration", 8, "right"),
 }
+#: The status cell's third glyph: the run (or some of its points) is not on the tracking server yet.
+UNPUSHED_GLYPH = "↑"
+#: The status column's width once the store has synced (mark, status, push state).
+SYNC_STATUS_WIDTH = 3
 _KIND_STYLE = {"params": Style(color="cyan"), "metrics": Style(color="magenta"), "tags": Style(color="green")}
 _IDENT = re.compile(r"[^\W\d][\w/-]*\Z")
 _DIM = Style(dim=True)
@@ -178,12 +182,17 @@ def value_width(run: Run, col: Column) -> int:
     return len(text) if text.isascii() and text.isprintable() else cell_len(clean(text))
 
 
-def cell(run: Run, col: Column, now_ms: int, marked: bool) -> tuple[str, Style | None]:
-    """(text, style) of one cell, already ``clean``-ed: user text can never format or move the terminal."""
+def cell(run: Run, col: Column, now_ms: int, marked: bool, unpushed: bool | None = None) -> tuple[str, Style | None]:
+    """(text, style) of one cell, already ``clean``-ed: user text can never format or move the terminal.
+
+    ``unpushed`` (None: the store never synced) adds a third status cell: :data:`UNPUSHED_GLYPH` for a
+    run the tracking server does not have complete yet, a blank for one it has.
+    """
     info = run.info
     if col.key == STATUS:
         glyph, style = STATUS_GLYPHS.get(display_status(info, now_ms), UNKNOWN_GLYPH)
-        return (MARK_GLYPH if marked else " ") + glyph, Style.parse(style)
+        sync = "" if unpushed is None else (UNPUSHED_GLYPH if unpushed else " ")
+        return (MARK_GLYPH if marked else " ") + glyph + sync, Style.parse(style)
     if col.key == NAME:
         prefix = "↳ " if info.parent_id else ""
         return prefix + clean(info.run_name), None

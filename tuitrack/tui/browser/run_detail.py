@@ -499,12 +499,14 @@ class RunDetail(Widget):
         table = self.query_one("#artifact-list", DataTable)
         preview = self.query_one(ArtifactPreview)
         old_key = self._rows[table.cursor_row].key if same_run and 0 <= table.cursor_row < len(self._rows) else None
-        rows = artifact_rows(data.artifacts)
+        rows = artifact_rows(data.artifacts, data.server_artifacts[1] if data.server_artifacts else [])
         if rows != self._rows or table.row_count != len(rows):  # refilling relayouts the screen: only on change
             self._rows = rows
             table.clear()
             for row in self._rows:
-                label = safe(row.label, "bold cyan" if row.is_model else "")
+                label = safe(row.label, "bold cyan" if row.is_model else ("dim" if row.on_server else ""))
+                if row.on_server:  # a pulled run's file left on the server: enter fetches it
+                    label.append("  ↓ on server", "italic")
                 size = Text(render.human_size(row.size), style="dim", justify="right")
                 table.add_row(label, size, key=row.key)
         keys = [r.key for r in self._rows]
@@ -514,6 +516,10 @@ class RunDetail(Widget):
             preview.clear("no artifacts logged")
         elif not same_run or (preview.shown is not None and preview.shown.key not in keys):
             preview.clear()
+
+    @on(ArtifactPreview.Fetched)
+    def _artifact_fetched(self) -> None:
+        self.refresh_run()  # the file is the store's now: its row loses "on server"
 
     @on(DataTable.RowSelected, "#artifact-list")
     def _preview_selected(self, event: DataTable.RowSelected) -> None:

@@ -10,7 +10,7 @@ marks or the scroll position, because every piece of state is keyed by run id.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
@@ -25,8 +25,18 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from tuitrack.entities import Run
+from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
-from tuitrack.tui.browser.run_columns import FIXED_KEYS, Column, cell, fit, make_column, value_width
+from tuitrack.tui.browser.run_columns import (
+    FIXED_KEYS,
+    STATUS,
+    SYNC_STATUS_WIDTH,
+    Column,
+    cell,
+    fit,
+    make_column,
+    value_width,
+)
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.widgets.lists import ENDS
 
@@ -41,6 +51,13 @@ def _index(rids: list[int], rid: int) -> int | None:
         return rids.index(rid)
     except ValueError:
         return None
+
+
+def load_sync(store: Store, rids: Sequence[int]) -> dict[int, bool] | None:
+    """rid -> "not pushed complete to the tracking server" for ``rids`` (a page: one indexed query);
+    None when the store never synced, so the table shows no push state.  Call from a worker."""
+    unpushed = sync_state.unpushed_among(store, rids)
+    return None if unpushed is None else {rid: rid in unpushed for rid in rids}
 
 
 def load_runs(store: Store, rids: Sequence[int]) -> list[tuple[int, Run]]:
@@ -140,12 +157,14 @@ class RunsTable(ScrollView, can_focus=True):
         self._total_width = 0
         self._fixed_width = 0
         self._shown_memo: tuple[tuple[int, ...], tuple[list[int], int]] | None = None
+        #: rid -> not pushed complete yet, read with the rows; None while the store never synced
+        self._sync: dict[int, bool] | None = None
 
     # -- data in -------------------------------------------------------------------
     def set_columns(self, keys: Sequence[str]) -> None:
         self._measured.clear()  # new columns: every run is measured against them
         self._shown_memo = None
-        cols = [make_column(k) for k in keys]
+        cols = [self._sized(make_column(k)) for k in keys]
         fixed = [c for c in cols if c.key in FIXED_KEYS]
         self.columns = fixed + [c for c in cols if c.key not in FIXED_KEYS]
         self.cursor_col = min(self.cursor_col, max(0, len(self.columns) - 1))
@@ -153,6 +172,27 @@ class RunsTable(ScrollView, can_focus=True):
         self._widen(self._runs.values())
         self.scroll_x = 0
         self._scroll_cursor_into_view()
+
+    def _sized(self, col: Column) -> Column:
+        """The status column holds a third glyph (push state) once the store has synced."""
+        if col.key == STATUS and self._sync is not None:
+            return replace(col, width=SYNC_STATUS_WIDTH)
+        return col
+
+    def set_sync(self, flags: Mapping[int, bool] | None) -> None:
+        """Rows' push state as a read found it (see :func:`load_sync`); None: the store never synced."""
+        if (flags is None) != (self._sync is None):
+            self._sync = None if flags is None else {}
+            self.columns = [self._sized(make_column(STATUS)) if c.key == STATUS else c for c in self.columns]
+            self._shown_memo = None
+            self._fixed_width = sum(c.width + 1 for c in self.columns if c.key in FIXED_KEYS)
+            self._total_width = sum(c.width + 1 for c in self.columns)
+            self._resize()
+        if flags and self._sync is not None:
+            if len(self._sync) > 4 * CACHE_SIZE:
+                self._sync = {rid: v for rid, v in self._sync.items() if rid in self._runs}
+            self._sync.update(flags)
+        self.refresh()
 
     def _widen(self, runs: Iterable[Run]) -> None:
         """Grow param/tag/metric columns to fit the values seen (up to a cap); never shrink while browsing.
@@ -326,11 +366,15 @@ class RunsTable(ScrollView, can_focus=True):
             if get_current_worker().is_cancelled:
                 return
         loaded = load_runs(self.app.store, rids)
+        sync = load_sync(self.app.store, rids)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._rows_loaded, rids, loaded)
+            self.app.call_from_thread(self._rows_loaded, rids, loaded, sync)
 
-    def _rows_loaded(self, asked: list[int], loaded: list[tuple[int, Run]]) -> None:
+    def _rows_loaded(
+        self, asked: list[int], loaded: list[tuple[int, Run]], sync: dict[int, bool] | None = None
+    ) -> None:
         self._pending.difference_update(asked)
+        self.set_sync(sync)
         for rid, run in loaded:
             self._store_run(rid, run)
         self._widen(run for _, run in loaded)
@@ -443,7 +487,9 @@ class RunsTable(ScrollView, can_focus=True):
         shown, first_x = self._shown_columns(width)
         for i in shown:
             col = self.columns[i]
-            text, style = cell(run, col, self.now_ms, marked)
+            text, style = cell(
+                run, col, self.now_ms, marked, None if self._sync is None else self._sync.get(rid, False)
+            )
             if is_cursor and i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + self.get_component_rich_style("runs-table--cursor-cell")
             cells.append((i, fit(text, col.width, col.align), style))

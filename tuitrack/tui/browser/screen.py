@@ -283,6 +283,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         self.partial = not data.complete
         table.empty_message = self._empty_message(data.total if data.final else len(data.rids))
         table.set_rids(data.rids, data.runs, anchor=None if anchor == "top" else anchor, top=anchor == "top")
+        table.set_sync(data.sync)  # the rows' push state (↑), read with them
         self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
         bar = self.query_one("#filter-bar", FilterBar)
