@@ -1,5 +1,5 @@
 """Helpers the tests import: ``reset_tuitrack``, ``db_rows``, ``free_port``, ``json_body``, ``utc_timezone``,
-``fresh_demo_store``.
+``fresh_demo_store``, ``recorded_run``.
 
 They live here, not in ``conftest.py``, because a test cannot import a conftest reliably: pytest
 imports every ``conftest.py`` of a folder without ``__init__.py`` under the one module name
@@ -115,3 +115,28 @@ def fresh_demo_store(path: Path, now_ms: int) -> Path:
         return build_demo_store(path, now_ms=now_ms)
     finally:
         reset_tuitrack()
+
+
+def recorded_run(store_path: Path, packages: dict[str, str], python: str, name: str) -> str:
+    """A finished-looking run written straight into the store at ``store_path`` with the environment a
+    reproduce view reads: these installed ``packages``, this ``python`` version, a clean git commit and
+    a working folder with a space.  The run id is made from ``name``; returns it."""
+    s = _store_mod.Store(store_path, create=True)
+    exp = s.experiment_id("e")
+    run_id = (name * 32)[:32].encode().hex()[:32]
+    s.create_run(
+        run_id=run_id,
+        experiment_id=exp,
+        name=name,
+        start_time=1_700_000_000_000,
+        source="python train.py",
+        tags={
+            "tuitrack.python": python,
+            "tuitrack.cwd": "/w d",
+            "tuitrack.git.commit": "abc123",
+            "tuitrack.git.dirty": "false",
+        },
+        packages=packages,
+    )
+    s.close()
+    return run_id

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import recorded_run
 
 import tuitrack
 from tuitrack.analysis import reproduce as rp
@@ -97,33 +98,9 @@ def test_bad_git_diff_limit_is_refused() -> None:
         tuitrack.configure(git_diff_limit=-1)
 
 
-def _recorded(store_path: Path, packages: dict[str, str], python: str, name: str) -> str:
-    from tuitrack.store.core import Store
-
-    s = Store(store_path, create=True)
-    exp = s.experiment_id("e")
-    run_id = (name * 32)[:32].encode().hex()[:32]
-    s.create_run(
-        run_id=run_id,
-        experiment_id=exp,
-        name=name,
-        start_time=1_700_000_000_000,
-        source="python train.py",
-        tags={
-            "tuitrack.python": python,
-            "tuitrack.cwd": "/w d",
-            "tuitrack.git.commit": "abc123",
-            "tuitrack.git.dirty": "false",
-        },
-        packages=packages,
-    )
-    s.close()
-    return run_id
-
-
 def test_packages_and_python_against_another_run_and_json(tmp_path: Path) -> None:
-    a = _recorded(tmp_path, {"numpy": "1.26.0", "torch": "2.1.0", "old": "1"}, "3.11.4", "a")
-    _recorded(tmp_path, {"numpy": "2.0.0", "torch": "2.1.0", "new": "3"}, "3.12.1", "b")
+    a = recorded_run(tmp_path, {"numpy": "1.26.0", "torch": "2.1.0", "old": "1"}, "3.11.4", "a")
+    recorded_run(tmp_path, {"numpy": "2.0.0", "torch": "2.1.0", "new": "3"}, "3.12.1", "b")
     out = CliRunner().invoke(main, ["--store", str(tmp_path), "reproduce", "a", "--against", "b"]).output
     assert "python    3.11.4 (run " in out and ": 3.12.1)" in out
     assert "~ numpy 1.26.0 -> 2.0.0" in out and "- old 1 (missing from run " in out and "+ new 3 (only in run " in out
@@ -139,7 +116,7 @@ def test_packages_and_python_against_another_run_and_json(tmp_path: Path) -> Non
 def test_against_this_environment_by_default(tmp_path: Path) -> None:
     import platform
 
-    _recorded(tmp_path, {"surely-not-installed-pkg": "0.1"}, "2.7.18", "a")
+    recorded_run(tmp_path, {"surely-not-installed-pkg": "0.1"}, "2.7.18", "a")
     out = CliRunner().invoke(main, ["--store", str(tmp_path), "reproduce", "a"]).output
     assert f"2.7.18 (this environment: {platform.python_version()})" in out
     assert "- surely-not-installed-pkg 0.1 (missing from this environment)" in out

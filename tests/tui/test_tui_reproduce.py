@@ -4,29 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import recorded_run
+
 from tuitrack.store.core import Store
-
-
-def _recorded(store_path: Path, packages: dict[str, str], python: str, name: str) -> str:
-    s = Store(store_path, create=True)
-    exp = s.experiment_id("e")
-    run_id = (name * 32)[:32].encode().hex()[:32]
-    s.create_run(
-        run_id=run_id,
-        experiment_id=exp,
-        name=name,
-        start_time=1_700_000_000_000,
-        source="python train.py",
-        tags={
-            "tuitrack.python": python,
-            "tuitrack.cwd": "/w d",
-            "tuitrack.git.commit": "abc123",
-            "tuitrack.git.dirty": "false",
-        },
-        packages=packages,
-    )
-    s.close()
-    return run_id
 
 
 async def test_env_tab_is_the_reproduce_view(tmp_path: Path) -> None:
@@ -36,7 +16,7 @@ async def test_env_tab_is_the_reproduce_view(tmp_path: Path) -> None:
     from tuitrack.tui.app import create_app
     from tuitrack.tui.browser.run_detail import RunDetail
 
-    run_id = _recorded(tmp_path, {"numpy": "1.26.0", "evil[/b]": "\x1b[2J"}, "3.11.4", "a")
+    run_id = recorded_run(tmp_path, {"numpy": "1.26.0", "evil[/b]": "\x1b[2J"}, "3.11.4", "a")
     store = Store(tmp_path)
     app = create_app(store, clock=lambda: 1_700_000_100_000, state_dir=tmp_path / "state", live_interval=0)
     app.reference_environment = ({"numpy": "2.0.0"}, "3.12.1")
