@@ -20,14 +20,9 @@ def _log(run, key: str, values: list[float], start: int = 0) -> None:
 
 
 @pytest.fixture
-def store(tmp_path):
-    tuitrack.set_store(tmp_path)
-    tuitrack.configure(capture_packages=False, capture_env=False)
-    try:
-        yield tmp_path
-    finally:
-        tuitrack.configure(capture_packages=True, capture_env=True)
-        tuitrack.set_store(None)
+def store(store_path):
+    """conftest's store_path: a fresh store made current, environment capture off, tuitrack reset after."""
+    return store_path
 
 
 def test_write_keeps_first_step_of_each_extreme_and_the_last_ten_mean(store) -> None:

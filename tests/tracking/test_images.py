@@ -15,14 +15,9 @@ np = pytest.importorskip("numpy")
 
 
 @pytest.fixture
-def store(tmp_path):
-    tuitrack.set_store(tmp_path)
-    tuitrack.configure(capture_packages=False, capture_env=False)
-    try:
-        yield tmp_path
-    finally:
-        tuitrack.configure(capture_packages=True, capture_env=True)
-        tuitrack.set_store(None)
+def store(store_path):
+    """conftest's store_path: a fresh store made current, environment capture off, tuitrack reset after."""
+    return store_path
 
 
 def _decode(data: bytes):
