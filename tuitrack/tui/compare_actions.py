@@ -22,6 +22,8 @@ CHART_CAP = 12
 FILTER_CAP = 500
 #: The grouped view reads every run's history in one query, so it takes more runs than the scatter.
 GROUPS_CAP = 1000
+#: Parallel coordinates draw at most this many runs (the picture's cost is bounded by the screen).
+PARCOORDS_CAP = 1000
 
 COMPARE_BINDINGS: list[Binding] = [
     Binding("c", "compare", "Compare", id="compare.open"),
@@ -30,6 +32,7 @@ COMPARE_BINDINGS: list[Binding] = [
     Binding("p", "scatter", "Scatter", show=False, id="compare.scatter"),
     Binding("a", "grouped", "Groups", show=False, id="compare.grouped"),
     Binding("i", "images", "Images", show=False, id="compare.images"),
+    Binding("b", "parcoords", "Parallel coordinates", show=False, id="compare.parcoords"),
 ]
 
 
@@ -39,9 +42,7 @@ class CompareActions:
     def _browser_only(self) -> bool:
         """Views open from the browser only (not stacked on another compare/chart view)."""
         app: Any = self
-        if type(app.screen).__module__.startswith(VIEWS_PACKAGE):  # compare, charts, scatter, groups, images
-            return False
-        return True
+        return not type(app.screen).__module__.startswith(VIEWS_PACKAGE)  # compare, charts, scatter, ...
 
     def action_compare(self) -> None:
         """Marked runs, else the first runs of the current filter (capped)."""
@@ -134,6 +135,26 @@ class CompareActions:
 
         app.push_screen(GroupsScreen(ids))
 
+    def action_parcoords(self) -> None:
+        """Parallel coordinates: the marked runs, or the first runs of the current filter (``m`` switches)."""
+        app: Any = self
+        if not self._browser_only():
+            return
+        marked = app.marked_run_ids()
+        rids = list(app.browser.table.rids[: PARCOORDS_CAP + 1])  # the ids are in hand: the screen reads the runs
+        if not marked and not rids:
+            app.notify("no runs to draw: the filter matches nothing", severity="warning")
+            return
+        if len(rids) > PARCOORDS_CAP:
+            rids = rids[:PARCOORDS_CAP]
+            if not marked:
+                app.notify(f"parallel coordinates: the first {PARCOORDS_CAP:,} runs of the filter")
+        if marked:
+            app.say_marks_out_of_view("drawing")
+        from tuitrack.tui.screens.parcoords import ParCoordsScreen
+
+        app.push_screen(ParCoordsScreen(marked[:PARCOORDS_CAP], rids))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide c/g/p/G (footer, palette) while one of these views is open: they start from the browser."""
         if action in _ACTIONS and not self._browser_only():
@@ -141,4 +162,4 @@ class CompareActions:
         return super().check_action(action, parameters)  # type: ignore[misc]
 
 
-_ACTIONS = {"compare", "charts", "scatter", "grouped", "images"}
+_ACTIONS = {"compare", "charts", "scatter", "grouped", "images", "parcoords"}

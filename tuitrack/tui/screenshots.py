@@ -380,6 +380,16 @@ async def _sync_state(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
 
 
+async def _parcoords(pilot: Pilot, app: TuitrackApp) -> None:
+    """Parallel coordinates of the demo's runs: learning_rate brushed below 0.23, the best kept run focused."""
+    await settle(pilot, app)
+    await pilot.press("b")
+    await _idle(pilot, app)
+    await pilot.press("right", "right", *["down"] * 5, "n")
+    app.clear_notifications()
+    await _idle(pilot, app)
+
+
 VIEWS: tuple[View, ...] = (
     View("browser", _main_view),
     View("browser-80x24", _main_view, (80, 24)),
@@ -412,6 +422,8 @@ VIEWS: tuple[View, ...] = (
     View("image-preview-80x24", _image_preview, (80, 24)),
     View("sync-state", _sync_state),
     View("sync-state-80x24", _sync_state, (80, 24)),
+    View("parcoords", _parcoords),
+    View("parcoords-80x24", _parcoords, (80, 24)),
 )
 
 

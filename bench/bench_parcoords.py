@@ -1,0 +1,159 @@
+"""Parallel coordinates (issue 17 item 3) on 1,000 runs: first paint, and a brush key to its new picture.
+
+In a headless app at 120x36 (and 80x24) on a store of 1,000 runs (4 params, 3 metrics with 20-step
+histories), measures the time from ``b`` in the browser to the picture on screen (runs read, axes
+built, 1,000 lines drawn in braille), and from a brush key (``↓`` on an axis) to the redrawn picture.
+Same-run baselines: reading those 1,000 runs from the store (what any view of them costs), and a key
+the screen ignores.  Run: ``python bench/bench_parcoords.py [--runs 1000] [--repeat 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common import Figure, table
+
+
+def _store(path: Path, runs: int) -> None:
+    import tuitrack
+
+    tuitrack.set_store(path)
+    tuitrack.configure(capture_env=False, capture_packages=False, capture_output=False)
+    rng = random.Random(0)
+    for i in range(runs):
+        params = {
+            "lr": str(rng.choice([0.1, 0.03, 0.01, 0.003, 0.001, 0.0003])),
+            "depth": str(rng.randint(2, 12)),
+            "optimizer": rng.choice(["adam", "sgd", "rmsprop", "adamw"]),
+            "batch": str(rng.choice([32, 64, 128, 256])),
+        }
+        with tuitrack.start_run(name=f"sweep-{i:04d}", params=params) as run:
+            quality = rng.random()
+            for step in range(20):
+                run.log_metrics(
+                    {
+                        "loss": 1.5 * (1 - quality) / (1 + step) + rng.random() * 0.05,
+                        "val_loss": 1.6 * (1 - quality) / (1 + step) + rng.random() * 0.08,
+                        "accuracy": 0.5 + 0.45 * quality * step / 19 + rng.random() * 0.02,
+                    },
+                    step=step,
+                )
+    tuitrack.flush()
+    tuitrack.reset()
+
+
+async def _measure(
+    path: Path, runs: int, repeat: int, size: tuple[int, int]
+) -> tuple[list[float], list[float], list[float]]:
+    from tuitrack.store.core import Store
+    from tuitrack.tui.app import create_app
+    from tuitrack.tui.screens.parcoords import ParCoordsScreen
+
+    paints, brushes, noops = [], [], []
+    store = Store(path, read_only=True)
+    try:
+        for _ in range(repeat):
+            app = create_app(store, state_dir=path / "state", live_interval=0)
+            async with app.run_test(size=size) as pilot:
+                for _ in range(400):
+                    await pilot.pause(0.02)
+                    worker = app.browser._search_worker
+                    if len(app.browser.table.rids) == runs and worker is not None and worker.is_finished:
+                        break
+                await pilot.pause(0.2)
+                start = time.perf_counter()
+                await pilot.press("b")
+                while not (
+                    isinstance(app.screen, ParCoordsScreen)
+                    and app.screen.loaded
+                    and app.screen.drawn == app.screen.generation
+                    and app.screen.drawn > 0
+                ):
+                    await pilot.pause(0.002)
+                await pilot.pause(0)  # the frame that shows it
+                paints.append(time.perf_counter() - start)
+                screen = app.screen
+                assert len(screen.runs) == runs, len(screen.runs)
+                for _ in range(5):
+                    await pilot.pause(0.05)
+                    start = time.perf_counter()
+                    await pilot.press("down")
+                    while screen.drawn != screen.generation:
+                        await pilot.pause(0.002)
+                    await pilot.pause(0)
+                    brushes.append(time.perf_counter() - start)
+                    start = time.perf_counter()
+                    await pilot.press("F12")  # bound to nothing
+                    await pilot.pause(0)
+                    noops.append(time.perf_counter() - start)
+    finally:
+        store.close()
+    return paints, brushes, noops
+
+
+def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
+    from tuitrack.store.core import Store
+
+    tmp = Path(tempfile.mkdtemp(prefix="tuitrack-bench-parcoords-"))
+    try:
+        _store(tmp / "store", runs)
+        store = Store(tmp / "store", read_only=True)
+        rids = store.search_rids("")
+        reads = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            store.runs_by_rids(rids)
+            reads.append(time.perf_counter() - t0)
+        store.close()
+        read = statistics.median(reads)
+        out = []
+        for size in ((120, 36), (80, 24)):
+            paints, brushes, noops = asyncio.run(_measure(tmp / "store", runs, repeat, size))
+            paint = statistics.median(paints)
+            brush = sorted(brushes)[max(0, int(len(brushes) * 0.95) - 1)]
+            noop = sorted(noops)[max(0, int(len(noops) * 0.95) - 1)]
+            where = f"{size[0]}x{size[1]}"
+            out.append(
+                Figure(
+                    f"parallel coordinates first paint: {runs:,} runs, {where}, key to picture",
+                    paint * 1000,
+                    "ms",
+                    f"reading the {runs:,} runs",
+                    read * 1000,
+                    target="<= 1000 ms",
+                    met=paint <= 1.0,
+                )
+            )
+            out.append(
+                Figure(
+                    f"parallel coordinates brush key to redrawn picture, p95: {runs:,} runs, {where}",
+                    brush * 1000,
+                    "ms",
+                    "a key bound to nothing",
+                    noop * 1000,
+                    target="<= 200 ms",
+                    met=brush <= 0.2,
+                )
+            )
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    print(table(run(args.runs, args.repeat)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,592 @@
+"""Parallel coordinates of the marked or filtered runs: "which params do the good runs share?"
+
+One vertical axis per chosen param or metric (summary fields such as ``val_loss.min`` too; numbers on
+a linear or log scale, anything else as categories), one braille line per run, coloured by a metric
+(brightest = best, so the picture survives ``NO_COLOR``, and the legend says which way is better).
+``←``/``→`` pick an axis, ``↑``/``↓`` move its brush's top edge and ``shift+↑``/``shift+↓`` its bottom
+edge: runs outside every brush turn dim and the status line counts the rest live ("12 of 50 runs").
+``f`` turns the brushes into the browser's filter (``params.lr >= 0.01 and metrics.acc <= 0.9``),
+which keeps exactly the runs the brushes kept.  ``n``/``N`` walk the kept runs, best first, and print
+the focused run's values, so no value has to be read from a colour.
+
+Runs are read in a worker; the picture is computed in another (its cost is bounded by the screen:
+see :mod:`tuitrack.analysis.parcoords`), and only the finished lines reach the event loop.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tuitrack.analysis import compare as cmp
+from tuitrack.analysis import parcoords as pc
+from tuitrack.entities import Run
+from tuitrack.formatting import format_metric
+from tuitrack.query import summaries
+from tuitrack.query.filter import FilterError
+from tuitrack.tui.dialogs.axis_picker import AxisPicker
+from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.key_footer import KeyFooter
+
+MARKED, FILTERED = "marked", "filtered"
+NO_COLOR_CHOICE = "(none)"
+
+#: Colour bins, worst to best: dark to bright (luminance rises with the bin, so greys keep the order).
+BIN_COLORS = ("#3e4a89", "#26828e", "#1f9e89", "#35b779", "#90d743", "#fde725")
+#: With NO_COLOR: greys far enough from a dark background, brighter for better, the best two bold.
+BIN_GREYS = ("#8c8c8c", "#a6a6a6", "#c0c0c0", "#d9d9d9", "bold #ececec", "bold #ffffff")
+
+_STYLES = {
+    pc.EMPTY: "",
+    pc.OUT: "#444444",
+    pc.NO_VALUE: "#909090",
+    pc.FOCUS: "bold #ff5fd7",
+    pc.AXIS: "#7a7a7a",
+    pc.AXIS_SELECTED: "bold #ffd75f",
+    pc.BRUSH: "bold #ffffff",
+    pc.LABEL: "#c8c8c8",
+    pc.LABEL_SELECTED: "bold underline #ffffff",
+}
+_MONO = {
+    pc.EMPTY: "",
+    pc.OUT: "dim #5a5a5a",
+    pc.NO_VALUE: "#8c8c8c",
+    pc.FOCUS: "bold reverse",
+    pc.AXIS: "#a0a0a0",
+    pc.AXIS_SELECTED: "bold #ffffff",
+    pc.BRUSH: "bold #ffffff",
+    pc.LABEL: "#c8c8c8",
+    pc.LABEL_SELECTED: "bold underline #ffffff",
+}
+
+
+def layer_styles(no_color: bool) -> dict[int, str]:
+    """Style of each layer of the picture (colours, or greys and weights with NO_COLOR)."""
+    out = dict(_MONO if no_color else _STYLES)
+    for i, style in enumerate(BIN_GREYS if no_color else BIN_COLORS):
+        out[pc.FIRST_BIN + i] = style
+    return out
+
+
+def plot_text(rows: list[list[tuple[str, int]]], styles: dict[int, str]) -> Text:
+    text = Text(no_wrap=True, overflow="crop")
+    for n, row in enumerate(rows):
+        if n:
+            text.append("\n")
+        for chunk, layer in row:
+            text.append(chunk, styles.get(layer, ""))
+    return text
+
+
+def placed(line: list[tuple[int, str, int]], width: int, styles: dict[int, str]) -> Text:
+    """A line of labels placed by :func:`tuitrack.analysis.parcoords.label_row`, with a style per axis."""
+    text = Text(no_wrap=True, overflow="crop")
+    used = 0
+    for start, label, axis in line:
+        if start > used:
+            text.append(" " * (start - used))
+            used = start
+        text.append(label, styles.get(axis, ""))  # label_row made it terminal-safe; Text never reads markup
+        used += pc.cell_width(label)
+    return text
+
+
+class ParCoordsScreen(Screen[None]):
+    """Parallel coordinates of the given runs (marked ones, or the filter's first ones)."""
+
+    DEFAULT_CSS = """
+    ParCoordsScreen #pc-status { height: auto; max-height: 2; padding: 0 1; background: $panel; }
+    ParCoordsScreen .pc-line { height: 1; padding: 0 1; }
+    ParCoordsScreen #pc-plot { height: 1fr; padding: 0 1; }
+    ParCoordsScreen #pc-legend { height: auto; max-height: 2; padding: 0 1; }
+    ParCoordsScreen #pc-focus { height: 1; padding: 0 1; background: $panel; }
+    """
+    AXIS_KEYS = Binding.Group("Axis", compact=True)
+    TOP_KEYS = Binding.Group("Brush", compact=True)
+    BOTTOM_KEYS = Binding.Group("Brush bottom", compact=True)
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="parcoords.back"),
+        Binding("left", "axis(-1)", "Previous axis", key_display="←", group=AXIS_KEYS, id="parcoords.axis_left"),
+        Binding("right", "axis(1)", "Next axis", key_display="→", group=AXIS_KEYS, id="parcoords.axis_right"),
+        Binding("h", "axis(-1)", "Previous axis", show=False, id="parcoords.axis_left_vim"),
+        Binding("l", "axis(1)", "Next axis", show=False, id="parcoords.axis_right_vim"),
+        Binding("up", "edge('top', 1)", "Brush top edge up", key_display="↑", group=TOP_KEYS, id="parcoords.top_up"),
+        Binding(
+            "down", "edge('top', -1)", "Brush top edge down", key_display="↓", group=TOP_KEYS, id="parcoords.top_down"
+        ),
+        Binding("k", "edge('top', 1)", "Brush top edge up", show=False, id="parcoords.top_up_vim"),
+        Binding("j", "edge('top', -1)", "Brush top edge down", show=False, id="parcoords.top_down_vim"),
+        Binding(
+            "shift+up",
+            "edge('bottom', 1)",
+            "Brush bottom edge up",
+            key_display="shift+↑",
+            show=False,
+            id="parcoords.bottom_up",
+        ),
+        Binding(
+            "shift+down",
+            "edge('bottom', -1)",
+            "Brush bottom edge down",
+            key_display="shift+↓",
+            show=False,
+            id="parcoords.bottom_down",
+        ),
+        Binding("K", "edge('bottom', 1)", "Brush bottom edge up", show=False, id="parcoords.bottom_up_vim"),
+        Binding("J", "edge('bottom', -1)", "Brush bottom edge down", show=False, id="parcoords.bottom_down_vim"),
+        Binding("pageup", "slide(1)", "Slide the brush up", key_display="pgup", show=False, id="parcoords.slide_up"),
+        Binding(
+            "pagedown", "slide(-1)", "Slide the brush down", key_display="pgdn", show=False, id="parcoords.slide_down"
+        ),
+        Binding("x", "clear_brush", "Clear this axis' brush", show=False, id="parcoords.clear"),
+        Binding("X", "clear_all", "Clear every brush", show=False, id="parcoords.clear_all"),
+        Binding("f", "use_filter", "Filter", id="parcoords.filter"),
+        Binding("a", "pick_axes", "Axes", id="parcoords.axes"),
+        Binding("c", "pick_color", "Colour", id="parcoords.color"),
+        Binding(
+            "less_than_sign",
+            "move_axis(-1)",
+            "Move the axis left",
+            key_display="<",
+            show=False,
+            id="parcoords.move_left",
+        ),
+        Binding(
+            "greater_than_sign",
+            "move_axis(1)",
+            "Move the axis right",
+            key_display=">",
+            show=False,
+            id="parcoords.move_right",
+        ),
+        Binding("d", "drop_axis", "Remove the axis", show=False, id="parcoords.drop"),
+        Binding("m", "toggle_source", "Marked runs / the filter's runs", show=False, id="parcoords.source"),
+        Binding("n", "focus_run(1)", "Next kept run (best first)", show=False, id="parcoords.next_run"),
+        Binding("N", "focus_run(-1)", "Previous kept run", show=False, id="parcoords.previous_run"),
+    ]
+
+    def __init__(
+        self,
+        marked_ids: list[str],
+        filtered_rids: list[int],
+        *,
+        fields: list[pc.Field] | None = None,
+        color: pc.Field | None = None,
+    ) -> None:
+        super().__init__()
+        self.marked_ids = list(marked_ids)
+        self.filtered_rids = list(filtered_rids)
+        self.source = MARKED if self.marked_ids else FILTERED
+        self._cache: dict[str, list[Run]] = {}
+        self.runs: list[Run] = []
+        self.fields: list[pc.Field] = list(fields or [])
+        self.color: pc.Field | None = color
+        self._color_chosen = color is not None or fields is not None
+        self.choices: list[pc.Field] = []
+        self.axes: list[pc.Axis] = []
+        self.brushes: dict[pc.Field, pc.Brush] = {}
+        self.selected = 0
+        self.mask: list[bool] = []
+        self.scale: pc.ColorScale | None = None
+        self.focus_index: int | None = None
+        self.loaded = False
+        self.generation = 0  # bumped by every change of the picture
+        self.drawn = -1  # the generation on screen
+
+    @property
+    def tt(self) -> Any:
+        """The app as the tuitrack app it is (store, browser, current_filter), without importing it here."""
+        return self.app
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("loading runs…"), id="pc-status")
+            yield Static(Text(""), id="pc-names", classes="pc-line")
+            yield Static(Text(""), id="pc-top", classes="pc-line")
+            yield Static(Text(""), id="pc-plot")
+            yield Static(Text(""), id="pc-bottom", classes="pc-line")
+            yield Static(Text(""), id="pc-legend")
+            yield Static(Text(""), id="pc-focus")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._load(self.source)
+
+    # -- reading ------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="parcoords-load")
+    def _load(self, source: str) -> None:
+        if source in self._cache:
+            runs = self._cache[source]
+        elif source == MARKED:
+            runs, _ = cmp.load_runs(self.tt.store, self.marked_ids)
+        else:
+            runs = self.tt.store.runs_by_rids(self.filtered_rids)
+        choices = pc.field_choices(runs)
+        defaults = pc.default_fields(runs)
+        self.app.call_from_thread(self._loaded, source, runs, choices, defaults)
+
+    def _loaded(
+        self, source: str, runs: list[Run], choices: list[pc.Field], defaults: tuple[list[pc.Field], pc.Field | None]
+    ) -> None:
+        self._cache[source] = runs
+        self.source = source
+        self.runs = runs
+        self.choices = choices
+        have = set(choices)
+        if not self.fields or not any(f in have for f in self.fields):
+            self.fields = list(defaults[0])
+            if not self._color_chosen:
+                self.color = defaults[1]
+        self.fields = [f for f in self.fields if f in have]
+        if self.color is not None and self.color not in have:
+            self.color = defaults[1]
+        self.focus_index = None
+        self.loaded = True
+        self.rebuild()
+
+    # -- state --------------------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Axes from the runs and fields (cheap: one value lookup per run and axis), then the brushes."""
+        self.axes = pc.build_axes(self.runs, self.fields)
+        self.selected = min(self.selected, max(0, len(self.axes) - 1))
+        brushes = {}
+        for f, b in self.brushes.items():
+            if f in self.fields:
+                fitted = pc.clamp(self.axes[self.fields.index(f)], b)
+                if fitted is not None:
+                    brushes[f] = fitted
+        self.brushes = brushes
+        values = [self.color.value(r) for r in self.runs] if self.color is not None else []
+        nums = [v if isinstance(v, float) else None for v in values]
+        lower = self.color is not None and summaries.metric_direction(self.color.key) == summaries.LOWER
+        self.scale = pc.color_levels(nums, lower) if self.color is not None else None
+        self.rebrush()
+
+    def _index_brushes(self) -> dict[int, pc.Brush]:
+        return {self.fields.index(f): b for f, b in self.brushes.items()}
+
+    def rebrush(self) -> None:
+        """The kept runs after a brush change (instant), then a new picture (in a worker)."""
+        self.mask = pc.brush_mask(self.axes, self._index_brushes(), len(self.runs))
+        if self.focus_index is not None and not self.mask[self.focus_index]:
+            self.focus_index = None
+        self.update_status()
+        self.redraw()
+
+    @property
+    def kept(self) -> int:
+        return sum(self.mask)
+
+    def kept_runs(self) -> list[Run]:
+        return [r for r, keep in zip(self.runs, self.mask) if keep]
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def redraw(self) -> None:
+        self.generation += 1
+        plot = self.query_one("#pc-plot", Static)
+        width, height = plot.content_region.width, plot.content_region.height
+        if width <= 0 or height <= 0:  # not laid out yet: on_resize draws
+            return
+        self._update_labels(width)
+        levels = self.scale.levels if self.scale is not None else [None] * len(self.runs)
+        self._draw(
+            self.generation,
+            list(self.axes),
+            list(self.mask),
+            list(levels),
+            self.focus_index,
+            width,
+            height,
+            self.selected,
+            self._index_brushes(),
+            layer_styles(self.app.no_color),
+        )
+
+    @work(thread=True, exclusive=True, group="parcoords-draw")
+    def _draw(
+        self,
+        generation: int,
+        axes: list[pc.Axis],
+        mask: list[bool],
+        levels: list[int | None],
+        focus: int | None,
+        width: int,
+        height: int,
+        selected: int,
+        brushes: dict[int, pc.Brush],
+        styles: dict[int, str],
+    ) -> None:
+        if not axes:
+            message = "these runs have no params or metrics to draw" if self.runs else "no runs to draw"
+            text = Text(message, style="dim")
+        else:
+            lines = pc.lines_for(axes, mask, levels, focus)
+            text = plot_text(pc.render(axes, lines, width, height, selected=selected, brushes=brushes), styles)
+        self.app.call_from_thread(self._drawn, generation, text)
+
+    def _drawn(self, generation: int, text: Text) -> None:
+        if generation < self.drawn:
+            return
+        self.drawn = generation
+        self.query_one("#pc-plot", Static).update(text)
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.call_after_refresh(self.redraw)
+
+    def _update_labels(self, width: int) -> None:
+        columns = pc.axis_columns(len(self.axes), width)
+        brushed = set(self._index_brushes())
+        name_styles = {
+            i: "bold reverse" if i == self.selected else "bold" if i in brushed else "bold #b0b0b0"
+            for i in range(len(self.axes))
+        }
+        names = [a.field.label for a in self.axes]
+        tops, bottoms = [], []
+        for a in self.axes:
+            if a.numeric and a.hi >= a.lo and (a.hi != 0 or a.lo != 0 or a.missing + a.nan < len(self.runs)):
+                tops.append(format_metric(a.hi) + (" log" if a.log else ""))
+                bottom = format_metric(a.lo)
+            else:
+                tops.append("")
+                bottom = ""
+            gaps = a.missing + a.nan
+            if gaps:
+                bottom = f"{bottom} ∅{gaps}".strip()
+            bottoms.append(bottom)
+        dim = {i: "#a0a0a0" for i in range(len(self.axes))}
+        self.query_one("#pc-names", Static).update(placed(pc.label_row(names, columns, width), width, name_styles))
+        self.query_one("#pc-top", Static).update(placed(pc.label_row(tops, columns, width), width, dim))
+        self.query_one("#pc-bottom", Static).update(placed(pc.label_row(bottoms, columns, width), width, dim))
+        self.query_one("#pc-legend", Static).update(self._legend())
+        self.query_one("#pc-focus", Static).update(self._focus_line())
+
+    def _legend(self) -> Text:
+        styles = layer_styles(self.app.no_color)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.color is None or self.scale is None:
+            text.append("colour: none (c picks a metric)", style="dim")
+            return text
+        text.append("colour: ")
+        text.append_text(safe(self.color.label, "bold", limit=30))
+        scale = self.scale
+        text.append(f" {format_metric(scale.edges[0])} ")
+        for i in range(pc.BINS):
+            text.append("██", styles[pc.FIRST_BIN + i])
+        text.append(f" {format_metric(scale.edges[-1])}")
+        text.append(" best ↓" if scale.lower_is_better else " best ↑", style="dim")
+        if self.app.no_color:
+            text.append(" · brighter is better", style="bold")
+        none = sum(level is None for level in scale.levels)
+        if none:
+            text.append(" · ")
+            text.append("⣿", styles[pc.NO_VALUE])
+            text.append(f" no value {none}")
+        text.append(" · ")
+        text.append("⣿", styles[pc.OUT])
+        text.append(" brushed out")
+        return text
+
+    def _focus_line(self) -> Text:
+        if self.focus_index is None or self.focus_index >= len(self.runs):
+            return Text("n / N: walk the kept runs, best first, with their values", style="dim")
+        run = self.runs[self.focus_index]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("▶ ", style=layer_styles(self.app.no_color)[pc.FOCUS])
+        text.append_text(safe(run.info.run_name or run.info.run_id[:8], "bold", limit=30))
+        fields = list(self.fields)
+        if self.color is not None and self.color not in fields:
+            fields.append(self.color)
+        for f in fields:
+            value = f.value(run)
+            shown = "∅" if value is None else format_metric(value) if isinstance(value, float) else value
+            text.append("  ")
+            text.append_text(safe(f.label, "dim", limit=24))
+            text.append("=", style="dim")
+            text.append_text(safe(shown, limit=24))
+        return text
+
+    def update_status(self) -> None:
+        total = len(self.runs)
+        text = Text(f"{self.kept} of {total} run{'s' if total != 1 else ''}", style="bold")
+        if self.source == MARKED:
+            text.append(" · marked runs")
+            if self.filtered_rids:
+                text.append(" (m: the filter's)", style="dim")
+        else:
+            text.append(" · the filter's runs")
+            if self.marked_ids:
+                text.append(" (m: the marked ones)", style="dim")
+        axes = self._index_brushes()
+        for i in sorted(axes):
+            text.append(" · ")
+            text.append_text(safe(pc.describe(self.axes[i], axes[i]), limit=40))
+        if axes:
+            text.append(" · f: use as filter", style="dim")
+        elif self.axes:
+            text.append(" · ↑/↓ brush the selected axis", style="dim")
+        self.query_one("#pc-status", Static).update(text)
+
+    # -- actions ------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_axis(self, step: int) -> None:
+        if not self.axes:
+            return
+        self.selected = (self.selected + step) % len(self.axes)
+        self.update_status()
+        self.redraw()
+
+    def _axis(self) -> tuple[pc.Field, pc.Axis] | None:
+        if not self.loaded or not self.axes:
+            return None
+        return self.fields[self.selected], self.axes[self.selected]
+
+    def _set_brush(self, field: pc.Field, brush: pc.Brush | None) -> None:
+        if brush is None:
+            self.brushes.pop(field, None)
+        else:
+            self.brushes[field] = brush
+        self.rebrush()
+
+    def action_edge(self, edge: str, delta: int) -> None:
+        got = self._axis()
+        if got is not None:
+            field, axis = got
+            self._set_brush(field, pc.move_edge(axis, self.brushes.get(field), edge, delta))
+
+    def action_slide(self, delta: int) -> None:
+        got = self._axis()
+        if got is not None:
+            field, axis = got
+            self._set_brush(field, pc.slide(axis, self.brushes.get(field), delta))
+
+    def action_clear_brush(self) -> None:
+        got = self._axis()
+        if got is not None:
+            self._set_brush(got[0], None)
+
+    def action_clear_all(self) -> None:
+        self.brushes.clear()
+        if self.loaded:
+            self.rebrush()
+
+    def action_use_filter(self) -> None:
+        if not self.loaded:
+            return
+        clauses = pc.brush_filter(self.axes, self._index_brushes())
+        if not clauses:
+            self.notify("no brush yet: pick an axis with ←/→ and narrow it with ↑/↓", severity="warning")
+            return
+        browser = self.tt.browser
+        text = pc.combine(self.tt.current_filter, clauses)
+        try:
+            browser.apply_filter(text)
+        except FilterError as exc:  # a field the filter language cannot spell: say so, change nothing
+            self.notify(f"cannot filter by these brushes: {exc}", severity="error", markup=False)
+            return
+        self.app.pop_screen()
+        note = f"filter: {text}"
+        if self.source == MARKED:
+            note += " (every run it matches, not only the marked ones)"
+        self.app.notify(note, markup=False)
+
+    def action_pick_axes(self) -> None:
+        if not self.loaded:
+            return
+        if not self.choices:
+            self.notify("these runs have no params or metrics", severity="warning")
+            return
+        self.app.push_screen(AxisPicker(self.choices, self.fields), self._axes_chosen)
+
+    def _axes_chosen(self, fields: list[pc.Field] | None) -> None:
+        if fields is None:
+            return
+        current = self.fields[self.selected] if self.fields else None
+        self.fields = list(fields)
+        self.selected = self.fields.index(current) if current in self.fields else 0
+        self.rebuild()
+
+    def action_pick_color(self) -> None:
+        if not self.loaded:
+            return
+        metrics = [f for f in self.choices if f.kind == "metrics"]
+        names = {f.name: f for f in metrics}
+        current = self.color.name if self.color is not None else NO_COLOR_CHOICE
+        self.app.push_screen(
+            KeyPicker("colour lines by (metric)", [NO_COLOR_CHOICE, *names], current),
+            lambda key: self._color_chosen_key(key, names),
+        )
+
+    def _color_chosen_key(self, key: str | None, names: dict[str, pc.Field]) -> None:
+        if key is None:
+            return
+        self.color = names.get(key)
+        self._color_chosen = True
+        self.rebuild()
+
+    def action_move_axis(self, step: int) -> None:
+        if not self.loaded or len(self.fields) < 2:
+            return
+        i, j = self.selected, self.selected + step
+        if not 0 <= j < len(self.fields):
+            return
+        self.fields[i], self.fields[j] = self.fields[j], self.fields[i]
+        self.selected = j
+        self.rebuild()
+
+    def action_drop_axis(self) -> None:
+        got = self._axis()
+        if got is None:
+            return
+        self.fields.remove(got[0])
+        self.brushes.pop(got[0], None)
+        self.rebuild()
+
+    def action_toggle_source(self) -> None:
+        other = FILTERED if self.source == MARKED else MARKED
+        ids = self.marked_ids if other == MARKED else self.filtered_rids
+        if not ids:
+            self.notify(
+                "no marked runs (space marks runs in the browser)" if other == MARKED else "the filter matches no runs",
+                severity="warning",
+            )
+            return
+        self.loaded = False
+        self.query_one("#pc-status", Static).update(Text("loading runs…"))
+        self._load(other)
+
+    def action_focus_run(self, step: int) -> None:
+        if not self.loaded or not self.runs:
+            return
+        order = [i for i, keep in enumerate(self.mask) if keep]
+        if not order:
+            return
+        if self.scale is not None:
+            values = [self.color.value(self.runs[i]) if self.color is not None else None for i in order]
+            lower = self.scale.lower_is_better
+
+            def rank(k: int) -> tuple[int, float]:
+                v = values[k]
+                if not isinstance(v, float) or math.isnan(v):
+                    return (1, 0.0)
+                return (0, v if lower else -v)
+
+            order = [order[k] for k in sorted(range(len(order)), key=rank)]
+        if self.focus_index in order:
+            at = (order.index(self.focus_index) + step) % len(order)
+        else:
+            at = 0 if step > 0 else len(order) - 1
+        self.focus_index = order[at]
+        self.redraw()
