@@ -12,7 +12,9 @@ from test_tui_browser import browse, names, settle
 import tuitrack
 from tuitrack.analysis import parcoords as pc
 from tuitrack.store import core as store_mod
+from tuitrack.tui.app import ActionsProvider
 from tuitrack.tui.dialogs.axis_picker import AxisPicker
+from tuitrack.tui.dialogs.help import HelpScreen
 from tuitrack.tui.dialogs.key_picker import KeyPicker
 from tuitrack.tui.screens.parcoords import BIN_GREYS, MARKED, ParCoordsScreen
 from tuitrack.tui.widgets.key_footer import KeyFooter
@@ -288,3 +290,17 @@ def test_readme_key_table_lists_every_key_of_the_screen():
     for binding in ParCoordsScreen.BINDINGS:
         key = binding.key_display or binding.key
         assert f"`{key}`" in table, f"README's parallel coordinates table lacks {key!r}"
+
+
+async def test_palette_and_help_offer_the_view_and_its_keys(seeded, tmp_path):
+    async with browse(seeded, tmp_path) as (app, pilot):
+        assert "Parallel coordinates" in [t for t, _, _ in ActionsProvider(app.screen)._commands()]
+        screen = await open_pc(app, pilot)
+        titles = [t for t, _, _ in ActionsProvider(screen)._commands()]
+        for title in ("Filter", "Axes", "Colour", "Brush bottom edge up", "Marked runs / the filter's runs"):
+            assert title in titles
+        assert "Parallel coordinates" not in titles  # views open from the browser only
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        rows = {(keys, text) for _, keys, text in app.screen.rows}
+        assert ("↑ / k", "Brush top edge up") in rows
