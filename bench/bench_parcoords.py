@@ -56,7 +56,7 @@ async def _measure(
     from tuitrack.tui.app import create_app
     from tuitrack.tui.screens.parcoords import ParCoordsScreen
 
-    paints, brushes, noops = [], [], []
+    paints, brushes, noops, cpu_paint, cpu_brush = [], [], [], [], []
     store = Store(path, read_only=True)
     try:
         for _ in range(repeat):
@@ -68,7 +68,7 @@ async def _measure(
                     if len(app.browser.table.rids) == runs and worker is not None and worker.is_finished:
                         break
                 await pilot.pause(0.2)
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 await pilot.press("b")
                 while not (
                     isinstance(app.screen, ParCoordsScreen)
@@ -79,23 +79,25 @@ async def _measure(
                     await pilot.pause(0.002)
                 await pilot.pause(0)  # the frame that shows it
                 paints.append(time.perf_counter() - start)
+                cpu_paint.append(time.process_time() - cpu)
                 screen = app.screen
                 assert len(screen.runs) == runs, len(screen.runs)
                 for _ in range(5):
                     await pilot.pause(0.05)
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
                     await pilot.press("down")
                     while screen.drawn != screen.generation:
                         await pilot.pause(0.002)
                     await pilot.pause(0)
                     brushes.append(time.perf_counter() - start)
+                    cpu_brush.append(time.process_time() - cpu)
                     start = time.perf_counter()
                     await pilot.press("F12")  # bound to nothing
                     await pilot.pause(0)
                     noops.append(time.perf_counter() - start)
     finally:
         store.close()
-    return paints, brushes, noops
+    return paints, brushes, noops, cpu_paint, cpu_brush
 
 
 def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
@@ -115,7 +117,7 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
         read = statistics.median(reads)
         out = []
         for size in ((120, 36), (80, 24)):
-            paints, brushes, noops = asyncio.run(_measure(tmp / "store", runs, repeat, size))
+            paints, brushes, noops, cpu_paint, cpu_brush = asyncio.run(_measure(tmp / "store", runs, repeat, size))
             paint = statistics.median(paints)
             brush = sorted(brushes)[max(0, int(len(brushes) * 0.95) - 1)]
             noop = sorted(noops)[max(0, int(len(noops) * 0.95) - 1)]
@@ -129,6 +131,7 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
                     read * 1000,
                     target="<= 1000 ms",
                     met=paint <= 1.0,
+                    note=f"process CPU {statistics.median(cpu_paint) * 1000:.0f} ms",
                 )
             )
             out.append(
@@ -140,6 +143,7 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
                     noop * 1000,
                     target="<= 200 ms",
                     met=brush <= 0.2,
+                    note=f"process CPU p95 {sorted(cpu_brush)[max(0, int(len(cpu_brush) * 0.95) - 1)] * 1000:.0f} ms",
                 )
             )
         return out

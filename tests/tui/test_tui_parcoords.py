@@ -52,6 +52,8 @@ def seeded(store_path: Path) -> Path:
 
 
 def plain(widget) -> str:
+    if isinstance(getattr(widget, "plain", None), str):  # the picture
+        return widget.plain
     content = widget.content
     return content.plain if hasattr(content, "plain") else str(content)
 

@@ -18,12 +18,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tuitrack.analysis import compare as cmp
@@ -77,14 +81,34 @@ def layer_styles(no_color: bool) -> dict[int, str]:
     return out
 
 
-def plot_text(rows: list[list[tuple[str, int]]], styles: dict[int, str]) -> Text:
-    text = Text(no_wrap=True, overflow="crop")
-    for n, row in enumerate(rows):
-        if n:
-            text.append("\n")
-        for chunk, layer in row:
-            text.append(chunk, styles.get(layer, ""))
-    return text
+def plot_strips(rows: list[list[tuple[str, int]]], styles: dict[int, str], base: Style) -> list[Strip]:
+    """The picture as ready lines (built in the worker, so drawing a frame only copies them)."""
+    parsed = {layer: base + Style.parse(style) if style else base for layer, style in styles.items()}
+    return [Strip([Segment(chunk, parsed.get(layer, base)) for chunk, layer in row]) for row in rows]
+
+
+class PlotView(Widget):
+    """The braille picture, held as finished strips."""
+
+    DEFAULT_CSS = "PlotView { height: 1fr; margin: 0 1; }"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.strips: list[Strip] = []
+
+    def show(self, strips: list[Strip]) -> None:
+        self.strips = strips
+        self.refresh()
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(strip.text for strip in self.strips)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y < len(self.strips):
+            return self.strips[y].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)
 
 
 def placed(line: list[tuple[int, str, int]], width: int, styles: dict[int, str]) -> Text:
@@ -106,7 +130,6 @@ class ParCoordsScreen(Screen[None]):
     DEFAULT_CSS = """
     ParCoordsScreen #pc-status { height: auto; max-height: 2; padding: 0 1; background: $panel; }
     ParCoordsScreen .pc-line { height: 1; padding: 0 1; }
-    ParCoordsScreen #pc-plot { height: 1fr; padding: 0 1; }
     ParCoordsScreen #pc-legend { height: auto; max-height: 2; padding: 0 1; }
     ParCoordsScreen #pc-focus { height: 1; padding: 0 1; background: $panel; }
     """
@@ -213,7 +236,7 @@ class ParCoordsScreen(Screen[None]):
             yield Static(Text("loading runs…"), id="pc-status")
             yield Static(Text(""), id="pc-names", classes="pc-line")
             yield Static(Text(""), id="pc-top", classes="pc-line")
-            yield Static(Text(""), id="pc-plot")
+            yield PlotView(id="pc-plot")
             yield Static(Text(""), id="pc-bottom", classes="pc-line")
             yield Static(Text(""), id="pc-legend")
             yield Static(Text(""), id="pc-focus")
@@ -223,7 +246,7 @@ class ParCoordsScreen(Screen[None]):
         self._load(self.source)
 
     # -- reading ------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="parcoords-load")
+    @work(thread=True, exclusive=True, group="parcoords-load", description="parcoords: read the runs")
     def _load(self, source: str) -> None:
         if source in self._cache:
             runs = self._cache[source]
@@ -293,8 +316,8 @@ class ParCoordsScreen(Screen[None]):
     # -- drawing ------------------------------------------------------------------------------------
     def redraw(self) -> None:
         self.generation += 1
-        plot = self.query_one("#pc-plot", Static)
-        width, height = plot.content_region.width, plot.content_region.height
+        plot = self.query_one(PlotView)
+        width, height = plot.size.width, plot.size.height
         if width <= 0 or height <= 0:  # not laid out yet: on_resize draws
             return
         self._update_labels(width)
@@ -310,9 +333,10 @@ class ParCoordsScreen(Screen[None]):
             self.selected,
             self._index_brushes(),
             layer_styles(self.app.no_color),
+            plot.rich_style,
         )
 
-    @work(thread=True, exclusive=True, group="parcoords-draw")
+    @work(thread=True, exclusive=True, group="parcoords-draw", description="parcoords: draw")
     def _draw(
         self,
         generation: int,
@@ -325,20 +349,23 @@ class ParCoordsScreen(Screen[None]):
         selected: int,
         brushes: dict[int, pc.Brush],
         styles: dict[int, str],
+        base: Style,
     ) -> None:
         if not axes:
             message = "these runs have no params or metrics to draw" if self.runs else "no runs to draw"
-            text = Text(message, style="dim")
+            strips = [Strip([Segment(message, base + Style(dim=True))])]
         else:
             lines = pc.lines_for(axes, mask, levels, focus)
-            text = plot_text(pc.render(axes, lines, width, height, selected=selected, brushes=brushes), styles)
-        self.app.call_from_thread(self._drawn, generation, text)
+            strips = plot_strips(
+                pc.render(axes, lines, width, height, selected=selected, brushes=brushes), styles, base
+            )
+        self.app.call_from_thread(self._drawn, generation, strips)
 
-    def _drawn(self, generation: int, text: Text) -> None:
+    def _drawn(self, generation: int, strips: list[Strip]) -> None:
         if generation < self.drawn:
             return
         self.drawn = generation
-        self.query_one("#pc-plot", Static).update(text)
+        self.query_one(PlotView).show(strips)
 
     def on_resize(self) -> None:
         if self.loaded:
