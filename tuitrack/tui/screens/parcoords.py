@@ -130,7 +130,7 @@ class ParCoordsScreen(Screen[None]):
     DEFAULT_CSS = """
     ParCoordsScreen #pc-status { height: auto; max-height: 2; padding: 0 1; background: $panel; }
     ParCoordsScreen .pc-line { height: 1; padding: 0 1; }
-    ParCoordsScreen #pc-legend { height: auto; max-height: 2; padding: 0 1; }
+    ParCoordsScreen #pc-legend { height: 1; padding: 0 1; }
     ParCoordsScreen #pc-focus { height: 1; padding: 0 1; background: $panel; }
     """
     AXIS_KEYS = Binding.Group("Axis", compact=True)
@@ -224,6 +224,7 @@ class ParCoordsScreen(Screen[None]):
         self.loaded = False
         self.generation = 0  # bumped by every change of the picture
         self.drawn = -1  # the generation on screen
+        self._shown: dict[str, Text] = {}
 
     @property
     def tt(self) -> Any:
@@ -371,6 +372,12 @@ class ParCoordsScreen(Screen[None]):
         if self.loaded:
             self.call_after_refresh(self.redraw)
 
+    def _show(self, widget_id: str, text: Text) -> None:
+        """Update a line only when it changed: an unchanged line costs no repaint (and no relayout)."""
+        if self._shown.get(widget_id) != text:
+            self._shown[widget_id] = text
+            self.query_one(f"#{widget_id}", Static).update(text)
+
     def _update_labels(self, width: int) -> None:
         columns = pc.axis_columns(len(self.axes), width)
         brushed = set(self._index_brushes())
@@ -392,11 +399,11 @@ class ParCoordsScreen(Screen[None]):
                 bottom = f"{bottom} ∅{gaps}".strip()
             bottoms.append(bottom)
         dim = {i: "#a0a0a0" for i in range(len(self.axes))}
-        self.query_one("#pc-names", Static).update(placed(pc.label_row(names, columns, width), width, name_styles))
-        self.query_one("#pc-top", Static).update(placed(pc.label_row(tops, columns, width), width, dim))
-        self.query_one("#pc-bottom", Static).update(placed(pc.label_row(bottoms, columns, width), width, dim))
-        self.query_one("#pc-legend", Static).update(self._legend())
-        self.query_one("#pc-focus", Static).update(self._focus_line())
+        self._show("pc-names", placed(pc.label_row(names, columns, width), width, name_styles))
+        self._show("pc-top", placed(pc.label_row(tops, columns, width), width, dim))
+        self._show("pc-bottom", placed(pc.label_row(bottoms, columns, width), width, dim))
+        self._show("pc-legend", self._legend())
+        self._show("pc-focus", self._focus_line())
 
     def _legend(self) -> Text:
         styles = layer_styles(self.app.no_color)
@@ -462,7 +469,7 @@ class ParCoordsScreen(Screen[None]):
             text.append(" · f: use as filter", style="dim")
         elif self.axes:
             text.append(" · ↑/↓ brush the selected axis", style="dim")
-        self.query_one("#pc-status", Static).update(text)
+        self._show("pc-status", text)
 
     # -- actions ------------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -591,7 +598,7 @@ class ParCoordsScreen(Screen[None]):
             )
             return
         self.loaded = False
-        self.query_one("#pc-status", Static).update(Text("loading runs…"))
+        self._show("pc-status", Text("loading runs…"))
         self._load(other)
 
     def action_focus_run(self, step: int) -> None:
