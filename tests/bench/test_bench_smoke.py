@@ -85,3 +85,19 @@ def test_peer_part_is_skipped_with_the_reason_when_mlflow_is_absent(tmp_path: Pa
 def test_unknown_part_is_refused(tmp_path: Path) -> None:
     proc = _run(tmp_path, "--only", "logging,nope")
     assert proc.returncode == 2 and "--only takes parts from" in proc.stderr
+
+
+def test_parcoords_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    """bench/bench_parcoords.py (not part of run_all: it builds its own 1,000-run store) at 30 runs."""
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_parcoords.py")), "--runs", "30", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "parallel coordinates first paint: 30 runs, 120x36" in proc.stdout
+    assert "parallel coordinates brush key to redrawn picture, p95: 30 runs, 80x24" in proc.stdout

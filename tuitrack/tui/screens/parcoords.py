@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import parcoords as pc
@@ -352,6 +353,9 @@ class ParCoordsScreen(Screen[None]):
         styles: dict[int, str],
         base: Style,
     ) -> None:
+        worker = get_current_worker()
+        if worker.is_cancelled:  # a newer key already asked for another picture (a held key draws the last)
+            return
         if not axes:
             message = "these runs have no params or metrics to draw" if self.runs else "no runs to draw"
             strips = [Strip([Segment(message, base + Style(dim=True))])]
@@ -360,7 +364,8 @@ class ParCoordsScreen(Screen[None]):
             strips = plot_strips(
                 pc.render(axes, lines, width, height, selected=selected, brushes=brushes), styles, base
             )
-        self.app.call_from_thread(self._drawn, generation, strips)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._drawn, generation, strips)
 
     def _drawn(self, generation: int, strips: list[Strip]) -> None:
         if generation < self.drawn:
