@@ -6,7 +6,7 @@ across them.  Everything that decides *where* things go is here, as pure functio
 so it is tested exactly and runs in a worker thread:
 
 - :func:`build_axis` places each run on an axis: numeric (linear, or log when the values are positive
-  and span three decades) or categorical (natural order, ``v2`` before ``v10``).  A missing value or
+  and span two decades) or categorical (natural order, ``v2`` before ``v10``).  A missing value or
   NaN has no position; ±inf sits at the axis' end.
 - A :class:`Brush` is a range of an axis' *slots* (:data:`STEPS` + 1 edges on a numeric axis, one slot
   per category otherwise).  :func:`brush_mask` says which runs every brush keeps and
@@ -37,8 +37,8 @@ from tuitrack.query import summaries
 STEPS = 20
 #: Colour bins of the colour metric (the last is the best).
 BINS = 6
-#: A numeric axis whose positive values span at least this ratio is drawn on a log scale.
-LOG_RATIO = 1000.0
+#: A numeric axis whose positive values span at least this ratio (two decades) is drawn on a log scale.
+LOG_RATIO = 100.0
 
 # Layers of a cell, in drawing order (a cell shows its highest layer; see :func:`render`).
 EMPTY, OUT, NO_VALUE = 0, 1, 2
