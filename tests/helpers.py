@@ -12,13 +12,10 @@ every test module collected after tests/sync, and at run time in all of them).  
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
-import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import tuitrack
@@ -89,20 +86,12 @@ def json_body(doc: object) -> bytes:
     return json.dumps(doc).encode()
 
 
-@contextmanager
-def utc_timezone() -> Iterator[None]:
-    """TZ=UTC inside the block (times in snapshots read the same on every machine); the old TZ after it."""
-    old_tz = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if old_tz is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = old_tz
-        time.tzset()
+def utc_timezone() -> AbstractContextManager[None]:
+    """TZ=UTC inside the block (times in snapshots read the same on every machine), as the screenshot script
+    sets it; the old TZ after it."""
+    from tuitrack.tui.screenshots import environment  # the app's modules only here: helpers import everywhere
+
+    return environment(TZ="UTC")
 
 
 def fresh_demo_store(path: Path, now_ms: int) -> Path:

@@ -16,7 +16,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -450,36 +451,40 @@ def generate(out: Path, size: tuple[int, int] | None = None, only: list[str] | N
     """Write every view's SVG into ``out`` (each at its own size unless ``size``); returns the files written."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    old_tz = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    old_images = os.environ.get("TUITRACK_IMAGES")
-    os.environ["TUITRACK_IMAGES"] = "halfcell"  # the same picture in every terminal (and in an SVG)
     written = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="tuitrack-shots-") as tmp:
-            root = Path(tmp)
-            template = build_demo_store(root / "template", now_ms=NOW)
-            cwd = Path.cwd()
-            os.chdir(root)  # the status line then shows the store as "demo", not a random temp path
-            try:
-                for view in VIEWS:
-                    if only and view.name not in only:
-                        continue
-                    written.append(asyncio.run(_shoot(template, root, view, out, size or view.size)))
-            finally:
-                os.chdir(cwd)
-    finally:
-        if old_tz is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = old_tz
-        time.tzset()
-        if old_images is None:
-            os.environ.pop("TUITRACK_IMAGES", None)
-        else:
-            os.environ["TUITRACK_IMAGES"] = old_images
+    # Times in UTC; halfcell images: the same picture in every terminal (and in an SVG).
+    env = environment(TZ="UTC", TUITRACK_IMAGES="halfcell")
+    with env, tempfile.TemporaryDirectory(prefix="tuitrack-shots-") as tmp:
+        root = Path(tmp)
+        template = build_demo_store(root / "template", now_ms=NOW)
+        cwd = Path.cwd()
+        os.chdir(root)  # the status line then shows the store as "demo", not a random temp path
+        try:
+            for view in VIEWS:
+                if only and view.name not in only:
+                    continue
+                written.append(asyncio.run(_shoot(template, root, view, out, size or view.size)))
+        finally:
+            os.chdir(cwd)
     return written
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """These environment variables set inside the block (``TZ`` takes effect: ``time.tzset``), the old values
+    (or their absence) after it.  The screenshots and the snapshot tests use it for ``TZ=UTC``."""
+    old = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    time.tzset()
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        time.tzset()
 
 
 def main(argv: list[str] | None = None) -> None:
