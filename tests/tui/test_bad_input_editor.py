@@ -222,5 +222,5 @@ async def test_unchanged_name_and_note_write_nothing(demo: Path) -> None:
         await pilot.press("ctrl+s")  # the current note, untouched
         await settle(pilot)
         assert not app.screen.is_modal
-        assert app.curation_undo_log.pop() is None
+        assert app.browser.curation.undo_log.pop() is None
     assert db_rows(demo) == before

@@ -1,4 +1,4 @@
-"""Compare, charts, scatter and grouped views on the real app (CompareActions mixed into TuitrackApp).
+"""Compare, charts, scatter and grouped views on the real app (opened by the browser screen's keys).
 
 Stores come from ``tuitrack.demo.build_demo_store`` with a fixed clock (deterministic ids and
 times); each test works on its own copy.  Snapshot tests pin the terminal size and the timezone.

@@ -1,8 +1,8 @@
 """Curation in the browser: every key flow on the real app, the modals alone, and tag-editor snapshots.
 
-The app under test is ``CurationActions`` mixed into the real ``TuitrackApp`` (as the
-integration will do), built by ``create_app(..., app_class=_App)`` on a store seeded
-through the public API with a fixed clock and deterministic ids.
+The app under test is the real ``TuitrackApp`` (the curation keys are its browser screen's),
+built by ``create_app(..., app_class=_App)`` on a store seeded through the public API with a
+fixed clock and deterministic ids.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from tuitrack.store import core as store_mod
 from tuitrack.store.core import Store
 from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.browser.curation_keys import curation_bindings
 from tuitrack.tui.browser.run_detail import RunDetail
-from tuitrack.tui.curation_actions import CURATION_BINDINGS, curation_bindings
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.dialogs.note_editor import NoteEditor
 from tuitrack.tui.dialogs.rename import RenameScreen
@@ -213,12 +213,13 @@ async def test_repeat_without_history_and_unset_quick_key(seeded: dict[str, str]
         await pilot.press("full_stop")
         await settle(pilot)
         assert notes(app)[-1].startswith("no tag change to repeat yet")
-        app.action_quick_tag("7")
+        app.browser.action_quick_tag("7")
         await pilot.pause()
         assert notes(app)[-1].startswith("key 7 has no quick tag; set one in ")
 
 
 async def test_configured_quick_tags(seeded: dict[str, str], store_path: Path, tmp_path: Path) -> None:
+    # Written long after tuitrack.tui was imported: the app reads the config when it starts.
     cfg = tmp_path / "config" / "tuitrack" / "quick_tags.json"
     cfg.parent.mkdir(parents=True)
     cfg.write_text(json.dumps({"4": "best=yes"}))
@@ -227,23 +228,44 @@ async def test_configured_quick_tags(seeded: dict[str, str], store_path: Path, t
     assert [b.description for b in bindings if b.key == "4"] == ["Quick tag best=yes"]
     assert not [b for b in bindings if b.key == "1"]
 
-    class _Configured(TuitrackApp):
-        BINDINGS = [*(b for b in TuitrackApp.BINDINGS if b not in CURATION_BINDINGS), *bindings]
-
-    app = create_app(
-        Store(store_path), clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0, app_class=_Configured
-    )
+    app = make_app(store_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         rid = app.current_run_id()
+        await pilot.press("1")  # a default quick tag, not in this config: not bound
         await pilot.press("4")
         await settle(pilot)
         assert tags_of(rid)["best"] == "yes"
+        assert "status" not in tags_of(rid)
         await pilot.press("question_mark")
         await pilot.pause()
         rows = app.screen.rows  # the help screen lists every active binding, quick tags included
-        assert ("App", "4", "Quick tag best=yes") in rows
-        assert any(keys == "." and what == "Repeat last tag change" for _, keys, what in rows)
+        assert ("Browser", "4", "Quick tag best=yes") in rows
+        keys = [keys for _, keys, _ in rows]
+        assert keys.index("4") == keys.index(".") + 1  # listed after the repeat key, as the README table
+        assert not any(what.startswith("Quick tag status=") for _, _, what in rows)
+
+    cfg.write_text(json.dumps({"5": "best=no"}))  # changed while nothing runs: the next app sees it
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert "5" in app.browser.active_bindings and "4" not in app.browser.active_bindings
+
+
+async def test_a_broken_quick_tags_file_is_reported_and_the_defaults_bound(
+    seeded: dict[str, str], store_path: Path, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "config" / "tuitrack" / "quick_tags.json"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("{not json")
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert any("not valid JSON" in n for n in notes(app))
+        rid = app.current_run_id()
+        await pilot.press("1")
+        await settle(pilot)
+        assert tags_of(rid)["status"] == "keep"
 
 
 async def test_rename_and_note(seeded: dict[str, str], store_path: Path) -> None:
@@ -305,7 +327,7 @@ async def test_delete_confirm_show_deleted_restore(seeded: dict[str, str], store
         assert len(app.visible_run_ids()) == 3
         await pilot.press("D")
         await settle(pilot)
-        assert app.show_deleted is True
+        assert app.browser.include_deleted is True
         assert rid in app.visible_run_ids()
         # d on a deleted run restores it.
         app.browser.table.focus()
@@ -329,7 +351,7 @@ async def test_delete_confirm_show_deleted_restore(seeded: dict[str, str], store
         assert tuitrack.get_run(rid).info.deleted_at is not None
         await pilot.press("D")
         await settle(pilot)
-        assert app.show_deleted is False and rid not in app.visible_run_ids()
+        assert app.browser.include_deleted is False and rid not in app.visible_run_ids()
 
 
 async def test_read_only_store_refuses_every_edit_key(seeded: dict[str, str], store_path: Path, rows_of) -> None:
@@ -381,7 +403,7 @@ async def test_curation_keys_do_nothing_under_a_dialog(seeded: dict[str, str], s
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert app.check_action("tag_editor", ()) is False
+        assert "t" not in app.screen.active_bindings  # the browser's keys are not active under its dialogs
         await pilot.press("u")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")

@@ -1,10 +1,10 @@
 """The tuitrack terminal app: a thin shell around the browser screen.
 
 ``create_app`` is the one way to build it (the CLI, tests and screenshots use
-it); the feature mixins (compare, curation) are base classes of the app and
-find everything they need through the contract methods here
-(``current_run_id``, ``selected_run_ids``, ``visible_run_ids``,
-``request_refresh``, ``current_filter``).
+it).  The app binds only help and quit; every other key belongs to the screen
+it acts on (the browser's views, curation and push keys are in
+:mod:`tuitrack.tui.browser.screen`).  ``current_run_id``, ``selected_run_ids``,
+``visible_run_ids``, ``request_refresh`` and ``current_filter`` ask the browser.
 """
 
 from __future__ import annotations
@@ -25,14 +25,10 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tuitrack.store.core import Store
-from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.browser.screen import BrowserScreen
-from tuitrack.tui.compare_actions import COMPARE_BINDINGS, CompareActions
 from tuitrack.tui.contrast import with_contrast
-from tuitrack.tui.curation_actions import CURATION_BINDINGS, CurationActions
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
 from tuitrack.tui.dialogs.help import HelpScreen, binding_rows
-from tuitrack.tui.sync_actions import SYNC_BINDINGS, SyncActions
 
 #: A full garbage collection after this many middle-generation ones (Python's default: 10).
 GC_FULL_EVERY = 100
@@ -84,21 +80,18 @@ class ActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
-class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
+class TuitrackApp(App[None]):
     """Experiment browser.  See ``create_app``.
 
-    Comparing (c/g/p/G) and curating (t, 1-9, ., n, R, d, D, u) live in their own
-    mixins, each declaring its bindings next to its actions.
+    Help, quit and the command palette are the app's keys; the views (c, v, p, a, i), curation
+    (t, 1-9, ., n, R, d, D, u) and push (P) keys are the browser screen's.
     """
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live in other modules
     TITLE = "tuitrack"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS = [
-        # Footer order follows binding order: feature keys first, then help and quit at the end.
-        *COMPARE_BINDINGS,
-        *CURATION_BINDINGS,
-        *SYNC_BINDINGS,
+        # After every screen's own keys in the footer (the focused widget's come first, the app's last).
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -153,58 +146,31 @@ class TuitrackApp(CompareActions, CurationActions, SyncActions, App[None]):
             gc.unfreeze()
             gc.set_threshold(*thresholds)
 
-    # -- contract -------------------------------------------------------------------------
+    # -- the browser's state, for the screenshot script and tests --------------------------
     def current_run_id(self) -> str | None:
         """The run under the cursor of the runs table (None: empty table or not loaded yet)."""
-        run = self.browser.cursor_run()
-        return run.id if run is not None else None
-
-    def marked_run_ids(self) -> list[str]:
-        """Only the marked runs, in mark order (no fallback to the cursor run)."""
-        return list(self.browser.table.marks)
-
-    def say_marks_out_of_view(self, doing: str) -> None:
-        """Before an action on the marked runs: say so when some of them are not in the current list."""
-        out = self.browser.table.marks_out_of_view()
-        if out:
-            marks = len(self.browser.table.marks)
-            self.notify(f"{marks} marked, {out} not in view: {doing} all {marks}", markup=False)
+        return self.browser.current_run_id()
 
     def selected_run_ids(self) -> list[str]:
         """Marked runs in mark order; else the cursor run; else []."""
-        marks = self.marked_run_ids()
-        if marks:
-            return marks
-        current = self.current_run_id()
-        return [current] if current else []
+        return self.browser.selected_run_ids()
+
+    def marked_run_ids(self) -> list[str]:
+        """Only the marked runs, in mark order (no fallback to the cursor run)."""
+        return self.browser.marked_run_ids()
 
     def visible_run_ids(self, limit: int = 50) -> list[str]:
         """The first ``limit`` runs of the current tree selection + filter + order."""
         return self.browser.visible_run_ids(limit)
 
     def request_refresh(self) -> None:
-        """Re-read the store now (after a write by this process), keeping cursor, marks and scroll.
-
-        The detail pane re-reads too, so a tag or note edit shows at once in both.
-        """
-        self.browser.action_refresh()
-        detail = self.browser.query(RunDetail)
-        if detail:
-            detail.first().refresh_run()
+        """Re-read the store now (after a write by this process), keeping cursor, marks and scroll."""
+        self.browser.request_refresh()
 
     @property
     def current_filter(self) -> str:
         """The filter in effect: the last one that compiled ("" = none)."""
         return self.browser.view.filter
-
-    @property
-    def include_deleted(self) -> bool:
-        """Whether soft-deleted runs are listed (curation toggles it, then calls ``request_refresh``)."""
-        return self.browser.include_deleted
-
-    @include_deleted.setter
-    def include_deleted(self, value: bool) -> None:
-        self.browser.include_deleted = bool(value)
 
     # -- actions ---------------------------------------------------------------------------
     async def action_quit(self) -> None:
@@ -257,7 +223,7 @@ def create_app(
     screenshots); ``state_dir`` overrides where per-store view state is kept
     (default ``$XDG_STATE_HOME/tuitrack``); ``live_interval`` is seconds between
     "did the store change?" probes (0 turns live refresh off); ``app_class``
-    lets feature mixins be tested on the real app (a ``TuitrackApp`` subclass).
+    runs a ``TuitrackApp`` subclass instead (tests add keys to the real app that way).
     """
     if live_interval < 0:
         raise ValueError(f"live_interval must be >= 0 seconds, got {live_interval}")

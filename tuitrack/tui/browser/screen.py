@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal, Vertical
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -23,10 +24,14 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
+from tuitrack.curation.inputs import QuickTags, load_quick_tags
 from tuitrack.entities import Run
 from tuitrack.formatting import format_time
 from tuitrack.query.filter import FilterError, compile_filter
+from tuitrack.tui.browser import compare_keys
 from tuitrack.tui.browser.columns import ColumnChoice, ColumnsScreen
+from tuitrack.tui.browser.compare_keys import COMPARE_BINDINGS
+from tuitrack.tui.browser.curation_keys import CURATION_BINDINGS, QUICK_TAGS_AFTER, Curation, quick_tag_bindings
 from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
 from tuitrack.tui.browser.experiment_tree import ALL, ExperimentTree, Scope
 from tuitrack.tui.browser.filter_bar import FilterBar, remember
@@ -36,9 +41,14 @@ from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.browser.runs_table import RunsTable, load_runs
 from tuitrack.tui.browser.state import ViewState, load_state, save_state
 from tuitrack.tui.browser.status_line import StatusLine
+from tuitrack.tui.browser.sync_keys import SYNC_BINDINGS, PushKey
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.timers import stop
 from tuitrack.tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    from tuitrack.store.core import Store
+    from tuitrack.tui.app import TuitrackApp
 
 DETAIL_DEBOUNCE_S = 0.1
 #: ``A`` marks at most this many runs of the list.
@@ -91,6 +101,12 @@ class BrowserScreen(DetailPane, Screen[None]):
         ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="browser.next_pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="browser.previous_pane"),
+        # The views, curation and push keys act on the runs of this screen, so they are its keys: active
+        # only while it is in front (never under a dialog or on a view).  The quick tags (1-9) come from
+        # the user's config when the screen is built: see _bind_quick_tags.
+        *COMPARE_BINDINGS,
+        *CURATION_BINDINGS,
+        *SYNC_BINDINGS,
     ]
 
     def __init__(self, *, state_dir: Path | None = None, live_interval: float = 2.0) -> None:
@@ -123,6 +139,20 @@ class BrowserScreen(DetailPane, Screen[None]):
         self.partial = False
         #: a sort's read is on its way: None no; False its first rows not in yet; True they are
         self._to_top: bool | None = None
+        quick = load_quick_tags()  # the user's config, read now (never at import)
+        self.curation = Curation(self, quick)
+        self.pusher = PushKey(self)
+        self._bind_quick_tags(quick)
+
+    def _bind_quick_tags(self, quick: QuickTags) -> None:
+        """Add the 1-9 keys of the configured quick tags to this screen's bindings, right after ``.``."""
+        keys: dict[str, list[Binding]] = {}
+        for key, bindings in self._bindings.key_to_bindings.items():
+            keys[key] = bindings
+            if key == QUICK_TAGS_AFTER:
+                for binding in quick_tag_bindings(quick):
+                    keys.setdefault(binding.key, []).append(binding)
+        self._bindings = BindingsMap.from_keys(keys)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -141,6 +171,11 @@ class BrowserScreen(DetailPane, Screen[None]):
     @property
     def status(self) -> StatusLine:
         return self.query_one("#status", StatusLine)
+
+    @property
+    def store(self) -> Store:
+        """The open store of the app this screen runs in."""
+        return cast("TuitrackApp", self.app).store
 
     def on_mount(self) -> None:
         store = self.app.store
@@ -163,6 +198,8 @@ class BrowserScreen(DetailPane, Screen[None]):
             loading=True,
         )
         self.table.focus()
+        if self.curation.quick.error:  # a broken quick_tags.json: the defaults are bound instead
+            self.notify(self.curation.quick.error, title="quick tags", severity="warning", markup=False)
         if getattr(store, "notice", None):  # a read-only store read from a snapshot, or possibly stale
             self.notify(store.notice, title="read-only store", severity="warning", markup=False, timeout=15)
         if self.dense:
@@ -398,7 +435,40 @@ class BrowserScreen(DetailPane, Screen[None]):
             except OSError:
                 pass  # nowhere left to say so; the store itself is untouched
 
-    # -- contract helpers (the app delegates here) -----------------------------------------
+    # -- the runs the keys act on (the app delegates here too) ----------------------------
+    def current_run_id(self) -> str | None:
+        """The run under the cursor of the runs table (None: empty table or not loaded yet)."""
+        run = self.table.cursor_run
+        return run.id if run is not None else None
+
+    def marked_run_ids(self) -> list[str]:
+        """Only the marked runs, in mark order (no fallback to the cursor run)."""
+        return list(self.table.marks)
+
+    def selected_run_ids(self) -> list[str]:
+        """Marked runs in mark order; else the cursor run; else []."""
+        marks = self.marked_run_ids()
+        if marks:
+            return marks
+        current = self.current_run_id()
+        return [current] if current else []
+
+    def say_marks_out_of_view(self, doing: str) -> None:
+        """Before an action on the marked runs: say so when some of them are not in the current list."""
+        out = self.table.marks_out_of_view()
+        if out:
+            marks = len(self.table.marks)
+            self.notify(f"{marks} marked, {out} not in view: {doing} all {marks}", markup=False)
+
+    def request_refresh(self) -> None:
+        """Re-read the store now (after a write by this process), keeping cursor, marks and scroll.
+
+        The detail pane re-reads too, so a tag or note edit shows at once in both.
+        """
+        self.action_refresh()
+        for detail in self.query(RunDetail):
+            detail.refresh_run()
+
     def visible_run_ids(self, limit: int = 50) -> list[str]:
         rids = self.table.rids[: max(0, limit)]
         missing = [r for r in rids if self.table.loaded_run(r) is None]
@@ -409,6 +479,52 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def cursor_run(self) -> Run | None:
         return self.table.cursor_run
+
+    # -- the views, curation and push keys (compare_keys, curation_keys, sync_keys) ----------
+    def action_compare(self) -> None:
+        compare_keys.open_compare(self)
+
+    def action_charts(self) -> None:
+        compare_keys.open_charts(self)
+
+    def action_scatter(self) -> None:
+        compare_keys.open_scatter(self)
+
+    def action_grouped(self) -> None:
+        compare_keys.open_grouped(self)
+
+    def action_images(self) -> None:
+        compare_keys.open_images(self)
+
+    def action_parcoords(self) -> None:
+        compare_keys.open_parcoords(self)
+
+    def action_tag_editor(self) -> None:
+        self.curation.tag_editor()
+
+    def action_quick_tag(self, digit: str) -> None:
+        self.curation.quick_tag(digit)
+
+    def action_repeat_tag(self) -> None:
+        self.curation.repeat_tag()
+
+    def action_edit_note(self) -> None:
+        self.curation.edit_note()
+
+    def action_rename_run(self) -> None:
+        self.curation.rename_run()
+
+    def action_delete_runs(self) -> None:
+        self.curation.delete_runs()
+
+    def action_toggle_deleted(self) -> None:
+        self.curation.toggle_deleted()
+
+    def action_undo_curation(self) -> None:
+        self.curation.undo()
+
+    def action_push_runs(self) -> None:
+        self.pusher.push()
 
     # -- events --------------------------------------------------------------------------
     @on(ExperimentTree.ScopeChanged)
