@@ -186,9 +186,21 @@ def main() -> None:
         tag = uuid.uuid4().hex[:6]
         pts = a.runs * a.keys * a.steps
         size = f"{a.runs} runs x {a.keys} metrics x {a.steps:,} steps"
-        figures = []
+        figures: list = []
+
+        def add(fig: Any) -> None:  # each figure is printed when measured: a long run cut short keeps what it had
+            figures.append(fig)
+            print(f"[{time.strftime('%H:%M:%S')}] " + table([fig]).splitlines()[-1], flush=True)
+
+        print(
+            f"Machine: {machine()}; server at {uri}" + (f", started in {started:.1f} s" if started else ""), flush=True
+        )
         # 1. push vs MLflow's log_batch of 1000, same points, same server (MLflow first: tuitrack gets the fuller db)
         peer = _child(a.python, uri, "push", f"bench-mlflow-{tag}", a)
+        print(
+            f"[{time.strftime('%H:%M:%S')}] MLflow log_batch(1000) push of {pts:,} points: {peer['seconds']:.1f} s",
+            flush=True,
+        )
         store_path = tmp / "store"
         make_store(store_path, f"bench-tuitrack-{tag}", a.runs, a.keys, a.steps)
         with Store(store_path) as st:
@@ -196,7 +208,7 @@ def main() -> None:
             rep = push(st, uri)
             push_s = time.perf_counter() - t
         assert rep.points == pts, rep
-        figures.append(
+        add(
             Figure(
                 f"push {size} ({pts:,} pts)",
                 push_s,
@@ -215,7 +227,7 @@ def main() -> None:
                 rep = push(st, uri, workers=1)
                 serial_s = time.perf_counter() - t
             assert rep.points == pts, rep
-            figures.append(
+            add(
                 Figure(
                     f"push {size}, one connection (workers=1)",
                     serial_s,
@@ -229,12 +241,13 @@ def main() -> None:
             )
         # 2. pull of the same vs MLflow's get_metric_history loop
         peer_pull = _child(a.python, uri, "pull", f"bench-tuitrack-{tag}", a)
+        print(f"[{time.strftime('%H:%M:%S')}] MLflow get_metric_history loop: {peer_pull['seconds']:.1f} s", flush=True)
         with Store(tmp / "pulled", create=True) as st:
             t = time.perf_counter()
             got = pull(st, uri, experiments=[f"bench-tuitrack-{tag}"])
             pull_s = time.perf_counter() - t
         assert got.points == pts == peer_pull["points"], (got, peer_pull)
-        figures.append(
+        add(
             Figure(
                 f"pull {size} into an empty store",
                 pull_s,
@@ -257,7 +270,7 @@ def main() -> None:
             again = push(st, uri)
             noop_s = time.perf_counter() - t
         assert again.points == 0 and again.unchanged == a.noop_runs
-        figures.append(
+        add(
             Figure(
                 f"no-op second push, {a.noop_runs:,} runs",
                 noop_s * 1000,

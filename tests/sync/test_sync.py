@@ -302,6 +302,35 @@ def test_values_over_the_servers_limits_are_reported_per_run(tmp_path, mlflow_se
     assert remote[_id("b")].data.tags["ok"] == "fine" and "long" not in remote[_id("b")].data.tags
     assert len(mlflow_client.get_metric_history(remote[_id("b")].info.run_id, "m")) == 2500
 
+    # 100 params of 5,000 "é": 3 MB of JSON (\u00e9 is 6 bytes) though 504 K characters; split, all arrive
+    wide = st.create_run(
+        run_id=_id("a"),
+        experiment_id=exp,
+        name="wide",
+        start_time=1000,
+        params={f"p{i:03d}": "é" * 5000 for i in range(120)},
+    )
+    assert wide
+    rep = push(st, mlflow_server.uri, experiments=[f"{S}-t8-limits"])
+    assert rep.created == 1 and not rep.problems, rep.problems
+    got = _pushed_runs(mlflow_client, "t8-")[_id("a")].data.params
+    assert got == {f"p{i:03d}": "é" * 5000 for i in range(120)}
+
+
+def test_log_batch_bodies_stay_under_one_megabyte_of_json():
+    """The 1 MB log-batch limit is bytes of the request body (what a proxy in front of the server, e.g.
+    nginx's 1 MB default, refuses; MLflow 3.17 itself measures the parsed dict, so it cannot tell): a
+    character count undercounts escaped text up to six times."""
+    import json
+
+    from tuitrack.sync.push import _pack
+
+    items = [("param", f"p{i:03d}", "é" * 5000) for i in range(100)] + [("tag", "t", 'q"\\' * 1000)]
+    bodies = _pack(items)
+    sizes = [len(json.dumps({"run_id": "0" * 32, "metrics": [], "params": b.params, "tags": b.tags})) for b in bodies]
+    assert max(sizes) <= 1_000_000 and len(bodies) >= 4, sizes
+    assert [p["key"] for b in bodies for p in b.params] == [f"p{i:03d}" for i in range(100)]
+
 
 def test_server_stopped_mid_push_then_resumed_without_duplicates(tmp_path, fresh_server):
     st = Store(tmp_path / "a", create=True)
@@ -558,3 +587,116 @@ def test_fetched_paths_never_leave_the_runs_folder(tiny_server, tmp_path):
     listing[:] = [{"path": "ok.txt", "is_dir": False, "file_size": 2}]
     assert fetch_artifacts(st, _id("e"), ["ok.txt"]).artifacts == 1
     assert (folder / "ok.txt").read_bytes() == b"ok" and list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_running_run_pushes_what_it_has_and_continues_and_a_lost_mapping_is_found_by_tag(
+    tmp_path, mlflow_server, mlflow_client
+):
+    """RUNNING runs push what they have and continue next time; a run whose mapping was lost (a copied or
+    restored store) is found on the server by its tuitrack.run_id tag, not created twice; a second store
+    pulling it sees the host it was logged on."""
+    exp_name = f"{S}-t13-running"
+    st = Store(tmp_path / "s", create=True)
+    run_id = uuid.uuid4().hex
+    rid = st.create_run(
+        run_id=run_id, experiment_id=st.experiment_id(exp_name), name="live", start_time=1000, host="gpu-box-07"
+    )
+    st.write_metrics([(rid, "loss", 1.0 / (s + 1), s, 2000 + s) for s in range(10)])
+    assert push(st, mlflow_server.uri, experiments=[exp_name]).points == 10
+    remote = _pushed_runs(mlflow_client, "t13-")[run_id]
+    assert remote.info.status == "RUNNING" and len(mlflow_client.get_metric_history(remote.info.run_id, "loss")) == 10
+    st.write_metrics([(rid, "loss", 0.01 * s, s, 2000 + s) for s in range(10, 15)])
+    st.end_run(rid, "FINISHED", end_time=9000)
+    rep = push(st, mlflow_server.uri, experiments=[exp_name])
+    assert (rep.created, rep.updated, rep.points) == (0, 1, 5)
+    got = mlflow_client.get_run(remote.info.run_id)
+    assert got.info.status == "FINISHED" and got.info.end_time == 9000
+    assert [m.step for m in mlflow_client.get_metric_history(remote.info.run_id, "loss")] == list(range(15))
+    state.forget_mapping(st, rid, state.find_remote(st)[0])  # the store forgot it pushed this run
+    st.write_metrics([(rid, "loss", 0.5, 15, 3000)])
+    rep = push(st, mlflow_server.uri, experiments=[exp_name])
+    assert (rep.created, rep.points) == (0, 1) and len(_pushed_runs(mlflow_client, "t13-")) == 1
+    assert len(mlflow_client.get_metric_history(remote.info.run_id, "loss")) == 16  # no point sent twice
+    other = Store(tmp_path / "other", create=True)
+    assert pull(other, mlflow_server.uri, experiments=[exp_name]).new == 1
+    mine = other.get_run(remote.info.run_id)  # a run new to a store keeps its server id; the host it ran on
+    assert mine.info.host == "gpu-box-07" and mine.data.tags["tuitrack.pulled_from"] == mlflow_server.uri
+
+
+def _on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal; (exit code, what the terminal showed)."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuitrack.cli.main", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        timeout=180,
+        env={**os.environ, "TUITRACK_SYNC_BACKOFF": "0.01"},
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end is closed: all read
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+def test_push_and_pull_show_a_progress_bar_on_a_terminal_and_take_filters(tmp_path, mlflow_server):
+    """A progress bar (runs, points) on a terminal only; --filter selects runs on both sides."""
+    exp_name = f"{S}-t14-bar"
+    st = Store(tmp_path / "s", create=True)
+    exp = st.experiment_id(exp_name)
+    for i in range(3):
+        rid = st.create_run(
+            run_id=uuid.uuid4().hex,
+            experiment_id=exp,
+            name=f"bar{i}",
+            start_time=1000 + i,
+            tags={"team": "a" if i else "b"},
+        )
+        st.write_metrics([(rid, "loss", 1.0, s, 2000 + s) for s in range(100)])
+        st.end_run(rid, "FINISHED", end_time=5000)
+    st.close()
+    path = str(tmp_path / "s")
+    code, shown = _on_a_terminal("push", mlflow_server.uri, "--store", path, "-f", "tags.team = 'b'")
+    assert code == 0 and "\rpushing [########################] runs 1/1, 100/100 points" in shown, shown
+    assert "pushed 1 run to" in shown
+    out = _cli("push", mlflow_server.uri, "--store", path)  # not a terminal: no bar, the summary only
+    assert out.returncode == 0 and "pushing [" not in out.stderr and "pushed 2 runs" in out.stderr, out.stderr
+    other = str(tmp_path / "other")
+    code, shown = _on_a_terminal("pull", mlflow_server.uri, "-e", exp_name, "--store", other, "-f", "tags.team = 'a'")
+    assert code == 0 and "\rpulling [" in shown and "runs 2/2, 200 points" in shown, shown
+    assert "pulled from" in shown and "2 new runs" in shown
+
+
+def test_cli_curation_on_a_pulled_run_reaches_the_server(tmp_path, mlflow_server, mlflow_client):
+    """A tag, note, rename and delete made with the CLI on a run MLflow logged (pulled) reach the server on
+    the next push; the pull's own writes are no change to push."""
+    exp_name = f"{S}-t15-curate"
+    run_id = mlflow_client.create_run(mlflow_client.create_experiment(exp_name), run_name="theirs").info.run_id
+    mlflow_client.set_terminated(run_id, "FINISHED")
+    st = Store(tmp_path / "s", create=True)
+    pull(st, mlflow_server.uri, experiments=[exp_name])
+    assert push(st, mlflow_server.uri, experiments=[exp_name]).updated == 0
+    st.close()
+    path = str(tmp_path / "s")
+    for args in (("tag", run_id, "reviewed=yes"), ("note", run_id, "checked by alice"), ("rename", run_id, "ours")):
+        out = _cli(*args, "--store", path)
+        assert out.returncode == 0, out.stderr
+    out = _cli("push", mlflow_server.uri, "-e", exp_name, "--store", path)
+    assert out.returncode == 0 and "pushed 1 run" in out.stderr, out.stderr
+    got = mlflow_client.get_run(run_id)
+    assert got.data.tags["reviewed"] == "yes" and got.data.tags["mlflow.note.content"] == "checked by alice"
+    assert got.info.run_name == "ours" and "tuitrack.pulled_from" not in got.data.tags
+    assert _cli("rm", run_id, "--store", path).returncode == 0
+    assert _cli("push", mlflow_server.uri, "-e", exp_name, "--store", path).returncode == 0
+    assert mlflow_client.get_run(run_id).info.lifecycle_stage == "deleted"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import uuid
 from pathlib import Path
 
@@ -153,3 +154,39 @@ async def test_artifacts_tab_fetches_a_pulled_runs_file_on_demand(tmp_path, mlfl
     assert (st.run_artifact_dir(run_id) / "notes.txt").read_text() == "hello from the server"
     assert not (st.run_artifact_dir(run_id) / "gone.txt").exists()
     assert [a.path for a in st.list_artifacts(run_id)] == ["notes.txt"]
+
+
+def _plain(widget) -> str:
+    from rich.console import Console
+
+    with open(os.devnull, "w") as sink:
+        console = Console(width=160, color_system=None, record=True, file=sink)
+        console.print(widget.content)
+        return console.export_text()
+
+
+async def test_the_detail_says_where_a_pulled_run_came_from_and_which_write_a_conflict_kept(tmp_path, mlflow_server):
+    """Issue 14: "when both changed the same tag, the later write wins and the run's detail says so";
+    pulled runs show where they came from."""
+    from mlflow.tracking import MlflowClient
+
+    from tuitrack.sync.pull import pull
+    from tuitrack.tui.browser.run_detail import RunDetail
+
+    client = MlflowClient(tracking_uri=mlflow_server.uri)
+    exp_name = f"{S}-tui-conflict"
+    run_id = client.create_run(client.create_experiment(exp_name), run_name="both", tags={"stage": "dev"}).info.run_id
+    client.set_terminated(run_id, "FINISHED")
+    st = Store(tmp_path / "s", create=True)
+    pull(st, mlflow_server.uri, experiments=[exp_name])
+    st.set_tags(st.resolve_run(run_id)[0], {"stage": "local-edit"})  # earlier
+    client.set_tag(run_id, "stage", "server-edit")  # later: seen at the next pull
+    assert pull(st, mlflow_server.uri, experiments=[exp_name]).conflicts == 1
+    app = create_app(st, state_dir=tmp_path / "state", live_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        detail = app.browser.query_one(RunDetail)
+        await _until(pilot, lambda: detail.data is not None and detail.data.run_id == run_id)
+        text = " ".join(_plain(detail.query_one("#overview-body")).split())
+        assert f"Pulled from {mlflow_server.uri}" in text, text
+        assert "Sync tag stage: changed here and on the server; the server change was later and was kept" in text
+        assert "'server-edit'; the other side had 'local-edit'" in text

@@ -79,9 +79,9 @@ class LocalRun:
     artifacts: dict[str, int] = field(default_factory=dict)
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
-        yield items[i : i + size]
+        yield list(items[i : i + size])
 
 
 def _float(v: float | None) -> float:
@@ -393,6 +393,7 @@ def insert_run(
                 t,
             ),
         )
+        assert cur.lastrowid is not None  # an INSERT just made the row
         rid = int(cur.lastrowid)
         conn.executemany(
             "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",

@@ -11,6 +11,7 @@ artifact paths must stay inside the run's folder, keys and values pass the store
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -137,8 +138,10 @@ class _Puller(Job[PullReport]):
             finally:
                 self._finished_one()
 
-        jobs = [(lambda r=r: self._new_run(r), f"run {r.run_id} ({r.name})") for r in new]
-        jobs += [(lambda r=r, rid=rid: self._known_run(r, rid), f"run {r.run_id} ({r.name})") for r, rid in known]
+        jobs: list[tuple[Callable[[], None], str]] = [
+            (functools.partial(self._new_run, r), f"run {r.run_id} ({r.name})") for r in new
+        ]
+        jobs += [(functools.partial(self._known_run, r, rid), f"run {r.run_id} ({r.name})") for r, rid in known]
         if self.workers == 1:
             for fn, what in jobs:
                 guarded(fn, what)
@@ -158,20 +161,16 @@ class _Puller(Job[PullReport]):
         exp = names.get(str(info.get("experiment_id")))
         if exp is None:
             raise SyncError(f"run {run_id} names an experiment that was not listed")
-        tags = mp.kv_list(data.get("tags"))
-        params = mp.kv_list(data.get("params"))
-        for k in list(tags):
-            try:
-                validation.validate_key(k, "tag key")
-            except ValidationError:
-                self.report.problems.append(f"run {run_id}: tag key {one_line(k)!r} cannot be stored here; left out")
-                del tags[k]
-        for k in list(params):
-            try:
-                validation.validate_key(k, "param key")
-            except ValidationError:
-                self.report.problems.append(f"run {run_id}: param key {one_line(k)!r} cannot be stored here; left out")
-                del params[k]
+        tags: dict[str, str] = {}
+        params: dict[str, str] = {}
+        for kind, got, kept in (("tag", data.get("tags"), tags), ("param", data.get("params"), params)):
+            for k, v in mp.kv_list(got).items():
+                try:
+                    kept[validation.validate_key(k, f"{kind} key")] = v
+                except ValidationError:
+                    self.report.problems.append(
+                        f"run {run_id}: {kind} key {one_line(k)!r} cannot be stored here; left out"
+                    )
         latest: dict[str, tuple[int, int]] = {}
         for m in data.get("metrics") or []:
             if isinstance(m, dict) and isinstance(m.get("key"), str):
@@ -387,12 +386,12 @@ class _Puller(Job[PullReport]):
             server_pts = self.remote.history(r.run_id, k)
             mine = Counter(mp.point_key(p[0], p[1], p[3]) for p in state.points(self.store, rid, k))
             fresh = []
-            for s, t, v in server_pts:
-                pk = mp.point_key(s, t, v)
+            for point in server_pts:
+                pk = mp.point_key(*point)
                 if mine.get(pk, 0) > 0:
                     mine[pk] -= 1
                 else:
-                    fresh.append((s, t, v))
+                    fresh.append(point)
             if fresh:
                 state.append_points(self.store, rid, {k: fresh})
                 added += len(fresh)

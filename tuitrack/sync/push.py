@@ -13,6 +13,7 @@ either: the server's history is compared first.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,28 @@ class _Batch:
 
     def empty(self) -> bool:
         return not (self.metrics or self.params or self.tags)
+
+
+def _json_size(text: str) -> int:
+    """Bytes ``text`` takes in a request body: JSON escapes quotes, control characters and every non-ASCII
+    character (``\\uXXXX``, 6 bytes), so a count of characters undercounts it up to six times."""
+    return len(json.dumps(text))
+
+
+def _pack(items: list[tuple[str, str, str]]) -> list[_Batch]:
+    """(kind, key, value) params and tags as log-batch bodies, each under the server's counts and 1 MB."""
+    bodies: list[_Batch] = []
+    batch = _Batch()
+    for kind, k, v in items:
+        n = _json_size(k) + _json_size(v) + 24
+        if not batch.room(kind, n):
+            bodies.append(batch)
+            batch = _Batch()
+        (batch.params if kind == "param" else batch.tags).append({"key": k, "value": v})
+        batch.size += n
+    if not batch.empty():
+        bodies.append(batch)
+    return bodies
 
 
 def push(
@@ -132,7 +155,7 @@ class _Pusher(Job[PushReport]):
             seen = set()
             while root.parent_id in by_id and root.run_id not in seen:
                 seen.add(root.run_id)
-                root = by_id[root.parent_id]  # type: ignore[index]
+                root = by_id[root.parent_id]
             families.setdefault(root.rid, []).append(run)
         errors: list[BaseException] = []
 
@@ -257,27 +280,10 @@ class _Pusher(Job[PushReport]):
                 good_tags[k] = v
         if good_tags and any(k not in mp.NOT_CURATED for k in good_tags) and not created:
             good_tags[mp.EDITED_TAG] = str(run.updated_at)
-        # send params and tags first (small), then metrics
-        batch = _Batch()
-        bodies: list[_Batch] = []
-        for k, v in good_params.items():
-            n = len(k) + len(v) + 32
-            if not batch.room("param", n):
-                bodies.append(batch)
-                batch = _Batch()
-            batch.params.append({"key": k, "value": v})
-            batch.size += n
-        for k, v in good_tags.items():
-            if k == mp.NAME_TAG:
-                continue  # names go through runs/update (which also sets the tag)
-            n = len(k) + len(v) + 32
-            if not batch.room("tag", n):
-                bodies.append(batch)
-                batch = _Batch()
-            batch.tags.append({"key": k, "value": v})
-            batch.size += n
-        if not batch.empty():
-            bodies.append(batch)
+        # send params and tags first (small), then metrics; names go through runs/update (which sets the tag)
+        items = [("param", k, v) for k, v in good_params.items()]
+        items += [("tag", k, v) for k, v in good_tags.items() if k != mp.NAME_TAG]
+        bodies = _pack(items)
         for body in bodies:
             self._log_batch(rrid, body, retry=True)
         sent_params = list(good_params)
@@ -439,13 +445,14 @@ class _Pusher(Job[PushReport]):
         batch = _Batch()
         counts = {k: (have[k].n if k in have else 0) for k, _ in sends}
         for key, pts in sends:
+            size = _json_size(key)
             for step, ts, seq, value in pts:
-                if not batch.room("metric", 96 + len(key)):
+                if not batch.room("metric", 96 + size):
                     self._send_points(run, rrid, batch, counts)
                     batch = _Batch()
                 batch.metrics.append({"key": key, "value": mp.encode_value(value), "timestamp": ts, "step": step})
                 batch.owners.append((key, step, ts, seq))
-                batch.size += 60 + len(key)
+                batch.size += 60 + size
         if not batch.empty():
             self._send_points(run, rrid, batch, counts)
         return sum(len(p) for _, p in sends)
@@ -548,7 +555,7 @@ def _parents_first(runs: list[state.LocalRun]) -> list[state.LocalRun]:
             return
         seen.add(r.run_id)
         if r.parent_id in by_id and depth < 100:
-            visit(by_id[r.parent_id], depth + 1)  # type: ignore[index]
+            visit(by_id[r.parent_id], depth + 1)
         out.append(r)
 
     for r in runs:

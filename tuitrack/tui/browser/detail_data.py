@@ -36,7 +36,9 @@ OVERVIEW_TAGS = (
     "tuitrack.platform",
     "tuitrack.cwd",
     "tuitrack.git.diff",
-)  # git.diff: the Env tab's reproduce view
+    "tuitrack.pulled_from",
+    "tuitrack.sync.conflict",
+)  # git.diff: the Env tab's reproduce view; pulled_from/sync.conflict: where a pulled run came from, a conflict
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,10 @@ def overview(data: DetailData) -> RenderableType:
     row("Platform", tags.get("tuitrack.platform"))
     if info.deleted_at is not None:
         row("Deleted", Text(f"deleted {format_time(info.deleted_at, seconds=True)}", style="red"))
+    if tags.get("tuitrack.pulled_from"):  # team sync (#14): which server the run came from
+        row("Pulled", safe(f"from {tags['tuitrack.pulled_from']}"))
+    if tags.get("tuitrack.sync.conflict"):  # both sides changed it: which write was kept
+        row("Sync", safe(tags["tuitrack.sync.conflict"], "yellow"))
     parts: list[RenderableType] = [grid]
     if info.note:
         parts += [Text(""), _heading("Note"), _folding(safe(info.note, single_line=False))]
