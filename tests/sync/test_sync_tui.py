@@ -93,8 +93,12 @@ async def test_rows_not_pushed_are_marked_per_row_legibly_without_colour(tmp_pat
         shown = {table.run_at(i).info.run_name: _row_text(table, i)[:3] for i in range(5)}
         assert shown == {"row0": " ✔ ", "row1": " ✔↑", "row2": " ✔↑", "row3": " ✔ ", "row-new": " ✔↑"}, shown
         await _until(pilot, lambda: app.browser.status.info.unpushed == 3)
+        said: list[str] = []  # what the status line showed while the push ran in its worker
+        update = app.browser.status.update_info
+        app.browser.status.update_info = lambda **kw: (said.append(kw.get("message", "")), update(**kw))[1]
         await pilot.press("P")
         await _until(pilot, lambda: app.browser.status.info.unpushed == 0)
+        assert "pushing: runs 0/3, points 0/1" in said and any(m.startswith("pushed 3 runs, 1 points") for m in said)
         await _until(pilot, lambda: all("↑" not in _row_text(table, i)[:3] for i in range(5)))
         st.write_metrics([(rids[3], "loss", 0.25, 100, 9100)])  # logged after the push: marked on the next read
         await pilot.press("r")
