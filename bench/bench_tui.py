@@ -126,16 +126,20 @@ def _detail_caught_up(app: Any) -> bool:
     return detail.wanted == (run.id if run is not None else detail.wanted)
 
 
-async def _settle(app: Any, at_least: float) -> None:
+async def _settle(app: Any, at_least: float, detail: bool = True) -> None:
     """Let debounce timers fire and background reads finish, so presses do not overlap.
 
     Includes the detail pane's debounced load of the cursor's run: a cursor moved by the last
     key's second read phase must not load its detail during the next timed key (a person
-    pausing between keys would see it loaded first).
+    pausing between keys would see it loaded first).  ``detail=False`` after the pane was cleared
+    on purpose (``show_run(None)``): it asks for no run until the next key, so waiting for it to catch
+    up would only run out the 60 s timeout.
     """
     await asyncio.sleep(at_least)
     deadline = time.perf_counter() + TIMEOUT_S
-    while time.perf_counter() < deadline and (any(w.is_running for w in app.workers) or not _detail_caught_up(app)):
+    while time.perf_counter() < deadline and (
+        any(w.is_running for w in app.workers) or (detail and not _detail_caught_up(app))
+    ):
         await asyncio.sleep(0.005)
 
 

@@ -224,7 +224,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
             run_id = table_.cursor_run.id
             if label == "wide":  # a key pressed while the wide run loads
                 detail.show_run(None)
-                await _settle(app, 0.05)
+                await _settle(app, 0.05, detail=False)  # the pane wants no run now: nothing to catch up
                 _send(app, "enter", "\r")
                 want = app.noops + 1
                 add(
