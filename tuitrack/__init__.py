@@ -90,6 +90,7 @@ __all__ = [
     "FilterError",
     "MetricPoint",
     "MetricSummary",
+    "MlflowClient",
     "NoActiveRunError",
     "NotATuitrackStoreError",
     "ParamConflictError",
@@ -106,6 +107,7 @@ __all__ = [
     "ValidationError",
     "active_run",
     "artifact_path",
+    "autolog",
     "close_store",
     "configure",
     "create_experiment",
@@ -117,6 +119,7 @@ __all__ = [
     "get_experiment",
     "get_experiment_by_name",
     "get_metric_history",
+    "get_parent_run",
     "get_run",
     "get_store_path",
     "get_tracking_uri",
@@ -142,17 +145,13 @@ __all__ = [
     "search_experiments",
     "search_runs",
     "set_experiment",
+    "set_experiment_tag",
+    "set_experiment_tags",
     "set_store",
     "set_tag",
     "set_tags",
     "set_tracking_uri",
     "start_run",
-    # MLflow drop-in: its client, autolog, parent runs, experiment tags
-    "MlflowClient",
-    "autolog",
-    "get_parent_run",
-    "set_experiment_tag",
-    "set_experiment_tags",
 ]
 
 # MLflow's submodules (mlflow.sklearn, mlflow.pyfunc, mlflow.data, mlflow.models) as attributes, imported on first

@@ -9,6 +9,7 @@ seeded ids, fixed identity), which snapshot tests need.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -360,7 +361,7 @@ def build_demo_store(path: Path, *, seed: int = 7, now_ms: int | None = None) ->
         clock.t = max(clock.t, now - 2 * DAY)
         _sweep(clock, rng, dataset)
         clock.t = max(clock.t, now - 1 * DAY)
-        try:
+        with contextlib.suppress(RuntimeError):  # the run is recorded as FAILED with its traceback; the demo goes on
             _train(
                 clock,
                 rng,
@@ -378,8 +379,6 @@ def build_demo_store(path: Path, *, seed: int = 7, now_ms: int | None = None) ->
                     "batch_size": 4096,
                 },
             )
-        except RuntimeError:
-            pass  # the run is recorded as FAILED with its traceback; the demo goes on
         tuitrack.flush()
         dying_id = ids() if ids is not None else tracking._new_run_id()
         _spawn_dying_run(path, dying_id, now - 3 * HOUR, seed)

@@ -69,4 +69,4 @@ class ActiveRunError(TuitrackError, RuntimeError):
 
 
 class MissingPackageError(TuitrackError, ImportError):
-    """An optional integration (scikit-learn, pandas, skops ...) whose package is not installed; says what to install."""
+    """An optional integration (scikit-learn, pandas, skops ...) is not installed; the message says what to install."""

@@ -9,6 +9,7 @@ scikit-learn is imported only when a function here needs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import platform
@@ -36,14 +37,14 @@ from tuitrack.models.model import (
 from tuitrack.models.signature import ModelSignature
 
 __all__ = [
+    "SERIALIZATION_FORMAT_CLOUDPICKLE",
+    "SERIALIZATION_FORMAT_PICKLE",
+    "SERIALIZATION_FORMAT_SKOPS",
     "autolog",
     "get_default_pip_requirements",
     "load_model",
     "log_model",
     "save_model",
-    "SERIALIZATION_FORMAT_PICKLE",
-    "SERIALIZATION_FORMAT_CLOUDPICKLE",
-    "SERIALIZATION_FORMAT_SKOPS",
 ]
 
 FLAVOR_NAME = "sklearn"
@@ -362,19 +363,19 @@ def _patch_all() -> None:
         return
     for cls in _estimator_classes():
         # patch the class that defines fit (often an abstract base such as BaseForest, not listed itself)
-        owner = next((c for c in cls.__mro__ if "fit" in c.__dict__), None)
+        owner: type[Any] | None = next((c for c in cls.__mro__ if "fit" in c.__dict__), None)
         if owner is None or owner in patched or owner.__module__.split(".")[0] != "sklearn":
             continue
         original = owner.__dict__["fit"]
         if not callable(original):
             continue
         patched[owner] = original
-        setattr(owner, "fit", _make_fit(original))
+        owner.fit = _make_fit(original)
 
 
 def _unpatch() -> None:
     for cls, original in _state["patched"].items():
-        setattr(cls, "fit", original)
+        cls.fit = original
     _state["patched"] = {}
 
 
@@ -527,10 +528,8 @@ def training_metrics(est: Any, X: Any, y: Any, sample_weight: Any = None, pos_la
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if hasattr(est, "score"):
-            try:
+            with contextlib.suppress(Exception):
                 out["training_score"] = float(est.score(X, y, **sw))
-            except Exception:
-                pass
         if is_classifier(est) and hasattr(est, "predict"):
             pred = est.predict(X)
             import numpy as np

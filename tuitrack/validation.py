@@ -83,7 +83,7 @@ def metric_value(key: str, value: Any) -> float:
     """Coerce a metric value to float; bool, str and non-scalars are refused by name."""
     if type(value) is float:
         return value
-    if isinstance(value, bool) or isinstance(value, (str, bytes)):
+    if isinstance(value, (bool, str, bytes)):
         raise ValidationError(f"metric {key!r}: value must be a real number, got {type(value).__name__} {value!r}")
     if isinstance(value, numbers.Real):
         try:
@@ -111,7 +111,7 @@ def metric_step(key: str, step: Any) -> int:
 def metric_timestamp(key: str, ts: Any) -> int:
     if isinstance(ts, bool) or not isinstance(ts, numbers.Real) or (isinstance(ts, float) and not math.isfinite(ts)):
         raise ValidationError(f"metric {key!r}: timestamp must be milliseconds since the epoch, got {ts!r}")
-    ts = int(ts)
+    ts = int(ts) if isinstance(ts, numbers.Integral) else int(float(ts))  # a float's fraction of a ms is dropped
     if not -(2**63) <= ts < 2**63:
         raise ValidationError(f"metric {key!r}: timestamp {ts} is out of the 64-bit range")
     return ts

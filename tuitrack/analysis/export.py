@@ -115,7 +115,7 @@ def canonical_column(spec: str) -> tuple[str, str]:
 
 def _summary_column(spec: str) -> tuple[str, str] | None:
     """``metrics.`val.loss`.min`` (quoted: always a summary) -> ``("metrics.min", "val.loss")``, else None."""
-    if not spec.startswith(("metrics.", "metric.")) or "`" not in spec and '"' not in spec:
+    if not spec.startswith(("metrics.", "metric.")) or ("`" not in spec and '"' not in spec):
         return None
     try:
         _, key, field = parse_field(spec)
@@ -169,7 +169,12 @@ def is_summary(col: tuple[str, str]) -> bool:
 
 
 def _section(run: Run, kind: str) -> dict[str, Any]:
-    return {"metrics": run.data.metrics, "params": run.data.params, "tags": run.data.tags}[kind]
+    sections: dict[str, dict[str, Any]] = {
+        "metrics": run.data.metrics,
+        "params": run.data.params,
+        "tags": run.data.tags,
+    }
+    return sections[kind]
 
 
 def elapsed_ms(info: RunInfo, now_ms: int) -> int:

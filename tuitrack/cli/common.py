@@ -11,7 +11,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -60,7 +60,7 @@ def _message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print ``Error: message`` to stderr and exit 1."""
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(1)
@@ -97,7 +97,7 @@ def open_store(store_path: Path | None, *, write: bool = False) -> Store:
 
     The store is closed when the command's context ends, so a command leaks no connection.
     """
-    store = Store(resolve_store_path(store_path), create=False, read_only=False if write else True)
+    store = Store(resolve_store_path(store_path), create=False, read_only=not write)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.call_on_close(store.close)

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -37,7 +38,7 @@ def terminal_text(text: str) -> str:
     return "\n".join(lines)
 
 
-def tail_start(fh, size: int, lines: int) -> int:  # type: ignore[no-untyped-def]
+def tail_start(fh: BinaryIO, size: int, lines: int) -> int:
     """The offset where the last ``lines`` lines of the open file begin (reads backwards in blocks)."""
     pos, found, block = size, 0, 1 << 16
     while pos > 0:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -270,9 +272,8 @@ def _note_empty_columns(cols: list[tuple[str, str]], runs: list[Run]) -> None:
             )
         if kind in ("metrics", "params", "tags") and not any(ex.cell(r, (kind, key), 0) is not None for r in runs):
             known = data_keys(runs, kind)
-            note(
-                f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {ex.visible(', '.join(known[:15])) or 'none'})"
-            )
+            here = ex.visible(", ".join(known[:15])) or "none"
+            note(f"no listed run has {kind}.{ex.visible(key)} ({kind} here: {here})")
 
 
 def _emit_rows(runs: list[Run], cols: list[tuple[str, str]], fmt: str, now: int, out: Path | None = None) -> None:
@@ -462,7 +463,7 @@ def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
     store = Store(resolve_store_path(store_path), create=True, read_only=False)
     click.get_current_context().call_on_close(store.close)
 
-    def progress(items, length):  # type: ignore[no-untyped-def]
+    def progress(items: Iterable[Any], length: int) -> Iterable[Any]:
         if length < 10:
             return items
         return _ProgressIter(items, length)
@@ -478,10 +479,10 @@ def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
 class _ProgressIter:
     """click's progress bar on stderr, closed when the loop ends."""
 
-    def __init__(self, items, length):  # type: ignore[no-untyped-def]
+    def __init__(self, items: Iterable[Any], length: int) -> None:
         self.items, self.length = items, length
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Any]:
         with click.progressbar(self.items, length=self.length, label="importing runs", file=sys.stderr) as bar:
             yield from bar
 

@@ -185,7 +185,7 @@ def _tag_presence(store: Store, rids: Sequence[int], keys: Sequence[str]) -> dic
     return store.tag_key_counts(rids, keys)
 
 
-def _as_refs(store: Store, runs: Sequence[str] | Sequence[RunRef]) -> list[RunRef]:
+def _as_refs(store: Store, runs: Sequence[str | RunRef]) -> list[RunRef]:
     if not runs:
         raise ValidationError("no runs given")
     refs = [r for r in runs if isinstance(r, RunRef)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -111,11 +112,11 @@ class FileStoreReader:
         ]
 
     def runs(self) -> list[tuple[str, Callable[[], SourceRun]]]:
-        out = []
+        out: list[tuple[str, Callable[[], SourceRun]]] = []
         for d, meta in self._exp_dirs:
             exp_name = str(meta.get("name") or d.name)
             for run_dir in sorted(p for p in d.iterdir() if p.is_dir() and (p / "meta.yaml").is_file()):
-                out.append((run_dir.name, lambda run_dir=run_dir, exp_name=exp_name: self._load(run_dir, exp_name)))
+                out.append((run_dir.name, partial(self._load, run_dir, exp_name)))
         return out
 
     def _load(self, run_dir: Path, exp_name: str) -> SourceRun:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import sqlite_utils
@@ -108,7 +109,7 @@ class SqliteReader:
         rows = self.conn.execute(
             "SELECT r.run_uuid, r.experiment_id FROM runs r ORDER BY r.start_time, r.run_uuid"
         ).fetchall()
-        return [(rid, lambda rid=rid: self._load(rid)) for rid, _ in rows]
+        return [(rid, partial(self._load, rid)) for rid, _ in rows]
 
     def _load(self, run_uuid: str) -> SourceRun:
         c = self._run_cols

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tuitrack.errors import TuitrackError
 from tuitrack.query import summaries
@@ -169,7 +170,7 @@ class _Tok:
     kind: str  # ident key name str num op ( ) , eof
     text: str  # the source text, for messages
     pos: int
-    value: object = None
+    value: Any = None  # str for str/name/op, int or float for num, (prefix, key, field) for key
 
 
 def _show(text: str) -> str:
@@ -315,7 +316,8 @@ class _Parser:
         self.src, self.what = src, what
         self.metric_key_exists, self.directions = metric_key_exists, directions
         self.toks = _tokenize(src, what)
-        self.i, self.depth, self.prev = 0, 0, None
+        self.i, self.depth = 0, 0
+        self.prev: _Tok | None = None
         self.now = int(now_ms) if now_ms is not None else int(time.time() * 1000)
         self.stale_before = self.now - int(heartbeat_timeout_ms)
         self.bounds: list[Bound] = []  # top-level numeric AND terms (see Bound)
@@ -583,7 +585,7 @@ class _Parser:
                 and vals[0].kind == "num"
                 and not neg
             ):
-                self._leaf_bound = Bound(entity, key, op, vals[0].value, column)  # type: ignore[arg-type]
+                self._leaf_bound = Bound(entity, key, op, vals[0].value, column)
             return f"{exists} AND {cond[0]})", [key] + cond[1]
         return self.attribute(key, op, vals, neg)
 

@@ -103,6 +103,14 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def inserted_rowid(cur: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (the sqlite3 stubs say ``int | None``: None only before any INSERT)."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise StoreError("an INSERT returned no row id")
+    return rowid
+
+
 def set_clock(clock: Callable[[], int] | None) -> None:
     """Replace the clock used for every stored time (None restores the real one)."""
     global _clock
@@ -454,7 +462,7 @@ class Store(StoreReads):
                     now_ms(),
                 ),
             )
-            rid = int(cur.lastrowid)
+            rid = inserted_rowid(cur)
             if tags:
                 conn.executemany(
                     "INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)",
@@ -702,11 +710,11 @@ class Store(StoreReads):
             row = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
             if row is None:
                 t = now_ms()
-                exp_id = int(
+                exp_id = inserted_rowid(
                     conn.execute(
                         "INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
                         (name, t, t if deleted else None),
-                    ).lastrowid
+                    )
                 )
             else:
                 exp_id = int(row[0])
@@ -751,7 +759,7 @@ class Store(StoreReads):
                     t,
                 ),
             )
-            rid = int(cur.lastrowid or 0)  # an INSERT always sets it
+            rid = inserted_rowid(cur)
             conn.executemany(
                 "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
                 [(rid, k, v, _numeric(v)) for k, v in run.params.items()],
@@ -840,7 +848,7 @@ class Store(StoreReads):
         with self.lock:
             return self.conn.execute(sql, params).fetchone()
 
-    def conn_fetchall(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+    def conn_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
@@ -910,7 +918,7 @@ def _experiment_in(conn: sqlite3.Connection, run: ImportedRun, t: int) -> int:
         "INSERT INTO experiments(name, created_at, deleted_at) VALUES (?, ?, ?)",
         (run.experiment, int(created), t if run.experiment_deleted else None),
     )
-    exp_id = int(cur.lastrowid or 0)  # an INSERT always sets it
+    exp_id = inserted_rowid(cur)
     if run.experiment_tags:
         conn.executemany(
             "INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)",
@@ -988,7 +996,7 @@ def write_batches_in(
             finite = [v for v in vals if v == v]
             lo, hi = (min(finite), max(finite)) if finite else (None, None)
         lo_step = hi_step = None
-        if lo is not None:  # the earliest step holding each extreme (C-level scans of the batch)
+        if lo is not None and hi is not None:  # the earliest step holding each extreme (C-level scans of the batch)
             lo_step, hi_step = _first_step(rows, vals, lo), _first_step(rows, vals, hi)
         last = max(reversed(rows), key=_STEP_TS)
         latest.append((rid, key, _as_float_or_none(last[4]), last[2], last[3], lo, hi, count, lo_step, hi_step))

@@ -193,9 +193,11 @@ def purge(store: Store, runs: list[Purgeable], *, now_ms: int | None = None, for
         for i in range(0, len(keys), _CHUNK):
             chunk = keys[i : i + _CHUNK]
             pairs = " OR ".join("(rid = ? AND run_id = ?)" for _ in chunk)
-            args = [v for pair in chunk for v in pair]
+            args: list[int | str] = [v for pair in chunk for v in pair]
             alive = "" if force else f" AND NOT coalesce({_LIVE}, 0)"
-            extra = [] if force else [(now_ms if now_ms is not None else store_now()) - HEARTBEAT_TIMEOUT_MS]
+            extra: list[int | str] = (
+                [] if force else [(now_ms if now_ms is not None else store_now()) - HEARTBEAT_TIMEOUT_MS]
+            )
             still = [
                 (int(rid), run_id)
                 for rid, run_id in conn.execute(

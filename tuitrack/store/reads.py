@@ -112,7 +112,8 @@ class StoreReads:
     path: Path
     artifacts_root: Path
 
-    def run_artifact_dir(self, run_id: str) -> Path: ...
+    def run_artifact_dir(self, run_id: str) -> Path:
+        raise NotImplementedError  # Store defines it (core.py: where writes put a run's artifacts)
 
     @cached_property
     def _artifacts_uri(self) -> str:
@@ -489,7 +490,7 @@ class StoreReads:
 
     # -- metric history ---------------------------------------------------------------
     def get_metric_history(self, ref: str, key: str, max_points: int | None = None) -> list[MetricPoint]:
-        """A metric's points ordered by step; with ``max_points``, downsampled in SQL keeping each bucket's min and max."""
+        """A metric's points by step; with ``max_points``, downsampled in SQL keeping each bucket's min and max."""
         rid, _ = self.resolve_run(ref)
         row = self._all("SELECT kid FROM metric_keys WHERE key = ?", (key,))
         if not row:
@@ -774,17 +775,17 @@ class StoreReads:
             return {}
         width = (hi - lo + 1) / buckets
         starts = sorted({lo + math.ceil(i * width) for i in range(buckets)})
-        bounds = list(zip(starts, [*starts[1:], hi + 1]))
+        spans = list(zip(starts, [*starts[1:], hi + 1]))
         from tuitrack.store.core import BLOCK_BITS  # (core.py imports this module)
 
         if (points or 0) > _BLOCKS_ABOVE:  # by block number (step >> BLOCK_BITS): a primary-key range
-            bounds = [(a, a >> BLOCK_BITS, b >> BLOCK_BITS) for a, b in bounds]
+            bounds = [(a, a >> BLOCK_BITS, b >> BLOCK_BITS) for a, b in spans]
             value = (
                 "SELECT avg((lo + hi) / 2) FROM metric_blocks WHERE rid = x.rid AND kid = ?"
                 " AND block >= b.value ->> 1 AND block < b.value ->> 2"
             )
         else:
-            bounds = [(a, a, b) for a, b in bounds]
+            bounds = [(a, a, b) for a, b in spans]
             value = (
                 "SELECT avg(value) FROM metrics WHERE rid = x.rid AND kid = ?"
                 " AND step >= b.value ->> 1 AND step < b.value ->> 2"
@@ -840,8 +841,10 @@ class StoreReads:
                 )
             ]
         return [
-            DatasetInput(*row[:7], schema=_json_or_none(row[7]), profile=_json_or_none(row[8]))
-            for row in self._all(
+            DatasetInput(
+                name, source, digest, rows, context, created, stype, _json_or_none(schema), _json_or_none(profile)
+            )
+            for name, source, digest, rows, context, created, stype, schema, profile in self._all(
                 "SELECT name, source, digest, rows, context, created_at, source_type, schema,"
                 " profile FROM inputs WHERE rid = ? ORDER BY name",
                 (rid,),

@@ -5,8 +5,8 @@ read the table layout without opening a store.
 
 Layout notes (why it looks like this):
 - ``runs.rid`` is an integer surrogate key, AUTOINCREMENT so a purged run's rid is never
-  handed to a new run (a writer still logging to a purged run cannot reach another run); the public id is ``runs.run_id`` (uuid4
-  hex).  Every per-run table references ``rid`` so a metric point costs a few
+  handed to a new run (a writer still logging to a purged run cannot reach another run); the
+  public id is ``runs.run_id`` (uuid4 hex).  Every per-run table references ``rid`` so a metric point costs a few
   bytes instead of a 32-character id.
 - ``metrics`` holds the full history in a WITHOUT ROWID table clustered on
   ``(rid, kid, step, ts, seq)``: reading one series is one range scan, and no

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tuitrack import validation
-from tuitrack.store.core import Store, _numeric, now_ms, write_batches_in
+from tuitrack.store.core import Store, _numeric, inserted_rowid, now_ms, write_batches_in
 from tuitrack.store.gc import TEMP_PREFIX
 
 _CHUNK = 900
@@ -393,8 +393,7 @@ def insert_run(
                 t,
             ),
         )
-        assert cur.lastrowid is not None  # an INSERT just made the row
-        rid = int(cur.lastrowid)
+        rid = inserted_rowid(cur)
         conn.executemany(
             "INSERT INTO params(rid, key, value, num) VALUES (?, ?, ?, ?)",
             [(rid, k, v, _numeric(v)) for k, v in params.items()],

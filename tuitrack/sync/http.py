@@ -70,7 +70,7 @@ def normalize_uri(uri: str) -> str:
             f"{one_line(text)!s} is not an MLflow tracking server URI (expected http://host:port or https://host)"
         )
     try:
-        parts.port
+        _ = parts.port  # urllib checks the port only when it is read
     except ValueError:
         raise SyncError(f"{one_line(text)} has a bad port") from None
     if parts.query or parts.fragment:

@@ -6,6 +6,7 @@ import os
 import threading
 import urllib.parse
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ class Remote:
                 text = found[1]
         if client is None:
             client = Client(text)
-        norm = normalize_uri(client.uri if not text else text)
+        norm = normalize_uri(text or client.uri)
         if write:
             rid = state.remote_id(store, norm)
         else:
@@ -95,7 +96,7 @@ class Remote:
                 return out
 
     # -- runs -------------------------------------------------------------------------------------
-    def search_runs(self, experiment_ids: list[str], filter_string: str | None = None):  # type: ignore[no-untyped-def]
+    def search_runs(self, experiment_ids: list[str], filter_string: str | None = None) -> Iterator[dict[str, Any]]:
         """Every run (active and deleted) of the experiments, page by page."""
         for i in range(0, len(experiment_ids), 100):
             token = None

@@ -166,9 +166,8 @@ class MlflowClient:
         rid, _ = store.resolve_run(str(run_id))
         if name is not None:
             store.update_run_fields(rid, name=validation.run_name(name) or name)
-        if status is not None:
-            if status != RUNNING:
-                self.set_terminated(run_id, status)
+        if status is not None and status != RUNNING:
+            self.set_terminated(run_id, status)
 
     def set_terminated(self, run_id: str, status: str = FINISHED, end_time: int | None = None) -> None:
         if status not in STATUSES:

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -342,7 +343,8 @@ def search_runs(
         # tuitrack's form: the filter first (then the second positional, if any, is order_by)
         if isinstance(filter_string, (list, tuple)) and order_by is None:
             order_by, filter_string = list(filter_string), ""
-        experiment_ids, filter_string = None, experiment_ids if not filter_string else filter_string
+        filter_string = filter_string or experiment_ids
+        experiment_ids = None
     if isinstance(experiment_ids, (int, str)):
         experiment_ids = [experiment_ids]
     if include_deleted:
@@ -491,10 +493,12 @@ def search_experiments(
                     f"search_experiments: cannot order by {term!r} (name, experiment_id, creation_time)"
                 )
             rev = direction.strip().upper() == "DESC"
-            out.sort(
-                key=(lambda e, a=attr: int(e.experiment_id) if a == "experiment_id" else getattr(e, a)), reverse=rev
-            )
+            out.sort(key=partial(_experiment_sort_key, attr), reverse=rev)
     return out[:max_results] if max_results is not None else out
+
+
+def _experiment_sort_key(attr: str, exp: Experiment) -> Any:
+    return int(exp.experiment_id) if attr == "experiment_id" else getattr(exp, attr)
 
 
 def _experiment_matches(exp: Experiment, filter_string: str) -> bool:
@@ -515,7 +519,7 @@ def _experiment_matches(exp: Experiment, filter_string: str) -> bool:
         op, wanted = m.group(3).upper(), m.group(5)
         if value is None:
             return False
-        if op == "=" and value != wanted or op == "!=" and value == wanted:
+        if (op == "=" and value != wanted) or (op == "!=" and value == wanted):
             return False
         if op in ("LIKE", "ILIKE"):
             pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in wanted)

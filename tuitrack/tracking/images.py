@@ -110,6 +110,8 @@ def _array_to_uint8(array: Any) -> tuple[Any, int, int, int]:
     if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (3, 4)) or 0 in shape:
         raise ValidationError(f"log_image: an array image must be HxW, HxWx1, HxWx3 or HxWx4, got shape {shape}")
     kind = array.dtype.kind
+    lo: float
+    hi: float
     if kind == "b":
         array = array.astype("uint8") * 255
     elif kind in "iu":

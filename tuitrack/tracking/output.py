@@ -16,6 +16,7 @@ descriptors directly is not.  Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -110,7 +111,7 @@ class OutputCapture:
             if self._fh is None:
                 path = self.run._dest(OUTPUT_ARTIFACT)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._fh = open(path, "ab")
+                self._fh = open(path, "ab")  # noqa: SIM115 -- held open across flushes, closed by close()
                 self._written = self._fh.tell()  # a resumed run appends to what it printed before
             room = self.limit - self._written
             if len(data) > room:
@@ -162,10 +163,8 @@ def start(run: ActiveRun, limit: int) -> OutputCapture | None:
 
 def stop(cap: OutputCapture) -> None:
     global _current
-    try:
+    with contextlib.suppress(ValueError):
         cap.run._writer.drains.remove(cap.drain)
-    except ValueError:
-        pass
     cap.stop()
     with _current_lock:
         if _current is cap:

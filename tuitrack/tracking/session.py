@@ -9,6 +9,7 @@ batches by :mod:`tuitrack.tracking.writer`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import sys
@@ -49,7 +50,13 @@ class _ThreadRuns(threading.local):
 
 
 _tls = _ThreadRuns()
-_new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex
+
+
+def _uuid_hex() -> str:
+    return uuid.uuid4().hex
+
+
+_new_run_id: Callable[[], str] = _uuid_hex  # tests and the demo set it for repeatable ids
 _failed_exc: list[BaseException] = []
 
 
@@ -145,7 +152,7 @@ def set_experiment(experiment_name: str | None = None, experiment_id: int | str 
     return replace(
         found,
         experiment_id=str(found.experiment_id),
-        tags=store.experiment_tags(found.experiment_id).get(found.experiment_id, {}),
+        tags=store.experiment_tags(int(found.experiment_id)).get(int(found.experiment_id), {}),
     )
 
 
@@ -264,15 +271,13 @@ def reset() -> None:
         _tls = _ThreadRuns()
         paths = list(_writers) + [p for p in _stores if p not in _writers]
     for path in paths:
-        try:
+        with contextlib.suppress(TuitrackError):
             close_store(path)
-        except TuitrackError:
-            pass
     from tuitrack.store import core as _store_module
 
     _store_module.set_clock(None)
     capture.clear_cache()
-    _new_run_id = lambda: uuid.uuid4().hex
+    _new_run_id = _uuid_hex
     _store_path = None
     _experiment = None
     _settings.update(_DEFAULT_SETTINGS)
@@ -460,7 +465,7 @@ def _resume(store: Store, writer: MetricWriter, ref: str) -> ActiveRun:
         rid,
         run.id,
         run.info.run_name,
-        run.info.experiment_id,
+        int(run.info.experiment_id),
         run.info.experiment,
         run.info.parent_id,
         run.info.start_time,

@@ -39,6 +39,15 @@ CHUNK_ROWS = 10_000
 MIN_CHUNK_ROWS = 256
 
 
+class _Series:
+    """One series' share of a flush: its queue and how many of its rows the flush still takes."""
+
+    __slots__ = ("key", "left", "q", "rid")
+
+    def __init__(self, rid: int, key: str, q: deque[Row], left: int) -> None:
+        self.rid, self.key, self.q, self.left = rid, key, q, left
+
+
 class MetricWriter:
     def __init__(
         self,
@@ -136,41 +145,40 @@ class MetricWriter:
         full disk can only leave each series a committed prefix.  Rows logged meanwhile wait for
         the next flush, which keeps one flush bounded.
         """
-        todo = [[rid, key, q, len(q)] for (rid, key), q in list(self.buffers.items()) if q]
+        todo = [_Series(rid, key, q, len(q)) for (rid, key), q in list(self.buffers.items()) if q]
         written = 0
         while todo:
             budget = self._chunk
             share = max(64, budget // len(todo))
-            taken: list[tuple[list, list[Row]]] = []
+            taken: list[tuple[_Series, list[Row]]] = []
             try:
                 for item in todo:
                     if budget <= 0:
                         break
-                    rid, key, q, left = item
-                    n = min(left, share, budget)
-                    pop = q.popleft
+                    n = min(item.left, share, budget)
+                    pop = item.q.popleft
                     rows = [pop() for _ in range(n)]
-                    item[3] -= n
+                    item.left -= n
                     budget -= n
                     taken.append((item, rows))
                     if rows[0][1] < 0 or rows[-1][1] < 0:  # key not interned yet (the store refused earlier)
-                        kid = self.store.metric_kid(key)
+                        kid = self.store.metric_kid(item.key)
                         taken[-1] = (item, [(r[0], kid, r[2], r[3], r[4]) for r in rows])
-                gone = self.store.write_batches([(item[0], item[1], rows) for item, rows in taken])
+                gone = self.store.write_batches([(item.rid, item.key, rows) for item, rows in taken])
             except Exception as exc:
                 # Put the rows back in front so a transient failure (disk full, lock) loses nothing.
                 for item, rows in taken:
-                    item[2].extendleft(reversed(rows))
-                    item[3] += len(rows)
+                    item.q.extendleft(reversed(rows))
+                    item.left += len(rows)
                 if isinstance(exc, StorageFullError) and self._chunk > MIN_CHUNK_ROWS:
                     self._chunk = max(MIN_CHUNK_ROWS, self._chunk // 4)  # keep what fits: smaller chunks
                     continue
                 raise
             self._chunk = min(CHUNK_ROWS, self._chunk * 2)
-            written += sum(len(rows) for item, rows in taken if item[0] not in gone)
+            written += sum(len(rows) for item, rows in taken if item.rid not in gone)
             if gone:
                 self._runs_gone(gone)
-            todo = [item for item in todo if item[3] > 0 and item[0] not in self.gone_rids]
+            todo = [item for item in todo if item.left > 0 and item.rid not in self.gone_rids]
         return written
 
     def _runs_gone(self, gone: set[int]) -> None:
