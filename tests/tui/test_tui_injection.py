@@ -203,7 +203,7 @@ async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], sto
             offsets.add(cell_len(row[: row.index(run.id[:8])]))
         assert len(offsets) == 1, f"id column moves between rows: {offsets}"
         # The tree lists the hostile parent; its label is literal.
-        tree_text = "".join(str(node.label) for node in browser.tree.root.children)
+        tree_text = "".join(str(node.label) for node in browser.experiment_tree.root.children)
         assert "[bold red]exp[/]^[[2J" in tree_text
         # Detail pane on the hostile run, maximized, every tab.
         while app.current_run_id() != hostile["hostile"]:

@@ -146,7 +146,7 @@ async def test_a_focus_move_repaints_the_widgets_not_the_whole_screen(big, tmp_p
             return real_screen_refresh(self, *regions, **kwargs)
 
         monkeypatch.setattr(type(browser), "refresh", screen_refresh)
-        tree, table_ = browser.tree, browser.table
+        tree, table_ = browser.experiment_tree, browser.table
         for widget in (tree, table_):
             real = widget.refresh
             monkeypatch.setattr(

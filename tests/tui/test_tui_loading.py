@@ -124,7 +124,7 @@ async def test_first_apply_carries_only_the_window_then_the_whole_list(big, tmp_
         assert len(applies) == 2
         assert name_at(app, 0) == f"run{N_RUNS - 1:03d}"  # newest first
         assert app.browser.total == N_RUNS and app.browser.status.info.shown == N_RUNS
-        assert app.browser.tree.root.label.plain.startswith(f"{N_RUNS} ")
+        assert app.browser.experiment_tree.root.label.plain.startswith(f"{N_RUNS} ")
         assert len(table.rids) == N_RUNS
 
 
@@ -225,7 +225,7 @@ async def test_sort_and_filter_reuse_the_tree_data_until_the_data_changes(big, t
             pilot, app, lambda: app.browser.view.filter == "metrics.auc > 0.4" and app.browser.total == N_RUNS + 1
         )
         assert calls.count("list_experiments") == 1
-        assert app.browser.tree.root.label.plain.startswith(f"{N_RUNS + 1} ")
+        assert app.browser.experiment_tree.root.label.plain.startswith(f"{N_RUNS + 1} ")
 
 
 async def test_a_read_delivered_while_the_app_shuts_down_is_dropped(big, tmp_path, monkeypatch):

@@ -64,13 +64,13 @@ async def test_open_detail_toggles_only_the_tree_table_and_detail(big, tmp_path,
         monkeypatch.setattr(app.stylesheet, "update_nodes", counting)
         await pilot.press("enter")
         await settle(pilot, app, lambda: browser.has_class("-detail-max"))
-        assert browser.tree.display and not browser.tree.can_focus and not browser.table.display
+        assert browser.experiment_tree.display and not browser.experiment_tree.can_focus and not browser.table.display
         assert browser.query_one("#detail").styles.height.value == 1  # 1fr: the whole body
         assert restyled and not any(restyled)  # focus and the footer restyle their widgets, never the screen
         await pilot.press("escape")
         await settle(pilot, app, lambda: not browser.has_class("-detail-max"))
         assert not any(restyled)
-        assert browser.tree.display and browser.tree.can_focus and browser.table.display and browser.table.has_focus
+        assert browser.experiment_tree.display and browser.experiment_tree.can_focus and browser.table.display and browser.table.has_focus
         assert browser.query_one("#detail").styles.height.unit.name != "FRACTION"  # back to the CSS 45%
 
 

@@ -45,7 +45,8 @@ def tune_frame_rate() -> None:
     environment wins.
     """
     if "TEXTUAL_FPS" not in os.environ:
-        setattr(textual.screen, "UPDATE_PERIOD", 1 / FRAME_RATE)
+        # setattr: Textual types the constant Final; overriding it before the first screen is the point
+        setattr(textual.screen, "UPDATE_PERIOD", 1 / FRAME_RATE)  # noqa: B010
 
 
 def _wall_clock() -> int:
@@ -58,7 +59,7 @@ class ActionsProvider(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         out: list[tuple[str, str, Callable[[], Any]]] = []
         seen: set[tuple[int, str]] = set()
-        for key, active in self.screen.active_bindings.items():
+        for active in self.screen.active_bindings.values():
             binding = active.binding
             ident = (id(active.node), binding.action)
             if binding.system or not binding.description or ident in seen or not active.enabled:
@@ -108,6 +109,8 @@ class TuitrackApp(App[None]):
         super().__init__()
         self.store = store
         self.clock: Callable[[], int] = clock or _wall_clock
+        # the environment runs are compared with: read once by the run detail (or set by screenshots)
+        self.reference_environment: tuple[dict[str, str], str] | None = None
         self.browser = BrowserScreen(state_dir=state_dir, live_interval=live_interval)
         self._contrast: tuple[tuple[int, ...], list[LineFilter]] = ((), [])
 

@@ -277,7 +277,7 @@ async def _reproduce(pilot: Pilot, app: TuitrackApp) -> None:
     rid = store.resolve_run("xgboost_tuned")[0]
     store.set_tags(rid, RECORDED_TAGS)
     store.set_packages(rid, RECORDED_PACKAGES)
-    app.reference_environment = THIS_ENVIRONMENT  # type: ignore[attr-defined]
+    app.reference_environment = THIS_ENVIRONMENT
     app.browser.apply_filter("run_name = 'xgboost_tuned'")
     await settle(pilot, app)
     await pilot.press("enter")

@@ -6,7 +6,6 @@ from textual.timer import Timer
 
 
 def stop(timer: Timer | None) -> None:
-    """Stop ``timer`` if there is one; returns None so callers write ``self._t = stop(self._t)``."""
+    """Stop ``timer`` if there is one (a None timer is nothing to stop)."""
     if timer is not None:
         timer.stop()
-    return None

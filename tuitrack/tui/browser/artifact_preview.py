@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -38,6 +39,9 @@ from tuitrack.tui.browser.detail_render import human_size
 from tuitrack.tui.text import clean, safe
 from tuitrack.tui.widgets import image_view
 from tuitrack.tui.widgets.quiet import update_static
+
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
 
 PREVIEW_LIMIT = 200_000
 #: Syntax highlighting above this size costs more than it helps; such files show plain.
@@ -207,6 +211,8 @@ def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, R
 
 class ArtifactPreview(VerticalScroll):
     """Scrollable preview of one artifact, loaded in its own worker so big files never block keys."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     ArtifactPreview { height: 1fr; border-top: solid $primary-background; }

@@ -7,18 +7,16 @@ one frame on a 100k-run store, and reads best together.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import events
 from textual.color import Color
 from textual.timer import Timer
 
+from tuitrack.tui.browser.experiment_tree import ExperimentTree
 from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.browser.runs_table import RunsTable
 from tuitrack.tui.timers import stop
-
-if TYPE_CHECKING:
-    from tuitrack.tui.browser.experiment_tree import ExperimentTree
 
 #: enter waits at most this long for the run's detail before maximizing the pane anyway.
 OPEN_WAIT_S = 0.15
@@ -29,14 +27,20 @@ class DetailPane:
 
     _detail_timer: Timer | None
     _pending_open: Timer | None
-    tree: ExperimentTree
-    table: RunsTable
     query_one: Any
     set_timer: Any
     is_current: bool
     has_class: Any
     set_class: Any
     app: Any
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one("#runs", RunsTable)
+
+    @property
+    def experiment_tree(self) -> ExperimentTree:
+        return self.query_one("#tree", ExperimentTree)
 
     def on_runs_table_open_requested(self, event: RunsTable.OpenRequested) -> None:
         """enter: show the run's detail maximized, in one frame once its data is in.
@@ -54,7 +58,8 @@ class DetailPane:
         detail.show_run(event.run_id, then=self._open_if_pending)
 
     def _cancel_pending_open(self) -> None:
-        self._pending_open = stop(self._pending_open)
+        stop(self._pending_open)
+        self._pending_open = None
 
     def _open_if_pending(self) -> None:
         """The run's data came in (or the wait ran out): open, unless the user went elsewhere since.
@@ -83,7 +88,7 @@ class DetailPane:
         if self.has_class("-detail-max") == on:
             return
         self.set_class(on, "-detail-max", update=False)
-        self.tree.can_focus = not on
+        self.experiment_tree.can_focus = not on
         self.table.display = not on
         detail = self.query_one("#detail", RunDetail)
         if on:

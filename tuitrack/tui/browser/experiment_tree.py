@@ -83,13 +83,14 @@ class ExperimentTree(Tree[Scope]):
     def update_data(self, experiments: list[Experiment], parents: list[ParentGroup], total: int) -> None:
         """Bring labels and nodes up to date without rebuilding (cursor and expansion survive)."""
         self.root.set_label(_label("All runs", total))
-        live_exps = {e.experiment_id for e in experiments}
+        live_exps = {int(e.experiment_id) for e in experiments}
         for exp in experiments:
-            node = self._experiments.get(exp.experiment_id)
-            scope = Scope("experiment", exp.experiment_id, None, exp.name)
+            exp_id = int(exp.experiment_id)  # the store's experiments carry its integer ids
+            node = self._experiments.get(exp_id)
+            scope = Scope("experiment", exp_id, None, exp.name)
             if node is None:
                 node = self.root.add(_label(exp.name, exp.run_count), data=scope, expand=False)
-                self._experiments[exp.experiment_id] = node
+                self._experiments[exp_id] = node
             else:
                 node.set_label(_label(exp.name, exp.run_count))
                 node.data = scope

@@ -108,7 +108,8 @@ class FilterBar(Vertical):
         self.input.focus()
 
     def close(self) -> None:
-        self._preview_timer = stop(self._preview_timer)
+        stop(self._preview_timer)
+        self._preview_timer = None
         self.set_class(False, "-open", update=False)
         self.display = False
 
@@ -132,7 +133,8 @@ class FilterBar(Vertical):
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
         self._show(event.value)
-        self._preview_timer = stop(self._preview_timer)
+        stop(self._preview_timer)
+        self._preview_timer = None
         if self.error is None and self.display:  # applies as you type, once typing pauses
             text = event.value.strip()
             self._preview_timer = self.set_timer(PREVIEW_DELAY_S, lambda: self._preview(text))
@@ -184,4 +186,4 @@ def remember(history: list[str], text: str) -> list[str]:
     text = text.strip()
     if not text:
         return history
-    return [h for h in history if h != text][-(HISTORY_SIZE - 1) :] + [text]
+    return [*[h for h in history if h != text][-(HISTORY_SIZE - 1) :], text]

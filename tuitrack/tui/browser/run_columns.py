@@ -215,5 +215,5 @@ def cell(run: Run, col: Column, now_ms: int, marked: bool, unpushed: bool | None
         value = run.data.metrics.get(name)
         return ("" if value is None else format_metric(value)), None
     source = run.data.params if col.kind == "params" else run.data.tags
-    value = source.get(name)
-    return ("" if value is None else clean(value)), None
+    text = source.get(name)
+    return ("" if text is None else clean(text)), None

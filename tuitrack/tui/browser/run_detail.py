@@ -17,9 +17,11 @@ the tab is on screen it is read again every :data:`LOG_POLL_S` seconds when the 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -56,6 +58,9 @@ from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.widgets.quiet import update_static
 from tuitrack.tui.widgets.tab_strip import TabStrip
 
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
+
 #: (pane id, title, id of the widget that takes focus when the tab is entered by key)
 TABS = (
     ("overview", "Overview", "overview-scroll"),
@@ -90,6 +95,8 @@ _TABS_GROUP = Binding.Group("Tabs", compact=True)
 
 class RunDetail(Widget):
     """Tabs describing one run; the app calls :meth:`show_run` when its cursor moves."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     RunDetail { height: 1fr; }
@@ -281,10 +288,8 @@ class RunDetail(Widget):
     ) -> None:
         if worker.is_cancelled:
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(self._apply, run_id, data, cache, error)
-        except RuntimeError:  # the app is shutting down
-            pass
 
     def _run_then(self) -> None:
         then, self._then = self._then, None
@@ -318,7 +323,7 @@ class RunDetail(Widget):
                 "overview": lambda: self._set_section("overview", render.overview(data), relayout),
                 "params": lambda: self._set_keys("params", not same_run),
                 "tags": lambda: self._set_keys("tags", not same_run),
-                "environment": lambda: (self._fill_environment(data), self._fill_packages(same_run)),
+                "environment": partial(self._fill_environment_tab, data, same_run),
                 "artifacts": lambda: self._fill_artifacts(data, same_run),
                 "logs": lambda: self._logs_changed(data.run_id, not same_run),
             }
@@ -415,10 +420,8 @@ class RunDetail(Widget):
                 histories = load_histories(store, probe, cache)
         except Exception:  # the run vanished or the store failed: the next refresh says so
             window = None
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(self._window_read, run_id, name, view, window, histories)
-        except RuntimeError:  # the app is shutting down
-            pass
 
     def _window_read(
         self, run_id: str, name: str, view: SectionView, window: Any, histories: HistoryCache | None
@@ -569,10 +572,8 @@ class RunDetail(Widget):
             result = (run_id, 0, "", False)
         except Exception as exc:  # the run vanished or the store failed
             result = (run_id, 0, f"could not read the output: {type(exc).__name__}: {exc}", False)
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(self._logs_read, run_id, result)
-        except RuntimeError:  # the app is shutting down
-            pass
 
     def _logs_read(self, run_id: str, result: tuple[str, int, str, bool] | None) -> None:
         self._logs_busy = False
@@ -604,6 +605,10 @@ class RunDetail(Widget):
             self.query_one("#logs-scroll", VerticalScroll).anchor()
 
     # -- environment: the reproduce view ------------------------------------------------
+    def _fill_environment_tab(self, data: DetailData, same_run: bool) -> None:
+        self._fill_environment(data)
+        self._fill_packages(same_run)
+
     def _fill_environment(self, data: DetailData) -> None:
         """The reproduce summary; packages are compared with this environment once it is read (a worker)."""
         reference = _reference_environment(self.app)
@@ -617,10 +622,8 @@ class RunDetail(Widget):
         from tuitrack.analysis import reproduce as rp
 
         self.app.reference_environment = rp.current_environment()
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(self._reference_read)
-        except RuntimeError:  # the app is shutting down
-            pass
 
     def _reference_read(self) -> None:
         if self.data is not None and self.is_mounted:
@@ -754,4 +757,4 @@ def _reference_environment(app: object) -> tuple[dict[str, str], str] | None:
     return getattr(app, "reference_environment", None)
 
 
-__all__ = ["RunDetail", "TABS"]
+__all__ = ["TABS", "RunDetail"]

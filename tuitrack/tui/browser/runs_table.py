@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -39,6 +40,9 @@ from tuitrack.tui.browser.run_columns import (
 )
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.widgets.lists import ENDS
+
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
 
 CACHE_SIZE = 5000
 MAX_VALUE_WIDTH = 24
@@ -72,6 +76,8 @@ def load_runs(store: Store, rids: Sequence[int]) -> list[tuple[int, Run]]:
 
 class RunsTable(ScrollView, can_focus=True):
     """Runs of the current tree selection + filter + sort, one line each, with a row and a column cursor."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     COMPONENT_CLASSES = {
         "runs-table--header",
@@ -246,9 +252,9 @@ class RunsTable(ScrollView, can_focus=True):
                 source = getattr(run.data, kind)
                 names = source if len(source) < len(columns) else columns
                 for name in names:
-                    i = columns.get(name)
-                    if i is not None and name in source:
-                        need[i] = max(need.get(i, 0), value_width(run, self.columns[i]))
+                    slot = columns.get(name)
+                    if slot is not None and name in source:
+                        need[slot] = max(need.get(slot, 0), value_width(run, self.columns[slot]))
         for i, width in need.items():
             col = self.columns[i]
             cap = MAX_VALUE_WIDTH if col.kind != "metrics" else 12
@@ -408,7 +414,9 @@ class RunsTable(ScrollView, can_focus=True):
         key = (width, sx, self._total_width, self._fixed_width, len(self.columns))
         if self._shown_memo is not None and self._shown_memo[0] == key:
             return self._shown_memo[1]  # every row of a frame asks; a store may have 20,000 columns
-        fixed, shown, x, first_x = [], [], 0, None
+        fixed: list[int] = []
+        shown: list[int] = []
+        x, first_x = 0, None
         for i, col in enumerate(self.columns):
             if col.key in FIXED_KEYS:
                 fixed.append(i)

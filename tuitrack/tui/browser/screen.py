@@ -10,6 +10,7 @@ whole rid list and the counts.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -165,10 +166,6 @@ class BrowserScreen(DetailPane, Screen[None]):
         yield KeyFooter()
 
     @property
-    def table(self) -> RunsTable:
-        return self.query_one("#runs", RunsTable)
-
-    @property
     def status(self) -> StatusLine:
         return self.query_one("#status", StatusLine)
 
@@ -246,7 +243,8 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def _sync_sort_arrow(self) -> None:
         """The header's sort arrow follows the view (see :meth:`reload` for when)."""
-        self._feedback_timer = stop(self._feedback_timer)
+        stop(self._feedback_timer)
+        self._feedback_timer = None
         table = self.table
         if (table.sort_key, table.sort_desc) != (self.view.sort_key, self.view.sort_desc):
             table.sort_key, table.sort_desc = self.view.sort_key, self.view.sort_desc
@@ -311,7 +309,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         if data.phase == "window":
             table.forget_all()  # this read's runs are stored below; the rest re-read lazily when shown
         if data.final:
-            self.tree.update_data(data.experiments, data.parents, data.all_total)
+            self.experiment_tree.update_data(data.experiments, data.parents, data.all_total)
             self.total = data.total
         if (data.params, data.metrics) != (self.params, self.metrics):
             self.params, self.metrics = data.params, data.metrics
@@ -319,7 +317,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         anchor = self._anchor_for(data)
         self.partial = not data.complete
         table.empty_message = self._empty_message(data.total if data.final else len(data.rids))
-        table.set_rids(data.rids, data.runs, anchor=None if anchor == "top" else anchor, top=anchor == "top")
+        table.set_rids(data.rids, data.runs, anchor=None if isinstance(anchor, str) else anchor, top=anchor == "top")
         table.set_sync(data.sync)  # the rows' push state (↑), read with them
         self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
@@ -375,10 +373,6 @@ class BrowserScreen(DetailPane, Screen[None]):
             return "No runs in this store yet: log one with `import tuitrack` (or try `tuitrack demo`)."
         return "No runs here."
 
-    @property
-    def tree(self) -> ExperimentTree:
-        return self.query_one("#tree", ExperimentTree)
-
     def _apply_columns(self) -> None:
         keys = self.view.columns if self.view.columns is not None else default_keys(self.params, self.metrics)
         if [c.key for c in self.table.columns] != keys:
@@ -429,11 +423,10 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def on_unmount(self) -> None:
         if self._state_timer is not None:  # quitting right after a change: write it now
-            self._state_timer = stop(self._state_timer)
-            try:
+            stop(self._state_timer)
+            self._state_timer = None
+            with contextlib.suppress(OSError):  # nowhere left to say so; the store itself is untouched
                 save_state(self.app.store.path, self.view, self.state_dir)
-            except OSError:
-                pass  # nowhere left to say so; the store itself is untouched
 
     # -- the runs the keys act on (the app delegates here too) ----------------------------
     def current_run_id(self) -> str | None:
@@ -548,12 +541,19 @@ class BrowserScreen(DetailPane, Screen[None]):
         run_id = event.run_id
         now = time.monotonic()
         repeating, self._last_move = now - self._last_move < DETAIL_DEBOUNCE_S, now
-        show = lambda: self.query_one("#detail", RunDetail).show_run(run_id)
+
+        def show() -> None:
+            self.query_one("#detail", RunDetail).show_run(run_id)
+
+        def show_unless_moved() -> None:
+            if self._last_move == now:
+                show()
+
         if repeating:
             self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_S, show)
         else:  # its read starts right after the frame that moves the cursor (the read would delay that frame)
             self._detail_timer = None
-            self.call_after_refresh(lambda: self._last_move == now and show())
+            self.call_after_refresh(show_unless_moved)
 
     @on(RunsTable.SortRequested)
     def _sort(self, event: RunsTable.SortRequested) -> None:
@@ -591,10 +591,8 @@ class BrowserScreen(DetailPane, Screen[None]):
     @on(FilterBar.Previewed)
     def _filter_previewed(self, event: FilterBar.Previewed) -> None:
         """Typing paused on a valid filter: show its runs, the bar stays open (enter keeps the filter)."""
-        try:
+        with contextlib.suppress(FilterError):  # the bar checked it; a filter that fails here simply is not previewed
             self.apply_filter(event.filter, remember=False)
-        except FilterError:
-            pass  # the bar checked it; a filter that fails here simply is not previewed
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:
@@ -610,7 +608,8 @@ class BrowserScreen(DetailPane, Screen[None]):
             self.view.extra["filter_history"] = history
             self._save_state()
         self.apply_filter(event.filter)
-        self._bar_timer = stop(self._bar_timer)  # an earlier enter or escape still waiting: this one replaces it
+        stop(self._bar_timer)  # an earlier enter or escape still waiting: this one replaces it
+        self._bar_timer = None
         if self._token == token:  # same filter: nothing to wait for
             self._close_filter_bar()
         else:
@@ -622,7 +621,8 @@ class BrowserScreen(DetailPane, Screen[None]):
         Focusing the table at once would paint a frame of its own while the search runs; a key
         pressed until the rows arrive goes to the closing bar.
         """
-        self._bar_timer = stop(self._bar_timer)
+        stop(self._bar_timer)
+        self._bar_timer = None
         self.query_one("#filter-bar", FilterBar).close()
         if self.has_class("-detail-max"):  # filtered from the maximized detail: stay in it
             self.query_one("#detail", RunDetail).focus_content()
@@ -652,7 +652,8 @@ class BrowserScreen(DetailPane, Screen[None]):
 
     def action_filter(self) -> None:
         self._cancel_pending_open()  # enter pressed a moment ago must not pull focus from the bar
-        self._bar_timer = stop(self._bar_timer)  # reopened before the last filter's rows came in: stay open
+        stop(self._bar_timer)  # reopened before the last filter's rows came in: stay open
+        self._bar_timer = None
         bar = self.query_one("#filter-bar", FilterBar)
         bar.history = self.filter_history
         bar.open(self.view.filter)

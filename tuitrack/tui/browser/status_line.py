@@ -8,6 +8,7 @@ store path or filter containing markup shows literally.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -50,7 +51,7 @@ class StatusLine(Static):
         super().__init__("", id=id, markup=False)
         self.info = StatusInfo()
 
-    def update_info(self, **changes: object) -> None:
+    def update_info(self, **changes: Any) -> None:
         info = replace(self.info, **changes)
         if info != self.info or not self.is_mounted:
             self.info = info

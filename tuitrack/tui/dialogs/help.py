@@ -49,7 +49,7 @@ def binding_rows(
     """(where, keys, description) rows, keys of one action merged, in binding order."""
     merged: dict[tuple[str, str], list[str]] = {}
     descriptions: dict[tuple[str, str], str] = {}
-    for key, active in bindings.items():
+    for active in bindings.values():
         binding = active.binding
         if binding.system:
             continue

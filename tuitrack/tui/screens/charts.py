@@ -10,6 +10,8 @@ them, and the picked ones always stay listed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +30,9 @@ from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.legend import pack_legend
 from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
+
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
 
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
@@ -54,6 +59,8 @@ def picker_title(title: str, listed: int, total: int) -> Text:
 
 class ChartsScreen(Screen[None]):
     """Charts of the given runs' metrics."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 

@@ -10,7 +10,9 @@ holds at most :data:`ROW_LIMIT` rows; ``/`` filters rows by label.  Exports writ
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -28,6 +30,9 @@ from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.lists import KeyTable
 
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
+
 DIFF_STYLE = "bold yellow"
 BEST_STYLE = "bold green"
 #: Widest cell and run-name header: one long value (a platform tag) must not make every column that wide;
@@ -42,6 +47,8 @@ ROW_LIMIT = 500
 
 class CompareScreen(Screen[None]):
     """Compare the given runs (ids in column order)."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     CompareScreen #compare-title { height: 1; padding: 0 1; background: $panel; }
@@ -136,10 +143,8 @@ class CompareScreen(Screen[None]):
         if needle:
             low = needle.lower()
             rows = [r for r in rows if low in r.label.lower()]
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(self._show, key, comparison, rows[:ROW_LIMIT], len(rows), hidden)
-        except RuntimeError:  # the app is shutting down
-            pass
 
     def _show(
         self, key: tuple[object, ...], comparison: cmp.Comparison, rows: list[cmp.Row], matching: int, hidden: int = 0
@@ -268,14 +273,14 @@ class CompareScreen(Screen[None]):
     @on(DataTable.CellHighlighted)
     def _show_value(self) -> None:
         """The whole value of the cell under the cursor (cells are cut at ``CELL_LIMIT``)."""
-        row, run_id = self.cursor_row(), self.cursor_run_id()
+        row, run_id, comparison = self.cursor_row(), self.cursor_run_id(), self.comparison
         line = Text("")
         if row is not None:
             line = safe(row.label, "bold", limit=60)
-            if run_id is not None and run_id in self.comparison.run_ids:
-                i = self.comparison.run_ids.index(run_id)
+            if run_id is not None and comparison is not None and run_id in comparison.run_ids:
+                i = comparison.run_ids.index(run_id)
                 line.append("  ·  ", style="dim")
-                line.append_text(safe(self.comparison.run_names[i], "dim", limit=40))
+                line.append_text(safe(comparison.run_names[i], "dim", limit=40))
                 line.append(": ", style="dim")
                 value = row.cells[i]
                 line.append_text(safe(value, limit=2000) if value is not None else Text("—", style="dim"))
@@ -312,14 +317,14 @@ class CompareScreen(Screen[None]):
         if len(ids) == 2:
             a, b = ids
         else:
-            b = self.cursor_run_id()
-            if b is None or b == ids[0]:
+            cursor = self.cursor_run_id()
+            if cursor is None or cursor == ids[0]:
                 self.notify(
                     "D diffs the first run against the run under the cursor: move onto another run's column",
                     severity="warning",
                 )
                 return
-            a = ids[0]
+            a, b = ids[0], cursor
         self.app.push_screen(DiffScreen(a, b))
 
     def action_copy_id(self) -> None:

@@ -10,6 +10,8 @@ Reads run in a worker; user text (paths, values, file lines) is shown literally.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,6 +25,9 @@ from tuitrack.analysis import diff as df
 from tuitrack.tui.text import clean, safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
+
 RUN_FIELDS = "\x00run"  # the option id of "run fields" (no artifact path can hold a NUL)
 _STYLE = {"-": "red", "+": "bold green", "~": "bold yellow", "@": "cyan", " ": ""}
 _TAG_MARK = {"equal": " ", "replace": "~", "delete": "-", "insert": "+"}
@@ -30,6 +35,8 @@ _TAG_MARK = {"equal": " ", "replace": "~", "delete": "-", "insert": "+"}
 
 class DiffScreen(Screen[None]):
     """Diff run ``a`` against run ``b`` (``-`` is a, ``+`` is b)."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     DiffScreen #diff-title { height: 1; padding: 0 1; background: $panel; }

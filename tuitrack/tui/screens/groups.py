@@ -11,6 +11,7 @@ params (``/`` filters them).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -34,6 +35,9 @@ from tuitrack.tui.widgets.legend import pack_legend
 from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
+
 #: Step buckets of the grouped chart (shared by every run, so group means line up).
 HISTORY_POINTS = 100
 #: Most metric columns the groups table shows (the chart's metric always among them).
@@ -42,6 +46,8 @@ METRIC_COLUMNS = 30
 
 class GroupsScreen(Screen[None]):
     """Grouped view of the given runs."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -105,7 +111,7 @@ class GroupsScreen(Screen[None]):
         self.by = [k for k in self.by if k in params]
         if self.metric not in self.metrics:
             shared = [k for k in self.metrics if all(k in r.data.metrics for r in runs)]
-            self.metric = (shared or self.metrics or [None])[0]
+            self.metric = next(iter(shared or self.metrics), None)
         self._fill_picker()
         self.query_one("#group-by", SelectionList).focus()
         self.loaded = True

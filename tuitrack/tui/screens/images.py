@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -27,6 +28,9 @@ from tuitrack.tui.text import safe
 from tuitrack.tui.widgets import image_view
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
+
 #: At most this many runs side by side (the first marked ones).
 MAX_RUNS = 6
 
@@ -40,6 +44,8 @@ class Series:
 
 class ImagesScreen(Screen[None]):
     """Compare one image key across runs at a step."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     ImagesScreen #images-title { height: 1; padding: 0 1; background: $panel; }

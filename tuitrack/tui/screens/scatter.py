@@ -6,6 +6,8 @@ numeric axis, anything else becomes categories in natural order (``v2`` before `
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -23,6 +25,9 @@ from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
 from tuitrack.tui.widgets.legend import pack_legend
 from tuitrack.tui.widgets.metric_chart import SCATTER, ChartSpec, MetricChart, Series
+
+if TYPE_CHECKING:
+    from tuitrack.tui.app import TuitrackApp
 
 NO_COLOR = "(none)"
 NEUTRAL = (78, 121, 167)
@@ -42,6 +47,8 @@ def run_value(run: Run, field: str) -> str | float | None:
 
 class ScatterScreen(Screen[None]):
     """Scatter of the given runs."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     ScatterScreen #scatter-status { height: auto; padding: 0 1; background: $panel; }
@@ -92,7 +99,7 @@ class ScatterScreen(Screen[None]):
         varying = sorted((k for k in params if distinct[k] > 1), key=lambda k: (-coverage[k], k))
         if self.x not in self.x_choices:
             numeric = [k for k in varying if ser.make_axis([r.data.params.get(k) for r in runs]).numeric]
-            pick = (numeric or varying or params or metrics or [None])[0]
+            pick = next(iter(numeric or varying or params or metrics), None)
             self.x = None if pick is None else (f"params.{pick}" if pick in params else f"metrics.{pick}")
         if self.y not in self.y_choices:
             shared = [k for k in metrics if all(k in r.data.metrics for r in runs)]
@@ -128,15 +135,13 @@ class ScatterScreen(Screen[None]):
         self.plotted = 0
         for n, (label, idx) in enumerate(groups.items()):
             pts = [
-                (x_axis.positions[i], y_vals[i])
-                for i in idx
-                if x_axis.positions[i] is not None and y_vals[i] is not None
+                (x, y) for x, y in ((x_axis.positions[i], y_vals[i]) for i in idx) if x is not None and y is not None
             ]
             color = NEUTRAL if label == "" else PALETTE[n % len(PALETTE)]
             self.plotted += len(pts)
             if not pts:
                 continue
-            name = "" if label == "" else f"{self.color.partition('.')[2]}={label}"
+            name = "" if label == "" else f"{(self.color or '').partition('.')[2]}={label}"
             series.append(Series(name, [p[0] for p in pts], [p[1] for p in pts], color, kind=SCATTER, marker="●"))
             legend.append((name, color, len(pts)))
         # The title names y; plotext would print a y label under the axis, far from it.  The colour

@@ -238,4 +238,4 @@ class KeyRows(ScrollView, can_focus=True):
         return "\n".join(out)
 
 
-__all__ = ["Block", "KeyRows", "Lines", "Rows", "RowRenderer"]
+__all__ = ["Block", "KeyRows", "Lines", "RowRenderer", "Rows"]

@@ -6,7 +6,7 @@ themselves (so they act on the list that has focus, and never while typing in an
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, OptionList
 
 #: ``g``/``G`` share one footer entry.
@@ -21,7 +21,7 @@ def list_keys(
     last: str = "last",
     *,
     show_ends: bool = False,
-) -> list[Binding]:
+) -> list[BindingType]:
     """j/k/g/G bound to a list widget's own actions (ids ``PREFIX.down_vim`` ...)."""
     return [
         Binding("j", down, "Down", show=False, id=f"{prefix}.down_vim"),
@@ -31,7 +31,7 @@ def list_keys(
     ]
 
 
-class KeyTable(DataTable):  # type: ignore[type-arg]
+class KeyTable(DataTable):
     """``DataTable`` with j/k/g/G."""
 
     BINDINGS = list_keys("table", first="scroll_top", last="scroll_bottom")

@@ -90,7 +90,7 @@ class TabStrip(Widget):
         width = self.size.width
         if y == 0:
             segments = []
-            for (tab_id, title), (_, start, end) in zip(self.tabs, self.spans()):
+            for tab_id, title in self.tabs:
                 name = (
                     "tab-strip--active"
                     if tab_id == self._active
