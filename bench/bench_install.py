@@ -70,8 +70,10 @@ def import_ms(module: str, repeat: int) -> tuple[float, float, int]:
 
 def third_party_after_import() -> list[str]:
     code = (
-        "import sys; before = set(sys.modules); import tuitrack; sys.path.insert(0, %r); "
-        "import stdlib_smoke; print(' '.join(stdlib_smoke.third_party_modules()))" % str(ROOT / "tests" / "install")
+        "import sys; before = set(sys.modules); import tuitrack; sys.path.insert(0, {!r}); "
+        "import stdlib_smoke; print(' '.join(stdlib_smoke.third_party_modules()))".format(
+            str(ROOT / "tests" / "install")
+        )
     )
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.split()
@@ -93,7 +95,7 @@ def start_run_ms(runs: int, capture: bool) -> dict[str, float]:
 
 def run(repeat: int = 15, runs: int = 200) -> list[Figure]:
     tt_min, tt_med, tt_loaded = import_ms("tuitrack", repeat)
-    sq_min, sq_med, _ = import_ms("sqlite3", repeat)
+    sq_min, _sq_med, _ = import_ms("sqlite3", repeat)
     extra = third_party_after_import()
     on = start_run_ms(runs, True)
     off = start_run_ms(runs, False)

@@ -100,7 +100,7 @@ def run(steps: int = 100_000, procs: int = 4, proc_points: int = 200_000) -> lis
 
 def _run(tmp: Path, steps: int, procs: int, proc_points: int) -> list[Figure]:
     n = steps * len(KEYS)
-    in_calls, committed, samples = log_points(tmp / "single", steps, "single")
+    _in_calls, committed, samples = log_points(tmp / "single", steps, "single")
     median_ns = statistics.median(samples)
     base_ns = statistics.median(append_baseline(steps))
     db = tmp / "single" / "tuitrack.db"

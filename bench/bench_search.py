@@ -83,11 +83,13 @@ def _summaries(store: Store, raw: sqlite3.Connection) -> list[Figure]:
         ("sort by val_loss.best_step (no index)", "", ["metrics.val_loss.best_step DESC"]),
         ("sort by auc.mean_last_10 (no index)", "", ["metrics.auc.mean_last_10 DESC"]),
     ]:
-        ours = median_time(lambda: store.search_runs(flt, order, max_results=100))
+        ours = median_time(lambda flt=flt, order=order: store.search_runs(flt, order, max_results=100))
         last = [o.replace(".min", "").replace(".best_step", "").replace(".mean_last_10", "") for o in order]
         sql, sargs, _ = store._search_plan("r.rid", flt, order, None, False, None)
-        plain = median_time(lambda: raw.execute(sql + " LIMIT 100", sargs).fetchall())
-        by_last = median_time(lambda: store.search_runs(flt.replace(".max", ""), last, max_results=100))
+        plain = median_time(lambda sql=sql, sargs=sargs: raw.execute(sql + " LIMIT 100", sargs).fetchall())
+        by_last = median_time(
+            lambda flt=flt, last=last: store.search_runs(flt.replace(".max", ""), last, max_results=100)
+        )
         out.append(
             Figure(
                 f"summary fields, {n:,} runs: {label}, limit 100",

@@ -102,7 +102,7 @@ def start_server(python: str, root: Path) -> tuple[subprocess.Popen, str, float]
         port = s.getsockname()[1]
     exe = Path(python).with_name("mlflow")
     cli = [str(exe)] if exe.exists() else [python, "-m", "mlflow"]
-    log = open(root / "server.log", "ab")
+    log = open(root / "server.log", "ab")  # noqa: SIM115 -- the server writes to it for its whole life
     t = time.perf_counter()
     proc = subprocess.Popen(
         [

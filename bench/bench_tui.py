@@ -227,13 +227,19 @@ async def key_latencies(
     out: dict[str, list[float]] = {}
     for _ in range(presses):
         want = app.noops + 1
-        await _measure(app, probe, "f12", None, lambda: app.noops == want, out, "no-op key")
+        await _measure(app, probe, "f12", None, lambda want=want: app.noops == want, out, "no-op key")
         await _settle(app, gap)
     for key, step in (("down", 1), ("up", -1)) if "moves" in groups else ():
         for _ in range(presses):
             want = max(0, min(len(table_.rids) - 1, table_.cursor_row + step))
             await _measure(
-                app, probe, key, None, lambda: table_.cursor_row == want and _rows_shown(browser), out, f"cursor {key}"
+                app,
+                probe,
+                key,
+                None,
+                lambda want=want: table_.cursor_row == want and _rows_shown(browser),
+                out,
+                f"cursor {key}",
             )
             await _settle(app, gap)
     if not full:
@@ -244,7 +250,13 @@ async def key_latencies(
             await _settle(app, gap)
         want = min(len(table_.rids) - 1, table_.cursor_row + table_._body_height())
         await _measure(
-            app, probe, "pagedown", None, lambda: table_.cursor_row == want and _rows_shown(browser), out, "page down"
+            app,
+            probe,
+            "pagedown",
+            None,
+            lambda want=want: table_.cursor_row == want and _rows_shown(browser),
+            out,
+            "page down",
         )
         await _settle(app, gap)
     # sort: on the auc metric column, where sorting 100k runs costs the most
@@ -257,7 +269,9 @@ async def key_latencies(
             probe,
             "s",
             "s",
-            lambda: table_.rids is not old and (table_.sort_key, table_.sort_desc) != sort and _rows_shown(browser),
+            lambda old=old, sort=sort: (
+                table_.rids is not old and (table_.sort_key, table_.sort_desc) != sort and _rows_shown(browser)
+            ),
             out,
             "sort (s)",
         )
@@ -267,7 +281,7 @@ async def key_latencies(
     while "filter" in groups and (table_.sort_key, table_.sort_desc) != ("metrics.auc", False):
         sort = (table_.sort_key, table_.sort_desc)
         _send(app, "s", "s")
-        await _until(lambda: (table_.sort_key, table_.sort_desc) != sort, "sort did not change")
+        await _until(lambda sort=sort: (table_.sort_key, table_.sort_desc) != sort, "sort did not change")
         await _settle(app, gap)
     bar = browser.query_one("#filter-bar")
     for i in range(presses if "filter" in groups else 0):
@@ -282,7 +296,7 @@ async def key_latencies(
             probe,
             "enter",
             "\r",
-            lambda: (
+            lambda text=text, old=old: (
                 browser.view.filter == text
                 and table_.rids is not old
                 and _rows_shown(browser)
@@ -302,7 +316,7 @@ async def key_latencies(
             probe,
             "down",
             None,
-            lambda: table_.cursor_row == row + 1 and _screen_settled(app),
+            lambda row=row: table_.cursor_row == row + 1 and _screen_settled(app),
             out,
             "one down, screen settled",
         )
@@ -321,14 +335,16 @@ async def key_latencies(
             await _settle(app, gap)
         row = table_.cursor_row
         _send(app, "down")
-        await _until(lambda: table_.cursor_row == row + 1 and table_.cursor_run is not None, "cursor did not move")
+        await _until(
+            lambda row=row: table_.cursor_row == row + 1 and table_.cursor_run is not None, "cursor did not move"
+        )
         run_id = table_.cursor_run.id
         await _measure(
             app,
             probe,
             "enter",
             "\r",
-            lambda: detail.run_id == run_id and browser.has_class("-detail-max"),
+            lambda run_id=run_id: detail.run_id == run_id and browser.has_class("-detail-max"),
             out,
             "open detail",
         )
@@ -380,7 +396,9 @@ async def child_main(args: argparse.Namespace) -> dict[str, Any]:
                     row = table_.cursor_row
                     _send(app, "pagedown")
                     presses += 1
-                    await _until(lambda: table_.cursor_row != row and _rows_shown(app.browser), "page down stuck")
+                    await _until(
+                        lambda row=row: table_.cursor_row != row and _rows_shown(app.browser), "page down stuck"
+                    )
                 scrolled = time.perf_counter() - t
                 await _settle(app, 0.2)
                 return {

@@ -213,7 +213,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
     # the no-op floor
     for _ in range(presses):
         want = app.noops + 1
-        add("no-op key", await _timed(app, probe, "f12", None, lambda: app.noops == want, "no-op"))
+        add("no-op key", await _timed(app, probe, "f12", None, lambda want=want: app.noops == want, "no-op"))
         await _settle(app, 0.05)
 
     # open each run's detail and its tabs: narrow (row 1) then wide (row 0), alternating
@@ -229,9 +229,11 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                 want = app.noops + 1
                 add(
                     "no-op key while the wide run loads",
-                    await _timed(app, probe, "f12", None, lambda: app.noops == want, "no-op during load"),
+                    await _timed(app, probe, "f12", None, lambda want=want: app.noops == want, "no-op during load"),
                 )
-                await _until(lambda: detail.run_id == run_id and browser.has_class("-detail-max"), "detail open")
+                await _until(
+                    lambda run_id=run_id: detail.run_id == run_id and browser.has_class("-detail-max"), "detail open"
+                )
             else:
                 add(
                     f"open detail ({label})",
@@ -240,7 +242,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                         probe,
                         "enter",
                         "\r",
-                        lambda: detail.run_id == run_id and browser.has_class("-detail-max"),
+                        lambda run_id=run_id: detail.run_id == run_id and browser.has_class("-detail-max"),
                         "open detail",
                     ),
                 )
@@ -253,9 +255,11 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                     await _timed(
                         app,
                         probe,
-                        lambda: detail.select_tab(tab),
+                        lambda tab=tab: detail.select_tab(tab),
                         None,
-                        lambda: detail.active_tab == tab and detail.run_id == run_id and _rows_drawn(rows),
+                        lambda tab=tab, run_id=run_id, rows=rows: (
+                            detail.active_tab == tab and detail.run_id == run_id and _rows_drawn(rows)
+                        ),
                         tab,
                     ),
                 )
@@ -269,7 +273,14 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                         before = rows.scroll_offset.y
                         add(
                             f"tags tab {name} (wide)",
-                            await _timed(app, probe, key, None, lambda: rows.scroll_offset.y != before, name),
+                            await _timed(
+                                app,
+                                probe,
+                                key,
+                                None,
+                                lambda rows=rows, before=before: rows.scroll_offset.y != before,
+                                name,
+                            ),
                         )
                         await _settle(app, 0.05)
                 for key, name in (("end", "end"), ("home", "home")):
@@ -286,7 +297,9 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                                 probe,
                                 key,
                                 None,
-                                lambda: round(rows.scroll_offset.y) == target and _rows_drawn(rows),
+                                lambda rows=rows, target=target: (
+                                    round(rows.scroll_offset.y) == target and _rows_drawn(rows)
+                                ),
                                 name,
                             ),
                         )
@@ -295,11 +308,11 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                     needle = f"{1234 + i}"
                     _send(app, "f", "f")
                     box = detail.query_one("#tags-filter")
-                    await _until(lambda: box.has_focus, "filter box")
+                    await _until(lambda box=box: box.has_focus, "filter box")
                     box.value = needle
                     t0 = time.perf_counter()
                     await _until(
-                        lambda: (
+                        lambda needle=needle, rows=rows: (
                             detail.data.window("tags").needle == needle
                             and _rows_drawn(rows)
                             and any(needle in r[0] for r in detail.data.window("tags").rows)
@@ -309,7 +322,9 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
                     add("tags filter, matching rows (wide)", (time.perf_counter() - t0) * 1000)
                     box.value = ""
                     _send(app, "enter", "\r")
-                    await _until(lambda: detail.data.window("tags").needle == "" and _rows_drawn(rows), "unfiltered")
+                    await _until(
+                        lambda rows=rows: detail.data.window("tags").needle == "" and _rows_drawn(rows), "unfiltered"
+                    )
                     await _settle(app, 0.1)
             _send(app, "escape")
             await _until(lambda: not browser.has_class("-detail-max"), "detail closed")
@@ -320,7 +335,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
     from tuitrack.tui.screens.charts import ChartsScreen
     from tuitrack.tui.screens.compare import CompareScreen
 
-    for rep in range(max(2, presses // 5)):
+    for _rep in range(max(2, presses // 5)):
         for row, label in ((1, "narrow"), (0, "wide")):
             table_.move_cursor(row=row)
             await _settle(app, 0.2)
@@ -392,7 +407,7 @@ async def measure(app: Any, pilot: Any, probe: Probe, presses: int) -> dict[str,
     sweep = len(app.store.search_rids("experiment = 'sweep'"))
     for filt, label in (("run_name LIKE 'sweep-000%'", "10 runs"), ("experiment = 'sweep'", f"{sweep} runs")):
         browser.apply_filter(filt)
-        await _until(lambda: browser.view.filter == filt and len(table_.rids) > 0, "filter")
+        await _until(lambda filt=filt: browser.view.filter == filt and len(table_.rids) > 0, "filter")
         await _settle(app, 0.3)
         for _ in range(max(2, presses // 10)):
             add(

@@ -104,10 +104,11 @@ def machine() -> str:
 
     cpu = "?"
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     try:
@@ -116,7 +117,7 @@ def machine() -> str:
     except (ValueError, OSError, AttributeError):
         ram_text = "RAM ?"
     try:
-        load = "load %.2f %.2f %.2f" % os.getloadavg()
+        load = "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         load = "load ?"
     try:

@@ -11,6 +11,7 @@ every test module collected after tests/sync, and at run time in all of them).  
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sqlite3
@@ -29,10 +30,8 @@ def reset_tuitrack() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for run in reversed(list(_tracking._stack)):
-            try:
+            with contextlib.suppress(Exception):
                 run.end("KILLED")
-            except Exception:
-                pass
         _tracking._stack.clear()
         for writer in list(_tracking._writers.values()):
             try:
@@ -43,10 +42,8 @@ def reset_tuitrack() -> None:
             writer.stop()
         _tracking._writers.clear()
         for st in list(_tracking._stores.values()):
-            try:
+            with contextlib.suppress(Exception):
                 st.close()
-            except Exception:
-                pass
         _tracking._stores.clear()
     _tracking.set_store(None)
     _store_mod.set_clock(None)

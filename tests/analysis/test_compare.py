@@ -246,7 +246,7 @@ def test_write_export_checks_path(tmp_path) -> None:
     out = cmp.write_export(comp, tmp_path / "c.md")
     assert out.read_text().startswith("| field |")
     assert cmp.write_export(comp, tmp_path / "c.csv").read_text().startswith("section,key")
-    with pytest.raises(ValueError, match="use a .md or .csv"):
+    with pytest.raises(ValueError, match=r"use a \.md or \.csv"):
         cmp.write_export(comp, tmp_path / "c.txt")
     with pytest.raises(ValueError, match="does not exist"):
         cmp.write_export(comp, tmp_path / "missing" / "c.md")

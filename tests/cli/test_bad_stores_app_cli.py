@@ -277,7 +277,7 @@ async def test_read_only_store_app_opens_with_badge_and_refuses_edits(
     mnt, src = ro_store
     before = tree(src)
     captured = CapturedApp(monkeypatch)
-    code, out, err = cli("--store", str(mnt))  # `tuitrack --store X`: builds the app, run() replaced
+    code, _out, err = cli("--store", str(mnt))  # `tuitrack --store X`: builds the app, run() replaced
     assert (code, err) == (0, "")
     (app,) = captured.apps
     assert app.store.read_only
@@ -341,7 +341,7 @@ def locked_store(tmp_path: Path) -> Iterator[Path]:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         yield path
     finally:
-        out, err = holder.communicate("\n", timeout=60)
+        _out, err = holder.communicate("\n", timeout=60)
         assert (holder.returncode, err) == (0, ""), err
 
 
@@ -364,7 +364,7 @@ def test_store_being_written_cli_reads_committed_data(locked_store: Path) -> Non
 async def test_store_being_written_app_opens_and_works(locked_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = store_bytes(locked_store)
     captured = CapturedApp(monkeypatch)
-    code, out, err = cli("--store", str(locked_store))
+    code, _out, err = cli("--store", str(locked_store))
     assert (code, err) == (0, "")
     (app,) = captured.apps
     assert not app.store.read_only

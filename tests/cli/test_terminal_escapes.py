@@ -88,7 +88,7 @@ def test_nothing_active_reaches_a_terminal(nasty_store: Path, args: list[str]) -
 def test_csv_to_a_pipe_or_file_is_exact(nasty_store: Path, tmp_path: Path) -> None:
     for args in (["ls", "--csv"], ["export", "--format", "csv", "--tags"]):
         rows = list(
-            csv.DictReader(io.StringIO(_text(_cli(args + ["--store", str(nasty_store)], tty=False)), newline=""))
+            csv.DictReader(io.StringIO(_text(_cli([*args, "--store", str(nasty_store)], tty=False)), newline=""))
         )
         assert rows[0]["name"] == NASTY
     out = tmp_path / "runs.csv"

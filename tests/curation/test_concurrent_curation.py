@@ -127,7 +127,7 @@ def test_edits_while_three_processes_log(store_path: Path) -> None:
                 if any(p.poll() is None for p in procs):
                     during_logging += 1
         for p in procs:
-            out, err = p.communicate(timeout=60)
+            _out, err = p.communicate(timeout=60)
             assert p.returncode == 0, err
             assert "Error" not in err and "Warning" not in err, err
     finally:

@@ -207,7 +207,7 @@ def test_sqlite_tag_with_null_value_imports(tmp_path: Path) -> None:
     db = tmp_path / "mlflow.db"
     shutil.copy(LAYOUTS["sqlite"], db)
     conn = sqlite3.connect(db)
-    run_uuid, name = conn.execute("SELECT run_uuid, name FROM runs ORDER BY start_time LIMIT 1").fetchone()
+    run_uuid, _name = conn.execute("SELECT run_uuid, name FROM runs ORDER BY start_time LIMIT 1").fetchone()
     conn.execute("INSERT OR REPLACE INTO tags(key, value, run_uuid) VALUES ('empty', NULL, ?)", (run_uuid,))
     conn.commit()
     conn.close()

@@ -46,7 +46,7 @@ def _host_store(path: Path, prefix: str) -> tuple[Store, list[str]]:
 
 
 def test_merge_two_hosts_keeps_everything_and_is_idempotent(tmp_path: Path) -> None:
-    a, a_ids = _host_store(tmp_path / "a", "a")
+    a, _a_ids = _host_store(tmp_path / "a", "a")
     b, b_ids = _host_store(tmp_path / "b", "b")
     b.close()
     before = db_rows(tmp_path / "b")

@@ -36,7 +36,7 @@ def _is_stdlib(top: str) -> bool:
         spec = importlib.util.find_spec(top)
         origin = spec.origin if spec is not None else None
         if origin in (None, "built-in", "frozen") and spec is not None and spec.submodule_search_locations:
-            origin = list(spec.submodule_search_locations)[0]
+            origin = next(iter(spec.submodule_search_locations))
         real = os.path.realpath(origin) if origin and origin not in ("built-in", "frozen") else ""
         result = spec is not None and (
             origin in ("built-in", "frozen")

@@ -50,11 +50,11 @@ def _runtime_unions(tree: ast.Module) -> list[int]:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for expr in stmt.decorator_list:
                     lines.extend(u.lineno for u in _type_unions(expr))
-            elif isinstance(stmt, ast.Assign):
-                lines.extend(u.lineno for u in _type_unions(stmt.value))
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                lines.extend(u.lineno for u in _type_unions(stmt.value))
-            elif isinstance(stmt, ast.Expr):
+            elif (
+                isinstance(stmt, ast.Assign)
+                or (isinstance(stmt, ast.AnnAssign) and stmt.value is not None)
+                or isinstance(stmt, ast.Expr)
+            ):
                 lines.extend(u.lineno for u in _type_unions(stmt.value))
 
     scope(tree.body)

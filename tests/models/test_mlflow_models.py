@@ -17,8 +17,8 @@ sklearn = pytest.importorskip("sklearn")
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
 
-from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
+load_iris = pytest.importorskip("sklearn.datasets").load_iris
+LogisticRegression = pytest.importorskip("sklearn.linear_model").LogisticRegression
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def iris():
 
 
 def test_log_model_writes_mlflow_model_folder(store_path: Path, iris) -> None:
-    X, y, model = iris
+    X, _y, model = iris
     with mlflow.start_run() as run:
         info = mlflow.sklearn.log_model(
             model, name="model", signature=infer_signature(X, model.predict(X)), input_example=X.head(3)
@@ -77,7 +77,7 @@ def test_log_model_writes_mlflow_model_folder(store_path: Path, iris) -> None:
 def test_real_mlflow_loads_a_tuitrack_model(store_path: Path, iris, tmp_path: Path) -> None:
     """MLflow's own loaders on the artifact folder, in a fresh interpreter (MLflow only in the test extras)."""
     pytest.importorskip("mlflow")
-    X, y, model = iris
+    X, _y, model = iris
     with mlflow.start_run() as run:
         mlflow.sklearn.log_model(
             model, "model", signature=infer_signature(X, model.predict(X)), input_example=X.head(2)
@@ -105,7 +105,7 @@ print(json.dumps({{"sk": sk.predict(X).tolist(), "py": [int(v) for v in py.predi
 
 
 def test_save_model_refuses_existing_folder_and_models_uri(tmp_path: Path, iris, store_path: Path) -> None:
-    X, y, model = iris
+    _X, _y, model = iris
     mlflow.sklearn.save_model(model, tmp_path / "m")
     with pytest.raises(ValidationError, match="already exists"):
         mlflow.sklearn.save_model(model, tmp_path / "m")
@@ -116,18 +116,17 @@ def test_save_model_refuses_existing_folder_and_models_uri(tmp_path: Path, iris,
 
 
 def test_registered_model_name_warns_and_pip_requirements(store_path: Path, iris, tmp_path: Path) -> None:
-    X, y, model = iris
+    _X, _y, model = iris
     req = tmp_path / "req.txt"
     req.write_text("scikit-learn>=1.0\n# comment\nnumpy\n")
-    with mlflow.start_run() as run:
-        with pytest.warns(UserWarning, match="no model registry"):
-            mlflow.sklearn.log_model(
-                model,
-                artifact_path="m",
-                registered_model_name="churn",
-                pip_requirements=str(req),
-                extra_pip_requirements=["pandas"],
-            )
+    with mlflow.start_run() as run, pytest.warns(UserWarning, match="no model registry"):
+        mlflow.sklearn.log_model(
+            model,
+            artifact_path="m",
+            registered_model_name="churn",
+            pip_requirements=str(req),
+            extra_pip_requirements=["pandas"],
+        )
     assert mlflow.read_artifact(run.info.run_id, "m/requirements.txt").decode().split() == [
         "scikit-learn>=1.0",
         "numpy",
@@ -169,7 +168,8 @@ def test_infer_signature_shapes() -> None:
     arr = infer_signature(np.zeros((4, 3)), np.zeros(4))
     assert arr.inputs == [{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}]
     assert infer_signature([{"a": 1, "b": "x"}], [0.5]).to_dict() == {
-        "inputs": '[{"type": "long", "name": "a", "required": true}, {"type": "string", "name": "b", "required": true}]',
+        "inputs": '[{"type": "long", "name": "a", "required": true}, '
+        '{"type": "string", "name": "b", "required": true}]',
         "outputs": '[{"type": "double", "required": true}]',
         "params": None,
     }

@@ -109,7 +109,7 @@ def test_folder_without_db(tmp_path: Path, reader: str) -> None:
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
     before = tree(folder)
-    with pytest.raises(NotATuitrackStoreError, match="has no tuitrack.db"):
+    with pytest.raises(NotATuitrackStoreError, match=r"has no tuitrack\.db"):
         READERS[reader](folder)
     assert tree(folder) == before
 
@@ -161,7 +161,7 @@ def test_foreign_sqlite_db_untouched(tmp_path: Path, opener: str) -> None:
     folder = tmp_path / "s"
     _foreign(folder)
     before = tree(folder)
-    with pytest.raises(NotATuitrackStoreError, match="another application .*users"):
+    with pytest.raises(NotATuitrackStoreError, match=r"another application .*users"):
         {**READERS, **WRITERS}[opener](folder)
     assert tree(folder) == before
 

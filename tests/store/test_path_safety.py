@@ -152,7 +152,7 @@ def test_a_symlinked_run_folder_is_not_followed(store_path: Path, precious: Path
     (store / "artifacts" / run.id).symlink_to(precious)
     before = _tree(precious)
     st = tuitrack.open_store(store)
-    with pytest.raises(StoreError, match="outside the store's artifacts folder|refusing"):
+    with pytest.raises(StoreError, match=r"outside the store's artifacts folder|refusing"):
         st.artifact_file(run.id, "keep.txt")
     (store / "artifacts" / run.id).unlink()
     (store / "artifacts" / run.id).symlink_to(store / "artifacts" / other.id)

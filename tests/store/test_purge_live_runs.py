@@ -66,9 +66,8 @@ def test_gc_skips_a_deleted_run_that_is_still_logging_unless_forced(store_path: 
 def test_gc_purges_a_crashed_run_whose_heartbeat_is_stale(store_path: Path) -> None:
     run = tuitrack.start_run(name="crashed")
     run.flush()
-    with Store(store_path) as st:
-        with st.transaction() as conn:  # what a kill -9 two hours ago leaves: RUNNING, old heartbeat
-            conn.execute("UPDATE runs SET heartbeat = 1, deleted_at = 1 WHERE run_id = ?", (run.id,))
+    with Store(store_path) as st, st.transaction() as conn:  # what a kill -9 two hours ago leaves: old heartbeat
+        conn.execute("UPDATE runs SET heartbeat = 1, deleted_at = 1 WHERE run_id = ?", (run.id,))
     code, out = _cli("gc", "--yes", "--store", str(store_path))
     assert code == 0 and "purged 1 deleted runs" in out and "skipping" not in out
 

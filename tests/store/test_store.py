@@ -266,7 +266,7 @@ def test_failed_commit_does_not_poison_metric_key_cache(tiny_fs: Path) -> None:
 
 
 def test_disk_full_new_metric_key_warns_in_default_mode(tiny_fs: Path) -> None:
-    store, filler = _setup_full(tiny_fs)
+    _store, filler = _setup_full(tiny_fs)
     filler.unlink()  # start the run with space available, then fill the disk again
     run = tuitrack.start_run(name="new-key")
     filler = _fill(tiny_fs, leave=0)

@@ -49,7 +49,7 @@ class Server:
     proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = open(self.root / "server.log", "ab")
+        log = open(self.root / "server.log", "ab")  # noqa: SIM115 -- the server writes to it for its whole life
         self.proc = subprocess.Popen(
             [
                 *_mlflow_cli(),

@@ -88,9 +88,8 @@ def test_nested_run_records_parent(store_path: Path) -> None:
 
 
 def test_context_manager_failed_records_traceback(store_path: Path) -> None:
-    with pytest.raises(ZeroDivisionError):
-        with tuitrack.start_run(name="boom") as run:
-            1 / 0
+    with pytest.raises(ZeroDivisionError), tuitrack.start_run(name="boom") as run:
+        _ = 1 / 0
     info = tuitrack.get_run(run.id).info
     assert info.status == FAILED
     assert "ZeroDivisionError" in info.error and "Traceback" in info.error
@@ -98,16 +97,14 @@ def test_context_manager_failed_records_traceback(store_path: Path) -> None:
 
 
 def test_context_manager_keyboard_interrupt_is_killed(store_path: Path) -> None:
-    with pytest.raises(KeyboardInterrupt):
-        with tuitrack.start_run(name="ctrl-c") as run:
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), tuitrack.start_run(name="ctrl-c") as run:
+        raise KeyboardInterrupt
     assert tuitrack.get_run(run.id).info.status == KILLED
 
 
 def test_sys_exit_zero_is_finished(store_path: Path) -> None:
-    with pytest.raises(SystemExit):
-        with tuitrack.start_run() as run:
-            raise SystemExit(0)
+    with pytest.raises(SystemExit), tuitrack.start_run() as run:
+        raise SystemExit(0)
     assert tuitrack.get_run(run.id).info.status == FINISHED
 
 
@@ -356,7 +353,7 @@ def test_metric_history_max_points_is_an_upper_bound(store_path: Path) -> None:
 
 def test_metric_history_max_points_invalid(store_path: Path) -> None:
     with tuitrack.start_run() as run:
-        for i in range(10):
+        for _ in range(10):
             tuitrack.log_metric("x", 1.0)
     with pytest.raises(ValueError, match="max_points must be at least 1"):
         tuitrack.get_metric_history(run.id, "x", max_points=0)
@@ -519,7 +516,9 @@ def populated(store_path: Path) -> dict[str, str]:
 
 def test_search_runs_filters_order_and_limits(populated: dict[str, str]) -> None:
     """The list form: tuitrack's spelling (the filter first) with output_format="list", across experiments."""
-    names = lambda runs: [r.info.run_name for r in runs]
+
+    def names(runs: list) -> list:
+        return [r.info.run_name for r in runs]
 
     def search(*args, **kwargs):
         return tuitrack.search_runs(*args, output_format="list", search_all_experiments=True, **kwargs)

@@ -98,9 +98,8 @@ def test_matplotlib_figure(store) -> None:
     ],
 )
 def test_bad_images_are_refused_and_write_nothing(store, image, kwargs, message) -> None:
-    with tuitrack.start_run(name="bad") as run:
-        with pytest.raises(tuitrack.errors.ValidationError, match=message):
-            run.log_image(image, **kwargs)
+    with tuitrack.start_run(name="bad") as run, pytest.raises(tuitrack.errors.ValidationError, match=message):
+        run.log_image(image, **kwargs)
     assert tuitrack.list_artifacts(run.id) == []
 
 

@@ -45,7 +45,8 @@ def test_logging_a_run_stays_light(tmp_path) -> None:
         f"tuitrack.set_store({str(tmp_path / 's')!r}); tuitrack.configure(capture_env=False)\n"
         "with tuitrack.start_run(params={'a': 1}) as r:\n"
         "    tuitrack.log_metric('m', 1.0); tuitrack.log_text('x', 'x.txt'); tuitrack.log_model([1], 'model')\n"
-        "tuitrack.search_runs('metrics.m > 0', output_format='list'); tuitrack.get_metric_history(r.id, 'm', max_points=10)\n"
+        "tuitrack.search_runs('metrics.m > 0', output_format='list')\n"
+        "tuitrack.get_metric_history(r.id, 'm', max_points=10)\n"
     )
     loaded = _modules_after(code)
     assert not loaded & set(HEAVY), loaded & set(HEAVY)

@@ -85,9 +85,9 @@ def test_resuming_the_run_removes_its_leftover_temp_files(store_path: Path, tmp_
 
 def test_gc_removes_leftovers_of_dead_runs_only(store_path: Path, tmp_path: Path) -> None:
     dead_id, temps = _killed_mid_copy(store_path, _big_file(tmp_path))
-    with Store(store_path) as st:  # the killed run's heartbeat goes stale (2 minutes): it is CRASHED
-        with st.transaction() as conn:
-            conn.execute("UPDATE runs SET heartbeat = 1 WHERE run_id = ?", (dead_id,))
+    # the killed run's heartbeat goes stale (2 minutes): it is CRASHED
+    with Store(store_path) as st, st.transaction() as conn:
+        conn.execute("UPDATE runs SET heartbeat = 1 WHERE run_id = ?", (dead_id,))
     size = sum(t.stat().st_size for t in temps)
     with tuitrack.start_run(name="finished") as kept:
         tuitrack.log_text("a user's file that happens to start with .tmp-", ".tmp-mine.txt")

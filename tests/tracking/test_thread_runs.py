@@ -84,9 +84,8 @@ def test_each_thread_refuses_a_second_run_of_its_own_only(store_path: Path) -> N
 
         def worker() -> None:
             try:
-                with tuitrack.start_run(name="w"):
-                    with pytest.raises(ActiveRunError, match="already active"):
-                        tuitrack.start_run(name="w2")
+                with tuitrack.start_run(name="w"), pytest.raises(ActiveRunError, match="already active"):
+                    tuitrack.start_run(name="w2")
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 

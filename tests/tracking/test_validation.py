@@ -160,7 +160,7 @@ def test_metric_timestamp_range_is_checked(ts: object) -> None:
         validation.metric_timestamp("acc", ts)
 
 
-path_alphabet = st.sampled_from(list("ab./\\\x00\n é") + ["..", "/", "./"])
+path_alphabet = st.sampled_from([*list("ab./\\\x00\n é"), "..", "/", "./"])
 
 
 @settings(max_examples=500, deadline=None)

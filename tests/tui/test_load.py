@@ -174,14 +174,16 @@ async def test_eight_writers_live_app_and_tag_edits(
                     before = table.cursor_row
                     key = "down" if before < len(table.rids) - 1 else "up"
                     send_key(app, key)
-                    latencies.append(await eventually(lambda: table.cursor_row != before, f"cursor {key}"))
+                    latencies.append(
+                        await eventually(lambda before=before: table.cursor_row != before, f"cursor {key}")
+                    )
                     status_messages.add(app.browser.status.info.message)
                     await asyncio.sleep(0.05)
                 # The tag editor on a live run: move off the baseline run if the cursor is on it.
                 while app.current_run_id() not in live:
                     before = table.cursor_row
                     send_key(app, "down" if before < len(table.rids) - 1 else "up")
-                    await eventually(lambda: table.cursor_row != before, "cursor to a live run")
+                    await eventually(lambda before=before: table.cursor_row != before, "cursor to a live run")
                 rid = app.current_run_id()
                 assert rid is not None
                 value = "round" + chr(ord("a") + round_no % 26)
@@ -195,12 +197,17 @@ async def test_eight_writers_live_app_and_tag_edits(
                 await asyncio.sleep(0.6)  # a person typing: live refresh ticks while the editor is open
                 send_key(app, "enter", "\r")
                 editor = app.screen
-                await eventually(lambda: editor.staged == {"reviewed": value}, "the typed tag to be staged", timeout=10)
+                await eventually(
+                    lambda editor=editor, value=value: editor.staged == {"reviewed": value},
+                    "the typed tag to be staged",
+                    timeout=10,
+                )
                 send_key(app, "ctrl+s")
                 await eventually(lambda: not isinstance(app.screen, TagEditor), "the tag editor to close")
                 expected_editor[rid] = value
                 await eventually(
-                    lambda: stored_tags(db).get((rid, "reviewed")) == value, "the editor's tag to be stored"
+                    lambda rid=rid, value=value: stored_tags(db).get((rid, "reviewed")) == value,
+                    "the editor's tag to be stored",
                 )
                 editor_rounds.append(time.perf_counter() - t0)
                 round_no += 1

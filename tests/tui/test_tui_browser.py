@@ -38,7 +38,7 @@ def seed_store(path: Path) -> dict[str, str]:
     tracking.set_id_factory(lambda: f"{next(counter):04x}" + "ab" * 14)
     tuitrack.configure(capture_env=False, capture_packages=False)
     ids: dict[str, str] = {}
-    for i, (depth, auc) in enumerate([(4, 0.71), (8, 0.83), (16, 0.91), (32, 0.77)]):
+    for depth, auc in [(4, 0.71), (8, 0.83), (16, 0.91), (32, 0.77)]:
         with tuitrack.start_run(experiment="alpha", name=f"rf_d{depth}", params={"max_depth": depth}) as run:
             run.log_metric("auc", auc)
             run.log_metric("loss", 1 - auc, step=0)
@@ -95,9 +95,9 @@ async def settle(pilot, app: TuitrackApp, cond: Callable[[], bool] | None = None
         await pilot.pause(0.05)
         worker = app.browser._search_worker
         table = app.browser.table
-        if (worker is None or worker.is_finished) and (not table.rids or table.cursor_run is not None):
-            if cond is None or cond():
-                return
+        idle = (worker is None or worker.is_finished) and (not table.rids or table.cursor_run is not None)
+        if idle and (cond is None or cond()):
+            return
     raise AssertionError("the browser did not settle")
 
 
@@ -123,7 +123,7 @@ async def move_to_column(pilot, table: RunsTable, key: str) -> None:
 # -- opening and moving ----------------------------------------------------------------
 async def test_opens_newest_first_with_counts(seeded, tmp_path):
     path, ids = seeded
-    async with browse(path, tmp_path) as (app, pilot):
+    async with browse(path, tmp_path) as (app, _pilot):
         table = app.browser.table
         assert len(table.rids) == 10
         assert names(app)[0] == ESCAPE_NAME  # newest start first (default sort)
@@ -181,7 +181,7 @@ async def test_space_marks_survive_filter_and_refresh(seeded, tmp_path):
 
 # -- sorting -----------------------------------------------------------------------------
 async def test_s_sorts_by_cursor_column_and_reverses(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         table = app.browser.table
         await move_to_column(pilot, table, "metrics.auc")
@@ -218,7 +218,7 @@ async def test_sort_moves_to_the_top_of_the_new_order(seeded, tmp_path):
 
 # -- filtering -----------------------------------------------------------------------------
 async def test_filter_applies_and_errors_keep_last_good(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         await pilot.press("slash")
         bar = app.browser.query_one(FilterBar)
@@ -241,7 +241,7 @@ async def test_filter_applies_and_errors_keep_last_good(seeded, tmp_path):
 
 
 async def test_empty_result_says_why_instead_of_looking_like_loading(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         table = app.browser.table
         assert "No runs" not in table.render_line(2).text
@@ -265,7 +265,7 @@ async def test_status_filter_and_scope_in_status_line(seeded, tmp_path):
 
 # -- tree -----------------------------------------------------------------------------------
 async def test_tree_scopes_experiment_and_parent(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         tree = app.browser.query_one(ExperimentTree)
         tree.focus()
@@ -287,7 +287,7 @@ async def test_tree_scopes_experiment_and_parent(seeded, tmp_path):
 
 # -- enter / escape / tab / help / palette / columns -----------------------------------------
 async def test_enter_opens_detail_and_escape_returns(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         await pilot.press("j", "enter")
         await pilot.pause(0.3)
@@ -303,7 +303,7 @@ async def test_enter_opens_detail_and_escape_returns(seeded, tmp_path):
 
 
 async def test_tab_moves_between_panes(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         assert app.browser.table.has_focus
         await pilot.press("tab")
@@ -322,7 +322,7 @@ class _MixinApp(TuitrackApp):
 
 
 async def test_help_lists_bindings_including_mixin_keys(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path, app_class=_MixinApp) as (app, pilot):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -350,7 +350,7 @@ async def test_help_lists_bindings_including_mixin_keys(seeded, tmp_path):
 
 
 async def test_command_palette_lists_and_runs_actions(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path, app_class=_MixinApp) as (app, pilot):
         titles = [t for t, _, _ in ActionsProvider(app.screen)._commands()]
         for title in (
@@ -377,7 +377,7 @@ async def test_command_palette_lists_and_runs_actions(seeded, tmp_path):
 
 
 async def test_column_chooser_and_state_remembered(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         keys = [c.key for c in app.browser.table.columns]
         assert keys[:5] == [
@@ -401,7 +401,7 @@ async def test_column_chooser_and_state_remembered(seeded, tmp_path):
         assert "metrics.loss" not in keys and "attributes.run_id" not in keys and "metrics.auc" in keys
         app.browser.apply_filter("metrics.auc > 0.5")
         await settle(pilot, app, lambda: app.current_filter != "")
-    async with browse(path, tmp_path) as (app2, pilot2):
+    async with browse(path, tmp_path) as (app2, _pilot2):
         assert [c.key for c in app2.browser.table.columns] == keys
         assert app2.current_filter == "metrics.auc > 0.5"
         assert len(app2.browser.table.rids) == 5  # auc 0.71, 0.83, 0.91, 0.77, 0.6
@@ -411,18 +411,18 @@ async def test_column_chooser_and_state_remembered(seeded, tmp_path):
 
 
 async def test_broken_state_file_is_ignored(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     target = state_file(path, tmp_path / "state")
     target.parent.mkdir(parents=True)
     target.write_text('{"version": 1, "columns": ["bogus"], "filter": "metrics.auc >", "sort_key": 5}')
-    async with browse(path, tmp_path) as (app, pilot):
+    async with browse(path, tmp_path) as (app, _pilot):
         assert app.current_filter == ""
         assert "saved filter dropped" in app.browser.status.info.message
         assert len(app.browser.table.rids) == 10
 
 
 async def test_q_quits(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     store = Store(path)
     app = create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -435,7 +435,7 @@ async def test_q_quits(seeded, tmp_path):
 
 # -- refresh and live refresh ------------------------------------------------------------------
 async def test_r_refresh_keeps_cursor_and_sees_new_runs(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         await pilot.press("j", "j", "j", "j")
         before, line = app.current_run_id(), app.browser.table.cursor_line()
@@ -450,7 +450,7 @@ async def test_r_refresh_keeps_cursor_and_sees_new_runs(seeded, tmp_path):
 
 
 async def test_live_refresh_updates_rows_in_place(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     running = tuitrack.start_run(experiment="beta", name="training")
     running.log_metric("auc", 0.1, step=0)
     tuitrack.flush()
@@ -480,14 +480,14 @@ async def test_stale_running_run_shows_crashed(store_path, tmp_path):
     run = tuitrack.start_run(experiment="alpha", name="dead")
     tuitrack.flush()
     store_mod.set_clock(lambda: NOW)
-    async with browse(store_path, tmp_path) as (app, pilot):
+    async with browse(store_path, tmp_path) as (app, _pilot):
         assert "☠" in row_text(app.browser.table, 0)
     run.end()
 
 
 # -- read-only and literal strings ----------------------------------------------------------------
 async def test_read_only_store_shows_indicator_and_never_writes(seeded, tmp_path, rows_of):
-    path, ids = seeded
+    path, _ids = seeded
     tuitrack.flush()
     before = rows_of(path)
     files_before = sorted(p.name for p in path.iterdir())
@@ -506,7 +506,7 @@ async def test_read_only_store_shows_indicator_and_never_writes(seeded, tmp_path
 
 async def test_user_strings_are_literal(seeded, tmp_path):
     path, ids = seeded
-    async with browse(path, tmp_path) as (app, pilot):
+    async with browse(path, tmp_path) as (app, _pilot):
         table = app.browser.table
         texts = [row_text(table, i) for i in range(len(table.rids))]
         assert any(MARKUP_NAME in t for t in texts)
@@ -520,7 +520,7 @@ async def test_user_strings_are_literal(seeded, tmp_path):
 
 
 async def test_param_markup_shown_literally_in_its_column(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path, size=(200, 36)) as (app, pilot):
         table = app.browser.table
         table.move_cursor(row=names(app).index(MARKUP_NAME))
@@ -565,10 +565,10 @@ async def test_saved_column_order_beats_metrics_first_default(seeded, tmp_path):
     """A remembered choice with params before metrics is shown exactly as the user left it."""
     from tuitrack.tui.browser.state import ViewState, save_state
 
-    path, ids = seeded
+    path, _ids = seeded
     chosen = ["attributes.status", "attributes.run_name", "params.max_depth", "metrics.auc"]
     save_state(path, ViewState(columns=chosen), tmp_path / "state")
-    async with browse(path, tmp_path) as (app, pilot):
+    async with browse(path, tmp_path) as (app, _pilot):
         assert [c.key for c in app.browser.table.columns] == chosen
 
 
@@ -602,8 +602,8 @@ async def test_sort_by_status_uses_the_displayed_status(store_path, tmp_path):
 
 async def test_a_view_change_right_before_quitting_is_still_remembered(seeded, tmp_path):
     """The state file is written shortly after a change, or at exit if the app quits first."""
-    path, ids = seeded
-    async with browse(path, tmp_path) as (app, pilot):
+    path, _ids = seeded
+    async with browse(path, tmp_path) as (app, _pilot):
         app.browser.apply_filter("metrics.auc > 0.5")
         assert app.browser._state_timer is not None  # not written yet
     assert load_state(path, tmp_path / "state").filter == "metrics.auc > 0.5"
@@ -611,7 +611,7 @@ async def test_a_view_change_right_before_quitting_is_still_remembered(seeded, t
 
 async def test_status_rows_follow_a_resize(seeded, tmp_path):
     """ "rows a-b" in the status line is what the table shows, also after the terminal changes size."""
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         table, status = app.browser.table, app.browser.status
         await pilot.resize_terminal(100, 16)

@@ -8,6 +8,7 @@ clock and deterministic run ids so content and snapshots are stable.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import math
 import time
@@ -196,7 +197,7 @@ def plain(app: App[None], selector: str, width: int = 100) -> str:
     if isinstance(rows, KeyRows):
         return rows.text(width)
     widget = app.query_one(selector, Static)
-    console = Console(width=width, color_system=None, legacy_windows=False, record=True, file=open("/dev/null", "w"))
+    console = Console(width=width, color_system=None, legacy_windows=False, record=True, file=io.StringIO())
     console.print(widget.content)
     return console.export_text()
 
@@ -663,7 +664,7 @@ def test_load_detail_caps_sparkline_histories(store_path: Path) -> None:
         assert spark_keys(["system/a", "b", "a"]) == ["a", "b", "system/a"]
         from tuitrack.tui.browser import detail_render
 
-        console = Console(width=120, color_system=None, file=open("/dev/null", "w"), record=True)
+        console = Console(width=120, color_system=None, file=io.StringIO(), record=True)
         console.print(detail_render.metrics(data))
         assert f"first {MAX_SPARK_KEYS} of {MAX_SPARK_KEYS + 6} metrics" in console.export_text()
     finally:
@@ -756,7 +757,7 @@ def test_preview_kinds_big_invalid_empty_yaml(store_path: Path) -> None:
         run.log_text("lr: 0.1\nname: '[b]x[/b]'\n", "conf.yaml")
         run.log_text("a;b\n1;2\n", "semi.csv")
     st = Store(store_path)
-    console = Console(width=80, color_system=None, file=open("/dev/null", "w"), record=True)
+    console = Console(width=80, color_system=None, file=io.StringIO(), record=True)
 
     def preview(path: str) -> str:
         title, body = render_preview(st, run.id, ArtifactRow(path, path, None))

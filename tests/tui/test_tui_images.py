@@ -52,7 +52,7 @@ async def idle(pilot, app) -> None:
 
 
 async def test_image_view_steps_through_one_key_across_runs(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         await pilot.press("space", "space", "space")  # mark all three (space marks and moves down)
         await settle(pilot, app)
@@ -97,7 +97,7 @@ async def test_image_view_without_images_says_how_to_make_them(store_path, tmp_p
 
 
 async def test_artifacts_tab_previews_an_image_with_its_dimensions(seeded, tmp_path):
-    path, ids = seeded
+    path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         app.browser.apply_filter("run_name = 'a'")
         await settle(pilot, app)

@@ -14,7 +14,7 @@ import threading
 import pytest
 from textual.color import Color
 
-from tests.tui.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
+from tests.tui.test_tui_loading import browse, settle
 from tuitrack.tui.app import GC_FULL_EVERY
 from tuitrack.tui.browser import detail_pane, loader
 from tuitrack.tui.browser import run_detail as run_detail_mod
@@ -279,7 +279,7 @@ async def test_rows_off_screen_load_after_the_paint_rows_on_screen_at_once(big, 
 
 async def test_gc_is_frozen_while_the_app_runs_and_handed_back_after(big, tmp_path):
     before_frozen, before_thresholds = gc.get_freeze_count(), gc.get_threshold()
-    async with browse(big, tmp_path) as (app, pilot):
+    async with browse(big, tmp_path) as (_app, _pilot):
         assert gc.get_freeze_count() > before_frozen
         assert gc.get_threshold()[2] == GC_FULL_EVERY
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == before_thresholds
@@ -346,7 +346,7 @@ async def test_a_host_that_froze_objects_itself_is_left_alone(big, tmp_path):
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        async with browse(big, tmp_path) as (app, pilot):  # (frozen objects that die leave the count)
+        async with browse(big, tmp_path) as (_app, _pilot):  # (frozen objects that die leave the count)
             assert gc.get_freeze_count() <= frozen  # the app froze nothing of its own
         assert gc.get_freeze_count() > 0  # and its exit did not unfreeze the host's objects
     finally:

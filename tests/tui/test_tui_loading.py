@@ -55,12 +55,6 @@ def seed(path: Path) -> None:
 
 
 @pytest.fixture
-def big(store_path: Path) -> Path:
-    seed(store_path)
-    return store_path
-
-
-@pytest.fixture
 def applies(monkeypatch: pytest.MonkeyPatch) -> list[Applied]:
     """Every browser apply, with the table state right after it."""
     seen: list[Applied] = []
@@ -102,9 +96,9 @@ async def settle(pilot, app: TuitrackApp, cond: Callable[[], bool] | None = None
     for _ in range(int(timeout / 0.05)):
         await pilot.pause(0.05)
         worker = app.browser._search_worker
-        if (worker is None or worker.is_finished) and app.browser.table.cursor_run is not None:
-            if cond is None or cond():
-                return
+        idle = (worker is None or worker.is_finished) and app.browser.table.cursor_run is not None
+        if idle and (cond is None or cond()):
+            return
     raise AssertionError("the browser did not settle")
 
 
@@ -115,7 +109,7 @@ def name_at(app: TuitrackApp, index: int) -> str:
 
 
 async def test_first_apply_carries_only_the_window_then_the_whole_list(big, tmp_path, applies):
-    async with browse(big, tmp_path) as (app, pilot):
+    async with browse(big, tmp_path) as (app, _pilot):
         table = app.browser.table
         first, full = applies[0], applies[1]
         assert (first.phase, first.final, first.rids, first.partial) == ("window", False, WINDOW, True)
@@ -238,7 +232,7 @@ async def test_a_read_delivered_while_the_app_shuts_down_is_dropped(big, tmp_pat
         original(self, data)
 
     monkeypatch.setattr(BrowserScreen, "_apply", keep)
-    async with browse(big, tmp_path) as (app, pilot):
+    async with browse(big, tmp_path) as (app, _pilot):
         browser = app.browser
     late = delivered[-1]
     assert late.request.token == browser._token

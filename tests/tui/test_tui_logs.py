@@ -7,6 +7,7 @@ tuitrack.tracking.output), with a fixed clock and run ids so the snapshot is sta
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import sys
 import time
@@ -73,7 +74,7 @@ def seeded(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
 
 
 def plain(app: App[None], selector: str, width: int = 100) -> str:
-    console = Console(width=width, color_system=None, record=True, file=open("/dev/null", "w"))
+    console = Console(width=width, color_system=None, record=True, file=io.StringIO())
     console.print(app.query_one(selector, Static).content)
     return console.export_text()
 

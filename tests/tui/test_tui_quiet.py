@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tests.tui.test_tui_loading import big, browse, settle  # noqa: F401  (fixtures)
+from tests.tui.test_tui_loading import browse, settle
 from tuitrack.tui.widgets.quiet import update_static
 
 
@@ -38,12 +38,12 @@ async def test_cursor_moves_update_the_detail_without_relayout(big, tmp_path, la
         for _ in range(4):
             await pilot.press("down")
             run_id = app.browser.table.cursor_run.info.run_id
-            await settle(pilot, app, lambda: detail.run_id == run_id)
+            await settle(pilot, app, lambda run_id=run_id: detail.run_id == run_id)
         layouts.clear()
         for _ in range(4):
             await pilot.press("down")
             run_id = app.browser.table.cursor_run.info.run_id
-            await settle(pilot, app, lambda: detail.run_id == run_id)
+            await settle(pilot, app, lambda run_id=run_id: detail.run_id == run_id)
             await pilot.pause(0.15)
         assert detail.run_id == app.browser.table.cursor_run.info.run_id
         assert "run" in str(detail.query_one("#detail-header", Static).render())
@@ -70,7 +70,12 @@ async def test_open_detail_toggles_only_the_tree_table_and_detail(big, tmp_path,
         await pilot.press("escape")
         await settle(pilot, app, lambda: not browser.has_class("-detail-max"))
         assert not any(restyled)
-        assert browser.experiment_tree.display and browser.experiment_tree.can_focus and browser.table.display and browser.table.has_focus
+        assert (
+            browser.experiment_tree.display
+            and browser.experiment_tree.can_focus
+            and browser.table.display
+            and browser.table.has_focus
+        )
         assert browser.query_one("#detail").styles.height.unit.name != "FRACTION"  # back to the CSS 45%
 
 

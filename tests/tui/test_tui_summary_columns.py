@@ -81,6 +81,6 @@ async def test_choose_sort_and_filter_by_summary_columns(seeded, tmp_path):
         app.browser.apply_filter("metrics.val.loss.best_step = 3")
         await settle(pilot, app, lambda: len(table.rids) == 2)
         assert sorted(names(app)) == ["late", "steady"]
-    async with browse(seeded, tmp_path) as (app2, pilot2):  # remembered per store
+    async with browse(seeded, tmp_path) as (app2, _pilot2):  # remembered per store
         assert MIN_KEY in [c.key for c in app2.browser.table.columns]
         assert app2.browser.view.sort_key == MIN_KEY

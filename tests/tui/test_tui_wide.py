@@ -317,7 +317,7 @@ async def test_scrolling_one_line_draws_one_new_row(wide) -> None:
     store, ids = wide
     app = DetailApp(store)
     async with app.run_test(size=SIZE) as pilot:
-        detail, rows = await open_tab(app, pilot, ids["wide"], "tags")
+        _detail, rows = await open_tab(app, pilot, ids["wide"], "tags")
         rows.focus()
         await pilot.pause()
         before = drawn(rows)
