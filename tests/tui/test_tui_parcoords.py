@@ -58,7 +58,7 @@ def plain(widget) -> str:
     return content.plain if hasattr(content, "plain") else str(content)
 
 
-async def wait_for(pilot, cond, timeout: float = 8.0) -> None:
+async def wait_for(pilot, cond, timeout: float = 20.0) -> None:
     for _ in range(int(timeout / 0.05)):
         await pilot.pause(0.05)
         if cond():
