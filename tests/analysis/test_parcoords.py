@@ -258,6 +258,16 @@ def test_colour_levels_put_the_best_in_the_last_bin():
     down = pc.color_levels([0.0, 0.5, 1.0, INF], lower_is_better=True)
     assert down.levels == [5, 3, 0, 0] and down.edges[0] == 1.0 and down.edges[-1] == 0.0
     assert pc.color_levels([0.2, 0.2], False).levels == [5, 5]
+    assert up.clipped == (False, False)
+
+
+def test_one_diverged_run_does_not_squeeze_the_colours_of_the_others():
+    losses = [0.1 + i * 0.01 for i in range(20)] + [1e3]  # 21 runs, one diverged
+    scale = pc.color_levels(losses, lower_is_better=True)
+    assert scale.levels[-1] == 0 and scale.clipped == (True, True)  # end bins; "≥"/"≤" in the legend
+    assert scale.edges[0] == pytest.approx(0.29) and scale.edges[-1] == pytest.approx(0.11)
+    assert len(set(scale.levels[:20])) == 6  # the other 20 spread over every bin
+    assert pc.color_levels(losses[:20], True).clipped == (False, False)  # under 21 values: the full range
 
 
 # -- layout and raster ------------------------------------------------------------------------------

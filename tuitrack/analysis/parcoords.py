@@ -388,19 +388,28 @@ def describe(axis: Axis, brush: Brush) -> str:
 # -- colour ------------------------------------------------------------------------------------------
 @dataclass
 class ColorScale:
-    """Each run's colour bin (0 .. BINS-1, the last the best; None = no value) and the bins' value ranges."""
+    """Each run's colour bin (0 .. BINS-1, the last the best; None = no value) and the bins' value ranges.
+
+    ``clipped`` says whether values lie beyond the worst / the best edge (they share the end bin).
+    """
 
     levels: list[int | None]
     edges: list[float]  # BINS + 1 values from the worst end to the best end
     lower_is_better: bool
+    clipped: tuple[bool, bool] = (False, False)
 
 
 def color_levels(values: Sequence[float | None], lower_is_better: bool, bins: int = BINS) -> ColorScale:
-    """Bin finite values linearly between min and max (±inf into the end bins; NaN and None get None)."""
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    lo, hi = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    """Bin finite values linearly over their range without the outer 5% at each end (one diverged run
+    would otherwise squeeze every other run into one bin); values beyond go to the end bins, ±inf too.
+    NaN and None get None."""
+    finite = sorted(v for v in values if v is not None and math.isfinite(v))
+    cut = (len(finite) - 1) // 20  # 5% at each end, none below 21 values
+    lo, hi = (finite[cut], finite[len(finite) - 1 - cut]) if finite else (0.0, 0.0)
     worst, best = (hi, lo) if lower_is_better else (lo, hi)
     edges = [worst + (best - worst) * i / bins for i in range(bins + 1)]
+    beyond_lo, beyond_hi = bool(finite) and finite[0] < lo, bool(finite) and finite[-1] > hi
+    clipped = (beyond_hi, beyond_lo) if lower_is_better else (beyond_lo, beyond_hi)
     levels: list[int | None] = []
     for v in values:
         if v is None or math.isnan(v):
@@ -409,11 +418,11 @@ def color_levels(values: Sequence[float | None], lower_is_better: bool, bins: in
         if hi <= lo:
             levels.append(bins - 1 if math.isfinite(v) or (v > 0) != lower_is_better else 0)
             continue
-        t = min(1.0, max(0.0, (v - lo) / (hi - lo)))  # ±inf lands in an end bin
+        t = min(1.0, max(0.0, (v - lo) / (hi - lo)))  # beyond the range (and ±inf): an end bin
         if lower_is_better:
             t = 1 - t
         levels.append(min(bins - 1, int(t * bins)))
-    return ColorScale(levels, edges, lower_is_better)
+    return ColorScale(levels, edges, lower_is_better, clipped)
 
 
 # -- layout ------------------------------------------------------------------------------------------

@@ -419,10 +419,11 @@ class ParCoordsScreen(Screen[None]):
         text.append("colour: ")
         text.append_text(safe(self.color.label, "bold", limit=30))
         scale = self.scale
-        text.append(f" {format_metric(scale.edges[0])} ")
+        beyond = ("≥" if scale.lower_is_better else "≤", "≤" if scale.lower_is_better else "≥")
+        text.append(f" {beyond[0] if scale.clipped[0] else ''}{format_metric(scale.edges[0])} ")
         for i in range(pc.BINS):
             text.append("██", styles[pc.FIRST_BIN + i])
-        text.append(f" {format_metric(scale.edges[-1])}")
+        text.append(f" {beyond[1] if scale.clipped[1] else ''}{format_metric(scale.edges[-1])}")
         text.append(" best ↓" if scale.lower_is_better else " best ↑", style="dim")
         if self.app.no_color:
             text.append(" · brighter is better", style="bold")
