@@ -373,3 +373,12 @@ def make_axis(values: Sequence[str | float | None]) -> Axis:
 
 def _natural(text: str) -> list[tuple[int, int | str]]:
     return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part]
+
+
+def against_metric(y_points: Sequence[MetricPoint], x_points: Sequence[MetricPoint]) -> tuple[list[float], list[float]]:
+    """y's points against metric x (``Store.metric_points_around`` gives x's points beside y's steps):
+    paired by :func:`align_by_step`, points whose x is not finite left out, in increasing x (stable), so a
+    line is drawn left to right even where x is not monotonic in step."""
+    pairs = align_by_step([(p.step, p.value) for p in y_points], [(p.step, p.value) for p in x_points])
+    kept = sorted(((x, y) for _, x, y in pairs if math.isfinite(x)), key=lambda p: p[0])
+    return [x for x, _ in kept], [y for _, y in kept]

@@ -174,6 +174,28 @@ async def _charts(pilot: Pilot, app: TuitrackApp) -> None:
     await _idle(pilot, app)
 
 
+async def _charts_x_metric(pilot: Pilot, app: TuitrackApp) -> None:
+    """Charts with a metric as the x axis: val_loss against loss (paired by step), picked with ``X``."""
+    from tuitrack.tui.screens.charts import ChartsScreen
+
+    await _grid_marked(pilot, app)
+    await pilot.press("v")
+    await _idle(pilot, app)
+    screen = app.screen
+    assert isinstance(screen, ChartsScreen)
+    picker = screen.query_one("#metric-picker")
+    picker.deselect_all()  # type: ignore[attr-defined]
+    picker.select("val_loss")  # type: ignore[attr-defined]
+    await _idle(pilot, app)
+    await pilot.press("X")
+    await _idle(pilot, app)
+    chooser = app.screen
+    chooser.query_one("OptionList").highlighted = chooser.listed.index("loss")  # type: ignore[attr-defined]
+    await pilot.press("enter")
+    app.clear_notifications()
+    await _idle(pilot, app)
+
+
 async def _scatter(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
     await pilot.press("p")
@@ -402,6 +424,9 @@ VIEWS: tuple[View, ...] = (
     View("columns", _columns),
     View("compare", _compare),
     View("charts", _charts),
+    View("charts-80x24", _charts, (80, 24)),
+    View("charts-x-metric", _charts_x_metric),
+    View("charts-x-metric-80x24", _charts_x_metric, (80, 24)),
     View("scatter", _scatter),
     View("groups", _groups),
     View("tag-editor", _tag_editor),

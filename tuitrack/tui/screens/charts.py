@@ -2,8 +2,11 @@
 
 One line per run in the run's stable colour, a grid of charts when several metrics are picked,
 debiased EMA smoothing (``+``/``-``) with the raw series kept faint (``w`` toggles it), x axis
-step / wall time / relative time (``x``), log y (``l``).  Histories are downsampled in SQL to
-about twice the chart width; RUNNING runs are re-read when the store's data_version moves.
+step / wall time / relative time (``x``) or any metric paired by step (``X``), log y (``l``).
+Histories are downsampled in SQL to about twice the chart width, keeping each bucket's min and max:
+a single run is drawn so (its envelope: spikes show), an overlay of several runs as one clean line
+per run (each column's mean), with the envelope faint underneath on request (``e``).  RUNNING runs
+are re-read when the store's data_version moves.
 The metric picker lists at most :data:`PICKER_LIMIT` keys (a run may log 10,000): ``/`` filters
 them, and the picked ones always stay listed.
 """
@@ -25,6 +28,7 @@ from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
 from tuitrack.entities import RUNNING, MetricPoint, Run, data_keys
 from tuitrack.tui.colors import faded, hex_color, run_colors, run_markers
+from tuitrack.tui.dialogs.key_picker import KeyPicker
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
@@ -34,8 +38,16 @@ from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series
 if TYPE_CHECKING:
     from tuitrack.tui.app import TuitrackApp
 
+#: ``+`` and ``-`` share one footer entry.
+SMOOTH = Binding.Group("Smooth", compact=True)
+#: The x axis choices the ``X`` picker lists before the metrics (parenthesised: no metric key can be one).
+X_CHOICES = {"(step)": ser.X_STEP, "(wall time)": ser.X_WALL, "(relative time)": ser.X_RELATIVE}
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
+#: An overlay reads this many points per chart column (each step bucket's min and max; the store reads a
+#: long history from its 1024-step summary blocks, ~n/1024 rows) and draws each column's mean: a min and a
+#: max that fall in different columns then pull a line by about a sixteenth of the band, not half of it.
+OVERLAY_READ = 16
 #: Most keys a picker lists at once (each option is a widget line measured on every change).
 PICKER_LIMIT = 200
 
@@ -76,12 +88,14 @@ class ChartsScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="charts.back"),
-        Binding("plus,equals_sign", "smooth(1)", "Smooth +", key_display="+", id="charts.smooth_more"),
-        Binding("minus", "smooth(-1)", "Smooth -", key_display="-", id="charts.smooth_less"),
+        Binding("plus,equals_sign", "smooth(1)", "Smooth +", key_display="+", group=SMOOTH, id="charts.smooth_more"),
+        Binding("minus", "smooth(-1)", "Smooth -", key_display="-", group=SMOOTH, id="charts.smooth_less"),
         Binding("w", "toggle_raw", "Raw", id="charts.raw"),
         Binding("x", "cycle_x", "X axis", id="charts.x_axis"),
+        Binding("X", "pick_x", "X metric", id="charts.x_metric"),
+        Binding("e", "toggle_envelope", "Envelope", show=False, id="charts.envelope"),
         Binding("l", "toggle_log", "Log y", id="charts.log_y"),
-        Binding("slash", "filter_metrics", "Filter metrics", key_display="/", id="charts.filter"),
+        Binding("slash", "filter_metrics", "Filter", key_display="/", id="charts.filter"),
     ]
 
     def __init__(self, run_ids: list[str], metrics: list[str] | None = None) -> None:
@@ -95,6 +109,9 @@ class ChartsScreen(Screen[None]):
         self.smooth_index = 0
         self.show_raw = True
         self.x_mode = ser.X_STEP
+        self.x_metric: str | None = None  # a metric as the x axis (paired with y by step); None: x_mode
+        self.x_histories: dict[tuple[str, str, str], list[MetricPoint]] = {}  # (run, y key, x key) -> x points
+        self.envelope = False  # overlays: each run's min/max envelope faint under its line
         self.log_y = False
         self.loaded = False
         self._data_version: int | None = None
@@ -121,13 +138,19 @@ class ChartsScreen(Screen[None]):
             self.set_interval(interval, self._poll_live)
 
     # -- data ----------------------------------------------------------------------------------
-    def _max_points(self) -> int:
+    def _chart_width(self) -> int:
+        """About how many columns one chart's plot area has."""
         cols = _grid_columns(max(1, len(self.selected)))
-        width = max(20, (self.app.size.width - 30) // cols)
-        return max(MIN_POINTS, width * 2)
+        return max(20, (self.app.size.width - 30) // cols)
+
+    def _max_points(self) -> int:
+        """Points read per series: two a column for one run (its min/max envelope), more for an overlay."""
+        per_column = OVERLAY_READ if len(self.run_ids) > 1 else 2
+        return max(MIN_POINTS, self._chart_width() * per_column)
 
     @work(thread=True, exclusive=True, group="charts-load")
     def _load(self, first: bool = False, only_running: bool = False) -> None:
+        x_metric = self.x_metric
         store = self.app.store
         version = store.data_version()
         runs, missing = cmp.load_runs(store, self.run_ids)
@@ -140,13 +163,20 @@ class ChartsScreen(Screen[None]):
                 or _default_metrics(runs, keys)
             )
         histories = dict(self.histories) if only_running else {}
+        x_histories = dict(self.x_histories) if only_running else {}
         targets = [r for r in runs if r.info.status == RUNNING] if only_running else runs
         max_points = self._max_points()
         for run in targets:
+            rid = run.info.run_id
             for key in selected:
-                if key in run.data.summaries:
-                    histories[(run.info.run_id, key)] = store.get_metric_history(run.info.run_id, key, max_points)
-        self.app.call_from_thread(self._loaded, runs, keys, selected, histories, version, missing, first)
+                if key not in run.data.summaries:
+                    continue
+                histories[(rid, key)] = store.get_metric_history(rid, key, max_points)
+                if x_metric is not None and x_metric in run.data.summaries:
+                    # x's points beside the drawn steps only: bounded by the chart, not by x's history
+                    steps = [p.step for p in histories[(rid, key)]]
+                    x_histories[(rid, key, x_metric)] = store.metric_points_around(rid, x_metric, steps)
+        self.app.call_from_thread(self._loaded, runs, keys, selected, histories, version, missing, first, x_histories)
 
     def _loaded(
         self,
@@ -157,8 +187,10 @@ class ChartsScreen(Screen[None]):
         version: int,
         missing: list[str],
         first: bool,
+        x_histories: dict[tuple[str, str, str], list[MetricPoint]] | None = None,
     ) -> None:
         self.runs, self.keys, self.histories = runs, keys, histories
+        self.x_histories = x_histories or {}
         self._data_version = version
         if first:
             self.selected = selected
@@ -215,56 +247,87 @@ class ChartsScreen(Screen[None]):
         chosen = {k for k in self.selected if k not in listed} | set(picker.selected)
         self.selected = [k for k in self.keys if k in chosen]
         self._remember(self.selected)
-        if any(
-            (r.info.run_id, k) not in self.histories for r in self.runs for k in self.selected if k in r.data.summaries
-        ):
+        if self._missing_data():
             self._load()
         else:
             self.redraw()
 
+    def _missing_data(self) -> bool:
+        """Whether a picked metric (or its x metric) has not been read for some run yet."""
+        for run in self.runs:
+            rid, have = run.info.run_id, run.data.summaries
+            for key in self.selected:
+                if key in have and (rid, key) not in self.histories:
+                    return True
+                if self.x_metric in have and (rid, key, self.x_metric) not in self.x_histories and key in have:
+                    return True
+        return False
+
     # -- drawing -----------------------------------------------------------------------------------
     def build_specs(self) -> list[ChartSpec]:
-        """One ChartSpec per selected metric, from the loaded histories and the current settings."""
+        """One ChartSpec per selected metric, from the loaded histories and the current settings.
+
+        One run: its downsampled points as read (each bucket's min and max: the envelope, spikes kept).
+        Several runs: one clean line per run, the mean of each of the chart's columns
+        (:func:`~tuitrack.analysis.series.bucket_mean`), with the envelope faint underneath when ``e`` asks.
+        """
         colors = run_colors([r.info.run_id for r in self.runs])
         markers = self.markers()
+        dark = self.app.current_theme.dark
+        width = self._chart_width()
         specs = []
         for key in self.selected:
-            raw: list[Series] = []
-            series: list[Series] = []
-            lo_x, hi_x = float("inf"), float("-inf")
+            drawn: list[tuple[Run, list[float], list[float]]] = []
             for run in self.runs:
                 points = self.histories.get((run.info.run_id, key))
                 if not points:
                     continue
-                xs = ser.x_values(points, self.x_mode, run.info.start_time)
-                ys = [p.value for p in points]
-                lo_x, hi_x = min(lo_x, xs[0], min(xs)), max(hi_x, max(xs))
+                if self.x_metric is not None:
+                    xs, ys = ser.against_metric(points, self.x_histories.get((run.info.run_id, key, self.x_metric), []))
+                    if not xs:
+                        continue
+                else:
+                    xs = ser.x_values(points, self.x_mode, run.info.start_time)
+                    ys = [p.value for p in points]
+                drawn.append((run, xs, ys))
+            overlay = len(drawn) > 1
+            envelopes: list[Series] = []
+            raw: list[Series] = []
+            series: list[Series] = []
+            lo_x, hi_x = float("inf"), float("-inf")
+            for run, xs, ys in drawn:
+                lo_x, hi_x = min(lo_x, min(xs)), max(hi_x, max(xs))
                 color = colors[run.info.run_id]
+                marker = markers.get(run.info.run_id, "braille")
+                if overlay:
+                    if self.envelope:  # faintest, under everything
+                        envelopes.append(Series("", xs, ys, faded(color, 0.75, dark=dark), marker=marker))
+                    xs, ys = ser.bucket_mean(xs, ys, width)
                 if self.smoothing > 0:
                     if self.show_raw:  # faint, and under every smoothed line (drawn first)
-                        raw.append(Series("", xs, ys, faded(color, 0.6, dark=self.app.current_theme.dark)))
-                    series.append(
-                        Series(
-                            run.info.run_name,
-                            xs,
-                            ser.ema(ys, self.smoothing),
-                            color,
-                            marker=markers.get(run.info.run_id, "braille"),
-                        )
-                    )
+                        raw.append(Series("", xs, ys, faded(color, 0.6, dark=dark)))
+                    series.append(Series(run.info.run_name, xs, ser.ema(ys, self.smoothing), color, marker=marker))
                 else:
-                    series.append(
-                        Series(run.info.run_name, xs, ys, color, marker=markers.get(run.info.run_id, "braille"))
-                    )
+                    series.append(Series(run.info.run_name, xs, ys, color, marker=marker))
             direction = "↓ lower is better" if cmp.metric_direction(key) == cmp.LOWER else "↑ higher is better"
-            series = raw + series
+            title = f"{key}  ({direction})" if self.x_metric is None else f"{key} vs {self.x_metric}  ({direction})"
             spec = ChartSpec(
-                title=f"{key}  ({direction})", series=series, xlabel=self.x_mode, log_y=self.log_y, legend=False
+                title=title,
+                series=envelopes + raw + series,
+                xlabel=self.x_label(),
+                log_y=self.log_y,
+                legend=False,
             )
-            if self.x_mode != ser.X_STEP and series:
+            if self.x_metric is not None:
+                spec.empty_message = f"no steps shared with {self.x_metric}"
+            elif self.x_mode != ser.X_STEP and series:
                 spec.xticks = ser.time_ticks(lo_x, hi_x, 4, self.x_mode)
             specs.append(spec)
         return specs
+
+    def x_label(self) -> str:
+        """What the x axis is: ``step``, a time, or ``<metric> (by step)``."""
+        return self.x_mode if self.x_metric is None else f"{self.x_metric} (by step)"
 
     def redraw(self) -> None:
         grid = self.query_one("#chart-grid", Grid)
@@ -285,7 +348,11 @@ class ChartsScreen(Screen[None]):
         text.append(f" · smoothing {self.smoothing:g}")
         if self.smoothing > 0:
             text.append(" · raw " + ("shown" if self.show_raw else "hidden"))
-        text.append(f" · x: {self.x_mode} · y: {'log' if self.log_y else 'linear'}")
+        text.append(" · x: ")
+        text.append_text(safe(self.x_label(), limit=30))
+        text.append(f" · y: {'log' if self.log_y else 'linear'}")
+        if self.envelope:
+            text.append(" · envelope")
         if live:
             text.append(" · ● live", style="yellow")
         if not self.selected:
@@ -344,7 +411,37 @@ class ChartsScreen(Screen[None]):
         self.redraw()
 
     def action_cycle_x(self) -> None:
-        self.x_mode = ser.next_x_mode(self.x_mode)
+        """step -> wall time -> relative time; from a metric x, back to step."""
+        self.x_mode = ser.X_STEP if self.x_metric is not None else ser.next_x_mode(self.x_mode)
+        self.x_metric = None
+        self.redraw()
+
+    def action_pick_x(self) -> None:
+        """``X``: pick the x axis: step, a time, or any metric of these runs (paired with y by step)."""
+        if not self.loaded:
+            return
+        choices = [*X_CHOICES, *self.keys]
+        current = self.x_metric or next(k for k, v in X_CHOICES.items() if v == self.x_mode)
+        self.app.push_screen(KeyPicker("X axis: step, a time, or a metric", choices, current), self.set_x)
+
+    def set_x(self, choice: str | None) -> None:
+        """Put ``choice`` on the x axis: a key of :data:`X_CHOICES` or a metric; None changes nothing."""
+        if choice is None:
+            return
+        if choice in X_CHOICES:
+            self.x_mode, self.x_metric = X_CHOICES[choice], None
+            self.redraw()
+            return
+        self.x_metric = choice
+        if self._missing_data():
+            self._load()
+        else:
+            self.redraw()
+
+    def action_toggle_envelope(self) -> None:
+        self.envelope = not self.envelope
+        if len({rid for rid, _ in self.histories}) < 2:
+            self.notify("a single run is always drawn as its min/max envelope; e adds it under overlaid lines")
         self.redraw()
 
     def action_toggle_log(self) -> None:
