@@ -58,3 +58,11 @@ def test_charts_overlay_80x24(snap_compare, app):
         await shots._charts(pilot, app)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_compare_at_step(snap_compare, app, size):
+    async def run_before(pilot) -> None:
+        await shots._compare_at_step(pilot, app)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

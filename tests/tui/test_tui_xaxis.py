@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 from helpers import reset_tuitrack
+from textual.widgets import DataTable, Input
 
 import tuitrack
 from tuitrack.store.core import Store
 from tuitrack.tui.app import create_app
 from tuitrack.tui.dialogs.key_picker import KeyPicker
+from tuitrack.tui.dialogs.step_prompt import StepPrompt
 from tuitrack.tui.screens.charts import ChartsScreen
+from tuitrack.tui.screens.compare import CompareScreen
 
 NOW = 1_750_000_000_000
 SIZE = (120, 36)
@@ -193,3 +196,79 @@ async def test_a_single_run_keeps_its_envelope(tmp_path: Path) -> None:
         (line,) = screen.build_specs()[0].series
         assert list(line.ys) == [p.value for p in screen.histories[(ids["a"], "loss")]]
         assert max(line.ys) == max(v for _, v in _noisy(1))  # the spike-keeping read, drawn as is
+
+
+# -- compare at a step ------------------------------------------------------------------------------
+async def test_compare_at_step(tmp_path: Path) -> None:
+    ids = _store(
+        tmp_path / "s",
+        {
+            "long": {
+                "loss": [(s, 1.0 / (1 + s)) for s in range(100)],
+                "val": [(s, 2 - s / 100) for s in range(0, 100, 10)],
+            },
+            "short": {"loss": [(s, 0.5 / (1 + s)) for s in range(40)]},
+            "late": {"loss": [(s, 0.9) for s in range(60, 100)]},
+        },
+    )
+    app = create_app(Store(tmp_path / "s"), clock=lambda: NOW, state_dir=tmp_path / "st", live_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("A", "c")  # every run marked, compared
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and len(screen.runs) == 3
+        assert screen.comparison.step is None
+        await pilot.press("a")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, StepPrompt)
+        await pilot.press(*"abc", "enter")
+        assert app.screen is prompt and "not a step" in str(prompt.query_one("#step-error").render())
+        prompt.query_one(Input).value = ""
+        await pilot.press(*"35", "enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.at_step == 35 and screen.comparison.step == 35
+        loss = screen.comparison.row("metric", "loss")
+        col = {rid: i for i, rid in enumerate(screen.comparison.run_ids)}
+        assert loss.numbers[col[ids["long"]]] == 1.0 / 36 and loss.numbers[col[ids["late"]]] is None
+        assert loss.best == {col[ids["short"]]}
+        table = screen.query_one(DataTable)
+        assert table.get_cell("metric\x00loss", ids["late"]).plain == "— starts at step 60"
+        assert table.get_cell("metric\x00val", ids["long"]).plain.endswith(" @30")
+        assert "metrics at step 35" in str(screen.query_one("#compare-title").render())
+        table.move_cursor(row=[r.key for r in table.ordered_rows].index("metric\x00val"), column=col[ids["long"]] + 1)
+        await settle(pilot)
+        assert "logged at step 30; at step 35" in str(screen.query_one("#compare-value").render())
+        await pilot.press("a")
+        await settle(pilot)
+        app.screen.query_one(Input).value = ""
+        await pilot.press("enter")  # empty: the latest values again
+        await settle(pilot)
+        assert screen.at_step is None and screen.comparison.step is None
+        assert screen.comparison.row("metric", "loss").numbers[col[ids["late"]]] == 0.9
+
+
+async def test_no_color_lines_and_envelopes_told_apart_by_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(
+        tmp_path / "s",
+        {
+            "a": {"loss": _noisy(1, n=500), "tokens": [(s, 10.0 * s) for s in range(500)]},
+            "b": {"loss": _noisy(2, n=500), "tokens": [(s, 20.0 * s) for s in range(500)]},
+        },
+    )
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = create_app(Store(tmp_path / "s"), clock=lambda: NOW, state_dir=tmp_path / "st", live_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.no_color
+        screen = await open_charts(pilot, 2)
+        await pick(pilot, screen, ["loss"])
+        await choose_x(pilot, "tokens")
+        await pilot.press("e")
+        series = screen.build_specs()[0].series
+        assert len(series) == 4
+        envelopes, lines = series[:2], series[2:]
+        assert len({s.marker for s in lines}) == 2 and "braille" not in {s.marker for s in lines}
+        assert [s.marker for s in envelopes] == [s.marker for s in lines]  # each run's envelope wears its glyph

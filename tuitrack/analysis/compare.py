@@ -60,6 +60,7 @@ class Row:
     numbers: list[float | None] = field(default_factory=list)
     direction: str | None = None  # metric rows only
     best: set[int] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # at a step: why a cell is empty, or the step it was logged at
 
     @property
     def label(self) -> str:
@@ -86,6 +87,7 @@ class Comparison:
     run_ids: list[str]
     run_names: list[str]
     rows: list[Row]
+    step: int | None = None  # metric rows hold the values at this step (None: the latest values)
 
     def visible_rows(self, diff_only: bool = False) -> list[Row]:
         """The rows to show; with ``diff_only`` only rows whose values differ (run id/name always kept)."""
@@ -111,9 +113,19 @@ def _mark_best(row: Row) -> None:
 
 
 def build_comparison(
-    runs: Sequence[Run], *, now_ms: int, with_minmax: bool = False, directions: Mapping[str, str] | None = None
+    runs: Sequence[Run],
+    *,
+    now_ms: int,
+    with_minmax: bool = False,
+    directions: Mapping[str, str] | None = None,
+    at_step: tuple[int, Mapping[str, Mapping[str, StepValue]]] | None = None,
 ) -> Comparison:
-    """The comparison matrix of ``runs`` (column order kept): info, params, metrics (latest[, min, max]), tags."""
+    """The comparison matrix of ``runs`` (column order kept): info, params, metrics (latest[, min, max]), tags.
+
+    ``at_step`` = ``(step, values_at_step(...))`` puts each metric's value at that step in the metric rows
+    instead of the latest (min/max rows stay the whole run's); a run without a value there gets an empty
+    cell whose note says why.
+    """
     rows: list[Row] = []
     info = [
         ("run id", [r.info.run_id for r in runs]),
@@ -132,18 +144,67 @@ def build_comparison(
         sections = [METRIC, METRIC_MIN, METRIC_MAX] if with_minmax else [METRIC]
         for section in sections:
             numbers: list[float | None] = []
+            notes: list[str] = []
             for r in runs:
                 s = r.data.summaries.get(key)
                 if s is None:
                     numbers.append(None)
+                elif section == METRIC and at_step is not None:
+                    found = at_step[1].get(r.info.run_id, {}).get(key)
+                    numbers.append(found.value if found else None)
+                    notes.append(found.note if found else "")
                 else:
                     numbers.append(s.value if section == METRIC else s.min if section == METRIC_MIN else s.max)
+                if len(notes) < len(numbers):
+                    notes.append("")
             row = Row(section, key, [None if v is None else fmt_number(v) for v in numbers], numbers, direction)
+            if any(notes):
+                row.notes = notes
             _mark_best(row)
             rows.append(row)
     for key in data_keys(runs, "tags"):
         rows.append(Row(TAG, key, [r.data.tags.get(key) for r in runs]))
-    return Comparison([r.info.run_id for r in runs], [r.info.run_name for r in runs], rows)
+    step = at_step[0] if at_step is not None else None
+    return Comparison([r.info.run_id for r in runs], [r.info.run_name for r in runs], rows, step)
+
+
+# -- values at a step ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepValue:
+    """A metric's value at a chosen step: its last point at or before that step, or why there is none."""
+
+    value: float | None  # None: no value at this step (``note`` says why)
+    step: int | None = None  # the step the value was logged at (<= the chosen step)
+    note: str = ""
+
+
+def step_value(
+    step: int, found_step: int | None, value: float | None, first_step: int | None, last_step: int | None
+) -> StepValue:
+    """The value at ``step`` from a series' last point at or before it (``found_step``/``value``, None when
+    there is none; a None value is a NaN point) and the series' first and last step.
+
+    A series that starts after ``step`` or ends before it has no value there: a run's final value is not
+    its value at a step it never reached, and reading it so would crown a run that stopped early.
+    """
+    if found_step is None:
+        return StepValue(None, None, f"starts at step {first_step}" if first_step is not None else "no points")
+    if last_step is not None and last_step < step:
+        return StepValue(None, None, f"ends at step {last_step}")
+    note = "" if found_step == step else f"logged at step {found_step}"
+    return StepValue(math.nan if value is None else float(value), int(found_step), note)
+
+
+def values_at_step(store: StoreReads, runs: Sequence[Run], step: int) -> dict[str, dict[str, StepValue]]:
+    """run id -> metric key -> :class:`StepValue` at ``step``, for every metric of ``runs`` (one store read:
+    three primary-key seeks per run and metric, whatever the histories' lengths)."""
+    by_rid: dict[int, str] = {}
+    for run in runs:
+        by_rid[store.resolve_run(run.info.run_id)[0]] = run.info.run_id
+    out: dict[str, dict[str, StepValue]] = {run_id: {} for run_id in by_rid.values()}
+    for rid, key, found, value, first, last in store.metric_values_at(list(by_rid), step):
+        out[by_rid[rid]][key] = step_value(step, found, value, first, last)
+    return out
 
 
 def load_runs(store: StoreReads, run_ids: Sequence[str]) -> tuple[list[Run], list[str]]:
@@ -172,6 +233,8 @@ def _headers(comparison: Comparison) -> list[str]:
 def to_markdown(comparison: Comparison, *, diff_only: bool = False) -> str:
     """A GitHub-flavoured Markdown table; the best value of each metric row is bold with a ★."""
     head = _headers(comparison)
+    if comparison.step is not None:
+        head[0] = f"field (metrics at step {comparison.step})"
     lines = ["| " + " | ".join(md_cell(h) for h in head) + " |", "|" + "---|" * len(head)]
     for row in comparison.visible_rows(diff_only):
         cells = []

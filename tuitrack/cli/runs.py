@@ -145,16 +145,25 @@ def _json_value(row: cmp.Row, run: Run, i: int, now: int) -> Any:
 @click.option("--diff-only", is_flag=True, help="Only rows whose values differ between the runs.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @click.option("--md", "fmt", flag_value="md", help="Print a markdown table.")
+@click.option(
+    "--step",
+    type=int,
+    default=None,
+    help="Metrics at this step (each run's last point at or before it) instead of the latest values.",
+)
 @store_option
-def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path: Path | None) -> None:
+def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, step: int | None, store_path: Path | None) -> None:
     """Side-by-side params, metrics and tags of two or more RUNS (best metric values marked with *).
 
-    Same matrix as the app's compare view.
+    Same matrix as the app's compare view.  With --step N the metric rows hold each run's value at step N:
+    its last point at or before N (marked @STEP when logged earlier); a run whose metric starts after N or
+    ends before it has no value there, and the cell says why.
 
     \b
     Examples:
       tuitrack compare grid_n100_d10 grid_n200_d20 --diff-only
       tuitrack compare grid_n100_d10 grid_n200_d20 --md > compare.md
+      tuitrack compare grid_n100_d10 grid_n200_d20 --step 50
     """
     if len(runs) < 2:
         raise click.UsageError("compare needs at least two runs")
@@ -165,9 +174,10 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
     if dup:
         fail(f"run {sorted(dup)[0][:8]} is given more than once")
     now = current_ms()
+    at_step = None if step is None else (step, cmp.values_at_step(store, loaded, step))
     rows = [
         r
-        for r in cmp.build_comparison(loaded, now_ms=now).visible_rows(diff_only)
+        for r in cmp.build_comparison(loaded, now_ms=now, at_step=at_step).visible_rows(diff_only)
         if not (r.section == cmp.RUN and r.key == "run id")
     ]  # the id heads each column
     if fmt == "json":
@@ -175,6 +185,7 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
             ex.to_json(
                 {
                     "runs": [{"run_id": r.id, "name": r.info.run_name} for r in loaded],
+                    **({} if step is None else {"step": step}),
                     "rows": [
                         {
                             "kind": _KINDS[row.section],
@@ -182,6 +193,7 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
                             "values": [_json_value(row, r, i, now) for i, r in enumerate(loaded)],
                             "differs": row.differs,
                             "best": sorted(row.best),
+                            **({"notes": row.notes} if row.notes else {}),
                         }
                         for row in rows
                     ],
@@ -189,7 +201,8 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
             )
         )
         return
-    header = ["key"] + [f"{r.id[:8]} {ex.visible(r.info.run_name)}" for r in loaded]
+    header = ["key" if step is None or fmt != "md" else f"key (metrics at step {step})"]
+    header += [f"{r.id[:8]} {ex.visible(r.info.run_name)}" for r in loaded]
     body = []
     for row in rows:
         cells = []
@@ -200,11 +213,16 @@ def compare(runs: tuple[str, ...], diff_only: bool, fmt: str | None, store_path:
                 text = "" if cell is None else cell if fmt == "md" else ex.visible(cell)
             if i in row.best:
                 text = f"**{text}**" if fmt == "md" else f"{text} *"
+            note = row.notes[i] if row.notes else ""
+            if note:  # why a cell is empty at --step, or the earlier step its value was logged at
+                text = f"({note})" if cell is None else f"{text} @{note.rsplit(' ', 1)[-1]}"
             cells.append(text)
         body.append([row.label if fmt == "md" else ex.visible(row.label), *cells])
     if fmt == "md":
         echo_data(ex.rows_to_md(header, body))
     else:
+        if step is not None:
+            echo_data(f"metrics at step {step}: each run's last point at or before it")
         echo_data(ex.render_table(header, body, max_width=_width()))
 
 

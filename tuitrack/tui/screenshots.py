@@ -132,6 +132,23 @@ async def _compare(pilot: Pilot, app: TuitrackApp) -> None:
     await _idle(pilot, app)
 
 
+async def _compare_at_step(pilot: Pilot, app: TuitrackApp) -> None:
+    """Four xgboost runs compared at step 30 (``a``): one failed at step 16, one crashed at step 39."""
+    await settle(pilot, app)
+    app.browser.apply_filter("run_name LIKE 'xgboost%'")
+    await settle(pilot, app)
+    await pilot.press("A")
+    await settle(pilot, app)
+    await pilot.press("c")
+    await _idle(pilot, app)
+    await pilot.press("a")
+    await _idle(pilot, app)
+    await pilot.press(*"30", "enter")
+    await _idle(pilot, app)
+    app.clear_notifications()
+    await _idle(pilot, app)
+
+
 async def _filter_typing(pilot: Pilot, app: TuitrackApp) -> None:
     """Typed, not entered: the filter applies as you type, with its live count."""
     await settle(pilot, app)
@@ -432,6 +449,8 @@ VIEWS: tuple[View, ...] = (
     View("tag-editor", _tag_editor),
     View("sorted-marked-80x24", _sorted_marked, (80, 24)),
     View("compare-80x24", _compare, (80, 24)),
+    View("compare-at-step", _compare_at_step),
+    View("compare-at-step-80x24", _compare_at_step, (80, 24)),
     View("filter-typing", _filter_typing),
     View("dense", _dense),
     View("unsaved-tags", _unsaved_tags, (80, 24)),

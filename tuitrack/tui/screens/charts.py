@@ -44,10 +44,11 @@ SMOOTH = Binding.Group("Smooth", compact=True)
 X_CHOICES = {"(step)": ser.X_STEP, "(wall time)": ser.X_WALL, "(relative time)": ser.X_RELATIVE}
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
-#: An overlay reads this many points per chart column (each step bucket's min and max; the store reads a
-#: long history from its 1024-step summary blocks, ~n/1024 rows) and draws each column's mean: a min and a
-#: max that fall in different columns then pull a line by about a sixteenth of the band, not half of it.
-OVERLAY_READ = 16
+#: An overlay reads this many points per chart column (each step bucket's min and max) and draws each column's
+#: mean: two min/max pairs a column, so a min and a max falling in different columns pull a line by a quarter
+#: of the band at most, not half of it.  More costs a scan of the history: past twice the points the store
+#: merges its 1024-step blocks (a read of ~n/1024 rows), short of that it scans every bucket.
+OVERLAY_READ = 4
 #: Most keys a picker lists at once (each option is a widget line measured on every change).
 PICKER_LIMIT = 200
 
@@ -433,10 +434,30 @@ class ChartsScreen(Screen[None]):
             self.redraw()
             return
         self.x_metric = choice
-        if self._missing_data():
+        if any((rid, key) not in self.histories for rid, key in self._wanted()):
             self._load()
+        elif self._missing_data():
+            self._load_x(choice)  # y is read already: only x's points beside its steps
         else:
             self.redraw()
+
+    def _wanted(self) -> list[tuple[str, str]]:
+        return [(r.info.run_id, k) for r in self.runs for k in self.selected if k in r.data.summaries]
+
+    @work(thread=True, exclusive=True, group="charts-load")
+    def _load_x(self, x_metric: str) -> None:
+        store = self.app.store
+        histories = dict(self.histories)
+        have = {r.info.run_id for r in self.runs if x_metric in r.data.summaries}
+        x_histories = dict(self.x_histories)
+        for (rid, key), points in histories.items():
+            if rid in have and (rid, key, x_metric) not in x_histories:
+                x_histories[(rid, key, x_metric)] = store.metric_points_around(rid, x_metric, [p.step for p in points])
+        self.app.call_from_thread(self._x_loaded, x_histories)
+
+    def _x_loaded(self, x_histories: dict[tuple[str, str, str], list[MetricPoint]]) -> None:
+        self.x_histories = x_histories
+        self.redraw()
 
     def action_toggle_envelope(self) -> None:
         self.envelope = not self.envelope

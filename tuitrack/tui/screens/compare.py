@@ -25,6 +25,7 @@ from tuitrack.analysis import compare as cmp
 from tuitrack.entities import Run
 from tuitrack.tui.colors import hex_color, run_colors
 from tuitrack.tui.dialogs.path_prompt import PathPrompt
+from tuitrack.tui.dialogs.step_prompt import StepPrompt
 from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
@@ -61,6 +62,7 @@ class CompareScreen(Screen[None]):
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("d", "toggle_diff", "Diff only", id="compare.diff"),
         Binding("m", "toggle_minmax", "Min/max", id="compare.minmax"),
+        Binding("a", "at_step", "At step", id="compare.at_step"),
         Binding("s", "toggle_system", "System tags", id="compare.system_tags"),
         Binding("f", "flip_direction", "Flip best", id="compare.flip"),
         Binding("e", "export('md')", "Export md", id="compare.export_md"),
@@ -83,7 +85,9 @@ class CompareScreen(Screen[None]):
         self.loaded = False
         self.needle = ""
         self.matching = 0  # rows that pass diff-only and the filter (the table holds at most ROW_LIMIT)
-        self._built_for: tuple[object, ...] | None = None  # (with_minmax, directions) of self.comparison
+        self._built_for: tuple[object, ...] | None = None  # (with_minmax, directions, step) of self.comparison
+        self.at_step: int | None = None  # metric rows at this step (the last point at or before it); None: latest
+        self._step_values: tuple[int, dict[str, dict[str, cmp.StepValue]]] | None = None  # read for one step
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading runs…"), id="compare-title")
@@ -123,17 +127,32 @@ class CompareScreen(Screen[None]):
         """Recompute the matrix (in a worker) and redraw the table, keeping the cursor on the same row and column."""
         if self.prefs is None:
             return
-        self._build(self.with_minmax, dict(self.prefs.overrides), self.diff_only, self.needle, self.show_system)
+        self._build(
+            self.with_minmax, dict(self.prefs.overrides), self.diff_only, self.needle, self.show_system, self.at_step
+        )
 
     @work(thread=True, exclusive=True, group="compare-build")
     def _build(
-        self, with_minmax: bool, directions: dict[str, str], diff_only: bool, needle: str, system: bool = False
+        self,
+        with_minmax: bool,
+        directions: dict[str, str],
+        diff_only: bool,
+        needle: str,
+        system: bool = False,
+        step: int | None = None,
     ) -> None:
-        key = (with_minmax, tuple(sorted(directions.items())))
+        key = (with_minmax, tuple(sorted(directions.items())), step)
         comparison = self.comparison
         if comparison is None or self._built_for != key:
+            at_step = None
+            if step is not None:
+                cached = self._step_values
+                if cached is None or cached[0] != step:  # a store read: three index seeks per run and metric
+                    cached = (step, cmp.values_at_step(self.app.store, self.runs, step))
+                    self._step_values = cached
+                at_step = cached
             comparison = cmp.build_comparison(
-                self.runs, now_ms=self.now_ms(), with_minmax=with_minmax, directions=directions
+                self.runs, now_ms=self.now_ms(), with_minmax=with_minmax, directions=directions, at_step=at_step
             )
         rows = comparison.visible_rows(diff_only)
         hidden = 0
@@ -159,8 +178,15 @@ class CompareScreen(Screen[None]):
             color = hex_color(colors[run.info.run_id])
             label = Text("■ ", style=color) + safe(run.info.run_name, "bold", limit=CELL_LIMIT)
             table.add_column(label, key=run.info.run_id)
+        widths = [column.content_width for column in table.ordered_columns]
         for row in rows:
-            table.add_row(*self._cells(row), key=f"{row.section}\x00{row.key}")
+            cells = self._cells(row)
+            widths = [max(w, cell.cell_len) for w, cell in zip(widths, cells)]
+            table.add_row(*cells, key=f"{row.section}\x00{row.key}")
+        # The columns' widths from their cells now, as the table would measure them at its next idle: that
+        # measuring sometimes misses a rebuild (the label column then stays as wide as "field").
+        for column, width in zip(table.ordered_columns, widths):
+            column.content_width = width
         self._update_title(len(rows))
         self._show_value()
         if old_row is not None:
@@ -182,8 +208,15 @@ class CompareScreen(Screen[None]):
             label.append(" ↓" if row.direction == cmp.LOWER else " ↑", style="dim")
         cells = [label]
         for i, value in enumerate(row.cells):
+            note = row.notes[i] if row.notes else ""
             if value is None:
-                cells.append(Text("—", style="dim"))
+                cells.append(Text(f"— {note}" if note else "—", style="dim"))
+            elif note:  # a value logged before the chosen step: say which step
+                style = BEST_STYLE if i in row.best else ""
+                cell = Text("★ ", style=BEST_STYLE) if i in row.best else Text("")
+                cell.append_text(safe(value, style, limit=CELL_LIMIT))
+                cell.append(" @" + note.rsplit(" ", 1)[-1], style="dim")
+                cells.append(cell)
             elif row.section == cmp.RUN and row.key == "run id":
                 cells.append(safe(value[:12], "dim"))
             elif row.section == cmp.RUN and row.key == "status":
@@ -206,6 +239,9 @@ class CompareScreen(Screen[None]):
             text.append("  ·  label contains ")
             text.append_text(safe(repr(self.needle)))
         text.append("  ·  differences only" if self.diff_only else "  ·  all rows")
+        if self.at_step is not None:
+            text.append(f"  ·  metrics at step {self.at_step:,}", style="bold")
+            text.append(" (last point ≤ it)", style="dim")
         if self.with_minmax:
             text.append("  ·  with min/max")
         if not self.show_system and self.system_hidden:
@@ -284,7 +320,27 @@ class CompareScreen(Screen[None]):
                 line.append(": ", style="dim")
                 value = row.cells[i]
                 line.append_text(safe(value, limit=2000) if value is not None else Text("—", style="dim"))
+                note = row.notes[i] if row.notes else ""
+                step = self.comparison.step if self.comparison is not None else None
+                if note and step is not None:
+                    line.append(f" ({note}; at step {step:,})", style="dim")
         self.query_one("#compare-value", Static).update(line)
+
+    def action_at_step(self) -> None:
+        """``a``: show each metric's value at a step (its last point at or before it) instead of the latest."""
+        if not self.loaded:
+            return
+        last = max((s.step for r in self.runs for s in r.data.summaries.values()), default=None)
+        hint = f"these runs log steps up to {last:,}" if last is not None else ""
+        default = "" if self.at_step is None else str(self.at_step)
+        self.app.push_screen(StepPrompt("Compare metrics at step:", default, hint), self.set_step)
+
+    def set_step(self, text: str | None) -> None:
+        """Show the metrics at step ``int(text)``; ``""`` goes back to the latest values, None changes nothing."""
+        if text is None:
+            return
+        self.at_step = int(text) if text else None
+        self.rebuild()
 
     def action_toggle_minmax(self) -> None:
         self.with_minmax = not self.with_minmax
