@@ -131,3 +131,39 @@ def test_align_matches_a_brute_force_reading(y_steps: list[int], x_steps: list[i
             xv = float(lo * lo) if lo == hi else lo * lo + (hi * hi - lo * lo) * (s - lo) / (hi - lo)
             expect.append((s, xv, v))
     assert out == pytest.approx(expect)
+
+
+# -- bucket midrange: the clean line of min/max pairs -------------------------------------------------------
+def test_midrange_stays_on_the_trend_where_pairs_and_columns_do_not_line_up() -> None:
+    # what get_metric_history(max_points) gives for noise of +-1 around 0: a min and a max per store bucket,
+    # 7 buckets per 3 columns, so columns hold 4 or 5 points and a mean is pulled off the trend
+    xs, ys = [], []
+    for b in range(700):
+        xs += [b * 10 + 2.0, b * 10 + 7.0]
+        ys += [-1.0, 1.0] if b % 2 else [1.0, -1.0]
+    _, mean = ser.bucket_mean(xs, ys, 300)
+    _, mid = ser.bucket_midrange(xs, ys, 300)
+    assert max(abs(y) for y in mean) >= 0.2
+    assert mid == [0.0] * 300
+
+
+def test_midrange_small_and_degenerate_inputs() -> None:
+    assert ser.bucket_midrange([2.0, 1.0], [5.0, math.nan], 4) == ([2.0], [5.0])
+    assert ser.bucket_midrange([1.0] * 5, [1.0, 5.0, 2.0, 3.0, 4.0], 2) == ([1.0], [3.0])
+    with pytest.raises(ValueError):
+        ser.bucket_midrange([1.0], [], 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(finite, values), max_size=300), st.integers(1, 60))
+def test_bucket_midrange_properties(points: list[tuple[float, float]], buckets: int) -> None:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    ox, oy = ser.bucket_midrange(xs, ys, buckets)
+    kept = [(x, y) for x, y in points if math.isfinite(y)]
+    assert len(ox) == len(oy) <= buckets
+    assert bool(ox) == bool(kept)
+    assert all(a <= b for a, b in zip(ox, ox[1:]))
+    if kept:
+        lo_y, hi_y = min(y for _, y in kept), max(y for _, y in kept)
+        assert all(lo_y <= y <= hi_y for y in oy)

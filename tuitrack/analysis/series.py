@@ -112,6 +112,48 @@ def bucket_mean(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple
     return out_x, out_y
 
 
+def bucket_midrange(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
+    """One point per equal-width x range: the mean x, and the middle of the lowest and highest y in it.
+
+    The clean line of a series read as min/max pairs (``get_metric_history(max_points=...)``): where the
+    store's buckets and the columns do not line up, a column holds one min or max more than the other, which
+    pulls a mean by a large part of the band; the middle of the column's envelope stays on the trend as long
+    as the column holds one whole pair (true when it spans two of the store's buckets).  Same input rules and
+    output shape as :func:`bucket_mean`.
+    """
+    if buckets < 1:
+        raise ValueError("buckets must be at least 1")
+    if len(xs) != len(ys):
+        raise ValueError(f"xs and ys differ in length ({len(xs)} != {len(ys)})")
+    pts = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
+    if len(pts) <= buckets:
+        pts.sort(key=lambda p: p[0])
+        return [x for x, _ in pts], [y for _, y in pts]
+    lo = min(x for x, _ in pts)
+    hi = max(x for x, _ in pts)
+    if hi <= lo:
+        return [lo], [(min(y for _, y in pts) + max(y for _, y in pts)) / 2]
+    scale = buckets / (hi - lo)
+    acc: dict[int, list[float]] = {}
+    for x, y in pts:
+        b = min(buckets - 1, int((x - lo) * scale))
+        cur = acc.get(b)
+        if cur is None:
+            acc[b] = [x, 1.0, y, y]
+        else:
+            cur[0] += x
+            cur[1] += 1
+            cur[2] = min(cur[2], y)
+            cur[3] = max(cur[3], y)
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for b in sorted(acc):
+        sx, n, low, high = acc[b]
+        out_x.append(min(max(sx / n, lo + b / scale), hi))
+        out_y.append(low + (high - low) / 2)
+    return out_x, out_y
+
+
 def lttb(xs: Sequence[float], ys: Sequence[float], n_out: int) -> tuple[list[float], list[float]]:
     """Largest-Triangle-Three-Buckets: ``n_out`` of the points (first and last kept) that keep the shape.
 

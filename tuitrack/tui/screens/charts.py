@@ -5,7 +5,7 @@ debiased EMA smoothing (``+``/``-``) with the raw series kept faint (``w`` toggl
 step / wall time / relative time (``x``) or any metric paired by step (``X``), log y (``l``).
 Histories are downsampled in SQL to about twice the chart width, keeping each bucket's min and max:
 a single run is drawn so (its envelope: spikes show), an overlay of several runs as one clean line
-per run (each column's mean), with the envelope faint underneath on request (``e``).  RUNNING runs
+per run (the middle of each column's envelope), with the envelope faint underneath on request (``e``).  RUNNING runs
 are re-read when the store's data_version moves.
 The metric picker lists at most :data:`PICKER_LIMIT` keys (a run may log 10,000): ``/`` filters
 them, and the picked ones always stay listed.
@@ -44,10 +44,10 @@ SMOOTH = Binding.Group("Smooth", compact=True)
 X_CHOICES = {"(step)": ser.X_STEP, "(wall time)": ser.X_WALL, "(relative time)": ser.X_RELATIVE}
 SMOOTHING_STEPS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 MIN_POINTS = 200
-#: An overlay reads this many points per chart column (each step bucket's min and max) and draws each column's
-#: mean: two min/max pairs a column, so a min and a max falling in different columns pull a line by a quarter
-#: of the band at most, not half of it.  More costs a scan of the history: past twice the points the store
-#: merges its 1024-step blocks (a read of ~n/1024 rows), short of that it scans every bucket.
+#: An overlay reads this many points per chart column (each step bucket's min and max: two pairs a column, so
+#: every column holds one whole pair) and draws the middle of each column's envelope.  More costs a scan of the
+#: history: past twice the points the store merges its 1024-step blocks (a read of ~n/1024 rows), short of
+#: that it scans every bucket.
 OVERLAY_READ = 4
 #: Most keys a picker lists at once (each option is a widget line measured on every change).
 PICKER_LIMIT = 200
@@ -269,8 +269,8 @@ class ChartsScreen(Screen[None]):
         """One ChartSpec per selected metric, from the loaded histories and the current settings.
 
         One run: its downsampled points as read (each bucket's min and max: the envelope, spikes kept).
-        Several runs: one clean line per run, the mean of each of the chart's columns
-        (:func:`~tuitrack.analysis.series.bucket_mean`), with the envelope faint underneath when ``e`` asks.
+        Several runs: one clean line per run, the middle of each of the chart's columns
+        (:func:`~tuitrack.analysis.series.bucket_midrange`), with the envelope faint underneath when ``e`` asks.
         """
         colors = run_colors([r.info.run_id for r in self.runs])
         markers = self.markers()
@@ -303,7 +303,7 @@ class ChartsScreen(Screen[None]):
                 if overlay:
                     if self.envelope:  # faintest, under everything
                         envelopes.append(Series("", xs, ys, faded(color, 0.75, dark=dark), marker=marker))
-                    xs, ys = ser.bucket_mean(xs, ys, width)
+                    xs, ys = ser.bucket_midrange(xs, ys, width)
                 if self.smoothing > 0:
                     if self.show_raw:  # faint, and under every smoothed line (drawn first)
                         raw.append(Series("", xs, ys, faded(color, 0.6, dark=dark)))
