@@ -5,7 +5,7 @@ batch writer, then times what the charts worker does for one chart of ``loss`` a
 
   * one run: y read downsampled to 2 points a column (its min/max envelope), x read beside those steps
     (``Store.metric_points_around``), paired by step (``series.against_metric``);
-  * an overlay's run: y read at 4 points a column, paired, then the clean line (``series.bucket_mean``);
+  * an overlay's run: y read at 4 points a column, paired, then the clean line (``series.bucket_midrange``);
   * the headless app: ``X`` -> tokens_seen on one run at 120x36, until the chart is drawn;
 
 against the same-run baselines of the plain step chart's read (``get_metric_history`` at the same
@@ -62,7 +62,7 @@ def _pair(store: Store, run_id: str, max_points: int, clean: bool) -> int:
     x = store.metric_points_around(run_id, "tokens_seen", [p.step for p in y])
     xs, ys = ser.against_metric(y, x)
     if clean:
-        xs, ys = ser.bucket_mean(xs, ys, WIDTH)
+        xs, ys = ser.bucket_midrange(xs, ys, WIDTH)
     return len(xs)
 
 
