@@ -35,6 +35,7 @@ import tuitrack.tui.app as app_module
 from tuitrack.cli.main import main
 from tuitrack.store import schema
 from tuitrack.tui.app import TuitrackApp
+from tuitrack.tui.waits import wait_until
 
 SIZE = (110, 32)
 
@@ -289,10 +290,7 @@ async def test_read_only_store_app_opens_with_badge_and_refuses_edits(
     )[1]
     try:
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(50):
-                await pilot.pause()
-                if app.current_run_id() is not None:
-                    break
+            await wait_until(pilot, lambda: app.current_run_id() is not None, "the first rows")
             assert app.current_run_id() is not None
             status = app.browser.status
             assert status.info.read_only
@@ -376,10 +374,7 @@ async def test_store_being_written_app_opens_and_works(locked_store: Path, monke
     )[1]
     try:
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(50):
-                await pilot.pause()
-                if app.current_run_id() is not None:
-                    break
+            await wait_until(pilot, lambda: app.current_run_id() is not None, "the first rows")
             run = app.browser.table.cursor_run
             assert run is not None and run.info.run_name == "kept"
             await pilot.press("r")  # a manual refresh reads again beside the writer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import math
 import os
 import uuid
@@ -14,6 +14,10 @@ from tuitrack.store import sync as state
 from tuitrack.store.core import Store
 from tuitrack.sync.push import push
 from tuitrack.tui.app import create_app
+from tuitrack.tui.waits import wait_until
+
+#: (pilot, condition): a push to a real server on a loaded machine may take a while.
+_until = functools.partial(wait_until, timeout=120.0)
 
 SIZE = (110, 36)
 S = uuid.uuid4().hex[:6]  # names and ids unique on a server that outlives the session
@@ -24,14 +28,6 @@ def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-
-
-async def _until(pilot, cond, timeout: float = 120.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        assert loop.time() < end, "timed out"
-        await pilot.pause(0.05)
 
 
 async def test_status_line_counts_unpushed_runs_and_P_pushes(tmp_path, mlflow_server):
@@ -48,11 +44,11 @@ async def test_status_line_counts_unpushed_runs_and_P_pushes(tmp_path, mlflow_se
     app = create_app(st, state_dir=tmp_path / "state", live_interval=0)
     async with app.run_test(size=SIZE) as pilot:
         status = app.browser.status
-        await _until(pilot, lambda: status.info.unpushed == 1)
+        await wait_until(pilot, lambda: status.info.unpushed == 1, "1 unpushed run", timeout=120)
         assert "↑ 1 unpushed" in status.render_info(status.info).plain
         await pilot.press("P")
-        await _until(pilot, lambda: "pushed 1 runs, 1 points" in status.info.message)
-        await _until(pilot, lambda: status.info.unpushed == 0)
+        await wait_until(pilot, lambda: "pushed 1 runs, 1 points" in status.info.message, "the push", timeout=120)
+        await wait_until(pilot, lambda: status.info.unpushed == 0, "0 unpushed runs", timeout=120)
         assert "unpushed" not in status.render_info(status.info).plain
     assert state.unpushed_count(st) == 0
 

@@ -25,6 +25,7 @@ from tuitrack.tui.dialogs.note_editor import NoteEditor
 from tuitrack.tui.dialogs.rename import RenameScreen
 from tuitrack.tui.dialogs.tag_editor import TagEditor
 from tuitrack.tui.dialogs.unsaved import UnsavedChanges
+from tuitrack.tui.waits import drain as settle
 
 NOW = 1_700_000_000_000
 SIZE = (120, 36)
@@ -56,13 +57,6 @@ def demo(demo_seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 def make_app(path: Path) -> TuitrackApp:
     return create_app(Store(path), clock=lambda: NOW, state_dir=path.parent / "state", live_interval=0)
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let thread workers (the editors load their data in one) and their callbacks finish."""
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def enter(pilot, widget: Input, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from tuitrack.tui.browser.filter_bar import FilterBar
 from tuitrack.tui.browser.runs_table import RunsTable
 from tuitrack.tui.browser.state import load_state, state_file
 from tuitrack.tui.dialogs.help import HelpScreen
+from tuitrack.tui.waits import settle_browser as settle
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -87,18 +88,6 @@ async def browse(
             await pilot.pause(0.2)
     finally:
         store.close()
-
-
-async def settle(pilot, app: TuitrackApp, cond: Callable[[], bool] | None = None, timeout: float = 6.0) -> None:
-    """Wait until the browser's read finished and the cursor row is loaded (and ``cond`` holds)."""
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        worker = app.browser._search_worker
-        table = app.browser.table
-        idle = (worker is None or worker.is_finished) and (not table.rids or table.cursor_run is not None)
-        if idle and (cond is None or cond()):
-            return
-    raise AssertionError("the browser did not settle")
 
 
 def names(app: TuitrackApp) -> list[str]:

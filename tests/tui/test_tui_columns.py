@@ -8,6 +8,7 @@ from rich.cells import cell_len
 
 from tuitrack.entities import Run, RunData, RunInfo
 from tuitrack.tui.browser.run_columns import cell, make_column, value_width
+from tuitrack.tui.waits import wait_until
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
     ["adam", "a\x1b[2Jb", "[bold red]x[/]", "日本語", "tab\there", "line\nbreak", "\u202eevil", "e\u0301"]
@@ -51,10 +52,7 @@ async def test_scrolled_rows_show_exactly_the_window_of_the_full_row(store_path,
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             table = app.browser.table
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if table.rids and all(table.loaded_run(r) for r in table.rids):
-                    break
+            await wait_until(pilot, lambda: table.rids and all(table.loaded_run(r) for r in table.rids), "every row")
             width = table.scrollable_content_region.width
             view = width - table._fixed_width
             seen_scrolls = set()

@@ -28,6 +28,8 @@ from tuitrack.tui.screens.charts import ChartsScreen
 from tuitrack.tui.screens.compare import CompareScreen
 from tuitrack.tui.screens.groups import GroupsScreen
 from tuitrack.tui.screens.scatter import ScatterScreen
+from tuitrack.tui.waits import drain as settle
+from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.metric_chart import MetricChart
 
 NOW = 1_750_000_000_000
@@ -70,13 +72,6 @@ def make_app(path: Path) -> _App:
     return create_app(
         Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0, app_class=_App
     )
-
-
-async def settle(pilot) -> None:
-    for _ in range(5):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def filtered(pilot, text: str) -> None:
@@ -291,13 +286,11 @@ async def test_charts_of_current_run_and_live_update(tmp_path: Path) -> None:
             screen = app.screen
             assert isinstance(screen, ChartsScreen) and screen.run_ids == [run.id]
 
-            async def points_shown(n: int) -> bool:  # generous: a busy CI machine must not flake this
-                for _ in range(100):
-                    if len(screen.histories.get((run.id, "loss"), [])) == n:
-                        return True
-                    await pilot.pause(0.1)
-                    await app.workers.wait_for_complete()
-                return False
+            async def points_shown(n: int) -> bool:  # raises WaitTimeout naming what did not show
+                await wait_until(
+                    pilot, lambda: len(screen.histories.get((run.id, "loss"), [])) == n, f"{n} points of loss"
+                )
+                return True
 
             assert await points_shown(5)
             for step in range(5, 9):

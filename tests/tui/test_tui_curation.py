@@ -30,6 +30,7 @@ from tuitrack.tui.dialogs.note_editor import NoteEditor
 from tuitrack.tui.dialogs.rename import RenameScreen
 from tuitrack.tui.dialogs.tag_editor import TagEdit, TagEditor, describe_values
 from tuitrack.tui.dialogs.unsaved import UnsavedChanges
+from tuitrack.tui.waits import drain as settle
 
 T0 = 1_700_000_000_000
 NOW = T0 + 3_600_000
@@ -77,14 +78,6 @@ def seeded(store_path: Path) -> Iterator[dict[str, str]]:
 def make_app(store_path: Path, *, read_only: bool = False) -> _App:
     store = Store(store_path, read_only=read_only)
     return create_app(store, clock=lambda: NOW, state_dir=store_path.parent / "state", live_interval=0, app_class=_App)
-
-
-async def settle(pilot) -> None:
-    """Let workers (reads and curation writes) and their call_from_thread callbacks finish."""
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def ready(pilot) -> None:

@@ -28,6 +28,7 @@ from tuitrack.tui.browser.artifact_preview import ArtifactPreview, artifact_rows
 from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, load_detail, spark_keys
 from tuitrack.tui.browser.detail_render import human_duration, human_size
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
+from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.key_rows import KeyRows
 from tuitrack.tui.widgets.sparkline import sparkline
 from tuitrack.tui.widgets.tab_strip import TabStrip
@@ -207,10 +208,8 @@ async def show(app: DetailApp, pilot, run_id: str | None) -> RunDetail:
     detail.show_run(run_id)
     await app.workers.wait_for_complete()
     await pilot.pause()
-    for _ in range(100):  # hidden tabs fill just after the frame that shows the run
-        if detail.filled or run_id is None:
-            break
-        await pilot.pause(0.01)
+    # hidden tabs fill just after the frame that shows the run
+    await wait_until(pilot, lambda: detail.filled or run_id is None, "every tab of the run", step=0.01)
     return detail
 
 
@@ -473,13 +472,15 @@ async def test_hidden_tabs_fill_after_the_frame_or_when_opened_first(seeded) -> 
         detail.select_tab("params")  # opened before the frame: filled first
         assert plain(app, "#params-body") != main_params
         await show(app, pilot, ids["main"])
-        await pilot.pause(0.1)
-        assert plain(app, "#params-body") == main_params and detail.run_id == ids["main"]
+        await wait_until(
+            pilot,
+            lambda: plain(app, "#params-body") == main_params and detail.run_id == ids["main"],
+            "the params tab to show the main run again",
+        )
         detail.select_tab("overview")
         detail._wanted = ids["failed"]
         detail._apply(ids["failed"], data, None, None)
-        await pilot.pause(0.1)  # a frame later every tab shows the new run
-        assert plain(app, "#params-body") != main_params
+        await wait_until(pilot, lambda: plain(app, "#params-body") != main_params, "every tab to show the new run")
 
 
 async def test_artifact_list_navigation_and_previews(seeded) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse, settle
+from test_tui_browser import browse
 
 import tuitrack
 from tuitrack.store import core as store_mod
 from tuitrack.tui.screens.compare import CompareScreen
 from tuitrack.tui.screens.diff import DiffScreen
+from tuitrack.tui.waits import drain
+from tuitrack.tui.waits import settle_browser as settle
 
 T0 = 1_717_000_000_000
 
@@ -42,38 +44,32 @@ def body(app) -> str:
     return str(app.screen.query_one("#diff-text").render())
 
 
-async def idle(pilot, app) -> None:
-    for _ in range(6):
-        await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-
-
 async def test_D_diffs_fields_then_artifacts(seeded, tmp_path):
     async with browse(seeded, tmp_path) as (app, pilot):
         await pilot.press("space", "j", "space")
         await settle(pilot, app)
         await pilot.press("c")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert isinstance(app.screen, CompareScreen)
         await pilot.press("D")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         screen = app.screen
         assert isinstance(screen, DiffScreen)
         text = body(app)
         assert "~ depth: 8 -> 4" in text and "~ auc: 0.9 -> 0.8" in text  # newest run (r1) is A
         await pilot.press("down")  # config.json: by key path, literally
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         text = body(app)
         assert screen.current == "config.json" and screen.result.mode == "structured"
         assert '~ optimizer: "sgd" -> "adam"' in text and "layers" not in text
         await pilot.press("t")  # the same file as text
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert screen.result.mode == "text" and '-  "optimizer": "sgd",' in body(app)
         await pilot.press("down")  # log.txt: a unified diff, then side by side
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert "-line 40 changed" in body(app) and "+line 40" in body(app)
         await pilot.press("v")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         rows = body(app).splitlines()
         assert len(rows) == 81 and rows[40].startswith("~   41 line 40 changed")
         screen.query_one("#diff-view").focus()
@@ -87,13 +83,13 @@ async def test_markup_and_escapes_in_artifacts_are_shown_literally(seeded, tmp_p
     async with browse(seeded, tmp_path) as (app, pilot):
         ids = [app.browser.table.loaded_run(r).id for r in app.browser.table.rids]
         app.push_screen(DiffScreen(ids[0], ids[1], path="config.json"))
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         app.screen.action_toggle_same()
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         text = body(app)
         assert 'note: "[bold]x[/] \\u001b[2J"' in text and "\x1b" not in text
         app.screen.query_one("#diff-files").highlighted = 2  # log.txt: a raw ESC in a text line
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert "+line 40 [b]y[/b] ^[[2J" in body(app) and "\x1b" not in body(app)
 
 
@@ -101,7 +97,7 @@ async def test_D_needs_a_second_run(seeded, tmp_path):
     async with browse(seeded, tmp_path) as (app, pilot):
         ids = [app.browser.table.loaded_run(r).id for r in app.browser.table.rids]
         app.push_screen(CompareScreen([ids[0]]))
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         await pilot.press("D")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert isinstance(app.screen, CompareScreen)

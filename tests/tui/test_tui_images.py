@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse, settle
+from test_tui_browser import browse
 
 import tuitrack
 from tuitrack.store import core as store_mod
 from tuitrack.tui.browser.artifact_preview import ArtifactPreview
 from tuitrack.tui.browser.run_detail import RunDetail
 from tuitrack.tui.screens.images import ImagesScreen
+from tuitrack.tui.waits import drain
+from tuitrack.tui.waits import settle_browser as settle
 
 np = pytest.importorskip("numpy")
 T0 = 1_717_000_000_000
@@ -45,24 +47,18 @@ def seeded(store_path: Path) -> tuple[Path, dict[str, str]]:
     return store_path, seed(store_path)
 
 
-async def idle(pilot, app) -> None:
-    for _ in range(6):
-        await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-
-
 async def test_image_view_steps_through_one_key_across_runs(seeded, tmp_path):
     path, _ids = seeded
     async with browse(path, tmp_path) as (app, pilot):
         await pilot.press("space", "space", "space")  # mark all three (space marks and moves down)
         await settle(pilot, app)
         await pilot.press("i")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         screen = app.screen
         assert isinstance(screen, ImagesScreen)
         assert screen.keys == ["mask", "pred"] and screen.key == "mask"
         await pilot.press("right_square_bracket")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert screen.key == "pred" and screen.steps == [0, 5, 10, 20]
         assert screen.steps[screen.step_index] == 20  # opens at the last step
         names = [s.name for s in screen.series]
@@ -71,14 +67,14 @@ async def test_image_view_steps_through_one_key_across_runs(seeded, tmp_path):
         assert shown["b"] == ("images/pred/step_000000020.png", 20)
         assert shown["[b]c[/b]"][1] is None and "no pred image" in shown["[b]c[/b]"][0]
         await pilot.press("left")  # step 10: b shows its latest image before it, step 5
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         shown = dict(zip(names, screen.shown))
         assert shown["a"] == ("images/pred/step_000000010.png", 10)
         assert shown["b"] == ("images/pred/step_000000005.png", 5)
         caption = str(screen.query_one(f"#caption-{names.index('b')}").render())
         assert "step 5 (latest ≤ 10)" in caption and "8×6" in caption
         await pilot.press("home")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert dict(zip(names, screen.shown))["b"][1] is None  # nothing before step 0 in b
         title = str(screen.query_one(f"#caption-{names.index('[b]c[/b]')}").render())
         assert "[b]c[/b]" in title  # markup in a run name is shown literally
@@ -92,7 +88,7 @@ async def test_image_view_without_images_says_how_to_make_them(store_path, tmp_p
         tuitrack.log_metric("x", 1)
     async with browse(store_path, tmp_path) as (app, pilot):
         await pilot.press("i")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert "log_image(image, key=" in str(app.screen.query_one("#images-title").render())
 
 
@@ -105,11 +101,11 @@ async def test_artifacts_tab_previews_an_image_with_its_dimensions(seeded, tmp_p
         await settle(pilot, app)
         detail = app.browser.query_one(RunDetail)
         detail.select_tab("artifacts")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         keys = [row.key for row in detail._rows]
         detail.query_one("#artifact-list").move_cursor(row=keys.index("images/pred/step_000000010.png"))
         await pilot.press("enter")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         preview = detail.query_one(ArtifactPreview)
         assert "8×6 px" in str(preview.query_one("#preview-title").render())
         picture = preview.query_one("#preview-image")
@@ -117,7 +113,7 @@ async def test_artifacts_tab_previews_an_image_with_its_dimensions(seeded, tmp_p
         assert not preview.query_one("#preview-body").display
         detail.query_one("#artifact-list").move_cursor(row=keys.index("notes.txt"))  # text hides the picture
         await pilot.press("enter")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert preview.query_one("#preview-body").display and not picture.display
 
 
@@ -130,10 +126,10 @@ async def test_a_broken_image_file_says_so(seeded, tmp_path):
         await settle(pilot, app)
         await pilot.press("space")
         await pilot.press("i")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         screen = app.screen
         screen.action_key(1)
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         await pilot.press("left")
-        await idle(pilot, app)
+        await drain(pilot, pause=0.05)
         assert screen.shown[0][0].startswith("cannot show images/pred/step_000000010.png")

@@ -41,6 +41,8 @@ from tuitrack.tui.screens.compare import CompareScreen
 from tuitrack.tui.screens.groups import GroupsScreen
 from tuitrack.tui.screens.scatter import ScatterScreen
 from tuitrack.tui.text import clean
+from tuitrack.tui.waits import drain as settle
+from tuitrack.tui.waits import settle_detail
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -102,23 +104,6 @@ def hostile(store_path: Path) -> Iterator[dict[str, str]]:
 
 def make_app(path: Path, tmp_path: Path) -> TuitrackApp:
     return create_app(Store(path), clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
-
-
-async def settle(pilot) -> None:
-    for _ in range(6):
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.05)
-
-
-async def ready(pilot) -> None:
-    app = pilot.app
-    for _ in range(100):
-        await settle(pilot)
-        detail = app.browser.query_one(RunDetail)
-        if app.current_run_id() is not None and detail.run_id == app.current_run_id():
-            return
-    raise AssertionError("the browser did not settle")
 
 
 def _segments(line: object) -> Iterator[Segment]:
@@ -184,10 +169,10 @@ def test_clean_makes_every_forbidden_character_visible() -> None:
 async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], store_path: Path, tmp_path: Path) -> None:
     app = make_app(store_path, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await settle_detail(pilot, filled=False)
         browser = app.browser
         browser.apply_filter("attributes.run_name LIKE '[bold red]x[/]%' OR attributes.run_name != 'nothing'")
-        await ready(pilot)
+        await settle_detail(pilot, filled=False)
         table = browser.table
         assert len(table.rids) == 4
         flat = check_screen(app, visible(MARKUP), "[bold red]exp[/]^[[2J", "[bold red]x[/]%")
@@ -208,7 +193,7 @@ async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], sto
         # Detail pane on the hostile run, maximized, every tab.
         while app.current_run_id() != hostile["hostile"]:
             await pilot.press("j")
-        await ready(pilot)
+        await settle_detail(pilot, filled=False)
         await pilot.press("enter")
         await settle(pilot)
         detail = browser.query_one(RunDetail)
@@ -239,14 +224,14 @@ async def test_browser_table_tree_status_and_detail(hostile: dict[str, str], sto
 async def _browse_marked(pilot, hostile: dict[str, str]) -> None:
     """All four runs marked, cursor on the hostile run."""
     app = pilot.app
-    await ready(pilot)
+    await settle_detail(pilot, filled=False)
     app.browser.table.focus()
     for _ in range(len(app.browser.table.rids)):
         await pilot.press("space")
     await pilot.press("home")
     while app.current_run_id() != hostile["hostile"]:
         await pilot.press("j")
-    await ready(pilot)
+    await settle_detail(pilot, filled=False)
 
 
 async def test_compare_charts_scatter_groups(hostile: dict[str, str], store_path: Path, tmp_path: Path) -> None:
@@ -298,10 +283,10 @@ async def test_compare_charts_scatter_groups(hostile: dict[str, str], store_path
 async def test_tag_editor_note_rename_confirm_help(hostile: dict[str, str], store_path: Path, tmp_path: Path) -> None:
     app = make_app(store_path, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await settle_detail(pilot, filled=False)
         while app.current_run_id() != hostile["hostile"]:
             await pilot.press("j")
-        await ready(pilot)
+        await settle_detail(pilot, filled=False)
 
         await pilot.press("t")
         await settle(pilot)

@@ -20,6 +20,7 @@ from tuitrack.tui.browser import detail_pane, loader
 from tuitrack.tui.browser import run_detail as run_detail_mod
 from tuitrack.tui.browser import screen as main_mod
 from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
 
@@ -72,9 +73,8 @@ async def test_clicking_a_footer_key_presses_it(big, tmp_path):
         footer.render_line(0)
         start = next(s for s, _, key, _ in footer._hits if key == "slash")
         await pilot.click(KeyFooter, offset=(start, 0))
-        await pilot.pause(0.1)
         bar = app.browser.query_one("#filter-bar", FilterBar)
-        assert bar.has_class("-open") and bar.input.has_focus
+        await wait_until(pilot, lambda: bar.has_class("-open") and bar.input.has_focus, "the clicked / to open the bar")
 
 
 async def test_enter_maximizes_only_once_the_runs_detail_is_in(big, tmp_path, gate):

@@ -7,7 +7,7 @@ holds more runs than the first window (72 rows at 120x36), so every reload reall
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,8 @@ from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser import loader
 from tuitrack.tui.browser import screen as main_mod
 from tuitrack.tui.browser.screen import BrowserScreen, window_rows
+from tuitrack.tui.waits import settle_browser as settle
+from tuitrack.tui.waits import wait_until
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -90,16 +92,6 @@ async def browse(path: Path, tmp_path: Path) -> AsyncIterator[tuple[TuitrackApp,
             await app.workers.wait_for_complete()
     finally:
         store.close()
-
-
-async def settle(pilot, app: TuitrackApp, cond: Callable[[], bool] | None = None, timeout: float = 6.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        worker = app.browser._search_worker
-        idle = (worker is None or worker.is_finished) and app.browser.table.cursor_run is not None
-        if idle and (cond is None or cond()):
-            return
-    raise AssertionError("the browser did not settle")
 
 
 def name_at(app: TuitrackApp, index: int) -> str:
@@ -173,10 +165,7 @@ async def test_a_key_pressed_between_the_phases_wins_over_the_old_anchor(big, tm
         hold.set()
         applies.clear()
         await pilot.press("s")  # best auc first: the same order, so the run stays at row 100, past the window
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if applies:
-                break
+        await wait_until(pilot, lambda: applies, "the first rows of the new sort", step=0.02)
         assert [a.phase for a in applies] == ["window"] and table.cursor_row == 0  # the top, for now
         await pilot.press("down", "down")
         moved_to = table.cursor_rid

@@ -10,7 +10,6 @@ import hashlib
 import io
 import itertools
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from tuitrack.tracking import output
 from tuitrack.tracking import session as tracking
 from tuitrack.tui.browser import run_detail
 from tuitrack.tui.browser.run_detail import RunDetail
+from tuitrack.tui.waits import wait_until
 
 T0 = 1_700_000_000_000
 HOSTILE = "[bold red]not markup[/] \x1b[2Jcleared \x1b]0;title\x07 done\n"
@@ -85,11 +85,7 @@ async def _open_logs(app: Host, pilot, run_id: str) -> RunDetail:
     await app.workers.wait_for_complete()
     await pilot.pause()
     detail.select_tab("logs")
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if detail.logs is not None and detail.logs[0] == run_id:
-            break
+    await wait_until(pilot, lambda: detail.logs is not None and detail.logs[0] == run_id, "the run's Logs tab")
     return detail
 
 
@@ -143,10 +139,7 @@ async def test_logs_tail_a_running_run_while_the_tab_is_shown(
             assert "live" in plain(app, "#logs-status")
             tee.write("second line\n")
             tuitrack.flush()
-            deadline = time.monotonic() + 20
-            while detail.logs[2] != "first line\nsecond line" and time.monotonic() < deadline:
-                await pilot.pause(0.05)
-            assert detail.logs[2] == "first line\nsecond line"
+            await wait_until(pilot, lambda: detail.logs[2] == "first line\nsecond line", "the line written since")
             assert "second line" in plain(app, "#logs-body")
         st.close()
     finally:

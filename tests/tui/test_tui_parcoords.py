@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse, names, settle
+from test_tui_browser import browse, names
 
 import tuitrack
 from tuitrack.analysis import parcoords as pc
@@ -17,6 +17,8 @@ from tuitrack.tui.dialogs.axis_picker import AxisPicker
 from tuitrack.tui.dialogs.help import HelpScreen
 from tuitrack.tui.dialogs.key_picker import KeyPicker
 from tuitrack.tui.screens.parcoords import BIN_GREYS, MARKED, ParCoordsScreen
+from tuitrack.tui.waits import settle_browser as settle
+from tuitrack.tui.waits import wait_until as wait_for
 from tuitrack.tui.widgets.key_footer import KeyFooter
 
 T0 = 1_717_000_000_000
@@ -56,14 +58,6 @@ def plain(widget) -> str:
         return widget.plain
     content = widget.content
     return content.plain if hasattr(content, "plain") else str(content)
-
-
-async def wait_for(pilot, cond, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if cond():
-            return
-    raise AssertionError("condition not met in time")
 
 
 async def open_pc(app, pilot) -> ParCoordsScreen:

@@ -14,7 +14,9 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tests.tui.test_tui_loading import browse, settle
+from tests.tui.test_tui_loading import browse
+from tuitrack.tui.waits import settle_browser as settle
+from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.quiet import update_static
 
 
@@ -91,8 +93,7 @@ async def test_update_static_lays_out_only_when_the_height_changes(big, tmp_path
         await pilot.pause(0.1)
         assert not layouts
         update_static(body, Text("\n".join(f"line {i}" for i in range(lines + 3))))
-        await pilot.pause(0.1)
-        assert layouts["Static#overview-body"] >= 1
+        await wait_until(pilot, lambda: layouts["Static#overview-body"] >= 1, "a relayout of the grown Static")
         assert body.size.height == lines + 3
 
 

@@ -17,7 +17,9 @@ from helpers import fresh_demo_store, utc_timezone
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.dialogs.help import HelpScreen
 from tuitrack.tui.screenshots import settle
+from tuitrack.tui.waits import wait_until
 
 NOW = 1_717_000_000_000
 
@@ -66,7 +68,9 @@ def test_filter_error_inline(snap_compare, app):
         bar = app.browser.query_one(FilterBar)
         bar.input.cursor_blink = False
         await pilot.press(*"metrics.auc >> 0.8")
-        await pilot.pause(0.1)
+        await wait_until(
+            pilot, lambda: bar.input.value == "metrics.auc >> 0.8" and bar.error is not None, "the inline filter error"
+        )
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -84,6 +88,6 @@ def test_help_screen(snap_compare, app):
     async def run_before(pilot) -> None:
         await settled(pilot, app)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse, move_to_column, names, row_text, settle
+from test_tui_browser import browse, move_to_column, names, row_text
 
 import tuitrack
 from tuitrack.query import summaries
 from tuitrack.store import core as store_mod
 from tuitrack.tui.browser.columns import ColumnsScreen
 from tuitrack.tui.browser.run_columns import cell, first_sort_descending, make_column, order_expr, summary_of
+from tuitrack.tui.waits import settle_browser as settle
 
 T0 = 1_717_000_000_000
 LOSSES = {"early": [0.9, 0.1, 0.8, 0.85], "steady": [0.5, 0.4, 0.3, 0.25], "late": [0.6, 0.5, 0.4, 0.15]}

@@ -23,6 +23,8 @@ from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
+from tuitrack.tui.waits import settle_detail as settle
+from tuitrack.tui.waits import wait_until
 
 NOW = 1_717_000_000_000
 
@@ -56,25 +58,6 @@ def demo(demo_template: Path, tmp_path: Path) -> Path:
 
 def make_app(path: Path, **kw: object) -> TuitrackApp:
     return create_app(Store(path), clock=lambda: NOW, state_dir=path.parent / "view-state", live_interval=0, **kw)  # type: ignore[arg-type]
-
-
-async def settle(pilot, cond=None, timeout: float = 8.0) -> None:
-    """Reads done and the detail pane filled for the cursor run (and ``cond`` true); raises on timeout."""
-    app = pilot.app
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-        worker = app.browser._search_worker
-        detail = app.browser.query_one("#detail", RunDetail)
-        if (
-            (worker is None or worker.is_finished)
-            and detail.filled
-            and detail.wanted == app.current_run_id()
-            and (cond is None or cond())
-        ):
-            await pilot.pause(0.05)
-            return
-    raise AssertionError("the app did not settle")
 
 
 def screen_text(app: TuitrackApp) -> str:
@@ -174,14 +157,14 @@ async def test_2_tag_editor_escape_asks_and_keep_editing_keeps_the_draft(demo: P
         await settle(pilot, lambda: isinstance(app.screen, TagEditor))
         editor = app.screen
         await pilot.press(*"stage=candidate", "enter", "escape")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: isinstance(app.screen, UnsavedChanges), "escape to ask first")
         assert isinstance(app.screen, UnsavedChanges), "escape dropped a staged tag without asking"
         await pilot.press("escape")  # keep editing
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.screen is editor, "the editor back")
         assert app.screen is editor and editor.staged == {"stage": "candidate"}
         await pilot.press(*"owner=ada")  # typed, not yet entered: also kept
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: isinstance(app.screen, UnsavedChanges), "escape to ask again")
         await pilot.press("a")  # apply both
         await settle(pilot, lambda: app.store.get_run(run_id).data.tags.get("owner") == "ada")
         assert app.store.get_run(run_id).data.tags["stage"] == "candidate"
@@ -202,7 +185,7 @@ async def test_2_note_editor_escape_asks_and_d_discards(demo: Path) -> None:
         await settle(pilot, lambda: isinstance(app.screen, NoteEditor))
         app.screen.query_one(TextArea).insert("draft")
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: isinstance(app.screen, UnsavedChanges), "escape to ask first")
         assert isinstance(app.screen, UnsavedChanges)
         await pilot.press("d")
         await settle(pilot, lambda: app.screen is app.browser)
@@ -516,10 +499,10 @@ async def test_9_vim_keys_in_every_list_tabs_from_the_table_and_q_goes_back(demo
         assert app.screen is app.browser
         # quitting with marks asks first
         await pilot.press("space", "q")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "q to ask first")
         assert isinstance(app.screen, ConfirmScreen) and not app._exit
         await pilot.press("n")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.screen is app.browser, "the browser back")
         assert app.screen is app.browser and list(table.marks)
 
 
@@ -616,7 +599,7 @@ async def test_12_delete_lists_its_runs_titles_name_ids_help_in_words(demo: Path
         await pilot.press("escape", "v")
         await settle(pilot, lambda: isinstance(app.screen, ChartsScreen) and app.screen.loaded)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         assert isinstance(app.screen, HelpScreen)
         places = {where for where, _, _ in app.screen.rows}
         assert not any(p.endswith("Screen") or "CheckList" in p or "KeyTable" in p for p in places), places
@@ -731,14 +714,14 @@ async def test_16_z_hides_the_detail_for_a_dense_list_and_is_remembered(demo: Pa
         table = app.browser.table
         before = table._body_height()
         await pilot.press("z")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: table._body_height() >= 30, "the table to take the detail's rows")
         assert table._body_height() >= 30 > before, (before, table._body_height())
         await pilot.press("enter")  # a run still opens
         await settle(pilot)
         detail = app.browser.query_one("#detail", RunDetail)
         assert detail.display and app.browser.has_class("-detail-max")
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: not detail.display, "the detail hidden again")
         assert not detail.display
     app = make_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -28,6 +28,7 @@ from tuitrack.tui.dialogs.tag_editor import TagEditor
 from tuitrack.tui.screens.charts import PICKER_LIMIT, ChartsScreen
 from tuitrack.tui.screens.compare import ROW_LIMIT, CompareScreen
 from tuitrack.tui.screens.groups import GroupsScreen
+from tuitrack.tui.waits import drain as settle
 from tuitrack.tui.widgets.key_rows import KeyRows
 
 T0 = 1_750_000_000_000
@@ -219,13 +220,6 @@ async def test_keys_pressed_while_the_wide_run_loads_are_handled_at_once(wide) -
 
 def make_app(store: Store) -> TuitrackApp:
     return create_app(store, clock=lambda: NOW, live_interval=0, app_class=TuitrackApp)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(5):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def on_wide_run(pilot: Any) -> None:

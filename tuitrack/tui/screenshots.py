@@ -26,9 +26,11 @@ from textual.pilot import Pilot
 from tuitrack.demo import build_demo_store
 from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
+from tuitrack.tui import waits
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.filter_bar import FilterBar
 from tuitrack.tui.browser.run_detail import RunDetail
+from tuitrack.tui.dialogs.help import HelpScreen
 
 NOW = 1_717_000_000_000
 GRID = "attributes.run_name LIKE 'grid_%'"
@@ -43,28 +45,18 @@ class View:
 
 
 async def settle(pilot: Pilot, app: TuitrackApp) -> None:
-    """Wait until the table and the detail pane show the cursor run, so the picture is complete."""
-    for _ in range(200):
-        await pilot.pause(0.05)
-        worker = app.browser._search_worker
-        detail = app.browser.query_one(RunDetail)
-        if (
-            worker is not None
-            and worker.is_finished
-            and app.current_run_id() is not None
-            and detail.run_id == app.current_run_id()
-        ):
-            break
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.1)
+    """Wait until the table and the detail pane show the cursor run, so the picture is complete.
+
+    Raises :class:`~tuitrack.tui.waits.WaitTimeout` when they do not: no picture of a half-loaded screen.
+    """
+    await waits.settle_browser(pilot, app, lambda: waits.detail_shows_cursor_run(app))
+    await waits.drain(pilot, rounds=1, pause=0.1)
 
 
 async def _idle(pilot: Pilot, app: TuitrackApp) -> None:
     """Let pushed screens load (their workers) and paint."""
-    for _ in range(5):
-        await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-    await pilot.pause(0.1)
+    await waits.drain(pilot, rounds=5, pause=0.05)
+    await pilot.pause(0.05)
 
 
 async def _main_view(pilot: Pilot, app: TuitrackApp) -> None:
@@ -93,7 +85,8 @@ async def _filter_error(pilot: Pilot, app: TuitrackApp) -> None:
     await pilot.press("slash")
     app.browser.query_one(FilterBar).input.cursor_blink = False
     await pilot.press(*"metrics.auc >> 0.8")
-    await pilot.pause(0.1)
+    bar = app.browser.query_one(FilterBar)
+    await waits.wait_until(pilot, lambda: bar.error is not None, "the inline filter error")
 
 
 async def _detail(pilot: Pilot, app: TuitrackApp) -> None:
@@ -105,13 +98,17 @@ async def _detail(pilot: Pilot, app: TuitrackApp) -> None:
 async def _help(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
     await pilot.press("question_mark")
-    await pilot.pause(0.2)
+    await waits.wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+    await pilot.pause(0.1)
 
 
 async def _columns(pilot: Pilot, app: TuitrackApp) -> None:
+    from tuitrack.tui.browser.columns import ColumnsScreen
+
     await settle(pilot, app)
     await pilot.press("o")
-    await pilot.pause(0.2)
+    await waits.wait_until(pilot, lambda: isinstance(app.screen, ColumnsScreen), "the column chooser")
+    await pilot.pause(0.1)
 
 
 async def _grid_marked(pilot: Pilot, app: TuitrackApp, marks: int = 4) -> None:
@@ -155,7 +152,7 @@ async def _filter_typing(pilot: Pilot, app: TuitrackApp) -> None:
     await pilot.press("slash")
     app.browser.query_one(FilterBar).input.cursor_blink = False
     await pilot.press(*"metrics.auc > 0.88")
-    await pilot.pause(0.4)
+    await waits.settle_browser(pilot, app, lambda: app.current_filter == "metrics.auc > 0.88")  # applied as typed
     await _idle(pilot, app)
 
 
@@ -171,6 +168,9 @@ async def _unsaved_tags(pilot: Pilot, app: TuitrackApp) -> None:
     await pilot.press("t")
     await _idle(pilot, app)
     await pilot.press(*"stage=candidate", "enter", "escape")
+    from tuitrack.tui.dialogs.unsaved import UnsavedChanges
+
+    await waits.wait_until(pilot, lambda: isinstance(app.screen, UnsavedChanges), "the unsaved-changes question")
     app.clear_notifications()
     await pilot.pause(0.2)
 
@@ -255,7 +255,7 @@ async def _summary_columns(pilot: Pilot, app: TuitrackApp) -> None:
 
     await settle(pilot, app)
     await pilot.press("o")
-    await pilot.pause(0.2)
+    await waits.wait_until(pilot, lambda: isinstance(app.screen, ColumnsScreen), "the column chooser")
     screen = app.screen
     assert isinstance(screen, ColumnsScreen)
     screen.selection.deselect_all()
