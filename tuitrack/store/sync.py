@@ -113,20 +113,21 @@ def find_remote(store: Store, uri: str | None = None) -> tuple[int, str] | None:
 
 
 # -- what needs pushing ----------------------------------------------------------------------
-def runs_needing_push(store: Store, remote: int, rids: Sequence[int]) -> list[int]:
-    """Of ``rids``, those never pushed complete to ``remote``, changed since, or left in flight."""
+#: A run joined with its mapping to the remote bound as the first ``?``; ``_NEEDS_PUSH`` holds when the
+#: server lacks some of it (never pushed complete, changed since, or a push left in flight).
+_WITH_MAPPING = "FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
+_NEEDS_PUSH = "(s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight OR r.updated_at > s.pushed_upto)"
+
+
+def runs_needing_push(store: Store, remote: int, rids: Sequence[int], *, live_only: bool = False) -> list[int]:
+    """Of ``rids``, those never pushed complete to ``remote``, changed since, or left in flight (with
+    ``live_only``, not soft-deleted); one query per 900 rids."""
     out: list[int] = []
+    live = " AND r.deleted_at IS NULL" if live_only else ""
     for chunk in _chunks(list(rids)):
         marks = ",".join("?" * len(chunk))
-        out.extend(
-            r
-            for (r,) in store.conn_fetchall(
-                "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
-                f" WHERE r.rid IN ({marks}) AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
-                " OR r.updated_at > s.pushed_upto)",
-                (remote, *chunk),
-            )
-        )
+        sql = f"SELECT r.rid {_WITH_MAPPING} WHERE r.rid IN ({marks}){live} AND {_NEEDS_PUSH}"
+        out.extend(r for (r,) in store.conn_fetchall(sql, (remote, *chunk)))
     order = {r: i for i, r in enumerate(rids)}
     return sorted(out, key=order.__getitem__)
 
@@ -144,10 +145,7 @@ def unpushed_rids(store: Store, remote: int | None = None) -> set[int]:
     return {
         r
         for (r,) in store.conn_fetchall(
-            "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
-            " WHERE r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
-            " OR r.updated_at > s.pushed_upto)",
-            (remote,),
+            f"SELECT r.rid {_WITH_MAPPING} WHERE r.deleted_at IS NULL AND {_NEEDS_PUSH}", (remote,)
         )
     }
 
@@ -494,10 +492,7 @@ def unpushed_count(store: Store) -> int | None:
     if found is None:
         return None
     row = store.conn_fetchone(
-        "SELECT count(*) FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
-        " WHERE r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL OR s.inflight"
-        " OR r.updated_at > s.pushed_upto)",
-        (found[0],),
+        f"SELECT count(*) {_WITH_MAPPING} WHERE r.deleted_at IS NULL AND {_NEEDS_PUSH}", (found[0],)
     )
     return int(row[0]) if row else 0
 
@@ -509,19 +504,7 @@ def unpushed_among(store: Store, rids: Sequence[int]) -> set[int] | None:
     found = find_remote(store)
     if found is None:
         return None
-    out: set[int] = set()
-    for chunk in _chunks(list(rids)):
-        marks_ = ",".join("?" * len(chunk))
-        out.update(
-            r
-            for (r,) in store.conn_fetchall(
-                "SELECT r.rid FROM runs r LEFT JOIN sync_runs s ON s.rid = r.rid AND s.remote = ?"
-                f" WHERE r.rid IN ({marks_}) AND r.deleted_at IS NULL AND (s.rid IS NULL OR s.pushed_upto IS NULL"
-                " OR s.inflight OR r.updated_at > s.pushed_upto)",
-                (found[0], *chunk),
-            )
-        )
-    return out
+    return set(runs_needing_push(store, found[0], rids, live_only=True))
 
 
 @dataclass
