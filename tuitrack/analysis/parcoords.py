@@ -96,6 +96,13 @@ def field_choices(runs: Sequence[Run], summary_fields: Sequence[str] = summaries
     """Every field the runs have: params, then each metric followed by its summary fields."""
     params = sorted({k for r in runs for k in r.data.params})
     metrics = sorted({k for r in runs for k in r.data.metrics})
+    return choices_from_keys(params, metrics, summary_fields)
+
+
+def choices_from_keys(
+    params: Sequence[str], metrics: Sequence[str], summary_fields: Sequence[str] = summaries.CHOOSER_FIELDS
+) -> list[Field]:
+    """The fields of these param and metric keys: params, then each metric followed by its summary fields."""
     out = [Field("params", k) for k in params]
     for key in metrics:
         out.append(Field("metrics", key))

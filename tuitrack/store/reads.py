@@ -195,6 +195,11 @@ class StoreReads:
     # -- runs ------------------------------------------------------------------------
     def runs_by_rids(self, rids: Sequence[int], *, with_data: bool = True) -> list[Run]:
         """Runs for the given rids, in the given order (unknown rids are skipped)."""
+        infos = self._infos(rids)
+        data = self._data_for(list(infos)) if with_data else {}
+        return [Run(info=infos[r], data=data.get(r, RunData())) for r in rids if r in infos]
+
+    def _infos(self, rids: Sequence[int]) -> dict[int, RunInfo]:
         infos: dict[int, RunInfo] = {}
         for chunk in _chunks(list(rids)):
             marks = ",".join("?" * len(chunk))
@@ -204,8 +209,7 @@ class StoreReads:
                 chunk,
             ):
                 infos[int(row[0])] = _info(row, self._artifacts_uri)
-        data = self._data_for(list(infos)) if with_data else {}
-        return [Run(info=infos[r], data=data.get(r, RunData())) for r in rids if r in infos]
+        return infos
 
     def _data_for(self, rids: list[int]) -> dict[int, RunData]:
         params: dict[int, dict[str, str]] = {r: {} for r in rids}
@@ -238,6 +242,86 @@ class StoreReads:
                     tail_mean=None if tail is None else float(tail),
                 )
         return {r: RunData(params=params[r], metrics=metrics[r], tags=tags[r], summaries=summaries[r]) for r in rids}
+
+    def runs_with_keys(
+        self, rids: Sequence[int], *, params: Sequence[str] = (), metrics: Sequence[str] = ()
+    ) -> list[Run]:
+        """Runs ``rids`` (in that order, unknown ones skipped) holding only the given param and metric keys.
+
+        What a view of many runs that shows a few fields reads (the parallel-coordinates axes): the runs'
+        attributes, plus the latest value and summary of each metric in ``metrics`` and each param in
+        ``params`` that a run has.  No tags, and no other key: a run with 100,000 tags or 10,000 metrics
+        costs what the asked keys cost (primary-key seeks of ``(rid, key)``).  Runs go in chunks and the
+        keys as one JSON argument, so no statement binds more than :data:`_CHUNK` + 1 variables.
+        """
+        infos = self._infos(rids)
+        by_rid = {rid: Run(info=info, data=RunData()) for rid, info in infos.items()}
+        keys_p, keys_m = json.dumps(sorted(set(params))), json.dumps(sorted(set(metrics)))
+        for chunk in _chunks(list(by_rid)):
+            marks = ",".join("?" * len(chunk))
+            if params:
+                for rid, k, v in self._all(
+                    f"SELECT rid, key, value FROM params WHERE rid IN ({marks})"
+                    " AND key IN (SELECT value FROM json_each(?))",
+                    (*chunk, keys_p),
+                ):
+                    by_rid[rid].data.params[k] = v
+            if metrics:
+                for rid, k, v, step, ts, lo, hi, n, lo_step, hi_step, tail in self._all(
+                    f"SELECT rid, key, value, step, ts, min_value, max_value, count, {self._summary_steps_sql}"
+                    f" FROM latest_metrics WHERE rid IN ({marks}) AND key IN (SELECT value FROM json_each(?))",
+                    (*chunk, keys_m),
+                ):
+                    value = from_db_float(v)
+                    data = by_rid[rid].data
+                    data.metrics[k] = value
+                    data.summaries[k] = MetricSummary(
+                        key=k,
+                        value=value,
+                        step=step,
+                        timestamp=ts,
+                        min=from_db_float(lo),
+                        max=from_db_float(hi),
+                        count=n,
+                        min_step=lo_step,
+                        max_step=hi_step,
+                        tail_mean=None if tail is None else float(tail),
+                    )
+        return [by_rid[r] for r in rids if r in by_rid]
+
+    def keys_of_runs(
+        self, rids: Sequence[int], kind: str, *, limit: int = 1000, needle: str = "", budget: int | None = None
+    ) -> list[str]:
+        """The first ``limit`` distinct param or metric keys (``kind``) that any of the runs ``rids`` has, sorted.
+
+        Bounded by ``limit``, not by how wide the runs are: the store's distinct keys are walked in order
+        on the key index (one seek each) and a key is kept when one of the runs has it (a primary-key
+        seek per run until one does; the first run usually does).  At most ``budget`` keys of the
+        store are looked at (default: ``4 * limit + 1000``), so keys only other runs have cannot make it
+        slow; past that the list is shorter.  ``needle`` keeps keys containing it (ASCII case ignored).
+        Ask for ``limit + 1`` to learn whether the list was cut.
+        """
+        table = {"params": "params", "metrics": "latest_metrics"}[kind]
+        limit = max(0, int(limit))
+        if not rids or not limit:
+            return []
+        budget = 4 * limit + 1000 if budget is None else max(1, int(budget))
+        match, margs = ("", []) if not needle else (" AND instr(lower(k.key), ?) > 0", [needle.lower()])
+        keys: set[str] = set()
+        for chunk in _chunks(list(rids)):
+            marks = ",".join("?" * len(chunk))
+            # NOT INDEXED: the membership test seeks (rid, key) on the primary key, never walks a key's rows.
+            rows = self._all(
+                f"WITH RECURSIVE k(key, n) AS (SELECT (SELECT min(key) FROM {table}), 1"
+                f" UNION ALL SELECT (SELECT min(key) FROM {table} WHERE key > k.key), n + 1 FROM k"
+                " WHERE k.key IS NOT NULL AND n < ?)"
+                f" SELECT k.key FROM k WHERE k.key IS NOT NULL{match}"
+                f" AND EXISTS (SELECT 1 FROM {table} t NOT INDEXED WHERE t.rid IN ({marks}) AND t.key = k.key)"
+                " LIMIT ?",
+                (budget, *margs, *chunk, limit),
+            )
+            keys.update(r[0] for r in rows)
+        return sorted(keys)[:limit]
 
     def get_run(self, ref: str) -> Run:
         rid, _ = self.resolve_run(ref)

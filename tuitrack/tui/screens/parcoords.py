@@ -16,6 +16,7 @@ see :mod:`tuitrack.analysis.parcoords`), and only the finished lines reach the e
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
@@ -31,9 +32,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import parcoords as pc
 from tuitrack.entities import Run
+from tuitrack.errors import TuitrackError
 from tuitrack.formatting import format_metric
 from tuitrack.query import summaries
 from tuitrack.query.filter import FilterError
@@ -44,6 +45,35 @@ from tuitrack.tui.widgets.key_footer import KeyFooter
 
 MARKED, FILTERED = "marked", "filtered"
 NO_COLOR_CHOICE = "(none)"
+#: Most param keys and most metric keys the axis picker lists (the first ones by key).
+KEY_CAP = 2000
+#: The default axes are picked among this many first param keys and first metric keys.
+DEFAULT_CANDIDATES = 40
+
+
+@dataclass
+class _Loaded:
+    """A source's runs, holding the values of ``keys`` ((kind, key) pairs) only, and what the pickers list."""
+
+    rids: list[int]
+    runs: list[Run]
+    choices: list[pc.Field]
+    defaults: tuple[list[pc.Field], pc.Field | None]
+    cut: bool
+    keys: set[tuple[str, str]]
+
+
+def _key_set(fields: list[pc.Field]) -> set[tuple[str, str]]:
+    return {(f.kind, f.key) for f in fields}
+
+
+def _keys_of_set(keys: set[tuple[str, str]]) -> dict[str, list[str]]:
+    return {kind: sorted(k for kd, k in keys if kd == kind) for kind in ("params", "metrics")}
+
+
+def _keys_of(fields: list[pc.Field]) -> dict[str, list[str]]:
+    return _keys_of_set(_key_set(fields))
+
 
 #: Colour bins, worst to best: dark to bright (luminance rises with the bin, so greys keep the order).
 BIN_COLORS = ("#3e4a89", "#26828e", "#1f9e89", "#35b779", "#90d743", "#fde725")
@@ -210,7 +240,8 @@ class ParCoordsScreen(Screen[None]):
         self.marked_ids = list(marked_ids)
         self.filtered_rids = list(filtered_rids)
         self.source = MARKED if self.marked_ids else FILTERED
-        self._cache: dict[str, list[Run]] = {}
+        self._cache: dict[str, _Loaded] = {}
+        self.keys_cut = False  # the runs have more keys than the axis picker lists
         self.runs: list[Run] = []
         self.fields: list[pc.Field] = list(fields or [])
         self.color: pc.Field | None = color
@@ -245,28 +276,63 @@ class ParCoordsScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._load(self.source)
+        self._load(self.source, self._wanted())
+
+    def _wanted(self) -> list[pc.Field]:
+        """The fields shown now (the axes and the colour): what a source's first read reads besides the defaults."""
+        return [*self.fields] + ([self.color] if self.color is not None else [])
 
     # -- reading ------------------------------------------------------------------------------------
+    def _rids(self, source: str) -> list[int]:
+        """The rids of a source (marked run ids resolved one indexed lookup each; gone ones skipped)."""
+        if source != MARKED:
+            return list(self.filtered_rids)
+        rids = []
+        for ref in self.marked_ids:
+            try:
+                rids.append(self.tt.store.resolve_run(ref)[0])
+            except TuitrackError:
+                continue
+        return rids
+
     @work(thread=True, exclusive=True, group="parcoords-load", description="parcoords: read the runs")
-    def _load(self, source: str) -> None:
+    def _load(self, source: str, shown: list[pc.Field]) -> None:
+        """Read only what the view shows: the runs' keys (at most KEY_CAP of each kind) and the axes' values.
+
+        The default axes are picked among the first DEFAULT_CANDIDATES keys of each kind, so opening the
+        view on runs with 100,000 tags or 10,000 metrics reads a bounded number of rows per run.
+        """
         if source in self._cache:
-            runs = self._cache[source]
-        elif source == MARKED:
-            runs, _ = cmp.load_runs(self.tt.store, self.marked_ids)
+            got = self._cache[source]
+            runs, choices, defaults, cut = got.runs, got.choices, got.defaults, got.cut
         else:
-            runs = self.tt.store.runs_by_rids(self.filtered_rids)
-        choices = pc.field_choices(runs)
-        defaults = pc.default_fields(runs)
-        self.app.call_from_thread(self._loaded, source, runs, choices, defaults)
+            store = self.tt.store
+            rids = self._rids(source)
+            param_keys = store.keys_of_runs(rids, "params", limit=KEY_CAP + 1)
+            metric_keys = store.keys_of_runs(rids, "metrics", limit=KEY_CAP + 1)
+            cut = len(param_keys) > KEY_CAP or len(metric_keys) > KEY_CAP
+            param_keys, metric_keys = param_keys[:KEY_CAP], metric_keys[:KEY_CAP]
+            sample = store.runs_with_keys(
+                rids, params=param_keys[:DEFAULT_CANDIDATES], metrics=metric_keys[:DEFAULT_CANDIDATES]
+            )
+            defaults = pc.default_fields(sample)
+            choices = pc.choices_from_keys(param_keys, metric_keys)
+            wanted = [*shown, *defaults[0]]
+            runs = store.runs_with_keys(rids, **_keys_of(wanted))
+            self._cache[source] = _Loaded(rids, runs, choices, defaults, cut, _key_set(wanted))
+        self.app.call_from_thread(self._loaded, source, runs, choices, defaults, cut)
 
     def _loaded(
-        self, source: str, runs: list[Run], choices: list[pc.Field], defaults: tuple[list[pc.Field], pc.Field | None]
+        self,
+        source: str,
+        runs: list[Run],
+        choices: list[pc.Field],
+        defaults: tuple[list[pc.Field], pc.Field | None],
+        cut: bool = False,
     ) -> None:
-        self._cache[source] = runs
         self.source = source
         self.runs = runs
-        self.choices = choices
+        self.keys_cut = cut
         have = set(choices)
         if not self.fields or not any(f in have for f in self.fields):
             self.fields = list(defaults[0])
@@ -275,8 +341,48 @@ class ParCoordsScreen(Screen[None]):
         self.fields = [f for f in self.fields if f in have]
         if self.color is not None and self.color not in have:
             self.color = defaults[1]
+        self.choices = choices
         self.focus_index = None
         self.loaded = True
+        self.rebuild()
+
+    def _with_fields(self, fields: list[pc.Field], color: pc.Field | None) -> None:
+        """Show ``fields`` coloured by ``color``, reading the keys not read yet first (in a worker)."""
+        got = self._cache.get(self.source)
+        wanted = [*fields] + ([color] if color is not None else [])
+        if got is None or _key_set(wanted) <= got.keys:
+            self._apply_fields(fields, color)
+            return
+        self._show("pc-status", Text("reading the new axes…"))
+        self._read_keys(self.source, got, fields, color)
+
+    @work(thread=True, exclusive=True, group="parcoords-load", description="parcoords: read the axes")
+    def _read_keys(self, source: str, got: _Loaded, fields: list[pc.Field], color: pc.Field | None) -> None:
+        wanted = [*fields] + ([color] if color is not None else [])
+        missing = _key_set(wanted) - got.keys
+        fresh = self.tt.store.runs_with_keys(got.rids, **_keys_of_set(missing))
+        self.app.call_from_thread(self._keys_read, source, fresh, missing, fields, color)
+
+    def _keys_read(
+        self, source: str, fresh: list[Run], keys: set[tuple[str, str]], fields: list[pc.Field], color: pc.Field | None
+    ) -> None:
+        got = self._cache[source]
+        by_id = {r.info.run_id: r for r in fresh}
+        for run in got.runs:  # on the event loop: the screen's runs never change under a drawing worker's feet
+            new = by_id.get(run.info.run_id)
+            if new is not None:
+                run.data.params.update(new.data.params)
+                run.data.metrics.update(new.data.metrics)
+                run.data.summaries.update(new.data.summaries)
+        got.keys |= keys
+        if source == self.source:
+            self._apply_fields(fields, color)
+
+    def _apply_fields(self, fields: list[pc.Field], color: pc.Field | None) -> None:
+        current = self.fields[self.selected] if self.fields and self.selected < len(self.fields) else None
+        self.fields = list(fields)
+        self.color = color
+        self.selected = self.fields.index(current) if current in self.fields else 0
         self.rebuild()
 
     # -- state --------------------------------------------------------------------------------------
@@ -553,10 +659,7 @@ class ParCoordsScreen(Screen[None]):
     def _axes_chosen(self, fields: list[pc.Field] | None) -> None:
         if fields is None:
             return
-        current = self.fields[self.selected] if self.fields else None
-        self.fields = list(fields)
-        self.selected = self.fields.index(current) if current in self.fields else 0
-        self.rebuild()
+        self._with_fields(list(fields), self.color)
 
     def action_pick_color(self) -> None:
         if not self.loaded:
@@ -572,9 +675,8 @@ class ParCoordsScreen(Screen[None]):
     def _color_chosen_key(self, key: str | None, names: dict[str, pc.Field]) -> None:
         if key is None:
             return
-        self.color = names.get(key)
         self._color_chosen = True
-        self.rebuild()
+        self._with_fields(list(self.fields), names.get(key))
 
     def action_move_axis(self, step: int) -> None:
         if not self.loaded or len(self.fields) < 2:
@@ -605,7 +707,7 @@ class ParCoordsScreen(Screen[None]):
             return
         self.loaded = False
         self._show("pc-status", Text("loading runs…"))
-        self._load(other)
+        self._load(other, self._wanted())
 
     def action_focus_run(self, step: int) -> None:
         if not self.loaded or not self.runs:
