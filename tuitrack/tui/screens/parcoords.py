@@ -49,6 +49,8 @@ NO_COLOR_CHOICE = "(none)"
 KEY_CAP = 2000
 #: The default axes are picked among this many first param keys and first metric keys.
 DEFAULT_CANDIDATES = 40
+#: Metric keys of the store looked at for a loss-like key (one index seek each).
+LOSS_SCAN = 20_000
 
 
 @dataclass
@@ -312,11 +314,12 @@ class ParCoordsScreen(Screen[None]):
             metric_keys = store.keys_of_runs(rids, "metrics", limit=KEY_CAP + 1)
             cut = len(param_keys) > KEY_CAP or len(metric_keys) > KEY_CAP
             param_keys, metric_keys = param_keys[:KEY_CAP], metric_keys[:KEY_CAP]
-            sample = store.runs_with_keys(
-                rids, params=param_keys[:DEFAULT_CANDIDATES], metrics=metric_keys[:DEFAULT_CANDIDATES]
-            )
+            # Loss-like metrics past the first keys are candidates too: the default colour is a loss.
+            lossy = store.keys_of_runs(rids, "metrics", limit=5, needle="loss", budget=LOSS_SCAN)
+            candidates = sorted({*metric_keys[:DEFAULT_CANDIDATES], *lossy})
+            sample = store.runs_with_keys(rids, params=param_keys[:DEFAULT_CANDIDATES], metrics=candidates)
             defaults = pc.default_fields(sample)
-            choices = pc.choices_from_keys(param_keys, metric_keys)
+            choices = pc.choices_from_keys(param_keys, sorted({*metric_keys, *lossy}))
             wanted = [*shown, *defaults[0]]
             runs = store.runs_with_keys(rids, **_keys_of(wanted))
             self._cache[source] = _Loaded(rids, runs, choices, defaults, cut, _key_set(wanted))
@@ -654,6 +657,8 @@ class ParCoordsScreen(Screen[None]):
         if not self.choices:
             self.notify("these runs have no params or metrics", severity="warning")
             return
+        if self.keys_cut:
+            self.notify(f"listing the first {KEY_CAP:,} param and metric keys of these runs (sorted)", markup=False)
         self.app.push_screen(AxisPicker(self.choices, self.fields), self._axes_chosen)
 
     def _axes_chosen(self, fields: list[pc.Field] | None) -> None:
