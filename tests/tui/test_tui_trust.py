@@ -654,6 +654,39 @@ async def test_13_one_run_tree_icons_export_path_and_columns_back_in_view(demo: 
         assert Path(value).is_absolute() and Path(value).parent == Path.cwd().resolve()
 
 
+async def test_13_child_runs_list_under_their_parent_whatever_the_sort(demo: Path) -> None:
+    """The sweep's runs start after their parent: newest first listed them above it, and any sort scattered them."""
+    from tuitrack.tui.browser.run_columns import order_expr
+
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+
+        def check(sort: str) -> None:
+            names = [table.loaded_run(rid).info.run_name for rid in table.rids]
+            at = names.index("xgb_lr_sweep")
+            children = [n for n in names if n.startswith("lr0.")]
+            assert len(children) == 9 and names[at + 1 : at + 10] == children, (sort, names)  # right after it
+            assert [table.depth.get(rid, 0) for rid in table.rids] == [1 if n.startswith("lr0.") else 0 for n in names]
+            parent = table.loaded_run(table.rids[at]).info.run_id  # the children follow the sort too
+            order = order_expr(app.browser.view.sort_key, app.browser.view.sort_desc)
+            assert table.rids[at + 1 : at + 10] == app.store.search_rids(f"parent_id = '{parent}'", order), sort
+
+        check("newest first")
+        lines = screen_text(app).splitlines()
+        at = next(i for i, line in enumerate(lines) if "xgb_lr_sweep" in line)
+        assert all("↳ lr0." in line for line in lines[at + 1 : at + 10]), lines  # marked on screen
+        for key in ("metrics.auc", "attributes.run_name"):
+            table.move_cursor(col=[c.key for c in table.columns].index(key))
+            await pilot.press("s")  # auc: best first; name: A-Z
+            await settle(pilot, lambda key=key: table.sort_key == key and not app.browser.partial)
+            check(key)
+            await pilot.press("s")  # the other way round
+            await settle(pilot, lambda key=key: not table.sort_desc if key == "metrics.auc" else table.sort_desc)
+            check(key + " reversed")
+
+
 # -- 14. one key updates the detail at once; held keys read only where they stop ----------------------------
 async def test_14_detail_follows_a_single_key_at_once_and_debounces_repeats(demo: Path, monkeypatch) -> None:
     from types import SimpleNamespace

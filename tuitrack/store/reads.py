@@ -360,10 +360,12 @@ class StoreReads:
             ids = list(experiment_ids)
             clauses.append(f"r.experiment_id IN ({','.join('?' * len(ids))})" if ids else "0")
             args.extend(ids)
+        table = "runs r"
         if parent_id is not None:
             clauses.append("r.parent_id = ?")
             args.append(parent_id)
-        sql = f"SELECT {select} FROM runs r {order.joins} WHERE {' AND '.join(clauses)} {order.order_sql}"
+            table = "runs r INDEXED BY runs_parent"  # see child_runs: ANALYZE's NULL group makes SQLite scan
+        sql = f"SELECT {select} FROM {table} {order.joins} WHERE {' AND '.join(clauses)} {order.order_sql}"
         if not self._has_summary_steps and any(c in where.sql or c in order.order_sql for c in _V4_COLUMNS):
             raise query.FilterError(
                 f"the store at {self.path} predates summary steps and means (schema 7): open it once with a "
@@ -387,18 +389,28 @@ class StoreReads:
         offset: int = 0,
         now_ms: int | None = None,
         directions: Mapping[str, str] | None = None,
+        parent_id: str | None = None,
     ) -> list[int]:
         """Ordered rids matching a filter (cheap: ints only), for paging large result sets.
 
         ``directions`` (metric key -> "min"/"max") overrides which way ``metrics.KEY.best`` points.
+        ``parent_id``: only that run's direct children (read through the parent index: a few rows
+        sorted plainly, never a walk of the sort key's index over the whole store).
         """
         for name, value in (("max_results", max_results), ("offset", offset)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise validation.ValidationError(f"{name} must be a whole number >= 0, got {value!r}")
         sql, args, phases = self._search_plan(
-            "r.rid", filter_string, order_by, experiment_ids, include_deleted, now_ms, directions=directions
+            "r.rid",
+            filter_string,
+            order_by,
+            experiment_ids,
+            include_deleted,
+            now_ms,
+            parent_id=parent_id,
+            directions=directions,
         )
-        if max_results is not None and phases:
+        if max_results is not None and phases and parent_id is None:
             try:
                 return topn.run_phases(self.conn, self.lock, phases, int(max_results), int(offset))
             except topn.OverBudget:
@@ -473,6 +485,42 @@ class StoreReads:
         return int(
             self._all(f"SELECT count(*) FROM runs INDEXED BY runs_parent WHERE parent_id = ?{deleted}", (run_id,))[0][0]
         )
+
+    def parent_links(self, rids: Sequence[int] | None = None) -> dict[int, int]:
+        """child rid -> parent rid for child runs whose parent is in the store: of ``rids``, or of them all.
+
+        All of them costs one row per child run (read through the parent index, never a scan of
+        every run): the browser nests children under their parents with it.
+        """
+        join = "FROM runs c{} JOIN runs p ON p.run_id = c.parent_id WHERE "
+        if rids is None:
+            sql = join.format(" INDEXED BY runs_parent") + "c.parent_id IS NOT NULL"
+            row = self._all(f"SELECT json_group_array(c.rid), json_group_array(p.rid) {sql}")[0]
+            return dict(zip(json.loads(row[0]), json.loads(row[1]))) if row[0] else {}
+        out: dict[int, int] = {}
+        for chunk in _chunks(list(rids)):
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                (int(c), int(p))
+                for c, p in self._all(f"SELECT c.rid, p.rid {join.format('')}c.rid IN ({marks})", chunk)
+            )
+        return out
+
+    def with_children(self, rids: Sequence[int], *, include_deleted: bool = False) -> set[int]:
+        """Which of ``rids`` have child runs (one indexed probe each)."""
+        deleted = "" if include_deleted else " AND c.deleted_at IS NULL"
+        out: set[int] = set()
+        for chunk in _chunks(list(rids)):
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                int(r[0])
+                for r in self._all(
+                    f"SELECT p.rid FROM runs p WHERE p.rid IN ({marks}) AND EXISTS"
+                    f" (SELECT 1 FROM runs c INDEXED BY runs_parent WHERE c.parent_id = p.run_id{deleted})",
+                    chunk,
+                )
+            )
+        return out
 
     def run_id_exists(self, run_id: str) -> bool:
         """Whether a run with exactly this id is in the store (deleted or not)."""

@@ -12,11 +12,18 @@ and the tree's counts.  What only changes with the data (experiments, sweep
 parents, counts, column keys) is kept in a :class:`ViewMeta` and reused until
 ``PRAGMA data_version`` moves.  Live refresh (:func:`read_view`) reads in one
 go, only ``changed_since`` rows plus the ordered rid list.
+
+Nested runs list under their parent, whatever the sort (as MLflow's UI does): the sort orders
+the top-level runs, and each parent's children follow it, in the same sort, indented
+(:func:`nest`).  A run whose parent is not in the list (filtered out, deleted) is top-level.
+The window phase builds the first rows of that order from the top of the flat one with a few
+indexed reads per parent on screen (:func:`_nest_window`); the whole list is nested with the
+child -> parent links of the store (one row per child run, cached in the ``ViewMeta``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
@@ -51,6 +58,8 @@ class ViewMeta:
     totals: dict[Scope, int] = field(default_factory=dict)
     #: Live runs not yet pushed to the last-used tracking server (None: the store never synced).
     unpushed: int | None = None
+    #: child rid -> parent rid of every child run (None: not read yet for this version)
+    links: dict[int, int] | None = None
 
     def valid_for(self, version: int, include_deleted: bool) -> bool:
         return self.version == version and self.include_deleted == include_deleted
@@ -90,6 +99,8 @@ class ViewData:
     final: bool = True
     complete: bool = True
     rids: list[int] = field(default_factory=list)
+    #: rid -> nesting level of the rows listed under a parent (top-level rows are not in it)
+    depth: dict[int, int] = field(default_factory=dict)
     total: int = 0
     runs: list[tuple[int, Run]] = field(default_factory=list)
     params: list[str] = field(default_factory=list)
@@ -123,15 +134,160 @@ def experiment_ids(scope: Scope) -> list[int] | None:
     return [scope.experiment_id] if scope.kind == "experiment" and scope.experiment_id is not None else None
 
 
-def _search(store: Store, req: ViewRequest, limit: int | None) -> list[int]:
+def _search(
+    store: Store,
+    req: ViewRequest,
+    limit: int | None,
+    extra: str = "",
+    parent_id: str | None = None,
+    ordered: bool = True,
+    offset: int = 0,
+) -> list[int]:
+    text = combined_filter(req.scope, req.filter)
+    if extra:
+        text = f"({text}) AND ({extra})" if text else extra
     return store.search_rids(
-        combined_filter(req.scope, req.filter),
-        req.order_by,
+        text,
+        req.order_by if ordered else None,
         experiment_ids=experiment_ids(req.scope),
         include_deleted=req.include_deleted,
         max_results=limit,
+        offset=offset,
         now_ms=req.now_ms,
+        parent_id=parent_id,
     )
+
+
+def nest(rids: Sequence[int], links: Mapping[int, int]) -> tuple[list[int], dict[int, int]]:
+    """``rids`` (one sort order) with each run's children right after it, in the same order, at any depth.
+
+    ``links``: child rid -> parent rid (more than the list's is fine).  A run whose parent is not
+    in ``rids`` stays where the sort put it.  Returns the order and the depth of each nested row.
+    One pass over the list, nothing read: a store without child runs pays a dict lookup per row.
+    """
+    if not links:
+        return list(rids), {}
+    present = set(rids)
+    kids: dict[int, list[int]] = {}
+    roots: list[int] = []
+    parent_of = links.get
+    for rid in rids:
+        parent = parent_of(rid)
+        if parent is None or parent not in present or parent == rid:
+            roots.append(rid)
+        elif parent in kids:
+            kids[parent].append(rid)
+        else:
+            kids[parent] = [rid]
+    if not kids:
+        return list(rids), {}
+    out: list[int] = []
+    depth: dict[int, int] = {}
+    for root in roots:
+        out.append(root)
+        if root not in kids:
+            continue
+        stack = [iter(kids[root])]  # depth first without recursion: a chain of any length
+        while stack:
+            for child in stack[-1]:
+                out.append(child)
+                depth[child] = len(stack)
+                if child in kids:
+                    stack.append(iter(kids[child]))
+                    break
+            else:
+                stack.pop()
+    if len(out) < len(present):  # a parent loop (a -> b -> a) has no top: its runs stay in sort order
+        placed = set(out)
+        out.extend(rid for rid in rids if rid not in placed)
+    return out, depth
+
+
+#: The window phase walks at most this many rows of the flat order (or 4 windows) looking for top-level runs.
+SCAN_ROWS = 200
+
+
+def _roots(store: Store, req: ViewRequest, flat: list[int]) -> Iterator[tuple[int, set[int]]]:
+    """The top-level runs of the list in sort order, each with the rids known to have children.
+
+    Exact over the first ``max(SCAN_ROWS, 4 * window)`` rows of the flat order: page by page,
+    a child whose parent matches too is skipped (it lists under its parent).  Past that, the
+    runs without a parent in the sort follow; a run whose parent is filtered out that ranks
+    there is placed by the whole list's read (:func:`read_rest`), a moment later.
+    """
+    size, offset, seen = req.window, 0, set()
+    has_kids: set[int] = set()
+    page = flat
+    while page:
+        links = store.parent_links(page)
+        has_kids |= store.with_children(page, include_deleted=req.include_deleted)
+        outside = {p for p in links.values() if p not in seen and p not in page}
+        matching: set[int] = set()
+        if outside:  # a child whose parent ranks further down lists under it there
+            ids = store.run_ids_of(sorted(outside))
+            if ids:
+                listed = "attributes.run_id IN (" + ", ".join(quote(i) for i in ids.values()) + ")"
+                matching = set(_search(store, req, len(ids), extra=listed, ordered=False))  # by the id index
+        seen.update(page)
+        for rid in page:
+            parent = links.get(rid)
+            if parent is None or (parent not in seen and parent not in matching) or parent == rid:
+                yield rid, has_kids
+        offset += len(page)
+        if len(page) < size:
+            return  # the whole list was walked
+        if offset >= max(SCAN_ROWS, 4 * size):
+            break
+        page = _search(store, req, size, offset=offset)
+    top_level, offset = "attributes.parent_id IS NULL", 0
+    while True:
+        more = _search(store, req, size, extra=top_level, offset=offset)
+        tail = [r for r in more if r not in seen]
+        has_kids |= store.with_children(tail, include_deleted=req.include_deleted)
+        for rid in tail:
+            seen.add(rid)
+            yield rid, has_kids
+        offset += len(more)
+        if len(more) < size:
+            return
+
+
+def _nest_window(store: Store, req: ViewRequest, flat: list[int]) -> tuple[list[int], dict[int, int]]:
+    """The first ``req.window`` rows of the nested order, from the top ``req.window`` of the flat one.
+
+    Bounded by the screen, not the store: the top-level runs come from a few pages of the flat
+    order (:func:`_roots`), then per parent on screen its children in the sort (LIMIT).
+    """
+    if len(flat) < req.window:  # every match is here
+        return nest(flat, store.parent_links(flat))
+    out: list[int] = []
+    depth: dict[int, int] = {}
+    placed: set[int] = set()
+    for root, has_kids in _roots(store, req, flat):
+        if len(out) >= req.window:
+            break
+        stack = [(root, 0)]
+        while stack and len(out) < req.window:
+            rid, level = stack.pop()
+            if rid in placed:
+                continue
+            placed.add(rid)
+            out.append(rid)
+            if level:
+                depth[rid] = level
+            if rid in has_kids:
+                run_id = store.run_ids_of([rid]).get(rid)
+                kids = _search(store, req, req.window - len(out), parent_id=run_id) if run_id else []
+                has_kids |= store.with_children(kids, include_deleted=req.include_deleted)
+                stack.extend((k, level + 1) for k in reversed(kids))
+    return out, depth
+
+
+def _links(store: Store, meta: ViewMeta) -> tuple[dict[int, int], ViewMeta]:
+    if meta.links is None:
+        meta = replace(meta, links=store.parent_links())
+    assert meta.links is not None
+    return meta.links, meta
 
 
 def _start(store: Store, req: ViewRequest, phase: str) -> tuple[ViewData, ViewMeta]:
@@ -193,11 +349,12 @@ def read_window(store: Store, req: ViewRequest) -> ViewData:
     too, the result is final and :func:`read_rest` is not needed.
     """
     out, meta = _start(store, req, "window")
-    out.rids = _search(store, req, req.window)
+    flat = _search(store, req, req.window)
+    out.rids, out.depth = _nest_window(store, req, flat)
     out.runs = load_runs(store, out.rids)
     out.sync = load_sync(store, out.rids)
     out.meta = meta
-    out.complete = len(out.rids) < req.window
+    out.complete = len(flat) < req.window
     out.final = False
     if out.complete and meta.experiments is not None:
         return _finish(store, out, meta)
@@ -207,14 +364,16 @@ def read_window(store: Store, req: ViewRequest) -> ViewData:
 def read_rest(store: Store, first: ViewData) -> ViewData:
     """Phase two: the whole ordered rid list, the runs around the anchor not read yet, the tree data."""
     req = first.request
-    assert first.meta is not None
+    meta = first.meta
+    assert meta is not None
     out = replace(first, phase="full", runs=[])
     if not first.complete:
-        out.rids = _search(store, req, None)
+        links, meta = _links(store, meta)
+        out.rids, out.depth = nest(_search(store, req, None), links)
         have = {rid for rid, _ in first.runs}
         out.runs = load_runs(store, [r for r in _window(out.rids, req.anchor_rid, req.window) if r not in have])
         out.sync = load_sync(store, [rid for rid, _ in out.runs])
-    return _finish(store, out, first.meta)
+    return _finish(store, out, meta)
 
 
 def read_view(store: Store, req: ViewRequest) -> ViewData:
@@ -223,7 +382,8 @@ def read_view(store: Store, req: ViewRequest) -> ViewData:
     if req.live and req.last_version is not None and out.version == req.last_version:
         out.changed = False
         return out
-    out.rids = _search(store, req, None)
+    links, meta = _links(store, meta)
+    out.rids, out.depth = nest(_search(store, req, None), links)
     wanted = _window(out.rids, req.anchor_rid, req.window)
     if req.live and req.since_ms is not None:
         changed = store.changed_since(req.since_ms - CHANGE_SLACK_MS)

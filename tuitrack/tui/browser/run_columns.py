@@ -59,6 +59,8 @@ SYNC_STATUS_WIDTH = 3
 _KIND_STYLE = {"params": Style(color="cyan"), "metrics": Style(color="magenta"), "tags": Style(color="green")}
 _IDENT = re.compile(r"[^\W\d][\w/-]*\Z")
 _DIM = Style(dim=True)
+#: Before the name of a run listed under its parent.
+CHILD_GLYPH = "↳ "
 _ITALIC = Style(italic=True)
 
 
@@ -182,19 +184,22 @@ def value_width(run: Run, col: Column) -> int:
     return len(text) if text.isascii() and text.isprintable() else cell_len(clean(text))
 
 
-def cell(run: Run, col: Column, now_ms: int, marked: bool, unpushed: bool | None = None) -> tuple[str, Style | None]:
+def cell(
+    run: Run, col: Column, now_ms: int, marked: bool, unpushed: bool | None = None, depth: int = 0
+) -> tuple[str, Style | None]:
     """(text, style) of one cell, already ``clean``-ed: user text can never format or move the terminal.
 
     ``unpushed`` (None: the store never synced) adds a third status cell: :data:`UNPUSHED_GLYPH` for a
     run the tracking server does not have complete yet, a blank for one it has.
+    ``depth``: how deep the row is nested under its parent (0: top-level, see ``loader.nest``).
     """
     info = run.info
     if col.key == STATUS:
         glyph, style = STATUS_GLYPHS.get(display_status(info, now_ms), UNKNOWN_GLYPH)
         sync = "" if unpushed is None else (UNPUSHED_GLYPH if unpushed else " ")
         return (MARK_GLYPH if marked else " ") + glyph + sync, Style.parse(style)
-    if col.key == NAME:
-        prefix = "↳ " if info.parent_id else ""
+    if col.key == NAME:  # a run listed under its parent: indented one step per level, with an arrow
+        prefix = "  " * (depth - 1) + CHILD_GLYPH if depth > 0 else ""
         return prefix + clean(info.run_name), None
     if col.key == RUN_ID:
         return short_id(info.run_id), _DIM

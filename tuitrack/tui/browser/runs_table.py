@@ -146,6 +146,8 @@ class RunsTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rids: list[int] = []
+        #: rid -> nesting level of rows listed under their parent (see ``loader.nest``)
+        self.depth: dict[int, int] = {}
         self.empty_message = ""  # shown once a load found no runs (set by the browser)
         self.columns: list[Column] = []
         self.marks: dict[str, int] = {}  # run id -> rid, in mark order
@@ -267,14 +269,16 @@ class RunsTable(ScrollView, can_focus=True):
         runs: Sequence[tuple[int, Run]] = (),
         anchor: tuple[int, int] | None = None,
         top: bool = False,
+        depth: dict[int, int] | None = None,
     ) -> None:
         """Show a new ordered rid list; ``anchor`` (rid, screen line) keeps that run on that line,
         ``top`` puts the cursor and the view on the first row (after the list is in: moved before,
-        the scroll loaded rows of the old list)."""
+        the scroll loaded rows of the old list); ``depth``: the nesting of rows listed under a parent."""
         for rid, run in runs:
             self._store_run(rid, run)
         self._widen(run for _, run in runs)
         self.rids = rids
+        self.depth = depth or {}
         self._rid_set = None
         self._resize()
         index = _index(rids, anchor[0]) if anchor is not None else None
@@ -496,7 +500,12 @@ class RunsTable(ScrollView, can_focus=True):
         for i in shown:
             col = self.columns[i]
             text, style = cell(
-                run, col, self.now_ms, marked, None if self._sync is None else self._sync.get(rid, False)
+                run,
+                col,
+                self.now_ms,
+                marked,
+                None if self._sync is None else self._sync.get(rid, False),
+                self.depth.get(rid, 0),
             )
             if is_cursor and i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + self.get_component_rich_style("runs-table--cursor-cell")

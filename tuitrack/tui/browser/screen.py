@@ -317,7 +317,13 @@ class BrowserScreen(DetailPane, Screen[None]):
         anchor = self._anchor_for(data)
         self.partial = not data.complete
         table.empty_message = self._empty_message(data.total if data.final else len(data.rids))
-        table.set_rids(data.rids, data.runs, anchor=None if isinstance(anchor, str) else anchor, top=anchor == "top")
+        table.set_rids(
+            data.rids,
+            data.runs,
+            anchor=None if isinstance(anchor, str) else anchor,
+            top=anchor == "top",
+            depth=data.depth,
+        )
         table.set_sync(data.sync)  # the rows' push state (↑), read with them
         self._window_cursor = table.cursor_rid if data.phase == "window" else None
         self._update_status()
