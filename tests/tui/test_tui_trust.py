@@ -720,6 +720,77 @@ async def test_14_detail_follows_a_single_key_at_once_and_debounces_repeats(demo
         assert len(asked) == 2 and asked[-1] == app.current_run_id(), asked  # the first key, then the last
 
 
+# -- 15. the first screen imports only what it shows ----------------------------------------------------------
+#: Modules the first screen does not need: charts (plotext), images (textual-image, numpy, PIL), sqlite-utils,
+#: pygments, the screens and dialogs opened later.
+LAZY = (
+    "numpy",
+    "PIL",
+    "textual_image",
+    "plotext",
+    "textual_plotext",
+    "sqlite_utils",
+    "pygments",
+    "tuitrack.tui.screens.compare",
+    "tuitrack.tui.screens.charts",
+    "tuitrack.tui.screens.groups",
+    "tuitrack.tui.screens.scatter",
+    "tuitrack.tui.screens.images",
+    "tuitrack.tui.screens.diff",
+    "tuitrack.tui.browser.columns",
+    "tuitrack.tui.dialogs.tag_editor",
+    "tuitrack.tui.dialogs.note_editor",
+)
+
+
+def test_15_importing_the_app_leaves_charts_images_and_later_screens_out() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, tuitrack.tui.app; print(' '.join(m for m in sys.argv[1:] if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code, *LAZY], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [], out
+
+
+@pytest.mark.parametrize("answer, found", [(b"\x1b[?62;4;22c", "sixel"), (b"", "halfcell")])
+def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image(answer: bytes, found: str) -> None:
+    """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tuitrack.tui.widgets import image_view; got = image_view.detect();"
+        " print('DETECTED', got, 'numpy' in sys.modules, 'textual_image.widget' in sys.modules, flush=True)"
+    )
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 1000, 600))  # rows, columns, pixels
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    seen = b""
+    try:
+        while b"DETECTED" not in seen or not seen.endswith(b"\n"):
+            ready, _, _ = select.select([master], [], [], 30)
+            assert ready, seen
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:
+                break
+            seen += chunk
+            if b"\x1b[c" in chunk and answer:
+                os.write(master, answer)  # a Sixel terminal's device attributes
+    finally:
+        proc.wait(30)
+        os.close(master)
+    line = seen[seen.index(b"DETECTED") :].decode().split()
+    assert line[1:] == [found, "False", "False"], (seen, proc.stderr.read() if proc.stderr else b"")
+
+
 # -- 16. the filter applies as you type with a live count; a dense layout on z ------------------------------
 async def test_16_filter_as_you_type_with_count_and_enter_keeps_it(demo: Path) -> None:
     from tuitrack.tui.browser.filter_bar import FilterBar

@@ -51,6 +51,9 @@ def _run_app(path: Path) -> None:
             raise
         click.echo(missing_app_message(module, "the browser"), err=True)
         raise SystemExit(1) from None
+    from tuitrack.tui.widgets import image_view
+
+    image_view.detect()  # what the terminal can draw, asked before Textual reads the keyboard
     create_app(store).run()
 
 

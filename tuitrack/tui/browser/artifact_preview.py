@@ -231,9 +231,7 @@ class ArtifactPreview(VerticalScroll):
         title.display = False
         yield title
         yield Static(Text("select an artifact and press enter to preview it", style="dim"), id="preview-body")
-        picture = image_view.make_widget(None, id="preview-image")
-        picture.display = False
-        yield picture
+        # the image widget (#preview-image) is mounted with the first picture: textual-image imports then
 
     def clear(self, message: str = "select an artifact and press enter to preview it") -> None:
         self._wanted = None
@@ -331,7 +329,12 @@ class ArtifactPreview(VerticalScroll):
         self.scroll_home(animate=False)
 
     def _show_picture(self, picture: image_view.Picture | None) -> None:
-        widget = self.query_one("#preview-image")
+        found = self.query("#preview-image")
+        if not found:
+            if picture is not None:
+                self.mount(image_view.make_widget(picture, id="preview-image"))
+            return
+        widget = found.first()
         if picture is None and not widget.display:
             return  # nothing shown: touching the widget would relayout the pane on every cursor move
         image_view.set_picture(widget, picture)

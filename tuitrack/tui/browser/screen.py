@@ -30,7 +30,6 @@ from tuitrack.entities import Run
 from tuitrack.formatting import format_time
 from tuitrack.query.filter import FilterError, compile_filter
 from tuitrack.tui.browser import compare_keys
-from tuitrack.tui.browser.columns import ColumnChoice, ColumnsScreen
 from tuitrack.tui.browser.compare_keys import COMPARE_BINDINGS
 from tuitrack.tui.browser.curation_keys import CURATION_BINDINGS, QUICK_TAGS_AFTER, Curation, quick_tag_bindings
 from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
@@ -50,6 +49,7 @@ from tuitrack.tui.widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from tuitrack.store.core import Store
     from tuitrack.tui.app import TuitrackApp
+    from tuitrack.tui.browser.columns import ColumnChoice
 
 DETAIL_DEBOUNCE_S = 0.1
 #: ``A`` marks at most this many runs of the list.
@@ -710,6 +710,8 @@ class BrowserScreen(DetailPane, Screen[None]):
         detail.action_next_tab() if step > 0 else detail.action_previous_tab()
 
     def action_columns(self) -> None:
+        from tuitrack.tui.browser.columns import ColumnsScreen  # opened later: not imported with the app
+
         current = [c.key for c in self.table.columns]
         # Each metric, then its summary columns (min, max, best, best step, mean of the last 10).
         known = [

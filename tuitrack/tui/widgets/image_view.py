@@ -1,38 +1,108 @@
 """Images in the terminal, through textual-image: Kitty graphics or Sixel where the terminal has them,
 half-block characters everywhere else (tmux over SSH always shows something).
 
-``TUITRACK_IMAGES`` picks the method: ``auto`` (default: what textual-image detects), ``kitty``,
-``sixel``, ``halfcell`` or ``unicode``.  textual-image asks the terminal for its cell size when it is
-imported, which only works before Textual takes the terminal over: this module is imported with the
-app (``tuitrack.tui.app``), never later.  Files are opened and decoded in workers (:func:`load`); the
-widget gets the decoded image.
+``TUITRACK_IMAGES`` picks the method: ``auto`` (default: what the terminal says it can draw),
+``kitty``, ``sixel``, ``halfcell`` or ``unicode``.  textual-image is imported on first use, not
+with the app: it costs numpy and PIL (most of the app's import time, issue 16 item 15).  Asking the
+terminal what it can draw only works before Textual takes the terminal over, and textual-image asks
+when it is imported; so the command line asks first (:func:`detect`, with textual-image's small
+terminal module, no numpy) and the first image imports the library without letting it ask again.
+Files are opened and decoded in workers (:func:`load`); the widget gets the decoded image.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from random import randint
 from typing import Any
 
 from textual.widget import Widget
 
-try:
-    from textual_image.widget import HalfcellImage, SixelImage, TGPImage, UnicodeImage
-    from textual_image.widget import Image as AutoImage
+#: What :func:`detect` found the terminal draws: "sixel", "tgp", "halfcell" or "unicode" (None: not asked).
+_detected: str | None = None
+_classes: dict[str, Any] | None = None
+#: Why images cannot be drawn (empty: they can; set once textual-image was imported).
+UNAVAILABLE = ""
 
-    _CLASSES: dict[str, Any] = {
-        "auto": AutoImage,
+
+def detect() -> str:
+    """Ask the terminal what it can draw, before the app starts (the command line calls this).
+
+    What textual-image's import would ask (Sixel in the device attributes, then a Kitty graphics
+    query, 0.1 s at most each) and the cell size in pixels, kept for its renderers.
+    """
+    global _detected
+    out = sys.__stdout__
+    if _detected is not None:
+        return _detected
+    if not (out and out.isatty()):
+        _detected = "unicode"
+        return _detected
+    _detected = "halfcell"
+    if method() in ("halfcell", "unicode"):
+        return _detected  # nothing to ask
+    try:
+        from textual_image._terminal import TerminalError, capture_terminal_response, get_cell_size
+
+        try:
+            get_cell_size()  # remembered by textual-image (asked later, under Textual, it would read the keyboard)
+        except Exception:
+            pass  # a terminal without a size (0 columns): the renderers ask again and fall back
+        try:
+            with capture_terminal_response(start_marker="\x1b[?", end_marker="c", timeout=0.1) as response:
+                out.write("\x1b[c")
+                out.flush()
+            if "4" in response.sequence[len("\x1b[?") : -1].split(";"):
+                _detected = "sixel"
+                return _detected
+        except (TerminalError, TimeoutError):
+            pass
+        try:
+            with capture_terminal_response(start_marker="\x1b_G", end_marker="\x1b\\", timeout=0.1) as response:
+                out.write(f"\x1b_Gi={randint(1, 2**32)},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\")
+                out.flush()
+            if response.sequence[len("\x1b_G") : -2].rsplit(";", 1)[-1] == "OK":
+                _detected = "tgp"
+        except (TerminalError, TimeoutError):
+            pass
+    except Exception:  # no textual-image, or a terminal that answers nothing usable: half blocks
+        pass
+    return _detected
+
+
+def _widget_classes() -> dict[str, Any]:
+    """textual-image's widget classes by method, imported on the first image."""
+    global _classes, UNAVAILABLE
+    if _classes is not None:
+        return _classes
+    saved = sys.__stdout__
+    try:
+        # Its import would ask the terminal (unless stdout is no terminal), now read by Textual.
+        sys.__stdout__ = None  # type: ignore[misc]
+        from textual_image.widget import HalfcellImage, SixelImage, TGPImage, UnicodeImage
+    except Exception as exc:  # the library missing or broken
+        _classes = {}
+        UNAVAILABLE = f"images cannot be drawn here ({type(exc).__name__}: {exc})"
+        return _classes
+    finally:
+        sys.__stdout__ = saved  # type: ignore[misc]
+    found = _detected
+    if found is None:  # the app started without the command line (tests, embedding): nothing was asked
+        found = "halfcell" if saved is not None and saved.isatty() else "unicode"
+    auto = {"sixel": SixelImage, "tgp": TGPImage, "halfcell": HalfcellImage}.get(found, UnicodeImage)
+    _classes = {
+        "auto": auto,
         "kitty": TGPImage,
         "tgp": TGPImage,
         "sixel": SixelImage,
         "halfcell": HalfcellImage,
         "unicode": UnicodeImage,
     }
-    UNAVAILABLE = ""
-except Exception as exc:  # no terminal to ask (stdout closed), or the library missing
-    _CLASSES = {}
-    UNAVAILABLE = f"images cannot be drawn here ({type(exc).__name__}: {exc})"
+    return _classes
+
 
 #: Decoded images larger than this are scaled down first (a terminal shows far fewer pixels).
 MAX_PIXELS = 1024
@@ -48,9 +118,12 @@ class Picture:
     size: int  # bytes on disk
 
 
+METHODS = ("auto", "kitty", "tgp", "sixel", "halfcell", "unicode")
+
+
 def method() -> str:
     name = os.environ.get("TUITRACK_IMAGES", "auto").strip().lower() or "auto"
-    return name if name in _CLASSES else "auto"
+    return name if name in METHODS else "auto"
 
 
 def load(path: Path) -> Picture:
@@ -68,8 +141,8 @@ def load(path: Path) -> Picture:
 
 
 def make_widget(picture: Picture | None, *, id: str | None = None, classes: str | None = None) -> Widget:
-    """An image widget of the chosen method showing ``picture`` (None: empty)."""
-    cls = _CLASSES.get(method())
+    """An image widget of the chosen method showing ``picture`` (None: empty); imports textual-image."""
+    cls = _widget_classes().get(method())
     if cls is None:
         from textual.widgets import Static
 
