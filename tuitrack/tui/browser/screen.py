@@ -547,19 +547,15 @@ class BrowserScreen(DetailPane, Screen[None]):
         run_id = event.run_id
         now = time.monotonic()
         repeating, self._last_move = now - self._last_move < DETAIL_DEBOUNCE_S, now
-
-        def show() -> None:
-            self.query_one("#detail", RunDetail).show_run(run_id)
-
-        def show_unless_moved() -> None:
-            if self._last_move == now:
-                show()
-
+        detail = self.query_one("#detail", RunDetail)
         if repeating:
-            self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_S, show)
-        else:  # its read starts right after the frame that moves the cursor (the read would delay that frame)
+            self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_S, lambda: detail.show_run(run_id))
+        else:
+            # Read at once, in the detail's worker, while the frame that moves the cursor is drawn: a
+            # small run's detail is in before that frame, so one frame shows both (started after the
+            # frame, the screen settled a frame and a read later).
             self._detail_timer = None
-            self.call_after_refresh(show_unless_moved)
+            detail.show_run(run_id)
 
     @on(RunsTable.SortRequested)
     def _sort(self, event: RunsTable.SortRequested) -> None:
