@@ -45,12 +45,9 @@ def detect() -> str:
     if method() in ("halfcell", "unicode"):
         return _detected  # nothing to ask
     try:
-        from textual_image._terminal import TerminalError, capture_terminal_response, get_cell_size
+        from textual_image._terminal import TerminalError, capture_terminal_response
 
-        try:
-            get_cell_size()  # remembered by textual-image (asked later, under Textual, it would read the keyboard)
-        except Exception:
-            pass  # a terminal without a size (0 columns): the renderers ask again and fall back
+        _remember_cell_size(may_ask=True)
         try:
             with capture_terminal_response(start_marker="\x1b[?", end_marker="c", timeout=0.1) as response:
                 out.write("\x1b[c")
@@ -73,6 +70,44 @@ def detect() -> str:
     return _detected
 
 
+def _remember_cell_size(may_ask: bool) -> None:
+    """Give textual-image the terminal's cell size in pixels, which it keeps (its widgets read it).
+
+    Asked by textual-image itself only while ``may_ask`` (before Textual reads the keyboard: it may
+    send an escape sequence and read the answer); else from the window size alone, or VT340's 10x20.
+    """
+    from textual_image import _terminal
+
+    if hasattr(_terminal.get_cell_size, "_result"):
+        return
+    out = sys.__stdout__
+    if may_ask or not (out and out.isatty()):
+        try:
+            _terminal.get_cell_size()
+            return
+        except Exception:  # a terminal without a size (0 columns)
+            pass
+    try:
+        rows, columns, width, height = _terminal.get_tiocgwinsz()
+        size = _terminal.CellSize(width // columns, height // rows) if rows and columns and width and height else None
+    except Exception:
+        size = None
+    _terminal.get_cell_size._result = size or _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
+
+
+class _NoTerminal:
+    """A stream that says it is no terminal (and is otherwise the one it wraps)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _widget_classes() -> dict[str, Any]:
     """textual-image's widget classes by method, imported on the first image."""
     global _classes, UNAVAILABLE
@@ -80,8 +115,10 @@ def _widget_classes() -> dict[str, Any]:
         return _classes
     saved = sys.__stdout__
     try:
-        # Its import would ask the terminal (unless stdout is no terminal), now read by Textual.
-        sys.__stdout__ = None  # type: ignore[misc]
+        _remember_cell_size(may_ask=False)
+        # Its import asks the terminal unless stdout is no terminal; under Textual the answer would be
+        # read as keys.  The cell size it reads at import is already remembered.
+        sys.__stdout__ = _NoTerminal(saved)  # type: ignore[assignment,misc]
         from textual_image.widget import HalfcellImage, SixelImage, TGPImage, UnicodeImage
     except Exception as exc:  # the library missing or broken
         _classes = {}
