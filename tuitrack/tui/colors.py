@@ -69,7 +69,8 @@ def faded(color: RGB, amount: float = 0.6, *, dark: bool = True) -> RGB:
     ``lighter`` fades on a light background only; on a dark one it makes lines whiter and louder.
     """
     target = (24, 24, 24) if dark else (255, 255, 255)
-    return tuple(round(c + (t - c) * amount) for c, t in zip(color, target))  # type: ignore[return-value]
+    r, g, b = (round(c + (t - c) * amount) for c, t in zip(color, target))
+    return (r, g, b)
 
 
 #: Without colour (NO_COLOR) chart series differ by the glyph their points are drawn with.

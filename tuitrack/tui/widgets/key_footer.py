@@ -18,6 +18,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -38,34 +39,31 @@ class FooterItem:
 def footer_items(screen: Screen) -> tuple[tuple[FooterItem, ...], FooterItem | None]:
     """The shown keys of ``screen`` in binding order (one per action; groups merged), and the palette key."""
     app = screen.app
-    per_action: dict[str, tuple[object, ...]] = {}
+    per_action: dict[str, tuple[Binding, bool]] = {}
     for _, binding, enabled, _tooltip in screen.active_bindings.values():
         if binding.show and binding.action not in per_action:
             per_action[binding.action] = (binding, enabled)
     items: list[FooterItem] = []
-    pending: list[tuple[object, ...]] = []
+    pending: list[tuple[Binding, bool]] = []
 
     def flush() -> None:
         if not pending:
             return
-        group = pending[0][0].group  # type: ignore[attr-defined]
+        group = pending[0][0].group
         if group is not None and len(pending) > 1:
             items.append(
                 FooterItem(
-                    tuple((b.key, app.get_key_display(b)) for b, _ in pending),  # type: ignore
+                    tuple((b.key, app.get_key_display(b)) for b, _ in pending),
                     group.description,
                     any(e for _, e in pending),
                 )
             )
         else:
-            items.extend(
-                FooterItem(((b.key, app.get_key_display(b)),), b.description, bool(e))  # type: ignore
-                for b, e in pending
-            )
+            items.extend(FooterItem(((b.key, app.get_key_display(b)),), b.description, bool(e)) for b, e in pending)
         pending.clear()
 
     for entry in per_action.values():
-        if pending and (entry[0].group is None or entry[0].group is not pending[0][0].group):  # type: ignore
+        if pending and (entry[0].group is None or entry[0].group is not pending[0][0].group):
             flush()
         pending.append(entry)
     flush()
