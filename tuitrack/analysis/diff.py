@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from tuitrack.analysis.export import plain_number
 
 REMOVED, ADDED, CHANGED, SAME = "removed", "added", "changed", "same"
 #: Text artifacts larger than this are cut (the diff says so).
@@ -88,14 +89,9 @@ def diff_mappings(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Change]:
 
 
 def _show(value: Any) -> str:
-    """Full precision for numbers (0.83 and 0.8300001 must not look equal), ``nan``/``inf`` spelled out."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    return str(value)
+    """Full precision for numbers (0.83 and 0.8300001 must not look equal), ``nan``/``inf`` spelled out, as
+    the csv/markdown export writes them."""
+    return "None" if value is None else plain_number(value)
 
 
 def flatten(obj: Any, prefix: str = "") -> dict[str, str]:
