@@ -469,10 +469,13 @@ async def test_live_refresh_updates_rows_in_place(seeded, tmp_path):
 
 
 async def test_stale_running_run_shows_crashed(store_path, tmp_path):
+    # The store clock stays at T0: the run's writer thread keeps beating while the app reads (its first beat
+    # comes one flush interval after start_run), and every beat it writes says T0, an hour before the app's
+    # NOW: the heartbeat of a process that stopped beating then.  (With the clock moved to NOW, that first
+    # beat made the run fresh whenever it landed before the app's read: the test failed on a busy machine.)
     store_mod.set_clock(lambda: T0)
     run = tuitrack.start_run(experiment="alpha", name="dead")
     tuitrack.flush()
-    store_mod.set_clock(lambda: NOW)
     async with browse(store_path, tmp_path) as (app, _pilot):
         assert "☠" in row_text(app.browser.table, 0)
     run.end()
