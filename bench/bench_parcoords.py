@@ -5,6 +5,8 @@ histories), measures the time from ``b`` in the browser to the picture on screen
 built, 1,000 lines drawn in braille), and from a brush key (``↓`` on an axis) to the redrawn picture.
 Same-run baselines: reading those 1,000 runs from the store (what any view of them costs), and a key
 the screen ignores.  Run: ``python bench/bench_parcoords.py [--runs 1000] [--repeat 5]``.
+``--tags 1000`` gives every run 1,000 tags the view never shows (wide runs: first paint must not read
+them); ``--keep DIR`` builds the store once in DIR, so two checkouts can be measured on the same store.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from common import Figure, table
 
 
-def _store(path: Path, runs: int) -> None:
+def _store(path: Path, runs: int, tags: int = 0) -> None:
     import tuitrack
 
     tuitrack.set_store(path)
@@ -34,7 +36,8 @@ def _store(path: Path, runs: int) -> None:
             "optimizer": rng.choice(["adam", "sgd", "rmsprop", "adamw"]),
             "batch": str(rng.choice([32, 64, 128, 256])),
         }
-        with tuitrack.start_run(name=f"sweep-{i:04d}", params=params) as run:
+        extra = {f"note/{t:04d}": f"value {t} of run {i}" for t in range(tags)}  # what the view never shows
+        with tuitrack.start_run(name=f"sweep-{i:04d}", params=params, tags=extra or None) as run:
             quality = rng.random()
             for step in range(20):
                 run.log_metrics(
@@ -100,12 +103,14 @@ async def _measure(
     return paints, brushes, noops, cpu_paint, cpu_brush
 
 
-def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
+def run(runs: int = 1000, repeat: int = 5, tags: int = 0, keep: Path | None = None) -> list[Figure]:
+    """``tags``: tags per run besides the params and metrics; ``keep``: build the store there (or reuse it)."""
     from tuitrack.store.core import Store
 
-    tmp = Path(tempfile.mkdtemp(prefix="tuitrack-bench-parcoords-"))
+    tmp = keep or Path(tempfile.mkdtemp(prefix="tuitrack-bench-parcoords-"))
     try:
-        _store(tmp / "store", runs)
+        if not (tmp / "store").exists():
+            _store(tmp / "store", runs, tags)
         store = Store(tmp / "store", read_only=True)
         rids = store.search_rids("")
         reads = []
@@ -116,7 +121,8 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
         store.close()
         read = statistics.median(reads)
         out = []
-        for size in ((120, 36), (80, 24)):
+        wide = f", {tags:,} tags each" if tags else ""
+        for size in ((120, 36),) if tags else ((120, 36), (80, 24)):
             paints, brushes, noops, cpu_paint, cpu_brush = asyncio.run(_measure(tmp / "store", runs, repeat, size))
             paint = statistics.median(paints)
             brush = sorted(brushes)[max(0, int(len(brushes) * 0.95) - 1)]
@@ -124,7 +130,7 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
             where = f"{size[0]}x{size[1]}"
             out.append(
                 Figure(
-                    f"parallel coordinates first paint: {runs:,} runs, {where}, key to picture",
+                    f"parallel coordinates first paint: {runs:,} runs{wide}, {where}, key to picture",
                     paint * 1000,
                     "ms",
                     f"reading the {runs:,} runs",
@@ -136,7 +142,7 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
             )
             out.append(
                 Figure(
-                    f"parallel coordinates brush key to redrawn picture, p95: {runs:,} runs, {where}",
+                    f"parallel coordinates brush key to redrawn picture, p95: {runs:,} runs{wide}, {where}",
                     brush * 1000,
                     "ms",
                     "a key bound to nothing",
@@ -148,15 +154,18 @@ def run(runs: int = 1000, repeat: int = 5) -> list[Figure]:
             )
         return out
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--tags", type=int, default=0, help="tags per run (wide runs); measures 120x36 only")
+    ap.add_argument("--keep", type=Path, help="build the store in this folder, or reuse the one there")
     args = ap.parse_args()
-    print(table(run(args.runs, args.repeat)))
+    print(table(run(args.runs, args.repeat, args.tags, args.keep)))
 
 
 if __name__ == "__main__":

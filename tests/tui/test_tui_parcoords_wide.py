@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from test_tui_browser import browse
-from test_tui_parcoords import open_pc, plain, wait_for
+from test_tui_parcoords import open_pc, plain
 
 from tuitrack.analysis import parcoords as pc
 from tuitrack.store.core import Store
 from tuitrack.tui.dialogs.axis_picker import AxisPicker
+from tuitrack.tui.waits import wait_until as wait_for
 
 T0 = 1_717_000_000_000
 RUNS, TAGS, METRICS = 5, 20_000, 2_000
