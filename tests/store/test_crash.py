@@ -1,5 +1,6 @@
-"""``kill -9`` mid-logging: the store stays intact, at most the last flush interval is lost, the run reads as
-crashed, and resuming it continues the step numbering.
+"""``kill -9`` mid-logging: the store stays intact, each series keeps a gap-free prefix, the run reads as
+crashed, and resuming it continues the step numbering.  (What a kill may lose, the points not yet flushed,
+is test_loss_window.py's subject; how many milliseconds that is, bench_safety.py's: no timings here.)
 
 Processes are killed in pairs writing the same store, so a kill also lands while
 another process is in the middle of a transaction.
@@ -23,9 +24,6 @@ from tuitrack.entities import CRASHED, FINISHED, HEARTBEAT_TIMEOUT_MS
 
 ROUNDS = 10
 PER_ROUND = 2  # 20 kills in all
-FLUSH_INTERVAL_S = 0.5  # the default; the worker does not change it
-#: What "at most the last interval" may mean on a busy 2-core CI box: the interval plus time to commit it.
-WINDOW_MS = 2_000
 
 WORKER = r"""
 import sys, time
@@ -67,9 +65,7 @@ def test_sigkill_at_random_moments(store_path: Path) -> None:
     seed = int(os.environ.get("TUITRACK_CRASH_SEED", time.time_ns() % 1_000_000))
     rng = random.Random(seed)
     db = store_path / "tuitrack.db"
-    killed: list[tuple[str, int, float]] = []  # run_id, kill time ms, delay s
-    gaps: list[int] = []
-    t0 = time.monotonic()
+    killed: list[str] = []  # run ids
     for rnd in range(ROUNDS):
         procs = [
             subprocess.Popen(
@@ -88,33 +84,23 @@ def test_sigkill_at_random_moments(store_path: Path) -> None:
         for p, run_id, delay in sorted(zip(procs, ids, delays), key=lambda x: x[2]):
             time.sleep(max(0.0, start + delay - time.monotonic()))
             os.kill(p.pid, signal.SIGKILL)
-            killed.append((run_id, time.time_ns() // 1_000_000, delay))
+            killed.append(run_id)
         for p in procs:
             p.wait(10)
             assert p.returncode == -signal.SIGKILL
             p.stdout.close()
             p.stderr.close()
 
-        for run_id, kill_ms, delay in killed[-PER_ROUND:]:
+        for run_id in killed[-PER_ROUND:]:
             got = _committed(db, run_id)
             for key, points in got.items():
                 steps = [s for s, _ in points]
                 assert steps == list(range(len(steps))), f"seed={seed}: {key} of {run_id[:8]} has holes"
-            last_ts = max((ts for pts in got.values() for _, ts in pts), default=None)
-            if last_ts is None:  # nothing committed yet: only allowed while still inside the first window
-                assert delay * 1000 <= WINDOW_MS, f"seed={seed}: nothing committed after {delay:.2f}s"
-            else:
-                gaps.append(kill_ms - last_ts)
-                assert kill_ms - last_ts <= WINDOW_MS, (
-                    f"seed={seed}: {kill_ms - last_ts} ms of points lost (delay {delay:.2f}s)"
-                )
     assert len(killed) >= 20
-    print(f"crash test seed={seed}: lost-window ms per kill {sorted(gaps)}")
-    assert time.monotonic() - t0 < 40, "the crash test must stay under 40 s"
 
     # Every killed run: RUNNING on disk, shown CRASHED once its heartbeat is stale, params and tags intact.
     far_future = time.time_ns() // 1_000_000 + HEARTBEAT_TIMEOUT_MS + 60_000
-    for run_id, _, _ in killed:
+    for run_id in killed:
         run = tuitrack.get_run(run_id)
         assert run.info.status == "RUNNING"
         assert run.info.display_status(far_future) == CRASHED
@@ -124,7 +110,7 @@ def test_sigkill_at_random_moments(store_path: Path) -> None:
         assert counts == {k: len(v) for k, v in got.items() if v}, "summaries disagree with history"
 
     # Resuming continues from the next step, per key.
-    for run_id, _, _ in killed[:4]:
+    for run_id in killed[:4]:
         before = _committed(db, run_id)
         with tuitrack.start_run(run_id=run_id):
             tuitrack.log_metric("a", 1e9)
