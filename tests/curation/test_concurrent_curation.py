@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import tuitrack
@@ -58,7 +57,6 @@ def _count_points(db: Path, run_id: str) -> tuple[int, int]:
 
 
 def test_edits_while_three_processes_log(store_path: Path) -> None:
-    started = time.monotonic()
     quiet = []
     for i in range(5):
         with tuitrack.start_run(experiment="done", name=f"old-{i}") as r:
@@ -151,4 +149,3 @@ def test_edits_while_three_processes_log(store_path: Path) -> None:
         assert (run.info.deleted_at is not None) == model[rid]["deleted"]
         if rid in live:
             assert run.data.tags["phase"] == "done" and run.info.status == "FINISHED"
-    assert time.monotonic() - started < 60

@@ -6,7 +6,6 @@ experiments, minutes to create 10,000.  The figures live in bench/RESULTS.md (be
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import tuitrack
@@ -46,12 +45,10 @@ def test_set_experiment_reads_one_experiment_by_index(store_path: Path) -> None:
         assert not [p for p in plans if p.startswith("SCAN")], (seen, plans)
 
 
-def test_ten_thousand_experiments_take_seconds(store_path: Path) -> None:
-    t0 = time.perf_counter()
+def test_ten_thousand_experiments(store_path: Path) -> None:
+    """10,000 set_experiment calls work and list back (~1.3 s on a 2-core machine, the old full listing took
+    minutes: bench/RESULTS.md, bench_safety.py; the test above asserts the reason, no timing here)."""
     for i in range(10_000):
         exp = tuitrack.set_experiment(f"exp-{i}")
-    elapsed = time.perf_counter() - t0
     assert exp.name == "exp-9999" and exp.run_count == 0
     assert len(tuitrack.list_experiments()) == 10_000
-    # ~1.3 s on a 2-core machine (bench/RESULTS.md); the old full listing took minutes.
-    assert elapsed < 30, elapsed
