@@ -13,6 +13,7 @@ from test_tui_parcoords import open_pc, plain
 from tuitrack.analysis import parcoords as pc
 from tuitrack.store.core import Store
 from tuitrack.tui.dialogs.axis_picker import AxisPicker
+from tuitrack.tui.screens.parcoords import MARKED
 from tuitrack.tui.waits import wait_until as wait_for
 
 T0 = 1_717_000_000_000
@@ -77,3 +78,23 @@ async def test_wide_runs_show_the_chosen_axes_without_reading_tags(wide, tmp_pat
         assert all(not r.data.tags for r in screen.runs)
         await wait_for(pilot, lambda: screen.drawn == screen.generation)
         assert "m1999" in plain(screen.query_one("#pc-names"))
+
+
+async def test_an_axis_added_on_one_source_is_read_for_the_other(wide, tmp_path):
+    """Marked runs read first, then the filter's; an axis added there is read for the marked runs on `m`."""
+    async with browse(wide, tmp_path) as (app, pilot):
+        await pilot.press("space", "j", "space")
+        await wait_for(pilot, lambda: len(app.browser.table.marks) == 2)
+        screen = await open_pc(app, pilot)
+        assert screen.source == MARKED and len(screen.runs) == 2
+        await pilot.press("m")
+        await wait_for(pilot, lambda: screen.loaded and len(screen.runs) == RUNS)
+        late = pc.Field("metrics", "m1500")
+        screen._axes_chosen([*screen.fields, late])
+        await wait_for(pilot, lambda: late in screen.fields and len(screen.axes) == len(screen.fields))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: screen.loaded and screen.source == MARKED and len(screen.runs) == 2)
+        await wait_for(pilot, lambda: late in screen.fields and len(screen.axes) == len(screen.fields))
+        await wait_for(pilot, lambda: screen.axes[screen.fields.index(late)].missing == 0)
+        names = [r.info.run_name for r in screen.runs]
+        assert screen.axes[screen.fields.index(late)].values == [value_of(int(n[4:]), 1500) for n in names]

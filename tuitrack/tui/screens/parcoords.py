@@ -347,7 +347,8 @@ class ParCoordsScreen(Screen[None]):
         self.choices = choices
         self.focus_index = None
         self.loaded = True
-        self.rebuild()
+        # A source read earlier may lack an axis added since (on the other source): read it first.
+        self._with_fields(list(self.fields), self.color)
 
     def _with_fields(self, fields: list[pc.Field], color: pc.Field | None) -> None:
         """Show ``fields`` coloured by ``color``, reading the keys not read yet first (in a worker)."""
