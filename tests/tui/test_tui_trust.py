@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import pkgutil
 import re
 import shutil
 import time
@@ -19,6 +20,7 @@ from helpers import reset_tuitrack
 from rich.console import Console
 from textual.widgets import Static
 
+import tuitrack.tui.screens
 from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
@@ -732,15 +734,11 @@ LAZY = (
     "textual_plotext",
     "sqlite_utils",
     "pygments",
-    "tuitrack.tui.screens.compare",
-    "tuitrack.tui.screens.charts",
-    "tuitrack.tui.screens.groups",
-    "tuitrack.tui.screens.scatter",
-    "tuitrack.tui.screens.images",
-    "tuitrack.tui.screens.diff",
     "tuitrack.tui.browser.columns",
     "tuitrack.tui.dialogs.tag_editor",
     "tuitrack.tui.dialogs.note_editor",
+    # every full screen (compare, charts, groups, scatter, images, diff, parallel coordinates, ...)
+    *(f"tuitrack.tui.screens.{m.name}" for m in pkgutil.iter_modules(tuitrack.tui.screens.__path__)),
 )
 
 
