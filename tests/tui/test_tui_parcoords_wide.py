@@ -1,5 +1,6 @@
 """Parallel coordinates on wide runs (20,000 tags and 2,000 metric keys each): the view reads the axes' keys,
-never the runs' tags, and shows the right values for the axes it opens on and for an axis added later."""
+never the runs' tags, and shows the right values for the axes it opens on, for an axis added later, and for a
+key the picker finds past the keys it lists."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 import pytest
 from test_tui_browser import browse
 from test_tui_parcoords import open_pc, plain
+from textual.widgets import Input
 
 from tuitrack.analysis import parcoords as pc
 from tuitrack.store.core import Store
 from tuitrack.tui.dialogs.axis_picker import AxisPicker
+from tuitrack.tui.screens import parcoords as parcoords_screen
 from tuitrack.tui.screens.parcoords import MARKED
 from tuitrack.tui.waits import wait_until as wait_for
 
@@ -98,3 +101,26 @@ async def test_an_axis_added_on_one_source_is_read_for_the_other(wide, tmp_path)
         await wait_for(pilot, lambda: screen.axes[screen.fields.index(late)].missing == 0)
         names = [r.info.run_name for r in screen.runs]
         assert screen.axes[screen.fields.index(late)].values == [value_of(int(n[4:]), 1500) for n in names]
+
+
+async def test_the_picker_searches_keys_past_the_listed_ones(wide, tmp_path, monkeypatch):
+    """With only the first 100 keys listed, typing finds m1999 among all 2,000 and picking it reads it."""
+    monkeypatch.setattr(parcoords_screen, "KEY_CAP", 100)
+    async with browse(wide, tmp_path) as (app, pilot):
+        screen = await open_pc(app, pilot)
+        late = pc.Field("metrics", "m1999")
+        assert screen.keys_cut and late not in screen.choices
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AxisPicker))
+        picker = app.screen
+        assert late not in picker.choices
+        picker.query_one("#axis-filter", Input).value = "m1999"
+        await wait_for(pilot, lambda: late in picker.listed)
+        assert [f.key for f in picker.listed if f not in screen.fields] == ["m1999"] * 6
+        picker.selection.select(late)
+        picker.selection.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and late in screen.fields)
+        await wait_for(pilot, lambda: len(screen.axes) == len(screen.fields))
+        names = [r.info.run_name for r in screen.runs]
+        assert screen.axes[screen.fields.index(late)].values == [value_of(int(n[4:]), 1999) for n in names]

@@ -8,18 +8,19 @@ the picker costs the same for 10 keys or 10,000.  Returns the picked fields in t
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList
 from textual.widgets.selection_list import Selection
+from textual.worker import get_current_worker
 
-from tuitrack.analysis.parcoords import Field
+from tuitrack.analysis.parcoords import Field, choices_from_keys
 from tuitrack.tui.text import clean
 from tuitrack.tui.widgets.checklist import CheckList
 
@@ -53,16 +54,22 @@ class AxisPicker(ModalScreen[Optional[list[Field]]]):
         Binding("enter", "apply", "Apply", priority=True, id="axis_picker.apply"),
     ]
 
-    def __init__(self, choices: list[Field], current: list[Field]) -> None:
+    def __init__(
+        self, choices: list[Field], current: list[Field], search: Callable[[str], list[Field]] | None = None
+    ) -> None:
+        """``search``: when ``choices`` are only the first keys of many, it finds the fields containing a
+        typed text among all of them (called in a worker thread; the store read is bounded by its caller)."""
         super().__init__()
         self.choices = list(choices)
         self.picked: list[Field] = [f for f in current if f in set(self.choices)]
         self.listed: list[Field] = []
+        self.search = search
+        self.searched = ""  # the last text whose search results were merged into the choices
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text("Axes: space toggles · enter applies · escape cancels", style="bold"))
-            if len(self.choices) > LIMIT:
+            if len(self.choices) > LIMIT or self.search is not None:
                 yield Input(placeholder=f"type to filter {len(self.choices):,} fields", id="axis-filter")
             yield CheckList[Field](id="axis-list")
             yield Label(Text(""), id="axis-hint")
@@ -102,6 +109,27 @@ class AxisPicker(ModalScreen[Optional[list[Field]]]):
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._fill(event.value)
+        if self.search is not None and event.value.strip():
+            self._search(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="axis-search", description="axis picker: search the keys")
+    def _search(self, needle: str) -> None:
+        assert self.search is not None
+        found = self.search(needle)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._found, needle, found)
+
+    def _found(self, needle: str, found: list[Field]) -> None:
+        known = set(self.choices)
+        new = [f for f in found if f not in known]
+        self.searched = needle
+        if new:
+            every = [*self.choices, *new]
+            params = sorted({f.key for f in every if f.kind == "params"})
+            metrics = sorted({f.key for f in every if f.kind == "metrics"})
+            self.choices = choices_from_keys(params, metrics)
+        box = self.query("#axis-filter").first(Input)
+        self._fill(box.value)
 
     @on(Input.Submitted, "#axis-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

@@ -15,6 +15,7 @@ see :mod:`tuitrack.analysis.parcoords`), and only the finished lines reach the e
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,8 @@ KEY_CAP = 2000
 DEFAULT_CANDIDATES = 40
 #: Metric keys of the store looked at for a loss-like key (one index seek each).
 LOSS_SCAN = 20_000
+#: The axis picker's search: most keys of each kind found, most keys of the store looked at.
+SEARCH_LIMIT, SEARCH_SCAN = 200, 200_000
 
 
 @dataclass
@@ -63,6 +66,15 @@ class _Loaded:
     defaults: tuple[list[pc.Field], pc.Field | None]
     cut: bool
     keys: set[tuple[str, str]]
+
+
+def _search_keys(store: Any, rids: list[int], needle: str) -> list[pc.Field]:
+    """The fields of the runs' keys containing ``needle`` (the axis picker's search past the first keys)."""
+    found = {
+        kind: store.keys_of_runs(rids, kind, limit=SEARCH_LIMIT, needle=needle, budget=SEARCH_SCAN)
+        for kind in ("params", "metrics")
+    }
+    return pc.choices_from_keys(found["params"], found["metrics"])
 
 
 def _key_set(fields: list[pc.Field]) -> set[tuple[str, str]]:
@@ -658,9 +670,15 @@ class ParCoordsScreen(Screen[None]):
         if not self.choices:
             self.notify("these runs have no params or metrics", severity="warning")
             return
-        if self.keys_cut:
-            self.notify(f"listing the first {KEY_CAP:,} param and metric keys of these runs (sorted)", markup=False)
-        self.app.push_screen(AxisPicker(self.choices, self.fields), self._axes_chosen)
+        search = None
+        got = self._cache.get(self.source)
+        if self.keys_cut and got is not None:
+            self.notify(
+                f"listing the first {KEY_CAP:,} param and metric keys of these runs: type to search the others",
+                markup=False,
+            )
+            search = functools.partial(_search_keys, self.tt.store, list(got.rids))
+        self.app.push_screen(AxisPicker(self.choices, self.fields, search), self._axes_chosen)
 
     def _axes_chosen(self, fields: list[pc.Field] | None) -> None:
         if fields is None:
