@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click_compat import CliRunner
 from helpers import db_rows
 
 import tuitrack
