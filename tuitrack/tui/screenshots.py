@@ -193,6 +193,9 @@ async def _charts(pilot: Pilot, app: TuitrackApp) -> None:
 
 async def _charts_x_metric(pilot: Pilot, app: TuitrackApp) -> None:
     """Charts with a metric as the x axis: val_loss against loss (paired by step), picked with ``X``."""
+    from textual.widgets import OptionList, SelectionList
+
+    from tuitrack.tui.dialogs.key_picker import KeyPicker
     from tuitrack.tui.screens.charts import ChartsScreen
 
     await _grid_marked(pilot, app)
@@ -200,14 +203,15 @@ async def _charts_x_metric(pilot: Pilot, app: TuitrackApp) -> None:
     await _idle(pilot, app)
     screen = app.screen
     assert isinstance(screen, ChartsScreen)
-    picker = screen.query_one("#metric-picker")
-    picker.deselect_all()  # type: ignore[attr-defined]
-    picker.select("val_loss")  # type: ignore[attr-defined]
+    picker = screen.query_one("#metric-picker", SelectionList)
+    picker.deselect_all()
+    picker.select("val_loss")
     await _idle(pilot, app)
     await pilot.press("X")
     await _idle(pilot, app)
     chooser = app.screen
-    chooser.query_one("OptionList").highlighted = chooser.listed.index("loss")  # type: ignore[attr-defined]
+    assert isinstance(chooser, KeyPicker)
+    chooser.query_one(OptionList).highlighted = chooser.listed.index("loss")
     await pilot.press("enter")
     app.clear_notifications()
     await _idle(pilot, app)
