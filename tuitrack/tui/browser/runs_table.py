@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional, Union
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from tuitrack.entities import Run
+from tuitrack.formatting import MARK_GLYPH
 from tuitrack.store import sync as sync_state
 from tuitrack.store.core import Store
 from tuitrack.tui.browser.run_columns import (
@@ -38,6 +39,7 @@ from tuitrack.tui.browser.run_columns import (
     make_column,
     value_width,
 )
+from tuitrack.tui.colors import hex_color, run_colors, run_markers
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.widgets.lists import ENDS
 
@@ -62,6 +64,18 @@ def load_sync(store: Store, rids: Sequence[int]) -> dict[int, bool] | None:
     None when the store never synced, so the table shows no push state.  Call from a worker."""
     unpushed = sync_state.unpushed_among(store, rids)
     return None if unpushed is None else {rid: rid in unpushed for rid in rids}
+
+
+_BOLD = Style(bold=True)
+#: A cell's text: a string, or (text, style) pieces drawn one after the other.
+CellText = Union[str, list[tuple[str, Optional[Style]]]]
+
+
+def _pieces(text: CellText, style: Style | None, base: Style) -> list[Segment]:
+    """A cell's segments, then the space that separates it from the next."""
+    if isinstance(text, str):
+        return [Segment(text + " ", base + style if style else base)]
+    return [*(Segment(t, base + s if s else base) for t, s in text), Segment(" ", base)]
 
 
 def load_runs(store: Store, rids: Sequence[int]) -> list[tuple[int, Run]]:
@@ -151,6 +165,7 @@ class RunsTable(ScrollView, can_focus=True):
         self.empty_message = ""  # shown once a load found no runs (set by the browser)
         self.columns: list[Column] = []
         self.marks: dict[str, int] = {}  # run id -> rid, in mark order
+        self._bullets: dict[str, tuple[str, Style]] | None = None  # the marks' bullets, made when drawn
         self._rid_set: set[int] | None = None  # the list's rids as a set, made when marks need it
         self.cursor_row = 0
         self.cursor_col = 1
@@ -442,17 +457,17 @@ class RunsTable(ScrollView, can_focus=True):
         """The x, in the scrolling part, where the first column on screen starts (see ``_shown_columns``)."""
         return self._shown_columns(self.scrollable_content_region.width)[1]
 
-    def _join(self, cells: list[tuple[int, str, Style | None]], base: Style, width: int, first_x: int) -> Strip:
-        """One line from (column index, text, style) cells of ``_shown_columns``."""
+    def _join(self, cells: list[tuple[int, CellText, Style | None]], base: Style, width: int, first_x: int) -> Strip:
+        """One line from (column index, text, style) cells of ``_shown_columns``; a cell's text may be a list
+        of (text, style) pieces (the status cell of a marked run: its bullet in the run's colour)."""
         fixed = [
-            Segment(text + " ", base + style if style else base)
-            for i, text, style in cells
-            if self.columns[i].key in FIXED_KEYS
+            seg for i, text, style in cells if self.columns[i].key in FIXED_KEYS for seg in _pieces(text, style, base)
         ]
         rest = [
-            Segment(text + " ", base + style if style else base)
+            seg
             for i, text, style in cells
             if self.columns[i].key not in FIXED_KEYS
+            for seg in _pieces(text, style, base)
         ]
         left = Strip(fixed, self._fixed_width)
         right = Strip(
@@ -509,8 +524,25 @@ class RunsTable(ScrollView, can_focus=True):
             )
             if is_cursor and i == self.cursor_col and self.has_focus:
                 style = (style or Style()) + self.get_component_rich_style("runs-table--cursor-cell")
+            if marked and col.key == STATUS and text.startswith(MARK_GLYPH):
+                glyph, bullet = self.bullets()[run.id]
+                cells.append((i, [(glyph, bullet), (fit(text[1:], col.width - 1), style)], None))
+                continue
             cells.append((i, fit(text, col.width, col.align), style))
         return self._join(cells, base, width, first_x)
+
+    def bullets(self) -> dict[str, tuple[str, Style]]:
+        """Each marked run's bullet: ``●`` in the colour its line has in the chart panel and the charts
+        (``run_colors`` over the marks in mark order); with NO_COLOR, the glyph its points are drawn with."""
+        if self._bullets is None:
+            ids = list(self.marks)
+            if self.app.no_color:
+                self._bullets = {r: (glyph, _BOLD) for r, glyph in run_markers(ids).items()}
+            else:
+                self._bullets = {
+                    r: (MARK_GLYPH, Style(color=hex_color(c), bold=True)) for r, c in run_colors(ids).items()
+                }
+        return self._bullets
 
     # -- cursor ----------------------------------------------------------------------------
     def move_cursor(self, row: int | None = None, col: int | None = None) -> None:
@@ -641,6 +673,7 @@ class RunsTable(ScrollView, can_focus=True):
             del self.marks[run.id]
         else:
             self.marks[run.id] = self.rids[self.cursor_row]
+        self._bullets = None
         self.post_message(self.MarksChanged(len(self.marks)))
         self.move_cursor(row=self.cursor_row + 1)
         self.refresh()
@@ -648,6 +681,7 @@ class RunsTable(ScrollView, can_focus=True):
     def action_clear_marks(self) -> None:
         if self.marks:
             self.marks.clear()
+            self._bullets = None
             self.post_message(self.MarksChanged(0))
             self.refresh()
 
@@ -658,6 +692,7 @@ class RunsTable(ScrollView, can_focus=True):
         """Add (rid, run id) pairs to the marks (``A``)."""
         for rid, run_id in pairs:
             self.marks.setdefault(run_id, rid)
+        self._bullets = None
         self.post_message(self.MarksChanged(len(self.marks)))
         self.refresh()
 

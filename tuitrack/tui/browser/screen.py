@@ -30,6 +30,7 @@ from tuitrack.entities import Run
 from tuitrack.formatting import format_time
 from tuitrack.query.filter import FilterError, compile_filter
 from tuitrack.tui.browser import compare_keys
+from tuitrack.tui.browser.chart_panel import PANEL_BINDINGS, ChartPanel, ChartPanelHost
 from tuitrack.tui.browser.compare_keys import COMPARE_BINDINGS
 from tuitrack.tui.browser.curation_keys import CURATION_BINDINGS, QUICK_TAGS_AFTER, Curation, quick_tag_bindings
 from tuitrack.tui.browser.detail_pane import OPEN_WAIT_S, DetailPane
@@ -72,7 +73,7 @@ def _display_path(path: Path) -> str:
     return "~" + text[len(home) :] if home != "/" and (text == home or text.startswith(home + "/")) else text
 
 
-class BrowserScreen(DetailPane, Screen[None]):
+class BrowserScreen(ChartPanelHost, DetailPane, Screen[None]):
     """The main view.  The app's contract methods delegate here."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -108,6 +109,7 @@ class BrowserScreen(DetailPane, Screen[None]):
         *COMPARE_BINDINGS,
         *CURATION_BINDINGS,
         *SYNC_BINDINGS,
+        *PANEL_BINDINGS,
     ]
 
     def __init__(self, *, state_dir: Path | None = None, live_interval: float = 2.0) -> None:
@@ -161,6 +163,7 @@ class BrowserScreen(DetailPane, Screen[None]):
             with Vertical(id="main"):
                 yield RunsTable(id="runs")
                 yield RunDetail(id="detail")
+            yield ChartPanel(id="chart-panel")
         yield FilterBar(id="filter-bar")
         yield StatusLine(id="status")
         yield KeyFooter()
@@ -201,6 +204,7 @@ class BrowserScreen(DetailPane, Screen[None]):
             self.notify(store.notice, title="read-only store", severity="warning", markup=False, timeout=15)
         if self.dense:
             self.query_one("#detail", RunDetail).display = False
+        self.restore_chart_panel()
         self.app.theme_changed_signal.subscribe(self, self._style_detail_border)
         self.reload()
         if self.live_interval > 0:
@@ -334,6 +338,7 @@ class BrowserScreen(DetailPane, Screen[None]):
             self._close_filter_bar()
         if req.live:
             self.query_one("#detail", RunDetail).refresh_run()
+            self.chart_panel.reload()
 
     def _anchor_for(self, data: ViewData) -> tuple[int, int] | str | None:
         """Where the cursor goes: on its run at its screen line, kept across both phases of a reload.
