@@ -389,15 +389,18 @@ async def test_tab_keys_cycle_and_move_focus_into_the_tab(seeded) -> None:
         detail = await show(app, pilot, ids["main"])
         detail.query_one("#overview-scroll").focus()
         seen = []
-        for _ in range(7):
+        for _ in range(8):
             await pilot.press("right_square_bracket")
             await pilot.pause()
             seen.append(detail.active_tab)
-        assert seen == ["params", "metrics", "tags", "artifacts", "logs", "environment", "overview"]
+        assert seen == ["params", "metrics", "tags", "artifacts", "logs", "system", "environment", "overview"]
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert detail.active_tab == "environment"
         assert app.focused is detail.query_one("#package-list")
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert detail.active_tab == "system" and app.focused is detail.query_one("#system-pane")
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert detail.active_tab == "logs" and app.focused is detail.query_one("#logs-scroll")

@@ -276,8 +276,68 @@ def describe_dataset(data: Any) -> tuple[str | None, str | None, int | None]:
     raise TypeError(f"log_input: cannot describe a {type(data).__name__}; pass a path, DataFrame, array or list")
 
 
+#: Where NVIDIA's NVML library is looked for (the driver installs it; no Python package is needed).
+NVML_LIBRARIES = ("libnvidia-ml.so.1", "libnvidia-ml.so", "nvml.dll")
+
+
+def nvml_sampler(lib: Any = None) -> Callable[[], dict[str, float]] | None:
+    """Each GPU's utilisation and memory through NVML, read with ctypes; None where NVML is absent.
+
+    ``lib`` is the loaded library (found by name in :data:`NVML_LIBRARIES` when None).  The returned
+    function gives ``system/gpu_<i>_utilization_percent``, ``..._memory_percent`` and
+    ``..._memory_used_mb`` per GPU; a GPU whose call fails is left out of that sample.
+    """
+    import ctypes
+
+    if lib is None:
+        for name in NVML_LIBRARIES:
+            try:
+                lib = ctypes.CDLL(name)
+                break
+            except OSError:
+                continue
+        else:
+            return None
+
+    class Utilization(ctypes.Structure):
+        _fields_ = [("gpu", ctypes.c_uint), ("memory", ctypes.c_uint)]
+
+    class Memory(ctypes.Structure):
+        _fields_ = [("total", ctypes.c_ulonglong), ("free", ctypes.c_ulonglong), ("used", ctypes.c_ulonglong)]
+
+    try:
+        if lib.nvmlInit_v2() != 0:
+            return None
+        count = ctypes.c_uint(0)
+        if lib.nvmlDeviceGetCount_v2(ctypes.byref(count)) != 0:
+            return None
+        handles = []
+        for index in range(count.value):
+            handle = ctypes.c_void_p()
+            if lib.nvmlDeviceGetHandleByIndex_v2(index, ctypes.byref(handle)) == 0:
+                handles.append((index, handle))
+    except (AttributeError, OSError):  # an NVML too old for these calls
+        return None
+    if not handles:
+        return None
+
+    def sample() -> dict[str, float]:
+        out: dict[str, float] = {}
+        for index, handle in handles:
+            util, memory = Utilization(), Memory()
+            if lib.nvmlDeviceGetUtilizationRates(handle, ctypes.byref(util)) == 0:
+                out[f"system/gpu_{index}_utilization_percent"] = float(util.gpu)
+            if lib.nvmlDeviceGetMemoryInfo(handle, ctypes.byref(memory)) == 0 and memory.total:
+                out[f"system/gpu_{index}_memory_percent"] = 100.0 * memory.used / memory.total
+                out[f"system/gpu_{index}_memory_used_mb"] = memory.used / 2**20
+        return out
+
+    return sample
+
+
 class SystemSampler:
-    """Samples CPU and memory every ``interval`` seconds (needs psutil: ``pip install tuitrack[system]``)."""
+    """Samples CPU and memory every ``interval`` seconds (needs psutil: ``pip install tuitrack[system]``),
+    and each GPU's utilisation and memory where NVIDIA's NVML library is present."""
 
     def __init__(self, log: Callable[[dict[str, float]], None], interval: float = 10.0):
         try:
@@ -288,6 +348,10 @@ class SystemSampler:
         self._proc = psutil.Process()
         self._log = log
         self._interval = interval
+        try:
+            self._gpu = nvml_sampler()
+        except Exception:  # a broken driver install must not stop the run
+            self._gpu = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tuitrack-system", daemon=True)
 
@@ -297,11 +361,17 @@ class SystemSampler:
 
     def sample(self) -> dict[str, float]:
         vm = self._psutil.virtual_memory()
-        return {
+        values = {
             "system/cpu_percent": float(self._psutil.cpu_percent(None)),
             "system/memory_percent": float(vm.percent),
             "system/process_rss_mb": self._proc.memory_info().rss / 2**20,
         }
+        if self._gpu is not None:
+            try:
+                values.update(self._gpu())
+            except Exception:  # a GPU that fell off the bus: keep sampling the rest
+                self._gpu = None
+        return values
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):

@@ -37,6 +37,7 @@ from textual.worker import Worker, get_current_worker
 
 from tuitrack.errors import RunNotFoundError
 from tuitrack.tui.browser import detail_render as render
+from tuitrack.tui.browser import system_charts as system
 from tuitrack.tui.browser.artifact_preview import ArtifactPreview, ArtifactRow, artifact_rows
 from tuitrack.tui.browser.detail_data import (
     SECTIONS as KEY_SECTIONS,
@@ -51,8 +52,10 @@ from tuitrack.tui.browser.detail_data import (
     stale_keys,
     window_spark_keys,
 )
+from tuitrack.tui.browser.system_charts import SystemData
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.text import safe
+from tuitrack.tui.widgets.chart_grid import ChartGrid
 from tuitrack.tui.widgets.key_rows import KeyRows, Lines
 from tuitrack.tui.widgets.lists import KeyTable
 from tuitrack.tui.widgets.quiet import update_static
@@ -69,6 +72,7 @@ TABS = (
     ("tags", "Tags", "tags-body"),
     ("artifacts", "Artifacts", "artifact-list"),
     ("logs", "Logs", "logs-scroll"),
+    ("system", "System", "system-pane"),
     ("environment", "Env", "package-list"),
 )
 SECTIONS = ("overview", "params", "metrics", "tags")
@@ -78,6 +82,7 @@ _PANE = {
     **{name: f"{name}-pane" for name in KEY_SECTIONS},
     "artifacts": "artifacts-pane",
     "logs": "logs-pane",
+    "system": "system-pane",
     "environment": "environment-pane",
 }
 #: Seconds between looks at a running run's output while the Logs tab is shown.
@@ -113,6 +118,7 @@ class RunDetail(Widget):
     RunDetail #logs-status { height: 1; }
     RunDetail #logs-scroll { height: 1fr; }
     RunDetail #logs-body { height: auto; }
+    RunDetail #system-status { height: auto; }
     RunDetail .key-filter { height: 1; border: none; padding: 0 1; display: none; }
     RunDetail .key-filter.-shown { display: block; }
     """
@@ -161,6 +167,9 @@ class RunDetail(Widget):
         self.logs: tuple[str, int, str, bool] | None = None
         self._logs_busy = False
         self._logs_timer: Timer | None = None
+        #: what the System tab shows (None before its first read for the run shown)
+        self.system: SystemData | None = None
+        self._system_busy = False
 
     @property
     def run_id(self) -> str | None:
@@ -200,6 +209,9 @@ class RunDetail(Widget):
                 yield Static(Text(""), id="logs-status")
                 with VerticalScroll(id="logs-scroll"):
                     yield Static(Text(""), id="logs-body")
+            with VerticalScroll(id=_PANE["system"]):
+                yield Static(Text(""), id="system-status")
+                yield ChartGrid(id="system-grid")
             with Vertical(id=_PANE["environment"]):
                 with VerticalScroll(id="env-scroll"):
                     yield Static(Text(""), id="env-summary")
@@ -326,6 +338,7 @@ class RunDetail(Widget):
                 "environment": partial(self._fill_environment_tab, data, same_run),
                 "artifacts": lambda: self._fill_artifacts(data, same_run),
                 "logs": lambda: self._logs_changed(data.run_id, not same_run),
+                "system": lambda: self._system_changed(data.run_id, not same_run),
             }
         # The tab on screen now, the hidden ones after this frame (or when opened): keys paint sooner.
         shown = fills.pop(self.active_tab, None)
@@ -350,6 +363,8 @@ class RunDetail(Widget):
     def on_resize(self) -> None:
         if self.data is not None:  # the metrics table picks its columns by width
             self._set_keys("metrics")
+        if self.system is not None:
+            self._draw_system()
 
     def _set_section(self, name: str, renderable: RenderableType, relayout: bool = False) -> None:
         update_static(self.query_one(f"#{name}-body", Static), renderable, relayout)
@@ -495,6 +510,9 @@ class RunDetail(Widget):
         self.logs = None
         update_static(self.query_one("#logs-status", Static), Text(""))
         update_static(self.query_one("#logs-body", Static), safe(message, style, single_line=False))
+        self.system = None
+        update_static(self.query_one("#system-status", Static), safe(message, style, single_line=False))
+        self.query_one("#system-grid", ChartGrid).show([], 1)
         self.post_message(self.Loaded(None))
 
     # -- artifacts ------------------------------------------------------------------
@@ -604,6 +622,56 @@ class RunDetail(Widget):
         if new_run:
             self.query_one("#logs-scroll", VerticalScroll).anchor()
 
+    # -- system metrics ------------------------------------------------------------------
+    def _system_changed(self, run_id: str, new_run: bool) -> None:
+        """Like the Logs tab: read the run's system metrics now if the tab is on screen, else when opened."""
+        if new_run:
+            self.system = None
+        if self.active_tab == "system":
+            self._read_system_now(run_id)
+
+    def _read_system_now(self, run_id: str) -> None:
+        if not self._system_busy:
+            self._system_busy = True
+            width = self._content_width()
+            self._read_system(run_id, max(40, 2 * (width // system.grid_columns(width, 3) - 8)))
+
+    @work(thread=True, exclusive=False, group="detail-system")
+    def _read_system(self, run_id: str, max_points: int) -> None:
+        try:
+            result = system.read_system(self.app.store, run_id, max_points)
+        except Exception as exc:  # the run vanished or the store failed
+            result = SystemData(run_id, 0, error=f"could not read the system metrics: {type(exc).__name__}: {exc}")
+        with contextlib.suppress(RuntimeError):  # the app is shutting down
+            self.app.call_from_thread(self._system_read, run_id, result)
+
+    def _system_read(self, run_id: str, result: SystemData) -> None:
+        self._system_busy = False
+        if not self.app.is_running or not self.is_mounted:
+            return
+        if self.data is None or self.data.run_id != run_id:
+            if self.data is not None and self.active_tab == "system":
+                self._read_system_now(self.data.run_id)  # the cursor moved on during the read
+            return
+        self.system = result
+        self._draw_system()
+
+    def _draw_system(self) -> None:
+        data = self.system
+        if data is None:
+            return
+        grid = self.query_one("#system-grid", ChartGrid)
+        if not data.summaries and not data.error:
+            update_static(self.query_one("#system-status", Static), Text(system.NO_SYSTEM, style="dim"))
+            grid.show([], 1)
+            return
+        update_static(self.query_one("#system-status", Static), system.status(data))
+        charts = system.specs(data, no_color=self.app.no_color)
+        columns = system.grid_columns(self._content_width(), len(charts))
+        pane = self.query_one(f"#{_PANE['system']}")
+        grid.styles.height = system.grid_height(max(1, pane.size.height - 1), len(charts), columns)
+        grid.show(charts, columns)
+
     # -- environment: the reproduce view ------------------------------------------------
     def _fill_environment_tab(self, data: DetailData, same_run: bool) -> None:
         self._fill_environment(data)
@@ -682,6 +750,8 @@ class RunDetail(Widget):
         self.query_one(ContentSwitcher).current = _PANE[pane_id]
         if pane_id == "logs" and self.data is not None:
             self._read_logs_now(self.data.run_id)  # a stat when the file did not change
+        if pane_id == "system" and self.data is not None:
+            self._read_system_now(self.data.run_id)
         # A hidden tab's text was replaced without a layout; the switch lays the pane out anyway, and this
         # makes that layout measure it again (else it keeps the old run's height: a traceback or a new
         # note below it stayed cut off).

@@ -75,13 +75,19 @@ class TabStrip(Widget):
             self.refresh()
 
     def spans(self) -> list[tuple[str, int, int]]:
-        """(tab id, first cell, end cell) of each title, padded by one cell each side."""
+        """(tab id, first cell, end cell) of each title, padded by one cell each side (on the left only when
+        the titles would not fit otherwise: eight tabs in a narrow pane)."""
+        pad = self._pad()
         out, x = [], 0
         for tab_id, title in self.tabs:
-            width = len(title) + 2
+            width = len(title) + pad
             out.append((tab_id, x, x + width))
             x += width
         return out
+
+    def _pad(self) -> int:
+        wide = sum(len(title) + 2 for _, title in self.tabs)
+        return 2 if not self.size.width or wide <= self.size.width else 1
 
     def tab_at(self, x: int) -> str | None:
         return next((tab_id for tab_id, start, end in self.spans() if start <= x < end), None)
@@ -98,7 +104,8 @@ class TabStrip(Widget):
                     if tab_id == self._hover
                     else "tab-strip--tab"
                 )
-                segments.append(Segment(f" {title} ", self.get_component_rich_style(name)))
+                text = f" {title} " if end - start == len(title) + 2 else f" {title}"
+                segments.append(Segment(text, self.get_component_rich_style(name)))
             return Strip(segments).crop_extend(0, width, None).apply_style(self.rich_style)
         if y == 1:
             return self._underline(width).apply_style(self.rich_style)
@@ -109,7 +116,8 @@ class TabStrip(Widget):
         bar = Style.from_color(self.get_component_rich_style("tab-strip--bar").color)
         lit = Style.from_color(self.get_component_rich_style("tab-strip--highlight").color)
         _, start, end = next(span for span in self.spans() if span[0] == self._active)
-        start, end = min(start + 1, width), min(end - 1, width)  # the title itself, not its padding
+        trail = self._pad() - 1  # the space after a title (none when the titles are packed)
+        start, end = min(start + 1, width), min(end - trail, width)  # the title itself, not its padding
         segments = [Segment(BAR * max(0, start - 1), bar)] if start > 1 else []
         if start > 0:
             segments.append(Segment(HALF_RIGHT, bar))
