@@ -434,6 +434,93 @@ async def _parcoords(pilot: Pilot, app: TuitrackApp) -> None:
     await _idle(pilot, app)
 
 
+async def _chart_panel(pilot: Pilot, app: TuitrackApp) -> None:
+    """The grid runs, three marked and the cursor on a fourth, with the chart panel open (``w``)."""
+    from tuitrack.tui.browser.chart_panel import ChartPanel
+
+    await _grid_marked(pilot, app, marks=3)
+    await pilot.press("w")
+    panel = app.browser.query_one(ChartPanel)
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if panel.loaded:
+            break
+    app.clear_notifications()
+    await _idle(pilot, app)
+
+
+#: What the Logs tab's screenshot shows: a training script's output, as tuitrack.tracking.output keeps it.
+DEMO_OUTPUT = "".join(
+    [
+        "loading s3://acme-ml/churn/v2/train.csv (5,000 rows)\n",
+        "features: tenure, monthly_charges, contract, support_calls\n",
+        *(
+            f"epoch {e:3d}/30  loss={0.62 * 0.93**e + 0.11:.4f}  val_loss={0.66 * 0.94**e + 0.14:.4f}"
+            f"  accuracy={0.91 - 0.3 * 0.9**e:.4f}  lr=0.05\n"
+            for e in range(1, 31)
+        ),
+        "UserWarning: early stopping is off; training ran all 30 epochs\n",
+        "saved model to runs:/<run>/model\n",
+        "done in 6m12s\n",
+    ]
+)
+
+
+def add_demo_output(store: Store, name: str) -> None:
+    """Give the run ``name`` the console output a run captures (``logs/output.txt``)."""
+    from tuitrack.tracking.output import OUTPUT_ARTIFACT
+
+    rid, run_id = store.resolve_run(name)
+    dest = store.run_artifact_dir(run_id) / OUTPUT_ARTIFACT
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    data = DEMO_OUTPUT.encode()
+    dest.write_bytes(data)
+    store.record_artifacts(rid, [(OUTPUT_ARTIFACT, len(data))])
+
+
+async def _logs(pilot: Pilot, app: TuitrackApp) -> None:
+    """The Logs tab of a run whose script printed (the tail of its output, shown literally)."""
+    await settle(pilot, app)
+    add_demo_output(app.store, "xgboost_tuned")
+    app.browser.apply_filter("run_name = 'xgboost_tuned'")
+    await settle(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    app.browser.query_one(RunDetail).select_tab("logs")
+    await _idle(pilot, app)
+
+
+def add_demo_system_metrics(store: Store, name: str) -> None:
+    """Give the run ``name`` the samples ``start_run(system_metrics=True)`` logs: every 10 s over its duration."""
+    import math
+
+    rid, _ = store.resolve_run(name)
+    run = store.runs_by_rids([rid], with_data=False)[0]
+    start, end = run.info.start_time, run.info.end_time or run.info.start_time + 600_000
+    points = []
+    for i in range((end - start) // 10_000 + 1):
+        t = start + i * 10_000
+        busy = 0.5 + 0.5 * math.sin(i / 7) ** 2
+        points += [
+            (rid, "system/cpu_percent", round(35 + 55 * busy + (i * 37 % 11), 1), i, t),
+            (rid, "system/memory_percent", round(22 + min(40, i * 0.4) + (i * 13 % 5) / 2, 1), i, t),
+            (rid, "system/process_rss_mb", round(410 + min(900, i * 9.5) + (i * 7 % 23), 1), i, t),
+        ]
+    store.write_metrics(points)
+
+
+async def _system(pilot: Pilot, app: TuitrackApp) -> None:
+    """The System tab of a run started with ``system_metrics=True``."""
+    await settle(pilot, app)
+    add_demo_system_metrics(app.store, "xgboost_tuned")
+    app.browser.apply_filter("run_name = 'xgboost_tuned'")
+    await settle(pilot, app)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    app.browser.query_one(RunDetail).select_tab("system")
+    await _idle(pilot, app)
+
+
 VIEWS: tuple[View, ...] = (
     View("browser", _main_view),
     View("browser-80x24", _main_view, (80, 24)),
@@ -473,6 +560,12 @@ VIEWS: tuple[View, ...] = (
     View("sync-state-80x24", _sync_state, (80, 24)),
     View("parcoords", _parcoords),
     View("parcoords-80x24", _parcoords, (80, 24)),
+    View("chart-panel", _chart_panel),
+    View("chart-panel-80x24", _chart_panel, (80, 24)),
+    View("logs", _logs),
+    View("logs-80x24", _logs, (80, 24)),
+    View("system", _system),
+    View("system-80x24", _system, (80, 24)),
 )
 
 
