@@ -668,8 +668,9 @@ class RunDetail(Widget):
         update_static(self.query_one("#system-status", Static), system.status(data))
         charts = system.specs(data, no_color=self.app.no_color)
         columns = system.grid_columns(self._content_width(), len(charts))
-        pane = self.query_one(f"#{_PANE['system']}")
-        grid.styles.height = system.grid_height(max(1, pane.size.height - 1), len(charts), columns)
+        # the pane's height from the detail's own (header and tab strip above it, the status line in it): the
+        # pane itself may not be laid out yet when the data arrives
+        grid.styles.height = system.grid_height(max(1, self.size.height - 4), len(charts), columns)
         grid.show(charts, columns)
 
     # -- environment: the reproduce view ------------------------------------------------

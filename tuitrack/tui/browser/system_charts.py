@@ -22,7 +22,7 @@ from tuitrack.formatting import format_metric
 from tuitrack.store.core import Store
 from tuitrack.tui.colors import PALETTE, run_markers
 from tuitrack.tui.widgets.chart_grid import CHART_MIN_HEIGHT, CHART_MIN_WIDTH
-from tuitrack.tui.widgets.metric_chart import ChartSpec, Series
+from tuitrack.tui.widgets.metric_chart import ChartSpec, Series, nice_ticks
 
 PREFIX = "system/"
 #: System keys read per run (a machine with 8 GPUs logs 27).
@@ -102,8 +102,11 @@ def specs(data: SystemData, *, no_color: bool) -> list[ChartSpec]:
             legend=False,
             empty_message="no samples",
         )
+        finite = [y for y in ys if math.isfinite(y)]
         if xs:
             spec.xticks = ser.time_ticks(min(xs), max(xs), 3, ser.X_RELATIVE)
+        if finite:  # three round ticks whatever the chart's height (the tab's charts are short)
+            spec.yticks = nice_ticks(min(finite), max(finite), 3)
         out.append(spec)
     return out
 

@@ -26,12 +26,20 @@ def grid_shape(
     return max(1, width // min_width), max(1, height // min_height)
 
 
+class GridChart(MetricChart):
+    """A chart whose axis ticks follow its size: a grid lays its charts out after mounting them, and
+    ticks chosen for the size before that (plotext's 80x20 default) would depend on timing."""
+
+    def on_resize(self) -> None:
+        self.replot()
+
+
 class ChartGrid(Grid):
     """A ``columns``-wide grid of :class:`MetricChart`; :meth:`show` swaps in new specs."""
 
     DEFAULT_CSS = """
     ChartGrid { grid-size: 1; grid-gutter: 0 1; height: 1fr; }
-    ChartGrid > MetricChart { min-height: 6; }
+    ChartGrid > GridChart { min-height: 6; }
     """
 
     def show(self, specs: Sequence[ChartSpec], columns: int) -> None:
@@ -39,16 +47,16 @@ class ChartGrid(Grid):
         columns = max(1, min(columns, len(specs) or 1))
         if self.styles.grid_size_columns != columns:
             self.styles.grid_size_columns = columns
-        charts = list(self.query_children(MetricChart))
+        charts = list(self.query_children(GridChart))
         if len(charts) != len(specs):
             self.remove_children()
             if specs:
-                self.mount_all([MetricChart(spec, classes="grid-chart") for spec in specs])
+                self.mount_all([GridChart(spec, classes="grid-chart") for spec in specs])
             return
         for chart, spec in zip(charts, specs):
             if chart.spec != spec:
                 chart.set_spec(spec)
 
     @property
-    def charts(self) -> list[MetricChart]:
-        return list(self.query_children(MetricChart))
+    def charts(self) -> list[GridChart]:
+        return list(self.query_children(GridChart))
