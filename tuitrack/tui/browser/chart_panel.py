@@ -52,6 +52,7 @@ from tuitrack.tui.widgets.metric_chart import ChartSpec, Series
 
 if TYPE_CHECKING:
     from tuitrack.store.core import Store
+    from tuitrack.tui.app import TuitrackApp
     from tuitrack.tui.browser.runs_table import RunsTable
     from tuitrack.tui.browser.state import ViewState
 
@@ -226,6 +227,8 @@ def build_specs(
 
 class ChartPanel(Widget, can_focus=True):
     """The chart grid beside the runs table; the browser calls :meth:`follow` as the cursor and marks move."""
+
+    app: TuitrackApp  # for the type checker: the app this runs in (no effect at run time)
 
     DEFAULT_CSS = """
     ChartPanel { width: 40%; height: 1fr; border-left: vkey $panel-lighten-2; display: none; }
@@ -526,7 +529,8 @@ class ChartPanel(Widget, can_focus=True):
     @on(Input.Submitted, "#panel-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._filter_timer = stop(self._filter_timer)
+        stop(self._filter_timer)
+        self._filter_timer = None
         self.set_filter(event.value)
         if not event.value.strip():
             self._hide_filter()

@@ -479,7 +479,7 @@ class RunsTable(ScrollView, can_focus=True):
     def _header_strip(self, width: int) -> Strip:
         base = self.rich_style + self.get_component_rich_style("runs-table--header")
         cursor = self.get_component_rich_style("runs-table--header-cursor")
-        cells = []
+        cells: list[tuple[int, CellText, Style | None]] = []
         shown, first_x = self._shown_columns(width)
         for i in shown:
             col = self.columns[i]
@@ -510,7 +510,7 @@ class RunsTable(ScrollView, can_focus=True):
         is_cursor = index == self.cursor_row
         if is_cursor:
             base = base + self.get_component_rich_style("runs-table--cursor")
-        cells = []
+        cells: list[tuple[int, CellText, Style | None]] = []
         shown, first_x = self._shown_columns(width)
         for i in shown:
             col = self.columns[i]

@@ -96,6 +96,7 @@ class TabStrip(Widget):
         width = self.size.width
         if y == 0:
             segments = []
+            packed = self._pad() == 1
             for tab_id, title in self.tabs:
                 name = (
                     "tab-strip--active"
@@ -104,7 +105,7 @@ class TabStrip(Widget):
                     if tab_id == self._hover
                     else "tab-strip--tab"
                 )
-                text = f" {title} " if end - start == len(title) + 2 else f" {title}"
+                text = f" {title}" if packed else f" {title} "
                 segments.append(Segment(text, self.get_component_rich_style(name)))
             return Strip(segments).crop_extend(0, width, None).apply_style(self.rich_style)
         if y == 1:
