@@ -50,8 +50,19 @@ def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     store.close()
 
 
-@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
-@pytest.mark.parametrize("step", ["_chart_panel", "_logs", "_system"])
+# The System tab at 80x24 is left to the screenshots: its first chart's top y label differed between runs
+# on a loaded machine (the charts are five rows high there), which a snapshot cannot tell from a regression.
+@pytest.mark.parametrize(
+    ("size", "step"),
+    [
+        ((120, 36), "_chart_panel"),
+        ((80, 24), "_chart_panel"),
+        ((120, 36), "_logs"),
+        ((80, 24), "_logs"),
+        ((120, 36), "_system"),
+    ],
+    ids=["_chart_panel-size0", "_chart_panel-size1", "_logs-size0", "_logs-size1", "_system-size0"],
+)
 def test_workspace_views(snap_compare, app, size, step):
     async def run_before(pilot) -> None:
         await getattr(shots, step)(pilot, app)
