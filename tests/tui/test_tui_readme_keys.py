@@ -34,6 +34,8 @@ SPELLING = {
     "full_stop": ".",
     "left_square_bracket": "[",
     "right_square_bracket": "]",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
 }
 #: README sections whose key tables are about keys pressed in the browser.
 BROWSER_SECTIONS = ("## The browser", "## Comparing runs", "## Curating runs")

@@ -18,7 +18,8 @@ The cost is bounded by the screen, not by the data:
   key's point count and last step, so marking one more run reads only that run.
 
 A single run is drawn with each bucket's min and max, so its spikes show; overlaid runs get one clean
-line each (``series.bucket_mean``), where min/max pairs of noisy runs would draw solid bands.
+line each (``series.bucket_midrange``: the middle of each column's envelope), where min/max pairs of
+noisy runs would draw solid bands.
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def build_specs(
             xs = [float(p.step) for p in points]
             ys = [p.value for p in points]
             if len(drawn) > 1:  # overlaid: one clean line per run (its min/max pairs would draw a solid band)
-                xs, ys = ser.bucket_mean(xs, ys, max(1, data.max_points // 2))
+                xs, ys = ser.bucket_midrange(xs, ys, max(1, data.max_points // 2))
             series.append(Series(names[run_id], xs, ys, colors[run_id], marker=markers.get(run_id, "braille")))
         arrow = "↓" if cmp.metric_direction(key) == cmp.LOWER else "↑"
         pick = "▸ " if focused and i == selected else ""
