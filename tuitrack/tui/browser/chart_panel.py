@@ -49,13 +49,13 @@ from tuitrack.tui.text import clean, safe
 from tuitrack.tui.timers import stop
 from tuitrack.tui.widgets.chart_grid import ChartGrid, grid_shape
 from tuitrack.tui.widgets.legend import pack_legend
-from tuitrack.tui.widgets.metric_chart import ChartSpec, Series
 
 if TYPE_CHECKING:
     from tuitrack.store.core import Store
     from tuitrack.tui.app import TuitrackApp
     from tuitrack.tui.browser.runs_table import RunsTable
     from tuitrack.tui.browser.state import ViewState
+    from tuitrack.tui.widgets.metric_chart import ChartSpec
 
 #: A cursor move waits this long for the next one before the panel reads (the detail pane reads first).
 FOLLOW_DELAY_S = 0.12
@@ -195,6 +195,8 @@ def build_specs(
     data: PanelData, *, log_keys: set[str], selected: int, focused: bool, no_color: bool, width: int = 0
 ) -> list[ChartSpec]:
     """One chart per key of the page: a line per run in the run's colour (a glyph each with NO_COLOR)."""
+    from tuitrack.tui.widgets.metric_chart import ChartSpec, Series  # plotext: with the first chart
+
     ids = [run_id for run_id, _ in data.runs]
     colors = run_colors(ids)
     markers = run_markers(ids) if no_color else {}

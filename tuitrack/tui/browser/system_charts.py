@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -22,7 +23,9 @@ from tuitrack.formatting import format_metric
 from tuitrack.store.core import Store
 from tuitrack.tui.colors import PALETTE, run_markers
 from tuitrack.tui.widgets.chart_grid import CHART_MIN_HEIGHT, CHART_MIN_WIDTH
-from tuitrack.tui.widgets.metric_chart import ChartSpec, Series, nice_ticks
+
+if TYPE_CHECKING:
+    from tuitrack.tui.widgets.metric_chart import ChartSpec
 
 PREFIX = "system/"
 #: System keys read per run (a machine with 8 GPUs logs 27).
@@ -89,6 +92,8 @@ def grid_height(height: int, charts: int, columns: int) -> int:
 
 def specs(data: SystemData, *, no_color: bool) -> list[ChartSpec]:
     """A chart per key against the time since the run started (its latest and highest value in the title)."""
+    from tuitrack.tui.widgets.metric_chart import ChartSpec, Series, nice_ticks  # plotext: on first use
+
     marker = next(iter(run_markers([data.run_id]).values())) if no_color else "braille"
     out = []
     for i, summary in enumerate(data.summaries):

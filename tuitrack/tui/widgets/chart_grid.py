@@ -8,11 +8,14 @@ would relayout the screen, so the grid mounts ``len(specs)`` charts once and aft
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.containers import Grid
 
-from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart
+if TYPE_CHECKING:  # plotext is imported with the first chart, not with the app
+    from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart
 
 #: Smallest chart worth drawing: plotext needs room for its axes and a few rows of line.
 CHART_MIN_WIDTH = 30
@@ -26,12 +29,18 @@ def grid_shape(
     return max(1, width // min_width), max(1, height // min_height)
 
 
-class GridChart(MetricChart):
-    """A chart whose axis ticks follow its size: a grid lays its charts out after mounting them, and
-    ticks chosen for the size before that (plotext's 80x20 default) would depend on timing."""
+@functools.cache
+def grid_chart_class() -> type[MetricChart]:
+    """``GridChart``: a chart whose axis ticks follow its size (a grid lays its charts out after mounting
+    them, and ticks chosen for the size before that, plotext's 80x20 default, would depend on timing).
+    Made on first use, so importing the app does not import plotext."""
+    from tuitrack.tui.widgets.metric_chart import MetricChart
 
-    def on_resize(self) -> None:
-        self.replot()
+    class GridChart(MetricChart):
+        def on_resize(self) -> None:
+            self.replot()
+
+    return GridChart
 
 
 class ChartGrid(Grid):
@@ -47,16 +56,17 @@ class ChartGrid(Grid):
         columns = max(1, min(columns, len(specs) or 1))
         if self.styles.grid_size_columns != columns:
             self.styles.grid_size_columns = columns
-        charts = list(self.query_children(GridChart))
+        kind = grid_chart_class()
+        charts = list(self.query_children(kind))
         if len(charts) != len(specs):
             self.remove_children()
             if specs:
-                self.mount_all([GridChart(spec, classes="grid-chart") for spec in specs])
+                self.mount_all([kind(spec, classes="grid-chart") for spec in specs])
             return
         for chart, spec in zip(charts, specs):
             if chart.spec != spec:
                 chart.set_spec(spec)
 
     @property
-    def charts(self) -> list[GridChart]:
-        return list(self.query_children(GridChart))
+    def charts(self) -> list[MetricChart]:
+        return list(self.query_children(grid_chart_class()))
