@@ -1,5 +1,5 @@
 """Helpers the tests import: ``reset_tuitrack``, ``db_rows``, ``free_port``, ``json_body``, ``utc_timezone``,
-``fresh_demo_store``, ``recorded_run``.
+``fresh_demo_store``, ``recorded_run``, ``small_tmpfs``.
 
 They live here, not in ``conftest.py``, because a test cannot import a conftest reliably: pytest
 imports every ``conftest.py`` of a folder without ``__init__.py`` under the one module name
@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sqlite3
+import subprocess
 import warnings
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import tuitrack
@@ -126,3 +129,29 @@ def recorded_run(store_path: Path, packages: dict[str, str], python: str, name: 
     )
     s.close()
     return run_id
+
+
+@contextmanager
+def small_tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``"8m"``) mounted at ``where`` (created here), for disk-full tests; the test is
+    skipped where one cannot be mounted (not root, no mount).  On the way out tuitrack is reset first (its
+    writer threads hold files there), then the tmpfs is unmounted whatever the reset did."""
+    where.mkdir()
+    if os.geteuid() != 0:
+        import pytest
+
+        pytest.skip("needs a small filesystem: mounting a tmpfs needs root")
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if r.returncode != 0:
+        import pytest
+
+        pytest.skip(f"needs a small filesystem: cannot mount a tmpfs here ({r.stderr.strip()})")
+    try:
+        yield where
+    finally:
+        try:
+            reset_tuitrack()
+        finally:
+            subprocess.run(["umount", "-l", str(where)], capture_output=True)

@@ -10,13 +10,13 @@ import errno
 import math
 import os
 import sqlite3
-import subprocess
 import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import small_tmpfs
 
 import tuitrack
 from tuitrack.errors import StorageFullError
@@ -122,20 +122,8 @@ def test_relogging_identical_point_is_idempotent_in_history(store_path: Path) ->
 # -- disk full ---------------------------------------------------------------------------
 @pytest.fixture
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tiny tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount tmpfs here: {r.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "tiny", "16m") as mnt:
         yield mnt
-    finally:
-        from helpers import reset_tuitrack
-
-        reset_tuitrack()
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def _fill(mnt: Path, leave: int = 48 * 1024) -> Path:

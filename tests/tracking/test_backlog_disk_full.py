@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import small_tmpfs
 
 import tuitrack
 from tuitrack.errors import StorageFullError
@@ -28,22 +28,8 @@ PER_KEY = 60_000  # 180k points: several MB, far more than the space left
 
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("needs a small filesystem: mounting a tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"needs a small filesystem: cannot mount a tmpfs here ({r.stderr.strip()})")
-    try:
+    with small_tmpfs(tmp_path / "small", "8m") as mnt:
         yield mnt
-    finally:
-        from helpers import reset_tuitrack
-
-        try:
-            reset_tuitrack()
-        finally:
-            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def _committed(db: Path) -> dict[str, list[int]]:
