@@ -29,3 +29,25 @@ def test_no_test_module_imports_a_conftest() -> None:
     assert not offenders, "import shared test helpers from tests/helpers.py (from helpers import ...):\n" + "\n".join(
         offenders
     )
+
+
+TEST_MODULE_IMPORT = re.compile(
+    r"^\s*(from\s+(tests\.)?(\w+\.)*test_\w+\s+import|import\s+(tests\.)?(\w+\.)*test_\w+)", re.M
+)
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared helpers live in tests/helpers.py (standard library) or tests/tui_helpers.py (the app): a test
+    module imported by another is collected twice under two names and drags its fixtures along."""
+    offenders = []
+    for path in sorted(TESTS.rglob("*.py")):
+        if "__snapshots__" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for m in TEST_MODULE_IMPORT.finditer(text):
+            offenders.append(
+                f"{path.relative_to(TESTS.parent)}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0).strip()}"
+            )
+    assert not offenders, "import shared test helpers from tests/helpers.py or tests/tui_helpers.py:\n" + "\n".join(
+        offenders
+    )

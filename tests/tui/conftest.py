@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.tui.test_tui_loading import seed
+from tui_helpers import seed_many as seed
 
 
 @pytest.fixture
 def big(store_path: Path) -> Path:
-    """A store of ``N_RUNS`` runs, more than the first window holds (see ``test_tui_loading.seed``)."""
+    """A store of ``N_RUNS`` runs, more than the first window holds (see ``tui_helpers.seed_many``)."""
     seed(store_path)
     return store_path

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from textual.binding import Binding
 from textual.command import CommandPalette
+from tui_helpers import browse, move_to_column, names, row_text
 
 import tuitrack
 from tuitrack.store import core as store_mod
@@ -20,7 +19,6 @@ from tuitrack.tui.app import ActionsProvider, TuitrackApp, create_app
 from tuitrack.tui.browser.columns import ColumnsScreen
 from tuitrack.tui.browser.experiment_tree import ExperimentTree
 from tuitrack.tui.browser.filter_bar import FilterBar
-from tuitrack.tui.browser.runs_table import RunsTable
 from tuitrack.tui.browser.state import load_state, state_file
 from tuitrack.tui.dialogs.help import HelpScreen
 from tuitrack.tui.waits import settle_browser as settle
@@ -66,47 +64,6 @@ def seed_store(path: Path) -> dict[str, str]:
 def seeded(store_path: Path) -> tuple[Path, dict[str, str]]:
     ids = seed_store(store_path)
     return store_path, ids
-
-
-@asynccontextmanager
-async def browse(
-    path: Path,
-    tmp_path: Path,
-    *,
-    read_only: bool | None = None,
-    live: float = 0,
-    app_class: type[TuitrackApp] | None = None,
-    size: tuple[int, int] = (120, 36),
-) -> AsyncIterator[tuple[TuitrackApp, object]]:
-    store = Store(path, read_only=read_only)
-    app = create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=live, app_class=app_class)
-    try:
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot, app)
-            yield app, pilot
-            await app.workers.wait_for_complete()
-            await pilot.pause(0.2)
-    finally:
-        store.close()
-
-
-def names(app: TuitrackApp) -> list[str]:
-    table = app.browser.table
-    return [table.loaded_run(r).info.run_name for r in table.rids]
-
-
-def row_text(table: RunsTable, index: int) -> str:
-    y = index - int(table.scroll_y) + 1
-    return "".join(seg.text for seg in table.render_line(y))
-
-
-async def move_to_column(pilot, table: RunsTable, key: str) -> None:
-    await pilot.press("home")
-    for _ in range(len(table.columns)):
-        if table.cursor_column.key == key:
-            return
-        await pilot.press("right")
-    raise AssertionError(f"no column {key}")
 
 
 # -- opening and moving ----------------------------------------------------------------

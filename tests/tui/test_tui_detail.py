@@ -19,6 +19,7 @@ import pytest
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
+from tui_helpers import static_text as plain
 
 import tuitrack
 from tuitrack.store import core as store_mod
@@ -29,7 +30,6 @@ from tuitrack.tui.browser.detail_data import MAX_SPARK_KEYS, load_detail, spark_
 from tuitrack.tui.browser.detail_render import human_duration, human_size
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
 from tuitrack.tui.waits import wait_until
-from tuitrack.tui.widgets.key_rows import KeyRows
 from tuitrack.tui.widgets.sparkline import sparkline
 from tuitrack.tui.widgets.tab_strip import TabStrip
 
@@ -190,17 +190,6 @@ class DetailApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield RunDetail(id="detail")
-
-
-def plain(app: App[None], selector: str, width: int = 100) -> str:
-    """What a Static (or the lines of a KeyRows) shows, as plain text (rendered by Rich at ``width``)."""
-    rows = app.query_one(selector)
-    if isinstance(rows, KeyRows):
-        return rows.text(width)
-    widget = app.query_one(selector, Static)
-    console = Console(width=width, color_system=None, legacy_windows=False, record=True, file=io.StringIO())
-    console.print(widget.content)
-    return console.export_text()
 
 
 async def show(app: DetailApp, pilot, run_id: str | None) -> RunDetail:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse
+from tui_helpers import browse
 
 import tuitrack
 from tuitrack.store import core as store_mod

@@ -13,13 +13,14 @@ import threading
 
 import pytest
 from textual.color import Color
+from tui_helpers import browse_quick as browse
 
-from tests.tui.test_tui_loading import browse, settle
 from tuitrack.tui.app import GC_FULL_EVERY
 from tuitrack.tui.browser import detail_pane, loader
 from tuitrack.tui.browser import run_detail as run_detail_mod
 from tuitrack.tui.browser import screen as main_mod
 from tuitrack.tui.browser.filter_bar import FilterBar
+from tuitrack.tui.waits import settle_browser as settle
 from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.key_footer import KeyFooter
 

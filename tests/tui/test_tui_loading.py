@@ -7,19 +7,16 @@ holds more runs than the first window (72 rows at 120x36), so every reload reall
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from textual._context import active_app
+from tui_helpers import N_RUNS
+from tui_helpers import browse_quick as browse
 
 import tuitrack
-from tuitrack.store import core as store_mod
 from tuitrack.store.core import Store
-from tuitrack.tracking import session as tracking
-from tuitrack.tui.app import TuitrackApp, create_app
+from tuitrack.tui.app import TuitrackApp
 from tuitrack.tui.browser import loader
 from tuitrack.tui.browser import screen as main_mod
 from tuitrack.tui.browser.screen import BrowserScreen, window_rows
@@ -28,7 +25,6 @@ from tuitrack.tui.waits import wait_until
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
-N_RUNS = 150
 WINDOW = window_rows(36)  # the test terminal is 36 rows high
 
 
@@ -40,20 +36,6 @@ class Applied:
     cursor_rid: int | None
     cursor_line: int
     partial: bool
-
-
-def seed(path: Path) -> None:
-    """N_RUNS runs, newest first = highest index; auc rises with the index so sorting by it reverses the list."""
-    ticks = iter(range(100_000))
-    store_mod.set_clock(lambda: T0 + next(ticks) * 1000)
-    counter = iter(range(1, 100_000))
-    tracking.set_id_factory(lambda: f"{next(counter):06x}" + "cd" * 13)
-    tuitrack.configure(capture_env=False, capture_packages=False)
-    for i in range(N_RUNS):
-        with tuitrack.start_run(experiment="exp" + str(i % 2), name=f"run{i:03d}") as run:
-            run.log_metric("auc", i / N_RUNS)
-    tuitrack.flush()
-    store_mod.set_clock(lambda: NOW)
 
 
 @pytest.fixture
@@ -79,19 +61,6 @@ def applies(monkeypatch: pytest.MonkeyPatch) -> list[Applied]:
 
     monkeypatch.setattr(BrowserScreen, "_apply", recording)
     return seen
-
-
-@asynccontextmanager
-async def browse(path: Path, tmp_path: Path) -> AsyncIterator[tuple[TuitrackApp, object]]:
-    store = Store(path)
-    app = create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
-    try:
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot, app)
-            yield app, pilot
-            await app.workers.wait_for_complete()
-    finally:
-        store.close()
 
 
 def name_at(app: TuitrackApp, index: int) -> str:

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse, names
+from tui_helpers import browse, names, open_pc
+from tui_helpers import widget_text as plain
 
 import tuitrack
 from tuitrack.analysis import parcoords as pc
@@ -51,21 +52,6 @@ def seed(path: Path) -> None:
 def seeded(store_path: Path) -> Path:
     seed(store_path)
     return store_path
-
-
-def plain(widget) -> str:
-    if isinstance(getattr(widget, "plain", None), str):  # the picture
-        return widget.plain
-    content = widget.content
-    return content.plain if hasattr(content, "plain") else str(content)
-
-
-async def open_pc(app, pilot) -> ParCoordsScreen:
-    await pilot.press("b")
-    await wait_for(pilot, lambda: isinstance(app.screen, ParCoordsScreen) and app.screen.loaded)
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.drawn == screen.generation)
-    return screen
 
 
 async def drawn(pilot, screen: ParCoordsScreen) -> None:

@@ -8,9 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse
-from test_tui_parcoords import open_pc, plain
 from textual.widgets import Input
+from tui_helpers import browse, open_pc
+from tui_helpers import widget_text as plain
 
 from tuitrack.analysis import parcoords as pc
 from tuitrack.store.core import Store

@@ -13,8 +13,8 @@ import pytest
 from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
+from tui_helpers import browse_quick as browse
 
-from tests.tui.test_tui_loading import browse
 from tuitrack.tui.waits import settle_browser as settle
 from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.quiet import update_static

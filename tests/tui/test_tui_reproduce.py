@@ -28,7 +28,7 @@ async def test_env_tab_is_the_reproduce_view(tmp_path: Path) -> None:
             await settle(pilot, app)
             detail = app.browser.query_one(RunDetail)
             detail.select_tab("environment")
-            from test_tui_detail import plain
+            from tui_helpers import static_text as plain
 
             await wait_until(pilot, lambda: "git checkout" in plain(app, "#env-summary", width=200), "the Env tab")
             text = plain(app, "#env-summary", width=200)

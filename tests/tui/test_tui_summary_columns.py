@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_browser import browse, move_to_column, names, row_text
+from tui_helpers import browse, move_to_column, names, row_text
 
 import tuitrack
 from tuitrack.query import summaries
