@@ -751,6 +751,21 @@ def test_15_importing_the_app_leaves_charts_images_and_later_screens_out() -> No
     assert out.split() == [], out
 
 
+def test_15_the_command_line_leaves_them_out_too() -> None:
+    """``tuitrack`` imports the click group before the app: its commands (``sql``: sqlite-utils, which loads pandas
+    where installed) load what they need when they run, not on every start."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tuitrack.cli.main, tuitrack.tui.app; print(' '.join(m for m in sys.argv[1:] if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *LAZY, "pandas"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == [], out
+
+
 @pytest.mark.parametrize("answer, found", [(b"\x1b[?62;4;22c", "sixel"), (b"", "halfcell")])
 def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image(answer: bytes, found: str) -> None:
     """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import sqlite_utils
 
 from tuitrack.analysis import export as ex
 from tuitrack.cli.common import echo_data, fail, note, resolve_store_path, store_option
@@ -76,6 +75,8 @@ def query_store(path: Path, sql: str, params: dict[str, str]) -> tuple[list[str]
     conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True)
     try:
         conn.execute("PRAGMA query_only = ON")
+        import sqlite_utils  # here, not at import: it loads pandas where installed, ~0.45 s on every tuitrack start
+
         db = sqlite_utils.Database(conn)
         cursor = db.execute(sql, params)
         columns = [d[0] for d in cursor.description or []]
