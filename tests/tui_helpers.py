@@ -7,10 +7,12 @@ the app's modules, so the standard-library-only checks (``tests/helpers.py``) st
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.app import App
 from textual.widgets import Static
@@ -29,6 +31,7 @@ from tuitrack.tui.widgets.key_rows import KeyRows
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000  # the app's clock in these tests: an hour after the seeded runs began
 N_RUNS = 150  # seed_many: more runs than the first window of a 36-row terminal holds
+DEMO_NOW = 1_717_000_000_000  # snapshot tests: the demo store's clock and the app's, as the screenshot script's
 
 
 # -- apps on a store ----------------------------------------------------------------------------------------
@@ -65,6 +68,24 @@ async def browse_quick(path: Path, tmp_path: Path) -> AsyncIterator[tuple[Tuitra
             await settle(pilot, app)
             yield app, pilot
             await app.workers.wait_for_complete()
+    finally:
+        store.close()
+
+
+@contextmanager
+def demo_copy_app(
+    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, halfcell_images: bool = False
+) -> Iterator[TuitrackApp]:
+    """The app as the screenshot script opens it: on a writable copy of the demo store (steps may write),
+    by the relative path ``demo`` (the status line reads the same on every machine), clock at DEMO_NOW.
+    ``halfcell_images``: images drawn in half cells, as the script draws them, the same in every terminal."""
+    shutil.copytree(demo_path, tmp_path / "demo")
+    monkeypatch.chdir(tmp_path)
+    if halfcell_images:
+        monkeypatch.setenv("TUITRACK_IMAGES", "halfcell")
+    store = Store(Path("demo"))
+    try:
+        yield create_app(store, clock=lambda: DEMO_NOW, state_dir=tmp_path / "state", live_interval=0)
     finally:
         store.close()
 

@@ -1,9 +1,9 @@
 """Snapshot tests of the browser's main views at 80x24 and 120x36.
 
 The store is the deterministic demo store (fixed clock, seeded ids, fixed
-identity), the app gets a fixed clock and times are shown in UTC, so the SVGs
-are byte-stable.  Update with ``pytest tests/tui/test_tui_snapshots.py
---snapshot-update`` only after looking at the report.
+identity: tests/tui/conftest.py's ``demo_path``), the app gets a fixed clock and
+times are shown in UTC, so the SVGs are byte-stable.  Update with ``pytest
+tests/tui/test_tui_snapshots.py --snapshot-update`` only after looking at the report.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import fresh_demo_store, utc_timezone
+from tui_helpers import DEMO_NOW
 
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
@@ -21,20 +21,12 @@ from tuitrack.tui.dialogs.help import HelpScreen
 from tuitrack.tui.screenshots import settle
 from tuitrack.tui.waits import wait_until
 
-NOW = 1_717_000_000_000
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with utc_timezone():
-        yield fresh_demo_store(tmp_path_factory.mktemp("snap") / "demo", NOW)
-
 
 @pytest.fixture
 def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TuitrackApp]:
     monkeypatch.chdir(demo_path.parent)  # a relative store path keeps the status line the same on every run
     store = Store(Path(demo_path.name), read_only=True)
-    yield create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
+    yield create_app(store, clock=lambda: DEMO_NOW, state_dir=tmp_path / "state", live_interval=0)
     store.close()
 
 

@@ -1,6 +1,7 @@
 """Snapshot tests of issue 17's views (summary columns ...), on the deterministic demo store.
 
-Same setup as test_tui_snapshots.py (fixed clock, UTC, relative store path); the steps are the
+Same setup as the other snapshot modules (tests/tui/conftest.py's ``demo_path``: fixed clock, UTC; a writable
+copy opened by a relative path, ``tui_helpers.demo_copy_app``); the steps are the
 screenshot script's, so the README pictures and these snapshots show the same thing.
 """
 
@@ -10,31 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import fresh_demo_store, utc_timezone
+from tui_helpers import demo_copy_app
 
-from tuitrack.store.core import Store
 from tuitrack.tui import screenshots as shots
-from tuitrack.tui.app import TuitrackApp, create_app
-
-NOW = 1_717_000_000_000
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with utc_timezone():
-        yield fresh_demo_store(tmp_path_factory.mktemp("snap17") / "demo", NOW)
+from tuitrack.tui.app import TuitrackApp
 
 
 @pytest.fixture
 def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TuitrackApp]:
-    import shutil
-
-    shutil.copytree(demo_path, tmp_path / "demo")  # writable, as the screenshot script's copy (steps may write)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TUITRACK_IMAGES", "halfcell")  # as the screenshot script: the same in every terminal
-    store = Store(Path("demo"))
-    yield create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
-    store.close()
+    with demo_copy_app(demo_path, tmp_path, monkeypatch, halfcell_images=True) as app:
+        yield app
 
 
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)])

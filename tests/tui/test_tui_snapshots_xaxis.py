@@ -3,46 +3,20 @@ clean overlay lines at 80x24, on the deterministic demo store; the steps are the
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import reset_tuitrack
+from tui_helpers import demo_copy_app
 
-from tuitrack.demo import build_demo_store
-from tuitrack.store.core import Store
 from tuitrack.tui import screenshots as shots
-from tuitrack.tui.app import TuitrackApp, create_app
-
-NOW = 1_717_000_000_000
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    old_tz = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    reset_tuitrack()
-    path = build_demo_store(tmp_path_factory.mktemp("snapx") / "demo", now_ms=NOW)
-    reset_tuitrack()
-    yield path
-    if old_tz is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old_tz
-    time.tzset()
+from tuitrack.tui.app import TuitrackApp
 
 
 @pytest.fixture
 def app(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TuitrackApp]:
-    shutil.copytree(demo_path, tmp_path / "demo")
-    monkeypatch.chdir(tmp_path)
-    store = Store(Path("demo"))
-    yield create_app(store, clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
-    store.close()
+    with demo_copy_app(demo_path, tmp_path, monkeypatch) as app:
+        yield app
 
 
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)])
