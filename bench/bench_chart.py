@@ -12,24 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-from common import Figure, table
+from common import Figure, table, timed, write_history
 from textual_plotext.plot import Plot
 
 from tuitrack.store.core import Store
-
-
-def _time(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list[Figure]:
@@ -39,16 +28,9 @@ def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list
         exp = store.experiment_id("bench")
         run_id = "b" * 32
         rid = store.create_run(run_id=run_id, experiment_id=exp, name="long", start_time=0)
-        batch = 100_000
-        for start in range(0, points, batch):
-            store.write_metrics(
-                [
-                    (rid, "loss", 1.0 / (1 + s) + (s % 1000) * 1e-6, s, s * 10)
-                    for s in range(start, min(points, start + batch))
-                ]
-            )
+        write_history(store, rid, points, {"loss": lambda s: 1.0 / (1 + s) + (s % 1000) * 1e-6}, at=lambda s: s * 10)
 
-        hist_s, pts = _time(lambda: store.get_metric_history(run_id, "loss", max_points=max_points), repeat)
+        hist_s, pts = timed(lambda: store.get_metric_history(run_id, "loss", max_points=max_points), repeat)
 
         def replot() -> str:
             points_ = store.get_metric_history(run_id, "loss", max_points=max_points)
@@ -58,7 +40,7 @@ def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list
             plt.title("loss")
             return plt.build()
 
-        chart_s, _ = _time(replot, repeat)
+        chart_s, _ = timed(replot, repeat)
 
         def raw() -> int:
             conn = sqlite3.connect(store.db_path)
@@ -73,7 +55,7 @@ def run(points: int = 1_000_000, repeat: int = 3, max_points: int = 200) -> list
                 conn.close()
             return len(rows)
 
-        raw_s, _ = _time(raw, repeat)
+        raw_s, _ = timed(raw, repeat)
         store.close()
     n = len(pts)  # type: ignore[arg-type]
     return [

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Figure, table
+from common import Figure, app_sessions, table
 
 os.environ.setdefault("TUITRACK_IMAGES", "halfcell")
 
@@ -39,31 +39,22 @@ def _store(path: Path) -> None:
 
 
 async def _first_paint(path: Path, repeat: int) -> list[float]:
-    from tuitrack.store.core import Store
-    from tuitrack.tui.app import create_app
     from tuitrack.tui.screens.images import ImagesScreen
 
-    out = []
-    store = Store(path, read_only=True)
-    try:
-        for _ in range(repeat):
-            app = create_app(store, state_dir=path / "state", live_interval=0)
-            async with app.run_test(size=(120, 36)) as pilot:
-                for _ in range(200):
-                    await pilot.pause(0.02)
-                    if len(app.browser.table.rids) == RUNS and app.browser.table.cursor_run is not None:
-                        break
-                await pilot.press(*["space"] * RUNS)
-                await pilot.pause(0.1)
-                start = time.perf_counter()
-                await pilot.press("i")
-                while not (isinstance(app.screen, ImagesScreen) and len(app.screen.shown) == RUNS):
-                    await pilot.pause(0.005)
-                await pilot.pause(0)  # the frame that draws them
-                out.append(time.perf_counter() - start)
-    finally:
-        store.close()
-    return out
+    async def key_to_pictures(app, pilot) -> float:
+        await pilot.press(*["space"] * RUNS)
+        await pilot.pause(0.1)
+        start = time.perf_counter()
+        await pilot.press("i")
+        while not (isinstance(app.screen, ImagesScreen) and len(app.screen.shown) == RUNS):
+            await pilot.pause(0.005)
+        await pilot.pause(0)  # the frame that draws them
+        return time.perf_counter() - start
+
+    def ready(app) -> bool:
+        return len(app.browser.table.rids) == RUNS and app.browser.table.cursor_run is not None
+
+    return await app_sessions(path, repeat, key_to_pictures, ready=ready)
 
 
 def run(repeat: int = 5) -> list[Figure]:

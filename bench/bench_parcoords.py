@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Figure, table
+from common import Figure, app_sessions, median_time, table
 
 
 def _store(path: Path, runs: int, tags: int = 0) -> None:
@@ -54,52 +54,46 @@ def _store(path: Path, runs: int, tags: int = 0) -> None:
 
 async def _measure(
     path: Path, runs: int, repeat: int, size: tuple[int, int]
-) -> tuple[list[float], list[float], list[float]]:
-    from tuitrack.store.core import Store
-    from tuitrack.tui.app import create_app
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     from tuitrack.tui.screens.parcoords import ParCoordsScreen
 
     paints, brushes, noops, cpu_paint, cpu_brush = [], [], [], [], []
-    store = Store(path, read_only=True)
-    try:
-        for _ in range(repeat):
-            app = create_app(store, state_dir=path / "state", live_interval=0)
-            async with app.run_test(size=size) as pilot:
-                for _ in range(400):
-                    await pilot.pause(0.02)
-                    worker = app.browser._search_worker
-                    if len(app.browser.table.rids) == runs and worker is not None and worker.is_finished:
-                        break
-                await pilot.pause(0.2)
-                start, cpu = time.perf_counter(), time.process_time()
-                await pilot.press("b")
-                while not (
-                    isinstance(app.screen, ParCoordsScreen)
-                    and app.screen.loaded
-                    and app.screen.drawn == app.screen.generation
-                    and app.screen.drawn > 0
-                ):
-                    await pilot.pause(0.002)
-                await pilot.pause(0)  # the frame that shows it
-                paints.append(time.perf_counter() - start)
-                cpu_paint.append(time.process_time() - cpu)
-                screen = app.screen
-                assert len(screen.runs) == runs, len(screen.runs)
-                for _ in range(5):
-                    await pilot.pause(0.05)
-                    start, cpu = time.perf_counter(), time.process_time()
-                    await pilot.press("down")
-                    while screen.drawn != screen.generation:
-                        await pilot.pause(0.002)
-                    await pilot.pause(0)
-                    brushes.append(time.perf_counter() - start)
-                    cpu_brush.append(time.process_time() - cpu)
-                    start = time.perf_counter()
-                    await pilot.press("F12")  # bound to nothing
-                    await pilot.pause(0)
-                    noops.append(time.perf_counter() - start)
-    finally:
-        store.close()
+
+    def ready(app) -> bool:
+        worker = app.browser._search_worker
+        return len(app.browser.table.rids) == runs and worker is not None and worker.is_finished
+
+    async def measure(app, pilot) -> None:
+        await pilot.pause(0.2)
+        start, cpu = time.perf_counter(), time.process_time()
+        await pilot.press("b")
+        while not (
+            isinstance(app.screen, ParCoordsScreen)
+            and app.screen.loaded
+            and app.screen.drawn == app.screen.generation
+            and app.screen.drawn > 0
+        ):
+            await pilot.pause(0.002)
+        await pilot.pause(0)  # the frame that shows it
+        paints.append(time.perf_counter() - start)
+        cpu_paint.append(time.process_time() - cpu)
+        screen = app.screen
+        assert len(screen.runs) == runs, len(screen.runs)
+        for _ in range(5):
+            await pilot.pause(0.05)
+            start, cpu = time.perf_counter(), time.process_time()
+            await pilot.press("down")
+            while screen.drawn != screen.generation:
+                await pilot.pause(0.002)
+            await pilot.pause(0)
+            brushes.append(time.perf_counter() - start)
+            cpu_brush.append(time.process_time() - cpu)
+            start = time.perf_counter()
+            await pilot.press("F12")  # bound to nothing
+            await pilot.pause(0)
+            noops.append(time.perf_counter() - start)
+
+    await app_sessions(path, repeat, measure, ready=ready, size=size, polls=400)
     return paints, brushes, noops, cpu_paint, cpu_brush
 
 
@@ -113,13 +107,8 @@ def run(runs: int = 1000, repeat: int = 5, tags: int = 0, keep: Path | None = No
             _store(tmp / "store", runs, tags)
         store = Store(tmp / "store", read_only=True)
         rids = store.search_rids("")
-        reads = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            store.runs_by_rids(rids)
-            reads.append(time.perf_counter() - t0)
+        read = median_time(lambda: store.runs_by_rids(rids), repeat)
         store.close()
-        read = statistics.median(reads)
         out = []
         wide = f", {tags:,} tags each" if tags else ""
         for size in ((120, 36),) if tags else ((120, 36), (80, 24)):

@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tui import SIZE, Probe, _bench_app_class, _rows_shown, _send, _settle
-from common import percentile
+from common import percentile, timings, write_history
 
 from tuitrack.store.core import Store
 
@@ -56,10 +56,9 @@ def build(path: Path, runs: int, points: int) -> None:
             batch = []
     store.write_metrics(batch)
     rid = store.create_run(run_id="f" * 32, experiment_id=exp, name="long-run", start_time=T0 + runs * 60_000)
-    for lo in range(0, points, 250_000):
-        store.write_metrics(
-            [(rid, "loss", 1 / (s + 1) + rng.gauss(0, 0.001), s, T0 + s) for s in range(lo, min(points, lo + 250_000))]
-        )
+    write_history(
+        store, rid, points, {"loss": lambda s: 1 / (s + 1) + rng.gauss(0, 0.001)}, at=lambda s: T0 + s, batch=250_000
+    )
     store.end_run(rid, "FINISHED", end_time=T0 + runs * 60_000 + points)
     store.close()
 
@@ -151,11 +150,7 @@ def main() -> None:
         opened = asyncio.run(session(path, lambda app, probe: cursor_keys(app, probe, args.presses, True)))
         paints = [asyncio.run(session(path, long_history)) for _ in range(args.repeat)]
         store = Store(path)
-        reads = []
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            store.get_metric_history("f" * 32, "loss")
-            reads.append((time.perf_counter() - t) * 1000)
+        reads = [s * 1000 for s in timings(lambda: store.get_metric_history("f" * 32, "loss"), args.repeat)[0]]
         store.close()
 
     def p(values: list[float]) -> str:

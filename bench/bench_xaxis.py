@@ -24,21 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Figure, table
+from common import Figure, app_sessions, table, timed, write_history
 
 from tuitrack.analysis import series as ser
 from tuitrack.store.core import Store
 
 WIDTH = 90  # one chart's columns at 120x36 (the charts screen's estimate)
-
-
-def _time(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _write(path: Path, points: int) -> str:
@@ -47,11 +38,8 @@ def _write(path: Path, points: int) -> str:
     run_id = "b" * 32
     rid = store.create_run(run_id=run_id, experiment_id=exp, name="long", start_time=0)
     rng = random.Random(0)
-    batch = 100_000
-    for start in range(0, points, batch):
-        steps = range(start, min(points, start + batch))
-        store.write_metrics([(rid, "loss", 1.0 / (1 + s / 1000) + rng.uniform(-0.5, 0.5), s, s * 10) for s in steps])
-        store.write_metrics([(rid, "tokens_seen", 2048.0 * s, s, s * 10) for s in steps])
+    curves = {"loss": lambda s: 1.0 / (1 + s / 1000) + rng.uniform(-0.5, 0.5), "tokens_seen": lambda s: 2048.0 * s}
+    write_history(store, rid, points, curves, at=lambda s: s * 10)
     store.end_run(rid, "FINISHED")
     store.close()
     return run_id
@@ -80,33 +68,22 @@ def _full_join(store: Store) -> int:
 
 
 async def _app_x(path: Path, repeat: int) -> list[float]:
-    from tuitrack.tui.app import create_app
     from tuitrack.tui.screens.charts import ChartsScreen
 
-    out = []
-    store = Store(path, read_only=True)
-    try:
-        for _ in range(repeat):
-            app = create_app(store, state_dir=path / "state", live_interval=0)
-            async with app.run_test(size=(120, 36)) as pilot:
-                for _ in range(200):
-                    await pilot.pause(0.02)
-                    if app.browser.table.cursor_run is not None:
-                        break
-                await pilot.press("v")
-                while not (isinstance(app.screen, ChartsScreen) and app.screen.loaded and app.screen.selected):
-                    await pilot.pause(0.01)
-                screen = app.screen
-                await app.workers.wait_for_complete()
-                start = time.perf_counter()
-                screen.set_x("tokens_seen")
-                while not screen.x_histories:
-                    await pilot.pause(0.002)
-                await pilot.pause(0)  # the frame that draws it
-                out.append(time.perf_counter() - start)
-    finally:
-        store.close()
-    return out
+    async def x_to_chart(app, pilot) -> float:
+        await pilot.press("v")
+        while not (isinstance(app.screen, ChartsScreen) and app.screen.loaded and app.screen.selected):
+            await pilot.pause(0.01)
+        screen = app.screen
+        await app.workers.wait_for_complete()
+        start = time.perf_counter()
+        screen.set_x("tokens_seen")
+        while not screen.x_histories:
+            await pilot.pause(0.002)
+        await pilot.pause(0)  # the frame that draws it
+        return time.perf_counter() - start
+
+    return await app_sessions(path, repeat, x_to_chart)
 
 
 def run(points: int = 1_000_000, repeat: int = 3) -> list[Figure]:
@@ -116,11 +93,11 @@ def run(points: int = 1_000_000, repeat: int = 3) -> list[Figure]:
         store = Store(path, read_only=True)
         single = max(200, 2 * WIDTH)
         overlay = max(200, 4 * WIDTH)
-        step_s, _ = _time(lambda: store.get_metric_history(run_id, "loss", max_points=single), repeat)
-        one_s, n_one = _time(lambda: _pair(store, run_id, single, False), repeat)
-        step_o, _ = _time(lambda: store.get_metric_history(run_id, "loss", max_points=overlay), repeat)
-        over_s, n_over = _time(lambda: _pair(store, run_id, overlay, True), repeat)
-        join_s, n_join = _time(lambda: _full_join(store), 1)
+        step_s, _ = timed(lambda: store.get_metric_history(run_id, "loss", max_points=single), repeat)
+        one_s, n_one = timed(lambda: _pair(store, run_id, single, False), repeat)
+        step_o, _ = timed(lambda: store.get_metric_history(run_id, "loss", max_points=overlay), repeat)
+        over_s, n_over = timed(lambda: _pair(store, run_id, overlay, True), repeat)
+        join_s, n_join = timed(lambda: _full_join(store), 1)
         store.close()
         app = asyncio.run(_app_x(path, repeat))
     k = f"{points / 1e6:g}M" if points >= 1e6 else f"{points:,}"

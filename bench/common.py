@@ -1,4 +1,5 @@
-"""Shared pieces of the bench suite: one figure type and the markdown table every script prints.
+"""Shared pieces of the bench suite: one figure type and the markdown table every script prints, the timing
+loops, a long metric history written in batches, and headless app sessions on a store.
 
 Why a figure carries its baseline: absolute times drift on shared machines, so each number
 comes with a reference measured in the same run (raw sqlite3, a no-op key, an empty store...)
@@ -10,8 +11,12 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -77,14 +82,72 @@ def table(figures: Iterable[Figure]) -> str:
     return "\n".join(lines)
 
 
-def median_time(fn: Callable[[], object], n: int = 7) -> float:
-    """Median wall time of ``n`` calls (seconds): the middle is stable where the mean is not."""
+def timings(fn: Callable[[], T], n: int) -> tuple[list[float], T]:
+    """The wall time of each of ``n`` calls (seconds, ``n`` >= 1) and the last call's result."""
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        fn()
+        out = fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return times, out
+
+
+def timed(fn: Callable[[], T], n: int = 7) -> tuple[float, T]:
+    """Median wall time of ``n`` calls (seconds) and the last call's result."""
+    times, out = timings(fn, n)
+    return statistics.median(times), out
+
+
+def median_time(fn: Callable[[], object], n: int = 7) -> float:
+    """Median wall time of ``n`` calls (seconds): the middle is stable where the mean is not."""
+    return timed(fn, n)[0]
+
+
+def write_history(
+    store: Any,
+    rid: int,
+    points: int,
+    curves: Mapping[str, Callable[[int], float]],
+    at: Callable[[int], int],
+    batch: int = 100_000,
+) -> None:
+    """Steps 0 .. ``points`` - 1 of each curve (``key: value of a step``) for the run ``rid``, timestamp ``at(step)``,
+    through the store's batch writer: ``batch`` steps at a time, one ``write_metrics`` call a curve."""
+    for start in range(0, points, batch):
+        steps = range(start, min(points, start + batch))
+        for key, value in curves.items():
+            store.write_metrics([(rid, key, value(s), s, at(s)) for s in steps])
+
+
+async def app_sessions(
+    path: Path,
+    repeat: int,
+    body: Callable[[Any, Any], Awaitable[T]],
+    *,
+    ready: Callable[[Any], bool] = lambda app: app.browser.table.cursor_run is not None,
+    size: tuple[int, int] = (120, 36),
+    polls: int = 200,
+) -> list[T]:
+    """``body(app, pilot)``'s results in ``repeat`` headless apps, one after another, on the store at ``path``
+    (opened read-only once for all).  ``body`` runs once ``ready(app)`` holds, polled every 20 ms, or after
+    ``polls`` polls whatever it says."""
+    from tuitrack.store.core import Store  # here: the stdlib-only benches import this module too
+    from tuitrack.tui.app import create_app
+
+    out = []
+    store = Store(path, read_only=True)
+    try:
+        for _ in range(repeat):
+            app = create_app(store, state_dir=path / "state", live_interval=0)
+            async with app.run_test(size=size) as pilot:
+                for _ in range(polls):
+                    await pilot.pause(0.02)
+                    if ready(app):
+                        break
+                out.append(await body(app, pilot))
+    finally:
+        store.close()
+    return out
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
