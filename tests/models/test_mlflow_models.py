@@ -185,3 +185,24 @@ def test_flavor_without_sklearn_says_which_package(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "ERR this needs scikit-learn: pip install scikit-learn", proc.stderr
+
+
+def test_generic_autolog_passes_its_arguments_to_the_sklearn_flavor(store_path: Path) -> None:
+    """``tuitrack.autolog`` (MLflow's ``mlflow.autolog``) takes ``tuitrack.sklearn.autolog``'s arguments, by
+    name and in its order, and ``disable=True`` turns it off again."""
+    X, y = load_iris(return_X_y=True)
+    try:
+        for on in ({"log_models": False, "max_tuning_runs": 2}, {"args": (False, True, False)}):
+            mlflow.autolog(*on.pop("args", ()), **on)
+            with mlflow.start_run() as run:
+                LogisticRegression(max_iter=300).fit(X, y)
+            logged = mlflow.get_run(run.info.run_id)
+            assert logged.data.params["max_iter"] == "300" and "training_score" in logged.data.metrics
+            assert not [a for a in mlflow.list_artifacts(run.info.run_id) if a.path.startswith("model")]
+        with pytest.raises(ValidationError, match="max_tuning_runs"):
+            mlflow.autolog(max_tuning_runs=-1)
+    finally:
+        mlflow.autolog(disable=True)
+    with mlflow.start_run() as run:
+        LogisticRegression(max_iter=300).fit(X, y)
+    assert mlflow.get_run(run.info.run_id).data.params == {}

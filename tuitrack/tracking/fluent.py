@@ -223,36 +223,17 @@ def get_parent_run(run_id: str) -> Run | None:
     return public_run(store.get_run(run.info.parent_id), store=store)
 
 
-def autolog(
-    log_input_examples: bool = False,
-    log_model_signatures: bool = True,
-    log_models: bool = True,
-    log_datasets: bool = True,
-    disable: bool = False,
-    exclusive: bool = False,
-    disable_for_unsupported_versions: bool = False,
-    silent: bool = False,
-    **kwargs: Any,
-) -> None:
+def autolog(*args: Any, **kwargs: Any) -> None:
     """MLflow's ``autolog()``: turns on autologging for the libraries tuitrack has it for (scikit-learn)
-    when they are installed; without them it does nothing, as MLflow's does."""
+    when they are installed; without them it does nothing, as MLflow's does.  The arguments are
+    ``tuitrack.sklearn.autolog``'s (``log_models=``, ``disable=``, ``silent=`` ...), passed on as given."""
     import importlib.util
 
     if "sklearn" not in sys.modules and importlib.util.find_spec("sklearn") is None:
         return
     from tuitrack import sklearn as _sklearn
 
-    _sklearn.autolog(
-        log_input_examples=log_input_examples,
-        log_model_signatures=log_model_signatures,
-        log_models=log_models,
-        log_datasets=log_datasets,
-        disable=disable,
-        exclusive=exclusive,
-        disable_for_unsupported_versions=disable_for_unsupported_versions,
-        silent=silent,
-        **kwargs,
-    )
+    _sklearn.autolog(*args, **kwargs)
 
 
 def log_input(
