@@ -8,11 +8,13 @@ Pure functions so they can be tested exactly.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from tuitrack.entities import MetricPoint, Run
@@ -71,14 +73,16 @@ def minmax_downsample(xs: Sequence[float], ys: Sequence[float], max_points: int)
 
 
 # -- clean overlay lines ---------------------------------------------------------------------------
-def bucket_mean(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
-    """One point per equal-width x range: the mean x and mean y of the finite points in it.
-
-    What an overlay of several runs draws: a noisy run downsampled to its min and max per bucket becomes a
-    solid band, while its bucket means are one clean line.  ``xs`` need not be sorted; points with a
-    non-finite x or y are left out, and so are empty buckets.  At most ``buckets`` points come back, in
-    increasing x; when the finite points are no more than ``buckets`` they come back as they are, sorted by x.
-    """
+def _x_bucket_line(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    buckets: int,
+    one_x: Callable[[list[float]], float],
+    bucket_y: Callable[[list[float]], float],
+) -> tuple[list[float], list[float]]:
+    """What :func:`bucket_mean` and :func:`bucket_midrange` share: the checks, the finite points, the
+    equal-width x buckets and their mean x; ``bucket_y`` makes a bucket's y of its ys (in input order),
+    ``one_x`` the one point's y when every point has one x."""
     if buckets < 1:
         raise ValueError("buckets must be at least 1")
     if len(xs) != len(ys):
@@ -90,26 +94,42 @@ def bucket_mean(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple
     lo = min(x for x, _ in pts)
     hi = max(x for x, _ in pts)
     if hi <= lo:  # every point at one x
-        return [lo], [math.fsum(y for _, y in pts) / len(pts)]
+        return [lo], [one_x([y for _, y in pts])]
     scale = buckets / (hi - lo)
-    sums: dict[int, list[float]] = {}
+    groups: dict[int, tuple[list[float], list[float]]] = {}  # bucket -> ([sum of its xs], its ys)
     for x, y in pts:
         b = min(buckets - 1, int((x - lo) * scale))
-        acc = sums.get(b)
-        if acc is None:
-            sums[b] = [x, y, 1.0]
+        group = groups.get(b)
+        if group is None:
+            groups[b] = ([x], [y])
         else:
-            acc[0] += x
-            acc[1] += y
-            acc[2] += 1
+            group[0][0] += x
+            group[1].append(y)
     out_x: list[float] = []
     out_y: list[float] = []
-    for b in sorted(sums):
-        sx, sy, n = sums[b]
+    for b in sorted(groups):
+        (sx,), bys = groups[b]
         # a mean is inside its bucket's range, up to rounding: clamp so x never steps backwards
-        out_x.append(min(max(sx / n, lo + b / scale), hi))
-        out_y.append(sy / n)
+        out_x.append(min(max(sx / len(bys), lo + b / scale), hi))
+        out_y.append(bucket_y(bys))
     return out_x, out_y
+
+
+def bucket_mean(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
+    """One point per equal-width x range: the mean x and mean y of the finite points in it.
+
+    What an overlay of several runs draws: a noisy run downsampled to its min and max per bucket becomes a
+    solid band, while its bucket means are one clean line.  ``xs`` need not be sorted; points with a
+    non-finite x or y are left out, and so are empty buckets.  At most ``buckets`` points come back, in
+    increasing x; when the finite points are no more than ``buckets`` they come back as they are, sorted by x.
+    """
+    return _x_bucket_line(
+        xs,
+        ys,
+        buckets,
+        lambda bys: math.fsum(bys) / len(bys),
+        lambda bys: functools.reduce(operator.add, bys) / len(bys),  # summed in order (sum() compensates on 3.12)
+    )
 
 
 def bucket_midrange(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
@@ -121,37 +141,12 @@ def bucket_midrange(xs: Sequence[float], ys: Sequence[float], buckets: int) -> t
     as the column holds one whole pair (true when it spans two of the store's buckets).  Same input rules and
     output shape as :func:`bucket_mean`.
     """
-    if buckets < 1:
-        raise ValueError("buckets must be at least 1")
-    if len(xs) != len(ys):
-        raise ValueError(f"xs and ys differ in length ({len(xs)} != {len(ys)})")
-    pts = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
-    if len(pts) <= buckets:
-        pts.sort(key=lambda p: p[0])
-        return [x for x, _ in pts], [y for _, y in pts]
-    lo = min(x for x, _ in pts)
-    hi = max(x for x, _ in pts)
-    if hi <= lo:
-        return [lo], [(min(y for _, y in pts) + max(y for _, y in pts)) / 2]
-    scale = buckets / (hi - lo)
-    acc: dict[int, list[float]] = {}
-    for x, y in pts:
-        b = min(buckets - 1, int((x - lo) * scale))
-        cur = acc.get(b)
-        if cur is None:
-            acc[b] = [x, 1.0, y, y]
-        else:
-            cur[0] += x
-            cur[1] += 1
-            cur[2] = min(cur[2], y)
-            cur[3] = max(cur[3], y)
-    out_x: list[float] = []
-    out_y: list[float] = []
-    for b in sorted(acc):
-        sx, n, low, high = acc[b]
-        out_x.append(min(max(sx / n, lo + b / scale), hi))
-        out_y.append(low + (high - low) / 2)
-    return out_x, out_y
+
+    def midrange(bys: list[float]) -> float:
+        low, high = min(bys), max(bys)
+        return low + (high - low) / 2
+
+    return _x_bucket_line(xs, ys, buckets, lambda bys: (min(bys) + max(bys)) / 2, midrange)
 
 
 def lttb(xs: Sequence[float], ys: Sequence[float], n_out: int) -> tuple[list[float], list[float]]:
