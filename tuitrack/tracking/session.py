@@ -190,6 +190,18 @@ def writable_store(path: str | os.PathLike[str]) -> Store:
         return store
 
 
+def _made_by() -> dict[str, Any]:
+    """Who, where and by what command a new run is made (``configure(identity=...)`` first, else this
+    process's user, host and command line), and this process's pid: ``Store.create_run``'s keywords."""
+    ident = _settings["identity"] or {}
+    return {
+        "user": ident.get("user", capture.user()),
+        "host": ident.get("host", capture.host()),
+        "pid": os.getpid(),
+        "source": ident.get("source", capture.command_line()),
+    }
+
+
 def create_detached_run(
     store: Store,
     experiment: str,
@@ -211,17 +223,13 @@ def create_detached_run(
     clean_note = validation.note_text(note) if note is not None else None
     exp_id = store.experiment_id(experiment)
     new_id = _new_run_id()
-    ident = _settings["identity"] or {}
     store.create_run(
         run_id=new_id,
         experiment_id=exp_id,
         name=name if name is not None else _generated_name(new_id),
         start_time=start_time if start_time is not None else now_ms(),
         parent_id=parent_id,
-        user=ident.get("user", capture.user()),
-        host=ident.get("host", capture.host()),
-        pid=os.getpid(),
-        source=ident.get("source", capture.command_line()),
+        **_made_by(),
         note=clean_note,
         tags=clean_tags,
         params={},
@@ -383,7 +391,6 @@ def start_run(
         new_id = validation.run_id(_new_run_id(), "run id made by the id factory")
         run_name_ = name if name is not None else _generated_name(new_id)
         env_tags = capture.environment_tags() if _settings["capture_env"] else {}
-        ident = _settings["identity"] or {}
         clean_tags = {**env_tags, **user_tags}
         pid_ = parent_run_id or (parent.id if parent is not None and nested else None)
         start = now_ms()
@@ -393,10 +400,7 @@ def start_run(
             name=run_name_,
             start_time=start,
             parent_id=pid_,
-            user=ident.get("user", capture.user()),
-            host=ident.get("host", capture.host()),
-            pid=os.getpid(),
-            source=ident.get("source", capture.command_line()),
+            **_made_by(),
             note=note,
             tags=clean_tags,
             params=clean_params,
