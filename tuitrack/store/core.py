@@ -295,20 +295,31 @@ class Store(StoreReads):
         Switching the journal mode needs a moment of exclusive access, which SQLite does
         not wait for, so a writer racing others retries while the database is busy.
         """
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+
+        def set_wal() -> None:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+
+        try:
+            self._while_busy(set_wal, BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.DatabaseError as exc:  # OperationalErrors come out of _while_busy translated
+            raise NotATuitrackStoreError(f"{self.db_path} is not a usable SQLite database ({exc})") from None
+
+    def _while_busy(self, attempt: Callable[[], object], seconds: float) -> None:
+        """Call ``attempt`` until SQLite stops answering busy or locked, backing off
+        from 5 ms to 200 ms, for ``seconds`` at most.  A busy past that, or another OperationalError, raises
+        as ``_translate`` names it; other errors pass through."""
+        deadline = time.monotonic() + seconds
         delay = 0.005
         while True:
             try:
-                self.conn.execute("PRAGMA journal_mode = WAL")
-                self.conn.execute("PRAGMA synchronous = NORMAL")
+                attempt()
                 return
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc) or time.monotonic() > deadline:
                     raise _translate(exc, self.path) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
-            except sqlite3.DatabaseError as exc:
-                raise NotATuitrackStoreError(f"{self.db_path} is not a usable SQLite database ({exc})") from None
 
     def _read_meta(self) -> dict[str, str] | None:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -381,17 +392,7 @@ class Store(StoreReads):
         if self.read_only:
             raise ReadOnlyStoreError(f"the store at {self.path} is open read-only; nothing was written")
         with self.lock:
-            deadline = time.monotonic() + 120
-            delay = 0.005
-            while True:
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if not _is_busy(exc) or time.monotonic() > deadline:
-                        raise _translate(exc, self.path) from None
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.2)
+            self._while_busy(lambda: self.conn.execute("BEGIN IMMEDIATE"), 120)
             try:
                 yield self.conn
             except BaseException as exc:
