@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -221,54 +222,36 @@ def write_input_example(folder: Path, example: Any) -> dict[str, Any] | None:
     if mod == "pandas" and hasattr(example, "columns"):
         split = json.loads(example.to_json(orient="split", index=False, date_format="iso"))
         split.pop("index", None)
-        (folder / "input_example.json").write_text(json.dumps(split), encoding="utf-8")
-        (folder / "serving_input_example.json").write_text(
-            json.dumps({"dataframe_split": split}, indent=2), encoding="utf-8"
-        )
-        return {
-            "artifact_path": "input_example.json",
-            "pandas_orient": "split",
-            "serving_input_path": "serving_input_example.json",
-            "type": "dataframe",
-        }
+        return _save_example(folder, split, "dataframe")
     if mod == "numpy" and hasattr(example, "tolist"):
-        data = example.tolist()
-        (folder / "input_example.json").write_text(json.dumps(data), encoding="utf-8")
-        (folder / "serving_input_example.json").write_text(json.dumps({"inputs": data}, indent=2), encoding="utf-8")
-        return {
-            "artifact_path": "input_example.json",
-            "serving_input_path": "serving_input_example.json",
-            "type": "ndarray",
-        }
+        return _save_example(folder, example.tolist(), "ndarray")
     if isinstance(example, dict) or (isinstance(example, list) and all(isinstance(r, dict) for r in example)):
         records = [example] if isinstance(example, dict) else example
         columns: list[str] = []
         for r in records:
             columns.extend(k for k in r if k not in columns)
         split = {"columns": columns, "data": [[r.get(c) for c in columns] for r in records]}
-        (folder / "input_example.json").write_text(json.dumps(split, default=str), encoding="utf-8")
-        (folder / "serving_input_example.json").write_text(
-            json.dumps({"dataframe_split": split}, indent=2, default=str), encoding="utf-8"
-        )
-        return {
-            "artifact_path": "input_example.json",
-            "pandas_orient": "split",
-            "serving_input_path": "serving_input_example.json",
-            "type": "dataframe",
-        }
+        return _save_example(folder, split, "dataframe", default=str)
     if isinstance(example, list):
-        (folder / "input_example.json").write_text(json.dumps(example, default=str), encoding="utf-8")
-        (folder / "serving_input_example.json").write_text(
-            json.dumps({"inputs": example}, indent=2, default=str), encoding="utf-8"
-        )
-        return {
-            "artifact_path": "input_example.json",
-            "serving_input_path": "serving_input_example.json",
-            "type": "ndarray",
-        }
+        return _save_example(folder, example, "ndarray", default=str)
     raise ValidationError(
         f"input_example: cannot save a {type(example).__name__}; pass a DataFrame, numpy array, dict or list"
     )
+
+
+def _save_example(folder: Path, data: Any, kind: str, default: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """``data`` as input_example.json, and as the request body MLflow's scoring server takes
+    (``dataframe_split`` for a ``kind="dataframe"``, else ``inputs``) as serving_input_example.json;
+    returns the ``saved_input_example_info``.  ``default``: json's, for values JSON has no type for."""
+    serving = {"dataframe_split": data} if kind == "dataframe" else {"inputs": data}
+    (folder / "input_example.json").write_text(json.dumps(data, default=default), encoding="utf-8")
+    (folder / "serving_input_example.json").write_text(json.dumps(serving, indent=2, default=default), encoding="utf-8")
+    info: dict[str, Any] = {"artifact_path": "input_example.json"}
+    if kind == "dataframe":
+        info["pandas_orient"] = "split"
+    info["serving_input_path"] = "serving_input_example.json"
+    info["type"] = kind
+    return info
 
 
 def folder_size(folder: Path) -> int:
