@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import unicodedata
 from typing import Any
 
 #: status -> (glyph, style).  CRASHED is a display status (RUNNING with a stale heartbeat).
@@ -99,3 +100,23 @@ def visible(text: Any) -> str:
 def _escape_char(m: re.Match[str]) -> str:
     code = ord(m.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes (wide CJK characters count twice)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def truncate_cells(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, the cut marked with ``…`` (which takes the last cell; just ``…``
+    when ``width`` is below 1)."""
+    if cell_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"

@@ -294,6 +294,15 @@ def test_fit_makes_text_terminal_safe_and_counts_wide_characters():
     assert pc.fit("a\nb", 5) == "a⏎b"
     assert pc.fit("abcdef", 4) == "abc…"
     assert pc.fit("日本語", 4) == "日…" and pc.cell_width("日本") == 4
+    assert pc.fit("日本語", 3) == "日…" and pc.fit("ab", 0) == "" and pc.fit("", 0) == ""
+
+
+def test_the_cli_tables_cut_text_as_the_picture_does_but_keep_the_mark_at_width_0():
+    """export.truncate (the CLI's tables) and parcoords.fit share one cut by cells (formatting.truncate_cells)."""
+    from tuitrack.analysis import export as ex
+
+    assert ex.truncate("abcdef", 4) == "abc…" and ex.truncate("日本語", 3) == "日…" and ex.truncate("abc", 3) == "abc"
+    assert ex.truncate("ab", 0) == "…" and ex.text_width("a日") == 3
 
 
 def _plain(rows):

@@ -12,12 +12,11 @@ import io
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from tuitrack.entities import CRASHED, Run, RunInfo, data_keys
-from tuitrack.formatting import visible
+from tuitrack.formatting import cell_width, truncate_cells, visible
 from tuitrack.query import summaries
 from tuitrack.query.filter import FilterError, parse_field
 
@@ -314,23 +313,8 @@ def rows_to_md(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def text_width(text: str) -> int:
-    """Terminal cells ``text`` takes (wide CJK characters count twice)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def truncate(text: str, width: int) -> str:
-    """Cut to ``width`` cells, marking the cut with ``…``."""
-    if text_width(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = text_width(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+text_width = cell_width  # the names the CLI's tables use
+truncate = truncate_cells
 
 
 def pad(text: str, width: int, right: bool = False) -> str:

@@ -25,12 +25,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tuitrack.entities import Run
-from tuitrack.formatting import format_metric, visible
+from tuitrack.formatting import cell_width, format_metric, truncate_cells, visible
 from tuitrack.query import summaries
 
 #: Edges a numeric brush moves between (each key press moves an edge 1/STEPS of the axis).
@@ -442,25 +441,12 @@ def axis_columns(n: int, width: int) -> list[int]:
     return [round(i * (width - 1) / (n - 1)) for i in range(n)]
 
 
-def cell_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def fit(text: str, width: int) -> str:
-    """``text`` made terminal-safe and cut to ``width`` cells (with an ellipsis)."""
+    """``text`` made terminal-safe and cut to ``width`` cells (with an ellipsis; nothing when ``width`` < 1)."""
     text = visible(text.replace("\n", "⏎"))
-    if cell_width(text) <= width:
-        return text
-    if width <= 0:
+    if width <= 0 and cell_width(text) > width:
         return ""
-    out, used = [], 0
-    for c in text:
-        w = cell_width(c)
-        if used + w > width - 1:
-            break
-        out.append(c)
-        used += w
-    return "".join(out) + "…"
+    return truncate_cells(text, width)
 
 
 def label_row(labels: Sequence[str], columns: Sequence[int], width: int) -> list[tuple[int, str, int]]:
