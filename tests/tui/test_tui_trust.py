@@ -766,6 +766,42 @@ def test_15_the_command_line_leaves_them_out_too() -> None:
     assert out.split() == [], out
 
 
+#: The first screen as ``tuitrack`` shows it (rows, the first run's detail with every tab filled), in a fresh process,
+#: then the LAZY modules the process holds.
+FIRST_SCREEN = """
+import asyncio, sys
+from pathlib import Path
+from tuitrack.store.core import Store
+from tuitrack.tui.app import create_app
+from tuitrack.tui.waits import settle_detail
+
+async def main():
+    app = create_app(Store(sys.argv[1]), live_interval=0, state_dir=Path(sys.argv[2]))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_detail(pilot)
+        assert app.current_run_id() is not None
+    print(" ".join(m for m in sys.argv[3:] if m in sys.modules))
+
+asyncio.run(main())
+"""
+
+
+def test_15_showing_the_first_screen_leaves_them_out(demo: Path, tmp_path: Path) -> None:
+    """Not only the import: drawing the first screen (the detail pane's empty System tab among it) loads no
+    chart, image or later-screen module either."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_SCREEN, str(demo), str(tmp_path / "state"), *LAZY],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == [], out.stdout
+
+
 @pytest.mark.parametrize("answer, found", [(b"\x1b[?62;4;22c", "sixel"), (b"", "halfcell")])
 def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image(answer: bytes, found: str) -> None:
     """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""

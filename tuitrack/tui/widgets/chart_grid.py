@@ -56,6 +56,10 @@ class ChartGrid(Grid):
         columns = max(1, min(columns, len(specs) or 1))
         if self.styles.grid_size_columns != columns:
             self.styles.grid_size_columns = columns
+        if not specs:  # no chart class needed: an empty grid (every run detail's System tab at start) keeps plotext out
+            if self.children:
+                self.remove_children()
+            return
         kind = grid_chart_class()
         charts = list(self.query_children(kind))
         if len(charts) != len(specs):
