@@ -12,6 +12,7 @@ import sys
 import types
 from pathlib import Path
 
+import click
 import pytest
 from click_compat import CliRunner
 
@@ -579,7 +580,7 @@ def test_main_help_examples_name_real_commands() -> None:
     for line in _examples([]):
         assert line.split()[0] == "tuitrack"
         words = [w for w in line.split()[1:] if not w.startswith("-")]
-        assert words[0] in main.commands or words[0].startswith("~"), line
+        assert words[0] in main.list_commands(click.Context(main)) or words[0].startswith("~"), line
 
 
 def test_best_counts_runs_that_have_the_metric_and_ties(run, tmp_path: Path) -> None:
@@ -610,3 +611,36 @@ def test_ls_names_an_empty_requested_column(run, demo: Path) -> None:
     assert "no listed run has params.lr" in res.stderr and "learning_rate" in res.stderr
     assert "metrics.auc" not in res.stderr
     assert res.stdout.splitlines()[0] == "name,params.lr,metrics.auc"
+
+
+def test_every_command_is_listed_and_loads_under_its_name() -> None:
+    """``tuitrack``'s commands load on first use (tuitrack.cli.main.COMMANDS): each listed name resolves to a
+    command of that name, ``--help`` lists them all, and none is listed twice or missing."""
+    from tuitrack.cli.main import COMMANDS
+
+    ctx = click.Context(main)
+    names = main.list_commands(ctx)
+    assert names == sorted(COMMANDS)
+    for name in names:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command), name
+        assert command.name == name, name
+    text = CliRunner().invoke(main, ["--help"]).stdout
+    listed = text.split("Commands:", 1)[1].split()
+    assert all(name in listed for name in names), text
+    assert main.get_command(ctx, "no-such-command") is None
+    assert "tuitrack" in main.get_command(ctx, "import").list_commands(ctx)  # type: ignore[union-attr]
+
+
+def test_the_command_line_imports_only_the_command_it_runs() -> None:
+    """Opening the browser (``tuitrack`` alone) imports no command's module; ``tuitrack ls`` imports its own."""
+    code = (
+        "import sys, tuitrack.cli.main as m\n"
+        "before = sorted(n for n in sys.modules if n.startswith(('tuitrack.cli.', 'tuitrack.analysis')))\n"
+        "import click; m.main.get_command(click.Context(m.main), 'ls')\n"
+        "after = sorted(n for n in sys.modules if n.startswith('tuitrack.cli.'))\n"
+        "print(' '.join(before)); print(' '.join(after))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0].split() == ["tuitrack.cli.common", "tuitrack.cli.launch", "tuitrack.cli.main"]
+    assert "tuitrack.cli.store_commands" in out[1].split() and "tuitrack.cli.runs" not in out[1].split()

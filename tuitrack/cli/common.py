@@ -16,8 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from tuitrack.errors import StoreNotFoundError, TuitrackError
-from tuitrack.store.core import Store, now_ms
-from tuitrack.tracking import session as tracking
+from tuitrack.store.core import Store, default_store_path, now_ms
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +88,10 @@ def resolve_store_path(store_path: Path | None) -> Path:
             group_store = root.params.get("store")
         if group_store:
             return Path(group_store).expanduser()
-    return tracking.get_store_path()
+    # The store this process's logging API was pointed at (set_store), when that API is loaded at all: only then
+    # can it hold one, and ``tuitrack`` alone then starts without importing the logging side.
+    session = sys.modules.get("tuitrack.tracking.session")
+    return session.get_store_path() if session is not None else default_store_path()
 
 
 def open_store(store_path: Path | None, *, write: bool = False) -> Store:

@@ -1,6 +1,6 @@
 """``tuitrack push``, ``tuitrack pull`` and ``tuitrack import tuitrack``: runs between hosts.
 
-Registered on the main group by :func:`register`.  Failures (bad URI, refused connection, 401, a
+Listed in :data:`tuitrack.cli.main.COMMANDS`.  Failures (bad URI, refused connection, 401, a
 server error after the retries) are one ``Error:`` line and exit code 1; what was confirmed before
 stays recorded, so running the command again resumes.  Per-run problems (a value over the server's
 limits) are warnings and do not stop the others.
@@ -237,24 +237,11 @@ def import_tuitrack_cmd(other: Path, store_path: Path | None) -> None:
     )
 
 
-def register(group: click.Group) -> None:
-    """Add push and pull to ``group``, and ``tuitrack`` (with the alias ``merge``) to its import group."""
-    group.add_command(push_cmd)
-    group.add_command(pull_cmd)
-    group.add_command(fetch_artifacts_cmd)
-    importer = group.commands.get("import")
-    if isinstance(importer, click.Group):
-        importer.add_command(import_tuitrack_cmd)
-        importer.add_command(import_tuitrack_cmd, "merge")
-    group.add_command(_merge_alias())
-
-
-def _merge_alias() -> click.Command:
-    cmd = click.Command(
-        "merge",
-        callback=import_tuitrack_cmd.callback,
-        params=list(import_tuitrack_cmd.params),
-        help=import_tuitrack_cmd.help,
-        short_help="Merge another tuitrack store into this one.",
-    )
-    return cmd
+#: ``tuitrack merge``: ``tuitrack import tuitrack`` under a shorter name.
+merge_cmd = click.Command(
+    "merge",
+    callback=import_tuitrack_cmd.callback,
+    params=list(import_tuitrack_cmd.params),
+    help=import_tuitrack_cmd.help,
+    short_help="Merge another tuitrack store into this one.",
+)
