@@ -118,3 +118,31 @@ def test_importing_the_tui_has_no_side_effects() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False"]
+
+
+def test_the_logging_api_loads_on_first_use_of_a_name() -> None:
+    """``import tuitrack`` (which every tuitrack.* module runs first) leaves the logging side unloaded; the first
+    public name used loads it, in a fresh process, whichever way the name is reached."""
+    code = (
+        "import sys, tuitrack\n"
+        "print('tuitrack.tracking.session' in sys.modules, 'tuitrack.tracking.fluent' in sys.modules)\n"
+        "from tuitrack import log_metric\n"
+        "print(log_metric.__module__, 'start_run' in dir(tuitrack), tuitrack.start_run.__module__)\n"
+        "print(tuitrack.MlflowClient.__module__, tuitrack.start_run is tuitrack.tracking.session.start_run)\n"
+        "try:\n"
+        "    tuitrack.no_such_name\n"
+        "except AttributeError as exc:\n"
+        "    print(type(exc).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "False",
+        "False",
+        "tuitrack.tracking.fluent",
+        "True",
+        "tuitrack.tracking.session",
+        "tuitrack.tracking.client",
+        "True",
+        "AttributeError",
+    ]
