@@ -391,6 +391,26 @@ async def test_groups_flow_across_seeds(demo: Path) -> None:
         screen.query_one("#group-by").select("seed")
         await settle(pilot)
         assert len(screen.groups) == 9
+        # the picker's filter box: / filters (the picked params stay listed), enter goes to the first match,
+        # escape empties the box and goes back to the list, a second escape leaves
+        picker = screen.query_one("#group-by")
+        await pilot.press("slash", *"seed")
+        await settle(pilot)
+        listed = [picker.get_option_at_index(i).value for i in range(picker.option_count)]
+        assert (
+            "seed" in listed
+            and set(listed) <= {"seed", *screen.by}
+            and "Group by" in str(screen.query_one("#group-title").render())
+        )
+        await pilot.press("enter")
+        assert picker.has_focus and picker.highlighted == 0
+        picker.deselect("seed")
+        await settle(pilot)
+        assert "seed" not in screen.by and "learning_rate" in screen.by and len(screen.groups) == 3
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert app.screen is screen and picker.has_focus and screen.query_one("#group-filter").value == ""
+        assert picker.option_count > len(listed)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is app.browser

@@ -247,6 +247,13 @@ async def test_chart_picker_lists_a_bounded_set_and_preselects_a_metric_with_a_h
         await pilot.press("enter", "space")  # enter: back to the list; space picks the match
         await settle(pilot)
         assert screen.selected == ["a2998", "z_loss"]
+        await pilot.press("slash", "escape")  # escape empties the filter and goes back to the list
+        await settle(pilot)
+        assert app.screen is screen and picker.has_focus and picker.option_count > 2
+        assert screen.selected == ["a2998", "z_loss"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.browser
 
 
 async def test_compare_and_tag_editor_hold_a_bounded_number_of_rows(wide) -> None:

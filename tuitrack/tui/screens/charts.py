@@ -70,6 +70,41 @@ def picker_title(title: str, listed: int, total: int) -> Text:
     return text
 
 
+# A key picker is a title, a filter box and a CheckList under it (the charts' metrics, the groups' params):
+def fill_picker(
+    picker: SelectionList[str], title: Static, heading: str, keys: list[str], needle: str, picked: list[str]
+) -> None:
+    """List the keys matching the filter box's ``needle`` (at most PICKER_LIMIT), the picked ones always among
+    them, without a SelectedChanged; the title says how many are listed."""
+    listed = listed_keys(keys, needle, picked)
+    with picker.prevent(SelectionList.SelectedChanged):
+        picker.clear_options()
+        picker.add_options([Selection(safe(k, limit=24), k, k in picked) for k in listed])
+    title.update(picker_title(heading, len(listed), len(keys)))
+
+
+def focus_first_match(picker: SelectionList[str]) -> None:
+    """Enter in the filter box: to the list, on its first match (space picks it)."""
+    if picker.option_count:
+        picker.highlighted = 0
+    picker.focus()
+
+
+def picked_keys(picker: SelectionList[str], before: list[str]) -> set[str]:
+    """What is picked after a change in the list: its ticks, and the earlier picks the filter hides."""
+    listed = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
+    return {k for k in before if k not in listed} | set(picker.selected)
+
+
+def leave_filter(box: Input, picker: SelectionList[str]) -> bool:
+    """Escape in the filter box empties it and goes back to the list (True); elsewhere it is not the box's."""
+    if not box.has_focus:
+        return False
+    box.value = ""
+    picker.focus()
+    return True
+
+
 class ChartsScreen(Screen[None]):
     """Charts of the given runs' metrics."""
 
@@ -218,12 +253,9 @@ class ChartsScreen(Screen[None]):
 
     def _fill_picker(self) -> None:
         """List the keys matching the filter (at most PICKER_LIMIT), the picked ones always among them."""
-        picker = self.query_one("#metric-picker", SelectionList)
-        listed = listed_keys(self.keys, self.query_one("#metric-filter", Input).value, self.selected)
-        with picker.prevent(SelectionList.SelectedChanged):
-            picker.clear_options()
-            picker.add_options([Selection(safe(k, limit=24), k, k in self.selected) for k in listed])
-        self.query_one("#metric-title", Static).update(picker_title("Metrics (space)", len(listed), len(self.keys)))
+        needle = self.query_one("#metric-filter", Input).value
+        picker, title = self.query_one("#metric-picker", SelectionList), self.query_one("#metric-title", Static)
+        fill_picker(picker, title, "Metrics (space)", self.keys, needle, self.selected)
 
     @on(Input.Changed, "#metric-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -233,19 +265,14 @@ class ChartsScreen(Screen[None]):
     @on(Input.Submitted, "#metric-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        picker = self.query_one("#metric-picker", SelectionList)
-        if picker.option_count:
-            picker.highlighted = 0  # space picks the first match
-        picker.focus()
+        focus_first_match(self.query_one("#metric-picker", SelectionList))
 
     def action_filter_metrics(self) -> None:
         self.query_one("#metric-filter", Input).focus()
 
     @on(SelectionList.SelectedChanged, "#metric-picker")
     def _picked(self, event: SelectionList.SelectedChanged) -> None:
-        picker = self.query_one("#metric-picker", SelectionList)
-        listed = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
-        chosen = {k for k in self.selected if k not in listed} | set(picker.selected)
+        chosen = picked_keys(self.query_one("#metric-picker", SelectionList), self.selected)
         self.selected = [k for k in self.keys if k in chosen]
         self._remember(self.selected)
         if self._missing_data():
@@ -394,12 +421,8 @@ class ChartsScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------------------
     def action_back(self) -> None:
-        box = self.query_one("#metric-filter", Input)
-        if box.has_focus:  # escape leaves the filter box first
-            box.value = ""
-            self.query_one("#metric-picker", SelectionList).focus()
-            return
-        self.app.pop_screen()
+        if not leave_filter(self.query_one("#metric-filter", Input), self.query_one("#metric-picker", SelectionList)):
+            self.app.pop_screen()
 
     def action_smooth(self, delta: int) -> None:
         self.smooth_index = min(len(SMOOTHING_STEPS) - 1, max(0, self.smooth_index + delta))

@@ -20,14 +20,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, SelectionList, Static
-from textual.widgets.selection_list import Selection
 
 from tuitrack.analysis import compare as cmp
 from tuitrack.analysis import series as ser
 from tuitrack.entities import Run, data_keys
 from tuitrack.tui.colors import PALETTE, faded, hex_color
 from tuitrack.tui.dialogs.key_picker import KeyPicker
-from tuitrack.tui.screens.charts import listed_keys, picker_title
+from tuitrack.tui.screens.charts import fill_picker, focus_first_match, leave_filter, picked_keys
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.checklist import CheckList
 from tuitrack.tui.widgets.key_footer import KeyFooter
@@ -120,12 +119,9 @@ class GroupsScreen(Screen[None]):
 
     def _fill_picker(self) -> None:
         """List the params matching the filter (at most PICKER_LIMIT), the grouping ones always among them."""
-        picker = self.query_one("#group-by", SelectionList)
-        listed = listed_keys(self.params, self.query_one("#group-filter", Input).value, self.by or [])
-        with picker.prevent(SelectionList.SelectedChanged):
-            picker.clear_options()
-            picker.add_options([Selection(safe(k, limit=24), k, k in (self.by or [])) for k in listed])
-        self.query_one("#group-title", Static).update(picker_title("Group by (space)", len(listed), len(self.params)))
+        needle = self.query_one("#group-filter", Input).value
+        picker, title = self.query_one("#group-by", SelectionList), self.query_one("#group-title", Static)
+        fill_picker(picker, title, "Group by (space)", self.params, needle, self.by or [])
 
     @on(Input.Changed, "#group-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -135,10 +131,7 @@ class GroupsScreen(Screen[None]):
     @on(Input.Submitted, "#group-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        picker = self.query_one("#group-by", SelectionList)
-        if picker.option_count:
-            picker.highlighted = 0  # space picks the first match
-        picker.focus()
+        focus_first_match(self.query_one("#group-by", SelectionList))
 
     def action_filter_params(self) -> None:
         self.query_one("#group-filter", Input).focus()
@@ -147,10 +140,7 @@ class GroupsScreen(Screen[None]):
     def _by_changed(self, event: SelectionList.SelectedChanged) -> None:
         if not self.loaded:
             return
-        picker = self.query_one("#group-by", SelectionList)
-        listed = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
-        chosen = {k for k in self.by or [] if k not in listed} | set(picker.selected)
-        self.by = sorted(chosen)
+        self.by = sorted(picked_keys(self.query_one("#group-by", SelectionList), self.by or []))
         self.regroup()
         self.redraw_chart()
 
@@ -269,12 +259,8 @@ class GroupsScreen(Screen[None]):
 
     # -- actions ------------------------------------------------------------------------------------------
     def action_back(self) -> None:
-        box = self.query_one("#group-filter", Input)
-        if box.has_focus:  # escape leaves the filter box first
-            box.value = ""
-            self.query_one("#group-by", SelectionList).focus()
-            return
-        self.app.pop_screen()
+        if not leave_filter(self.query_one("#group-filter", Input), self.query_one("#group-by", SelectionList)):
+            self.app.pop_screen()
 
     def action_pick_metric(self) -> None:
         if not self.metrics:
