@@ -33,8 +33,6 @@ from textual.worker import get_current_worker
 from tuitrack.entities import Artifact
 from tuitrack.errors import TuitrackError
 from tuitrack.store.core import Store
-from tuitrack.tracking import images
-from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
 from tuitrack.tui.browser.detail_render import human_size
 from tuitrack.tui.text import clean, safe
 from tuitrack.tui.widgets import image_view
@@ -84,6 +82,8 @@ def artifact_rows(artifacts: list[Artifact], on_server: Sequence[Artifact] = ())
 
 
 def _local_rows(artifacts: list[Artifact]) -> list[ArtifactRow]:
+    from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META  # the logging side, after the first screen
+
     model_dirs = {
         str(PurePosixPath(a.path).parent)
         for a in artifacts
@@ -158,6 +158,9 @@ def render_preview(store: Store, run_id: str, row: ArtifactRow) -> tuple[Text, R
 
     Raises the store's errors for the caller to show.
     """
+    from tuitrack.tracking import images
+    from tuitrack.tracking.artifacts import LEGACY_MODEL_META, MODEL_META
+
     path = row.key
     if row.is_model:
         folder = row.key[len(MODEL_PREFIX) :]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -17,7 +18,6 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from tuitrack.analysis import reproduce as rp
 from tuitrack.entities import DatasetInput, MetricSummary
 from tuitrack.formatting import format_metric, format_time
 from tuitrack.store.reads import KeyWindow
@@ -26,6 +26,9 @@ from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_rows import Block, Lines, RowRenderer, Rows
 from tuitrack.tui.widgets.sparkline import sparkline
+
+if TYPE_CHECKING:
+    from tuitrack.analysis import reproduce as rp
 
 #: Longest user value shown in a table cell (params allow 6000 chars, tags 8000); longer ones are cut
 #: with their full length noted, so one huge value cannot push everything else off screen.
@@ -461,6 +464,8 @@ def tags(data: DetailData) -> Section:
 
 def recipe(data: DetailData, reference: tuple[dict[str, str], str] | None = None) -> rp.Recipe:
     """What reruns the run; packages and Python compared with ``reference`` (this environment) when known."""
+    from tuitrack.analysis import reproduce as rp  # the Env tab's, filled after the first screen is drawn
+
     return rp.build(
         data.run,
         data.inputs,
@@ -486,6 +491,8 @@ _REPORT_LABELS = {
 def environment(data: DetailData, reference: tuple[dict[str, str], str] | None = None) -> RenderableType:
     """The reproduce view: where and how the run ran, how that differs from this environment, and the
     shell snippet that reruns it (``y`` copies it); the package list below is a separate widget."""
+    from tuitrack.analysis import reproduce as rp
+
     r = recipe(data, reference)
     grid = KeyValues()
     label = ""
