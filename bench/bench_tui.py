@@ -426,6 +426,11 @@ async def child_main(args: argparse.Namespace) -> dict[str, Any]:
 COLD = """
 import sys, time
 from tuitrack.cli.main import main as _cli  # what the tuitrack command imports before it opens the browser
+try:  # then, as run_app does, the collector pauses until the first screen is ready
+    from tuitrack.tui import startup
+    startup.pause_collector()
+except ImportError:  # code from before the pause
+    pass
 try:  # what it asks the terminal before the app starts (nothing here: stdout is no terminal)
     from tuitrack.tui.widgets import image_view
     image_view.detect()

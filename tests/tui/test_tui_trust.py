@@ -802,6 +802,60 @@ def test_15_showing_the_first_screen_leaves_them_out(demo: Path, tmp_path: Path)
     assert out.stdout.split() == [], out.stdout
 
 
+#: ``tuitrack``'s own way into the browser (cli.main.run_app), headless, recording the collector's state.
+RUN_APP = """
+import gc, sys
+from pathlib import Path
+import tuitrack.cli.main as cli
+import tuitrack.tui.app as tui_app
+
+seen = {}
+ready, run = tui_app.TuitrackApp.on_ready, tui_app.TuitrackApp.run
+
+def on_ready(self):
+    seen["while starting"] = gc.isenabled()
+    ready(self)
+    seen["once ready"], seen["frozen"] = gc.isenabled(), gc.get_freeze_count() > 0
+    self.exit()
+
+tui_app.TuitrackApp.on_ready = on_ready
+tui_app.TuitrackApp.run = lambda self: run(self, headless=True, size=(100, 30))
+cli.run_app(Path(sys.argv[1]))
+print(seen["while starting"], seen["once ready"], seen["frozen"], gc.isenabled())
+"""
+
+
+def test_15_the_collector_rests_while_the_first_screen_is_built(demo: Path) -> None:
+    """The command pauses the garbage collector before importing the app; the app turns it back on (with what
+    was made so far frozen) once its first screen is ready.  See tuitrack/tui/startup.py."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", RUN_APP, str(demo)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["False", "True", "True", "True"], out.stdout
+
+
+def test_15_a_collector_the_host_turned_off_stays_off() -> None:
+    import gc
+
+    from tuitrack.tui import startup
+
+    gc.disable()
+    try:
+        startup.pause_collector()
+        assert not startup.paused()
+        startup.resume_collector()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    startup.pause_collector()
+    assert startup.paused() and not gc.isenabled()
+    startup.resume_collector()
+    startup.resume_collector()
+    assert gc.isenabled() and not startup.paused()
+
+
 @pytest.mark.parametrize("answer, found", [(b"\x1b[?62;4;22c", "sixel"), (b"", "halfcell")])
 def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image(answer: bytes, found: str) -> None:
     """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""

@@ -67,20 +67,25 @@ class LazyGroup(ErrorHandlingGroup):
 
 def run_app(path: Path) -> None:
     from tuitrack.store.core import Store
+    from tuitrack.tui import startup
 
     store = Store(path, create=False)  # read-write when we may write, else read-only with an indicator
+    startup.pause_collector()  # until the first screen is up (the app resumes it; see tuitrack/tui/startup.py)
     try:
-        from tuitrack.tui.app import create_app  # textual loads only here
-    except ModuleNotFoundError as exc:
-        module = missing_app_module(exc)
-        if module is None:
-            raise
-        click.echo(missing_app_message(module, "the browser"), err=True)
-        raise SystemExit(1) from None
-    from tuitrack.tui.widgets import image_view
+        try:
+            from tuitrack.tui.app import create_app  # textual loads only here
+        except ModuleNotFoundError as exc:
+            module = missing_app_module(exc)
+            if module is None:
+                raise
+            click.echo(missing_app_message(module, "the browser"), err=True)
+            raise SystemExit(1) from None
+        from tuitrack.tui.widgets import image_view
 
-    image_view.detect()  # what the terminal can draw, asked before Textual reads the keyboard
-    create_app(store).run()
+        image_view.detect()  # what the terminal can draw, asked before Textual reads the keyboard
+        create_app(store).run()
+    finally:
+        startup.resume_collector()
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -25,6 +25,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tuitrack.store.core import Store
+from tuitrack.tui import startup
 from tuitrack.tui.browser.screen import BrowserScreen
 from tuitrack.tui.contrast import with_contrast
 from tuitrack.tui.dialogs.confirm import ConfirmScreen
@@ -136,14 +137,15 @@ class TuitrackApp(App[None]):
         threshold is raised because freezing makes full passes more frequent.  A host program that
         froze objects itself is left alone (unfreezing at exit would undo it).
         """
-        if gc.get_freeze_count():
-            return
-        self._gc_thresholds = gc.get_threshold()
-        gc.freeze()
-        gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], GC_FULL_EVERY)
+        if not gc.get_freeze_count():
+            self._gc_thresholds = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], GC_FULL_EVERY)
+        startup.resume_collector()  # paused by the tuitrack command while the first screen was built
 
     def on_unmount(self) -> None:
         # Hand everything back, so an app run inside a longer process (tests) leaks nothing.
+        startup.resume_collector()  # an app that never got ready
         thresholds = getattr(self, "_gc_thresholds", None)
         if thresholds:
             gc.unfreeze()
