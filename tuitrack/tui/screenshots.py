@@ -59,6 +59,15 @@ async def _idle(pilot: Pilot, app: TuitrackApp) -> None:
     await pilot.pause(0.05)
 
 
+async def _keys(pilot: Pilot, app: TuitrackApp, *keys: str, quiet: bool = False) -> None:
+    """Press ``keys``, then let what they opened load and paint (``_idle``); ``quiet``: the toasts they
+    raised cleared first, so the picture shows the view alone."""
+    await pilot.press(*keys)
+    if quiet:
+        app.clear_notifications()
+    await _idle(pilot, app)
+
+
 async def _main_view(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
 
@@ -123,8 +132,7 @@ async def _grid_marked(pilot: Pilot, app: TuitrackApp, marks: int = 4) -> None:
 
 async def _compare(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app)
-    await pilot.press("c")  # 3+ runs: their differences first
-    await _idle(pilot, app)
+    await _keys(pilot, app, "c")  # 3+ runs: their differences first
     app.clear_notifications()
     await _idle(pilot, app)
 
@@ -136,12 +144,9 @@ async def _compare_at_step(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
     await pilot.press("A")
     await settle(pilot, app)
-    await pilot.press("c")
-    await _idle(pilot, app)
-    await pilot.press("a")
-    await _idle(pilot, app)
-    await pilot.press(*"30", "enter")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "c")
+    await _keys(pilot, app, "a")
+    await _keys(pilot, app, *"30", "enter")
     app.clear_notifications()
     await _idle(pilot, app)
 
@@ -165,8 +170,7 @@ async def _dense(pilot: Pilot, app: TuitrackApp) -> None:
 
 async def _unsaved_tags(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app, marks=1)
-    await pilot.press("t")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "t")
     await pilot.press(*"stage=candidate", "enter", "escape")
     from tuitrack.tui.dialogs.unsaved import UnsavedChanges
 
@@ -177,18 +181,13 @@ async def _unsaved_tags(pilot: Pilot, app: TuitrackApp) -> None:
 
 async def _delete(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app, marks=3)
-    await pilot.press("d")
-    app.clear_notifications()
-    await _idle(pilot, app)
+    await _keys(pilot, app, "d", quiet=True)
 
 
 async def _charts(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app)
-    await pilot.press("v")
-    await _idle(pilot, app)
-    await pilot.press("plus", "plus")
-    app.clear_notifications()
-    await _idle(pilot, app)
+    await _keys(pilot, app, "v")
+    await _keys(pilot, app, "plus", "plus", quiet=True)
 
 
 async def _charts_x_metric(pilot: Pilot, app: TuitrackApp) -> None:
@@ -199,44 +198,35 @@ async def _charts_x_metric(pilot: Pilot, app: TuitrackApp) -> None:
     from tuitrack.tui.screens.charts import ChartsScreen
 
     await _grid_marked(pilot, app)
-    await pilot.press("v")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "v")
     screen = app.screen
     assert isinstance(screen, ChartsScreen)
     picker = screen.query_one("#metric-picker", SelectionList)
     picker.deselect_all()
     picker.select("val_loss")
     await _idle(pilot, app)
-    await pilot.press("X")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "X")
     chooser = app.screen
     assert isinstance(chooser, KeyPicker)
     chooser.query_one(OptionList).highlighted = chooser.listed.index("loss")
-    await pilot.press("enter")
-    app.clear_notifications()
-    await _idle(pilot, app)
+    await _keys(pilot, app, "enter", quiet=True)
 
 
 async def _scatter(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
-    await pilot.press("p")
-    app.clear_notifications()
-    await _idle(pilot, app)
+    await _keys(pilot, app, "p", quiet=True)
 
 
 async def _groups(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
     app.browser.apply_filter("attributes.run_name LIKE 'lr%'")
     await settle(pilot, app)
-    await pilot.press("a")
-    app.clear_notifications()
-    await _idle(pilot, app)
+    await _keys(pilot, app, "a", quiet=True)
 
 
 async def _tag_editor(pilot: Pilot, app: TuitrackApp) -> None:
     await _grid_marked(pilot, app, marks=3)
-    await pilot.press("t")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "t")
     await pilot.press(*"status=keep")
     await pilot.pause(0.2)
 
@@ -282,13 +272,10 @@ async def _artifact_diff(pilot: Pilot, app: TuitrackApp, downs: int = 1, side: b
     await settle(pilot, app)
     await pilot.press("space", "j", "space")
     await settle(pilot, app)
-    await pilot.press("c")
-    await _idle(pilot, app)
-    await pilot.press("D")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "c")
+    await _keys(pilot, app, "D")
     for _ in range(downs):
-        await pilot.press("down")
-        await _idle(pilot, app)
+        await _keys(pilot, app, "down")
     if side:
         await pilot.press("v")
     await _idle(pilot, app)
@@ -373,10 +360,8 @@ async def _images(pilot: Pilot, app: TuitrackApp) -> None:
     await settle(pilot, app)
     await pilot.press("space", "space", "space")  # space marks and moves down
     await settle(pilot, app)
-    await pilot.press("i")
-    await _idle(pilot, app)
-    await pilot.press("left")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "i")
+    await _keys(pilot, app, "left")
 
 
 async def _image_preview(pilot: Pilot, app: TuitrackApp) -> None:
@@ -393,8 +378,7 @@ async def _image_preview(pilot: Pilot, app: TuitrackApp) -> None:
     table = detail.query_one("#artifact-list")
     keys = [row.key for row in detail._rows]
     table.move_cursor(row=keys.index("images/val/prediction/step_000000030.png"))
-    await pilot.press("enter")
-    await _idle(pilot, app)
+    await _keys(pilot, app, "enter")
 
 
 DEMO_SERVER = "http://mlflow.example:5000"
@@ -427,11 +411,8 @@ async def _sync_state(pilot: Pilot, app: TuitrackApp) -> None:
 async def _parcoords(pilot: Pilot, app: TuitrackApp) -> None:
     """Parallel coordinates of the demo's runs: learning_rate brushed below 0.23, the best kept run focused."""
     await settle(pilot, app)
-    await pilot.press("b")
-    await _idle(pilot, app)
-    await pilot.press("right", "right", *["down"] * 5, "n")
-    app.clear_notifications()
-    await _idle(pilot, app)
+    await _keys(pilot, app, "b")
+    await _keys(pilot, app, "right", "right", *["down"] * 5, "n", quiet=True)
 
 
 async def _chart_panel(pilot: Pilot, app: TuitrackApp) -> None:
