@@ -298,6 +298,122 @@ async def test_5_scrolling_sideways_never_shows_part_of_a_value(demo: Path, size
             assert table.cursor_column.key in FIXED_KEYS or table.cursor_col in table._shown_columns(width)[0]
 
 
+def _cells(text: str, start: int, end: int | None = None) -> str:
+    """The characters of ``text`` from terminal cell ``start`` to ``end`` (wide characters take two)."""
+    from rich.cells import get_character_cell_size
+
+    out, x = [], 0
+    for ch in text:
+        if x >= start and (end is None or x < end):
+            out.append(ch)
+        x += get_character_cell_size(ch)
+    return "".join(out)
+
+
+def _compare_lines(app: TuitrackApp, table) -> list[tuple[str, list[str]]]:
+    """Each line of the compare table as the terminal shows it, with the whole texts of that line's cells."""
+    lines = screen_text(app).splitlines()
+    region = table.region
+    width = table.scrollable_content_region.width
+    out = [(_cells(lines[region.y], region.x, region.x + width), [c.label.plain for c in table.ordered_columns])]
+    for y in range(1, region.height):
+        row = int(table.scroll_y) + y - 1
+        if row >= table.row_count:
+            break
+        texts = [cell.plain for cell in table.get_row_at(row)]
+        out.append((_cells(lines[region.y + y], region.x, region.x + width), texts))
+    return out
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_5_compare_draws_only_whole_run_columns_and_says_which(demo: Path, size) -> None:
+    """At 80 columns compare cut its third run's column at the right edge (``83c50ae`` for an id): only whole
+    columns are drawn, the title says which runs are on screen, and the cursor scrolls by whole columns."""
+    from tuitrack.tui.screens.compare import CompareScreen
+
+    app = make_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "space", "c")
+        await settle(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None)
+        screen = app.screen
+        table = screen.query_one("#compare-table")
+        await wait_until(pilot, lambda: table.row_count > 0, "the compare table's rows")
+        seen: set[int] = set()
+        for key in ["l", "l", "l", "h", "h", "h", "right", "right", "left", "left"]:
+            for line, texts in _compare_lines(app, table):
+                whole = {word for text in texts for word in text.split()}
+                for word in line.split():
+                    assert word in whole, f"{word!r} is part of a cell ({line!r}; cursor column {table.cursor_column})"
+            window = table.window()
+            assert window.count == 3 and not window.cut
+            assert window.first <= table.cursor_column <= window.last or table.cursor_column == 0
+            widths = [c.get_render_width(table) for c in table.ordered_columns]
+            drawn = [*range(window.fixed), *range(window.first, window.last + 1)]
+            for line, texts in _compare_lines(app, table):  # every cell on screen is its whole text
+                x = 0
+                for i in drawn:
+                    assert _cells(line, x, x + widths[i]).strip() == texts[i].strip(), (line, texts[i])
+                    x += widths[i]
+                assert not _cells(line, x).strip(), f"{_cells(line, x)!r} drawn after the last whole column"
+            seen.update(range(window.first, window.last + 1))
+            title = str(screen.query_one("#compare-title", Static).render())
+            if window.left or window.right:
+                first, last = window.first - window.fixed + 1, window.last - window.fixed + 1
+                left, right = "← " if window.left else "", " →" if window.right else ""
+                assert f"{left}runs {first}-{last} of 3{right}" in title, title
+            else:
+                assert " of 3" not in title and "→" not in title and "←" not in title, title
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        assert seen == {1, 2, 3}, "the cursor reaches every run's column"
+        if size[0] == 80:
+            assert not table.show_horizontal_scrollbar
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_5_experiment_tree_cuts_long_names_and_never_scrolls_sideways(
+    demo: Path, size, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80x24 the tree had a horizontal scrollbar (a stray ``▉`` under NO_COLOR): a long name ends in ``…``,
+    its count whole, and the whole name is in the status line and the node's tooltip."""
+    from tuitrack.tui.browser.experiment_tree import ExperimentTree
+    from tuitrack.tui.browser.status_line import StatusLine
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        tree = app.browser.query_one(ExperimentTree)
+        tree.root.expand_all()
+        await pilot.pause(0.05)
+        assert not tree.show_horizontal_scrollbar
+        assert tree.virtual_size.width <= tree.scrollable_content_region.width
+        lines = screen_text(app).splitlines()
+        region = tree.region
+        drawn = [_cells(lines[region.y + y], region.x, region.right) for y in range(region.height)]
+        assert "▉" not in "".join(drawn), drawn
+        cut = []
+        for line in range(tree.last_line + 1):
+            node = tree.get_node_at_line(line)
+            count, _, name = node.label.plain.partition(" ")
+            shown = drawn[line].rstrip("▕ ").split(f"{count} ", 1)
+            assert len(shown) == 2, f"the count of {name!r} is cut: {drawn[line]!r}"
+            assert shown[1] == name or (shown[1].endswith("…") and name.startswith(shown[1][:-1])), drawn[line]
+            if shown[1] != name:
+                cut.append(node)
+        if size[0] == 80:
+            assert cut, "the demo's experiment names are longer than the tree at 80 columns"
+        for node in cut:
+            tree.focus()
+            tree.move_cursor(node)
+            await settle(pilot, lambda n=node: app.browser.scope == n.data)
+            status = str(app.browser.query_one(StatusLine).render_info(app.browser.status.info))
+            assert node.data.label in status
+            tree.hover_line = node.line
+            assert tree.tooltip == node.data.label
+
+
 # -- 6. the sort always shows, and a new sort starts at its top -------------------------------------------
 async def test_6_sort_arrow_status_and_top_at_80x24(demo: Path) -> None:
     from tuitrack.tui.browser.status_line import StatusLine

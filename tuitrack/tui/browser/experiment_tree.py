@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -49,8 +50,17 @@ def _label(name: str, count: int) -> Text:
 
 
 class ExperimentTree(Tree[Scope]):
-    """Scopes to browse; posts ``ScopeChanged`` when the highlighted node changes."""
+    """Scopes to browse; posts ``ScopeChanged`` when the highlighted node changes.
 
+    A label longer than the tree is wide ends in ``…`` (its count first, so only the name is cut),
+    and the tree never scrolls sideways: a horizontal scrollbar at 80 columns showed as a lone
+    ``▉`` under the nodes.  The whole name of the highlighted node is the status line's scope, and
+    a cut label's whole name is its tooltip.
+    """
+
+    DEFAULT_CSS = """
+    ExperimentTree { overflow-x: hidden; }
+    """
     #: Not ▶: the runs table shows a RUNNING run with it.
     ICON_NODE = "▸ "
     ICON_NODE_EXPANDED = "▾ "
@@ -74,6 +84,41 @@ class ExperimentTree(Tree[Scope]):
         self._experiments: dict[int, TreeNode[Scope]] = {}
         self._parents: dict[str, TreeNode[Scope]] = {}
         self.root.expand()
+
+    def render_label(self, node: TreeNode[Scope], base_style: Style, style: Style) -> Text:
+        """The node's label, cut with ``…`` to the room its line has (the tree's width less its guides)."""
+        text = super().render_label(node, base_style, style)
+        room = self._label_room(node)
+        if room is not None and text.cell_len > room:
+            text.truncate(room, overflow="ellipsis")
+        return text
+
+    def _label_room(self, node: TreeNode[Scope]) -> int | None:
+        """Cells a label of ``node`` may take; None before the tree has a size."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return None
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        if not self.show_root:
+            depth -= 1
+        return max(2, width - depth * self.guide_depth)
+
+    def is_cut(self, node: TreeNode[Scope]) -> bool:
+        """Whether ``node``'s label is shown cut (``…``)."""
+        room = self._label_room(node)
+        return room is not None and super().render_label(node, Style(), Style()).cell_len > room
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar takes a column from the labels: cut them again."""
+        self._invalidate()
+
+    def watch_hover_line(self, previous_hover_line: int, hover_line: int) -> None:
+        super().watch_hover_line(previous_hover_line, hover_line)
+        node = self._get_node(hover_line)
+        cut = node is not None and node.data is not None and self.is_cut(node)
+        self.tooltip = clean(node.data.label) if cut and node is not None and node.data is not None else None
 
     @property
     def scope(self) -> Scope:

@@ -79,7 +79,7 @@ class StatusLine(Static):
         if info.unpushed:
             text.append(f" · ↑ {info.unpushed} unpushed", style="magenta")
         text.append(" · ")
-        text.append(clean(info.scope, limit=30), style="cyan")
+        text.append(clean(info.scope, limit=60), style="cyan")  # the whole name a narrow tree cuts
         if info.sort:
             text.append(" · sort: ", style="dim")
             text.append(clean(info.sort, limit=30), style="bold")

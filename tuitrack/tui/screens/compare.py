@@ -29,7 +29,7 @@ from tuitrack.tui.dialogs.step_prompt import StepPrompt
 from tuitrack.tui.glyphs import status_text
 from tuitrack.tui.text import safe
 from tuitrack.tui.widgets.key_footer import KeyFooter
-from tuitrack.tui.widgets.lists import KeyTable
+from tuitrack.tui.widgets.whole_columns import WholeColumnTable
 
 if TYPE_CHECKING:
     from tuitrack.tui.app import TuitrackApp
@@ -85,6 +85,7 @@ class CompareScreen(Screen[None]):
         self.loaded = False
         self.needle = ""
         self.matching = 0  # rows that pass diff-only and the filter (the table holds at most ROW_LIMIT)
+        self.shown_rows = 0  # rows in the table
         self._built_for: tuple[object, ...] | None = None  # (with_minmax, directions, step) of self.comparison
         self.at_step: int | None = None  # metric rows at this step (the last point at or before it); None: latest
         self._step_values: tuple[int, dict[str, dict[str, cmp.StepValue]]] | None = None  # read for one step
@@ -94,7 +95,9 @@ class CompareScreen(Screen[None]):
         yield Input(
             placeholder="filter rows by label · enter: to the table · escape: clear", id="compare-filter", disabled=True
         )  # enabled by / (a hidden input must never take the keys)
-        table: DataTable[Text] = KeyTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
+        # Whole columns only: a run's column that does not fit is left out (the title says "runs 1-2 of 3 →")
+        # and the cursor scrolls to it a column at a time, so no value is ever drawn cut at the edge.
+        table: DataTable[Text] = WholeColumnTable(id="compare-table", cursor_type="cell", zebra_stripes=True)
         table.fixed_columns = 1
         yield table
         yield Static(Text(""), id="compare-value")
@@ -227,9 +230,19 @@ class CompareScreen(Screen[None]):
                 cells.append(safe(value, limit=CELL_LIMIT))
         return cells
 
-    def _update_title(self, shown: int) -> None:
+    def _update_title(self, shown: int | None = None) -> None:
+        if shown is None:
+            shown = self.shown_rows
+        self.shown_rows = shown
         total = len(self.comparison.rows) if self.comparison else 0
         text = Text(f"Compare {len(self.runs)} run{'s' if len(self.runs) != 1 else ''}", style="bold")
+        window = self.query_one(WholeColumnTable).window()
+        if window.count and (window.left or window.right):  # some runs' columns are off screen
+            first, last = window.first - window.fixed + 1, window.last - window.fixed + 1
+            text.append("  ·  ")
+            which = f"runs {first}-{last}" if last > first else f"run {first}"
+            arrows = ("← " if window.left else "", " →" if window.right else "")
+            text.append(f"{arrows[0]}{which} of {window.count}{arrows[1]}", style="bold reverse")
         text.append(
             f"  ·  {shown}/{total} rows"
             if shown == self.matching
@@ -248,6 +261,11 @@ class CompareScreen(Screen[None]):
             text.append(f"  ·  {self.system_hidden} system tags hidden (s)")
         text.append("  ·  ≠ differs  ★ best  ↑/↓ direction", style="dim")
         self.query_one("#compare-title", Static).update(text)
+
+    @on(WholeColumnTable.WindowChanged)
+    def _window_changed(self) -> None:
+        if self.comparison is not None:
+            self._update_title()
 
     def _cursor_keys(self) -> tuple[str | None, str | None]:
         table = self.query_one(DataTable)
