@@ -12,7 +12,7 @@ import pkgutil
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -825,9 +825,12 @@ async def test_14_detail_follows_a_single_key_at_once_and_debounces_repeats(demo
 
         detail.show_run = recording  # type: ignore[method-assign]
         await pilot.pause(0.3)
+        handled = app.browser._last_move
         await pilot.press("j")
-        await pilot.pause(0.03)  # well inside the 0.1 s debounce
+        await wait_until(pilot, lambda: app.browser._last_move != handled, "the cursor move to be handled")
+        # the handler asked for the run itself, with no debounce timer left to do it later
         assert asked == [app.current_run_id()], "a single key waited for the debounce"
+        assert app.browser._detail_timer is None
         await pilot.pause(0.3)
         asked.clear()
         clock = [time.monotonic() + 10]  # the screen's clock: keys 30 ms apart, as a terminal repeats a held key
@@ -984,25 +987,31 @@ def test_15_a_collector_the_host_turned_off_stays_off() -> None:
     assert gc.isenabled() and not startup.paused()
 
 
-@pytest.mark.parametrize("answer, found", [(b"\x1b[?62;4;22c", "sixel"), (b"", "halfcell")])
-def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image(answer: bytes, found: str) -> None:
-    """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""
+#: What the command line's detection printed: the method, whether numpy and textual-image's widgets were loaded,
+#: and the cell size it handed textual-image.
+DETECT = (
+    "import sys; from tuitrack.tui.widgets import image_view; got = image_view.detect();"
+    " from textual_image import _terminal; cell = _terminal.get_cell_size._result;"
+    " print('DETECTED', got, 'numpy' in sys.modules, 'textual_image.widget' in sys.modules, cell.width, cell.height,"
+    " flush=True)"
+)
+
+
+def _play_terminal(answer: Callable[[bytes], bytes], pixels: tuple[int, int] = (1000, 600)) -> tuple[list[str], bytes]:
+    """Run the detection on a pty whose other end is this test, playing a terminal: every chunk the program
+    writes goes through ``answer``, whose bytes are the terminal's reply.  Returns the DETECTED line's words and
+    every byte the program wrote to its terminal."""
+    import fcntl
     import pty
     import select
+    import struct
     import subprocess
     import sys
-
-    code = (
-        "import sys; from tuitrack.tui.widgets import image_view; got = image_view.detect();"
-        " print('DETECTED', got, 'numpy' in sys.modules, 'textual_image.widget' in sys.modules, flush=True)"
-    )
-    import fcntl
-    import struct
     import termios
 
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 1000, 600))  # rows, columns, pixels
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, *pixels))  # rows, columns, pixels
+    proc = subprocess.Popen([sys.executable, "-c", DETECT], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
     os.close(slave)
     seen = b""
     try:
@@ -1014,13 +1023,74 @@ def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image
             except OSError:
                 break
             seen += chunk
-            if b"\x1b[c" in chunk and answer:
-                os.write(master, answer)  # a Sixel terminal's device attributes
+            reply = answer(seen)
+            if reply:
+                os.write(master, reply)
     finally:
         proc.wait(30)
         os.close(master)
-    line = seen[seen.index(b"DETECTED") :].decode().split()
-    assert line[1:] == [found, "False", "False"], (seen, proc.stderr.read() if proc.stderr else b"")
+    assert b"DETECTED" in seen, (seen, proc.stderr.read() if proc.stderr else b"")
+    return seen[seen.index(b"DETECTED") :].decode().split()[1:], seen[: seen.index(b"DETECTED")]
+
+
+def _answers(
+    *, sixel: bool = False, kitty: bool = False, cell: tuple[int, int] | None = None
+) -> Callable[[bytes], bytes]:
+    """A terminal that answers each query once, in the order asked, as xterm/kitty/tmux do."""
+    answered: set[bytes] = set()
+
+    def answer(seen: bytes) -> bytes:
+        reply = b""
+        for query in re.findall(rb"\x1b\[16t|\x1b_Gi=\d+,[^\x1b]*\x1b\\|\x1b\[c", seen):
+            if query in answered:
+                continue
+            answered.add(query)
+            if query == b"\x1b[16t" and cell:
+                reply += b"\x1b[6;%d;%dt" % (cell[1], cell[0])
+            elif query.startswith(b"\x1b_G") and kitty:
+                reply += b"\x1b_Gi=" + re.match(rb"\x1b_Gi=(\d+)", query).group(1) + b";OK\x1b\\"  # type: ignore[union-attr]
+            elif query == b"\x1b[c":
+                reply += b"\x1b[?62;4;22c" if sixel else b"\x1b[?62;22c"
+        return reply
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    "terminal, found",
+    [
+        (_answers(sixel=True), "sixel"),
+        (_answers(kitty=True), "tgp"),
+        (_answers(), "halfcell"),
+        (lambda seen: b"", "halfcell"),  # a terminal that answers nothing: half blocks after the wait
+    ],
+)
+def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image(
+    terminal: Callable[[bytes], bytes], found: str
+) -> None:
+    """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""
+    words, _ = _play_terminal(terminal)
+    assert words == [found, "False", "False", "10", "20"]  # cell size from the window: 1000x600 pixels, 100x30
+
+
+def test_15_the_terminal_is_asked_in_one_round_trip() -> None:
+    """Every query goes out before any answer is read: a terminal without Kitty graphics (most, tmux included) costs
+    no timeout, since the device attributes' answer, which all terminals give, ends the wait.  Without pixels in
+    the window size the cell size is asked in the same write."""
+    order: list[bytes] = []
+    inner = _answers(cell=(9, 18))
+
+    def terminal(seen: bytes) -> bytes:
+        reply = inner(seen)
+        if reply:
+            order.append(seen)  # what the program had written when the terminal first answered
+        return reply
+
+    words, written = _play_terminal(terminal, pixels=(0, 0))
+    assert words == ["halfcell", "False", "False", "9", "18"]
+    first = order[0]
+    assert b"\x1b[16t" in first and b"\x1b_G" in first and first.rstrip().endswith(b"\x1b[c"), first
+    assert written.count(b"\x1b[c") == 1 and written.count(b"\x1b_G") == 1 and written.count(b"\x1b[16t") == 1
 
 
 # -- 16. the filter applies as you type with a live count; a dense layout on z ------------------------------

@@ -12,8 +12,11 @@ Files are opened and decoded in workers (:func:`load`); the widget gets the deco
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from random import randint
@@ -28,11 +31,23 @@ _classes: dict[str, Any] | None = None
 UNAVAILABLE = ""
 
 
+#: Answers :func:`detect` reads: the cell size in pixels (to ``CSI 16 t``), Kitty graphics (to its query, ``OK`` when
+#: supported), and the primary device attributes (to ``CSI c``; a ``4`` among them means Sixel).
+_CELL_ANSWER = re.compile(r"\x1b\[6;(\d+);(\d+)t")
+_KITTY_ANSWER = re.compile(r"\x1b_Gi=(\d+);([^\x1b]*)\x1b\\")
+_DA_ANSWER = re.compile(r"\x1b\[\?([0-9;]*)c")
+#: Seconds to wait for the device attributes, which every VT100-style terminal answers (over SSH too).
+ASK_TIMEOUT_S = 0.5
+
+
 def detect() -> str:
     """Ask the terminal what it can draw, before the app starts (the command line calls this).
 
-    What textual-image's import would ask (Sixel in the device attributes, then a Kitty graphics
-    query, 0.1 s at most each) and the cell size in pixels, kept for its renderers.
+    One round trip: the cell-size query (only when the window size has no pixels), the Kitty graphics query
+    and the device attributes request go out in one write.  Terminals answer in order and all of them answer
+    the last one, so its answer ends the wait: a terminal without Kitty graphics costs no timeout, and no
+    late answer is left over for Textual to read as keys.  The cell size is handed to textual-image (its
+    renderers need it) so that it never asks itself.
     """
     global _detected
     out = sys.__stdout__
@@ -45,54 +60,65 @@ def detect() -> str:
     if method() in ("halfcell", "unicode"):
         return _detected  # nothing to ask
     try:
-        from textual_image._terminal import TerminalError, capture_terminal_response
+        from textual_image import _terminal
 
-        _remember_cell_size(may_ask=True)
-        try:
-            with capture_terminal_response(start_marker="\x1b[?", end_marker="c", timeout=0.1) as response:
-                out.write("\x1b[c")
-                out.flush()
-            if "4" in response.sequence[len("\x1b[?") : -1].split(";"):
-                _detected = "sixel"
-                return _detected
-        except (TerminalError, TimeoutError):
-            pass
-        try:
-            with capture_terminal_response(start_marker="\x1b_G", end_marker="\x1b\\", timeout=0.1) as response:
-                out.write(f"\x1b_Gi={randint(1, 2**32)},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\")
-                out.flush()
-            if response.sequence[len("\x1b_G") : -2].rsplit(";", 1)[-1] == "OK":
-                _detected = "tgp"
-        except (TerminalError, TimeoutError):
-            pass
+        cell = _window_cell_size()
+        kitty_id = randint(1, 2**31)
+        query = "" if cell else "\x1b[16t"
+        query += f"\x1b_Gi={kitty_id},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[c"
+        answer = _ask(out, query)
+        size = _CELL_ANSWER.search(answer)
+        if cell is None and size:
+            cell = (int(size.group(2)), int(size.group(1)))
+        _terminal.get_cell_size._result = _terminal.CellSize(*(cell or (10, 20)))  # type: ignore[attr-defined]
+        da = _DA_ANSWER.search(answer)
+        kitty = _KITTY_ANSWER.search(answer)
+        if da and "4" in da.group(1).split(";"):
+            _detected = "sixel"
+        elif kitty and kitty.group(1) == str(kitty_id) and kitty.group(2) == "OK":
+            _detected = "tgp"
     except Exception:  # no textual-image, or a terminal that answers nothing usable: half blocks
-        pass
+        with contextlib.suppress(Exception):
+            _remember_cell_size()
     return _detected
 
 
-def _remember_cell_size(may_ask: bool) -> None:
-    """Give textual-image the terminal's cell size in pixels, which it keeps (its widgets read it).
-
-    Asked by textual-image itself only while ``may_ask`` (before Textual reads the keyboard: it may
-    send an escape sequence and read the answer); else from the window size alone, or VT340's 10x20.
-    """
+def _window_cell_size() -> tuple[int, int] | None:
+    """(width, height) of a cell in pixels from the window size, when the terminal reports pixels."""
     from textual_image import _terminal
 
-    if hasattr(_terminal.get_cell_size, "_result"):
-        return
-    out = sys.__stdout__
-    if may_ask or not (out and out.isatty()):
-        try:
-            _terminal.get_cell_size()
-            return
-        except Exception:  # a terminal without a size (0 columns)
-            pass
     try:
         rows, columns, width, height = _terminal.get_tiocgwinsz()
-        size = _terminal.CellSize(width // columns, height // rows) if rows and columns and width and height else None
     except Exception:
-        size = None
-    _terminal.get_cell_size._result = size or _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
+        return None
+    return (width // columns, height // rows) if rows and columns and width >= columns and height >= rows else None
+
+
+def _ask(out: Any, query: str) -> str:
+    """Write ``query`` and read the terminal's answers up to the device attributes' (see :func:`detect`)."""
+    from textual_image._terminal import capture_mode, read
+
+    stdin = sys.__stdin__.buffer.fileno()  # type: ignore[union-attr]
+    answer = ""
+    deadline = time.monotonic() + ASK_TIMEOUT_S
+    with capture_mode():
+        out.write(query)
+        out.flush()
+        while not _DA_ANSWER.search(answer):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the terminal did not answer the device attributes request")
+            answer += read(stdin, 64, remaining)
+    return answer
+
+
+def _remember_cell_size() -> None:
+    """Give textual-image a cell size when :func:`detect` did not (the app started without the command line):
+    from the window size, or VT340's 10x20, never by asking (Textual may be reading the keyboard)."""
+    from textual_image import _terminal
+
+    if not hasattr(_terminal.get_cell_size, "_result"):
+        _terminal.get_cell_size._result = _terminal.CellSize(*(_window_cell_size() or (10, 20)))  # type: ignore[attr-defined]
 
 
 class _NoTerminal:
@@ -115,7 +141,7 @@ def _widget_classes() -> dict[str, Any]:
         return _classes
     saved = sys.__stdout__
     try:
-        _remember_cell_size(may_ask=False)
+        _remember_cell_size()
         # Its import asks the terminal unless stdout is no terminal; under Textual the answer would be
         # read as keys.  The cell size it reads at import is already remembered.
         sys.__stdout__ = _NoTerminal(saved)  # type: ignore[assignment,misc]
