@@ -189,6 +189,10 @@ async def test_export_markdown_and_csv_and_copy_id(demo: Path, tmp_path: Path) -
         prompt = app.screen
         assert isinstance(prompt, PathPrompt) and prompt.default.endswith(".md")
         assert Path(prompt.default).name.startswith("tuitrack-compare-20250615-")
+        prompt.query_one(Input).value = "  "  # no path: the prompt says so and stays
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is prompt and "type a file path" in str(prompt.query_one("#path-error").render())
         prompt.query_one(Input).value = str(tmp_path / "cmp.md")
         await pilot.press("enter")
         await settle(pilot)

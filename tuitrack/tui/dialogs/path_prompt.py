@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Iterator
 
-from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tuitrack.errors import ValidationError
+from tuitrack.tui.dialogs.line_prompt import LinePrompt
 from tuitrack.tui.text import safe
 
 
-class PathPrompt(ModalScreen[Optional[str]]):
+class PathPrompt(LinePrompt):
     """Returns the typed path, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -25,29 +22,20 @@ class PathPrompt(ModalScreen[Optional[str]]):
     PathPrompt #path-error { color: $error; height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path_prompt.cancel")]
+    ERROR_ID = "path-error"
 
     def __init__(self, title: str, default: str) -> None:
         super().__init__()
         self.prompt_title = title
         self.default = default
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe(self.prompt_title, "bold"))
-            yield Input(value=self.default, id="path-input")
-            yield Label(Text("enter: save · escape: cancel", style="dim"))
-            yield Label("", id="path-error", markup=False)
+    def heading(self) -> Iterator[Label]:
+        yield Label(safe(self.prompt_title, "bold"))
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    def make_input(self) -> Input:
+        return Input(value=self.default, id="path-input")
 
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if not value:
-            self.query_one("#path-error", Label).update(Text("type a file path (or escape to cancel)"))
-            return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def check(self, text: str) -> str:
+        if not text.strip():
+            raise ValidationError("type a file path (or escape to cancel)")
+        return text.strip()

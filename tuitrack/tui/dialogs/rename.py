@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Iterator
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tuitrack.errors import ValidationError
+from tuitrack.tui.dialogs.line_prompt import LinePrompt
 from tuitrack.tui.text import editable, restore, safe
 from tuitrack.validation import run_name
 
@@ -27,7 +24,7 @@ def check_run_name(name: str) -> str:
     return name
 
 
-class RenameScreen(ModalScreen[Optional[str]]):
+class RenameScreen(LinePrompt):
     """Returns the new name, or None when cancelled or unchanged."""
 
     DEFAULT_CSS = """
@@ -37,33 +34,22 @@ class RenameScreen(ModalScreen[Optional[str]]):
     RenameScreen #rename-error { color: $error; height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rename.cancel")]
+    ERROR_ID = "rename-error"
 
     def __init__(self, current: str, run_label: str) -> None:
         super().__init__()
         self.current = current
         self.run_label = run_label
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            title = Text("Rename run ", style="bold")
-            title.append_text(safe(self.run_label, "bold"))
-            yield Label(title)
-            # Control characters shown as stand-ins (an Input would send them to the terminal).
-            yield Input(value=editable(self.current), id="rename-input", select_on_focus=True)
-            yield Label(Text("enter: save · escape: cancel", style="dim"))
-            yield Label("", id="rename-error", markup=False)
+    def heading(self) -> Iterator[Label]:
+        title = Text("Rename run ", style="bold")
+        title.append_text(safe(self.run_label, "bold"))
+        yield Label(title)
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    def make_input(self) -> Input:
+        # Control characters shown as stand-ins (an Input would send them to the terminal).
+        return Input(value=editable(self.current), id="rename-input", select_on_focus=True)
 
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        try:
-            name = check_run_name(restore(event.value, self.current))
-        except ValidationError as exc:
-            self.query_one("#rename-error", Label).update(Text(str(exc)))
-            return
-        self.dismiss(None if name == self.current else name)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def check(self, text: str) -> str | None:
+        name = check_run_name(restore(text, self.current))
+        return None if name == self.current else name

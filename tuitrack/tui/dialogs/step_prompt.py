@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Iterator
 
-from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tuitrack.errors import ValidationError
+from tuitrack.tui.dialogs.line_prompt import LinePrompt
 from tuitrack.tui.text import safe
 
 
-class StepPrompt(ModalScreen[Optional[str]]):
+class StepPrompt(LinePrompt):
     """Returns the typed step as text (checked to be an integer), ``""`` for "no step", None when cancelled."""
 
     DEFAULT_CSS = """
@@ -25,6 +22,8 @@ class StepPrompt(ModalScreen[Optional[str]]):
     StepPrompt #step-error { color: $error; height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="step_prompt.cancel")]
+    KEYS = "enter: show · empty: latest values · escape: cancel"
+    ERROR_ID = "step-error"
 
     def __init__(self, title: str, default: str = "", hint: str = "") -> None:
         super().__init__()
@@ -32,31 +31,19 @@ class StepPrompt(ModalScreen[Optional[str]]):
         self.default = default
         self.hint = hint
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe(self.prompt_title, "bold"))
-            if self.hint:
-                yield Label(safe(self.hint, "dim"))
-            yield Input(value=self.default, placeholder="a step, e.g. 50", id="step-input")
-            yield Label(Text("enter: show · empty: latest values · escape: cancel", style="dim"))
-            yield Label("", id="step-error", markup=False)
+    def heading(self) -> Iterator[Label]:
+        yield Label(safe(self.prompt_title, "bold"))
+        if self.hint:
+            yield Label(safe(self.hint, "dim"))
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    def make_input(self) -> Input:
+        return Input(value=self.default, placeholder="a step, e.g. 50", id="step-input")
 
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = event.value.strip().replace("_", "").replace(",", "")
+    def check(self, text: str) -> str:
+        value = text.strip().replace("_", "").replace(",", "")
         if value:
             try:
                 int(value)
             except ValueError:
-                self.query_one("#step-error", Label).update(
-                    Text(f"not a step: {event.value.strip()!r} (a whole number)")
-                )
-                return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+                raise ValidationError(f"not a step: {text.strip()!r} (a whole number)") from None
+        return value
