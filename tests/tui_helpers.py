@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -88,6 +89,22 @@ def demo_copy_app(
         yield create_app(store, clock=lambda: DEMO_NOW, state_dir=tmp_path / "state", live_interval=0)
     finally:
         store.close()
+
+
+@contextmanager
+def isolated_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """View state and config under ``tmp_path`` (``xdg-state``, ``xdg-config``: a test may read the files the app
+    wrote there), times in UTC, ``tmp_path`` the working folder (exports land there); all undone after."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.chdir(tmp_path)
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def seed_many(path: Path) -> None:

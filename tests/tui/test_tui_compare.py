@@ -9,16 +9,16 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import fresh_demo_store
 from textual.widgets import DataTable, Input
+from tui_helpers import isolated_workdir
 
 import tuitrack
 import tuitrack.tui.app
-from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tracking import session as tracking
 from tuitrack.tui.app import TuitrackApp, create_app
@@ -45,20 +45,14 @@ class _App(TuitrackApp):
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_store(tmp_path_factory.mktemp("demo") / "store", now_ms=NOW)
+    return fresh_demo_store(tmp_path_factory.mktemp("demo") / "store", NOW)
 
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """State files in a temp dir, a fixed timezone for times in snapshots, and the working dir for exports."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.chdir(tmp_path)
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    with isolated_workdir(tmp_path, monkeypatch):
+        yield
 
 
 @pytest.fixture

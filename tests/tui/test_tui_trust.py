@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import reset_tuitrack
+from helpers import fresh_demo_store
 from rich.console import Console
 from textual.widgets import Static
+from tui_helpers import isolated_workdir
 
 import tuitrack.tui.screens
-from tuitrack.demo import build_demo_store
 from tuitrack.store.core import Store
 from tuitrack.tui.app import TuitrackApp, create_app
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
@@ -32,23 +32,14 @@ NOW = 1_717_000_000_000
 
 
 @pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    reset_tuitrack()
-    path = build_demo_store(tmp_path_factory.mktemp("demo16") / "store", now_ms=NOW)
-    reset_tuitrack()
-    yield path
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fresh_demo_store(tmp_path_factory.mktemp("demo16") / "store", NOW)
 
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.chdir(tmp_path)
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    with isolated_workdir(tmp_path, monkeypatch):
+        yield
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
 """Snapshot tests of the workspace views (issue 17 items 7 and 8): the chart panel, the Logs and System tabs.
 
-Same setup as the other snapshot modules (tests/tui/conftest.py's ``demo_path``: fixed clock, UTC; a writable
-copy opened by a relative path, ``tui_helpers.demo_copy_app``); the steps are the
-screenshot script's, so the README pictures and these snapshots show the same thing.
+The app is the screenshot script's (``tui_helpers.demo_copy_app`` on tests/tui/conftest.py's ``demo_path``,
+images in half cells) and so are the steps: the README pictures and these snapshots show the same thing.
 """
 
 from __future__ import annotations
