@@ -1,4 +1,4 @@
-"""Helpers the TUI test modules share: apps opened on a store, what rows and widgets show as plain text.
+"""Helpers the TUI test modules share: apps opened on a store, what rows, widgets and the screen show as plain text.
 
 Test modules import these (``from tui_helpers import browse``) instead of importing each other; they load
 the app's modules, so the standard-library-only checks (``tests/helpers.py``) stay free of them.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.segment import Segment
 from textual.app import App
 from textual.widgets import Static
 
@@ -139,6 +140,37 @@ async def move_to_column(pilot, table: RunsTable, key: str) -> None:
             return
         await pilot.press("right")
     raise AssertionError(f"no column {key}")
+
+
+# -- what the screen shows ----------------------------------------------------------------------------------
+def _segments(line: object) -> Iterator[Segment]:
+    """Segments of a rendered line (a Strip, or a list of Strips)."""
+    if isinstance(line, Segment):
+        yield line
+    else:
+        for part in line:  # type: ignore[attr-defined]
+            yield from _segments(part)
+
+
+def screen_render(app: TuitrackApp) -> tuple[str, set[str]]:
+    """(the screen as plain text, the hyperlinks in its styles): what the terminal would be sent."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    links = {
+        seg.style.link for line in update.strips for seg in _segments(line) if seg.style is not None and seg.style.link
+    }
+    console.print(update)
+    return console.export_text(styles=False), links
 
 
 # -- what a widget shows ------------------------------------------------------------------------------------

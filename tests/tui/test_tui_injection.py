@@ -14,16 +14,14 @@ rendered screen (what Textual would send to the terminal, as text) must
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from rich.console import Console
-from rich.segment import Segment
 from textual.widgets import DataTable
+from tui_helpers import screen_render
 
 import tuitrack
 from tuitrack.store import core as store_mod
@@ -104,36 +102,6 @@ def hostile(store_path: Path) -> Iterator[dict[str, str]]:
 
 def make_app(path: Path, tmp_path: Path) -> TuitrackApp:
     return create_app(Store(path), clock=lambda: NOW, state_dir=tmp_path / "state", live_interval=0)
-
-
-def _segments(line: object) -> Iterator[Segment]:
-    """Segments of a rendered line (a Strip, or a list of Strips)."""
-    if isinstance(line, Segment):
-        yield line
-    else:
-        for part in line:  # type: ignore[attr-defined]
-            yield from _segments(part)
-
-
-def screen_render(app: TuitrackApp) -> tuple[str, set[str]]:
-    """(the screen as plain text, the hyperlinks in its styles): what the terminal would be sent."""
-    width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system="truecolor",
-        record=True,
-        legacy_windows=False,
-        safe_box=False,
-    )
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    links = {
-        seg.style.link for line in update.strips for seg in _segments(line) if seg.style is not None and seg.style.link
-    }
-    console.print(update)
-    return console.export_text(styles=False), links
 
 
 def check_screen(app: TuitrackApp, *expected: str) -> str:

@@ -6,7 +6,6 @@ way the issue's reproduction did, and asserts on what the user would see.
 
 from __future__ import annotations
 
-import io
 import os
 import pkgutil
 import re
@@ -17,9 +16,8 @@ from pathlib import Path
 
 import pytest
 from helpers import fresh_demo_store
-from rich.console import Console
 from textual.widgets import Static
-from tui_helpers import isolated_workdir
+from tui_helpers import isolated_workdir, screen_render
 
 import tuitrack.tui.screens
 from tuitrack.store.core import Store
@@ -55,19 +53,7 @@ def make_app(path: Path, **kw: object) -> TuitrackApp:
 
 def screen_text(app: TuitrackApp) -> str:
     """The screen as plain text, as the terminal would show it."""
-    width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system="truecolor",
-        record=True,
-        legacy_windows=False,
-        safe_box=False,
-    )
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text(styles=False)
+    return screen_render(app)[0]
 
 
 def fully_laid_out(static: Static) -> bool:
