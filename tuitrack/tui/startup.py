@@ -6,6 +6,10 @@ were about 60 ms of the first screen's ~0.5 s (bench/RESULTS.md).  :func:`pause_
 before the app's imports; the app resumes it once its first screen is ready, after freezing what was made
 so far (``TuitrackApp.on_ready``).  Reference counting frees everything else meanwhile.
 
+The price: the few garbage cycles start-up makes are frozen with everything else instead of collected (8,414
+objects, 1.1 MB, measured on the demo store), once per process; a full collection to free them would cost
+the ~30 ms pause the freeze is there to keep off the first keys.
+
 Only a collector this module turned off is turned back on: a host program's own choice is left alone.
 Standard library only (the command line calls it before importing Textual).
 """
