@@ -4,11 +4,14 @@
    panel open, against the same keys with the panel closed (same store, same run): "painted" is the
    press -> the frame that shows the moved cursor (bench_tui's probe).  With the panel open, how
    long the panel then takes to show the new run's charts is reported beside it.
+   Then the same keys at a browsing pace: a key every 130-300 ms (seeded), not waiting for the
+   panel, so keys land while the panel reads and draws the previous run's charts (its drawing is
+   what a key could wait for on the event loop); the panel closed, same store, is the baseline.
 2. Panel paint on a 1M-point history: ``w`` with the cursor on a run whose ``loss`` has 1,000,000
    points -> the frame showing its charts; baseline: reading that history's every row
    (``get_metric_history`` without ``max_points``).
 
-Run: ``python bench/bench_workspace.py [--runs 1000] [--points 1000000] [--presses 40]``.
+Run: ``python bench/bench_workspace.py [--runs 1000] [--points 1000000] [--presses 40] [--paced-presses 100]``.
 """
 
 from __future__ import annotations
@@ -115,6 +118,26 @@ async def cursor_keys(app: Any, probe: Probe, presses: int, panel_open: bool) ->
     return out
 
 
+async def browsing(app: Any, probe: Probe, presses: int, panel_open: bool) -> list[float]:
+    """press -> painted for cursor keys a browsing person presses: every 130-300 ms, never waiting for the panel."""
+    table = app.browser.table
+    if panel_open:
+        _send(app, "w")
+        await _until(lambda: panel_done(app))
+    table.move_cursor(row=5)
+    await _settle(app, 0.3)
+    rng = random.Random(7)
+    out = []
+    for i in range(presses):
+        key = "down" if i % 2 == 0 else "up"
+        want = table.cursor_row + (1 if key == "down" else -1)
+        ms, _ = await painted(app, probe, key, lambda want=want: table.cursor_row == want and _rows_shown(app.browser))
+        out.append(ms)
+        await asyncio.sleep(max(0.0, rng.uniform(0.13, 0.30) - ms / 1000))
+    await _settle(app, 0.3)
+    return out
+
+
 async def _until(cond: Any, timeout: float = 60.0) -> None:
     deadline = time.perf_counter() + timeout
     while not cond():
@@ -136,6 +159,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--presses", type=int, default=40)
+    parser.add_argument("--paced-presses", type=int, default=100, help="keys at a browsing pace, per session")
     parser.add_argument("--repeat", type=int, default=5, help="panel paints on the long history")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tuitrack-bench-ws-") as tmp:
@@ -148,6 +172,8 @@ def main() -> None:
         )
         closed = asyncio.run(session(path, lambda app, probe: cursor_keys(app, probe, args.presses, False)))
         opened = asyncio.run(session(path, lambda app, probe: cursor_keys(app, probe, args.presses, True)))
+        paced_closed = asyncio.run(session(path, lambda app, probe: browsing(app, probe, args.paced_presses, False)))
+        paced_open = asyncio.run(session(path, lambda app, probe: browsing(app, probe, args.paced_presses, True)))
         paints = [asyncio.run(session(path, long_history)) for _ in range(args.repeat)]
         store = Store(path)
         reads = [s * 1000 for s in timings(lambda: store.get_metric_history("f" * 32, "loss"), args.repeat)[0]]
@@ -159,6 +185,8 @@ def main() -> None:
     print(f"cursor key, panel closed ({args.runs} runs): {p(closed['move'])}")
     print(f"cursor key, panel open   ({args.runs} runs): {p(opened['move'])}")
     print(f"  ... panel showing the new run's charts:     {p(opened['charts'])}")
+    print(f"cursor key every 130-300 ms, panel closed: {p(paced_closed)}")
+    print(f"cursor key every 130-300 ms, panel open:   {p(paced_open)}")
     print(f"panel paint, {args.points:,}-point history (w -> charts): {p(paints)}")
     print(f"  baseline: reading every row of that history: {p(reads)}")
 

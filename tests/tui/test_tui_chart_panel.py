@@ -7,13 +7,18 @@ by the screen (a page of charts out of thousands of keys; histories downsampled 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
+from textual_plotext.plot import Plot
 
 import tuitrack
+from tuitrack.analysis import series as ser
 from tuitrack.store import core as store_mod
 from tuitrack.store.core import Store
 from tuitrack.tracking import session as tracking
@@ -23,8 +28,10 @@ from tuitrack.tui.browser.chart_panel import ChartPanel, PanelRun, read_panel
 from tuitrack.tui.browser.runs_table import RunsTable
 from tuitrack.tui.browser.state import load_state
 from tuitrack.tui.colors import hex_color, run_colors, run_markers
-from tuitrack.tui.widgets.chart_grid import ChartGrid
-from tuitrack.tui.widgets.metric_chart import MetricChart
+from tuitrack.tui.waits import drain
+from tuitrack.tui.widgets import chart_grid
+from tuitrack.tui.widgets.chart_grid import ChartGrid, canvas_of
+from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series, chart_strips
 
 T0 = 1_717_000_000_000
 NOW = T0 + 3_600_000
@@ -294,13 +301,172 @@ async def test_marked_rows_differ_by_glyph_without_colour(seeded, tmp_path):
         assert [s.marker for s in loss.spec.series][:2] == glyphs  # the same glyph in the chart
 
 
-async def test_panel_charts_are_metric_charts(seeded, tmp_path):
+async def test_panel_charts_draw_what_a_metric_chart_draws(seeded, tmp_path):
+    """The grid's charts show a MetricChart's drawing (same spec, same size), built off the loop."""
     path, _ = seeded
     async with browse(path, tmp_path / "state", size=(80, 24)) as (app, pilot):
         await pilot.press("w")
         panel = await loaded(pilot, app)
-        assert all(isinstance(c, MetricChart) for c in panel.query_one(ChartGrid).charts)
         assert panel.data.per_page >= 1
+        for chart in panel.query_one(ChartGrid).charts:
+            assert chart.drawn and len(chart.strips) == chart.size.height
+            assert chart.spec.title.split()[0] in chart.plain  # the title, drawn by plotext
+            assert any("⠀" < ch <= "⣿" for ch in chart.plain)  # and braille lines
+
+
+class ChartHost(App[None]):
+    """A MetricChart (drawn on the loop, as the charts screen draws) of a fixed size."""
+
+    CSS = "MetricChart { width: 52; height: 15; }"
+
+    def __init__(self, spec: ChartSpec) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def compose(self) -> ComposeResult:
+        yield MetricChart(self.spec)
+
+
+def _specs() -> list[ChartSpec]:
+    xs = [float(i) for i in range(60)]
+    return [
+        ChartSpec(
+            title="loss ↓",
+            series=[
+                Series("a", xs, [1 / (x + 1) for x in xs], (230, 80, 60)),
+                Series("b", xs, [1.2 / (x + 2) for x in xs], (60, 140, 230), marker="x"),
+            ],
+            legend=False,
+        ),
+        ChartSpec(title="log", series=[Series("a", xs, [10 ** (x / 20) for x in xs], (90, 200, 90))], log_y=True),
+        ChartSpec(title="nothing", series=[Series("a", [], [], (90, 200, 90))], empty_message="no points"),
+        ChartSpec(
+            title="scatter",
+            series=[Series("s", xs, [x % 7 for x in xs], (200, 200, 60), kind="scatter")],
+            xticks=([0.0, 30.0], ["start", "mid"]),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+async def test_chart_strips_are_the_lines_a_metric_chart_renders(index):
+    spec = _specs()[index]
+    app = ChartHost(spec)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(MetricChart)
+        chart.replot()  # ticks for its laid-out size (the grid's charts replotted on resize)
+        await pilot.pause()
+        expected = [list(chart.render_line(y)) for y in range(chart.size.height)]
+        canvas = canvas_of(chart)
+        strips = await asyncio.to_thread(chart_strips, spec, canvas)  # in a thread, as the grid's worker
+        assert [list(strip) for strip in strips] == expected
+
+
+async def test_a_cursor_move_builds_its_charts_off_the_event_loop(seeded, tmp_path, monkeypatch):
+    """Plotting, bucketing the overlaid series and the plotext build run in the panel's worker thread."""
+    threads: list[tuple[str, threading.Thread]] = []
+
+    def recorded(name, fn):
+        def call(*args, **kwargs):
+            threads.append((name, threading.current_thread()))
+            return fn(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(cp, "build_specs", recorded("build_specs", cp.build_specs))
+    monkeypatch.setattr(ser, "bucket_midrange", recorded("bucket_midrange", ser.bucket_midrange))
+    monkeypatch.setattr(Plot, "build", recorded("plotext build", Plot.build))
+    loop_thread = threading.current_thread()
+    path, _ = seeded
+    async with browse(path, tmp_path / "state") as (app, pilot):
+        await pilot.press("space")  # delta marked: every chart overlays two runs (series bucketed)
+        await pilot.press("w")
+        panel = await loaded(pilot, app, lambda p: drawn_runs(p) == ["delta", "gamma"])
+        threads.clear()
+        for expected in (["delta", "beta"], ["delta", "alpha"], ["delta", "beta"]):
+            await pilot.press("j" if expected != ["delta", "beta"] or not threads else "k")
+            panel = await loaded(pilot, app, lambda p, expected=expected: drawn_runs(p) == expected)
+        names = {name for name, _ in threads}
+        assert {"build_specs", "bucket_midrange", "plotext build"} <= names
+        on_loop = [name for name, thread in threads if thread is loop_thread]
+        assert on_loop == []  # the event loop only swapped in finished lines
+        assert all(chart.drawn for chart in panel.query_one(ChartGrid).charts)
+
+
+async def test_a_stale_read_is_never_painted_over_the_cursor_run(seeded, tmp_path, monkeypatch):
+    """A read for a run the cursor left (held up past the next read) is dropped when it finishes."""
+    path, ids = seeded
+    entered, release = threading.Event(), threading.Event()
+    real = cp.read_panel
+
+    def slow_for_gamma(store, runs, *args, **kwargs):
+        if runs and runs[-1].run_id == ids["gamma"]:
+            entered.set()
+            release.wait(10)
+        return real(store, runs, *args, **kwargs)
+
+    monkeypatch.setattr(cp, "read_panel", slow_for_gamma)
+    async with browse(path, tmp_path / "state") as (app, pilot):
+        await pilot.press("w")
+        panel = await loaded(pilot, app)
+        await pilot.press("j")  # gamma: its read blocks
+        await until(pilot, entered.is_set)
+        await pilot.press("j")  # beta: read and shown while gamma's read still hangs
+        await loaded(pilot, app, lambda p: drawn_runs(p) == ["beta"])
+        release.set()
+        await drain(pilot)
+        assert drawn_runs(panel) == ["beta"]
+        charts = panel.query_one(ChartGrid).charts
+        assert all([s.label for s in c.spec.series] == ["beta"] for c in charts)
+        assert all(chart.drawn for chart in charts)
+        assert "beta" in str(panel.query_one("#panel-legend").content)
+
+
+async def test_a_stale_drawing_is_dropped_by_its_chart(seeded, tmp_path, monkeypatch):
+    """The grid's worker drew a chart's old spec while the chart got a new one: the old lines never show."""
+    path, _ = seeded
+    entered, release = threading.Event(), threading.Event()
+    real = chart_grid.draw_chart
+
+    def slow_for_log(spec, canvas):
+        if spec.log_y:
+            entered.set()
+            release.wait(10)
+        return real(spec, canvas)
+
+    monkeypatch.setattr(chart_grid, "draw_chart", slow_for_log)
+    async with browse(path, tmp_path / "state") as (app, pilot):
+        await pilot.press("w")
+        panel = await loaded(pilot, app)
+        panel.focus()
+        await pilot.press("l")  # accuracy on log y: drawn by the grid's worker, which blocks
+        await until(pilot, entered.is_set)
+        await pilot.press("l")  # and off again before that drawing arrives
+        first = panel.query_one(ChartGrid).charts[0]
+        assert not first.spec.log_y
+        release.set()
+        await drain(pilot)
+        await loaded(pilot, app)
+        assert first.drawn and not first.spec.log_y and "log y" not in first.plain
+
+
+async def test_fast_moves_end_on_the_cursor_runs_charts(seeded, tmp_path):
+    """Keys faster and slower than the follow delay, reads and drawings overlapping: the last run wins."""
+    path, _ = seeded
+    async with browse(path, tmp_path / "state") as (app, pilot):
+        await pilot.press("w")
+        panel = await loaded(pilot, app)
+        table = app.browser.table
+        for key, pause in zip("jjkjjkjkjj", (0.01, 0.15, 0.02, 0.2, 0.13, 0.01, 0.3, 0.05, 0.14, 0.0)):
+            await pilot.press(key)
+            await pilot.pause(pause)
+        cursor = table.cursor_run.info.run_name
+        panel = await loaded(pilot, app, lambda p: drawn_runs(p) == [cursor])
+        await drain(pilot)
+        assert drawn_runs(panel) == [cursor] and panel.loaded
+        for chart in panel.query_one(ChartGrid).charts:
+            assert [s.label for s in chart.spec.series] == [cursor] and chart.drawn
 
 
 def test_overlaid_runs_get_one_clean_line_each_and_a_single_run_its_envelope():

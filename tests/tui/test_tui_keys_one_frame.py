@@ -9,13 +9,14 @@ collection.  These tests pin the behaviour that replaced that.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import pytest
 from textual.color import Color
 from tui_helpers import browse_quick as browse
 
-from tuitrack.tui.app import GC_FULL_EVERY
+from tuitrack.tui.app import GC_FULL_EVERY, GIL_SWITCH_S
 from tuitrack.tui.browser import detail_pane, loader
 from tuitrack.tui.browser import run_detail as run_detail_mod
 from tuitrack.tui.browser import screen as main_mod
@@ -284,6 +285,14 @@ async def test_gc_is_frozen_while_the_app_runs_and_handed_back_after(big, tmp_pa
         assert gc.get_freeze_count() > before_frozen
         assert gc.get_threshold()[2] == GC_FULL_EVERY
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == before_thresholds
+
+
+async def test_the_gil_changes_hands_every_millisecond_while_the_app_runs(big, tmp_path):
+    """Workers (reads, the chart panel's drawing) hand the GIL back to the event loop within 1 ms, not 5."""
+    before = sys.getswitchinterval()
+    async with browse(big, tmp_path):
+        assert sys.getswitchinterval() == GIL_SWITCH_S < before
+    assert sys.getswitchinterval() == before
 
 
 async def test_slash_after_enter_keeps_the_filter_bar(big, tmp_path, gate):

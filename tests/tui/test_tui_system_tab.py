@@ -100,6 +100,8 @@ async def test_system_tab_charts_each_sampled_metric(seeded) -> None:
         assert xs[0] >= 0 and xs == sorted(xs) and xs[-1] > xs[0]  # seconds since the run started
         assert "3 system metrics · 30 samples" in text_of(app, "#system-status")
         assert detail.query_one(ChartGrid).styles.grid_size_columns == 3  # side by side in a wide pane
+        await until(pilot, lambda: detail.query_one(ChartGrid).drawn)  # drawn by the grid's worker thread
+        assert all(c.drawn and c.spec.title.split(":")[0] in c.plain for c in detail.query_one(ChartGrid).charts)
 
 
 async def test_a_run_without_system_metrics_says_how_to_turn_them_on(seeded) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -35,6 +36,8 @@ from tuitrack.tui.dialogs.help import HelpScreen, binding_rows
 GC_FULL_EVERY = 100
 #: Screen updates per second unless ``TEXTUAL_FPS`` says otherwise (Textual's default: 60).
 FRAME_RATE = 120
+#: Seconds a worker thread may hold the GIL while the event loop waits for it (Python's default: 0.005).
+GIL_SWITCH_S = 0.001
 
 
 def tune_frame_rate() -> None:
@@ -136,7 +139,13 @@ class TuitrackApp(App[None]):
         on whichever key press triggers it; frozen, it walks only what was made since.  The third
         threshold is raised because freezing makes full passes more frequent.  A host program that
         froze objects itself is left alone (unfreezing at exit would undo it).
+
+        And the GIL changes hands every :data:`GIL_SWITCH_S`: workers (reads, the chart panel's
+        drawing) run Python in long slices, and the event loop takes the GIL back after each wait for
+        input, so a key pressed while a worker draws could wait 5 ms several times over before its frame.
         """
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_S))
         if not gc.get_freeze_count():
             self._gc_thresholds = gc.get_threshold()
             gc.freeze()
@@ -146,6 +155,9 @@ class TuitrackApp(App[None]):
     def on_unmount(self) -> None:
         # Hand everything back, so an app run inside a longer process (tests) leaks nothing.
         startup.resume_collector()  # an app that never got ready
+        interval = getattr(self, "_switch_interval", None)
+        if interval is not None:
+            sys.setswitchinterval(interval)
         thresholds = getattr(self, "_gc_thresholds", None)
         if thresholds:
             gc.unfreeze()

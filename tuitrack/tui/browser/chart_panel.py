@@ -15,7 +15,11 @@ The cost is bounded by the screen, not by the data:
   so a run with 10,000 metrics shows a page of charts;
 - each history is downsampled in SQL to twice its chart's width (``get_metric_history(max_points=)``
   reads a 10M-point series' 1024-step summary blocks), and kept in a small cache checked against the
-  key's point count and last step, so marking one more run reads only that run.
+  key's point count and last step, so marking one more run reads only that run;
+- the same worker then builds the charts (their series, and each chart's plotext drawing as finished
+  lines for the size the chart has, ``chart_grid.draw_chart``): the event loop only swaps those lines
+  in, so a key pressed while the charts are built is not held up by them.  A read whose cursor run
+  was left meanwhile is dropped (its token is no longer wanted), never painted over a newer one.
 
 A single run is drawn with each bucket's min and max, so its spikes show; overlaid runs get one clean
 line each (``series.bucket_midrange``: the middle of each column's envelope), where min/max pairs of
@@ -47,10 +51,13 @@ from tuitrack.tui.colors import hex_color, run_colors, run_markers
 from tuitrack.tui.paint import wait_for_paint
 from tuitrack.tui.text import clean, safe
 from tuitrack.tui.timers import stop
-from tuitrack.tui.widgets.chart_grid import ChartGrid, grid_shape
+from tuitrack.tui.widgets.chart_grid import Canvas, ChartGrid, draw_chart, grid_shape
 from tuitrack.tui.widgets.legend import pack_legend
+from tuitrack.tui.widgets.quiet import update_static
 
 if TYPE_CHECKING:
+    from textual.strip import Strip
+
     from tuitrack.store.core import Store
     from tuitrack.tui.app import TuitrackApp
     from tuitrack.tui.browser.runs_table import RunsTable
@@ -191,6 +198,55 @@ def read_panel(
     return data
 
 
+@dataclass(frozen=True)
+class Look:
+    """How the panel draws its charts besides the data: a drawing made for another look is redone."""
+
+    log_keys: frozenset[str]
+    selected: int
+    focused: bool
+    no_color: bool
+    width: int  # of one chart, in cells (titles are cut to it)
+
+
+@dataclass
+class Drawing:
+    """The charts of one read, built in the read's worker: their specs and each one's finished lines."""
+
+    look: Look
+    specs: list[ChartSpec]
+    drawn: list[tuple[Canvas, list[Strip]]] | None  # None: the grid's charts change (it draws them itself)
+
+
+def draw_panel(
+    data: PanelData,
+    look: Look,
+    canvases: Sequence[Canvas] | None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Drawing | None:
+    """The charts of ``data``: the specs, and each drawn on its chart's canvas when the grid keeps its charts.
+
+    Runs in the panel's read worker (plotext, series bucketing and text layout stay off the event loop);
+    None: cancelled between two charts (the cursor moved on: the drawing would be dropped anyway).
+    """
+    specs = build_specs(
+        data,
+        log_keys=set(look.log_keys),
+        selected=min(look.selected, max(0, len(data.page_keys) - 1)),
+        focused=look.focused,
+        no_color=look.no_color,
+        width=look.width,
+    )
+    drawn = None
+    if canvases is not None and len(canvases) == len(specs):
+        drawn = []
+        for spec, canvas in zip(specs, canvases):
+            if cancelled():
+                return None
+            drawn.append((canvas, draw_chart(spec, canvas)))
+    return Drawing(look, specs, drawn)
+
+
 def build_specs(
     data: PanelData, *, log_keys: set[str], selected: int, focused: bool, no_color: bool, width: int = 0
 ) -> list[ChartSpec]:
@@ -286,8 +342,13 @@ class ChartPanel(Widget, can_focus=True):
 
     @property
     def loaded(self) -> bool:
-        """The panel shows the runs last asked for (no read pending)."""
-        return self._timer is None and self._wanted == self._token and self.data is not None
+        """The panel shows the runs last asked for (no read pending) and every chart is drawn."""
+        return (
+            self._timer is None
+            and self._wanted == self._token
+            and self.data is not None
+            and self.query_one("#panel-grid", ChartGrid).drawn
+        )
 
     def follow(self, runs: Sequence[PanelRun], *, now: bool = False) -> None:
         """Chart these runs (marks first, the cursor run last).  Cheap: reads after a short pause, in a worker."""
@@ -333,7 +394,28 @@ class ChartPanel(Widget, can_focus=True):
         self._shape = self._layout()
         _, per_page, max_points = self._shape
         self.reads += 1
-        self._read(self._token, list(self.runs), self.needle, self.page, per_page, max_points, dict(self._cache))
+        canvases = self.query_one("#panel-grid", ChartGrid).canvases()
+        self._read(
+            self._token,
+            list(self.runs),
+            self.needle,
+            self.page,
+            per_page,
+            max_points,
+            dict(self._cache),
+            self._look(),
+            canvases,
+        )
+
+    def _look(self) -> Look:
+        columns = self._shape[0] if self._shape else 1
+        return Look(
+            log_keys=frozenset(self.log_keys),
+            selected=self.selected,
+            focused=self.has_focus,
+            no_color=self.app.no_color,
+            width=(self.content_region.width or 40) // columns,
+        )
 
     @work(thread=True, exclusive=True, group="chart-panel")
     def _read(
@@ -345,54 +427,74 @@ class ChartPanel(Widget, can_focus=True):
         per_page: int,
         max_points: int,
         cache: dict[tuple[str, str, int], tuple[tuple[int, int], list[MetricPoint]]],
+        look: Look,
+        canvases: list[Canvas] | None,
     ) -> None:
         worker = get_current_worker()
+
+        def cancelled() -> bool:  # a newer read, or the cursor moved on (its read starts after FOLLOW_DELAY_S)
+            return worker.is_cancelled or self._wanted != token
+
         wait_for_paint(self)  # after the frame that shows what the key did (the cursor, the detail)
-        if worker.is_cancelled:
+        if cancelled():
             return
         try:
-            data = read_panel(
-                self.app.store, runs, needle, page, per_page, max_points, cache, cancelled=lambda: worker.is_cancelled
-            )
+            data = read_panel(self.app.store, runs, needle, page, per_page, max_points, cache, cancelled=cancelled)
         except Exception as exc:  # a vanished run or a store error shows in the panel
             data = PanelData(
                 runs=[], keys=[], page=0, per_page=per_page, clipped=False, error=f"{type(exc).__name__}: {exc}"
             )
-        if data is None or worker.is_cancelled:
+        if data is None or cancelled():
+            return
+        drawing = None
+        if data.error is None and data.runs:
+            drawing = draw_panel(data, look, canvases, cancelled)
+            if drawing is None:
+                return  # the cursor moved on while drawing: stop, and leave the GIL to the key's frame
+        if cancelled():
             return
         with contextlib.suppress(RuntimeError):  # the app is shutting down
-            self.app.call_from_thread(self._show, data, token)
+            self.app.call_from_thread(self._show, data, token, drawing)
 
-    def _show(self, data: PanelData, token: int) -> None:
+    def _show(self, data: PanelData, token: int, drawing: Drawing | None = None) -> None:
         if token != self._wanted or not self.is_mounted or not self.app.is_running:
-            return
+            return  # a read for runs the panel no longer follows: dropped
         for slot, entry in data.fresh.items():
             self._cache[slot] = entry
             self._cache.move_to_end(slot)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
+        same_look = drawing is not None and drawing.look == self._look()
         self.data = data
         self.page = data.page
         self.selected = min(self.selected, max(0, len(data.page_keys) - 1))
-        self.redraw()
+        if drawing is not None and same_look:
+            self._paint(data, drawing.specs, drawing.drawn)
+        else:  # log y, the picked chart or focus changed during the read: new specs (drawn by the grid)
+            self.redraw()
 
     # -- drawing --------------------------------------------------------------------------------
     def redraw(self) -> None:
+        """New specs for the data shown (a key in the panel); the grid draws the changed charts in its worker."""
         data = self.data
         if data is None:
             return
-        columns = self._shape[0] if self._shape else 1
+        look = self._look()
         specs = build_specs(
             data,
-            log_keys=self.log_keys,
-            selected=self.selected,
-            focused=self.has_focus,
-            no_color=self.app.no_color,
-            width=(self.content_region.width or 40) // columns,
+            log_keys=set(look.log_keys),
+            selected=look.selected,
+            focused=look.focused,
+            no_color=look.no_color,
+            width=look.width,
         )
-        self.query_one("#panel-grid", ChartGrid).show(specs, columns)
-        self.query_one("#panel-head", Static).update(self._head(data))
-        self.query_one("#panel-legend", Static).update(self._legend(data))
+        self._paint(data, specs, None)
+
+    def _paint(self, data: PanelData, specs: list[ChartSpec], drawn: list[tuple[Canvas, list[Strip]]] | None) -> None:
+        columns = self._shape[0] if self._shape else 1
+        self.query_one("#panel-grid", ChartGrid).show(specs, columns, drawn)
+        update_static(self.query_one("#panel-head", Static), self._head(data))
+        update_static(self.query_one("#panel-legend", Static), self._legend(data))
 
     def _head(self, data: PanelData) -> Text:
         if data.error:

@@ -1,7 +1,9 @@
 """A plotext chart of one or more series, redrawn only through :meth:`MetricChart.replot`.
 
 Views hand it finished data (already downsampled, smoothed, coloured); the widget only draws,
-so chart rendering never touches the store and stays cheap on the event loop.
+so chart rendering never touches the store.  :func:`chart_strips` draws the same chart in a worker
+thread (the chart grid of the browser's panel and the System tab), for views that redraw on every
+cursor move.
 """
 
 from __future__ import annotations
@@ -9,11 +11,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
+from plotext._dict import themes as _themes
+from rich.text import Text
+from textual.content import Content
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.visual import RenderOptions
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot, _rgbify_theme, _sequence
 
 from tuitrack.tui.colors import RGB
 from tuitrack.tui.text import clean
+
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+
+    from tuitrack.tui.widgets.chart_grid import Canvas
 
 LINE, SCATTER = "line", "scatter"
 
@@ -118,44 +133,78 @@ class MetricChart(PlotextPlot):
 
     def replot(self) -> None:
         """Redraw from ``self.spec``."""
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        spec = self.spec
-        self.dropped = 0
-        drawn = 0
-        lo_x = lo_y = math.inf
-        hi_x = hi_y = -math.inf
-        for s in spec.series:
-            xs, ys = finite_points(s.xs, s.ys, positive_y=spec.log_y)
-            self.dropped += len(s.xs) - len(xs)
-            if not xs:
-                continue
-            lo_x, hi_x = min(lo_x, min(xs)), max(hi_x, max(xs))
-            lo_y, hi_y = min(lo_y, min(ys)), max(hi_y, max(ys))
-            label = (clean(s.label, limit=28) or None) if spec.legend else None
-            if s.kind == SCATTER:
-                plt.scatter(xs, ys, color=s.color, label=label, marker=s.marker)
-            else:
-                plt.plot(xs, ys, color=s.color, label=label, marker=s.marker)
-            drawn += 1
-        title = clean(spec.title)
-        if not drawn:
-            title = f"{title} — {spec.empty_message}" if title else spec.empty_message
-        plt.title(title)
-        plt.xlabel(clean(spec.xlabel))
-        plt.ylabel(clean(spec.ylabel))
-        if spec.log_y and drawn:
-            plt.yscale("log")
-        width, height = self.size.width or 80, self.size.height or 20
-        xticks = spec.xticks if spec.xticks is not None else nice_ticks(lo_x, hi_x, max(3, min(8, width // 14)))
-        yticks = spec.yticks
-        if yticks is None and not spec.log_y:
-            yticks = nice_ticks(lo_y, hi_y, max(3, min(7, height // 4)))
-        if xticks is not None and xticks[0] and drawn:
-            ticks, labels = xticks
-            plt.xticks(ticks, [clean(t, limit=14) for t in labels])
-        if yticks is not None and yticks[0] and drawn:
-            ticks, labels = yticks
-            plt.yticks(ticks, [clean(t, limit=14) for t in labels])
+        self.dropped = plot_spec(self.plt, self.spec, self.size.width or 80, self.size.height or 20)
         self.refresh()
+
+
+def plot_spec(plt: Plot, spec: ChartSpec, width: int, height: int) -> int:
+    """Plot ``spec`` on ``plt`` for a ``width`` x ``height`` chart (its ticks follow the size).
+
+    Returns how many points could not be drawn (NaN/inf, or <= 0 on log y).  ``MetricChart`` calls
+    this on the event loop; :func:`chart_strips` calls it in a worker thread on a figure of its own.
+    """
+    plt.clear_data()
+    plt.clear_figure()
+    dropped = 0
+    drawn = 0
+    lo_x = lo_y = math.inf
+    hi_x = hi_y = -math.inf
+    for s in spec.series:
+        xs, ys = finite_points(s.xs, s.ys, positive_y=spec.log_y)
+        dropped += len(s.xs) - len(xs)
+        if not xs:
+            continue
+        lo_x, hi_x = min(lo_x, min(xs)), max(hi_x, max(xs))
+        lo_y, hi_y = min(lo_y, min(ys)), max(hi_y, max(ys))
+        label = (clean(s.label, limit=28) or None) if spec.legend else None
+        if s.kind == SCATTER:
+            plt.scatter(xs, ys, color=s.color, label=label, marker=s.marker)
+        else:
+            plt.plot(xs, ys, color=s.color, label=label, marker=s.marker)
+        drawn += 1
+    title = clean(spec.title)
+    if not drawn:
+        title = f"{title} — {spec.empty_message}" if title else spec.empty_message
+    plt.title(title)
+    plt.xlabel(clean(spec.xlabel))
+    plt.ylabel(clean(spec.ylabel))
+    if spec.log_y and drawn:
+        plt.yscale("log")
+    xticks = spec.xticks if spec.xticks is not None else nice_ticks(lo_x, hi_x, max(3, min(8, width // 14)))
+    yticks = spec.yticks
+    if yticks is None and not spec.log_y:
+        yticks = nice_ticks(lo_y, hi_y, max(3, min(7, height // 4)))
+    if xticks is not None and xticks[0] and drawn:
+        ticks, labels = xticks
+        plt.xticks(ticks, [clean(t, limit=14) for t in labels])
+    if yticks is not None and yticks[0] and drawn:
+        ticks, labels = yticks
+        plt.yticks(ticks, [clean(t, limit=14) for t in labels])
+    return dropped
+
+
+def _visual_style(style: VisualStyle | str) -> VisualStyle:
+    """Content's style lookup for :func:`chart_strips`: plotext's spans carry styles, never style names."""
+    return style if isinstance(style, VisualStyle) else VisualStyle()
+
+
+def chart_strips(spec: ChartSpec, canvas: Canvas) -> list[Strip]:
+    """The chart of ``spec`` as finished lines for a widget described by ``canvas``: thread-safe.
+
+    The same lines a ``MetricChart`` of that size renders on the event loop (its plotext build, the
+    ANSI text parsed, laid out in the widget's style), built on a figure of its own so a worker can
+    draw while the loop paints.  ``GridChart`` only copies them into frames.
+    """
+    if canvas.theme not in _themes:  # what PlotextPlot registers on mount for the app's theme ("auto")
+        _themes[canvas.theme] = _rgbify_theme(
+            canvas.surface, canvas.surface, canvas.foreground, "default", list(_sequence)
+        )
+    plot = Plot()
+    plot_spec(plot, spec, canvas.width, canvas.height)
+    plot.plotsize(canvas.width, canvas.height)
+    plot._set_size(canvas.width, canvas.height)  # as PlotextPlot.render does (textual-plotext issue 5)
+    plot.theme(canvas.theme)
+    content = Content.from_rich_text(Text.from_ansi(plot.build()))
+    return content.render_strips(
+        canvas.width, canvas.height, canvas.style, RenderOptions(_visual_style, cast("RulesMap", dict(canvas.rules)))
+    )
