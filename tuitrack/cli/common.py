@@ -65,15 +65,16 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def store_option(f: F) -> F:
+def store_option(f: F, *, help: str = "Store folder (default: TUITRACK_STORE or ~/.tuitrack).") -> F:
     """``--store PATH`` on a subcommand (wins over the group's ``--store`` and TUITRACK_STORE)."""
     return click.option(
-        "--store",
-        "store_path",
-        type=click.Path(path_type=Path, readable=False),
-        default=None,
-        help="Store folder (default: TUITRACK_STORE or ~/.tuitrack).",
+        "--store", "store_path", type=click.Path(path_type=Path, readable=False), default=None, help=help
     )(f)
+
+
+def store_option_saying(help: str) -> Callable[[F], F]:
+    """:func:`store_option` with its own help text (``demo``: where to write; ``import``: the target)."""
+    return lambda f: store_option(f, help=help)
 
 
 def resolve_store_path(store_path: Path | None) -> Path:

@@ -12,20 +12,23 @@ from typing import Any
 import click
 
 from tuitrack.analysis import export as ex
-from tuitrack.cli.common import current_ms, echo_data, fail, note, open_store, resolve_store_path, store_option
+from tuitrack.cli.common import (
+    current_ms,
+    echo_data,
+    fail,
+    note,
+    open_store,
+    resolve_store_path,
+    store_option,
+    store_option_saying,
+)
 from tuitrack.cli.sync import import_tuitrack_cmd
 from tuitrack.entities import Run, data_keys
 from tuitrack.store.core import Store
 
 
 @click.command("demo")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, readable=False),
-    default=None,
-    help="Folder to write the demo store to (must be new or empty; default: a fresh temporary folder).",
-)
+@store_option_saying("Folder to write the demo store to (must be new or empty; default: a fresh temporary folder).")
 @click.option("--no-ui", is_flag=True, help="Only write the demo store and print where.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the demo's random numbers.")
 def demo(store_path: Path | None, no_ui: bool, seed: int) -> None:
@@ -365,13 +368,7 @@ def import_group() -> None:
 
 @import_group.command("mlflow")
 @click.argument("path")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, readable=False),
-    default=None,
-    help="Store to import into, created when missing (default: TUITRACK_STORE or ~/.tuitrack).",
-)
+@store_option_saying("Store to import into, created when missing (default: TUITRACK_STORE or ~/.tuitrack).")
 def import_mlflow_cmd(path: str, store_path: Path | None) -> None:
     """Import an MLflow store: an mlruns/ folder, an mlflow.db SQLite file or a sqlite:/// URI.
 
