@@ -288,7 +288,7 @@ def _cells(text: str, start: int, end: int | None = None) -> str:
 
 
 def _compare_lines(app: TuitrackApp, table) -> list[tuple[str, list[str]]]:
-    """Each line of the compare table as the terminal shows it, with the whole texts of that line's cells."""
+    """Each line of a table (compare, groups) as the terminal shows it, with the whole texts of its cells."""
     lines = screen_text(app).splitlines()
     region = table.region
     width = table.scrollable_content_region.width
@@ -300,6 +300,23 @@ def _compare_lines(app: TuitrackApp, table) -> list[tuple[str, list[str]]]:
         texts = [cell.plain for cell in table.get_row_at(row)]
         out.append((_cells(lines[region.y + y], region.x, region.x + width), texts))
     return out
+
+
+def _assert_whole_cells(app: TuitrackApp, table) -> None:
+    """Every cell of ``table`` on screen is its whole text, and nothing is drawn after the last whole column."""
+    for line, texts in _compare_lines(app, table):
+        whole = {word for text in texts for word in text.split()}
+        for word in line.split():
+            assert word in whole, f"{word!r} is part of a cell ({line!r})"
+    window = table.window()
+    widths = [c.get_render_width(table) for c in table.ordered_columns]
+    drawn = [*range(window.fixed), *range(window.first, window.last + 1)]
+    for line, texts in _compare_lines(app, table):
+        x = 0
+        for i in drawn:
+            assert _cells(line, x, x + widths[i]).strip() == texts[i].strip(), (line, texts[i])
+            x += widths[i]
+        assert not _cells(line, x).strip(), f"{_cells(line, x)!r} drawn after the last whole column"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
@@ -318,21 +335,10 @@ async def test_5_compare_draws_only_whole_run_columns_and_says_which(demo: Path,
         await wait_until(pilot, lambda: table.row_count > 0, "the compare table's rows")
         seen: set[int] = set()
         for key in ["l", "l", "l", "h", "h", "h", "right", "right", "left", "left"]:
-            for line, texts in _compare_lines(app, table):
-                whole = {word for text in texts for word in text.split()}
-                for word in line.split():
-                    assert word in whole, f"{word!r} is part of a cell ({line!r}; cursor column {table.cursor_column})"
+            _assert_whole_cells(app, table)
             window = table.window()
             assert window.count == 3 and not window.cut
             assert window.first <= table.cursor_column <= window.last or table.cursor_column == 0
-            widths = [c.get_render_width(table) for c in table.ordered_columns]
-            drawn = [*range(window.fixed), *range(window.first, window.last + 1)]
-            for line, texts in _compare_lines(app, table):  # every cell on screen is its whole text
-                x = 0
-                for i in drawn:
-                    assert _cells(line, x, x + widths[i]).strip() == texts[i].strip(), (line, texts[i])
-                    x += widths[i]
-                assert not _cells(line, x).strip(), f"{_cells(line, x)!r} drawn after the last whole column"
             seen.update(range(window.first, window.last + 1))
             title = str(screen.query_one("#compare-title", Static).render())
             if window.left or window.right:
@@ -346,6 +352,77 @@ async def test_5_compare_draws_only_whole_run_columns_and_says_which(demo: Path,
         assert seen == {1, 2, 3}, "the cursor reaches every run's column"
         if size[0] == 80:
             assert not table.show_horizontal_scrollbar
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_5_groups_draw_only_whole_metric_columns_and_say_which(demo: Path, size) -> None:
+    """At 80x24 the groups table's label column (every run of the demo: 13 params vary) was wider than the
+    screen: no number showed, a ``▉`` scrollbar did, and at 120 columns the first metric was cut
+    (``[0.8375–0.``).  The label is cut to leave room for a whole metric column, only whole columns are
+    drawn, ``←``/``→`` (``h``/``l``) move them a column at a time from the picker or the table, the status
+    line says which are on screen, and the highlighted group's whole label is under the table."""
+    from tuitrack.tui.screens import groups
+    from tuitrack.tui.screens.groups import GroupsScreen
+
+    app = make_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded)
+        screen = app.screen
+        table = screen.query_one("#groups-table")
+        await wait_until(pilot, lambda: table.row_count == len(screen.groups) > 1, "the groups table's rows")
+        await pilot.pause(0.05)
+        metrics = len(table.columns) - 2
+        first_value = table.get_row_at(0)[2].plain.split()[0]
+        assert first_value in screen_text(app), "no number of the first metric column on screen"
+        _assert_whole_cells(app, table)
+        assert metrics > 1 and not table.show_horizontal_scrollbar
+        seen: set[int] = set()
+        cut_labels = 0
+        keys = ["l", "l", "right", "h", "left", "left"]  # with the picker focused (as the screen opens)
+        keys += ["focus", *["l"] * metrics, "home", "end", "h", "j", "j"]  # then in the table itself
+        for key in keys:
+            _assert_whole_cells(app, table)
+            window = table.window()
+            assert window.count == metrics and not window.cut and window.last >= window.first
+            seen.update(range(window.first, window.last + 1))
+            status = str(screen.query_one("#groups-status", Static).render())
+            if window.left or window.right:
+                first, last = window.first - 1, window.last - 1
+                which = f"metrics {first}-{last}" if last > first else f"metric {first}"
+                left, right = "← " if window.left else "", " →" if window.right else ""
+                assert f"{left}{which} of {metrics}{right}" in status, status
+            else:
+                assert f"of {metrics}" not in status and "→" not in status, status
+            row = screen.query_one("#groups-row", Static)  # "■ 3 runs  ·  learning_rate=0.03", wrapped
+            group = screen.groups[table.cursor_row]
+            count, body = " ".join(str(row.render()).split()).split(" · ", 1)
+            label = " ".join(screen.group_label(group).split())
+            assert count == f"■ {len(group.runs)} run{'s' if len(group.runs) > 1 else ''}"
+            if body.endswith("…"):  # longer than ROW_LINES lines: the whole label is the line's tooltip
+                cut_labels += 1
+                assert len(str(row.render()).splitlines()) == groups.ROW_LINES and row.tooltip == screen.group_label(
+                    group
+                )
+                assert label.startswith(body[:-1])
+            else:
+                assert body == label
+            if key == "focus":
+                table.focus()
+            else:
+                await pilot.press(key)
+            await pilot.pause(0.05)
+        assert seen == set(range(2, 2 + metrics)), "every metric column is reached"
+        assert cut_labels or size[0] > 80, "at 80 columns the demo's labels are longer than three lines"
+        assert not table.show_horizontal_scrollbar
+        cut = screen.label_cells
+        for other in [(200 if size[0] == 80 else 80, size[1]), size]:  # the labels are cut anew, and back
+            await pilot.resize_terminal(*other)
+            await wait_until(pilot, lambda o=other: tuple(app.size) == o, "the resized screen")
+            await pilot.pause(0.1)
+            _assert_whole_cells(app, table)
+        assert screen.label_cells == cut, "the same size cuts the labels as when the screen opened"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
@@ -486,6 +563,7 @@ async def test_7_no_color_every_screen_readable_and_chart_series_by_glyph(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tuitrack.tui.screens.charts import ChartsScreen
+    from tuitrack.tui.screens.groups import GroupsScreen
     from tuitrack.tui.widgets.metric_chart import MetricChart
 
     monkeypatch.setenv("NO_COLOR", "1")
@@ -514,6 +592,11 @@ async def test_7_no_color_every_screen_readable_and_chart_series_by_glyph(
         await pilot.press("escape", "question_mark")
         await pilot.pause(0.2)
         assert _low_contrast(app) == [], "help"
+        await pilot.press("escape", "a", "l")  # groups, its metric columns moved: the status line's indicator
+        await settle(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded)
+        await pilot.pause(0.2)
+        assert "← metric" in str(app.screen.query_one("#groups-status", Static).render())
+        assert _low_contrast(app) == [], "groups"
 
 
 # -- 9. one keyboard model ------------------------------------------------------------------------------

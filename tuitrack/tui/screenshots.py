@@ -518,6 +518,7 @@ VIEWS: tuple[View, ...] = (
     View("charts-x-metric-80x24", _charts_x_metric, (80, 24)),
     View("scatter", _scatter),
     View("groups", _groups),
+    View("groups-80x24", _groups, (80, 24)),
     View("tag-editor", _tag_editor),
     View("sorted-marked-80x24", _sorted_marked, (80, 24)),
     View("compare-80x24", _compare, (80, 24)),

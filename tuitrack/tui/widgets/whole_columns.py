@@ -4,8 +4,9 @@ DataTable scrolls by cells, so its right edge cuts a column anywhere: at 80 colu
 run showed ``83c50ae`` for a run id and ``0.`` for 0.9497.  This table keeps its fixed columns on the
 left and, of the others, draws the ones that fit whole from a first column on (``first_column``); a column
 that does not fit is left out, never cut, and the cursor moving onto it moves the window by whole
-columns (as the browser's runs table does, #16 item 5).  ``window()`` says which columns are on
-screen so the owner can say "runs 1-2 of 3 →".
+columns (as the browser's runs table does, #16 item 5).  With a row cursor (the groups table) there is no
+column to follow: ``←``/``→`` (``h``/``l``) move the window itself a whole column, ``home``/``end`` to the
+first/last columns.  ``window()`` says which columns are on screen so the owner can say "runs 1-2 of 3 →".
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class WholeColumnTable(KeyTable):
     ]
 
     class WindowChanged(Message):
-        """The columns on screen changed (the cursor moved the window, or the table was resized)."""
+        """The columns on screen changed (the cursor moved the window), or the table was resized."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,7 +76,7 @@ class WholeColumnTable(KeyTable):
         """The scrolling columns drawn now (see :class:`Window`)."""
         widths = self._widths()
         fixed = min(self.fixed_columns, len(widths))
-        view = self.scrollable_content_region.width - sum(widths[:fixed]) - self._row_label_column_width
+        view = self._view(widths, fixed)
         first = max(fixed, min(self.first_column, len(widths) - 1))
         if first >= len(widths):
             return Window(fixed, fixed, fixed - 1, 0)
@@ -96,9 +97,9 @@ class WholeColumnTable(KeyTable):
         fixed = min(self.fixed_columns, len(widths))
         if not widths or self.scrollable_content_region.width <= 0:  # not laid out yet
             return
-        view = self.scrollable_content_region.width - sum(widths[:fixed]) - self._row_label_column_width
+        view = self._view(widths, fixed)
         window = self.window()
-        if fixed <= column < len(widths):
+        if self._moves_cursor_sideways() and fixed <= column < len(widths):  # a row cursor has no column
             if column < window.first:
                 self.first_column = column
             elif column > window.last:
@@ -106,11 +107,33 @@ class WholeColumnTable(KeyTable):
                 while first > fixed and sum(widths[first - 1 : column + 1]) <= view:
                     first -= 1
                 self.first_column = first
+        self._settle(window, widths, fixed, view)
+
+    def _view(self, widths: list[int], fixed: int) -> int:
+        """Cells for the scrolling columns: the table's width less the fixed columns and row labels."""
+        return self.scrollable_content_region.width - sum(widths[:fixed]) - self._row_label_column_width
+
+    def _settle(self, before: Window, widths: list[int], fixed: int, view: int) -> None:
+        """When the last columns are on screen, take in as many on the left as fit; redraw if the window moved."""
         while self.first_column > fixed and sum(widths[self.first_column - 1 :]) <= view:
             self.first_column -= 1
-        if self.window() != window:
+        if self.window() != before:
             self.refresh()
         self._announce()
+
+    def scroll_columns(self, delta: int) -> None:
+        """Move the window ``delta`` whole columns to the right (negative: to the left), as far as there are
+        columns off screen that way; ``delta`` of ``±len(columns)`` goes to the last/first columns."""
+        widths = self._widths()
+        fixed = min(self.fixed_columns, len(widths))
+        if not widths or self.scrollable_content_region.width <= 0:
+            return
+        window = self.window()
+        if delta > 0 and window.right:
+            self.first_column = min(len(widths) - 1, window.first + delta)
+        elif delta < 0 and window.left:
+            self.first_column = max(fixed, window.first + delta)
+        self._settle(window, widths, fixed, self._view(widths, fixed))
 
     def _announce(self) -> None:
         window = self.window()
@@ -128,7 +151,39 @@ class WholeColumnTable(KeyTable):
         self._fit_cursor()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._announced = None  # a new size is news even when the same columns fit (the owner may refit them)
         self._fit_cursor()
+
+    def _moves_cursor_sideways(self) -> bool:
+        return self.show_cursor and self.cursor_type in ("cell", "column")
+
+    def action_cursor_right(self) -> None:
+        if self._moves_cursor_sideways():
+            super().action_cursor_right()
+        else:  # a row cursor: the window moves (DataTable would scroll by cells)
+            self._set_hover_cursor(False)
+            self.scroll_columns(1)
+
+    def action_cursor_left(self) -> None:
+        if self._moves_cursor_sideways():
+            super().action_cursor_left()
+        else:
+            self._set_hover_cursor(False)
+            self.scroll_columns(-1)
+
+    def action_scroll_home(self) -> None:
+        if self._moves_cursor_sideways():
+            super().action_scroll_home()
+        else:
+            self._set_hover_cursor(False)
+            self.scroll_columns(-len(self.ordered_columns))
+
+    def action_scroll_end(self) -> None:
+        if self._moves_cursor_sideways():
+            super().action_scroll_end()
+        else:
+            self._set_hover_cursor(False)
+            self.scroll_columns(len(self.ordered_columns))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
