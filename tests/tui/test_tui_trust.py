@@ -930,6 +930,8 @@ LAZY_IMPORT = (
     "tuitrack.tracking.artifacts",
     "tuitrack.analysis.reproduce",
     "tuitrack.analysis.diff",
+    "tuitrack.analysis.series",
+    "tuitrack.analysis.compare",
 )
 
 

@@ -44,8 +44,6 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from tuitrack.analysis import compare as cmp
-from tuitrack.analysis import series as ser
 from tuitrack.entities import MetricPoint
 from tuitrack.tui.colors import hex_color, run_colors, run_markers
 from tuitrack.tui.paint import wait_for_paint
@@ -251,6 +249,8 @@ def build_specs(
     data: PanelData, *, log_keys: set[str], selected: int, focused: bool, no_color: bool, width: int = 0
 ) -> list[ChartSpec]:
     """One chart per key of the page: a line per run in the run's colour (a glyph each with NO_COLOR)."""
+    from tuitrack.analysis import compare as cmp  # with the first chart too, not with the app
+    from tuitrack.analysis import series as ser
     from tuitrack.tui.widgets.metric_chart import ChartSpec, Series  # plotext: with the first chart
 
     ids = [run_id for run_id, _ in data.runs]

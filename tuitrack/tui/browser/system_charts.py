@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from tuitrack.analysis import series as ser
 from tuitrack.entities import MetricPoint, MetricSummary
 from tuitrack.formatting import format_metric
 from tuitrack.store.core import Store
@@ -92,6 +91,7 @@ def grid_height(height: int, charts: int, columns: int) -> int:
 
 def specs(data: SystemData, *, no_color: bool) -> list[ChartSpec]:
     """A chart per key against the time since the run started (its latest and highest value in the title)."""
+    from tuitrack.analysis import series as ser  # with the first samples shown, not with the app
     from tuitrack.tui.widgets.metric_chart import ChartSpec, Series, nice_ticks  # plotext: on first use
 
     marker = next(iter(run_markers([data.run_id]).values())) if no_color else "braille"
