@@ -483,6 +483,54 @@ def cold_start(store: Path, repeat: int = 3) -> list[float]:
     return out
 
 
+#: ``image_view.detect()`` in a child on a pty, timed inside the child.
+DETECT = """
+import time
+from tuitrack.tui.widgets import image_view
+t0 = time.perf_counter()
+got = image_view.detect()
+print("DETECT:", got, time.perf_counter() - t0, flush=True)
+"""
+
+
+def terminal_query(repeat: int = 3) -> list[float]:
+    """Seconds ``tuitrack`` spends asking the terminal what it draws before the app starts, on a pty whose other
+    end answers as tmux and xterm do: the device attributes (no Sixel) and the cell size, not the Kitty graphics
+    query.  The headless first screen above has no terminal, so it never pays this."""
+    import fcntl
+    import pty
+    import re
+    import select
+    import struct
+    import termios
+
+    out = []
+    for _ in range(repeat):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))  # no pixel size: it asks
+        proc = subprocess.Popen([sys.executable, "-c", DETECT], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        seen, answered = b"", 0
+        try:
+            while b"DETECT:" not in seen or not seen.endswith(b"\n"):
+                if not select.select([master], [], [], 30)[0]:
+                    raise RuntimeError(f"terminal query: no output ({seen!r})")
+                try:
+                    seen += os.read(master, 1024)
+                except OSError:
+                    break
+                queries = re.findall(rb"\x1b\[16t|\x1b\[c", seen)
+                for query in queries[answered:]:
+                    os.write(master, b"\x1b[6;20;10t" if query == b"\x1b[16t" else b"\x1b[?62;22c")
+                answered = len(queries)
+        finally:
+            proc.wait(30)
+            os.close(master)
+        line = seen[seen.index(b"DETECT:") :].split()
+        out.append(float(line[2]))
+    return out
+
+
 def python_start(repeat: int = 3) -> float:
     """Seconds to start and end a bare Python process: the floor under every cold start."""
     times = []
@@ -574,6 +622,17 @@ def run(
         )
     if cold:
         floor = python_start()
+        asked = terminal_query(repeat)
+        figures.append(
+            Figure(
+                f"asking the terminal what it draws (a pty answering as tmux does), median of {repeat}",
+                statistics.median(asked) * 1000,
+                "ms",
+                "",
+                None,
+                note=f"max {max(asked) * 1000:.1f} ms; before the app starts, on top of the first screen below",
+            )
+        )
         for n in sizes:
             if n == 0 or (n != 1000 and n != largest):
                 continue
