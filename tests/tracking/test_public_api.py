@@ -95,6 +95,13 @@ def test_every_public_name_resolves_and_star_import_gives_them() -> None:
     assert set(PUBLIC) <= set(namespace)
 
 
+def _printed(code: str) -> list[str]:
+    """The words ``code`` prints, run in a fresh Python (imports and module state start clean there)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
 def test_import_as_mlflow_logs_a_run(tmp_path) -> None:
     code = (
         "import tuitrack as mlflow\n"
@@ -104,9 +111,7 @@ def test_import_as_mlflow_logs_a_run(tmp_path) -> None:
         "r = mlflow.get_run(run.info.run_id)\n"
         "print(r.data.params['lr'], r.data.metrics['loss'])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["0.1", "0.5"]
+    assert _printed(code) == ["0.1", "0.5"]
 
 
 def test_importing_the_tui_has_no_side_effects() -> None:
@@ -115,9 +120,7 @@ def test_importing_the_tui_has_no_side_effects() -> None:
         "import os, sys; before = dict(os.environ); import tuitrack.tui; "
         "print(dict(os.environ) == before, 'textual' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "False"]
+    assert _printed(code) == ["True", "False"]
 
 
 def test_the_logging_api_loads_on_first_use_of_a_name() -> None:
@@ -134,9 +137,7 @@ def test_the_logging_api_loads_on_first_use_of_a_name() -> None:
         "except AttributeError as exc:\n"
         "    print(type(exc).__name__)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == [
+    assert _printed(code) == [
         "False",
         "False",
         "tuitrack.tracking.fluent",
