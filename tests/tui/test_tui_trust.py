@@ -468,6 +468,39 @@ async def test_5_experiment_tree_cuts_long_names_and_never_scrolls_sideways(
             assert tree.tooltip == node.data.label
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_5_runs_table_says_which_columns_are_on_screen(demo: Path, size) -> None:
+    """The runs table scrolls by whole columns, but nothing said more columns were off to the side: the status
+    line says which are on screen and which way the others are (``cols 1-3 of 25 →``), as compare does."""
+    from tuitrack.tui.browser.run_columns import FIXED_KEYS
+
+    app = make_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.browser.table
+        fixed = sum(1 for c in table.columns if c.key in FIXED_KEYS)
+        count = len(table.columns) - fixed
+        arrows: set[str] = set()
+        for key in [*["l"] * len(table.columns), *["h"] * len(table.columns)]:
+            lines = screen_text(app).splitlines()
+            status = lines[app.browser.status.region.y]
+            match = re.search(r"(← )?cols? (\d+)(?:-(\d+))? of (\d+)( →)?", status)
+            assert match, f"the status line does not say which columns show: {status!r}"
+            first, last = int(match.group(2)), int(match.group(3) or match.group(2))
+            assert int(match.group(4)) == count
+            assert bool(match.group(1)) == (first > 1) and bool(match.group(5)) == (last < count), status
+            arrows.update(a.strip() for a in (match.group(1), match.group(5)) if a)
+            header = lines[table.region.y]
+            for i in (first, last):  # the columns it names are the ones the header shows
+                label = table.columns[fixed + i - 1].label
+                assert label[: min(4, len(label))] in header, (label, header, status)
+            if table.cursor_column.key not in FIXED_KEYS:
+                assert first <= table.cursor_col - fixed + 1 <= last, "the cursor's column is on screen"
+            await pilot.press(key)
+            await pilot.pause(0.02)
+        assert arrows == {"←", "→"}
+
+
 # -- 6. the sort always shows, and a new sort starts at its top -------------------------------------------
 async def test_6_sort_arrow_status_and_top_at_80x24(demo: Path) -> None:
     from tuitrack.tui.browser.status_line import StatusLine

@@ -155,7 +155,7 @@ class RunsTable(ScrollView, can_focus=True):
         """``A``: mark every run of the list (the screen reads the ids of rows not loaded yet)."""
 
     class ViewportChanged(Message):
-        """The rows on screen changed (scroll or resize) with the cursor's run unchanged."""
+        """The rows or columns on screen changed (scroll, resize, wider columns) with the cursor's run unchanged."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -251,6 +251,7 @@ class RunsTable(ScrollView, can_focus=True):
             self._total_width = sum(c.width + 1 for c in self.columns)
             self._resize()
             self.refresh()
+            self.post_message(self.ViewportChanged())  # wider columns: fewer may fit ("cols 1-3 of 20 →")
 
     def _grow(self, runs: list[Run]) -> None:
         """Widen each data column to its widest value in ``runs``.
@@ -453,6 +454,19 @@ class RunsTable(ScrollView, can_focus=True):
         self._shown_memo = (key, result)
         return result
 
+    def column_window(self) -> tuple[int, int, int]:
+        """``(first, last, count)``: the scrolling columns on screen, numbered from 1 among the ``count``
+        that scroll (the fixed ones left out); ``(0, 0, 0)`` before the table has a width."""
+        width = self.scrollable_content_region.width
+        if width <= 0 or not self.columns:
+            return 0, 0, 0
+        shown, _ = self._shown_columns(width)
+        fixed = sum(1 for c in self.columns[: len(shown)] if c.key in FIXED_KEYS)  # set_columns puts them first
+        scrolled = shown[fixed:]
+        if not scrolled:
+            return 0, 0, len(self.columns) - fixed
+        return scrolled[0] - fixed + 1, scrolled[-1] - fixed + 1, len(self.columns) - fixed
+
     def scroll_origin(self) -> int:
         """The x, in the scrolling part, where the first column on screen starts (see ``_shown_columns``)."""
         return self._shown_columns(self.scrollable_content_region.width)[1]
@@ -594,6 +608,11 @@ class RunsTable(ScrollView, can_focus=True):
         if force or run_id != self._last_cursor_run:
             self._last_cursor_run = run_id
             self.post_message(self.CursorMoved(run_id))
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_x(old_value, new_value)
+        if int(old_value) != int(new_value):
+            self.post_message(self.ViewportChanged())  # other columns on screen
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

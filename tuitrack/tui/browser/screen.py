@@ -405,6 +405,7 @@ class BrowserScreen(ChartPanelHost, DetailPane, Screen[None]):
             scope=info.scope if shown else self.scope.label,
             partial=self.partial,
             sort=self._sort_label(),
+            columns=self.table.column_window(),
         )
 
     def _sort_label(self) -> str:

@@ -1,6 +1,6 @@
 """The one-line status bar: where you are and what you're looking at.
 
-Store path, shown/total runs, the visible row window, marks, the active
+Store path, shown/total runs, the visible row and column windows, marks, the active
 filter, READ-ONLY, and when the data was last read.  Built as a ``Text`` so a
 store path or filter containing markup shows literally.
 """
@@ -38,6 +38,8 @@ class StatusInfo:
     unpushed: int | None = None
     #: what the rows are sorted by, e.g. ``auc ▼`` ("" = not said)
     sort: str = ""
+    #: the scrolling columns on screen: first, last (from 1) and how many there are (``cols 1-3 of 20 →``)
+    columns: tuple[int, int, int] = (0, 0, 0)
 
 
 class StatusLine(Static):
@@ -72,6 +74,11 @@ class StatusLine(Static):
         text.append(runs, style="bold")
         if info.shown > 0 and info.last - info.first + 1 < info.shown and not info.partial:
             text.append(f" · rows {info.first + 1}-{info.last + 1}", style="dim")
+        first, last, count = info.columns
+        if count and (first > 1 or last < count):  # columns off to the side: which ones show, and which way
+            which = f"cols {first}-{last}" if last > first else f"col {first}"
+            text.append(" · ")
+            text.append(f"{'← ' if first > 1 else ''}{which} of {count}{' →' if last < count else ''}", style="bold")
         if info.marked:
             text.append(f" · ● {info.marked} marked", style="bold yellow")
             if info.marked_out:

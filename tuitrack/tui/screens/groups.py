@@ -103,6 +103,7 @@ class GroupsScreen(Screen[None]):
         self._rows: list[list[Text]] = []  # the metric cells of each group (as in the table)
         self._headers: list[Text] = []  # the metric columns' headers
         self._filled_for = Size(0, 0)  # the table's size when its labels were last cut
+        self._legend_entries: list[Text] = []  # the chart legend's entries (packed again on a resize)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -395,8 +396,16 @@ class GroupsScreen(Screen[None]):
                 entry = Text("━━ ", style=hex_color(s.color))
                 entry.append_text(safe(s.label, limit=40))
                 entries.append(entry)
+        self._legend_entries = entries
+        self._pack_legend()
+
+    def _pack_legend(self, retry: bool = True) -> None:
+        """The legend's entries in as few lines as its width takes (again when the width changes)."""
         legend = self.query_one("#groups-legend", Static)
-        legend.update(pack_legend(entries, legend.content_region.width or max(20, self.app.size.width - 28)))
+        width = legend.content_region.width
+        legend.update(pack_legend(self._legend_entries, width or max(20, self.app.size.width - 28)))
+        if not width and retry:  # not laid out yet: packed again for its width once it is (one frame later)
+            self.call_after_refresh(self._pack_legend, False)
 
     def on_resize(self) -> None:
         if self.loaded:
@@ -405,6 +414,7 @@ class GroupsScreen(Screen[None]):
     def _refit(self) -> None:
         """After the table's resize: the labels' cut for the new width (the table again only if it changed)."""
         self._filled_for = self.query_one("#groups-table", WholeColumnTable).size
+        self._pack_legend()  # the legend is as wide as the table
         n_width, widths = self._cell_widths()
         if self.groups and self.fit_label(n_width, max(widths, default=0)) != self.label_cells:
             self.fill_table(keep_cursor=True)
