@@ -13,9 +13,20 @@ from tuitrack.query.filter import FilterError
 from tuitrack.store import schema
 from tuitrack.store.core import Store
 
+#: Migration 8's indexes: the summary step fields and the tail mean, for sorting by them.
+V8_INDEXES = ("latest_metrics_key_min_step", "latest_metrics_key_max_step", "latest_metrics_key_tail_mean")
+
+
+def _downgrade_to_v7(conn: sqlite3.Connection) -> None:
+    """Undo migration 8 (indexes on the summary steps and the tail mean) on a current store."""
+    for ix in V8_INDEXES:
+        conn.execute(f"DROP INDEX {ix}")
+    conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+
 
 def _downgrade_to_v6(conn: sqlite3.Connection) -> None:
-    """Undo migration 7 (summary steps, tail mean, min/max indexes) on a current store."""
+    """Undo migrations 8 and 7 (summary steps, tail mean, min/max indexes) on a current store."""
+    _downgrade_to_v7(conn)
     conn.execute("DROP INDEX latest_metrics_key_min")
     conn.execute("DROP INDEX latest_metrics_key_max")
     for col in ("min_step", "max_step", "tail_mean"):
@@ -112,7 +123,7 @@ def test_upgrade_to_7_fills_summary_steps_and_tail_mean_from_blocks_and_tails(tm
         reader.search_rids("metrics.`val.loss`.best_step = 2")
     reader.close()
     store = Store(tmp_path)
-    assert _version(tmp_path) == schema.SCHEMA_VERSION == 7
+    assert _version(tmp_path) == schema.SCHEMA_VERSION
     s = store.get_run(run.id).data.summaries
     assert (s["val.loss"].min_step, s["val.loss"].max_step, s["val.loss"].tail_mean) == (2, 5, 2.0)
     assert (s["acc"].min, s["acc"].min_step, s["acc"].max, s["acc"].max_step) == (0.0, 0, 2999.0, 2999)
@@ -154,3 +165,42 @@ def test_read_only_reader_of_an_older_store_is_told_why(tmp_path: Path) -> None:
     with pytest.raises(ReadOnlyStoreError, match=f"needs upgrading from schema 1 to {schema.SCHEMA_VERSION}"):
         Store(tmp_path, read_only=True)
     assert (tmp_path / "tuitrack.db").read_bytes() == before
+
+
+def test_upgrade_to_8_indexes_the_summary_steps_and_tail_mean(tmp_path: Path) -> None:
+    """A schema 7 store reads as it is (step and tail-mean sorts plainly, same order) and a writer adds
+    migration 8's indexes in place, after which those sorts walk them."""
+    tuitrack.set_store(tmp_path)
+    try:
+        for i, values in enumerate([[0.5, 0.2, 0.9], [0.1, 0.4], [float("nan")], [0.3, 0.3, 0.1, 0.7]]):
+            with tuitrack.start_run(name=f"r{i}"):
+                for step, v in enumerate(values):
+                    tuitrack.log_metric("val_loss", v, step=step)
+                tuitrack.log_metric("acc", float(i), step=i)
+        with tuitrack.start_run(name="none"):
+            pass
+    finally:
+        tuitrack.reset()
+    orders = ["metrics.val_loss.best_step DESC", "metrics.val_loss.mean_last_10", "metrics.acc.best_step"]
+    with Store(tmp_path, read_only=True) as current:
+        expected = {o: current.search_rids("", o, max_results=3, offset=1) for o in orders}
+        bounded = current.search_rids("metrics.val_loss.best_step >= 1", orders[0], max_results=10)
+        assert len(bounded) == 2  # r0 (best at step 1) and r3 (step 2)
+        assert all(current._search_plan("r.rid", "", o, None, False, None)[2] for o in orders)
+    conn = sqlite3.connect(tmp_path / "tuitrack.db")
+    _downgrade_to_v7(conn)
+    conn.commit()
+    conn.close()
+    before = (tmp_path / "tuitrack.db").read_bytes()
+    with Store(tmp_path, read_only=True) as reader:  # readable as it is: no index to walk, sorted plainly
+        assert not any(reader._search_plan("r.rid", "", o, None, False, None)[2] for o in orders)
+        assert {o: reader.search_rids("", o, max_results=3, offset=1) for o in orders} == expected
+        assert reader.search_rids("metrics.val_loss.best_step >= 1", orders[0], max_results=10) == bounded
+    assert (tmp_path / "tuitrack.db").read_bytes() == before and _version(tmp_path) == 7
+    with Store(tmp_path) as store:
+        assert _version(tmp_path) == schema.SCHEMA_VERSION == 8
+        names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert set(V8_INDEXES) <= names
+        assert all(store._search_plan("r.rid", "", o, None, False, None)[2] for o in orders)
+        assert {o: store.search_rids("", o, max_results=3, offset=1) for o in orders} == expected
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

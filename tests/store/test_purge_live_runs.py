@@ -165,7 +165,14 @@ def _downgrade_to_v2(db: Path, extra_orphan_rid: int) -> None:
     for ix in indexes:
         conn.execute(ix)
     conn.execute("DELETE FROM sqlite_sequence")
-    for ix in ("latest_metrics_key_min", "latest_metrics_key_max"):  # and schema 4's summary columns
+    # and schema 7's summary columns with their indexes (schema 8's too)
+    for ix in (
+        "latest_metrics_key_min",
+        "latest_metrics_key_max",
+        "latest_metrics_key_min_step",
+        "latest_metrics_key_max_step",
+        "latest_metrics_key_tail_mean",
+    ):
         conn.execute(f"DROP INDEX {ix}")
     for col in ("min_step", "max_step", "tail_mean"):
         conn.execute(f"ALTER TABLE latest_metrics DROP COLUMN {col}")

@@ -375,7 +375,11 @@ class StoreReads:
         return (
             sql,
             args,
-            (topn.phases(sql, args, len(order.params), bounds, order.first_column) if order.first else None),
+            (
+                topn.phases(sql, args, len(order.params), bounds, order.first_column, self._indexed_metric_columns)
+                if order.first
+                else None
+            ),
         )
 
     def search_rids(
@@ -593,6 +597,13 @@ class StoreReads:
     def _has_summary_steps(self) -> bool:
         """Whether latest_metrics has schema 7's columns (a read-only reader may open a schema 2-6 store)."""
         return any(r[1] == "tail_mean" for r in self._all("PRAGMA table_info(latest_metrics)"))
+
+    @cached_property
+    def _indexed_metric_columns(self) -> frozenset[str]:
+        """The latest_metrics columns whose (key, column) index this store has (schema 8 indexed the step
+        fields and the tail mean; a read-only reader of an older store sorts those without an index walk)."""
+        names = {r[0] for r in self._all("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        return frozenset(c for c, ix in topn.METRIC_COLUMN_INDEXES.items() if ix in names)
 
     @property
     def _summary_steps_sql(self) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +29,17 @@ from tuitrack.query.filter import Bound
 WALK_BUDGET = 40
 WALK_CHECK = 10_000  # VM steps between budget checks
 
-#: Summary columns with a (key, column) index a walk can follow (see schema.py); others sort plainly.
-INDEXED_METRIC_COLUMNS = ("value", "min_value", "max_value")
+#: latest_metrics columns with a (key, column) index a walk can follow, by index name (schema.py); a store
+#: lacking one (a read-only reader of an older schema) sorts that column plainly: see ``indexed`` below.
+METRIC_COLUMN_INDEXES = {
+    "value": "latest_metrics_key_value",
+    "min_value": "latest_metrics_key_min",
+    "max_value": "latest_metrics_key_max",
+    "min_step": "latest_metrics_key_min_step",
+    "max_step": "latest_metrics_key_max_step",
+    "tail_mean": "latest_metrics_key_tail_mean",
+}
+INDEXED_METRIC_COLUMNS = tuple(METRIC_COLUMN_INDEXES)
 _PARAM_HEAD = "ORDER BY o0.value IS NULL, o0.num IS NULL, o0.num "
 _METRIC_JOIN = "FROM runs r LEFT JOIN latest_metrics o0 ON "
 _PARAM_JOIN = "FROM runs r LEFT JOIN params o0 ON "
@@ -47,7 +56,12 @@ class Phase:
 
 
 def phases(
-    sql: str, args: Sequence[Any], order_params: int = 0, bounds: Sequence[Bound] = (), column: str = "value"
+    sql: str,
+    args: Sequence[Any],
+    order_params: int = 0,
+    bounds: Sequence[Bound] = (),
+    column: str = "value",
+    indexed: Collection[str] = INDEXED_METRIC_COLUMNS,
 ) -> list[Phase] | None:
     """The ordered phases of a search whose first sort key is a metric or param (else None).
 
@@ -55,14 +69,15 @@ def phases(
     are added to the phases that walk the key, and phases of runs lacking a value are dropped
     (a bound never matches them).  Their parameters go after the ``order_params`` parameters
     of the joins, before the WHERE's.  ``column``: the ``latest_metrics`` column a metric sort
-    uses (a summary field's, such as ``min_value``); only indexed columns get phases.
+    uses (a summary field's, such as ``min_value``); only columns in ``indexed`` (those whose index the
+    store has) get phases: without the index the walk would sort the key's every row itself.
     """
     if " WHERE " not in sql:
         return None
     where_at = sql.index(" WHERE ") + len(" WHERE ")
     head, rest = sql[:where_at], sql[where_at:]
     metric_head = f"ORDER BY o0.{column} IS NULL, o0.{column} "
-    if _METRIC_JOIN in head and column not in INDEXED_METRIC_COLUMNS:
+    if _METRIC_JOIN in head and column not in indexed:
         return None
     column = column if _METRIC_JOIN in head else "num"
     bound_sql = "".join(f"o0.{column} {b.op} ? AND " for b in bounds)
