@@ -501,6 +501,18 @@ async def test_5_runs_table_says_which_columns_are_on_screen(demo: Path, size) -
         assert arrows == {"←", "→"}
 
 
+async def test_5_the_column_hint_gives_way_to_the_sort_and_filter_at_80x24(demo: Path) -> None:
+    """On a narrow terminal the status line's end is cut: what decides the rows (sort, filter) comes before the
+    column window, so a filter in force is never the part that is hidden."""
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.browser.apply_filter("metrics.accuracy > 0.8")
+        await settle(pilot, lambda: app.browser.view.filter == "metrics.accuracy > 0.8")
+        status = screen_text(app).splitlines()[app.browser.status.region.y]
+        assert "sort: start ▼" in status and "filter: metrics.accuracy > 0.8" in status, status
+
+
 # -- 6. the sort always shows, and a new sort starts at its top -------------------------------------------
 async def test_6_sort_arrow_status_and_top_at_80x24(demo: Path) -> None:
     from tuitrack.tui.browser.status_line import StatusLine

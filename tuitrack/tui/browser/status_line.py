@@ -42,6 +42,12 @@ class StatusInfo:
     columns: tuple[int, int, int] = (0, 0, 0)
 
 
+#: Which parts a narrow status line leaves out first (higher goes first): the line keeps what decides the rows
+#: (count, filter, sort, marks, a message) and drops what shows elsewhere too (the columns in the header, the
+#: scope in the tree) or can wait (refresh time, store path).
+_DROP_ORDER = {"store": 9, "refreshed": 8, "rows": 6, "columns": 5, "scope": 4, "unpushed": 3}
+
+
 class StatusLine(Static):
     """Renders a ``StatusInfo``; ``update_info(**changes)`` merges and re-renders."""
 
@@ -57,49 +63,71 @@ class StatusLine(Static):
         info = replace(self.info, **changes)
         if info != self.info or not self.is_mounted:
             self.info = info
-            self.update(self.render_info(info), layout=False)  # one fixed line: a repaint, not a screen layout
+            self._render_now()
+
+    def on_resize(self) -> None:
+        self._render_now()  # another width keeps other parts
+
+    def _render_now(self) -> None:
+        width = self.content_region.width if self.is_mounted else 0
+        self.update(self.render_info(self.info, width or None), layout=False)  # one line: a repaint, no layout
 
     @staticmethod
-    def render_info(info: StatusInfo) -> Text:
+    def render_info(info: StatusInfo, width: int | None = None) -> Text:
+        """The line; with ``width``, parts are left out by :data:`_DROP_ORDER` until it fits (the rest is cut)."""
+        parts = _parts(info)
+        if width is not None:
+            droppable = sorted((p for p in parts if p[0] in _DROP_ORDER), key=lambda p: -_DROP_ORDER[p[0]])
+            while droppable and sum(p[1].cell_len for p in parts) + 3 * (len(parts) - 1) > width:  # " · " each
+                parts.remove(droppable.pop(0))
         text = Text(no_wrap=True, overflow="ellipsis")
-        if info.read_only:
-            text.append(" READ-ONLY ", style="bold reverse red")
-            text.append(" ")
-        if info.partial:
-            runs = f"{info.shown}+ runs"
-        elif info.shown != info.total:
-            runs = f"{info.shown} of {info.total} run{'s' if info.total != 1 else ''}"
-        else:
-            runs = f"{info.total} run{'s' if info.total != 1 else ''}"
-        text.append(runs, style="bold")
-        if info.shown > 0 and info.last - info.first + 1 < info.shown and not info.partial:
-            text.append(f" · rows {info.first + 1}-{info.last + 1}", style="dim")
-        first, last, count = info.columns
-        if count and (first > 1 or last < count):  # columns off to the side: which ones show, and which way
-            which = f"cols {first}-{last}" if last > first else f"col {first}"
-            text.append(" · ")
-            text.append(f"{'← ' if first > 1 else ''}{which} of {count}{' →' if last < count else ''}", style="bold")
-        if info.marked:
-            text.append(f" · ● {info.marked} marked", style="bold yellow")
-            if info.marked_out:
-                text.append(f", {info.marked_out} not in view", style="bold yellow")
-        if info.unpushed:
-            text.append(f" · ↑ {info.unpushed} unpushed", style="magenta")
-        text.append(" · ")
-        text.append(clean(info.scope, limit=60), style="cyan")  # the whole name a narrow tree cuts
-        if info.sort:
-            text.append(" · sort: ", style="dim")
-            text.append(clean(info.sort, limit=30), style="bold")
-        if info.filter:
-            text.append(" · filter: ", style="dim")
-            text.append(clean(info.filter, limit=60), style="green")
-        if info.message:
-            text.append(" · ")
-            text.append(clean(info.message, limit=60), style="italic")
-        if info.loading:
-            text.append(" · loading…", style="dim italic")
-        elif info.refreshed:
-            text.append(f" · ↻ {info.refreshed}", style="dim")
-        text.append(" · ")
-        text.append(clean(info.store), style="dim")
+        for i, (_, part) in enumerate(parts):
+            if i:
+                text.append(" " if parts[i - 1][0] == "read_only" else " · ")
+            text.append_text(part)
         return text
+
+
+def _parts(info: StatusInfo) -> list[tuple[str, Text]]:
+    """The line's parts in order, each named (see :data:`_DROP_ORDER`)."""
+    parts: list[tuple[str, Text]] = []
+    if info.read_only:
+        parts.append(("read_only", Text(" READ-ONLY ", style="bold reverse red")))
+    if info.partial:
+        runs = f"{info.shown}+ runs"
+    elif info.shown != info.total:
+        runs = f"{info.shown} of {info.total} run{'s' if info.total != 1 else ''}"
+    else:
+        runs = f"{info.total} run{'s' if info.total != 1 else ''}"
+    parts.append(("runs", Text(runs, style="bold")))
+    if info.shown > 0 and info.last - info.first + 1 < info.shown and not info.partial:
+        parts.append(("rows", Text(f"rows {info.first + 1}-{info.last + 1}", style="dim")))
+    if info.marked:
+        marked = Text(f"● {info.marked} marked", style="bold yellow")
+        if info.marked_out:
+            marked.append(f", {info.marked_out} not in view", style="bold yellow")
+        parts.append(("marked", marked))
+    if info.unpushed:
+        parts.append(("unpushed", Text(f"↑ {info.unpushed} unpushed", style="magenta")))
+    parts.append(("scope", Text(clean(info.scope, limit=60), style="cyan")))  # the whole name a narrow tree cuts
+    if info.sort:
+        parts.append(("sort", Text.assemble(("sort: ", "dim"), (clean(info.sort, limit=30), "bold"))))
+    if info.filter:
+        parts.append(("filter", Text.assemble(("filter: ", "dim"), (clean(info.filter, limit=60), "green"))))
+    if info.message:
+        parts.append(("message", Text(clean(info.message, limit=60), style="italic")))
+    first, last, count = info.columns
+    if count and (first > 1 or last < count):  # columns off to the side: which ones show, and which way
+        which = f"cols {first}-{last}" if last > first else f"col {first}"
+        parts.append(
+            (
+                "columns",
+                Text(f"{'← ' if first > 1 else ''}{which} of {count}{' →' if last < count else ''}", style="bold"),
+            )
+        )
+    if info.loading:
+        parts.append(("loading", Text("loading…", style="dim italic")))
+    elif info.refreshed:
+        parts.append(("refreshed", Text(f"↻ {info.refreshed}", style="dim")))
+    parts.append(("store", Text(clean(info.store), style="dim")))
+    return parts
