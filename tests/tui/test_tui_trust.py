@@ -1104,10 +1104,14 @@ DETECT = (
 )
 
 
-def _play_terminal(answer: Callable[[bytes], bytes], pixels: tuple[int, int] = (1000, 600)) -> tuple[list[str], bytes]:
+def _play_terminal(
+    answer: Callable[[bytes], bytes | list[bytes]],
+    pixels: tuple[int, int] = (1000, 600),
+    env: dict[str, str] | None = None,
+) -> tuple[list[str], bytes]:
     """Run the detection on a pty whose other end is this test, playing a terminal: every chunk the program
-    writes goes through ``answer``, whose bytes are the terminal's reply.  Returns the DETECTED line's words and
-    every byte the program wrote to its terminal."""
+    writes goes through ``answer``, whose bytes are the terminal's reply (a list: written apart, 50 ms between).
+    Returns the DETECTED line's words and every byte the program wrote to its terminal."""
     import fcntl
     import pty
     import select
@@ -1118,7 +1122,13 @@ def _play_terminal(answer: Callable[[bytes], bytes], pixels: tuple[int, int] = (
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, *pixels))  # rows, columns, pixels
-    proc = subprocess.Popen([sys.executable, "-c", DETECT], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DETECT],
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TUITRACK_IMAGES": "auto", **(env or {})},
+    )
     os.close(slave)
     seen = b""
     try:
@@ -1131,8 +1141,11 @@ def _play_terminal(answer: Callable[[bytes], bytes], pixels: tuple[int, int] = (
                 break
             seen += chunk
             reply = answer(seen)
-            if reply:
-                os.write(master, reply)
+            for i, part in enumerate(reply if isinstance(reply, list) else [reply]):
+                if i:
+                    time.sleep(0.05)  # a separate read on the other side
+                if part:
+                    os.write(master, part)
     finally:
         proc.wait(30)
         os.close(master)
@@ -1178,6 +1191,30 @@ def test_15_the_terminal_is_asked_before_the_app_without_importing_textual_image
     """The command line asks what the terminal draws (a pty plays the terminal here); the library loads later."""
     words, _ = _play_terminal(terminal)
     assert words == [found, "False", "False", "10", "20"]  # cell size from the window: 1000x600 pixels, 100x30
+
+
+def test_15_a_key_split_across_reads_during_the_query_breaks_nothing() -> None:
+    """A key typed while the terminal answers (here é, its two UTF-8 bytes in two reads) is dropped; the answer
+    after it is still read to its end, so Sixel is found and nothing is left over for Textual."""
+    answered: list[bool] = []
+
+    def terminal(seen: bytes) -> list[bytes]:
+        if b"\x1b[c" not in seen or answered:
+            return []
+        answered.append(True)
+        return [b"\xc3", b"\xa9\x1b[?62;4;22c"]
+
+    words, _ = _play_terminal(terminal)
+    assert words[:3] == ["sixel", "False", "False"]
+
+
+def test_15_the_cell_size_comes_from_textual_serve_when_the_window_has_no_pixels() -> None:
+    """TEXTUAL_CELL_WIDTH/HEIGHT (textual-serve's web terminals) give the cell size; nothing is asked for it."""
+    words, written = _play_terminal(
+        _answers(), pixels=(0, 0), env={"TEXTUAL_CELL_WIDTH": "8", "TEXTUAL_CELL_HEIGHT": "16"}
+    )
+    assert words == ["halfcell", "False", "False", "8", "16"]
+    assert b"\x1b[16t" not in written
 
 
 def test_15_the_terminal_is_asked_in_one_round_trip() -> None:

@@ -12,6 +12,7 @@ Files are opened and decoded in workers (:func:`load`); the widget gets the deco
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import re
@@ -34,7 +35,7 @@ UNAVAILABLE = ""
 #: Answers :func:`detect` reads: the cell size in pixels (to ``CSI 16 t``), Kitty graphics (to its query, ``OK`` when
 #: supported), and the primary device attributes (to ``CSI c``; a ``4`` among them means Sixel).
 _CELL_ANSWER = re.compile(r"\x1b\[6;(\d+);(\d+)t")
-_KITTY_ANSWER = re.compile(r"\x1b_Gi=(\d+);([^\x1b]*)\x1b\\")
+_KITTY_ANSWER = re.compile(r"\x1b_Gi=(\d+)[^;\x1b]*;([^\x1b]*)\x1b\\")
 _DA_ANSWER = re.compile(r"\x1b\[\?([0-9;]*)c")
 #: Seconds to wait for the device attributes, which every VT100-style terminal answers (over SSH too).
 ASK_TIMEOUT_S = 0.5
@@ -84,21 +85,31 @@ def detect() -> str:
 
 
 def _window_cell_size() -> tuple[int, int] | None:
-    """(width, height) of a cell in pixels from the window size, when the terminal reports pixels."""
+    """(width, height) of a cell in pixels from the window size when the terminal reports pixels, else from
+    ``TEXTUAL_CELL_WIDTH``/``TEXTUAL_CELL_HEIGHT`` (textual-serve sets them for web terminals)."""
     from textual_image import _terminal
 
     try:
         rows, columns, width, height = _terminal.get_tiocgwinsz()
     except Exception:
-        return None
-    return (width // columns, height // rows) if rows and columns and width >= columns and height >= rows else None
+        rows = columns = width = height = 0
+    if rows and columns and width >= columns and height >= rows:
+        return width // columns, height // rows
+    env_width, env_height = os.environ.get("TEXTUAL_CELL_WIDTH", ""), os.environ.get("TEXTUAL_CELL_HEIGHT", "")
+    if env_width.isdigit() and env_height.isdigit() and int(env_width) and int(env_height):
+        return int(env_width), int(env_height)
+    return None
 
 
 def _ask(out: Any, query: str) -> str:
-    """Write ``query`` and read the terminal's answers up to the device attributes' (see :func:`detect`)."""
-    from textual_image._terminal import capture_mode, read
+    """Write ``query`` and read the terminal's answers up to the device attributes' (see :func:`detect`).
+
+    Bytes are decoded incrementally, so a key typed meanwhile whose UTF-8 bytes arrive in two reads cannot
+    break the read (it is read and dropped, as any key typed during the query is)."""
+    from textual_image._terminal import capture_mode
 
     stdin = sys.__stdin__.buffer.fileno()  # type: ignore[union-attr]
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     answer = ""
     deadline = time.monotonic() + ASK_TIMEOUT_S
     with capture_mode():
@@ -108,8 +119,21 @@ def _ask(out: Any, query: str) -> str:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("the terminal did not answer the device attributes request")
-            answer += read(stdin, 64, remaining)
+            answer += decoder.decode(_read(stdin, remaining))
     return answer
+
+
+def _read(fd: int, timeout: float) -> bytes:
+    """Up to 64 bytes from the terminal within ``timeout`` seconds (TimeoutError without any)."""
+    if sys.platform == "win32":  # select() takes no console handles there: textual-image's reader
+        from textual_image._terminal import read
+
+        return read(fd, 64, timeout).encode()
+    import select
+
+    if not select.select([fd], [], [], timeout)[0]:
+        raise TimeoutError("no answer from the terminal")
+    return os.read(fd, 64)
 
 
 def _remember_cell_size() -> None:
