@@ -508,7 +508,13 @@ def terminal_query(repeat: int = 3) -> list[float]:
     for _ in range(repeat):
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))  # no pixel size: it asks
-        proc = subprocess.Popen([sys.executable, "-c", DETECT], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DETECT],
+            stdin=slave,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "TUITRACK_IMAGES": "auto"},  # a forced method asks nothing
+        )
         os.close(slave)
         seen, answered = b"", 0
         try:
@@ -526,6 +532,8 @@ def terminal_query(repeat: int = 3) -> list[float]:
         finally:
             proc.wait(30)
             os.close(master)
+        if b"DETECT:" not in seen:
+            raise RuntimeError(f"terminal query failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
         line = seen[seen.index(b"DETECT:") :].split()
         out.append(float(line[2]))
     return out

@@ -223,7 +223,9 @@ def __getattr__(name: str) -> object:
 
     if name in _LAZY_NAMES:
         value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
-        globals()[name] = value  # later lookups are plain attribute reads
+        if getattr(value, "__module__", None) == _LAZY_NAMES[name]:
+            # Later lookups are plain attribute reads; a stand-in (a test's mock of the function) is not kept.
+            globals()[name] = value
         return value
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"tuitrack.{name}")

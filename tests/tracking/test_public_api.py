@@ -147,3 +147,16 @@ def test_the_logging_api_loads_on_first_use_of_a_name() -> None:
         "True",
         "AttributeError",
     ]
+
+
+def test_a_name_first_read_while_patched_does_not_keep_the_patch() -> None:
+    """A test that patches the logging module before anything read ``tuitrack.start_run`` must get the real one
+    back when its patch ends (the first read caches the name in the package)."""
+    code = (
+        "from unittest import mock\n"
+        "import tuitrack, tuitrack.tracking.session as s\n"
+        "with mock.patch.object(s, 'start_run'):\n"
+        "    print(type(tuitrack.start_run).__name__)\n"
+        "print(tuitrack.start_run is s.start_run, type(tuitrack.start_run).__name__)\n"
+    )
+    assert _printed(code) == ["MagicMock", "True", "function"]

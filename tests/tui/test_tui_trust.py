@@ -513,6 +513,35 @@ async def test_5_the_column_hint_gives_way_to_the_sort_and_filter_at_80x24(demo:
         assert "sort: start ▼" in status and "filter: metrics.accuracy > 0.8" in status, status
 
 
+def test_5_the_status_line_drops_whole_parts_to_fit_and_keeps_their_order() -> None:
+    from rich.cells import cell_len
+
+    from tuitrack.tui.browser.status_line import StatusInfo, StatusLine
+
+    info = StatusInfo(
+        store="/home/u/.tuitrack",
+        shown=21,
+        total=21,
+        first=0,
+        last=10,
+        read_only=True,
+        refreshed="12:00:01",
+        sort="auc ▼",
+        filter="metrics.auc > 0.8",
+        columns=(1, 3, 25),
+    )
+    full = StatusLine.render_info(info).plain
+    assert StatusLine.render_info(info, cell_len(full)).plain == full  # fits exactly: nothing dropped
+    parts = [p.strip() for p in full.replace(" READ-ONLY ", "READ-ONLY · ", 1).split(" · ")]
+    for width in range(20, cell_len(full) + 1):
+        line = StatusLine.render_info(info, width).plain
+        kept = [p.strip() for p in line.replace(" READ-ONLY ", "READ-ONLY · ", 1).split(" · ")]
+        assert kept == [p for p in parts if p in kept], (width, line)  # whole parts, in their order
+        essential = {"READ-ONLY", "21 runs", "sort: auc ▼", "filter: metrics.auc > 0.8"}
+        assert essential <= set(kept), (width, line)
+        assert cell_len(line) <= width or set(kept) == essential, (width, line)  # else only the cut is left
+
+
 # -- 6. the sort always shows, and a new sort starts at its top -------------------------------------------
 async def test_6_sort_arrow_status_and_top_at_80x24(demo: Path) -> None:
     from tuitrack.tui.browser.status_line import StatusLine

@@ -160,10 +160,5 @@ def restore_cmd(runs: tuple[str, ...], filter_string: str | None, store_path: Pa
         click.echo(curation.restore_runs(store, _targets(store, runs, filter_string, True)).message)
 
 
+#: This module's commands (``tuitrack.cli.main.COMMANDS`` says where the group finds each).
 COMMANDS = (tag_cmd, rename_cmd, note_cmd, rm_cmd, restore_cmd)
-
-
-def register(group: click.Group) -> None:
-    """Add the curation commands to the main ``tuitrack`` group."""
-    for command in COMMANDS:
-        group.add_command(command)

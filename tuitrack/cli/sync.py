@@ -1,6 +1,7 @@
 """``tuitrack push``, ``tuitrack pull`` and ``tuitrack import tuitrack``: runs between hosts.
 
-Listed in :data:`tuitrack.cli.main.COMMANDS`.  Failures (bad URI, refused connection, 401, a
+Listed in :data:`tuitrack.cli.main.COMMANDS` (``import tuitrack`` joins the import group in
+``store_commands.py``).  Failures (bad URI, refused connection, 401, a
 server error after the retries) are one ``Error:`` line and exit code 1; what was confirmed before
 stays recorded, so running the command again resumes.  Per-run problems (a value over the server's
 limits) are warnings and do not stop the others.

@@ -78,7 +78,7 @@ class StatusLine(Static):
         parts = _parts(info)
         if width is not None:
             droppable = sorted((p for p in parts if p[0] in _DROP_ORDER), key=lambda p: -_DROP_ORDER[p[0]])
-            while droppable and sum(p[1].cell_len for p in parts) + 3 * (len(parts) - 1) > width:  # " · " each
+            while droppable and _width(parts) > width:
                 parts.remove(droppable.pop(0))
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, (_, part) in enumerate(parts):
@@ -86,6 +86,12 @@ class StatusLine(Static):
                 text.append(" " if parts[i - 1][0] == "read_only" else " · ")
             text.append_text(part)
         return text
+
+
+def _width(parts: list[tuple[str, Text]]) -> int:
+    """Cells the parts take with their separators (" · ", or one space after READ-ONLY)."""
+    seps = sum(1 if parts[i - 1][0] == "read_only" else 3 for i in range(1, len(parts)))
+    return sum(part.cell_len for _, part in parts) + seps
 
 
 def _parts(info: StatusInfo) -> list[tuple[str, Text]]:
