@@ -137,7 +137,9 @@ def test_prints_from_other_threads_land_in_the_one_capture(store_path: Path) -> 
         def work(n: int) -> None:
             with tuitrack.start_run(name=f"worker-{n}") as wrun:  # a worker's own top-level run
                 assert wrun._output is None  # one capture per process
-                print(f"worker {n}")
+                # One write per line: print() writes the text and its newline apart, and three threads printing
+                # at once may interleave those writes in any terminal or file, capture or not.
+                print(f"worker {n}\n", end="")
 
         threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
         for t in threads:
