@@ -28,7 +28,7 @@ from tuitrack.tui.browser.chart_panel import ChartPanel, PanelRun, read_panel
 from tuitrack.tui.browser.runs_table import RunsTable
 from tuitrack.tui.browser.state import load_state
 from tuitrack.tui.colors import hex_color, run_colors, run_markers
-from tuitrack.tui.waits import drain
+from tuitrack.tui.waits import drain, wait_until
 from tuitrack.tui.widgets import chart_grid
 from tuitrack.tui.widgets.chart_grid import ChartGrid, canvas_of
 from tuitrack.tui.widgets.metric_chart import ChartSpec, MetricChart, Series, chart_strips
@@ -76,20 +76,12 @@ async def browse(
         app.no_color = True
     try:
         async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: app.browser.table.cursor_run is not None)
+            await wait_until(pilot, lambda: app.browser.table.cursor_run is not None)
             yield app, pilot
             await app.workers.wait_for_complete()
             await pilot.pause(0.1)
     finally:
         store.close()
-
-
-async def until(pilot, cond: Callable[[], bool], timeout: float = 8.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if cond():
-            return
-    raise AssertionError("condition not reached")
 
 
 def panel_of(app: TuitrackApp) -> ChartPanel:
@@ -98,7 +90,7 @@ def panel_of(app: TuitrackApp) -> ChartPanel:
 
 async def loaded(pilot, app: TuitrackApp, cond: Callable[[ChartPanel], bool] = lambda p: True) -> ChartPanel:
     panel = panel_of(app)
-    await until(pilot, lambda: panel.loaded and cond(panel))
+    await wait_until(pilot, lambda: panel.loaded and cond(panel))
     return panel
 
 
@@ -211,7 +203,7 @@ async def test_toggle_and_resize_are_remembered_per_store(seeded, tmp_path):
         panel = panel_of(app)
         base = panel.size.width
         await pilot.press("greater_than_sign", "greater_than_sign")
-        await until(pilot, lambda: panel.size.width > base)
+        await wait_until(pilot, lambda: panel.size.width > base)
         assert panel.styles.width.value == 60
         await pilot.press("less_than_sign", "less_than_sign", "less_than_sign", "less_than_sign", "less_than_sign")
         assert panel.styles.width.value == cp.WIDTHS[0]  # stops at the narrowest
@@ -411,7 +403,7 @@ async def test_a_stale_read_is_never_painted_over_the_cursor_run(seeded, tmp_pat
         await pilot.press("w")
         panel = await loaded(pilot, app)
         await pilot.press("j")  # gamma: its read blocks
-        await until(pilot, entered.is_set)
+        await wait_until(pilot, entered.is_set)
         await pilot.press("j")  # beta: read and shown while gamma's read still hangs
         await loaded(pilot, app, lambda p: drawn_runs(p) == ["beta"])
         release.set()
@@ -441,7 +433,7 @@ async def test_a_stale_drawing_is_dropped_by_its_chart(seeded, tmp_path, monkeyp
         panel = await loaded(pilot, app)
         panel.focus()
         await pilot.press("l")  # accuracy on log y: drawn by the grid's worker, which blocks
-        await until(pilot, entered.is_set)
+        await wait_until(pilot, entered.is_set)
         await pilot.press("l")  # and off again before that drawing arrives
         first = panel.query_one(ChartGrid).charts[0]
         assert not first.spec.log_y

@@ -6,7 +6,7 @@ tuitrack/tracking/capture.py), with a fixed clock, so the charts and their times
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from tuitrack.store.core import Store
 from tuitrack.tracking import session as tracking
 from tuitrack.tui.browser import system_charts as system
 from tuitrack.tui.browser.run_detail import TABS, RunDetail
+from tuitrack.tui.waits import wait_until
 from tuitrack.tui.widgets.chart_grid import ChartGrid
 
 T0 = 1_700_000_000_000
@@ -65,18 +66,10 @@ def seeded(store_path: Path) -> Iterator[tuple[Store, dict[str, str]]]:
     store.close()
 
 
-async def until(pilot, cond: Callable[[], bool], timeout: float = 8.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if cond():
-            return
-    raise AssertionError("condition not reached")
-
-
 async def shown(app: Host, pilot, run_id: str) -> RunDetail:
     detail = app.query_one(RunDetail)
     detail.show_run(run_id)
-    await until(pilot, lambda: detail.run_id == run_id and detail.filled)
+    await wait_until(pilot, lambda: detail.run_id == run_id and detail.filled)
     return detail
 
 
@@ -91,7 +84,7 @@ async def test_system_tab_charts_each_sampled_metric(seeded) -> None:
         detail = await shown(app, pilot, ids["sampled"])
         assert "system" in [t[0] for t in TABS]
         detail.select_tab("system")
-        await until(pilot, lambda: detail.system is not None and len(detail.query_one(ChartGrid).charts) == 3)
+        await wait_until(pilot, lambda: detail.system is not None and len(detail.query_one(ChartGrid).charts) == 3)
         charts = detail.query_one(ChartGrid).charts
         titles = [c.spec.title for c in charts]
         assert titles[0] == "CPU %: 69 (max 69)" and titles[1].startswith("memory %: ")
@@ -100,7 +93,7 @@ async def test_system_tab_charts_each_sampled_metric(seeded) -> None:
         assert xs[0] >= 0 and xs == sorted(xs) and xs[-1] > xs[0]  # seconds since the run started
         assert "3 system metrics · 30 samples" in text_of(app, "#system-status")
         assert detail.query_one(ChartGrid).styles.grid_size_columns == 3  # side by side in a wide pane
-        await until(pilot, lambda: detail.query_one(ChartGrid).drawn)  # drawn by the grid's worker thread
+        await wait_until(pilot, lambda: detail.query_one(ChartGrid).drawn)  # drawn by the grid's worker thread
         assert all(c.drawn and c.spec.title.split(":")[0] in c.plain for c in detail.query_one(ChartGrid).charts)
 
 
@@ -110,14 +103,14 @@ async def test_a_run_without_system_metrics_says_how_to_turn_them_on(seeded) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         detail = await shown(app, pilot, ids["plain"])
         detail.select_tab("system")
-        await until(pilot, lambda: detail.system is not None)
+        await wait_until(pilot, lambda: detail.system is not None)
         message = text_of(app, "#system-status")
         assert "No system metrics for this run" in message and "system_metrics=True" in message
         assert "pip install 'tuitrack[system]'" in message
         assert detail.query_one(ChartGrid).charts == []
         # the cursor moves to a sampled run while the tab is open: its charts come
         detail.show_run(ids["sampled"])
-        await until(pilot, lambda: len(detail.query_one(ChartGrid).charts) == 3)
+        await wait_until(pilot, lambda: len(detail.query_one(ChartGrid).charts) == 3)
         assert detail.system is not None and detail.system.run_id == ids["sampled"]
 
 
@@ -129,7 +122,7 @@ async def test_system_metrics_are_read_only_while_the_tab_is_shown(seeded) -> No
         await pilot.pause(0.3)
         assert detail.system is None  # Overview shown: nothing read for the System tab
         detail.select_tab("system")
-        await until(pilot, lambda: detail.system is not None)
+        await wait_until(pilot, lambda: detail.system is not None)
         detail.select_tab("overview")
         await shown(app, pilot, ids["plain"])
         await pilot.pause(0.3)

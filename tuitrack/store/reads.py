@@ -74,6 +74,24 @@ class KeyWindow:
         return self.rows[i] if 0 <= i < len(self.rows) else None
 
 
+def _summary(row: Sequence[Any]) -> MetricSummary:
+    """A ``latest_metrics`` row (key, value, step, ts, min, max, count, min_step, max_step, tail mean) as read by
+    ``_summary_steps_sql``."""
+    k, v, step, ts, lo, hi, n, lo_step, hi_step, tail = row
+    return MetricSummary(
+        key=k,
+        value=from_db_float(v),
+        step=step,
+        timestamp=ts,
+        min=from_db_float(lo),
+        max=from_db_float(hi),
+        count=n,
+        min_step=lo_step,
+        max_step=hi_step,
+        tail_mean=None if tail is None else float(tail),
+    )
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -222,25 +240,14 @@ class StoreReads:
                 params[rid][k] = v
             for rid, k, v in self._all(f"SELECT rid, key, value FROM tags WHERE rid IN ({marks})", chunk):
                 tags[rid][k] = v
-            for rid, k, v, step, ts, lo, hi, n, lo_step, hi_step, tail in self._all(
+            for rid, *row in self._all(
                 f"SELECT rid, key, value, step, ts, min_value, max_value, count, {self._summary_steps_sql}"
                 f" FROM latest_metrics WHERE rid IN ({marks})",
                 chunk,
             ):
-                value = from_db_float(v)
-                metrics[rid][k] = value
-                summaries[rid][k] = MetricSummary(
-                    key=k,
-                    value=value,
-                    step=step,
-                    timestamp=ts,
-                    min=from_db_float(lo),
-                    max=from_db_float(hi),
-                    count=n,
-                    min_step=lo_step,
-                    max_step=hi_step,
-                    tail_mean=None if tail is None else float(tail),
-                )
+                summary = _summary(row)
+                metrics[rid][summary.key] = summary.value
+                summaries[rid][summary.key] = summary
         return {r: RunData(params=params[r], metrics=metrics[r], tags=tags[r], summaries=summaries[r]) for r in rids}
 
     def runs_with_keys(
@@ -267,26 +274,15 @@ class StoreReads:
                 ):
                     by_rid[rid].data.params[k] = v
             if metrics:
-                for rid, k, v, step, ts, lo, hi, n, lo_step, hi_step, tail in self._all(
+                for rid, *row in self._all(
                     f"SELECT rid, key, value, step, ts, min_value, max_value, count, {self._summary_steps_sql}"
                     f" FROM latest_metrics WHERE rid IN ({marks}) AND key IN (SELECT value FROM json_each(?))",
                     (*chunk, keys_m),
                 ):
-                    value = from_db_float(v)
+                    summary = _summary(row)
                     data = by_rid[rid].data
-                    data.metrics[k] = value
-                    data.summaries[k] = MetricSummary(
-                        key=k,
-                        value=value,
-                        step=step,
-                        timestamp=ts,
-                        min=from_db_float(lo),
-                        max=from_db_float(hi),
-                        count=n,
-                        min_step=lo_step,
-                        max_step=hi_step,
-                        tail_mean=None if tail is None else float(tail),
-                    )
+                    data.metrics[summary.key] = summary.value
+                    data.summaries[summary.key] = summary
         return [by_rid[r] for r in rids if r in by_rid]
 
     def keys_of_runs(
